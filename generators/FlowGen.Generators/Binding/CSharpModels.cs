@@ -1,0 +1,52 @@
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Binding;
+
+// Small, equatable projections of the C# side, made once per [FlowComponent] or [Flow] class. They hold
+// names and shapes only (no symbols, no locations), so editing unrelated code leaves them equal and every
+// flow output cached.
+
+internal enum ReturnKind { Void, Value, Task, TaskOfT, ValueTask, ValueTaskOfT }
+
+internal enum ParameterSource { Auto, Request, RequestPath, State, Var, CancellationToken, Context }
+
+internal enum BusScope { State, Var, Result }
+
+/// <summary>A task method parameter and where its value comes from.</summary>
+/// <param name="Path">For RequestPath/State/Var: the path or value name (with optional ".member" path).</param>
+internal sealed record ParameterModel(string Name, string Type, bool IsNullable, ParameterSource Source, string? Path);
+
+/// <summary>A value a task writes to the bus: the whole return value, or one property of it.</summary>
+internal sealed record OutputModel(BusScope Scope, string Name, string Type, bool IsNullable, string? Property);
+
+/// <summary>A [FlowTask] method.</summary>
+/// <param name="ValueType">The type of the produced value (T of Task&lt;T&gt;, or the return type), null for void/Task/ValueTask.</param>
+/// <param name="Problem">Why a flow cannot call this method (generic, ref parameter...), or null.</param>
+internal sealed record TaskMethodModel(
+    string TaskName,
+    string MethodName,
+    bool IsStatic,
+    ReturnKind ReturnKind,
+    string? ValueType,
+    EquatableArray<ParameterModel> Parameters,
+    EquatableArray<OutputModel> Outputs,
+    string? Problem);
+
+/// <summary>A [FlowComponent] class with its tasks and the shapes of the types they use.</summary>
+internal sealed record ComponentModel(
+    string Name,
+    string TypeFullName,
+    string TypeName,
+    EquatableArray<TaskMethodModel> Tasks,
+    TypeTable Types);
+
+/// <summary>A [Flow] class: the flow id it runs and the C# names generated code needs.</summary>
+internal sealed record FlowClassModel(
+    string FlowId,
+    string? Namespace,
+    string ClassName,
+    string Accessibility,
+    string RequestType,
+    string ResultType,
+    TypeTable Types,
+    bool IsValid);

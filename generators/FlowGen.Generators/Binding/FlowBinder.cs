@@ -1,0 +1,94 @@
+using FlowGen.Generators.Checks;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Binding;
+
+/// <summary>
+/// Binds one flow to C#: each service task to a [FlowTask] method (03xx), then hands the result to
+/// <see cref="BusChecks"/> for the typed bus and conditions (04xx, 05xx).
+/// </summary>
+internal static class FlowBinder
+{
+    public static BoundFlow Bind(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var index = new GraphIndex(flow.Graph);
+        var resolved = new Dictionary<string, (ComponentModel Component, TaskMethodModel Method)>(StringComparer.Ordinal);
+        var skipped = new HashSet<string>(StringComparer.Ordinal);
+
+        foreach (var id in flow.NodeIds)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var node = index.Nodes[id];
+            if (node.Kind != NodeKind.ServiceTask || node.IsUnsupported) continue;
+            var allowAbsent = SettingsChecks.IsTrue(node.GetProperty("allow-absent"));
+            var result = Resolve(node, components, out var problem);
+            if (result is { } found)
+            {
+                if (found.Method.Problem is { } why)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{found.Component.TypeName}.{found.Method.MethodName}", why));
+                else
+                    resolved[id] = found;
+                continue;
+            }
+
+            if (allowAbsent)
+            {
+                skipped.Add(id);
+                problem = problem! with { SeverityOverride = DiagnosticSeverity.Info };
+            }
+            diagnostics.Add(problem!);
+        }
+
+        return BusChecks.Check(flow, flowClass, index, resolved, skipped, diagnostics, cancellationToken);
+    }
+
+    private static (ComponentModel Component, TaskMethodModel Method)? Resolve(FlowNode node, EquatableArray<ComponentModel> components, out DiagnosticInfo? problem)
+    {
+        problem = null;
+        var componentProperty = node.FindProperty("task-component");
+        var serviceProperty = node.FindProperty("task-service");
+        if (serviceProperty is null || serviceProperty.Value.Length == 0)
+        {
+            problem = DiagnosticInfo.Create(FlowDiagnostics.MissingTaskService, node.Location, node.Describe());
+            return null;
+        }
+
+        var service = serviceProperty.Value;
+        if (componentProperty is { Value.Length: > 0 })
+        {
+            var component = components.FirstOrDefault(c => c.Name == componentProperty.Value);
+            if (component is null)
+            {
+                problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownComponent, componentProperty.Location, node.Describe(), componentProperty.Value,
+                    List(components.Select(c => c.Name)));
+                return null;
+            }
+            var method = component.Tasks.FirstOrDefault(t => t.TaskName == service);
+            if (method is null)
+            {
+                problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service,
+                    $" in component '{component.Name}' ({component.TypeName})", List(component.Tasks.Select(t => t.TaskName)));
+                return null;
+            }
+            return (component, method);
+        }
+
+        var matches = components.SelectMany(c => c.Tasks.Where(t => t.TaskName == service).Select(t => (c, t))).ToList();
+        if (matches.Count == 1) return matches[0];
+        problem = matches.Count == 0
+            ? DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service, " in any component",
+                List(components.SelectMany(c => c.Tasks.Select(t => $"{c.Name}/{t.TaskName}"))))
+            : DiagnosticInfo.Create(FlowDiagnostics.AmbiguousTask, serviceProperty.Location, node.Describe(), service, List(matches.Select(m => m.c.Name)));
+        return null;
+    }
+
+    private static string List(IEnumerable<string> names)
+    {
+        var all = names.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+        if (all.Count == 0) return "none";
+        return string.Join(", ", all.Take(12)) + (all.Count > 12 ? ", ..." : "");
+    }
+}

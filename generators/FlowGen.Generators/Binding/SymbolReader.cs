@@ -1,0 +1,239 @@
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Binding;
+
+/// <summary>Reduces symbols to the equatable models of CSharpModels.cs, as early as the pipeline allows.</summary>
+internal static class SymbolReader
+{
+    public const string FlowAttribute = "FlowGen.FlowAttribute";
+    public const string ComponentAttribute = "FlowGen.FlowComponentAttribute";
+    private const string TaskAttribute = "FlowGen.FlowTaskAttribute";
+    private const int MaxDepth = 4;
+
+    public static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    public static string Name(ITypeSymbol type) => type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullName);
+
+    public static ComponentModel? ReadComponent(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
+    {
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name) return null;
+        var types = new TypeCollector();
+        var tasks = new List<TaskMethodModel>();
+        foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var taskAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TaskAttribute);
+            if (taskAttribute?.ConstructorArguments.FirstOrDefault().Value is not string taskName) continue;
+            tasks.Add(ReadTask(method, taskName, types));
+        }
+        tasks.Sort((a, b) => string.CompareOrdinal(a.TaskName, b.TaskName));
+        return new ComponentModel(name, Name(type), type.Name, tasks.ToEquatableArray(), types.ToTable());
+    }
+
+    public static FlowClassModel? ReadFlowClass(INamedTypeSymbol type, AttributeData attribute)
+    {
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string flowId) return null;
+        var flowInterface = type.AllInterfaces.FirstOrDefault(i => i.OriginalDefinition.ToDisplayString() == "FlowGen.IFlow<TRequest, TResult>");
+        var isPartial = type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax t
+            && t.Modifiers.Any(m => m.ValueText == "partial"));
+        var valid = flowInterface is not null && isPartial && type.ContainingType is null && !type.IsGenericType;
+        var types = new TypeCollector();
+        var request = flowInterface?.TypeArguments[0];
+        var result = flowInterface?.TypeArguments[1];
+        if (request is not null) types.Add(request, 0);
+        if (result is not null) types.Add(result, 0);
+        return new FlowClassModel(
+            flowId,
+            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            type.Name,
+            type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
+            request is null ? "object" : Name(request),
+            result is null ? "object" : Name(result),
+            types.ToTable(),
+            valid);
+    }
+
+    private static TaskMethodModel ReadTask(IMethodSymbol method, string taskName, TypeCollector types)
+    {
+        string? problem = null;
+        if (method.IsGenericMethod) problem = "is generic";
+        else if (method.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected) problem = "is private or protected (make it public or internal)";
+        else if (method.Parameters.Any(p => p.RefKind is RefKind.Out or RefKind.Ref)) problem = "has a ref or out parameter";
+
+        var (kind, valueType) = ReturnOf(method.ReturnType);
+        if (valueType is not null) types.Add(valueType, 0);
+
+        var parameters = new List<ParameterModel>();
+        foreach (var p in method.Parameters)
+        {
+            types.Add(p.Type, 1);
+            var (source, path) = SourceOf(p);
+            parameters.Add(new ParameterModel(p.Name, Name(p.Type), IsNullable(p.Type), source, path));
+        }
+
+        var outputs = new List<OutputModel>();
+        if (valueType is not null)
+        {
+            var valueName = Name(valueType);
+            foreach (var attribute in method.GetAttributes())
+            {
+                if (ToOutput(attribute, valueName, IsNullable(valueType), null, CamelCase(valueType.Name)) is { } output) outputs.Add(output);
+            }
+            foreach (var attribute in valueType.GetAttributes())
+            {
+                if (ToOutput(attribute, valueName, IsNullable(valueType), null, CamelCase(valueType.Name)) is { } output) outputs.Add(output);
+            }
+            foreach (var property in valueType.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property.IsStatic || property.GetMethod is null || property.IsIndexer) continue;
+                foreach (var attribute in property.GetAttributes())
+                {
+                    if (ToOutput(attribute, Name(property.Type), IsNullable(property.Type), property.Name, CamelCase(property.Name)) is { } output)
+                    {
+                        types.Add(property.Type, 0);
+                        outputs.Add(output);
+                    }
+                }
+            }
+        }
+
+        return new TaskMethodModel(taskName, method.Name, method.IsStatic, kind, valueType is null ? null : Name(valueType),
+            parameters.ToEquatableArray(), outputs.ToEquatableArray(), problem);
+    }
+
+    private static OutputModel? ToOutput(AttributeData attribute, string type, bool nullable, string? property, string defaultName)
+    {
+        var name = attribute.AttributeClass?.ToDisplayString();
+        var given = attribute.ConstructorArguments.FirstOrDefault().Value as string;
+        return name switch
+        {
+            "FlowGen.ToResultAttribute" => new OutputModel(BusScope.Result, "res", type, nullable, property),
+            "FlowGen.ToStateAttribute" => new OutputModel(BusScope.State, given ?? defaultName, type, nullable, property),
+            "FlowGen.ToVarAttribute" => new OutputModel(BusScope.Var, given ?? defaultName, type, nullable, property),
+            _ => null,
+        };
+    }
+
+    private static (ParameterSource, string?) SourceOf(IParameterSymbol parameter)
+    {
+        var typeName = parameter.Type.ToDisplayString();
+        if (typeName == "System.Threading.CancellationToken") return (ParameterSource.CancellationToken, null);
+        if (typeName == "FlowGen.FlowContext") return (ParameterSource.Context, null);
+        foreach (var attribute in parameter.GetAttributes())
+        {
+            var value = attribute.ConstructorArguments.FirstOrDefault().Value as string;
+            switch (attribute.AttributeClass?.ToDisplayString())
+            {
+                case "FlowGen.FromRequestAttribute":
+                    return value is null ? (ParameterSource.Request, null) : (ParameterSource.RequestPath, value);
+                case "FlowGen.FromStateAttribute":
+                    return (ParameterSource.State, value);
+                case "FlowGen.FromVarAttribute":
+                    return (ParameterSource.Var, value);
+            }
+        }
+        return (ParameterSource.Auto, null);
+    }
+
+    private static (ReturnKind, ITypeSymbol?) ReturnOf(ITypeSymbol type)
+    {
+        if (type.SpecialType == SpecialType.System_Void) return (ReturnKind.Void, null);
+        if (type is INamedTypeSymbol named)
+        {
+            var definition = named.OriginalDefinition.ToDisplayString();
+            switch (definition)
+            {
+                case "System.Threading.Tasks.Task": return (ReturnKind.Task, null);
+                case "System.Threading.Tasks.ValueTask": return (ReturnKind.ValueTask, null);
+                case "System.Threading.Tasks.Task<TResult>": return (ReturnKind.TaskOfT, named.TypeArguments[0]);
+                case "System.Threading.Tasks.ValueTask<TResult>": return (ReturnKind.ValueTaskOfT, named.TypeArguments[0]);
+            }
+        }
+        return (ReturnKind.Value, type);
+    }
+
+    public static bool IsNullable(ITypeSymbol type)
+        => type.IsReferenceType ? type.NullableAnnotation != NullableAnnotation.NotAnnotated
+            : type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+
+    public static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+    /// <summary>Collects the shapes of types and, to a fixed depth, of their properties' types.</summary>
+    private sealed class TypeCollector
+    {
+        private readonly Dictionary<string, TypeShape> _shapes = new(StringComparer.Ordinal);
+
+        public void Add(ITypeSymbol type, int depth)
+        {
+            var name = Name(type);
+            if (_shapes.ContainsKey(name) || depth > MaxDepth) return;
+            var category = Category(type);
+            var isNullableValue = type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+            var underlying = isNullableValue ? ((INamedTypeSymbol)type).TypeArguments[0] : null;
+            var element = ElementOf(type);
+            var properties = new List<PropertyShape>();
+            // Placeholder first, so that recursive types terminate.
+            _shapes[name] = new TypeShape(name, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), category, type.IsValueType, isNullableValue,
+                underlying is null ? null : Name(underlying), element is null ? null : Name(element), EquatableArray<PropertyShape>.Empty);
+            if (underlying is not null) Add(underlying, depth);
+            if (element is not null) Add(element, depth + 1);
+            if (category is TypeCategory.Other)
+            {
+                foreach (var member in AllMembers(type))
+                {
+                    if (properties.Count >= 64) break;
+                    if (member.IsStatic || member.DeclaredAccessibility != Accessibility.Public) continue;
+                    ITypeSymbol? memberType = member switch
+                    {
+                        IPropertySymbol { IsIndexer: false, GetMethod: not null } p => p.Type,
+                        IFieldSymbol { IsImplicitlyDeclared: false } f => f.Type,
+                        _ => null,
+                    };
+                    if (memberType is null || properties.Any(p => p.Name == member.Name)) continue;
+                    properties.Add(new PropertyShape(member.Name, Name(memberType), IsNullable(memberType)));
+                    Add(memberType, depth + 1);
+                }
+            }
+            _shapes[name] = _shapes[name] with { Properties = properties.ToEquatableArray() };
+        }
+
+        public TypeTable ToTable() => new(_shapes.Values.OrderBy(s => s.FullName, StringComparer.Ordinal).ToEquatableArray());
+
+        private static IEnumerable<ISymbol> AllMembers(ITypeSymbol type)
+        {
+            for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
+            {
+                foreach (var m in t.GetMembers()) yield return m;
+            }
+        }
+
+        private static ITypeSymbol? ElementOf(ITypeSymbol type)
+        {
+            if (type.SpecialType == SpecialType.System_String) return null;
+            if (type is IArrayTypeSymbol array) return array.ElementType;
+            var enumerable = type.AllInterfaces.Concat(type is INamedTypeSymbol n ? [n] : [])
+                .FirstOrDefault(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
+            return enumerable?.TypeArguments[0];
+        }
+
+        private static TypeCategory Category(ITypeSymbol type)
+        {
+            if (type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T) return Category(((INamedTypeSymbol)type).TypeArguments[0]);
+            if (type.TypeKind == TypeKind.Enum) return TypeCategory.Enum;
+            return type.SpecialType switch
+            {
+                SpecialType.System_Boolean => TypeCategory.Boolean,
+                SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_Int16 or SpecialType.System_UInt16
+                    or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64 => TypeCategory.Integer,
+                SpecialType.System_Single or SpecialType.System_Double => TypeCategory.Floating,
+                SpecialType.System_Decimal => TypeCategory.Decimal,
+                SpecialType.System_String => TypeCategory.String,
+                SpecialType.System_Char => TypeCategory.Char,
+                SpecialType.System_Object => TypeCategory.Object,
+                _ => TypeCategory.Other,
+            };
+        }
+    }
+}

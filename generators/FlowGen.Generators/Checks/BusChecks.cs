@@ -1,0 +1,416 @@
+using FlowGen.Generators.Binding;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>
+/// The typed bus (04xx) and conditions (05xx): which task produces which value, whether every parameter
+/// and condition can be fed, with matching types, on every path. Produces the bound flow the emitter writes.
+/// </summary>
+internal static class BusChecks
+{
+    private sealed record Producer(string NodeId, FlowNode Node, OutputModel Output);
+
+    public static BoundFlow Check(
+        FlowDefinition flow,
+        FlowClassModel flowClass,
+        GraphIndex index,
+        Dictionary<string, (ComponentModel Component, TaskMethodModel Method)> resolved,
+        HashSet<string> skipped,
+        List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken)
+    {
+        var types = MergeTypes(flowClass, resolved.Values.Select(v => v.Component));
+        var ancestors = Ancestors(index, flow);
+        var mustRun = MustRun(index, flow);
+
+        // Producers and the bus fields they define.
+        var producers = new List<Producer>();
+        foreach (var id in flow.NodeIds)
+        {
+            if (!resolved.TryGetValue(id, out var task)) continue;
+            foreach (var output in task.Method.Outputs) producers.Add(new Producer(id, index.Nodes[id], output));
+        }
+
+        var fields = new List<BusField>();
+        foreach (var group in producers.Where(p => p.Output.Scope != BusScope.Result).GroupBy(p => (p.Output.Scope, p.Output.Name)))
+        {
+            var first = group.First();
+            foreach (var other in group.Skip(1))
+            {
+                if (other.Output.Type != first.Output.Type)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConflictingProducers, other.Node.Location, ScopeName(group.Key.Scope) + "." + group.Key.Name,
+                        Short(first.Output.Type), first.Node.Describe(), Short(other.Output.Type), other.Node.Describe()).WithAdditional(first.Node.Location));
+                else if (group.Key.Scope == BusScope.State && ancestors[other.NodeId].Contains(first.NodeId))
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.StateWrittenTwice, other.Node.Location, "sta." + group.Key.Name, first.Node.Describe(), other.Node.Describe())
+                        .WithAdditional(first.Node.Location));
+            }
+            var shape = types.Find(first.Output.Type);
+            fields.Add(new BusField(FieldName(group.Key.Scope, group.Key.Name), first.Output.Type, shape?.IsValueType ?? false, ScopeName(group.Key.Scope), group.Key.Name));
+        }
+
+        foreach (var producer in producers.Where(p => p.Output.Scope == BusScope.Result))
+        {
+            if (!Assignable(producer.Output.Type, flowClass.ResultType))
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, producer.Node.Location, $"flow class '{flowClass.ClassName}'",
+                    Short(flowClass.ResultType), "its result (res)", producer.Node.Describe(), Short(producer.Output.Type)));
+        }
+
+        // Components the constructor takes, in first-use order.
+        var components = new List<ComponentDependency>();
+        foreach (var id in flow.NodeIds)
+        {
+            if (!resolved.TryGetValue(id, out var task) || task.Method.IsStatic) continue;
+            if (components.Any(c => c.Type == task.Component.TypeFullName)) continue;
+            var name = SymbolReader.CamelCase(task.Component.TypeName);
+            components.Add(new ComponentDependency(task.Component.TypeFullName, "_" + name, Identifier(name)));
+        }
+
+        // Nodes in emission order: tasks get their calls, branches their conditions.
+        var nodes = new List<BoundNode>();
+        foreach (var id in flow.NodeIds)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var node = index.Nodes[id];
+            BoundCall? call = null;
+            if (resolved.TryGetValue(id, out var task))
+            {
+                var arguments = new List<string>();
+                foreach (var parameter in task.Method.Parameters)
+                {
+                    arguments.Add(Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, diagnostics) ?? "default!");
+                }
+                var assignments = task.Method.Outputs.Select(o => new BusAssignment(
+                    o.Scope == BusScope.Result ? "state.Result" : "state." + FieldName(o.Scope, o.Name), o.Property)).ToEquatableArray();
+                var receiver = task.Method.IsStatic ? task.Component.TypeFullName : components.First(c => c.Type == task.Component.TypeFullName).FieldName;
+                call = new BoundCall(receiver, task.Method.MethodName, task.Component.Name, task.Method.TaskName, task.Method.ReturnKind, task.Method.ValueType,
+                    arguments.ToEquatableArray(), assignments);
+            }
+
+            var branches = new List<BoundBranch>();
+            foreach (var edge in index.Outgoing[id])
+            {
+                string? code = null;
+                if (edge.Condition is { } condition && node.Kind != NodeKind.ParallelGateway && !(edge.IsDefault && GraphIndex.IsGateway(node)))
+                {
+                    code = CompileCondition(condition, edge, flowClass, types, producers, ancestors[id], id, diagnostics);
+                }
+                branches.Add(new BoundBranch(edge, code));
+            }
+            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), index.Incoming[id].Count, skipped.Contains(id)));
+        }
+
+        return new BoundFlow(flowClass, flow, nodes.ToEquatableArray(), fields.ToEquatableArray(), components.ToEquatableArray(),
+            types.Types.Where(t => t.IsValueType).Select(t => t.FullName).ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    private static string? Argument(
+        ParameterModel parameter,
+        FlowNode node,
+        (ComponentModel Component, TaskMethodModel Method) task,
+        FlowClassModel flowClass,
+        TypeTable types,
+        List<Producer> producers,
+        Dictionary<string, HashSet<string>> ancestors,
+        Dictionary<string, HashSet<string>> mustRun,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var method = $"{task.Component.TypeName}.{task.Method.MethodName}";
+        switch (parameter.Source)
+        {
+            case ParameterSource.CancellationToken:
+                return "state.CancellationToken";
+            case ParameterSource.Context:
+                return "state";
+            case ParameterSource.Request:
+                if (!Assignable(flowClass.RequestType, parameter.Type))
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
+                        "the request", Short(flowClass.RequestType)));
+                return "state.Request";
+            case ParameterSource.RequestPath:
+                return RequestPath(parameter, parameter.Path!, node, method, flowClass, types, diagnostics);
+            case ParameterSource.State:
+            case ParameterSource.Var:
+                return BusValue(parameter, parameter.Source == ParameterSource.State ? BusScope.State : BusScope.Var, parameter.Path ?? parameter.Name,
+                    node, method, types, producers, ancestors, mustRun, diagnostics);
+        }
+
+        // Auto: the request by type, then a bus value by name, then a request property by name.
+        if (parameter.Type == flowClass.RequestType) return "state.Request";
+        foreach (var scope in new[] { BusScope.State, BusScope.Var })
+        {
+            if (producers.Any(p => p.Output.Scope == scope && Matches(p.Output.Name, parameter.Name) && ancestors[node.Id].Contains(p.NodeId)))
+            {
+                var name = producers.First(p => p.Output.Scope == scope && Matches(p.Output.Name, parameter.Name)).Output.Name;
+                return BusValue(parameter, scope, name, node, method, types, producers, ancestors, mustRun, diagnostics);
+            }
+        }
+        var request = types.Find(flowClass.RequestType);
+        if (request is not null && request.Properties.Any(p => Matches(p.Name, parameter.Name)))
+            return RequestPath(parameter, parameter.Name, node, method, flowClass, types, diagnostics);
+
+        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
+            $"it is not the request ({Short(flowClass.RequestType)}), no earlier task writes a value named '{parameter.Name}', and the request has no property of that name"));
+        return null;
+    }
+
+    private static string? RequestPath(ParameterModel parameter, string path, FlowNode node, string method, FlowClassModel flowClass, TypeTable types, List<DiagnosticInfo> diagnostics)
+    {
+        var walk = Walk("state.Request", flowClass.RequestType, false, path.Split('.'), types);
+        if (walk.Error is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"the request path 'req.{path}' {walk.Error}"));
+            return null;
+        }
+        if (!Assignable(walk.Type!, parameter.Type))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
+                $"the request path 'req.{path}'", Short(walk.Type!)));
+            return null;
+        }
+        return Coalesce(walk, parameter, types);
+    }
+
+    private static string? BusValue(
+        ParameterModel parameter, BusScope scope, string path, FlowNode node, string method, TypeTable types,
+        List<Producer> producers, Dictionary<string, HashSet<string>> ancestors, Dictionary<string, HashSet<string>> mustRun, List<DiagnosticInfo> diagnostics)
+    {
+        var segments = path.Split('.');
+        var all = producers.Where(p => p.Output.Scope == scope && Matches(p.Output.Name, segments[0])).ToList();
+        var display = ScopeName(scope) + "." + segments[0];
+        var nullable = parameter.IsNullable;
+        if (all.Count == 0)
+        {
+            var d = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"no task in this flow writes {display}");
+            diagnostics.Add(nullable ? d.WithSeverity(DiagnosticSeverity.Warning) : d);
+            return nullable ? "default" : null;
+        }
+        var upstream = all.Where(p => ancestors[node.Id].Contains(p.NodeId)).ToList();
+        if (upstream.Count == 0)
+        {
+            var d = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
+                $"{display} is written by {all[0].Node.Describe()}, which does not run before this task").WithAdditional(all[0].Node.Location);
+            diagnostics.Add(nullable ? d.WithSeverity(DiagnosticSeverity.Warning) : d);
+            return nullable ? "default" : null;
+        }
+
+        var producer = upstream[0];
+        var walk = Walk("state." + FieldName(scope, producer.Output.Name), producer.Output.Type, producer.Output.IsNullable || !(types.Find(producer.Output.Type)?.IsValueType ?? false), segments.Skip(1).ToArray(), types);
+        if (walk.Error is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"the path '{ScopeName(scope)}.{path}' {walk.Error}"));
+            return null;
+        }
+        if (!Assignable(walk.Type!, parameter.Type))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
+                producer.Node.Describe() + $" (as {display})", Short(walk.Type!)).WithAdditional(producer.Node.Location));
+            return null;
+        }
+        if (!parameter.IsNullable && !upstream.Any(p => mustRun[node.Id].Contains(p.NodeId)))
+        {
+            var isValueType = types.Find(parameter.Type)?.IsValueType ?? false;
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotOnEveryPath, node.Location, node.Describe(), display, producer.Node.Describe(),
+                isValueType ? "its default value" : "null").WithAdditional(producer.Node.Location));
+        }
+        return Coalesce(walk, parameter, types);
+    }
+
+    /// <summary>A path that may be null feeding a non-nullable parameter: null-forgiving for references, default for values.</summary>
+    private static string Coalesce(PathWalk walk, ParameterModel parameter, TypeTable types)
+    {
+        if (!walk.MayBeNull || parameter.IsNullable) return walk.Code!;
+        var shape = types.Find(parameter.Type);
+        return shape is { IsValueType: true } ? $"({walk.Code} ?? default)" : walk.Code + "!";
+    }
+
+    private sealed record PathWalk(string? Code, string? Type, bool MayBeNull, string? Error);
+
+    private static PathWalk Walk(string code, string type, bool mayBeNull, string[] segments, TypeTable types)
+    {
+        var lifted = false;
+        foreach (var segment in segments)
+        {
+            if (segment.Length == 0) continue;
+            var shape = types.Find(type);
+            if (shape is { IsNullableValueType: true, UnderlyingType: { } underlying }) shape = types.Find(underlying);
+            var property = shape?.Properties.FirstOrDefault(p => p.Name == segment)
+                ?? (shape?.Properties.Where(p => string.Equals(p.Name, segment, StringComparison.OrdinalIgnoreCase)).ToList() is { Count: 1 } single ? single[0] : null);
+            if (property is null)
+            {
+                var known = shape is null ? "" : " (it has: " + string.Join(", ", shape.Properties.Take(10).Select(p => p.Name)) + ")";
+                return new PathWalk(null, null, false, $"does not resolve: {Short(type)} has no property '{segment}'{known}");
+            }
+            var receiverNullable = mayBeNull;
+            code += (receiverNullable ? "?." : ".") + property.Name;
+            lifted |= receiverNullable;
+            type = property.Type;
+            mayBeNull = property.IsNullable || lifted;
+        }
+        return new PathWalk(code, type, mayBeNull, null);
+    }
+
+    private static string? CompileCondition(
+        ConditionSource condition, FlowEdge edge, FlowClassModel flowClass, TypeTable types, List<Producer> producers,
+        HashSet<string> upstreamOfSource, string sourceId, List<DiagnosticInfo> diagnostics)
+    {
+        var errors = condition.Parsed.Errors;
+        if (errors.IsEmpty && condition.Parsed.Root is { } root)
+        {
+            var available = producers.Where(p => p.NodeId == sourceId || upstreamOfSource.Contains(p.NodeId)).ToList();
+            var compiled = ExpressionCompiler.CompileCondition(root, new Resolver(flowClass, types, available));
+            if (compiled.Errors.IsEmpty && compiled.Code is not null) return compiled.Code;
+            errors = compiled.Errors;
+        }
+        if (errors.IsEmpty) errors = new[] { new ExpressionError("FG0501", 0, condition.Text.Length, "the condition is empty") }.ToEquatableArray();
+        foreach (var error in errors)
+        {
+            var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
+            diagnostics.Add(DiagnosticInfo.Create(descriptor, condition.Span(error.Start, error.Length), condition.Text, $"sequence flow '{edge.Id}'", error.Message));
+        }
+        return null;
+    }
+
+    private sealed class Resolver(FlowClassModel flowClass, TypeTable types, List<Producer> available) : IBusResolver
+    {
+        public TypeTable Types => types;
+
+        public BusValue? ResolveRoot(string root) => root switch
+        {
+            "req" => new BusValue("state.Request", flowClass.RequestType, false), // RunAsync's request is not null
+            "res" => new BusValue("state.Result", flowClass.ResultType, !(types.Find(flowClass.ResultType)?.IsValueType ?? false)),
+            _ => null,
+        };
+
+        public BusValue? ResolveNamed(string root, string name)
+        {
+            var scope = root switch { "sta" => BusScope.State, "var" => BusScope.Var, _ => (BusScope?)null };
+            if (scope is null) return null;
+            var producer = available.FirstOrDefault(p => p.Output.Scope == scope && p.Output.Name == name)
+                ?? available.FirstOrDefault(p => p.Output.Scope == scope && Matches(p.Output.Name, name));
+            if (producer is null) return null;
+            var isValueType = types.Find(producer.Output.Type)?.IsValueType ?? false;
+            return new BusValue("state." + FieldName(scope.Value, producer.Output.Name), producer.Output.Type, !isValueType || producer.Output.IsNullable);
+        }
+    }
+
+    /// <summary>Upstream nodes of every node: those with a path to it.</summary>
+    private static Dictionary<string, HashSet<string>> Ancestors(GraphIndex index, FlowDefinition flow)
+    {
+        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var id in flow.NodeIds)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var queue = new Queue<string>();
+            queue.Enqueue(id);
+            while (queue.Count > 0)
+            {
+                foreach (var edge in index.Incoming[queue.Dequeue()])
+                {
+                    if (seen.Add(edge.SourceId)) queue.Enqueue(edge.SourceId);
+                }
+            }
+            result[id] = seen;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Nodes that have certainly run whenever a node runs: after a single flow, what ran before it; after a
+    /// strict parallel join, what ran on every branch; after any other join, what ran on all of them.
+    /// </summary>
+    private static Dictionary<string, HashSet<string>> MustRun(GraphIndex index, FlowDefinition flow)
+    {
+        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var inFlow = new HashSet<string>(flow.NodeIds, StringComparer.Ordinal);
+        var pending = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var id in flow.NodeIds) pending[id] = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId));
+        var ready = new Queue<string>(flow.NodeIds.Where(id => pending[id] == 0));
+        while (ready.Count > 0)
+        {
+            var id = ready.Dequeue();
+            var node = index.Nodes[id];
+            var incoming = index.Incoming[id].Where(e => result.ContainsKey(e.SourceId)).ToList();
+            HashSet<string> set;
+            if (incoming.Count == 0)
+            {
+                set = new HashSet<string>(StringComparer.Ordinal);
+            }
+            else
+            {
+                var strictJoin = node.Kind == NodeKind.ParallelGateway && !string.Equals(node.GetProperty("strict-mode"), "false", StringComparison.OrdinalIgnoreCase);
+                set = new HashSet<string>(result[incoming[0].SourceId], StringComparer.Ordinal) { incoming[0].SourceId };
+                foreach (var edge in incoming.Skip(1))
+                {
+                    var other = new HashSet<string>(result[edge.SourceId], StringComparer.Ordinal) { edge.SourceId };
+                    if (strictJoin) set.UnionWith(other); else set.IntersectWith(other);
+                }
+            }
+            result[id] = set;
+            foreach (var edge in index.Outgoing[id])
+            {
+                if (inFlow.Contains(edge.TargetId) && --pending[edge.TargetId] == 0) ready.Enqueue(edge.TargetId);
+            }
+        }
+        // Nodes on cycles (already errors) get the empty set.
+        foreach (var id in flow.NodeIds)
+        {
+            if (!result.ContainsKey(id)) result[id] = new HashSet<string>(StringComparer.Ordinal);
+        }
+        return result;
+    }
+
+    private static TypeTable MergeTypes(FlowClassModel flowClass, IEnumerable<ComponentModel> components)
+    {
+        var all = new Dictionary<string, TypeShape>(StringComparer.Ordinal);
+        foreach (var shape in flowClass.Types.Types.Concat(components.Distinct().SelectMany(c => c.Types.Types)))
+        {
+            if (!all.ContainsKey(shape.FullName)) all[shape.FullName] = shape;
+        }
+        return new TypeTable(all.Values.OrderBy(s => s.FullName, StringComparer.Ordinal).ToEquatableArray());
+    }
+
+    private static readonly Dictionary<string, string[]> Widening = new(StringComparer.Ordinal)
+    {
+        ["sbyte"] = ["short", "int", "long", "float", "double", "decimal"],
+        ["byte"] = ["short", "ushort", "int", "uint", "long", "ulong", "float", "double", "decimal"],
+        ["short"] = ["int", "long", "float", "double", "decimal"],
+        ["ushort"] = ["int", "uint", "long", "ulong", "float", "double", "decimal"],
+        ["int"] = ["long", "float", "double", "decimal"],
+        ["uint"] = ["long", "ulong", "float", "double", "decimal"],
+        ["long"] = ["float", "double", "decimal"],
+        ["ulong"] = ["float", "double", "decimal"],
+        ["float"] = ["double"],
+        ["char"] = ["ushort", "int", "uint", "long", "ulong", "float", "double", "decimal"],
+    };
+
+    /// <summary>
+    /// Whether a produced value can be passed where another type is expected: the same type, object, a
+    /// Nullable of it, or an implicit numeric widening. (Base classes and interfaces count as mismatches.)
+    /// </summary>
+    public static bool Assignable(string from, string to)
+    {
+        if (from == to || to == "object") return true;
+        var toUnderlying = to.StartsWith("global::System.Nullable<", StringComparison.Ordinal) ? to.Substring(24, to.Length - 25) : to.EndsWith("?", StringComparison.Ordinal) ? to.TrimEnd('?') : to;
+        var fromUnderlying = from.EndsWith("?", StringComparison.Ordinal) ? from.TrimEnd('?') : from;
+        if (fromUnderlying == toUnderlying) return true;
+        return Widening.TryGetValue(fromUnderlying, out var targets) && Array.IndexOf(targets, toUnderlying) >= 0;
+    }
+
+    private static bool Matches(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    public static string ScopeName(BusScope scope) => scope switch { BusScope.State => "sta", BusScope.Var => "var", _ => "res" };
+
+    public static string FieldName(BusScope scope, string name)
+    {
+        var chars = name.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray();
+        return (scope == BusScope.State ? "Sta_" : "Var_") + new string(chars);
+    }
+
+    private static string Identifier(string name) => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
+    private static string Short(string type) => type.Replace("global::", "");
+}

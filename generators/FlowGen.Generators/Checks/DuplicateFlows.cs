@@ -1,0 +1,30 @@
+using System.Collections.Immutable;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>A flow id and where it is defined.</summary>
+internal sealed record FlowIdSite(string FlowId, LocationInfo Location);
+
+/// <summary>Flow ids must be unique across all flow files of a project.</summary>
+internal static class DuplicateFlows
+{
+    public static IEnumerable<DiagnosticInfo> Find(ImmutableArray<EquatableArray<FlowIdSite>> files)
+    {
+        var first = new Dictionary<string, LocationInfo>(StringComparer.Ordinal);
+        foreach (var site in files.SelectMany(f => f).OrderBy(s => s.Location.FilePath, StringComparer.Ordinal).ThenBy(s => s.Location.Start))
+        {
+            if (first.TryGetValue(site.FlowId, out var earlier))
+            {
+                yield return DiagnosticInfo.Create(FlowDiagnostics.DuplicateId, site.Location, site.FlowId,
+                    $"{System.IO.Path.GetFileName(site.Location.FilePath)} line {site.Location.StartLine + 1}",
+                    $"{System.IO.Path.GetFileName(earlier.FilePath)} line {earlier.StartLine + 1}").WithAdditional(earlier);
+            }
+            else
+            {
+                first[site.FlowId] = site.Location;
+            }
+        }
+    }
+}

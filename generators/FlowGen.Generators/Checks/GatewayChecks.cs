@@ -1,0 +1,187 @@
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>Gateway rules (02xx): joins that can never complete, choices that may match nothing, misplaced conditions.</summary>
+internal static class GatewayChecks
+{
+    public static void Check(GraphIndex index, List<DiagnosticInfo> diagnostics, HashSet<string> errorElements)
+    {
+        foreach (var node in index.Graph.Nodes)
+        {
+            if (node.IsUnsupported || !index.Nodes.ContainsKey(node.Id)) continue;
+            var outgoing = index.Outgoing[node.Id];
+
+            foreach (var edge in outgoing)
+            {
+                if (node.Kind == NodeKind.ParallelGateway && edge.Condition is not null)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConditionIgnored, edge.Condition.Location, edge.Id, node.Id));
+                if (edge.IsDefault && node.Kind is NodeKind.ParallelGateway or NodeKind.StartEvent)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidDefaultFlow, edge.Location, $"sequence flow '{edge.Id}'",
+                        $"a {node.Element} takes every outgoing flow, so a default flow means nothing here; remove the default marker"));
+                else if (edge.IsDefault && edge.Condition is not null)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidDefaultFlow, edge.Condition.Location, $"sequence flow '{edge.Id}'",
+                        "it is the default flow of its gateway and also has a condition; the default flow is taken when no other condition is true, so its condition is ignored; remove it"));
+            }
+
+            if (node.Kind == NodeKind.ExclusiveGateway && outgoing.Count > 1 && MayMatchNothing(outgoing))
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConditionsMayAllBeFalse, node.Location, node.Describe()));
+        }
+
+        // Strict parallel joins: every incoming branch must arrive whenever the join is reached.
+        foreach (var start in index.Graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent && !n.IsUnsupported && index.Nodes.ContainsKey(n.Id)))
+        {
+            var dominators = Dominators(index, start.Id);
+            foreach (var join in dominators.Keys.Select(id => index.Nodes[id]))
+            {
+                if (join.Kind != NodeKind.ParallelGateway || index.Incoming[join.Id].Count < 2) continue;
+                if (string.Equals(join.GetProperty("strict-mode"), "false", StringComparison.OrdinalIgnoreCase)) continue;
+                var dominator = dominators[join.Id];
+                if (dominator is null) continue;
+                var avoid = new Avoidance(index);
+                foreach (var edge in index.Incoming[join.Id])
+                {
+                    var choice = index.IsChoice(edge) ? edge.SourceId : avoid.ChoiceAvoiding(dominator, edge.SourceId);
+                    if (choice is null) continue;
+                    var d = DiagnosticInfo.Create(FlowDiagnostics.JoinMayNeverComplete, join.Location, join.Id,
+                        index.Incoming[join.Id].Count.ToString(System.Globalization.CultureInfo.InvariantCulture), edge.Id, index.Nodes[choice].Describe())
+                        .WithAdditional(edge.Location);
+                    if (!diagnostics.Contains(d)) diagnostics.Add(d);
+                    errorElements.Add(join.Id);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// False when one outgoing flow is always taken: a default flow, a flow without condition or with
+    /// <c>true</c>, or two conditions that are each other's negation (<c>a &lt; 1</c> / <c>a &gt;= 1</c>).
+    /// </summary>
+    private static bool MayMatchNothing(List<FlowEdge> outgoing)
+    {
+        if (outgoing.Any(e => e.IsDefault || e.Condition is null || GraphIndex.IsLiteralTrue(e.Condition))) return false;
+        var roots = outgoing.Select(e => e.Condition!.Parsed.Root).Where(r => r is not null).Select(r => r!).ToList();
+        for (var i = 0; i < roots.Count; i++)
+        {
+            for (var j = i + 1; j < roots.Count; j++)
+            {
+                if (ExpressionShapes.AreComplementary(roots[i], roots[j])) return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Immediate dominators of the nodes reachable from a start event (Cooper, Harvey, Kennedy).</summary>
+    private static Dictionary<string, string?> Dominators(GraphIndex index, string start)
+    {
+        var postOrder = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<(string Node, int Edge)>();
+        stack.Push((start, 0));
+        seen.Add(start);
+        while (stack.Count > 0)
+        {
+            var (node, edge) = stack.Pop();
+            var outgoing = index.Outgoing[node];
+            if (edge < outgoing.Count)
+            {
+                stack.Push((node, edge + 1));
+                var next = outgoing[edge].TargetId;
+                if (seen.Add(next)) stack.Push((next, 0));
+            }
+            else
+            {
+                postOrder.Add(node);
+            }
+        }
+
+        var number = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < postOrder.Count; i++) number[postOrder[i]] = i;
+        var idom = new Dictionary<string, string?>(StringComparer.Ordinal) { [start] = start };
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (var i = postOrder.Count - 1; i >= 0; i--)
+            {
+                var node = postOrder[i];
+                if (node == start) continue;
+                string? newIdom = null;
+                foreach (var pred in index.Incoming[node].Select(e => e.SourceId))
+                {
+                    if (!idom.ContainsKey(pred)) continue;
+                    newIdom = newIdom is null ? pred : Intersect(pred, newIdom);
+                }
+                if (newIdom is not null && (!idom.TryGetValue(node, out var old) || old != newIdom))
+                {
+                    idom[node] = newIdom;
+                    changed = true;
+                }
+            }
+        }
+
+        string Intersect(string a, string b)
+        {
+            while (a != b)
+            {
+                while (number[a] < number[b]) a = idom[a]!;
+                while (number[b] < number[a]) b = idom[b]!;
+            }
+            return a;
+        }
+
+        idom[start] = null;
+        return idom;
+    }
+
+    /// <summary>
+    /// Whether some choice made after a node can keep a run from ever reaching another node: exclusive
+    /// gateways pick one branch, conditional flows may be skipped, every other node takes all its flows.
+    /// </summary>
+    private sealed class Avoidance(GraphIndex index)
+    {
+        private readonly Dictionary<(string, string), string?> _memo = new();
+
+        /// <summary>The choice node through which a run from <paramref name="from"/> can avoid <paramref name="target"/>, or null.</summary>
+        public string? ChoiceAvoiding(string from, string target) => Avoid(from, target, new HashSet<string>(StringComparer.Ordinal));
+
+        private string? Avoid(string from, string target, HashSet<string> path)
+        {
+            if (from == target) return null;
+            if (_memo.TryGetValue((from, target), out var known)) return known;
+            if (!path.Add(from)) return null; // a cycle: reported elsewhere
+            string? result;
+            var node = index.Nodes[from];
+            var outgoing = index.Outgoing[from];
+            if (outgoing.Count == 0)
+            {
+                result = from; // the branch ends without reaching the target
+            }
+            else if (node.Kind == NodeKind.ExclusiveGateway && outgoing.Count > 1)
+            {
+                result = outgoing.Any(e => Avoid(e.TargetId, target, path) is not null) ? from : null;
+            }
+            else
+            {
+                result = null;
+                string? via = null;
+                var all = true;
+                foreach (var e in outgoing)
+                {
+                    if (index.IsChoice(e)) { via ??= from; continue; }
+                    var inner = Avoid(e.TargetId, target, path);
+                    if (inner is null) { all = false; break; }
+                    via ??= inner;
+                }
+                if (all) result = via;
+            }
+            path.Remove(from);
+            _memo[(from, target)] = result;
+            return result;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>Adjacency of a flow graph (edges whose ends exist), in document order. Built once per check run.</summary>
+internal sealed class GraphIndex
+{
+    public GraphIndex(FlowGraph graph)
+    {
+        Graph = graph;
+        foreach (var node in graph.Nodes)
+        {
+            Nodes[node.Id] = node;
+            Outgoing[node.Id] = [];
+            Incoming[node.Id] = [];
+        }
+        foreach (var edge in graph.Edges)
+        {
+            if (!Nodes.ContainsKey(edge.SourceId) || !Nodes.ContainsKey(edge.TargetId)) continue;
+            Outgoing[edge.SourceId].Add(edge);
+            Incoming[edge.TargetId].Add(edge);
+        }
+    }
+
+    public FlowGraph Graph { get; }
+
+    public Dictionary<string, FlowNode> Nodes { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, List<FlowEdge>> Outgoing { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, List<FlowEdge>> Incoming { get; } = new(StringComparer.Ordinal);
+
+    public static bool IsGateway(FlowNode node) => node.Kind is NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway;
+
+    /// <summary>A node that joins when it has several incoming flows: gateways (and end events, which just end each branch).</summary>
+    public static bool MayJoin(FlowNode node) => IsGateway(node) || node.Kind == NodeKind.EndEvent;
+
+    /// <summary>Nodes reachable from <paramref name="from"/> (inclusive), in discovery order.</summary>
+    public List<string> ReachableFrom(string from)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { from };
+        var order = new List<string> { from };
+        for (var i = 0; i < order.Count; i++)
+        {
+            foreach (var edge in Outgoing[order[i]])
+            {
+                if (seen.Add(edge.TargetId)) order.Add(edge.TargetId);
+            }
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// True when the flow may skip this edge even though its source ran: an alternative of an exclusive
+    /// gateway, a conditional flow (not of a parallel gateway), or a default flow.
+    /// </summary>
+    public bool IsChoice(FlowEdge edge)
+    {
+        var source = Nodes[edge.SourceId];
+        if (source.Kind == NodeKind.ParallelGateway) return false;
+        if (source.Kind == NodeKind.ExclusiveGateway) return Outgoing[source.Id].Count > 1;
+        if (edge.IsDefault) return true;
+        return edge.Condition is { } c && !IsLiteralTrue(c);
+    }
+
+    public static bool IsLiteralTrue(ConditionSource condition)
+        => condition.Parsed.Root is Expressions.LiteralExpr { Kind: Expressions.LiteralKind.Boolean, Value: "true" };
+
+    /// <summary>Strongly connected components with a cycle (Tarjan), each in document order.</summary>
+    public List<List<string>> Cycles()
+    {
+        var index = 0;
+        var stack = new Stack<string>();
+        var onStack = new HashSet<string>(StringComparer.Ordinal);
+        var indices = new Dictionary<string, int>(StringComparer.Ordinal);
+        var low = new Dictionary<string, int>(StringComparer.Ordinal);
+        var result = new List<List<string>>();
+        var order = Graph.Nodes.Select(n => n.Id).Where(Nodes.ContainsKey).Distinct().ToList();
+        var position = order.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
+
+        // Iterative Tarjan, so that a long chain cannot overflow the generator's stack.
+        foreach (var root in order)
+        {
+            if (indices.ContainsKey(root)) continue;
+            var work = new Stack<(string Node, int EdgeIndex)>();
+            work.Push((root, 0));
+            indices[root] = low[root] = index++;
+            stack.Push(root);
+            onStack.Add(root);
+            while (work.Count > 0)
+            {
+                var (node, edgeIndex) = work.Pop();
+                var outgoing = Outgoing[node];
+                if (edgeIndex < outgoing.Count)
+                {
+                    work.Push((node, edgeIndex + 1));
+                    var next = outgoing[edgeIndex].TargetId;
+                    if (!indices.ContainsKey(next))
+                    {
+                        indices[next] = low[next] = index++;
+                        stack.Push(next);
+                        onStack.Add(next);
+                        work.Push((next, 0));
+                    }
+                    else if (onStack.Contains(next))
+                    {
+                        low[node] = Math.Min(low[node], indices[next]);
+                    }
+                    continue;
+                }
+
+                if (work.Count > 0)
+                {
+                    var parent = work.Peek().Node;
+                    low[parent] = Math.Min(low[parent], low[node]);
+                }
+
+                if (low[node] == indices[node])
+                {
+                    var component = new List<string>();
+                    string member;
+                    do
+                    {
+                        member = stack.Pop();
+                        onStack.Remove(member);
+                        component.Add(member);
+                    }
+                    while (member != node);
+                    var selfLoop = component.Count == 1 && Outgoing[node].Any(e => e.TargetId == node);
+                    if (component.Count > 1 || selfLoop)
+                    {
+                        component.Sort((a, b) => position[a].CompareTo(position[b]));
+                        result.Add(component);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,105 @@
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>
+/// Checks that need only the flow file: structure (01xx), reachability and gateways (02xx) and settings
+/// (06xx). Every front end's graphs pass through here, so BPMN, JSON and YAML flows obey one set of rules.
+/// </summary>
+internal static class StructureChecks
+{
+    public static FlowFile Check(string path, EquatableArray<FlowGraph> graphs, EquatableArray<DiagnosticInfo> syntax, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>(syntax);
+        var fileLevelError = syntax.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id is "FG0001" or "FG0002" or "FG0004" or "FG0102");
+        var flows = new List<FlowDefinition>();
+        var fileName = System.IO.Path.GetFileName(path);
+
+        foreach (var graph in graphs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var index = new GraphIndex(graph);
+            var errorElements = new HashSet<string>(StringComparer.Ordinal);
+            void Error(DiagnosticInfo d, params string[] elements)
+            {
+                diagnostics.Add(d);
+                if (d.Severity == DiagnosticSeverity.Error) foreach (var e in elements) errorElements.Add(e);
+            }
+
+            foreach (var node in graph.Nodes)
+            {
+                if (node.IsUnsupported) errorElements.Add(node.Id);
+            }
+
+            foreach (var edge in graph.Edges)
+            {
+                if (!index.Nodes.ContainsKey(edge.SourceId))
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, "sourceRef", edge.SourceId), edge.TargetId);
+                if (!index.Nodes.ContainsKey(edge.TargetId))
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, "targetRef", edge.TargetId), edge.SourceId);
+            }
+
+            var starts = graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent && !n.IsUnsupported).ToList();
+            if (starts.Count == 0 && !graph.Nodes.Any(n => n.Kind == NodeKind.StartEvent))
+                Error(DiagnosticInfo.Create(FlowDiagnostics.NoStartEvent, graph.Location, graph.ProcessId));
+
+            foreach (var node in graph.Nodes)
+            {
+                if (node.IsUnsupported) continue;
+                var incoming = index.Incoming[node.Id];
+                var outgoing = index.Outgoing[node.Id];
+                if (node.Kind == NodeKind.StartEvent && incoming.Count > 0)
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.StartWithIncoming, node.Location, node.Id), node.Id);
+                else if (node.Kind != NodeKind.StartEvent && incoming.Count > 1 && !GraphIndex.MayJoin(node))
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.SeveralIncoming, node.Location, node.Describe(), incoming.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), node.Id);
+                if (node.Kind == NodeKind.EndEvent && outgoing.Count > 0)
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.EndWithOutgoing, node.Location, node.Id), node.Id);
+                if (node.Kind != NodeKind.EndEvent && outgoing.Count == 0)
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.DeadEnd, node.Location, node.Describe()), node.Id);
+            }
+
+            // Unreachable nodes.
+            var reachable = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var start in graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent))
+            {
+                foreach (var id in index.ReachableFrom(start.Id)) reachable.Add(id);
+            }
+            foreach (var node in graph.Nodes)
+            {
+                if (!node.IsUnsupported && !reachable.Contains(node.Id))
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnreachableNode, node.Location, node.Describe()));
+            }
+
+            // Cycles: one with no exit can never end; one with an exit is a loop, which comes later.
+            foreach (var cycle in index.Cycles())
+            {
+                var members = new HashSet<string>(cycle, StringComparer.Ordinal);
+                var inner = cycle.SelectMany(id => index.Outgoing[id]).Where(e => members.Contains(e.TargetId)).ToList();
+                var leaves = cycle.SelectMany(id => index.Outgoing[id]).Any(e => !members.Contains(e.TargetId));
+                var canChoose = inner.Any(index.IsChoice);
+                var first = index.Nodes[cycle[0]];
+                var names = string.Join(" -> ", cycle.Take(8)) + (cycle.Count > 8 ? " -> ..." : "");
+                if (leaves && canChoose)
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), names), cycle.ToArray());
+                else
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.CycleWithoutExit, first.Location, first.Describe(), names), cycle.ToArray());
+            }
+
+            GatewayChecks.Check(index, diagnostics, errorElements);
+            SettingsChecks.Check(graph, diagnostics);
+
+            foreach (var start in starts)
+            {
+                var flowNodes = index.ReachableFrom(start.Id);
+                if (!flowNodes.Any(id => index.Nodes[id].Kind == NodeKind.EndEvent))
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.EndNotReachable, start.Location, start.Id), start.Id);
+                var hasErrors = fileLevelError || flowNodes.Any(errorElements.Contains);
+                flows.Add(new FlowDefinition(start.Id, fileName, graph, flowNodes.ToEquatableArray(), hasErrors));
+            }
+        }
+
+        return new FlowFile(path, flows.ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+}

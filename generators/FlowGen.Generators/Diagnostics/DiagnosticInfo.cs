@@ -1,0 +1,51 @@
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Diagnostics;
+
+/// <summary>
+/// A diagnostic as plain data (descriptor id, message arguments, flow-file location), so that it can live in
+/// cached pipeline values. Turned into a Roslyn <see cref="Diagnostic"/> only when reported.
+/// </summary>
+internal sealed record DiagnosticInfo(
+    string Id,
+    LocationInfo? Location,
+    EquatableArray<string> Arguments,
+    EquatableArray<LocationInfo> AdditionalLocations,
+    DiagnosticSeverity? SeverityOverride = null)
+{
+    public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
+        => new(descriptor.Id, location, arguments.ToEquatableArray(), EquatableArray<LocationInfo>.Empty);
+
+    public DiagnosticInfo WithAdditional(params LocationInfo?[] locations)
+        => this with { AdditionalLocations = locations.Where(l => l is not null).Select(l => l!).ToEquatableArray() };
+
+    public DiagnosticInfo WithSeverity(DiagnosticSeverity severity) => this with { SeverityOverride = severity };
+
+    public DiagnosticSeverity Severity => SeverityOverride ?? FlowDiagnostics.Find(Id).DefaultSeverity;
+
+    public Diagnostic ToDiagnostic()
+    {
+        var descriptor = FlowDiagnostics.Find(Id);
+        var location = Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None;
+        var additional = AdditionalLocations.Select(l => l.ToLocation());
+        var args = Arguments.Cast<object>().ToArray();
+        return SeverityOverride is { } severity && severity != descriptor.DefaultSeverity
+            ? Diagnostic.Create(descriptor.Id, descriptor.Category, new LocalizableFormatString(descriptor, args), severity, descriptor.DefaultSeverity,
+                isEnabledByDefault: true, warningLevel: severity == DiagnosticSeverity.Error ? 0 : 1, title: descriptor.Title,
+                description: descriptor.Description, helpLink: descriptor.HelpLinkUri, location: location, additionalLocations: additional,
+                customTags: descriptor.CustomTags)
+            : Diagnostic.Create(descriptor, location, additional, args);
+    }
+
+    public override string ToString() => $"{Id} {Location}: {string.Format(FlowDiagnostics.Find(Id).MessageFormat.ToString(), Arguments.Cast<object>().ToArray())}";
+
+    private sealed class LocalizableFormatString(DiagnosticDescriptor descriptor, object[] args) : LocalizableString
+    {
+        protected override string GetText(IFormatProvider? formatProvider) => string.Format(formatProvider, descriptor.MessageFormat.ToString(formatProvider), args);
+
+        protected override int GetHash() => descriptor.Id.GetHashCode();
+
+        protected override bool AreEqual(object? other) => ReferenceEquals(this, other);
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Diagnostics;
+
+/// <summary>
+/// Every FG diagnostic. Ids are fixed and grouped: 00xx flow-file syntax, 01xx structure, 02xx reachability
+/// and gateways, 03xx binding to C#, 04xx types and the bus, 05xx expressions, 06xx settings, 07xx C#-side
+/// analyzer rules, 9xxx internal. Each id has a page at docs/diagnostics/FGxxxx.md.
+/// </summary>
+internal static class FlowDiagnostics
+{
+    private const string HelpBase = "https://github.com/flowgen/flowgen/blob/main/docs/diagnostics/";
+
+    public const string CategorySyntax = "FlowGen.Syntax";
+    public const string CategoryStructure = "FlowGen.Structure";
+    public const string CategoryGateways = "FlowGen.Gateways";
+    public const string CategoryBinding = "FlowGen.Binding";
+    public const string CategoryBus = "FlowGen.Bus";
+    public const string CategoryExpressions = "FlowGen.Expressions";
+    public const string CategorySettings = "FlowGen.Settings";
+    public const string CategoryUsage = "FlowGen.Usage";
+    public const string CategoryInternal = "FlowGen.Internal";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string category)
+        => new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message, string category)
+        => new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    public static string HelpLink(string id) => HelpBase + id + ".md";
+
+    // 00xx: syntax of flow files
+    public static readonly DiagnosticDescriptor MalformedXml = Error("FG0001", "Flow file is not well-formed XML",
+        "The BPMN file is not well-formed XML: {0}. Fix the XML at this position (or re-save the diagram in Camunda Modeler).", CategorySyntax);
+    public static readonly DiagnosticDescriptor NotBpmn = Error("FG0002", "Flow file is not a BPMN 2.0 definitions document",
+        "The root element is '{0}', but a BPMN file must start with <definitions> in the namespace http://www.omg.org/spec/BPMN/20100524/MODEL. Save the diagram as BPMN 2.0 XML.", CategorySyntax);
+    public static readonly DiagnosticDescriptor UnsupportedElement = Error("FG0003", "BPMN element not supported",
+        "{0} is a BPMN element FlowGen does not support yet{1}. Replace it with a service task or gateway, or remove it.", CategorySyntax);
+    public static readonly DiagnosticDescriptor MissingId = Error("FG0004", "BPMN element without id",
+        "This <{0}> element has no id attribute. Give it a unique id (Camunda Modeler does this on save).", CategorySyntax);
+
+    // 01xx: structure
+    public static readonly DiagnosticDescriptor NoStartEvent = Error("FG0101", "Process has no start event",
+        "Process '{0}' has no start event, so no flow can begin. Add a start event: its id becomes the flow id.", CategoryStructure);
+    public static readonly DiagnosticDescriptor DuplicateId = Error("FG0102", "Duplicate element id",
+        "The id '{0}' is used by more than one element in this file ({1} here, {2} before). Ids must be unique: rename one of them.", CategoryStructure);
+    public static readonly DiagnosticDescriptor DanglingFlow = Error("FG0103", "Sequence flow refers to a missing element",
+        "Sequence flow '{0}' has {1} '{2}', which is not an element of the same process. Reconnect the flow in the modeler.", CategoryStructure);
+    public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "Only gateways may join flows",
+        "{0} has {1} incoming sequence flows, but only a gateway may join flows. Put a parallel, inclusive or exclusive gateway in front of it.", CategoryStructure);
+    public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
+        "{0} is on a cycle ({1}) that no path leaves, so a run entering it can never reach an end event. Add an exclusive gateway with an exit to an end event, or break the cycle.", CategoryStructure);
+    public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loops are not supported yet",
+        "{0} is on a loop ({1}). Loops through exclusive gateways are not supported by this version of FlowGen; unroll the loop or move the repetition into a task.", CategoryStructure);
+    public static readonly DiagnosticDescriptor StartWithIncoming = Error("FG0107", "Start event with incoming flow",
+        "Start event '{0}' has incoming sequence flows. A start event only begins a flow: connect the flow to a gateway or task instead.", CategoryStructure);
+    public static readonly DiagnosticDescriptor EndWithOutgoing = Error("FG0108", "End event with outgoing flow",
+        "End event '{0}' has outgoing sequence flows. An end event ends its branch: remove the outgoing flow or use a task or gateway.", CategoryStructure);
+
+    // 02xx: reachability and gateways
+    public static readonly DiagnosticDescriptor EndNotReachable = Error("FG0201", "No end event can be reached",
+        "Flow '{0}' has no path from its start event to an end event. Connect the last node to an end event.", CategoryGateways);
+    public static readonly DiagnosticDescriptor UnreachableNode = Warning("FG0202", "Unreachable node",
+        "{0} cannot be reached from any start event, so it never runs. Connect it with a sequence flow or delete it.", CategoryGateways);
+    public static readonly DiagnosticDescriptor DeadEnd = Error("FG0203", "Node without outgoing flow",
+        "{0} has no outgoing sequence flow, so its branch stops without reaching an end event. Connect it to the next node or to an end event.", CategoryGateways);
+    public static readonly DiagnosticDescriptor JoinMayNeverComplete = Error("FG0204", "Parallel join may never complete",
+        "Parallel gateway '{0}' waits for all {1} incoming flows, but '{2}' arrives only when {3} chooses that branch, so a run that takes another branch fails at this join. Use an inclusive gateway as the join, or set strict-mode=false on this gateway.", CategoryGateways);
+    public static readonly DiagnosticDescriptor ConditionsMayAllBeFalse = Warning("FG0205", "Exclusive gateway without default flow",
+        "{0} has no default flow and its conditions may all be false; the run then fails with FLOW_NO_MATCHING_BRANCH. Mark one outgoing flow as default, or add a complementary condition.", CategoryGateways);
+    public static readonly DiagnosticDescriptor ConditionIgnored = Warning("FG0206", "Condition on a parallel gateway's flow is ignored",
+        "Sequence flow '{0}' leaves parallel gateway '{1}' and has a condition, but a parallel gateway takes every branch. Remove the condition or use an inclusive gateway.", CategoryGateways);
+    public static readonly DiagnosticDescriptor InvalidDefaultFlow = Warning("FG0207", "Invalid default flow",
+        "{0}: {1}", CategoryGateways);
+
+    // 03xx: binding
+    public static readonly DiagnosticDescriptor UnknownComponent = Error("FG0301", "Unknown task component",
+        "{0} uses task-component '{1}', but no class has [FlowComponent(\"{1}\")]. Known components: {2}. Add the component or fix the name (or set allow-absent=true to skip the task).", CategoryBinding);
+    public static readonly DiagnosticDescriptor UnknownTask = Error("FG0302", "Unknown task service",
+        "{0} uses task-service '{1}'{2}, but no method has [FlowTask(\"{1}\")] there. Known tasks: {3}. Add the method or fix the name (or set allow-absent=true to skip the task).", CategoryBinding);
+    public static readonly DiagnosticDescriptor AmbiguousTask = Error("FG0303", "Ambiguous task service",
+        "{0} uses task-service '{1}' without task-component, and several components have it: {2}. Add a task-component property.", CategoryBinding);
+    public static readonly DiagnosticDescriptor MissingTaskService = Error("FG0304", "Task without task-service",
+        "{0} has no task-service property, so FlowGen does not know which method to call. Add task-service (and task-component) properties.", CategoryBinding);
+    public static readonly DiagnosticDescriptor UnsupportedMethod = Error("FG0305", "Task method cannot be called by a flow",
+        "{0} binds to {1}, which {2}. Change the method's signature.", CategoryBinding);
+
+    // 04xx: types and the bus
+    public static readonly DiagnosticDescriptor MissingValue = Error("FG0401", "Parameter the bus cannot supply",
+        "Parameter '{0}' of {1} (called by {2}): {3}. Bind it with [FromRequest], [FromState] or [FromVar] to a value an earlier task produces.", CategoryBus);
+    public static readonly DiagnosticDescriptor TypeMismatch = Error("FG0402", "Type mismatch on the bus",
+        "{0} needs {1} for {2}, but {3} produces {4}. Change one of the types so that they match.", CategoryBus);
+    public static readonly DiagnosticDescriptor NotOnEveryPath = Warning("FG0403", "Value not produced on every path",
+        "{0} reads {1}, which {2} produces on some paths to it but not all; on the others it is {3}. Produce it on every path, or make the parameter nullable and handle null.", CategoryBus);
+    public static readonly DiagnosticDescriptor ConflictingProducers = Error("FG0404", "Producers disagree on a bus value's type",
+        "{0} is written as {1} by {2} and as {3} by {4}. One name must have one type: rename one value or change a type.", CategoryBus);
+    public static readonly DiagnosticDescriptor StateWrittenTwice = Warning("FG0405", "Write-once value written twice",
+        "{0} is written by {1} and again by {2} on the same path, but sta values are write-once. Use a var value ([ToVar]) for a value that changes.", CategoryBus);
+
+    // 05xx: expressions
+    public static readonly DiagnosticDescriptor ExpressionSyntax = Error("FG0501", "Condition syntax error",
+        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+    public static readonly DiagnosticDescriptor ExpressionUnknownName = Error("FG0502", "Unknown name in condition",
+        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+    public static readonly DiagnosticDescriptor ExpressionTypeMismatch = Error("FG0503", "Type error in condition",
+        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+    public static readonly DiagnosticDescriptor ExpressionUnknownFunction = Error("FG0504", "Unknown function in condition",
+        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+    public static readonly DiagnosticDescriptor ExpressionUnsupported = Error("FG0505", "Condition construct not supported yet",
+        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+
+    // 06xx: settings
+    public static readonly DiagnosticDescriptor UnknownProperty = Warning("FG0601", "Unknown property",
+        "{0} has property '{1}', which FlowGen does not know{2}. Remove it or fix its name.", CategorySettings);
+    public static readonly DiagnosticDescriptor InvalidPropertyValue = Warning("FG0602", "Invalid property value",
+        "{0} has {1}='{2}', but {3}. The property is ignored until it is fixed.", CategorySettings);
+    public static readonly DiagnosticDescriptor PropertyNotApplied = Warning("FG0603", "Property not applied yet",
+        "{0} has '{1}', which this version of FlowGen reads but does not apply yet. The run behaves as if it were absent.", CategorySettings);
+
+    // 07xx: C#-side rules (reported by FlowGen.Analyzers)
+    public static readonly DiagnosticDescriptor FlowClassNotPartial = Error("FG0701", "Flow class must be partial",
+        "Class '{0}' has [Flow(\"{1}\")] but is not partial, so FlowGen cannot add RunAsync to it. Add the partial modifier.", CategoryUsage);
+    public static readonly DiagnosticDescriptor FlowIdNotFound = Error("FG0702", "No flow with this id",
+        "[Flow(\"{0}\")] on '{1}' names no flow in the project's flow files{2}. Fix the id (a BPMN start event id), or add the flow file as an AdditionalFiles item.", CategoryUsage);
+    public static readonly DiagnosticDescriptor FlowClassWithoutInterface = Error("FG0703", "Flow class must implement IFlow<TRequest, TResult>",
+        "Class '{0}' has [Flow(\"{1}\")] but does not implement FlowGen.IFlow<TRequest, TResult>, so FlowGen does not know the request and result types. Add ': IFlow<MyRequest, MyResult>'.", CategoryUsage);
+    public static readonly DiagnosticDescriptor TaskOutsideComponent = Error("FG0704", "Flow task outside a component",
+        "Method '{0}' has [FlowTask] but its class '{1}' has no [FlowComponent], so no flow can find it. Add [FlowComponent(\"name\")] to the class.", CategoryUsage);
+    public static readonly DiagnosticDescriptor DuplicateTask = Error("FG0705", "Duplicate task name in a component",
+        "Component '{0}' has two methods with [FlowTask(\"{1}\")]: '{2}' and '{3}'. Task names must be unique within a component.", CategoryUsage);
+    public static readonly DiagnosticDescriptor DuplicateFlowClass = Error("FG0706", "Two classes for one flow",
+        "Flow '{0}' is claimed by '{1}' and '{2}'. One flow id must have one [Flow] class.", CategoryUsage);
+
+    // 9xxx: internal
+    public static readonly DiagnosticDescriptor InternalError = Error("FG9001", "FlowGen internal error",
+        "FlowGen failed while processing {0}: {1}. This is a bug in FlowGen; please report it with the flow file.", CategoryInternal);
+
+    public static readonly IReadOnlyList<DiagnosticDescriptor> All =
+    [
+        MalformedXml, NotBpmn, UnsupportedElement, MissingId,
+        NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing,
+        EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
+        UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod,
+        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice,
+        ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
+        UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
+        FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass,
+        InternalError,
+    ];
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id, StringComparer.Ordinal);
+
+    public static DiagnosticDescriptor Find(string id) => ById[id];
+}

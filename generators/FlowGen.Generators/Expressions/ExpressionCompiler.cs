@@ -1,0 +1,796 @@
+using System.Globalization;
+using System.Text;
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Expressions;
+
+/// <summary>
+/// Type-checks a condition against the bus types and emits it as C#. The emitted code is fully qualified,
+/// uses invariant number formats and escaped literals, and neither boxes nor allocates: paths become member
+/// accesses (<c>?.</c> where a receiver may be null), operators stay C# operators (lifted over nullable values),
+/// functions call <c>global::FlowGen.FlowFunctions</c>. Never throws: problems become errors with offsets into the condition text.
+/// </summary>
+internal static class ExpressionCompiler
+{
+    private const string Functions = "global::FlowGen.FlowFunctions";
+
+    /// <summary>Compiles a condition; the code is a C# <c>bool</c> expression (a nullable bool is compared with <c>true</c>).</summary>
+    public static CompiledExpression CompileCondition(Expr root, IBusResolver bus)
+    {
+        var compiler = new Compiler(bus);
+        var value = compiler.Compile(root);
+        if (value is not null && value.Type.Category != TypeCategory.Boolean)
+        {
+            compiler.Error(ExpressionErrorIds.TypeMismatch, root, $"a condition must be true or false, but this is {value.DisplayType}");
+            value = null;
+        }
+        return compiler.Finish(value is null ? null : Compiler.AsBool(value));
+    }
+
+    /// <summary>Compiles a value expression (e.g. an iteration source or a mapping); the type may be nullable.</summary>
+    public static CompiledExpression CompileValue(Expr root, IBusResolver bus)
+    {
+        var compiler = new Compiler(bus);
+        var value = compiler.Compile(root);
+        if (value is { IsNullLiteral: true })
+        {
+            compiler.Error(ExpressionErrorIds.TypeMismatch, root, "a value expression cannot be just null");
+            value = null;
+        }
+        return compiler.Finish(value);
+    }
+
+    // C# operator precedence, higher binds tighter.
+    private static class Precedence
+    {
+        public const int Primary = 16;
+        public const int Unary = 14;
+        public const int Multiplicative = 13;
+        public const int Additive = 12;
+        public const int Relational = 10;
+        public const int Equality = 9;
+        public const int ConditionalAnd = 5;
+        public const int ConditionalOr = 4;
+    }
+
+    /// <summary>A checked sub-expression: its code and what the checker knows about its value.</summary>
+    /// <param name="MayBeNull">The expression may evaluate to null (for a value type: its C# type is T?).</param>
+    /// <param name="ReceiverMayBeNull">A member read on it needs <c>?.</c> (the last step itself may be null; differs from MayBeNull inside a <c>?.</c> chain).</param>
+    /// <param name="Source">The expression as the flow wrote it, for messages.</param>
+    /// <param name="Literal">The literal kind when the value is a literal (possibly negated).</param>
+    /// <param name="IntegerConstant">The value of an integer constant, for range and overflow checks.</param>
+    private sealed record Value(
+        string Code,
+        int Precedence,
+        ExpressionType Type,
+        bool MayBeNull,
+        bool ReceiverMayBeNull,
+        string Source,
+        LiteralKind? Literal = null,
+        long? IntegerConstant = null)
+    {
+        public bool IsNullLiteral => Literal == LiteralKind.Null;
+
+        public bool IsNullableValueType => Type.IsValueType && MayBeNull;
+
+        public string DisplayType => IsNullLiteral ? "null" : Type.Display + (IsNullableValueType ? "?" : "");
+
+        public string CSharpType => Type.Name + (IsNullableValueType ? "?" : "");
+
+        public string Describe() => IsNullLiteral ? "null" : $"{DisplayType} ({Source})";
+    }
+
+    private sealed class Compiler
+    {
+        private readonly IBusResolver _bus;
+        private readonly List<ExpressionError> _errors = new();
+
+        public Compiler(IBusResolver bus) => _bus = bus;
+
+        public CompiledExpression Finish(Value? value)
+        {
+            if (_errors.Count > 0 || value is null)
+            {
+                if (_errors.Count == 0) _errors.Add(new ExpressionError(ExpressionErrorIds.Syntax, 0, 0, "the condition could not be compiled"));
+                var sorted = _errors.Distinct().OrderBy(e => e.Start).ThenBy(e => e.Length).ToEquatableArray();
+                return new CompiledExpression(null, null, sorted);
+            }
+            return new CompiledExpression(value.Code, value.CSharpType, EquatableArray<ExpressionError>.Empty);
+        }
+
+        public void Error(string id, Expr at, string message) => Error(id, at.Start, at.Length, message);
+
+        public void Error(string id, int start, int length, string message) => _errors.Add(new ExpressionError(id, start, length, message));
+
+        private Value? Mismatch(Expr at, string message)
+        {
+            Error(ExpressionErrorIds.TypeMismatch, at, message);
+            return null;
+        }
+
+        public Value? Compile(Expr expr) => expr switch
+        {
+            LiteralExpr literal => CompileLiteral(literal),
+            PathExpr path => CompilePath(path),
+            UnaryExpr unary => CompileUnary(unary),
+            BinaryExpr binary => CompileBinary(binary),
+            CallExpr call => CompileCall(call),
+            RoleExpr role => Unsupported(role),
+            _ => Mismatch(expr, "this expression is not supported"),
+        };
+
+        private Value? Unsupported(RoleExpr role)
+        {
+            Error(ExpressionErrorIds.RoleNotSupported, role, $"role expressions are not supported yet ('{role.Permission}'): check the role in a task instead");
+            return null;
+        }
+
+        // ---- literals and paths ----
+
+        private Value? CompileLiteral(LiteralExpr literal)
+        {
+            switch (literal.Kind)
+            {
+                case LiteralKind.Null:
+                    return new Value("null", Precedence.Primary, ExpressionType.Null, true, true, "null", LiteralKind.Null);
+                case LiteralKind.Boolean:
+                    var b = literal.Value == "true" ? "true" : "false";
+                    return new Value(b, Precedence.Primary, ExpressionType.Bool, false, false, b, LiteralKind.Boolean);
+                case LiteralKind.Integer:
+                    if (!long.TryParse(literal.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    {
+                        return Mismatch(literal, $"the number {literal.Value} is too large");
+                    }
+                    return n <= int.MaxValue
+                        ? new Value(literal.Value, Precedence.Primary, ExpressionType.Int, false, false, literal.Value, LiteralKind.Integer, n)
+                        : new Value(literal.Value + "L", Precedence.Primary, ExpressionType.Long, false, false, literal.Value, LiteralKind.Integer, n);
+                case LiteralKind.Floating:
+                    if (!double.TryParse(literal.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) || double.IsInfinity(d))
+                    {
+                        return Mismatch(literal, $"the number {literal.Value} is too large");
+                    }
+                    var code = literal.Value.IndexOf('.') >= 0 ? literal.Value : literal.Value + ".0";
+                    return new Value(code, Precedence.Primary, ExpressionType.Double, false, false, literal.Value, LiteralKind.Floating);
+                case LiteralKind.String:
+                    return new Value(ExpressionTypes.StringLiteral(literal.Value), Precedence.Primary, ExpressionType.String, false, false, "'" + literal.Value + "'", LiteralKind.String);
+                default:
+                    return Mismatch(literal, "unknown literal");
+            }
+        }
+
+        private Value? CompilePath(PathExpr path)
+        {
+            Value current;
+            var next = 0;
+            var source = path.Root;
+            if (PathRoots.IsNamedValues(path.Root))
+            {
+                if (path.Segments.Count == 0)
+                {
+                    Error(ExpressionErrorIds.UnknownName, path, $"expected a value name after '{path.Root}.' (e.g. {path.Root}.goodsDetail)");
+                    return null;
+                }
+                var name = path.Segments[0];
+                source = path.Root + "." + name.Name;
+                var named = _bus.ResolveNamed(path.Root, name.Name);
+                if (named is null)
+                {
+                    Error(ExpressionErrorIds.UnknownName, path.Start, name.Start + name.Length - path.Start, $"no task writes {source} on the way to this condition");
+                    return null;
+                }
+                current = FromBus(named, source);
+                next = 1;
+            }
+            else if (PathRoots.IsRoot(path.Root))
+            {
+                var root = _bus.ResolveRoot(path.Root);
+                if (root is null)
+                {
+                    var what = path.Root == PathRoots.Request ? "request" : "result";
+                    Error(ExpressionErrorIds.UnknownName, path.Start, path.Root.Length, $"unknown name '{path.Root}': this flow has no {what}");
+                    return null;
+                }
+                current = FromBus(root, source);
+            }
+            else
+            {
+                Error(ExpressionErrorIds.UnknownName, path.Start, path.Root.Length, $"unknown name '{path.Root}': paths start with req., sta., var. or res.");
+                return null;
+            }
+
+            for (var i = next; i < path.Segments.Count; i++)
+            {
+                var segment = path.Segments[i];
+                var member = FindMember(current, segment);
+                if (member is null) return null;
+                source += "." + segment.Name;
+                var (type, nullable) = ExpressionTypes.Describe(_bus.Types, member.Type);
+                var access = current.ReceiverMayBeNull ? "?." : ".";
+                var memberMayBeNull = member.IsNullable || nullable;
+                current = new Value(
+                    current.Code + access + ExpressionTypes.Identifier(member.Name),
+                    Precedence.Primary,
+                    type,
+                    MayBeNull: memberMayBeNull || current.MayBeNull || current.ReceiverMayBeNull,
+                    ReceiverMayBeNull: memberMayBeNull,
+                    source);
+            }
+            return current with { Source = PathText(path) };
+        }
+
+        private Value FromBus(BusValue value, string source)
+        {
+            var (type, nullable) = ExpressionTypes.Describe(_bus.Types, value.Type);
+            var mayBeNull = value.IsNullable || nullable;
+            return new Value(value.Code, Precedence.Primary, type, mayBeNull, mayBeNull, source);
+        }
+
+        private PropertyShape? FindMember(Value receiver, PathSegment segment)
+        {
+            var shape = receiver.Type.Shape;
+            var properties = shape?.Properties ?? EquatableArray<PropertyShape>.Empty;
+            if (shape is not null && shape.Category != TypeCategory.Enum)
+            {
+                foreach (var p in properties)
+                {
+                    if (string.Equals(p.Name, segment.Name, StringComparison.Ordinal)) return p;
+                }
+                PropertyShape? match = null;
+                var count = 0;
+                foreach (var p in properties)
+                {
+                    if (string.Equals(p.Name, segment.Name, StringComparison.OrdinalIgnoreCase))
+                    {
+                        match = p;
+                        count++;
+                    }
+                }
+                if (count == 1) return match;
+                if (count > 1)
+                {
+                    var names = string.Join(", ", properties.Where(p => string.Equals(p.Name, segment.Name, StringComparison.OrdinalIgnoreCase)).Select(p => p.Name));
+                    Error(ExpressionErrorIds.UnknownName, segment.Start, segment.Length, $"'{segment.Name}' matches several members of {receiver.Type.Display} when case is ignored ({names}): write the exact name");
+                    return null;
+                }
+            }
+
+            string message;
+            if (shape is null)
+            {
+                message = $"{receiver.Type.Display} ({receiver.Source}) has no member '{segment.Name}': FlowGen does not know the members of {receiver.Type.Display}";
+            }
+            else if (properties.Count == 0 || shape.Category == TypeCategory.Enum)
+            {
+                message = $"{receiver.Type.Display} ({receiver.Source}) has no member '{segment.Name}': it has no readable members";
+            }
+            else
+            {
+                const int shown = 10;
+                var names = string.Join(", ", properties.Take(shown).Select(p => p.Name));
+                if (properties.Count > shown) names += $", ... ({properties.Count - shown} more)";
+                message = $"{receiver.Type.Display} ({receiver.Source}) has no member '{segment.Name}'; its members are: {names}";
+            }
+            Error(ExpressionErrorIds.UnknownName, segment.Start, segment.Length, message);
+            return null;
+        }
+
+        // ---- operators ----
+
+        public static Value AsBool(Value value) => value.MayBeNull
+            ? value with { Code = Wrap(value, Precedence.Equality) + " == true", Precedence = Precedence.Equality, MayBeNull = false, ReceiverMayBeNull = false, Literal = null }
+            : value;
+
+        private static string Wrap(Value value, int precedence) => value.Precedence >= precedence ? value.Code : "(" + value.Code + ")";
+
+        private Value? CompileUnary(UnaryExpr unary)
+        {
+            var operand = Compile(unary.Operand);
+            if (operand is null) return null;
+            if (unary.Operator == UnaryOperator.Not)
+            {
+                if (operand.Type.Category != TypeCategory.Boolean || operand.IsNullLiteral)
+                {
+                    return Mismatch(unary.Operand, $"'!' needs true or false, but {operand.Describe()} is not");
+                }
+                var code = "!" + Wrap(AsBool(operand), Precedence.Unary);
+                return new Value(code, Precedence.Unary, ExpressionType.Bool, false, false, PrintText(unary));
+            }
+
+            if (!operand.Type.IsNumeric || operand.IsNullLiteral)
+            {
+                return Mismatch(unary.Operand, $"'-' needs a number, but {operand.Describe()} is not");
+            }
+            var name = operand.Type.Name;
+            if (name == "ulong") return Mismatch(unary, $"cannot negate {operand.Describe()}: ulong has no negative values");
+            var resultName = name is "uint" ? "long" : ExpressionTypes.ArithmeticResult(name);
+            var type = resultName == name ? operand.Type : ExpressionTypes.Describe(_bus.Types, resultName).Type;
+            var operandCode = Wrap(operand, Precedence.Unary);
+            if (operandCode.StartsWith("-", StringComparison.Ordinal)) operandCode = "(" + operandCode + ")";
+            return new Value("-" + operandCode, Precedence.Unary, type, operand.MayBeNull, false, PrintText(unary), operand.Literal, -operand.IntegerConstant);
+        }
+
+        private Value? CompileBinary(BinaryExpr binary)
+        {
+            var left = Compile(binary.Left);
+            var right = Compile(binary.Right);
+            if (left is null || right is null) return null;
+            var source = PrintText(binary);
+
+            switch (binary.Operator)
+            {
+                case BinaryOperator.And:
+                case BinaryOperator.Or:
+                {
+                    var symbol = binary.Operator == BinaryOperator.And ? "&&" : "||";
+                    var ok = true;
+                    foreach (var (side, expr) in new[] { (left, binary.Left), (right, binary.Right) })
+                    {
+                        if (side.Type.Category != TypeCategory.Boolean || side.IsNullLiteral)
+                        {
+                            Mismatch(expr, $"'{symbol}' needs true or false on both sides, but {side.Describe()} is not");
+                            ok = false;
+                        }
+                    }
+                    if (!ok) return null;
+                    var precedence = binary.Operator == BinaryOperator.And ? Precedence.ConditionalAnd : Precedence.ConditionalOr;
+                    var code = Wrap(AsBool(left), precedence) + " " + symbol + " " + Wrap(AsBool(right), precedence + 1);
+                    return new Value(code, precedence, ExpressionType.Bool, false, false, source);
+                }
+
+                case BinaryOperator.Equal:
+                case BinaryOperator.NotEqual:
+                case BinaryOperator.Less:
+                case BinaryOperator.LessOrEqual:
+                case BinaryOperator.Greater:
+                case BinaryOperator.GreaterOrEqual:
+                {
+                    var pair = Comparable(binary.Operator, left, right, binary);
+                    if (pair is null) return null;
+                    var (l, r) = pair.Value;
+                    var precedence = binary.Operator is BinaryOperator.Equal or BinaryOperator.NotEqual ? Precedence.Equality : Precedence.Relational;
+                    var code = Wrap(l, precedence) + " " + Symbol(binary.Operator) + " " + Wrap(r, precedence + 1);
+                    return new Value(code, precedence, ExpressionType.Bool, false, false, source);
+                }
+
+                default:
+                    return CompileArithmetic(binary, left, right, source);
+            }
+        }
+
+        private Value? CompileArithmetic(BinaryExpr binary, Value left, Value right, string source)
+        {
+            var symbol = Symbol(binary.Operator);
+            foreach (var side in new[] { left, right })
+            {
+                if (!side.Type.IsNumeric || side.IsNullLiteral)
+                {
+                    var hint = left.Type.Category == TypeCategory.String && binary.Operator == BinaryOperator.Add ? ": strings cannot be joined in a condition" : "";
+                    return Mismatch(binary, $"'{symbol}' needs numbers on both sides, but {side.Describe()} is not a number{hint}");
+                }
+            }
+            var numbers = Numeric(left, right, binary, "combine");
+            if (numbers is null) return null;
+            var (l, r, common) = numbers.Value;
+            var resultName = ExpressionTypes.ArithmeticResult(common);
+            var resultType = resultName == l.Type.Name ? l.Type : resultName == r.Type.Name ? r.Type : ExpressionTypes.Describe(_bus.Types, resultName).Type;
+
+            var divides = binary.Operator is BinaryOperator.Divide or BinaryOperator.Modulo;
+            if (divides && (ExpressionTypes.IsIntegral(resultName) || resultName == "decimal") && IsZeroConstant(r))
+            {
+                return Mismatch(binary, $"'{symbol}' by zero: {source} has no value");
+            }
+
+            long? constant = null;
+            if (l.IntegerConstant is { } a && r.IntegerConstant is { } b && ExpressionTypes.IsIntegral(resultName))
+            {
+                // C# folds constant arithmetic at compile time and rejects an overflow (CS0220).
+                try
+                {
+                    constant = binary.Operator switch
+                    {
+                        BinaryOperator.Add => checked(a + b),
+                        BinaryOperator.Subtract => checked(a - b),
+                        BinaryOperator.Multiply => checked(a * b),
+                        BinaryOperator.Divide => a / b,
+                        _ => a % b,
+                    };
+                }
+                catch (OverflowException)
+                {
+                    constant = null;
+                }
+                if (constant is null || !ExpressionTypes.FitsInteger(resultName, constant.Value))
+                {
+                    return Mismatch(binary, $"{source} overflows {resultName}");
+                }
+            }
+
+            var precedence = binary.Operator is BinaryOperator.Add or BinaryOperator.Subtract ? Precedence.Additive : Precedence.Multiplicative;
+            var code = Wrap(l, precedence) + " " + symbol + " " + Wrap(r, precedence + 1);
+            var literal = constant is not null ? LiteralKind.Integer : (LiteralKind?)null;
+            return new Value(code, precedence, resultType, l.MayBeNull || r.MayBeNull, false, source, literal, constant);
+        }
+
+        private static bool IsZeroConstant(Value v) =>
+            v.IntegerConstant == 0
+            || (v.Literal == LiteralKind.Floating && v.Source.TrimStart('-').All(c => c is '0' or '.'));
+
+        /// <summary>Checks that two values can be compared with <paramref name="op"/>, adapting literals to the other side.</summary>
+        private (Value Left, Value Right)? Comparable(BinaryOperator op, Value left, Value right, Expr at)
+        {
+            var ordering = op is not (BinaryOperator.Equal or BinaryOperator.NotEqual);
+            var symbol = Symbol(op);
+            if (left.IsNullLiteral || right.IsNullLiteral)
+            {
+                var other = left.IsNullLiteral ? right : left;
+                if (other.IsNullLiteral) return Fail("cannot compare null with null");
+                if (ordering) return Fail($"cannot compare {other.Describe()} with null using '{symbol}': use == or != with null");
+                if (other.Type.IsValueType && !other.MayBeNull) return Fail($"cannot compare {other.Describe()} with null: {other.DisplayType} is never null");
+                return (left, right);
+            }
+
+            var lc = left.Type.Category;
+            var rc = right.Type.Category;
+            if (left.Type.IsNumeric && right.Type.IsNumeric)
+            {
+                // C# warns (CS0652) when an integral value is compared with a constant outside its range.
+                foreach (var (value, constant) in new[] { (left, right), (right, left) })
+                {
+                    if (constant.IntegerConstant is { } k && value.IntegerConstant is null && ExpressionTypes.IsIntegral(value.Type.Name)
+                        && !ExpressionTypes.FitsInteger(value.Type.Name, k))
+                    {
+                        return Fail($"cannot compare {value.Describe()} with {constant.Source}: the number is outside the range of {value.Type.Name}");
+                    }
+                }
+                var numbers = Numeric(left, right, at, "compare");
+                return numbers is null ? null : (numbers.Value.Left, numbers.Value.Right);
+            }
+            if (lc == TypeCategory.String && rc == TypeCategory.String)
+            {
+                if (ordering) return Fail($"cannot compare {left.Describe()} with {right.Describe()} using '{symbol}': strings can only be compared with == and !=");
+                return (left, right);
+            }
+            if (lc == TypeCategory.Boolean && rc == TypeCategory.Boolean)
+            {
+                if (ordering) return Fail($"cannot compare {left.Describe()} with {right.Describe()} using '{symbol}': true/false values can only be compared with == and !=");
+                return (left, right);
+            }
+            if (lc == TypeCategory.Char || rc == TypeCategory.Char)
+            {
+                if (lc == rc) return (left, right);
+                if (lc == TypeCategory.Char && AsCharLiteral(right) is { } rightChar) return (left, rightChar);
+                if (rc == TypeCategory.Char && AsCharLiteral(left) is { } leftChar) return (leftChar, right);
+            }
+            if (lc == TypeCategory.Enum || rc == TypeCategory.Enum)
+            {
+                if (lc == rc && left.Type.Name == right.Type.Name) return (left, right);
+                if (lc == TypeCategory.Enum && right.Literal == LiteralKind.String)
+                {
+                    var member = EnumMember(left, right, at);
+                    return member is null ? null : (left, member);
+                }
+                if (rc == TypeCategory.Enum && left.Literal == LiteralKind.String)
+                {
+                    var member = EnumMember(right, left, at);
+                    return member is null ? null : (member, right);
+                }
+            }
+            return Fail($"cannot compare {left.Describe()} with {right.Describe()}");
+
+            (Value, Value)? Fail(string message)
+            {
+                Error(ExpressionErrorIds.TypeMismatch, at, message);
+                return null;
+            }
+        }
+
+        /// <summary>Numeric operands: literals adapt (a floating literal next to a decimal gets the m suffix), then C# promotion must exist.</summary>
+        private (Value Left, Value Right, string Common)? Numeric(Value left, Value right, Expr at, string verb)
+        {
+            var l = AdaptLiteral(left, right);
+            var r = AdaptLiteral(right, left);
+            var common = ExpressionTypes.Promote(l.Type.Name, r.Type.Name, l.IntegerConstant >= 0, r.IntegerConstant >= 0);
+            if (common is null)
+            {
+                var hint = (l.Type.Name, r.Type.Name) switch
+                {
+                    ("decimal", "double" or "float") or ("double" or "float", "decimal") => ": decimal and floating-point numbers do not mix; convert one of them in a task",
+                    ("ulong", _) or (_, "ulong") => ": ulong does not mix with signed numbers",
+                    _ => "",
+                };
+                Error(ExpressionErrorIds.TypeMismatch, at, $"cannot {verb} {left.Describe()} with {right.Describe()}{hint}");
+                return null;
+            }
+            return (l, r, common);
+        }
+
+        private static Value AdaptLiteral(Value value, Value other)
+        {
+            if (value.Literal == LiteralKind.Floating && other.Literal is null && other.Type.Name == "decimal")
+            {
+                return value with { Code = value.Code + "m", Type = ExpressionType.Decimal };
+            }
+            return value;
+        }
+
+        private static Value? AsCharLiteral(Value value) =>
+            value.Literal == LiteralKind.String && value.Source.Length == 3
+                ? value with { Code = ExpressionTypes.CharLiteral(value.Source[1]), Type = ExpressionType.Char, Literal = null }
+                : null;
+
+        /// <summary>A string literal naming a member of the enum <paramref name="enumValue"/> becomes that member.</summary>
+        private Value? EnumMember(Value enumValue, Value literal, Expr at)
+        {
+            var name = literal.Source.Substring(1, literal.Source.Length - 2);
+            var members = enumValue.Type.Shape?.Properties ?? EquatableArray<PropertyShape>.Empty;
+            var member = FindEnumMember(members, name);
+            if (member is null)
+            {
+                var list = members.IsEmpty ? "FlowGen does not know its members" : "its members are: " + string.Join(", ", members.Take(10).Select(m => m.Name)) + (members.Count > 10 ? ", ..." : "");
+                Error(ExpressionErrorIds.TypeMismatch, at, $"'{name}' is not a member of {enumValue.Type.Display} ({enumValue.Source}); {list}");
+                return null;
+            }
+            return literal with
+            {
+                Code = enumValue.Type.Name + "." + ExpressionTypes.Identifier(member),
+                Type = enumValue.Type,
+                Literal = null,
+            };
+        }
+
+        private static string? FindEnumMember(EquatableArray<PropertyShape> members, string name)
+        {
+            foreach (var m in members)
+            {
+                if (string.Equals(m.Name, name, StringComparison.Ordinal)) return m.Name;
+            }
+            // Java enums are UPPER_SNAKE, C# ones PascalCase: 'WAIT_PAY' finds WaitPay when that is unique.
+            foreach (var relaxed in new Func<string, string>[] { s => s.ToUpperInvariant(), s => s.Replace("_", "").ToUpperInvariant() })
+            {
+                string? found = null;
+                var count = 0;
+                foreach (var m in members)
+                {
+                    if (string.Equals(relaxed(m.Name), relaxed(name), StringComparison.Ordinal))
+                    {
+                        found = m.Name;
+                        count++;
+                    }
+                }
+                if (count == 1) return found;
+                if (count > 1) return null;
+            }
+            return null;
+        }
+
+        private static string Symbol(BinaryOperator op) => op switch
+        {
+            BinaryOperator.Or => "||",
+            BinaryOperator.And => "&&",
+            BinaryOperator.Equal => "==",
+            BinaryOperator.NotEqual => "!=",
+            BinaryOperator.Less => "<",
+            BinaryOperator.LessOrEqual => "<=",
+            BinaryOperator.Greater => ">",
+            BinaryOperator.GreaterOrEqual => ">=",
+            BinaryOperator.Add => "+",
+            BinaryOperator.Subtract => "-",
+            BinaryOperator.Multiply => "*",
+            BinaryOperator.Divide => "/",
+            _ => "%",
+        };
+
+        // ---- functions ----
+
+        private Value? CompileCall(CallExpr call)
+        {
+            var function = ExpressionFunctions.Find(call.Function);
+            if (function is null)
+            {
+                Error(ExpressionErrorIds.UnknownFunction, call, ExpressionFunctions.UnknownMessage(call.Function));
+                return null;
+            }
+            if (call.Arguments.Count != function.Arity)
+            {
+                Error(ExpressionErrorIds.UnknownFunction, call, ExpressionFunctions.ArityMessage(function, call.Arguments.Count));
+                return null;
+            }
+
+            var args = new Value[call.Arguments.Count];
+            var ok = true;
+            for (var i = 0; i < args.Length; i++)
+            {
+                var arg = Compile(call.Arguments[i]);
+                if (arg is null) ok = false;
+                else args[i] = arg;
+            }
+            if (!ok) return null;
+
+            var source = PrintText(call);
+            var name = "@" + function.Name;
+            switch (function.Name)
+            {
+                case "notNull":
+                case "isNull":
+                    if (args[0].IsNullLiteral) return Mismatch(call.Arguments[0], $"{name} needs a value, not null");
+                    return Bool(Emit(function.Name == "notNull" ? "NotNull" : "IsNull", null, args[0]));
+
+                case "notBlank":
+                case "blank":
+                case "isBlank":
+                    if (args[0].Type.Category != TypeCategory.String || args[0].IsNullLiteral)
+                    {
+                        return Mismatch(call.Arguments[0], $"{name} needs a string, but {args[0].Describe()} is not");
+                    }
+                    return Bool(Emit(function.Name == "notBlank" ? "NotBlank" : "IsBlank", null, args[0]));
+
+                case "notEmpty":
+                case "isEmpty":
+                case "size":
+                {
+                    var c = args[0];
+                    if (c.IsNullLiteral || (c.Type.Category != TypeCategory.String && !c.Type.IsCollection))
+                    {
+                        return Mismatch(call.Arguments[0], $"{name} needs a collection or a string, but {c.Describe()} is not");
+                    }
+                    var method = function.Name switch { "notEmpty" => "NotEmpty", "isEmpty" => "IsEmpty", _ => "Size" };
+                    var code = Emit(method, null, c);
+                    return function.Name == "size"
+                        ? new Value(code, Precedence.Primary, ExpressionType.Int, false, false, source)
+                        : Bool(code);
+                }
+
+                case "contains":
+                    return CompileContains(call, args[0], args[1], source);
+
+                case "equals":
+                case "notEquals":
+                {
+                    var pair = Comparable(BinaryOperator.Equal, args[0], args[1], call);
+                    if (pair is null) return null;
+                    var (l, r) = pair.Value;
+                    string? typeArgument = null;
+                    if (!l.IsNullLiteral && !r.IsNullLiteral && l.CSharpType != r.CSharpType && (l.Type.IsValueType || r.Type.IsValueType))
+                    {
+                        var common = l.Type.IsNumeric && r.Type.IsNumeric ? ExpressionTypes.Promote(l.Type.Name, r.Type.Name, l.IntegerConstant >= 0, r.IntegerConstant >= 0) : l.Type.Name;
+                        typeArgument = common + (l.MayBeNull || r.MayBeNull ? "?" : "");
+                    }
+                    return Bool(Emit(function.Name == "equals" ? "AreEqual" : "AreNotEqual", typeArgument, l, r));
+                }
+
+                case "toInt":
+                {
+                    var x = NumberOrStringArgument(name, args[0], call.Arguments[0]);
+                    if (x is null) return null;
+                    var d = args[1];
+                    var isInt = d.Type.Category == TypeCategory.Integer && !d.MayBeNull
+                        && (d.IntegerConstant is { } k ? ExpressionTypes.FitsInteger("int", k) : d.Type.Name is "int" or "short" or "ushort" or "byte" or "sbyte");
+                    if (!isInt) return Mismatch(call.Arguments[1], $"{name} needs an int as its default, but {d.Describe()} is not");
+                    var dCode = d.IntegerConstant is not null && d.Code.EndsWith("L", StringComparison.Ordinal) ? d.Code.Substring(0, d.Code.Length - 1) : d.Code;
+                    return new Value(Emit("ToInt", null, x, d with { Code = dCode }), Precedence.Primary, ExpressionType.Int, false, false, source);
+                }
+
+                case "validId":
+                {
+                    var x = NumberOrStringArgument(name, args[0], call.Arguments[0]);
+                    return x is null ? null : Bool(Emit("ValidId", null, x));
+                }
+
+                default: // max, min
+                {
+                    foreach (var (arg, expr) in new[] { (args[0], call.Arguments[0]), (args[1], call.Arguments[1]) })
+                    {
+                        if (!arg.Type.IsNumeric || arg.IsNullLiteral) return Mismatch(expr, $"{name} needs numbers, but {arg.Describe()} is not a number");
+                    }
+                    var numbers = Numeric(args[0], args[1], call, "compare");
+                    if (numbers is null) return null;
+                    var (l, r, common) = numbers.Value;
+                    var typeArgument = l.Type.Name == r.Type.Name ? null : common;
+                    var type = common == l.Type.Name ? l.Type : common == r.Type.Name ? r.Type : ExpressionTypes.Describe(_bus.Types, common).Type;
+                    var code = Emit(function.Name == "max" ? "Max" : "Min", typeArgument, l, r);
+                    return new Value(code, Precedence.Primary, type, l.MayBeNull || r.MayBeNull, l.MayBeNull || r.MayBeNull, source);
+                }
+            }
+
+            Value Bool(string code) => new(code, Precedence.Primary, ExpressionType.Bool, false, false, source);
+        }
+
+        private Value? CompileContains(CallExpr call, Value container, Value item, string source)
+        {
+            if (container.Type.Category == TypeCategory.String && !container.IsNullLiteral)
+            {
+                if (item.Type.Category is TypeCategory.String or TypeCategory.Char || item.IsNullLiteral)
+                {
+                    var itemValue = item.IsNullLiteral ? item with { Code = "(string?)null", Precedence = Precedence.Unary } : item;
+                    return new Value(Emit("Contains", null, container, itemValue), Precedence.Primary, ExpressionType.Bool, false, false, source);
+                }
+                return Mismatch(call.Arguments[1], $"@contains on a string looks for a string, but {item.Describe()} is not");
+            }
+            if (container.IsNullLiteral || !container.Type.IsCollection)
+            {
+                return Mismatch(call.Arguments[0], $"@contains needs a collection or a string, but {container.Describe()} is not");
+            }
+
+            var (elementType, elementNullable) = ExpressionTypes.Describe(_bus.Types, container.Type.ElementType!);
+            var element = new Value("", Precedence.Primary, elementType, elementNullable, elementNullable, "item");
+            var converted = ConvertTo(item, element, call);
+            if (converted is null)
+            {
+                return Mismatch(call.Arguments[1], $"@contains cannot look for {item.Describe()} in {container.Describe()}, a collection of {element.DisplayType}");
+            }
+            return new Value(Emit("Contains", null, container, converted), Precedence.Primary, ExpressionType.Bool, false, false, source);
+        }
+
+        /// <summary>The value converted (implicitly, as C# would) to the element type, or null when C# has no such conversion.</summary>
+        private Value? ConvertTo(Value value, Value target, Expr at)
+        {
+            var to = target.Type;
+            if (value.IsNullLiteral) return !to.IsValueType || target.MayBeNull ? value : null;
+            var nullabilityOk = !value.IsNullableValueType || target.MayBeNull;
+            if (value.Type.Name == to.Name) return nullabilityOk ? value : null;
+            if (value.Type.IsNumeric && to.IsNumeric)
+            {
+                if (value.IntegerConstant is { } k && ExpressionTypes.IsIntegral(to.Name)) return ExpressionTypes.FitsInteger(to.Name, k) ? value : null;
+                if (value.Literal == LiteralKind.Floating && to.Name == "decimal") return value with { Code = value.Code + "m", Type = to };
+                if (value.Literal == LiteralKind.Floating && to.Name == "float") return value with { Code = value.Code + "f", Type = to };
+                return nullabilityOk && ExpressionTypes.HasImplicitNumericConversion(value.Type.Name, to.Name) ? value : null;
+            }
+            if (to.Category == TypeCategory.Enum && value.Literal == LiteralKind.String)
+            {
+                var errorsBefore = _errors.Count;
+                var member = EnumMember(target with { Source = "item" }, value, at);
+                if (member is null) _errors.RemoveRange(errorsBefore, _errors.Count - errorsBefore);
+                return member;
+            }
+            if (to.Category == TypeCategory.Char) return AsCharLiteral(value);
+            return null;
+        }
+
+        private Value? NumberOrStringArgument(string function, Value value, Expr at)
+        {
+            if (value.IsNullLiteral || !(value.Type.IsNumeric || value.Type.Category == TypeCategory.String))
+            {
+                return Mismatch(at, $"{function} needs a number or a string, but {value.Describe()} is not");
+            }
+            // ulong converts implicitly to both double and decimal: pick one so the overload is not ambiguous.
+            return value.Type.Name == "ulong"
+                ? value with { Code = "(decimal?)" + Wrap(value, Precedence.Unary), Precedence = Precedence.Unary }
+                : value;
+        }
+
+        private static string Emit(string method, string? typeArgument, params Value[] args)
+        {
+            var sb = new StringBuilder();
+            sb.Append(Functions).Append('.').Append(method);
+            if (typeArgument is not null) sb.Append('<').Append(typeArgument).Append('>');
+            sb.Append('(');
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (i > 0) sb.Append(", ");
+                // A comparison as an argument is parenthesised so that "F(a < b, c > d)" never reads as a generic call.
+                sb.Append(Wrap(args[i], Precedence.Additive));
+            }
+            return sb.Append(')').ToString();
+        }
+
+        private static string PathText(PathExpr path)
+        {
+            var sb = new StringBuilder(path.Root);
+            foreach (var s in path.Segments) sb.Append('.').Append(s.Name);
+            return sb.ToString();
+        }
+
+        /// <summary>The expression as flow text, for messages.</summary>
+        private static string PrintText(Expr expr) => expr switch
+        {
+            LiteralExpr { Kind: LiteralKind.String } s => "'" + s.Value + "'",
+            LiteralExpr l => l.Value,
+            PathExpr p => PathText(p),
+            UnaryExpr u => (u.Operator == UnaryOperator.Not ? "!" : "-") + PrintText(u.Operand),
+            BinaryExpr b => PrintText(b.Left) + " " + Symbol(b.Operator) + " " + PrintText(b.Right),
+            CallExpr c => "@" + c.Function + "(" + string.Join(", ", c.Arguments.Select(PrintText)) + ")",
+            RoleExpr r => r.Permission,
+            _ => "?",
+        };
+    }
+}

@@ -1,0 +1,57 @@
+namespace FlowGen.Generators.Expressions;
+
+/// <summary>A function of the condition language (Kstry's <c>@name(args)</c>).</summary>
+/// <param name="Name">The canonical name, as the docs spell it.</param>
+/// <param name="Arity">The number of arguments.</param>
+/// <param name="Signature">The arguments, for messages (e.g. <c>collection or string, item</c>).</param>
+internal sealed record ExpressionFunction(string Name, int Arity, string Signature);
+
+/// <summary>The functions conditions may call; each compiles to a call into <c>global::FlowGen.FlowFunctions</c>.</summary>
+internal static class ExpressionFunctions
+{
+    public static readonly ExpressionFunction NotNull = new("notNull", 1, "value");
+    public static readonly ExpressionFunction IsNull = new("isNull", 1, "value");
+    public static readonly ExpressionFunction NotBlank = new("notBlank", 1, "string");
+    public static readonly ExpressionFunction Blank = new("blank", 1, "string");
+    public static readonly ExpressionFunction IsBlank = new("isBlank", 1, "string");
+    public static readonly ExpressionFunction NotEmpty = new("notEmpty", 1, "collection or string");
+    public static readonly ExpressionFunction IsEmpty = new("isEmpty", 1, "collection or string");
+    public static readonly ExpressionFunction Size = new("size", 1, "collection or string");
+    public static readonly ExpressionFunction Contains = new("contains", 2, "collection or string, item or substring");
+    public static readonly ExpressionFunction EqualsFunction = new("equals", 2, "value, value");
+    public static readonly ExpressionFunction NotEquals = new("notEquals", 2, "value, value");
+    public static readonly ExpressionFunction ToInt = new("toInt", 2, "number or string, default int");
+    public static readonly ExpressionFunction ValidId = new("validId", 1, "number or string");
+    public static readonly ExpressionFunction Max = new("max", 2, "number, number");
+    public static readonly ExpressionFunction Min = new("min", 2, "number, number");
+
+    /// <summary>All functions, in the order the docs list them.</summary>
+    public static readonly IReadOnlyList<ExpressionFunction> All = new[]
+    {
+        NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min,
+    };
+
+    /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>
+    public static ExpressionFunction? Find(string name)
+    {
+        foreach (var f in All)
+        {
+            if (string.Equals(f.Name, name, StringComparison.Ordinal)) return f;
+        }
+        foreach (var f in All)
+        {
+            if (string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)) return f;
+        }
+        return null;
+    }
+
+    /// <summary>The names of all functions, for messages.</summary>
+    public static string Names => string.Join(", ", All.Select(f => "@" + f.Name));
+
+    /// <summary>The message for a call with the wrong number of arguments.</summary>
+    public static string ArityMessage(ExpressionFunction f, int given) =>
+        $"@{f.Name} takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")} ({f.Signature}), but {given} {(given == 1 ? "was" : "were")} given";
+
+    /// <summary>The message for an unknown function.</summary>
+    public static string UnknownMessage(string name) => $"unknown function '@{name}': the functions are {Names}";
+}

@@ -1,0 +1,468 @@
+using System.Globalization;
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Expressions;
+
+/// <summary>
+/// Parses a condition into an <see cref="Expr"/> tree. Grammar, loosest first (C precedence):
+/// <code>
+/// condition  := [ ('O'|'o') digits ':' ] or
+/// or         := and ( ('||' | 'or') and )*
+/// and        := equality ( ('&amp;&amp;' | 'and') equality )*
+/// equality   := relational ( ('==' | '!=') relational )*
+/// relational := additive ( ('&lt;' | '&lt;=' | '&gt;' | '&gt;=') additive )*
+/// additive   := multiply ( ('+' | '-') multiply )*
+/// multiply   := unary ( ('*' | '/' | '%') unary )*
+/// unary      := ('!' | 'not' | '-') unary | primary
+/// primary    := literal | path | ['@'] name '(' [or (',' or)*] ')' | role | '(' or ')'
+/// path       := ('req' | 'sta' | 'var' | 'res') ('.' name)*
+/// role       := ('r' | 'pr') ':' permission
+/// </code>
+/// Never throws: every problem becomes an <see cref="ExpressionError"/> with the offset of the offending token.
+/// </summary>
+internal static class ExpressionParser
+{
+    private const int MaxDepth = 64;
+    private const int MaxErrors = 10;
+
+    public static ParsedCondition Parse(string text)
+    {
+        text ??= "";
+        var errors = new List<ExpressionError>();
+        var (order, bodyStart) = ReadOrder(text, errors);
+        var tokens = ExpressionLexer.Tokenize(text, bodyStart, errors);
+        var parser = new Parser(text, tokens, errors);
+        var root = parser.ParseCondition();
+
+        if (errors.Count == 0)
+        {
+            return new ParsedCondition(text, root, order, EquatableArray<ExpressionError>.Empty);
+        }
+
+        // Lexer and parser errors arrive in two streams: report them in text order, without repeats.
+        var sorted = errors
+            .Distinct()
+            .OrderBy(e => e.Start)
+            .ThenBy(e => e.Length)
+            .Take(MaxErrors)
+            .ToEquatableArray();
+        return new ParsedCondition(text, null, order, sorted);
+    }
+
+    /// <summary>Reads Kstry's order prefix <c>O1:</c> (a letter O, digits, a colon) at the start of the text.</summary>
+    private static (int? Order, int BodyStart) ReadOrder(string text, List<ExpressionError> errors)
+    {
+        var i = 0;
+        while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
+        if (i >= text.Length || (text[i] != 'O' && text[i] != 'o')) return (null, 0);
+        var digitsStart = i + 1;
+        var j = digitsStart;
+        while (j < text.Length && text[j] >= '0' && text[j] <= '9') j++;
+        if (j == digitsStart || j >= text.Length || text[j] != ':') return (null, 0);
+        var digits = text.Substring(digitsStart, j - digitsStart);
+        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var order))
+        {
+            errors.Add(new ExpressionError(ExpressionErrorIds.Syntax, i, j + 1 - i, $"the order '{text.Substring(i, j - i)}' is too large"));
+            return (null, j + 1);
+        }
+        return (order, j + 1);
+    }
+
+    private sealed class Parser
+    {
+        private readonly string _text;
+        private readonly List<Token> _tokens;
+        private readonly List<ExpressionError> _errors;
+        private int _position;
+        private int _depth;
+        private bool _abandoned;
+        private int _lastErrorStart = -1;
+        private int _lastErrorEnd = -1;
+
+        public Parser(string text, List<Token> tokens, List<ExpressionError> errors)
+        {
+            _text = text;
+            _tokens = tokens;
+            _errors = errors;
+        }
+
+        private Token Current => _tokens[_position];
+
+        private Token Previous => _position > 0 ? _tokens[_position - 1] : _tokens[0];
+
+        private Token Advance()
+        {
+            var t = _tokens[_position];
+            if (t.Kind != TokenKind.End) _position++;
+            return t;
+        }
+
+        private Token PeekAt(int offset) => _tokens[Math.Min(_position + offset, _tokens.Count - 1)];
+
+        public Expr ParseCondition()
+        {
+            if (Current.Kind == TokenKind.End)
+            {
+                Error(ExpressionErrorIds.Syntax, Current.Start, 0, "expected a condition, but the text is empty");
+                return Placeholder(Current);
+            }
+
+            var root = ParseOr();
+            if (Current.Kind != TokenKind.End && !_abandoned)
+            {
+                var t = Current;
+                var message = t.Kind == TokenKind.CloseParen
+                    ? "unexpected ')': there is no '(' to close"
+                    : $"unexpected {Describe(t)} after the end of the condition: expected an operator such as && or ||";
+                Error(ExpressionErrorIds.Syntax, t.Start, t.Length, message);
+            }
+            return root;
+        }
+
+        private Expr ParseOr()
+        {
+            var left = ParseAnd();
+            while (Current.Kind == TokenKind.OrOr || IsKeyword(Current, "or"))
+            {
+                Advance();
+                var right = ParseAnd();
+                left = new BinaryExpr(BinaryOperator.Or, left, right, left.Start, right.End - left.Start);
+            }
+            return left;
+        }
+
+        private Expr ParseAnd()
+        {
+            var left = ParseEquality();
+            while (Current.Kind == TokenKind.AndAnd || IsKeyword(Current, "and"))
+            {
+                Advance();
+                var right = ParseEquality();
+                left = new BinaryExpr(BinaryOperator.And, left, right, left.Start, right.End - left.Start);
+            }
+            return left;
+        }
+
+        private Expr ParseEquality()
+        {
+            var left = ParseRelational();
+            while (true)
+            {
+                BinaryOperator op;
+                switch (Current.Kind)
+                {
+                    case TokenKind.EqualEqual: op = BinaryOperator.Equal; break;
+                    case TokenKind.BangEqual: op = BinaryOperator.NotEqual; break;
+                    default: return left;
+                }
+                Advance();
+                var right = ParseRelational();
+                left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
+            }
+        }
+
+        private Expr ParseRelational()
+        {
+            var left = ParseAdditive();
+            while (true)
+            {
+                BinaryOperator op;
+                switch (Current.Kind)
+                {
+                    case TokenKind.Less: op = BinaryOperator.Less; break;
+                    case TokenKind.LessEqual: op = BinaryOperator.LessOrEqual; break;
+                    case TokenKind.Greater: op = BinaryOperator.Greater; break;
+                    case TokenKind.GreaterEqual: op = BinaryOperator.GreaterOrEqual; break;
+                    default: return left;
+                }
+                Advance();
+                var right = ParseAdditive();
+                left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
+            }
+        }
+
+        private Expr ParseAdditive()
+        {
+            var left = ParseMultiplicative();
+            while (true)
+            {
+                BinaryOperator op;
+                switch (Current.Kind)
+                {
+                    case TokenKind.Plus: op = BinaryOperator.Add; break;
+                    case TokenKind.Minus: op = BinaryOperator.Subtract; break;
+                    default: return left;
+                }
+                Advance();
+                var right = ParseMultiplicative();
+                left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
+            }
+        }
+
+        private Expr ParseMultiplicative()
+        {
+            var left = ParseUnary();
+            while (true)
+            {
+                BinaryOperator op;
+                switch (Current.Kind)
+                {
+                    case TokenKind.Star: op = BinaryOperator.Multiply; break;
+                    case TokenKind.Slash: op = BinaryOperator.Divide; break;
+                    case TokenKind.Percent: op = BinaryOperator.Modulo; break;
+                    default: return left;
+                }
+                Advance();
+                var right = ParseUnary();
+                left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
+            }
+        }
+
+        private Expr ParseUnary()
+        {
+            UnaryOperator op;
+            if (Current.Kind == TokenKind.Bang || IsKeyword(Current, "not")) op = UnaryOperator.Not;
+            else if (Current.Kind == TokenKind.Minus) op = UnaryOperator.Negate;
+            else return ParsePrimary();
+
+            var opToken = Advance();
+            if (!Enter(opToken)) return Placeholder(opToken);
+            var operand = ParseUnary();
+            _depth--;
+            return new UnaryExpr(op, operand, opToken.Start, operand.End - opToken.Start);
+        }
+
+        private Expr ParsePrimary()
+        {
+            var t = Current;
+            switch (t.Kind)
+            {
+                case TokenKind.Integer:
+                    Advance();
+                    if (!long.TryParse(t.Value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                    {
+                        Error(ExpressionErrorIds.Syntax, t.Start, t.Length, $"the number {t.Value} is too large");
+                    }
+                    return new LiteralExpr(LiteralKind.Integer, t.Value, t.Start, t.Length);
+                case TokenKind.Floating:
+                    Advance();
+                    if (!double.TryParse(t.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) || double.IsInfinity(d))
+                    {
+                        Error(ExpressionErrorIds.Syntax, t.Start, t.Length, $"the number {t.Value} is too large");
+                    }
+                    return new LiteralExpr(LiteralKind.Floating, t.Value, t.Start, t.Length);
+                case TokenKind.String:
+                    Advance();
+                    return new LiteralExpr(LiteralKind.String, t.Value, t.Start, t.Length);
+                case TokenKind.Role:
+                    Advance();
+                    return new RoleExpr(t.Value, t.Start, t.Length);
+                case TokenKind.OpenParen:
+                    return ParseParenthesized();
+                case TokenKind.At:
+                    return ParseAtCall();
+                case TokenKind.Identifier:
+                    return ParseName();
+                default:
+                    ReportExpectedValue(t);
+                    // Keep operators and closers for the caller (a loop or a ')' check) to consume; skip anything else.
+                    if (!IsOperatorOrCloser(t.Kind)) Advance();
+                    return Placeholder(t);
+            }
+        }
+
+        private Expr ParseParenthesized()
+        {
+            var open = Advance();
+            if (!Enter(open)) return Placeholder(open);
+            var inner = ParseOr();
+            _depth--;
+            if (Current.Kind == TokenKind.CloseParen)
+            {
+                var close = Advance();
+                // The node spans the parentheses, so that a message about "(a || b)" points at all of it.
+                return inner with { Start = open.Start, Length = close.End - open.Start };
+            }
+            ExpectedAt(Current, $"expected ')' to close '(' opened at column {open.Start + 1}");
+            return inner;
+        }
+
+        private Expr ParseAtCall()
+        {
+            var at = Advance();
+            if (Current.Kind != TokenKind.Identifier)
+            {
+                ExpectedAt(Current, "expected a function name after '@' (e.g. @notNull(var.x))");
+                return Placeholder(at);
+            }
+            var name = Advance();
+            if (Current.Kind != TokenKind.OpenParen)
+            {
+                ExpectedAt(Current, $"expected '(' after '@{name.Value}'");
+                return Placeholder(at, name.End - at.Start);
+            }
+            return ParseCallArguments(at, name);
+        }
+
+        private Expr ParseName()
+        {
+            var name = Current;
+            var next = PeekAt(1);
+            if (next.Kind == TokenKind.OpenParen && !PathRoots.IsRoot(name.Value))
+            {
+                Advance();
+                return ParseCallArguments(name, name);
+            }
+
+            var keyword = name.Value.ToLowerInvariant();
+            switch (keyword)
+            {
+                case "true":
+                case "false":
+                    Advance();
+                    return new LiteralExpr(LiteralKind.Boolean, keyword, name.Start, name.Length);
+                case "null":
+                    Advance();
+                    return new LiteralExpr(LiteralKind.Null, "null", name.Start, name.Length);
+                case "and":
+                case "or":
+                    ReportExpectedValue(name);
+                    return Placeholder(name);
+            }
+
+            Advance();
+            var segments = new List<PathSegment>();
+            var end = name.End;
+            while (Current.Kind == TokenKind.Dot)
+            {
+                var dot = Advance();
+                if (Current.Kind != TokenKind.Identifier)
+                {
+                    ExpectedAt(Current, $"expected a member name after '.' at column {dot.Start + 1}");
+                    end = dot.End;
+                    break;
+                }
+                var segment = Advance();
+                segments.Add(new PathSegment(segment.Value, segment.Start, segment.Length));
+                end = segment.End;
+            }
+
+            if (!PathRoots.IsRoot(name.Value))
+            {
+                Error(ExpressionErrorIds.UnknownName, name.Start, name.Length, $"unknown name '{name.Value}': paths start with req., sta., var. or res.");
+                return Placeholder(name, end - name.Start);
+            }
+            if (PathRoots.IsNamedValues(name.Value) && segments.Count == 0)
+            {
+                ExpectedAt(Current, $"expected '.' and a value name after '{name.Value}' (e.g. {name.Value}.goodsDetail)");
+                return Placeholder(name, end - name.Start);
+            }
+            return new PathExpr(name.Value, segments.ToEquatableArray(), name.Start, end - name.Start);
+        }
+
+        private Expr ParseCallArguments(Token start, Token name)
+        {
+            var open = Advance();
+            if (!Enter(open)) return Placeholder(start, open.End - start.Start);
+            var arguments = new List<Expr>();
+            var closed = false;
+            if (Current.Kind == TokenKind.CloseParen)
+            {
+                Advance();
+                closed = true;
+            }
+            else
+            {
+                while (true)
+                {
+                    arguments.Add(ParseOr());
+                    if (Current.Kind == TokenKind.Comma)
+                    {
+                        Advance();
+                        continue;
+                    }
+                    if (Current.Kind == TokenKind.CloseParen)
+                    {
+                        Advance();
+                        closed = true;
+                        break;
+                    }
+                    ExpectedAt(Current, $"expected ',' or ')' to close the arguments of '{name.Value}' opened at column {open.Start + 1}");
+                    break;
+                }
+            }
+            _depth--;
+
+            var end = closed ? Previous.End : (arguments.Count > 0 ? arguments[arguments.Count - 1].End : open.End);
+            var function = ExpressionFunctions.Find(name.Value);
+            if (function is null)
+            {
+                Error(ExpressionErrorIds.UnknownFunction, start.Start, name.End - start.Start, ExpressionFunctions.UnknownMessage(name.Value));
+                return new CallExpr(name.Value, arguments.ToEquatableArray(), start.Start, end - start.Start);
+            }
+            if (closed && arguments.Count != function.Arity)
+            {
+                Error(ExpressionErrorIds.UnknownFunction, start.Start, end - start.Start, ExpressionFunctions.ArityMessage(function, arguments.Count));
+            }
+            return new CallExpr(function.Name, arguments.ToEquatableArray(), start.Start, end - start.Start);
+        }
+
+        private bool Enter(Token at)
+        {
+            if (++_depth <= MaxDepth) return true;
+            _depth--;
+            Error(ExpressionErrorIds.Syntax, at.Start, at.Length, $"the condition is nested more than {MaxDepth} levels deep");
+            // Give up on the rest: every enclosing level would otherwise report its missing ')'.
+            _abandoned = true;
+            _position = _tokens.Count - 1;
+            return false;
+        }
+
+        private void ReportExpectedValue(Token t)
+        {
+            if (t.Kind == TokenKind.End)
+            {
+                var after = _position > 0 ? $" after {Describe(Previous)}" : "";
+                Error(ExpressionErrorIds.Syntax, t.Start, 0, $"expected a value{after}, but the condition ends here");
+            }
+            else
+            {
+                Error(ExpressionErrorIds.Syntax, t.Start, t.Length, $"expected a value (a path such as req.x, a literal or a function call), but found {Describe(t)}");
+            }
+        }
+
+        private void ExpectedAt(Token t, string message)
+        {
+            var found = t.Kind == TokenKind.End ? ", but the condition ends here" : $", but found {Describe(t)}";
+            Error(ExpressionErrorIds.Syntax, t.Start, t.Length, message + found);
+        }
+
+        private void Error(string id, int start, int length, string message)
+        {
+            if (_abandoned) return;
+            // One mistake often confuses the next few tokens: keep the first report for a place only.
+            if (start == _lastErrorStart || start < _lastErrorEnd) return;
+            _lastErrorStart = start;
+            _lastErrorEnd = start + length;
+            _errors.Add(new ExpressionError(id, start, length, message));
+        }
+
+        private string Describe(Token t) => t.Kind switch
+        {
+            TokenKind.End => "the end of the condition",
+            TokenKind.String => $"the string {_text.Substring(t.Start, t.Length)}",
+            _ => $"'{_text.Substring(t.Start, t.Length)}'",
+        };
+
+        private static bool IsKeyword(Token t, string keyword) =>
+            t.Kind == TokenKind.Identifier && string.Equals(t.Value, keyword, StringComparison.OrdinalIgnoreCase);
+
+        private static bool IsOperatorOrCloser(TokenKind kind) => kind is TokenKind.End or TokenKind.CloseParen or TokenKind.Comma
+            or TokenKind.OrOr or TokenKind.AndAnd or TokenKind.EqualEqual or TokenKind.BangEqual
+            or TokenKind.Less or TokenKind.LessEqual or TokenKind.Greater or TokenKind.GreaterEqual
+            or TokenKind.Plus or TokenKind.Star or TokenKind.Slash or TokenKind.Percent;
+
+        /// <summary>Stands in for a node that could not be parsed; the condition then has errors and no root.</summary>
+        private static Expr Placeholder(Token t, int? length = null) => new LiteralExpr(LiteralKind.Null, "null", t.Start, length ?? t.Length);
+    }
+}

@@ -1,0 +1,165 @@
+using FlowGen.Generators.Binding;
+using FlowGen.Generators.Checks;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Emit;
+using FlowGen.Generators.Frontends.Bpmn;
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace FlowGen.Generators;
+
+/// <summary>
+/// The incremental pipeline, and nothing else: flow files -> IR (per file, text only); [Flow] classes and
+/// [FlowComponent] classes -> small equatable models; per flow: bind, check, emit.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class FlowGenerator : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // Lane 1: flow files, each parsed and structure-checked from its own text.
+        var files = context.AdditionalTextsProvider
+            .Where(static file => IsFlowFile(file.Path))
+            .Select(static (file, cancellationToken) => ReadFlowFile(file.Path, file.GetText(cancellationToken), cancellationToken))
+            .WithTrackingName(TrackingNames.FlowFiles);
+
+        context.RegisterSourceOutput(files, static (spc, file) =>
+        {
+            foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+
+        // Flow ids must be unique across files (Kstry loads every file into one namespace of flows).
+        var flowIds = files
+            .Select(static (file, _) => file.Flows.Select(f => new FlowIdSite(f.FlowId, f.Graph.FindNode(f.FlowId)!.Location)).ToEquatableArray())
+            .Collect()
+            .WithTrackingName(TrackingNames.FlowIds);
+        context.RegisterSourceOutput(flowIds, static (spc, all) =>
+        {
+            foreach (var duplicate in DuplicateFlows.Find(all)) spc.ReportDiagnostic(duplicate.ToDiagnostic());
+        });
+
+        // Lane 2: C# anchors, reduced at once to equatable models.
+        var flowClasses = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                SymbolReader.FlowAttribute,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (ctx, _) => SymbolReader.ReadFlowClass((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0]))
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .Collect()
+            .WithTrackingName(TrackingNames.FlowClasses);
+
+        var components = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                SymbolReader.ComponentAttribute,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (ctx, ct) => SymbolReader.ReadComponent((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .Collect()
+            .Select(static (all, _) => all.OrderBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Components);
+
+        // Per flow: bind to its class and the components, check, emit.
+        var flows = files
+            .SelectMany(static (file, _) => file.Flows)
+            .WithTrackingName(TrackingNames.Flows);
+
+        var bound = flows
+            .Combine(flowClasses)
+            .Combine(components)
+            .Select(static (input, cancellationToken) =>
+            {
+                var ((flow, classes), all) = input;
+                var flowClass = classes.FirstOrDefault(c => c.FlowId == flow.FlowId && c.IsValid);
+                return flowClass is null ? null : Bind(flow, flowClass, all, cancellationToken);
+            })
+            .Where(static flow => flow is not null)
+            .Select(static (flow, _) => flow!)
+            .WithTrackingName(TrackingNames.BoundFlows);
+
+        context.RegisterSourceOutput(bound, static (spc, flow) =>
+        {
+            foreach (var diagnostic in flow.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            if (flow.HasErrors) return; // a flow with errors emits no code: RunAsync stays missing rather than wrong
+            string source;
+            try
+            {
+                source = FlowEmitter.Emit(flow);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                spc.ReportDiagnostic(DiagnosticInfo.Create(FlowDiagnostics.InternalError, flow.Flow.Graph.FindNode(flow.Flow.FlowId)?.Location,
+                    $"flow '{flow.Flow.FlowId}'", ex.GetType().Name + ": " + ex.Message).ToDiagnostic());
+                return;
+            }
+            spc.AddSource(HintName(flow.Class), SourceText.From(source, System.Text.Encoding.UTF8));
+        });
+
+        var registrations = bound
+            .Where(static flow => !flow.HasErrors)
+            .Select(static (flow, _) => new FlowRegistration(
+                flow.Flow.FlowId,
+                "global::" + (flow.Class.Namespace is null ? "" : flow.Class.Namespace + ".") + flow.Class.ClassName,
+                flow.Class.RequestType,
+                flow.Class.ResultType,
+                flow.Components.Select(c => c.Type).ToEquatableArray()))
+            .Collect()
+            .Select(static (all, _) => all.OrderBy(r => r.ClassType, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Registrations);
+
+        context.RegisterSourceOutput(registrations, static (spc, all) =>
+        {
+            if (all.Count > 0) spc.AddSource("FlowGenRegistrations.g.cs", SourceText.From(RegistrationEmitter.Emit(all), System.Text.Encoding.UTF8));
+        });
+    }
+
+    internal static bool IsFlowFile(string path) => path.EndsWith(".bpmn", StringComparison.OrdinalIgnoreCase);
+
+    internal static FlowFile ReadFlowFile(string path, SourceText? text, CancellationToken cancellationToken)
+    {
+        if (text is null) return new FlowFile(path, EquatableArray<FlowDefinition>.Empty, EquatableArray<DiagnosticInfo>.Empty);
+        try
+        {
+            var (graphs, syntax) = BpmnReader.Read(path, text, cancellationToken);
+            return StructureChecks.Check(path, graphs, syntax, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The generator never throws: an internal failure is one diagnostic at the file.
+            var location = new LocationInfo(path, 0, 0, 0, 0, 0, 0);
+            var diagnostic = DiagnosticInfo.Create(FlowDiagnostics.InternalError, location, System.IO.Path.GetFileName(path), ex.GetType().Name + ": " + ex.Message);
+            return new FlowFile(path, EquatableArray<FlowDefinition>.Empty, new[] { diagnostic }.ToEquatableArray());
+        }
+    }
+
+    private static BoundFlow Bind(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return FlowBinder.Bind(flow, flowClass, components, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var diagnostic = DiagnosticInfo.Create(FlowDiagnostics.InternalError, flow.Graph.FindNode(flow.FlowId)?.Location, $"flow '{flow.FlowId}'", ex.GetType().Name + ": " + ex.Message);
+            return new BoundFlow(flowClass, flow with { HasErrors = true }, EquatableArray<BoundNode>.Empty, EquatableArray<BusField>.Empty,
+                EquatableArray<ComponentDependency>.Empty, EquatableArray<string>.Empty, new[] { diagnostic }.ToEquatableArray());
+        }
+    }
+
+    private static string HintName(FlowClassModel flowClass)
+        => (flowClass.Namespace is null ? "" : flowClass.Namespace + ".") + flowClass.ClassName + ".g.cs";
+}
+
+/// <summary>Names of the pipeline's steps, for incrementality tests (TrackedSteps).</summary>
+public static class TrackingNames
+{
+    public const string FlowFiles = nameof(FlowFiles);
+    public const string FlowIds = nameof(FlowIds);
+    public const string FlowClasses = nameof(FlowClasses);
+    public const string Components = nameof(Components);
+    public const string Flows = nameof(Flows);
+    public const string BoundFlows = nameof(BoundFlows);
+    public const string Registrations = nameof(Registrations);
+}

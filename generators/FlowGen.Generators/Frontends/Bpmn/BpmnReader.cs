@@ -1,0 +1,217 @@
+using System.Xml;
+using System.Xml.Linq;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis.Text;
+
+namespace FlowGen.Generators.Frontends.Bpmn;
+
+/// <summary>
+/// Reads a BPMN 2.0 file (Camunda Modeler 4/5, Camunda 7 or 8 extensions) into flow graphs. Depends on the
+/// file text only. Reports syntax problems and unsupported elements; structure is checked by Checks/.
+/// </summary>
+internal static class BpmnReader
+{
+    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var map = new XmlTextMap(path, text);
+        XDocument document;
+        try
+        {
+            document = XDocument.Parse(text.ToString(), LoadOptions.SetLineInfo | LoadOptions.PreserveWhitespace);
+        }
+        catch (XmlException ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedXml, map.At(ex.LineNumber, ex.LinePosition), TrimXmlMessage(ex.Message)));
+            return (EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
+        }
+
+        var root = document.Root!;
+        if (root.Name.Namespace.NamespaceName != BpmnNames.Model || root.Name.LocalName != "definitions")
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotBpmn, map.StartTag(root), root.Name.ToString()));
+            return (EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
+        }
+
+        var ids = new Dictionary<string, LocationInfo>(StringComparer.Ordinal);
+        var graphs = new List<FlowGraph>();
+        foreach (var process in root.Elements(XName.Get("process", BpmnNames.Model)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            graphs.Add(ReadProcess(process, map, ids, diagnostics, cancellationToken));
+        }
+
+        return (graphs.ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    private static FlowGraph ReadProcess(XElement process, XmlTextMap map, Dictionary<string, LocationInfo> ids, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var nodes = new List<FlowNode>();
+        var edges = new List<FlowEdge>();
+        var defaults = new HashSet<string>(StringComparer.Ordinal);
+        var processLocation = map.StartTag(process);
+        var processId = RegisterId(process, map, ids, diagnostics) ?? "";
+
+        // First pass: which sequence flows are some node's default.
+        foreach (var element in process.Elements())
+        {
+            if (element.Attribute("default")?.Value is { Length: > 0 } defaultFlow) defaults.Add(defaultFlow);
+        }
+
+        foreach (var element in process.Elements())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (element.Name.Namespace.NamespaceName != BpmnNames.Model) continue;
+            var local = element.Name.LocalName;
+            if (BpmnNames.IgnoredChildren.Contains(local)) continue;
+
+            var location = map.StartTag(element);
+            if (BpmnNames.NotYetSupported.TryGetValue(local, out var hint))
+            {
+                var id = RegisterId(element, map, ids, diagnostics);
+                // Nested elements of a subprocess keep their ids unique in the file too.
+                foreach (var nested in element.Descendants().Where(d => d.Name.Namespace.NamespaceName == BpmnNames.Model && d.Attribute("id") is not null))
+                    RegisterId(nested, map, ids, diagnostics);
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, location, Describe(local, id, element.Attribute("name")?.Value), hint));
+                if (id is not null) nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.ServiceTask, local, EquatableArray<NodeProperty>.Empty, location) { IsUnsupported = true });
+                continue;
+            }
+
+            if (local == "sequenceFlow")
+            {
+                var id = RegisterId(element, map, ids, diagnostics);
+                if (id is null) continue;
+                edges.Add(ReadSequenceFlow(element, id, defaults.Contains(id), map, location));
+                continue;
+            }
+
+            NodeKind? kind = local switch
+            {
+                "startEvent" => NodeKind.StartEvent,
+                "endEvent" => NodeKind.EndEvent,
+                "serviceTask" or "task" => NodeKind.ServiceTask,
+                "exclusiveGateway" => NodeKind.ExclusiveGateway,
+                "parallelGateway" => NodeKind.ParallelGateway,
+                "inclusiveGateway" => NodeKind.InclusiveGateway,
+                _ => null,
+            };
+
+            var nodeId = RegisterId(element, map, ids, diagnostics);
+            if (kind is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, location, Describe(local, nodeId, element.Attribute("name")?.Value), ""));
+                if (nodeId is not null) nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, NodeKind.ServiceTask, local, EquatableArray<NodeProperty>.Empty, location) { IsUnsupported = true });
+                continue;
+            }
+
+            // Events with a definition (timer, message, error, terminate...) are not plain start/end events.
+            var eventDefinition = element.Elements().FirstOrDefault(e => e.Name.Namespace.NamespaceName == BpmnNames.Model && e.Name.LocalName.EndsWith("EventDefinition", StringComparison.Ordinal));
+            if (eventDefinition is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, map.StartTag(eventDefinition),
+                    $"{eventDefinition.Name.LocalName} on {local} '{nodeId}'", " (only plain start and end events are supported)"));
+            }
+
+            if (nodeId is null) continue;
+            nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, kind.Value, local, ReadProperties(element, map), location)
+            {
+                IsUnsupported = eventDefinition is not null,
+            });
+        }
+
+        return new FlowGraph(processId, map.Path, nodes.ToEquatableArray(), edges.ToEquatableArray(), processLocation);
+    }
+
+    private static FlowEdge ReadSequenceFlow(XElement element, string id, bool isDefault, XmlTextMap map, LocationInfo location)
+    {
+        ConditionSource? condition = null;
+        var conditionElement = element.Element(XName.Get("conditionExpression", BpmnNames.Model));
+        if (conditionElement is not null)
+        {
+            var (raw, offsets) = map.Content(conditionElement);
+            // Trim surrounding whitespace, and Camunda 8's FEEL marker '=' that starts an expression.
+            var start = 0;
+            var end = raw.Length;
+            while (start < end && char.IsWhiteSpace(raw[start])) start++;
+            while (end > start && char.IsWhiteSpace(raw[end - 1])) end--;
+            if (start < end && raw[start] == '=' && (start + 1 == end || raw[start + 1] != '=')) start++;
+            var conditionText = raw.Substring(start, end - start);
+            var charOffsets = new int[conditionText.Length + 1];
+            Array.Copy(offsets, start, charOffsets, 0, conditionText.Length + 1);
+            var parts = map.Locate(charOffsets);
+            var conditionLocation = conditionText.Length == 0 ? map.StartTag(conditionElement) : map.Span(charOffsets[0], charOffsets[conditionText.Length]);
+            condition = new ConditionSource(
+                conditionText,
+                ExpressionParser.Parse(conditionText),
+                conditionLocation,
+                charOffsets.ToEquatableArray(),
+                parts.Lines.ToEquatableArray(),
+                parts.Columns.ToEquatableArray());
+        }
+
+        return new FlowEdge(
+            id,
+            element.Attribute("name")?.Value,
+            element.Attribute("sourceRef")?.Value ?? "",
+            element.Attribute("targetRef")?.Value ?? "",
+            condition,
+            isDefault,
+            location);
+    }
+
+    /// <summary>camunda:properties and zeebe:properties, in document order; zeebe:taskDefinition's type is task-service.</summary>
+    private static EquatableArray<NodeProperty> ReadProperties(XElement element, XmlTextMap map)
+    {
+        var extensions = element.Element(XName.Get("extensionElements", BpmnNames.Model));
+        if (extensions is null) return EquatableArray<NodeProperty>.Empty;
+        var properties = new List<NodeProperty>();
+        foreach (var container in extensions.Elements())
+        {
+            var ns = container.Name.NamespaceName;
+            if (ns != BpmnNames.Camunda && ns != BpmnNames.Zeebe) continue;
+            if (container.Name.LocalName == "properties")
+            {
+                foreach (var property in container.Elements(XName.Get("property", ns)))
+                {
+                    var name = property.Attribute("name")?.Value;
+                    if (string.IsNullOrEmpty(name)) continue;
+                    properties.Add(new NodeProperty(name!, property.Attribute("value")?.Value ?? "", map.StartTag(property)));
+                }
+            }
+            else if (ns == BpmnNames.Zeebe && container.Name.LocalName == "taskDefinition" && container.Attribute("type")?.Value is { Length: > 0 } type)
+            {
+                properties.Add(new NodeProperty("task-service", type, map.StartTag(container)));
+            }
+        }
+        return properties.ToEquatableArray();
+    }
+
+    private static string? RegisterId(XElement element, XmlTextMap map, Dictionary<string, LocationInfo> ids, List<DiagnosticInfo> diagnostics)
+    {
+        var id = element.Attribute("id")?.Value;
+        var location = map.StartTag(element);
+        if (string.IsNullOrEmpty(id))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingId, location, element.Name.LocalName));
+            return null;
+        }
+        if (ids.TryGetValue(id!, out var first))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DuplicateId, location, id!, $"line {location.StartLine + 1}", $"line {first.StartLine + 1}").WithAdditional(first));
+            return null;
+        }
+        ids.Add(id!, location);
+        return id;
+    }
+
+    private static string Describe(string element, string? id, string? name)
+        => id is null ? element : name is { Length: > 0 } ? $"{element} '{id}' ({FlowNode.OneLine(name)})" : $"{element} '{id}'";
+
+    private static string TrimXmlMessage(string message)
+    {
+        var index = message.IndexOf(" Line ", StringComparison.Ordinal);
+        return (index > 0 ? message.Substring(0, index) : message).TrimEnd('.', ' ');
+    }
+}

@@ -1,0 +1,48 @@
+using FlowGen.Generators.Binding;
+using FlowGen.Generators.Diagnostics;
+
+namespace FlowGen.Generators.Model;
+
+/// <summary>A flow bound to its C# class and task methods and checked: everything the emitter needs, as data.</summary>
+internal sealed record BoundFlow(
+    FlowClassModel Class,
+    FlowDefinition Flow,
+    EquatableArray<BoundNode> Nodes,
+    EquatableArray<BusField> Fields,
+    EquatableArray<ComponentDependency> Components,
+    EquatableArray<string> ValueTypes,
+    EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    public bool TypeIsValue(string type) => ValueTypes.Contains(type);
+
+    public bool HasErrors => Flow.HasErrors || Diagnostics.Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+}
+
+/// <summary>A node in emission order, with its call (for tasks) and its outgoing branches.</summary>
+internal sealed record BoundNode(FlowNode Node, BoundCall? Call, EquatableArray<BoundBranch> Outgoing, int IncomingCount, bool IsSkipped);
+
+/// <summary>
+/// A task call: the receiver (a component field, or a type for static methods), the argument expressions,
+/// and where the produced value goes.
+/// </summary>
+internal sealed record BoundCall(
+    string Receiver,
+    string MethodName,
+    string ComponentName,
+    string TaskName,
+    ReturnKind ReturnKind,
+    string? ValueType,
+    EquatableArray<string> Arguments,
+    EquatableArray<BusAssignment> Assignments);
+
+/// <summary>One bus write after a task: <c>Target = value.Property</c>.</summary>
+internal sealed record BusAssignment(string Target, string? Property);
+
+/// <summary>An outgoing sequence flow with its compiled condition (null: always taken unless a choice says otherwise).</summary>
+internal sealed record BoundBranch(FlowEdge Edge, string? ConditionCode);
+
+/// <summary>A typed bus value: one field of the generated state.</summary>
+internal sealed record BusField(string FieldName, string Type, bool IsValueType, string Scope, string BusName);
+
+/// <summary>A component the flow's constructor takes.</summary>
+internal sealed record ComponentDependency(string Type, string FieldName, string ParameterName);

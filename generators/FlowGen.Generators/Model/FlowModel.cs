@@ -1,0 +1,127 @@
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+
+namespace FlowGen.Generators.Model;
+
+// The flow IR. Every type here must be cacheable as a Roslyn incremental value: immutable, pointwise
+// equality, no ISymbol, SyntaxNode, Compilation or Location inside (see ModelPurityTests).
+
+internal enum NodeKind
+{
+    StartEvent,
+    EndEvent,
+    ServiceTask,
+    ExclusiveGateway,
+    ParallelGateway,
+    InclusiveGateway,
+}
+
+/// <summary>A setting of a node (BPMN camunda:property / zeebe:property), with where it was written.</summary>
+internal sealed record NodeProperty(string Name, string Value, LocationInfo Location);
+
+/// <summary>One node of a flow graph.</summary>
+/// <param name="Element">The element's tag as written (serviceTask, task, parallelGateway, ...), for messages.</param>
+internal sealed record FlowNode(
+    string Id,
+    string? Name,
+    NodeKind Kind,
+    string Element,
+    EquatableArray<NodeProperty> Properties,
+    LocationInfo Location)
+{
+    /// <summary>True for an element FlowGen reads but does not compile yet (already reported as FG0003).</summary>
+    public bool IsUnsupported { get; init; }
+
+    public string? GetProperty(string name)
+    {
+        foreach (var p in Properties)
+        {
+            if (string.Equals(p.Name, name, StringComparison.Ordinal)) return p.Value;
+        }
+        return null;
+    }
+
+    public NodeProperty? FindProperty(string name)
+    {
+        foreach (var p in Properties)
+        {
+            if (string.Equals(p.Name, name, StringComparison.Ordinal)) return p;
+        }
+        return null;
+    }
+
+    /// <summary>How messages name this node: <c>serviceTask 'Activity_1' (Load SKU)</c>.</summary>
+    public string Describe() => Name is { Length: > 0 } name
+        ? $"{Element} '{Id}' ({OneLine(name)})"
+        : $"{Element} '{Id}'";
+
+    public string DisplayName => Name is { Length: > 0 } name ? OneLine(name) : Id;
+
+    internal static string OneLine(string text) => string.Join(" ", text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+}
+
+/// <summary>
+/// A condition as written in the flow file: the decoded text, its parse, and where each decoded character
+/// sits in the file (so that an error at column 7 of the expression lands at the right file column).
+/// </summary>
+/// <param name="CharOffsets">File offset of each character of <see cref="Text"/>, plus one entry for the end.</param>
+/// <param name="CharLines">Zero-based file line of each entry of <see cref="CharOffsets"/>.</param>
+/// <param name="CharColumns">Zero-based file column of each entry of <see cref="CharOffsets"/>.</param>
+internal sealed record ConditionSource(
+    string Text,
+    ParsedCondition Parsed,
+    LocationInfo Location,
+    EquatableArray<int> CharOffsets,
+    EquatableArray<int> CharLines,
+    EquatableArray<int> CharColumns)
+{
+    /// <summary>The file location of characters [start, start+length) of the condition text.</summary>
+    public LocationInfo Span(int start, int length)
+    {
+        if (CharOffsets.Count == 0) return Location;
+        var last = CharOffsets.Count - 1;
+        var s = Math.Max(0, Math.Min(start, last));
+        var e = Math.Max(s, Math.Min(start + Math.Max(length, 0), last));
+        return new LocationInfo(Location.FilePath, CharOffsets[s], CharOffsets[e] - CharOffsets[s], CharLines[s], CharColumns[s], CharLines[e], CharColumns[e]);
+    }
+}
+
+/// <summary>A sequence flow.</summary>
+internal sealed record FlowEdge(
+    string Id,
+    string? Name,
+    string SourceId,
+    string TargetId,
+    ConditionSource? Condition,
+    bool IsDefault,
+    LocationInfo Location);
+
+/// <summary>
+/// A process (or, later, a subprocess) graph: nodes, edges and the start events that each begin a flow.
+/// Structural diagnostics are computed per graph, once, from the file text alone.
+/// </summary>
+internal sealed record FlowGraph(
+    string ProcessId,
+    string FilePath,
+    EquatableArray<FlowNode> Nodes,
+    EquatableArray<FlowEdge> Edges,
+    LocationInfo Location)
+{
+    public FlowNode? FindNode(string id)
+    {
+        foreach (var n in Nodes)
+        {
+            if (string.Equals(n.Id, id, StringComparison.Ordinal)) return n;
+        }
+        return null;
+    }
+}
+
+/// <summary>
+/// One flow: a start event of a graph and everything reachable from it. The graph is shared by every start
+/// event of its process; <see cref="HasErrors"/> is true when an error diagnostic touches this flow.
+/// </summary>
+internal sealed record FlowDefinition(string FlowId, string FileName, FlowGraph Graph, EquatableArray<string> NodeIds, bool HasErrors);
+
+/// <summary>What a flow file turns into: its flows and the diagnostics of its text and structure.</summary>
+internal sealed record FlowFile(string Path, EquatableArray<FlowDefinition> Flows, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,107 @@
+namespace FlowGen;
+
+/// <summary>
+/// Marks a partial class as the C# face of a flow. The class must implement
+/// <see cref="IFlow{TRequest, TResult}"/>; the generator writes its <c>RunAsync</c>, its constructor and its state.
+/// </summary>
+/// <param name="flowId">The flow id: in BPMN, the id of the flow's start event (Kstry's convention).</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class FlowAttribute(string flowId) : Attribute
+{
+    /// <summary>The flow id this class runs.</summary>
+    public string FlowId { get; } = flowId;
+}
+
+/// <summary>
+/// Marks a class whose <see cref="FlowTaskAttribute"/> methods a flow can call. In BPMN the name is the
+/// <c>task-component</c> property of a service task.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class FlowComponentAttribute(string name) : Attribute
+{
+    /// <summary>The component name used by flows.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>
+/// Marks a method as a flow task. In BPMN the name is the <c>task-service</c> property of a service task.
+/// The method may be sync or return Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class FlowTaskAttribute(string name) : Attribute
+{
+    /// <summary>The task (service) name used by flows.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>Binds a task parameter to the request, or to a property path inside it (<c>"id"</c>, <c>"address.city"</c>).</summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class FromRequestAttribute : Attribute
+{
+    /// <summary>Binds the whole request.</summary>
+    public FromRequestAttribute() { }
+
+    /// <summary>Binds a property path of the request.</summary>
+    public FromRequestAttribute(string path) => Path = path;
+
+    /// <summary>The property path inside the request, or null for the whole request.</summary>
+    public string? Path { get; }
+}
+
+/// <summary>Binds a task parameter to a write-once bus value (Kstry's <c>sta</c> scope), optionally a path inside it.</summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class FromStateAttribute(string name) : Attribute
+{
+    /// <summary>The bus value name, optionally followed by a property path (<c>"goods.price"</c>).</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>Binds a task parameter to a rewritable bus value (Kstry's <c>var</c> scope), optionally a path inside it.</summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class FromVarAttribute(string name) : Attribute
+{
+    /// <summary>The bus value name, optionally followed by a property path.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>
+/// The task's return value (on a method) or the property's value (on a property of the returned type)
+/// becomes the flow's result (Kstry's <c>res</c> scope).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class ToResultAttribute : Attribute
+{
+}
+
+/// <summary>
+/// The task's return value (on a method), the property's value (on a property of the returned type) or the
+/// whole value (on the returned type) is written to the write-once bus scope <c>sta</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property | AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+public sealed class ToStateAttribute : Attribute
+{
+    /// <summary>Writes under the property's name (camelCase), or for a method or type under the type's name (camelCase).</summary>
+    public ToStateAttribute() { }
+
+    /// <summary>Writes under the given name.</summary>
+    public ToStateAttribute(string name) => Name = name;
+
+    /// <summary>The bus value name, or null for the default name.</summary>
+    public string? Name { get; }
+}
+
+/// <summary>
+/// Like <see cref="ToStateAttribute"/>, for the rewritable bus scope <c>var</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property | AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+public sealed class ToVarAttribute : Attribute
+{
+    /// <summary>Writes under the property's name (camelCase), or for a method or type under the type's name (camelCase).</summary>
+    public ToVarAttribute() { }
+
+    /// <summary>Writes under the given name.</summary>
+    public ToVarAttribute(string name) => Name = name;
+
+    /// <summary>The bus value name, or null for the default name.</summary>
+    public string? Name { get; }
+}

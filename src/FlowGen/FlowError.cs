@@ -1,0 +1,43 @@
+namespace FlowGen;
+
+/// <summary>Why a flow run failed, and where.</summary>
+/// <param name="Code">One of <see cref="FlowErrorCodes"/>.</param>
+/// <param name="FlowId">The flow that failed.</param>
+/// <param name="NodeId">The id of the node that failed (the BPMN element id), or null for flow-level errors.</param>
+/// <param name="NodeName">The node's name as drawn, or null.</param>
+/// <param name="Message">A sentence for people.</param>
+/// <param name="Exception">The exception a task threw, if any.</param>
+public sealed record FlowError(string Code, string FlowId, string? NodeId, string? NodeName, string Message, Exception? Exception = null)
+{
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var node = NodeId is null ? "" : NodeName is null ? $" at node '{NodeId}'" : $" at node '{NodeId}' ({NodeName})";
+        return $"{Code}: flow '{FlowId}'{node}: {Message}";
+    }
+}
+
+/// <summary>The error codes a run can end with. Each is documented in docs/errors.md.</summary>
+public static class FlowErrorCodes
+{
+    /// <summary>A task threw an exception.</summary>
+    public const string TaskFailed = "FLOW_TASK_FAILED";
+
+    /// <summary>An exclusive or inclusive gateway found no true condition and has no default flow.</summary>
+    public const string NoMatchingBranch = "FLOW_NO_MATCHING_BRANCH";
+
+    /// <summary>The caller's cancellation token was cancelled during the run.</summary>
+    public const string Cancelled = "FLOW_CANCELLED";
+
+    /// <summary>The run took longer than <see cref="FlowRunOptions.Timeout"/>.</summary>
+    public const string FlowTimedOut = "FLOW_TIMEOUT";
+
+    /// <summary>A strict parallel join was reached by some branches while others were skipped.</summary>
+    public const string JoinIncomplete = "FLOW_JOIN_INCOMPLETE";
+
+    /// <summary>A condition threw while it was evaluated (for example a division by zero).</summary>
+    public const string ConditionFailed = "FLOW_CONDITION_FAILED";
+
+    /// <summary>A resumed run named a node the flow does not have, or a run was resumed while it still ran.</summary>
+    public const string InvalidResume = "FLOW_INVALID_RESUME";
+}

@@ -1,0 +1,167 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Numerics;
+
+namespace FlowGen;
+
+/// <summary>
+/// The functions flow conditions may call (Kstry's <c>@notNull(...)</c>, <c>@size(...)</c>, ...). Generated code
+/// calls these directly; they are generic or overloaded per shape so that no call boxes or allocates
+/// (only <see cref="IEnumerable{T}"/> that is neither a collection nor a list is enumerated).
+/// </summary>
+public static class FlowFunctions
+{
+    /// <summary><c>@notNull(x)</c>: true when <paramref name="value"/> is not null.</summary>
+    public static bool NotNull<T>(T value) => value is not null;
+
+    /// <summary><c>@isNull(x)</c>: true when <paramref name="value"/> is null.</summary>
+    public static bool IsNull<T>(T value) => value is null;
+
+    /// <summary><c>@notBlank(s)</c>: true when <paramref name="value"/> has a character that is not white space.</summary>
+    public static bool NotBlank(string? value) => !string.IsNullOrWhiteSpace(value);
+
+    /// <summary><c>@blank(s)</c> / <c>@isBlank(s)</c>: true when <paramref name="value"/> is null, empty or only white space.</summary>
+    public static bool IsBlank(string? value) => string.IsNullOrWhiteSpace(value);
+
+    /// <summary><c>@notEmpty(s)</c>: true when the string is not null or empty.</summary>
+    public static bool NotEmpty(string? value) => !string.IsNullOrEmpty(value);
+
+    /// <summary><c>@notEmpty(c)</c>: true when the list has an item.</summary>
+    public static bool NotEmpty<T>(List<T>? items) => items is { Count: > 0 };
+
+    /// <summary><c>@notEmpty(c)</c>: true when the array has an item.</summary>
+    public static bool NotEmpty<T>(T[]? items) => items is { Length: > 0 };
+
+    /// <summary><c>@notEmpty(c)</c>: true when the immutable array has an item (a default array is empty).</summary>
+    public static bool NotEmpty<T>(ImmutableArray<T> items) => !items.IsDefaultOrEmpty;
+
+    /// <summary><c>@notEmpty(c)</c>: true when the sequence has an item.</summary>
+    public static bool NotEmpty<T>(IEnumerable<T>? items) => items is not null && HasAny(items);
+
+    /// <summary><c>@isEmpty(s)</c>: true when the string is null or empty.</summary>
+    public static bool IsEmpty(string? value) => string.IsNullOrEmpty(value);
+
+    /// <summary><c>@isEmpty(c)</c>: true when the list is null or has no item.</summary>
+    public static bool IsEmpty<T>(List<T>? items) => !NotEmpty(items);
+
+    /// <summary><c>@isEmpty(c)</c>: true when the array is null or has no item.</summary>
+    public static bool IsEmpty<T>(T[]? items) => !NotEmpty(items);
+
+    /// <summary><c>@isEmpty(c)</c>: true when the immutable array is default or has no item.</summary>
+    public static bool IsEmpty<T>(ImmutableArray<T> items) => items.IsDefaultOrEmpty;
+
+    /// <summary><c>@isEmpty(c)</c>: true when the sequence is null or has no item.</summary>
+    public static bool IsEmpty<T>(IEnumerable<T>? items) => !NotEmpty(items);
+
+    /// <summary><c>@size(s)</c>: the string's length; 0 for null.</summary>
+    public static int Size(string? value) => value?.Length ?? 0;
+
+    /// <summary><c>@size(c)</c>: the number of items; 0 for null.</summary>
+    public static int Size<T>(List<T>? items) => items?.Count ?? 0;
+
+    /// <summary><c>@size(c)</c>: the number of items; 0 for null.</summary>
+    public static int Size<T>(T[]? items) => items?.Length ?? 0;
+
+    /// <summary><c>@size(c)</c>: the number of items; 0 for a default array.</summary>
+    public static int Size<T>(ImmutableArray<T> items) => items.IsDefault ? 0 : items.Length;
+
+    /// <summary><c>@size(c)</c>: the number of items; 0 for null. Collections report their count; other sequences are counted.</summary>
+    public static int Size<T>(IEnumerable<T>? items)
+    {
+        switch (items)
+        {
+            case null: return 0;
+            case IReadOnlyCollection<T> c: return c.Count;
+            case ICollection<T> c: return c.Count;
+        }
+        var count = 0;
+        using var e = items.GetEnumerator();
+        while (e.MoveNext()) count++;
+        return count;
+    }
+
+    /// <summary><c>@contains(s, sub)</c>: true when <paramref name="value"/> contains <paramref name="part"/> (ordinal); false when either is null.</summary>
+    public static bool Contains(string? value, string? part) => value is not null && part is not null && value.Contains(part, StringComparison.Ordinal);
+
+    /// <summary><c>@contains(s, c)</c>: true when <paramref name="value"/> contains the character.</summary>
+    public static bool Contains(string? value, char part) => value is not null && value.Contains(part);
+
+    /// <summary><c>@contains(c, item)</c>: true when the list holds <paramref name="item"/> (default equality); false for null.</summary>
+    public static bool Contains<T>(List<T>? items, T? item) => items is not null && items.Contains(item!);
+
+    /// <summary><c>@contains(c, item)</c>: true when the array holds <paramref name="item"/> (default equality); false for null.</summary>
+    public static bool Contains<T>(T[]? items, T? item) => items is not null && Array.IndexOf(items, item) >= 0;
+
+    /// <summary><c>@contains(c, item)</c>: true when the immutable array holds <paramref name="item"/> (default equality).</summary>
+    public static bool Contains<T>(ImmutableArray<T> items, T? item) => !items.IsDefaultOrEmpty && items.IndexOf(item!) >= 0;
+
+    /// <summary><c>@contains(c, item)</c>: true when the sequence holds <paramref name="item"/> (default equality); false for null.</summary>
+    public static bool Contains<T>(IEnumerable<T>? items, T? item)
+    {
+        if (items is null) return false;
+        if (items is ICollection<T> collection) return collection.Contains(item!);
+        var comparer = EqualityComparer<T>.Default;
+        foreach (var x in items)
+        {
+            if (comparer.Equals(x, item!)) return true;
+        }
+        return false;
+    }
+
+    /// <summary><c>@equals(a, b)</c>: default equality (ordinal for strings); two nulls are equal.</summary>
+    public static bool AreEqual<T>(T a, T b) => EqualityComparer<T>.Default.Equals(a, b);
+
+    /// <summary><c>@notEquals(a, b)</c>: the negation of <see cref="AreEqual{T}"/>.</summary>
+    public static bool AreNotEqual<T>(T a, T b) => !EqualityComparer<T>.Default.Equals(a, b);
+
+    /// <summary><c>@toInt(x, default)</c>: <paramref name="value"/> when it fits an int, else <paramref name="defaultValue"/> (also for null).</summary>
+    public static int ToInt(long? value, int defaultValue) =>
+        value is { } v && v >= int.MinValue && v <= int.MaxValue ? (int)v : defaultValue;
+
+    /// <summary><c>@toInt(x, default)</c>: <paramref name="value"/> when it is a whole number that fits an int, else <paramref name="defaultValue"/>.</summary>
+    public static int ToInt(double? value, int defaultValue) =>
+        value is { } v && v >= int.MinValue && v <= int.MaxValue && Math.Floor(v) == v ? (int)v : defaultValue;
+
+    /// <summary><c>@toInt(x, default)</c>: <paramref name="value"/> when it is a whole number that fits an int, else <paramref name="defaultValue"/>.</summary>
+    public static int ToInt(decimal? value, int defaultValue) =>
+        value is { } v && v >= int.MinValue && v <= int.MaxValue && decimal.Truncate(v) == v ? (int)v : defaultValue;
+
+    /// <summary><c>@toInt(s, default)</c>: the string parsed as an int (invariant culture, surrounding white space allowed), else <paramref name="defaultValue"/>.</summary>
+    public static int ToInt(string? value, int defaultValue) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : defaultValue;
+
+    /// <summary><c>@validId(x)</c>: true for a number greater than zero.</summary>
+    public static bool ValidId(long? value) => value > 0;
+
+    /// <summary><c>@validId(x)</c>: true for a number greater than zero.</summary>
+    public static bool ValidId(double? value) => value > 0;
+
+    /// <summary><c>@validId(x)</c>: true for a number greater than zero.</summary>
+    public static bool ValidId(decimal? value) => value > 0;
+
+    /// <summary><c>@validId(s)</c>: true for a string id that is not blank.</summary>
+    public static bool ValidId(string? value) => !string.IsNullOrWhiteSpace(value);
+
+    /// <summary><c>@max(a, b)</c>: the larger number.</summary>
+    public static T Max<T>(T a, T b) where T : struct, INumber<T> => T.Max(a, b);
+
+    /// <summary><c>@max(a, b)</c>: the larger number; null when either is null.</summary>
+    public static T? Max<T>(T? a, T? b) where T : struct, INumber<T> => a is { } x && b is { } y ? T.Max(x, y) : null;
+
+    /// <summary><c>@min(a, b)</c>: the smaller number.</summary>
+    public static T Min<T>(T a, T b) where T : struct, INumber<T> => T.Min(a, b);
+
+    /// <summary><c>@min(a, b)</c>: the smaller number; null when either is null.</summary>
+    public static T? Min<T>(T? a, T? b) where T : struct, INumber<T> => a is { } x && b is { } y ? T.Min(x, y) : null;
+
+    private static bool HasAny<T>(IEnumerable<T> items)
+    {
+        switch (items)
+        {
+            case IReadOnlyCollection<T> c: return c.Count > 0;
+            case ICollection<T> c: return c.Count > 0;
+        }
+        using var e = items.GetEnumerator();
+        return e.MoveNext();
+    }
+}

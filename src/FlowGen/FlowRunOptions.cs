@@ -1,0 +1,30 @@
+namespace FlowGen;
+
+/// <summary>Per-run settings.</summary>
+public sealed class FlowRunOptions
+{
+    /// <summary>Shared default: no timeout, no tracking.</summary>
+    public static readonly FlowRunOptions Default = new();
+
+    /// <summary>The longest the whole run may take; null for no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>What the run records into <see cref="FlowResult{T}.Trace"/>.</summary>
+    public TrackingMode Tracking { get; init; }
+
+    /// <summary>An id for this run, for logs and traces; a new one is made when null.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>The business id of the run (Kstry's business id), if any.</summary>
+    public string? BusinessId { get; init; }
+}
+
+/// <summary>How much of a run is recorded.</summary>
+public enum TrackingMode
+{
+    /// <summary>Nothing is recorded; costs nothing.</summary>
+    None = 0,
+
+    /// <summary>Every node's start, duration and outcome, in the order they finished.</summary>
+    Node = 1,
+}

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using FlowGen;
+
+namespace FlowGen.Tests;
+
+public sealed record OrderRequest(int Amount, string Source);
+
+public sealed record OrderResult(int Total, int? PlusTen, string Path);
+
+public sealed record GoodsPage(string Sku, string Shop, string Logistics);
+
+/// <summary>What the tasks did, in order, from any thread.</summary>
+public sealed class Recorder
+{
+    private readonly ConcurrentQueue<string> _calls = new();
+
+    public void Add(string call) => _calls.Enqueue(call);
+
+    public IReadOnlyList<string> Calls => _calls.ToArray();
+}
+
+[FlowComponent("calc")]
+public sealed class Calc(Recorder log)
+{
+    private int _flakyCalls;
+
+    [FlowTask("begin"), ToState("total")]
+    public int Begin(OrderRequest request)
+    {
+        log.Add("begin");
+        return request.Amount;
+    }
+
+    [FlowTask("add-ten"), ToVar("total")]
+    public async ValueTask<int> AddTenAsync([FromState("total")] int total, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested();
+        log.Add("add-ten");
+        return total + 10;
+    }
+
+    [FlowTask("finish"), ToResult]
+    public OrderResult Finish([FromState("total")] int total, [FromVar("total")] int? plusTen)
+    {
+        log.Add("finish");
+        return new OrderResult(total, plusTen, "finish");
+    }
+
+    [FlowTask("finish-plain"), ToResult]
+    public OrderResult FinishPlain([FromState("total")] int total) => new(total, null, "finish-plain");
+
+    [FlowTask("tag-big"), ToResult]
+    public OrderResult TagBig([FromState("total")] int total) => new(total, null, "big");
+
+    [FlowTask("tag-app"), ToResult]
+    public OrderResult TagApp([FromState("total")] int total) => new(total, null, "app");
+
+    [FlowTask("tag-small"), ToResult]
+    public OrderResult TagSmall([FromState("total")] int total) => new(total, null, "small");
+
+    [FlowTask("flaky")]
+    public Task FlakyAsync()
+    {
+        log.Add("flaky");
+        if (Interlocked.Increment(ref _flakyCalls) == 1) throw new TimeoutException("the flaky service did not answer");
+        return Task.CompletedTask;
+    }
+}
+
+[FlowComponent("goods")]
+public sealed class Goods(Recorder log)
+{
+    public TimeSpan Latency { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    [FlowTask("base"), ToState("id")]
+    public long Base(OrderRequest request) => request.Amount * 1000L;
+
+    [FlowTask("sku"), ToState("sku")]
+    public async Task<string> SkuAsync([FromState("id")] long id, CancellationToken cancellationToken)
+    {
+        log.Add("sku:start");
+        await Task.Delay(Latency, cancellationToken);
+        log.Add("sku:end");
+        return $"sku-{id}";
+    }
+
+    [FlowTask("shop"), ToState("shop")]
+    public async ValueTask<string> ShopAsync([FromState("id")] long id, CancellationToken cancellationToken)
+    {
+        log.Add("shop:start");
+        await Task.Delay(Latency, cancellationToken);
+        log.Add("shop:end");
+        return $"shop-{id}";
+    }
+
+    [FlowTask("logistics"), ToState("logistics")]
+    public async Task<string> LogisticsAsync(long id, CancellationToken cancellationToken)
+    {
+        log.Add("logistics:start");
+        await Task.Delay(Latency, cancellationToken);
+        log.Add("logistics:end");
+        return $"logistics-{id}";
+    }
+
+    // Parameters bound by name to the sta values of the three branches.
+    [FlowTask("merge"), ToResult]
+    public GoodsPage Merge(string sku, string shop, string logistics) => new(sku, shop, logistics);
+}
+
+[FlowComponent("extras")]
+public sealed class Extras(Recorder log)
+{
+    [FlowTask("coupon"), ToVar("coupon")]
+    public string Coupon() { log.Add("coupon"); return "coupon"; }
+
+    [FlowTask("sms"), ToVar("sms")]
+    public string Sms() { log.Add("sms"); return "sms"; }
+
+    [FlowTask("nothing"), ToVar("nothing")]
+    public string Nothing() { log.Add("nothing"); return "nothing"; }
+
+    [FlowTask("summary"), ToResult]
+    public string Summary([FromVar("coupon")] string? coupon, [FromVar("sms")] string? sms, [FromVar("nothing")] string? nothing)
+        => string.Join("+", new[] { coupon, sms, nothing }.Where(s => s is not null));
+}
+
+[FlowComponent("risk")]
+public sealed class Risk(Recorder log)
+{
+    [FlowTask("init"), ToState("initialized")]
+    public string Init() { log.Add("init"); return "yes"; }
+
+    [FlowTask("check"), ToVar("risky")]
+    public bool Check([FromRequest("amount")] int amount) { log.Add("check"); return amount > 100; }
+
+    [FlowTask("stats"), ToVar("stats")]
+    public string Stats() { log.Add("stats"); return "stats"; }
+
+    [FlowTask("done"), ToResult]
+    public string Done([FromVar("stats")] string? stats) { log.Add("done"); return "done:" + (stats ?? "none"); }
+}
+
+[Flow("order-seq")]
+public sealed partial class OrderSequenceFlow : IFlow<OrderRequest, OrderResult>;
+
+[Flow("order-route")]
+public sealed partial class OrderRouteFlow : IFlow<OrderRequest, OrderResult>;
+
+[Flow("goods-parallel")]
+public sealed partial class GoodsParallelFlow : IFlow<OrderRequest, GoodsPage>;
+
+[Flow("order-inclusive")]
+public sealed partial class OrderInclusiveFlow : IFlow<OrderRequest, string>;
+
+[Flow("risk-join")]
+public sealed partial class RiskJoinFlow : IFlow<OrderRequest, string>;
+
+[Flow("flaky-flow")]
+public sealed partial class FlakyFlow : IFlow<OrderRequest, OrderResult>;
