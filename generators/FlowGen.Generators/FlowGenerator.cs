@@ -66,12 +66,19 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .SelectMany(static (file, _) => file.Flows)
             .WithTrackingName(TrackingNames.Flows);
 
+        // A flow id defined in several files (FG0102) is compiled from its first file only.
+        var owners = flowIds
+            .Select(static (all, _) => DuplicateFlows.Owners(all))
+            .WithTrackingName(TrackingNames.FlowIdOwners);
+
         var bound = flows
             .Combine(flowClasses)
             .Combine(components)
+            .Combine(owners)
             .Select(static (input, cancellationToken) =>
             {
-                var ((flow, classes), all) = input;
+                var (((flow, classes), all), duplicates) = input;
+                if (duplicates.Any(o => o.FlowId == flow.FlowId && o.FilePath != flow.Graph.FilePath)) return null;
                 var flowClass = classes.FirstOrDefault(c => c.FlowId == flow.FlowId && c.IsValid);
                 return flowClass is null ? null : Bind(flow, flowClass, all, cancellationToken);
             })
@@ -157,6 +164,7 @@ public static class TrackingNames
 {
     public const string FlowFiles = nameof(FlowFiles);
     public const string FlowIds = nameof(FlowIds);
+    public const string FlowIdOwners = nameof(FlowIdOwners);
     public const string FlowClasses = nameof(FlowClasses);
     public const string Components = nameof(Components);
     public const string Flows = nameof(Flows);

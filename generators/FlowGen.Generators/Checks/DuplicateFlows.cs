@@ -7,9 +7,21 @@ namespace FlowGen.Generators.Checks;
 /// <summary>A flow id and where it is defined.</summary>
 internal sealed record FlowIdSite(string FlowId, LocationInfo Location);
 
+/// <summary>For a flow id defined in several files, the file whose definition is compiled (the first by path).</summary>
+internal sealed record FlowIdOwner(string FlowId, string FilePath);
+
 /// <summary>Flow ids must be unique across all flow files of a project.</summary>
 internal static class DuplicateFlows
 {
+    /// <summary>Owners of the ids defined more than once; empty (and so equal run to run) in a healthy project.</summary>
+    public static EquatableArray<FlowIdOwner> Owners(ImmutableArray<EquatableArray<FlowIdSite>> files)
+        => files.SelectMany(f => f)
+            .GroupBy(s => s.FlowId, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1)
+            .Select(g => new FlowIdOwner(g.Key, g.OrderBy(s => s.Location.FilePath, StringComparer.Ordinal).ThenBy(s => s.Location.Start).First().Location.FilePath))
+            .OrderBy(o => o.FlowId, StringComparer.Ordinal)
+            .ToEquatableArray();
+
     public static IEnumerable<DiagnosticInfo> Find(ImmutableArray<EquatableArray<FlowIdSite>> files)
     {
         var first = new Dictionary<string, LocationInfo>(StringComparer.Ordinal);

@@ -37,6 +37,21 @@ internal static class GatewayChecks
             var dominators = Dominators(index, start.Id);
             foreach (var join in dominators.Keys.Select(id => index.Nodes[id]))
             {
+                if (join.Kind == NodeKind.ServiceTask && index.Incoming[join.Id].Count > 1 && dominators[join.Id] is { } from)
+                {
+                    // A task may merge branches of which at most one arrives (Kstry's implicit merge); branches that
+                    // always arrive together need a gateway that says how to join them.
+                    var avoidance = new Avoidance(index);
+                    var together = index.Incoming[join.Id].Where(e => !index.IsChoice(e) && avoidance.ChoiceAvoiding(from, e.SourceId) is null).ToList();
+                    if (together.Count > 1)
+                    {
+                        var d = DiagnosticInfo.Create(FlowDiagnostics.SeveralIncoming, join.Location, join.Describe(),
+                            index.Incoming[join.Id].Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        if (!diagnostics.Contains(d)) diagnostics.Add(d);
+                        errorElements.Add(join.Id);
+                    }
+                    continue;
+                }
                 if (join.Kind != NodeKind.ParallelGateway || index.Incoming[join.Id].Count < 2) continue;
                 if (string.Equals(join.GetProperty("strict-mode"), "false", StringComparison.OrdinalIgnoreCase)) continue;
                 var dominator = dominators[join.Id];

@@ -52,8 +52,6 @@ internal static class StructureChecks
                 var outgoing = index.Outgoing[node.Id];
                 if (node.Kind == NodeKind.StartEvent && incoming.Count > 0)
                     Error(DiagnosticInfo.Create(FlowDiagnostics.StartWithIncoming, node.Location, node.Id), node.Id);
-                else if (node.Kind != NodeKind.StartEvent && incoming.Count > 1 && !GraphIndex.MayJoin(node))
-                    Error(DiagnosticInfo.Create(FlowDiagnostics.SeveralIncoming, node.Location, node.Describe(), incoming.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), node.Id);
                 if (node.Kind == NodeKind.EndEvent && outgoing.Count > 0)
                     Error(DiagnosticInfo.Create(FlowDiagnostics.EndWithOutgoing, node.Location, node.Id), node.Id);
                 if (node.Kind != NodeKind.EndEvent && outgoing.Count == 0)

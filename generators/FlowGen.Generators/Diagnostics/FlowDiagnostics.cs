@@ -43,11 +43,11 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor NoStartEvent = Error("FG0101", "Process has no start event",
         "Process '{0}' has no start event, so no flow can begin. Add a start event: its id becomes the flow id.", CategoryStructure);
     public static readonly DiagnosticDescriptor DuplicateId = Error("FG0102", "Duplicate element id",
-        "The id '{0}' is used by more than one element in this file ({1} here, {2} before). Ids must be unique: rename one of them.", CategoryStructure);
+        "The id '{0}' is used more than once ({1} here, {2} before). Element ids must be unique within a file, and flow ids (start event ids) across all flow files: rename one of them.", CategoryStructure);
     public static readonly DiagnosticDescriptor DanglingFlow = Error("FG0103", "Sequence flow refers to a missing element",
         "Sequence flow '{0}' has {1} '{2}', which is not an element of the same process. Reconnect the flow in the modeler.", CategoryStructure);
     public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "Only gateways may join flows",
-        "{0} has {1} incoming sequence flows, but only a gateway may join flows. Put a parallel, inclusive or exclusive gateway in front of it.", CategoryStructure);
+        "{0} has {1} incoming sequence flows, and at least two of them always arrive in the same run, so it is unclear whether it runs once or per branch. Put a parallel or inclusive gateway in front of it to join the branches (a task may merge only branches of which one at most is taken).", CategoryStructure);
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
         "{0} is on a cycle ({1}) that no path leaves, so a run entering it can never reach an end event. Add an exclusive gateway with an exit to an end event, or break the cycle.", CategoryStructure);
     public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loops are not supported yet",

@@ -41,7 +41,8 @@ internal sealed class FlowEmitter
 
     private FlowClassModel Class => _flow.Class;
 
-    private static bool IsJoin(BoundNode node) => GraphIndex.IsGateway(node.Node) && node.IncomingCount > 1;
+    /// <summary>A node that counts arrivals: a gateway, or a task merging alternative branches, with several incoming flows.</summary>
+    private static bool IsJoin(BoundNode node) => (GraphIndex.IsGateway(node.Node) || node.Node.Kind == NodeKind.ServiceTask) && node.IncomingCount > 1;
 
     private string Write()
     {
@@ -239,9 +240,9 @@ internal sealed class FlowEmitter
         var name = _names[join.Node.Id];
         _w.Open($"private {Vt} {ArriveName(join.Node.Id)}(State state, bool live)");
         _w.Line($"if (live) global::System.Threading.Interlocked.Increment(ref state.{name}_live);");
-        if (join.Node.Kind == NodeKind.ExclusiveGateway)
+        if (join.Node.Kind is not (NodeKind.ParallelGateway or NodeKind.InclusiveGateway))
         {
-            _w.Line("// An exclusive merge passes every live branch on; it is skipped only when every branch was.");
+            _w.Line("// A merge passes every live branch on; it is skipped only when every branch was.");
             _w.Line($"var remaining = global::System.Threading.Interlocked.Decrement(ref state.{name}_pending);");
             _w.Line($"if (live) return {RunName(join.Node.Id)}(state);");
             _w.Line($"return remaining == 0 && global::System.Threading.Volatile.Read(ref state.{name}_live) == 0 ? {SkipOrDefault(join.Node.Id)} : default;");

@@ -1,0 +1,91 @@
+using System.Text;
+using System.Xml.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+/// <summary>
+/// Compiles one Kstry corpus file (read in place) with test components for every task-component and
+/// task-service it names and one [Flow] class per start event.
+/// </summary>
+internal sealed class CorpusFile
+{
+    private const string Model = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+
+    public CorpusFile(string path)
+    {
+        Path = path;
+        Text = File.ReadAllText(path);
+        var document = XDocument.Parse(Text);
+        var tasks = new SortedSet<(string Component, string Service)>();
+        var unqualified = new HashSet<string>();
+        foreach (var element in document.Descendants())
+        {
+            var properties = element.Descendants().Where(d => d.Name.LocalName == "property").ToList();
+            var service = properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-service")?.Attribute("value")?.Value;
+            if (service is null || element.Name.LocalName is "properties" or "extensionElements") continue;
+            var component = properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-component")?.Attribute("value")?.Value;
+            if (component is null) unqualified.Add(service); else tasks.Add((component, service));
+        }
+        // A task-service without task-component resolves to the one component that has it; give the others to "any".
+        foreach (var service in unqualified.Where(s => !tasks.Any(t => t.Service == s))) tasks.Add(("any", service));
+        Tasks = tasks.ToList();
+        StartEvents = document.Root!.Elements(XName.Get("process", Model)).SelectMany(p => p.Elements(XName.Get("startEvent", Model)))
+            .Select(s => (string)s.Attribute("id")!).Distinct().ToList();
+        // Kstry's annotations: 【异常】 marks a flow that Kstry rejects.
+        var annotations = document.Descendants(XName.Get("textAnnotation", Model)).ToDictionary(a => (string)a.Attribute("id")!, a => a.Value);
+        ExpectedFailures = document.Descendants(XName.Get("association", Model))
+            .Where(a => annotations.TryGetValue((string?)a.Attribute("targetRef") ?? "", out var text) && text.Contains("【异常】"))
+            .Select(a => (string)a.Attribute("sourceRef")!).ToHashSet();
+    }
+
+    public string Path { get; }
+
+    public string Text { get; }
+
+    public List<(string Component, string Service)> Tasks { get; }
+
+    public List<string> StartEvents { get; }
+
+    public HashSet<string> ExpectedFailures { get; }
+
+    public static string ClassName(string flowId) => "Flow_" + new string(flowId.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+
+    public string CSharp()
+    {
+        var code = new StringBuilder("""
+            using FlowGen;
+            using System.Collections.Generic;
+            namespace Corpus;
+            public sealed class CorpusRequest { public int A { get; set; } public string Source { get; set; } = ""; public int Count { get; set; } public List<int> NumList { get; set; } = new(); }
+            public sealed class CorpusResult { public string? Img { get; set; } public bool NeedEvaluate { get; set; } }
+            public sealed class CorpusValues
+            {
+                [ToVar("num")] public int Num { get; set; }
+                [ToVar("a")] public string? A { get; set; }
+                [ToVar("aa")] public string? Aa { get; set; }
+                [ToVar("b")] public string? B { get; set; }
+                [ToVar("bb")] public string? Bb { get; set; }
+                [ToVar("c")] public List<string>? C { get; set; }
+                [ToVar("cc")] public List<int>? Cc { get; set; }
+                [ToVar("ccc")] public List<string>? Ccc { get; set; }
+            }
+
+            """);
+        var index = 0;
+        foreach (var component in Tasks.GroupBy(t => t.Component))
+        {
+            code.AppendLine($"[FlowComponent(\"{component.Key}\")] public sealed class Component{index++} {{");
+            var method = 0;
+            foreach (var task in component)
+                code.AppendLine($"    [FlowTask(\"{task.Service}\")] public CorpusValues M{method++}() => new();");
+            code.AppendLine("}");
+        }
+        foreach (var flow in StartEvents)
+            code.AppendLine($"[Flow(\"{flow}\")] public sealed partial class {ClassName(flow)} : IFlow<CorpusRequest, CorpusResult>;");
+        return code.ToString();
+    }
+
+    public GeneratorHarness.Run Compile(params AdditionalText[] extra)
+        => GeneratorHarness.RunGenerator(CSharp(), [new InMemoryText(Path, Text), .. extra]);
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using FlowGen.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+/// <summary>An additional file held in memory.</summary>
+internal sealed class InMemoryText(string path, string text) : AdditionalText
+{
+    public override string Path => path;
+
+    public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
+}
+
+/// <summary>Runs the real generator over C# sources and flow files, the way the compiler does.</summary>
+internal static class GeneratorHarness
+{
+    private static readonly ImmutableArray<MetadataReference> References = LoadReferences();
+
+    public static CSharpCompilation Compilation(params string[] sources) => CSharpCompilation.Create(
+        "FlowTests",
+        sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest), path: $"Source{i}.cs")),
+        References,
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver Driver(params AdditionalText[] files) => CSharpGeneratorDriver.Create(
+        [new FlowGenerator().AsSourceGenerator()],
+        additionalTexts: files,
+        parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public sealed record Run(GeneratorDriver Driver, GeneratorDriverRunResult Result, ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<Diagnostic> CompileErrors)
+    {
+        public IEnumerable<Diagnostic> WithId(string id) => Diagnostics.Where(d => d.Id == id);
+
+        public string? Source(string hintName) => Result.Results.SelectMany(r => r.GeneratedSources).FirstOrDefault(s => s.HintName == hintName).SourceText?.ToString();
+    }
+
+    public static Run RunGenerator(string csharp, params AdditionalText[] files) => RunGenerator(Compilation(csharp), Driver(files));
+
+    public static Run RunGenerator(CSharpCompilation compilation, GeneratorDriver driver)
+    {
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        var result = driver.GetRunResult();
+        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+        return new Run(driver, result, result.Diagnostics.AddRange(diagnostics).Distinct().ToImmutableArray(), errors);
+    }
+
+    private static ImmutableArray<MetadataReference> LoadReferences()
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(System.IO.Path.PathSeparator).ToList();
+        paths.Add(typeof(FlowGen.IFlow<,>).Assembly.Location);
+        paths.Add(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location);
+        return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    }
+
+    /// <summary>The repository root (the folder with FlowGen.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "FlowGen.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("FlowGen.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The Kstry corpus, read in place from ../shared/corpus/kstry beside the repository.</summary>
+    public static string CorpusFolder()
+    {
+        var folder = System.IO.Path.GetFullPath(System.IO.Path.Combine(RepositoryRoot(), "..", "shared", "corpus", "kstry"));
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The Kstry corpus is missing at {folder}; the corpus tests need ../shared/corpus/kstry beside the repository.");
+        return folder;
+    }
+}
