@@ -19,6 +19,9 @@ public abstract class FlowContext
     private CancellationTokenSource? _timeout;
     private FlowTrace? _trace;
     private long _runStarted;
+    private bool _started;
+    private int[] _resumeNodes = [];
+    private readonly List<int> _stopped = [];
 
     /// <param name="flowId">The flow id.</param>
     /// <param name="nodeIds">The flow's node ids, indexed like the generated <c>Node</c> enum.</param>
@@ -54,11 +57,45 @@ public abstract class FlowContext
     /// <summary>The index of the failed node (the generated <c>Node</c> value), or -1.</summary>
     protected int FailedNodeIndex => _failedNode;
 
-    /// <summary>Prepares a run (or a resumed run): options, timeout, tracking; clears an earlier error.</summary>
+    /// <summary>
+    /// The nodes a resumed run enters again: the node that failed, and every node that a branch was about to
+    /// enter when the failure stopped the run. Empty while the run has not failed.
+    /// </summary>
+    public IReadOnlyList<string> ResumeNodeIds
+    {
+        get
+        {
+            if (_failedNode < 0) return [];
+            lock (_stopped) return [_nodeIds[_failedNode], .. _stopped.Select(n => _nodeIds[n])];
+        }
+    }
+
+    /// <summary>
+    /// Prepares a run: options, timeout, tracking. A new run needs a state that has not run yet; a resumed run
+    /// (<paramref name="resume"/>) needs a failed one, and enters its <see cref="ResumeNodeIds"/> again. Returns
+    /// false, with the run's error set to <see cref="FlowErrorCodes.InvalidResume"/>, when neither holds.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void BeginRun(FlowRunOptions? options, CancellationToken cancellationToken)
+    public bool BeginRun(FlowRunOptions? options, CancellationToken cancellationToken, bool resume)
     {
         Options = options ?? FlowRunOptions.Default;
+        string? problem = null;
+        if (resume && _failedNode < 0) problem = "there is nothing to resume: the run has not failed";
+        else if (!resume && _started) problem = "this state has run already: create a new state for each run, or resume a failed one";
+        if (problem is not null)
+        {
+            _error = new FlowError(FlowErrorCodes.InvalidResume, FlowId, null, null, problem);
+            return false;
+        }
+        if (resume)
+        {
+            lock (_stopped)
+            {
+                _resumeNodes = [_failedNode, .. _stopped];
+                _stopped.Clear();
+            }
+        }
+        _started = true;
         _error = null;
         _failedNode = -1;
         _callerToken = cancellationToken;
@@ -77,6 +114,16 @@ public abstract class FlowContext
             _trace = new FlowTrace(FlowId);
             _runStarted = Stopwatch.GetTimestamp();
         }
+        return true;
+    }
+
+    /// <summary>The nodes a resumed run enters (taken once, by the generated <c>ResumeAsync</c>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int[] TakeResumeNodes()
+    {
+        var nodes = _resumeNodes;
+        _resumeNodes = [];
+        return nodes;
     }
 
     /// <summary>Ends a run: the result on success, else the error.</summary>
@@ -95,9 +142,14 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public bool CanRun(int node)
     {
-        if (Volatile.Read(ref _error) is not null) return false;
-        if (!CancellationToken.IsCancellationRequested) return true;
-        Fail(node, CancelledError(node));
+        if (Volatile.Read(ref _error) is null)
+        {
+            if (!CancellationToken.IsCancellationRequested) return true;
+            Fail(node, CancelledError(node));
+            if (_failedNode == node) return false;
+        }
+        // The run has stopped: remember where this branch was, so that a resumed run continues it too.
+        lock (_stopped) _stopped.Add(node);
         return false;
     }
 

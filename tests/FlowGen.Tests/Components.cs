@@ -158,3 +158,43 @@ public sealed partial class RiskJoinFlow : IFlow<OrderRequest, string>;
 
 [Flow("flaky-flow")]
 public sealed partial class FlakyFlow : IFlow<OrderRequest, OrderResult>;
+
+[FlowComponent("parts")]
+public sealed class Parts(Recorder log)
+{
+    private int _leftCalls;
+
+    [FlowTask("left"), ToState("left")]
+    public async ValueTask<string> LeftAsync()
+    {
+        await Task.Delay(10);
+        log.Add("left");
+        if (Interlocked.Increment(ref _leftCalls) == 1) throw new InvalidOperationException("left is down");
+        return "L";
+    }
+
+    [FlowTask("right"), ToState("right")]
+    public async Task<string> RightAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(300, cancellationToken); // well after left has failed
+        log.Add("right");
+        return "R";
+    }
+
+    [FlowTask("after-right"), ToState("afterRight")]
+    public string AfterRight(string right)
+    {
+        log.Add("after-right");
+        return right + "!";
+    }
+
+    [FlowTask("combine"), ToResult]
+    public string Combine(string left, string afterRight)
+    {
+        log.Add("combine");
+        return left + "+" + afterRight;
+    }
+}
+
+[Flow("parts-parallel")]
+public sealed partial class PartsFlow : IFlow<OrderRequest, string>;

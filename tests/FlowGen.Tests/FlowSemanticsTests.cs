@@ -114,6 +114,42 @@ public sealed class FlowSemanticsTests
     }
 
     [Fact]
+    public async Task Resume_after_a_failure_in_one_parallel_branch_continues_every_stopped_branch_once()
+    {
+        var flow = new PartsFlow(new Parts(_log));
+        var state = new PartsFlow.State(new OrderRequest(1, "web"));
+
+        var failed = await flow.RunAsync(state);
+
+        Assert.Equal(FlowErrorCodes.TaskFailed, failed.Error?.Code);
+        Assert.Equal("Task_Left", failed.Error!.NodeId);
+        // The right branch finished its running task, then stopped before its next node.
+        Assert.Equal(["Task_Left", "Task_AfterRight"], state.ResumeNodeIds);
+        Assert.Equal(["left", "right"], _log.Calls.Order());
+
+        var resumed = await flow.ResumeAsync(state);
+
+        Assert.True(resumed.IsSuccess, resumed.ToString());
+        Assert.Equal("L+R!", resumed.Value);
+        Assert.Equal(["after-right", "combine", "left", "left", "right"], _log.Calls.Order());
+    }
+
+    [Fact]
+    public async Task A_state_runs_once_and_resuming_a_run_that_did_not_fail_is_an_error()
+    {
+        var flow = new OrderSequenceFlow(new Calc(_log));
+        var state = new OrderSequenceFlow.State(new OrderRequest(1, "web"));
+
+        Assert.True((await flow.RunAsync(state)).IsSuccess);
+        var again = await flow.RunAsync(state);
+        var resume = await flow.ResumeAsync(state);
+
+        Assert.Equal(FlowErrorCodes.InvalidResume, again.Error?.Code);
+        Assert.Equal(FlowErrorCodes.InvalidResume, resume.Error?.Code);
+        Assert.Equal(["begin", "add-ten", "finish"], _log.Calls); // nothing ran twice
+    }
+
+    [Fact]
     public async Task Cancellation_before_a_node_ends_the_run_with_the_cancelled_code()
     {
         var flow = new OrderSequenceFlow(new Calc(_log));

@@ -34,7 +34,7 @@ internal static class FlowBinder
                 continue;
             }
 
-            if (allowAbsent)
+            if (allowAbsent && problem!.Id is "FG0301" or "FG0302")
             {
                 skipped.Add(id);
                 problem = problem! with { SeverityOverride = DiagnosticSeverity.Info };

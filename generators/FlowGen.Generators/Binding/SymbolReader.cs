@@ -59,7 +59,7 @@ internal static class SymbolReader
     {
         string? problem = null;
         if (method.IsGenericMethod) problem = "is generic";
-        else if (method.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected) problem = "is private or protected (make it public or internal)";
+        else if (method.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal)) problem = "is not public or internal, so the generated flow cannot call it";
         else if (method.Parameters.Any(p => p.RefKind is RefKind.Out or RefKind.Ref)) problem = "has a ref or out parameter";
 
         var (kind, valueType) = ReturnOf(method.ReturnType);

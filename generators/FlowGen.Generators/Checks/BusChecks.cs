@@ -36,20 +36,20 @@ internal static class BusChecks
         }
 
         var fields = new List<BusField>();
-        foreach (var group in producers.Where(p => p.Output.Scope != BusScope.Result).GroupBy(p => (p.Output.Scope, p.Output.Name)))
+        foreach (var group in producers.Where(p => p.Output.Scope != BusScope.Result).GroupBy(p => (p.Output.Scope, Name: p.Output.Name.ToLowerInvariant())))
         {
             var first = group.First();
             foreach (var other in group.Skip(1))
             {
                 if (other.Output.Type != first.Output.Type)
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConflictingProducers, other.Node.Location, ScopeName(group.Key.Scope) + "." + group.Key.Name,
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConflictingProducers, other.Node.Location, ScopeName(group.Key.Scope) + "." + first.Output.Name,
                         Short(first.Output.Type), first.Node.Describe(), Short(other.Output.Type), other.Node.Describe()).WithAdditional(first.Node.Location));
                 else if (group.Key.Scope == BusScope.State && ancestors[other.NodeId].Contains(first.NodeId))
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.StateWrittenTwice, other.Node.Location, "sta." + group.Key.Name, first.Node.Describe(), other.Node.Describe())
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.StateWrittenTwice, other.Node.Location, "sta." + first.Output.Name, first.Node.Describe(), other.Node.Describe())
                         .WithAdditional(first.Node.Location));
             }
             var shape = types.Find(first.Output.Type);
-            fields.Add(new BusField(FieldName(group.Key.Scope, group.Key.Name), first.Output.Type, shape?.IsValueType ?? false, ScopeName(group.Key.Scope), group.Key.Name));
+            fields.Add(new BusField(FieldName(group.Key.Scope, first.Output.Name), first.Output.Type, shape?.IsValueType ?? false, ScopeName(group.Key.Scope), first.Output.Name));
         }
 
         foreach (var producer in producers.Where(p => p.Output.Scope == BusScope.Result))
@@ -84,7 +84,7 @@ internal static class BusChecks
                     arguments.Add(Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, diagnostics) ?? "default!");
                 }
                 var assignments = task.Method.Outputs.Select(o => new BusAssignment(
-                    o.Scope == BusScope.Result ? "state.Result" : "state." + FieldName(o.Scope, o.Name), o.Property)).ToEquatableArray();
+                    o.Scope == BusScope.Result ? "state.Result" : "state." + FieldName(o.Scope, CanonicalName(producers, o)), o.Property)).ToEquatableArray();
                 var receiver = task.Method.IsStatic ? task.Component.TypeFullName : components.First(c => c.Type == task.Component.TypeFullName).FieldName;
                 call = new BoundCall(receiver, task.Method.MethodName, task.Component.Name, task.Method.TaskName, task.Method.ReturnKind, task.Method.ValueType,
                     arguments.ToEquatableArray(), assignments);
@@ -94,7 +94,7 @@ internal static class BusChecks
             foreach (var edge in index.Outgoing[id])
             {
                 string? code = null;
-                if (edge.Condition is { } condition && node.Kind != NodeKind.ParallelGateway && !(edge.IsDefault && GraphIndex.IsGateway(node)))
+                if (edge.Condition is { } condition && node.Kind != NodeKind.ParallelGateway && !edge.IsDefault)
                 {
                     code = CompileCondition(condition, edge, flowClass, types, producers, ancestors[id], id, diagnostics);
                 }
@@ -152,9 +152,11 @@ internal static class BusChecks
         if (request is not null && request.Properties.Any(p => Matches(p.Name, parameter.Name)))
             return RequestPath(parameter, parameter.Name, node, method, flowClass, types, diagnostics);
 
-        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
-            $"it is not the request ({Short(flowClass.RequestType)}), no earlier task writes a value named '{parameter.Name}', and the request has no property of that name"));
-        return null;
+        var missing = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
+            $"it is not the request ({Short(flowClass.RequestType)}), no earlier task writes a value named '{parameter.Name}', and the request has no property of that name");
+        // A nullable parameter can run with null: a warning. A non-nullable one cannot: an error.
+        diagnostics.Add(parameter.IsNullable ? missing.WithSeverity(DiagnosticSeverity.Warning) : missing);
+        return parameter.IsNullable ? "default" : null;
     }
 
     private static string? RequestPath(ParameterModel parameter, string path, FlowNode node, string method, FlowClassModel flowClass, TypeTable types, List<DiagnosticInfo> diagnostics)
@@ -198,7 +200,7 @@ internal static class BusChecks
         }
 
         var producer = upstream[0];
-        var walk = Walk("state." + FieldName(scope, producer.Output.Name), producer.Output.Type, producer.Output.IsNullable || !(types.Find(producer.Output.Type)?.IsValueType ?? false), segments.Skip(1).ToArray(), types);
+        var walk = Walk("state." + FieldName(scope, CanonicalName(producers, producer.Output)), producer.Output.Type, producer.Output.IsNullable || !(types.Find(producer.Output.Type)?.IsValueType ?? false), segments.Skip(1).ToArray(), types);
         if (walk.Error is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"the path '{ScopeName(scope)}.{path}' {walk.Error}"));
@@ -293,7 +295,8 @@ internal static class BusChecks
                 ?? available.FirstOrDefault(p => p.Output.Scope == scope && Matches(p.Output.Name, name));
             if (producer is null) return null;
             var isValueType = types.Find(producer.Output.Type)?.IsValueType ?? false;
-            return new BusValue("state." + FieldName(scope.Value, producer.Output.Name), producer.Output.Type, !isValueType || producer.Output.IsNullable);
+            var canonical = available.First(p => p.Output.Scope == scope && Matches(p.Output.Name, producer.Output.Name)).Output.Name;
+            return new BusValue("state." + FieldName(scope.Value, canonical), producer.Output.Type, !isValueType || producer.Output.IsNullable);
         }
     }
 
@@ -399,6 +402,10 @@ internal static class BusChecks
         if (fromUnderlying == toUnderlying) return true;
         return Widening.TryGetValue(fromUnderlying, out var targets) && Array.IndexOf(targets, toUnderlying) >= 0;
     }
+
+    /// <summary>The spelling of a bus name used by its first producer: one name, one field, whatever the case.</summary>
+    private static string CanonicalName(List<Producer> producers, OutputModel output)
+        => producers.First(p => p.Output.Scope == output.Scope && Matches(p.Output.Name, output.Name)).Output.Name;
 
     private static bool Matches(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 

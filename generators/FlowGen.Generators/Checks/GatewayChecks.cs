@@ -24,10 +24,10 @@ internal static class GatewayChecks
                         $"a {node.Element} takes every outgoing flow, so a default flow means nothing here; remove the default marker"));
                 else if (edge.IsDefault && edge.Condition is not null)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidDefaultFlow, edge.Condition.Location, $"sequence flow '{edge.Id}'",
-                        "it is the default flow of its gateway and also has a condition; the default flow is taken when no other condition is true, so its condition is ignored; remove it"));
+                        "it is a default flow and also has a condition; a default flow is taken exactly when no other condition is true, so its condition is ignored; remove it"));
             }
 
-            if (node.Kind == NodeKind.ExclusiveGateway && outgoing.Count > 1 && MayMatchNothing(outgoing))
+            if (node.Kind is NodeKind.ExclusiveGateway or NodeKind.InclusiveGateway && outgoing.Count > 0 && MayMatchNothing(outgoing))
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConditionsMayAllBeFalse, node.Location, node.Describe()));
         }
 

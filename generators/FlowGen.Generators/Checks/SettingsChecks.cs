@@ -31,7 +31,7 @@ internal static class SettingsChecks
         new("ite-strategy", false, Support.NotYet, Tasks),
         new("ite-async", true, Support.NotYet, Tasks),
         new("ite-stride", false, Support.NotYet, Tasks),
-        new("not-skip-task", true, Support.NotYet, Tasks),
+        new("not-skip-task", false, Support.NotYet, Tasks),
         new("limit-permits", false, Support.NotYet, Tasks),
         new("limit-expression", false, Support.NotYet, Tasks),
         new("limit-fail-strategy", false, Support.NotYet, Tasks),
@@ -47,7 +47,7 @@ internal static class SettingsChecks
         ["task-property"] = " (Kstry task properties: bind C# parameters with [FromRequest], [FromState] or [FromVar])",
     };
 
-    public static void Check(FlowGraph graph, List<DiagnosticInfo> diagnostics)
+    public static void Check(FlowGraph graph, List<DiagnosticInfo> diagnostics, HashSet<string> errorElements)
     {
         foreach (var node in graph.Nodes)
         {
@@ -63,6 +63,14 @@ internal static class SettingsChecks
 
                 // strict-mode on a task (ignore the task's failure) comes with task policies.
                 var applies = Array.IndexOf(setting.Kinds, node.Kind) >= 0;
+                if (!applies && property.Name is "task-service" or "task-component" && GraphIndex.IsGateway(node))
+                {
+                    // Kstry can call a service on a gateway; dropping the call silently would change the flow.
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, property.Location, $"{property.Name} on {node.Describe()}",
+                        " (a service called by a gateway: put a service task before the gateway)"));
+                    errorElements.Add(node.Id);
+                    continue;
+                }
                 if (!applies && !(property.Name == "strict-mode" && node.Kind == NodeKind.ServiceTask))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value,

@@ -86,7 +86,7 @@ internal static class StructureChecks
             }
 
             GatewayChecks.Check(index, diagnostics, errorElements);
-            SettingsChecks.Check(graph, diagnostics);
+            SettingsChecks.Check(graph, diagnostics, errorElements);
 
             foreach (var start in starts)
             {

@@ -49,9 +49,9 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "Only gateways may join flows",
         "{0} has {1} incoming sequence flows, and at least two of them always arrive in the same run, so it is unclear whether it runs once or per branch. Put a parallel or inclusive gateway in front of it to join the branches (a task may merge only branches of which one at most is taken).", CategoryStructure);
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
-        "{0} is on a cycle ({1}) that no path leaves, so a run entering it can never reach an end event. Add an exclusive gateway with an exit to an end event, or break the cycle.", CategoryStructure);
+        "{0} is on a cycle ({1}) in which no node makes a choice, so a run entering it goes round forever even where a flow leaves it. Add an exclusive gateway on the cycle with an exit to an end event, or break the cycle.", CategoryStructure);
     public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loops are not supported yet",
-        "{0} is on a loop ({1}). Loops through exclusive gateways are not supported by this version of FlowGen; unroll the loop or move the repetition into a task.", CategoryStructure);
+        "{0} is on a loop ({1}): a cycle with a choice that can leave it. Loops are not supported by this version of FlowGen; unroll the loop or move the repetition into a task.", CategoryStructure);
     public static readonly DiagnosticDescriptor StartWithIncoming = Error("FG0107", "Start event with incoming flow",
         "Start event '{0}' has incoming sequence flows. A start event only begins a flow: connect the flow to a gateway or task instead.", CategoryStructure);
     public static readonly DiagnosticDescriptor EndWithOutgoing = Error("FG0108", "End event with outgoing flow",
@@ -66,7 +66,7 @@ internal static class FlowDiagnostics
         "{0} has no outgoing sequence flow, so its branch stops without reaching an end event. Connect it to the next node or to an end event.", CategoryGateways);
     public static readonly DiagnosticDescriptor JoinMayNeverComplete = Error("FG0204", "Parallel join may never complete",
         "Parallel gateway '{0}' waits for all {1} incoming flows, but '{2}' arrives only when {3} chooses that branch, so a run that takes another branch fails at this join. Use an inclusive gateway as the join, or set strict-mode=false on this gateway.", CategoryGateways);
-    public static readonly DiagnosticDescriptor ConditionsMayAllBeFalse = Warning("FG0205", "Exclusive gateway without default flow",
+    public static readonly DiagnosticDescriptor ConditionsMayAllBeFalse = Warning("FG0205", "Gateway without default flow whose conditions may all be false",
         "{0} has no default flow and its conditions may all be false; the run then fails with FLOW_NO_MATCHING_BRANCH. Mark one outgoing flow as default, or add a complementary condition.", CategoryGateways);
     public static readonly DiagnosticDescriptor ConditionIgnored = Warning("FG0206", "Condition on a parallel gateway's flow is ignored",
         "Sequence flow '{0}' leaves parallel gateway '{1}' and has a condition, but a parallel gateway takes every branch. Remove the condition or use an inclusive gateway.", CategoryGateways);

@@ -19,6 +19,7 @@ internal sealed class FlowEmitter
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _leadsToJoin = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _skippable = new(StringComparer.Ordinal);
     private readonly SourceWriter _w = new();
 
     private FlowEmitter(BoundFlow flow)
@@ -34,6 +35,25 @@ internal sealed class FlowEmitter
             var unique = name;
             for (var n = 2; !used.Add(unique); n++) unique = name + "_" + n.ToString(CultureInfo.InvariantCulture);
             _names[node.Node.Id] = unique;
+        }
+
+        // Nodes a run may not take: after a choice (an exclusive alternative, a conditional or default flow).
+        var queue = new Queue<string>();
+        foreach (var node in flow.Nodes)
+        {
+            foreach (var branch in node.Outgoing)
+            {
+                var choice = node.Node.Kind != NodeKind.ParallelGateway
+                    && (branch.ConditionCode is not null || branch.Edge.IsDefault || (node.Node.Kind == NodeKind.ExclusiveGateway && node.Outgoing.Count > 1));
+                if (choice && _skippable.Add(branch.Edge.TargetId)) queue.Enqueue(branch.Edge.TargetId);
+            }
+        }
+        while (queue.Count > 0)
+        {
+            foreach (var branch in _nodes[queue.Dequeue()].Outgoing)
+            {
+                if (_skippable.Add(branch.Edge.TargetId)) queue.Enqueue(branch.Edge.TargetId);
+            }
         }
     }
 
@@ -162,15 +182,23 @@ internal sealed class FlowEmitter
         _w.Line($"    => RunFromAsync(state, Node.{_names[start.Node.Id]}, options, cancellationToken);");
         _w.Line();
         _w.Line("/// <summary>");
-        _w.Line("/// Continues a failed run at the node that failed, with the bus values and join counts it had: tasks that");
-        _w.Line("/// completed are not run again.");
+        _w.Line("/// Continues a failed run where it stopped (the failed node and the branches the failure stopped), with the");
+        _w.Line("/// bus values and join counts it had: tasks that completed are not run again.");
         _w.Line("/// </summary>");
         _w.Line($"public {Vt}<{result}> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
-        _w.Line($"    => state.FailedAt is {{ }} node ? RunFromAsync(state, node, options, cancellationToken) : throw new global::System.InvalidOperationException(\"The run has no failed node to resume at.\");");
+        _w.Line("    => RunFromAsync(state, null, options, cancellationToken);");
         _w.Line();
-        _w.Open($"private async {Vt}<{result}> RunFromAsync(State state, Node node, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
-        _w.Line("state.BeginRun(options, cancellationToken);");
+        _w.Open($"private async {Vt}<{result}> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
+        _w.Line("if (!state.BeginRun(options, cancellationToken, resume: start is null)) return state.EndRun(state.Result);");
+        _w.Open("if (start is { } node)");
         _w.Line("await Enter(state, node).ConfigureAwait(false);");
+        _w.Close();
+        _w.Open("else");
+        _w.Line("var nodes = state.TakeResumeNodes();");
+        _w.Line($"var running = new {Vt}[nodes.Length];");
+        _w.Line("for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);");
+        _w.Line("foreach (var branch in running) await branch.ConfigureAwait(false);");
+        _w.Close();
         _w.Line("return state.EndRun(state.Result);");
         _w.Close();
         _w.Line();
@@ -200,6 +228,17 @@ internal sealed class FlowEmitter
 
         if (IsJoin(bound)) WriteArrive(bound, index);
 
+        if (bound.Call is null && bound.Outgoing.Count == 0)
+        {
+            // An end event: the branch is done.
+            _w.Line($"private {Vt} {RunName(node.Id)}(State state)");
+            _w.Line("{");
+            _w.Line($"    state.CanRun({index});");
+            _w.Line("    return default;");
+            _w.Line("}");
+            return;
+        }
+
         _w.Open($"private async {Vt} {RunName(node.Id)}(State state)");
         _w.Line($"if (!state.CanRun({index})) return;");
         if (bound.Call is { } call)
@@ -213,22 +252,19 @@ internal sealed class FlowEmitter
         WriteOutgoing(bound, index);
         _w.Close();
 
-        if (node.Kind != NodeKind.StartEvent && LeadsToJoin(node.Id))
+        if (_skippable.Contains(node.Id) && LeadsToJoin(node.Id))
         {
             _w.Line();
             _w.Line($"// {SourceWriter.Comment(node.Id)} is not taken on this run: tell the joins after it.");
-            if (bound.Outgoing.Count == 0)
+            var skips = bound.Outgoing.Select(b => Skip(b.Edge.TargetId)).Where(s => s != "default").ToList();
+            if (skips.Count <= 1)
             {
-                _w.Line($"private {Vt} {SkipName(node.Id)}(State state) => default;");
-            }
-            else if (bound.Outgoing.Count == 1)
-            {
-                _w.Line($"private {Vt} {SkipName(node.Id)}(State state) => {Skip(bound.Outgoing[0].Edge.TargetId)};");
+                _w.Line($"private {Vt} {SkipName(node.Id)}(State state) => {(skips.Count == 0 ? "default" : skips[0])};");
             }
             else
             {
                 _w.Open($"private async {Vt} {SkipName(node.Id)}(State state)");
-                foreach (var skip in bound.Outgoing.Select(b => Skip(b.Edge.TargetId)).Where(s => s != "default"))
+                foreach (var skip in skips)
                     _w.Line($"await {skip}.ConfigureAwait(false);");
                 _w.Close();
             }
@@ -302,7 +338,8 @@ internal sealed class FlowEmitter
             return;
         }
 
-        var conditional = branches.Any(b => b.ConditionCode is not null) || (kind == NodeKind.InclusiveGateway && branches.Any(b => b.Edge.IsDefault));
+        // A parallel gateway takes every flow (its conditions and default marker are reported as ignored).
+        var conditional = kind != NodeKind.ParallelGateway && branches.Any(b => b.ConditionCode is not null || b.Edge.IsDefault);
         if (branches.Count == 1 && !conditional)
         {
             _w.Line($"await {Go(branches[0].Edge.TargetId, "true", OpenAsync(bound))}.ConfigureAwait(false);");
@@ -317,22 +354,23 @@ internal sealed class FlowEmitter
             for (var i = 0; i < branches.Count; i++)
             {
                 var branch = branches[i];
-                if (branch.Edge.IsDefault && kind == NodeKind.InclusiveGateway) continue;
+                if (branch.Edge.IsDefault) continue;
                 WriteConditionAssignment($"take{i.ToString(CultureInfo.InvariantCulture)}", branch);
             }
             var defaultIndex = IndexOfDefault(branches);
-            if (defaultIndex >= 0 && kind == NodeKind.InclusiveGateway)
+            if (defaultIndex >= 0)
             {
                 var others = string.Join(" || ", Enumerable.Range(0, branches.Count).Where(i => i != defaultIndex).Select(i => $"take{i.ToString(CultureInfo.InvariantCulture)}"));
                 _w.Line($"take{defaultIndex.ToString(CultureInfo.InvariantCulture)} = !({(others.Length == 0 ? "false" : others)}); // default flow {SourceWriter.Comment(branches[defaultIndex].Edge.Id)}");
             }
             _w.Close();
             WriteConditionCatch(index);
-            if (kind == NodeKind.InclusiveGateway && defaultIndex < 0)
+            if (defaultIndex < 0 && branches.All(b => b.ConditionCode is not null))
             {
+                // Every flow out of this node is conditional: when none is true the run cannot go on.
                 var any = string.Join(" || ", Enumerable.Range(0, branches.Count).Select(i => $"take{i.ToString(CultureInfo.InvariantCulture)}"));
                 _w.Open($"if (!({any}))");
-                _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.NoMatchingBranch, \"no condition of the inclusive gateway is true and it has no default flow\");");
+                _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.NoMatchingBranch, \"no condition of the outgoing flows is true and there is no default flow\");");
                 _w.Line("return;");
                 _w.Close();
             }

@@ -31,7 +31,7 @@ internal static class BpmnNames
         ["receiveTask"] = " (waits come with durable flows)",
         ["intermediateCatchEvent"] = " (waits and timers come with durable flows)",
         ["intermediateThrowEvent"] = "",
-        ["boundaryEvent"] = " (use task properties timeout, retry and strict-mode instead)",
+        ["boundaryEvent"] = " (handle the failure in the task, or check the FlowResult error)",
         ["eventBasedGateway"] = "",
         ["complexGateway"] = "",
     };

@@ -1,0 +1,72 @@
+using Xunit;
+using static FlowGen.Generators.Tests.Generator.Bpmn;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+// The generated code for representative flows, compared with checked-in Snapshots/*.verified.cs files.
+// On a difference the test writes *.received.cs beside them; set FLOWGEN_ACCEPT_SNAPSHOTS=1 to accept.
+public sealed class SnapshotTests
+{
+    private const string Components = """
+        using FlowGen;
+        using System.Threading;
+        using System.Threading.Tasks;
+        namespace Shop;
+        public sealed record Req(long Id, string Source, int Amount);
+        public sealed class Page { public string? Sku { get; set; } public string? Shop { get; set; } public bool Hidden { get; set; } }
+        public sealed class Risk { [ToState("blocked")] public bool Blocked { get; init; } }
+        [FlowComponent("goods")]
+        public sealed class Goods
+        {
+            [FlowTask("base"), ToResult, ToState("page")] public Page Base(Req request) => new();
+            [FlowTask("risk")] public Risk Check([FromState("page")] Page page) => new();
+            [FlowTask("sku"), ToState("sku")] public Task<string> SkuAsync([FromRequest("id")] long id, CancellationToken ct) => Task.FromResult("s");
+            [FlowTask("shop"), ToState("shop")] public ValueTask<string> ShopAsync(long id) => new("x");
+            [FlowTask("post")] public void Post([FromState("page")] Page page, string sku, string shop) { }
+            [FlowTask("hide")] public static void Hide([FromState("page")] Page page) { }
+        }
+        [Flow("page")]
+        public sealed partial class PageFlow : IFlow<Req, Page>;
+        """;
+
+    private static string PageFlow() => Process(string.Join("\n",
+        """<startEvent id="page" />""", Task("Base", "goods", "base"), Task("Risk", "goods", "risk"),
+        """<exclusiveGateway id="Safe" name="Safe?" default="ToFork" />""", """<parallelGateway id="Fork" />""",
+        Task("Sku", "goods", "sku"), Task("Shop", "goods", "shop"), """<parallelGateway id="Join" />""", Task("Post", "goods", "post"), Task("Hide", "goods", "hide"),
+        """<inclusiveGateway id="Extras" default="NoExtra" />""", Task("Coupon", "goods", "hide"), """<inclusiveGateway id="ExtrasDone" />""",
+        """<endEvent id="Shown" />""", """<endEvent id="Hidden" />""",
+        Flow("f1", "page", "Base"), Flow("f2", "Base", "Risk"), Flow("f3", "Risk", "Safe"),
+        Flow("ToHide", "Safe", "Hide", "sta.blocked == true"), Flow("ToFork", "Safe", "Fork"),
+        Flow("f4", "Fork", "Sku"), Flow("f5", "Fork", "Shop"), Flow("f6", "Sku", "Join"), Flow("f7", "Shop", "Join"), Flow("f8", "Join", "Post"),
+        Flow("f9", "Post", "Extras"), Flow("WithCoupon", "Extras", "Coupon", "req.source == 'app' &amp;&amp; req.amount &gt; 100"), Flow("NoExtra", "Extras", "ExtrasDone"),
+        Flow("f10", "Coupon", "ExtrasDone"), Flow("f11", "ExtrasDone", "Shown"), Flow("f12", "Hide", "Hidden")));
+
+    [Fact]
+    public void Page_flow_with_exclusive_parallel_and_inclusive_gateways() => Verify("PageFlow", "Shop.PageFlow.g.cs", PageFlow());
+
+    [Fact]
+    public void Registration_of_the_flows_in_an_assembly() => Verify("Registrations", "FlowGenRegistrations.g.cs", PageFlow());
+
+    private static void Verify(string name, string hintName, string bpmn)
+    {
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/page.bpmn", bpmn));
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompileErrors);
+        var actual = run.Source(hintName)!.Replace("\r\n", "\n");
+        var folder = Path.Combine(GeneratorHarness.RepositoryRoot(), "tests", "FlowGen.Generators.Tests", "Snapshots");
+        var verified = Path.Combine(folder, name + ".verified.cs");
+        var received = Path.Combine(folder, name + ".received.cs");
+        if (File.Exists(verified) && File.ReadAllText(verified).Replace("\r\n", "\n") == actual)
+        {
+            File.Delete(received);
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("FLOWGEN_ACCEPT_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(verified, actual);
+            return;
+        }
+        File.WriteAllText(received, actual);
+        Assert.Fail($"The generated code differs from {verified}; see {received} (set FLOWGEN_ACCEPT_SNAPSHOTS=1 to accept).");
+    }
+}
