@@ -22,7 +22,9 @@ internal static class FlowBinder
         {
             cancellationToken.ThrowIfCancellationRequested();
             var node = index.Nodes[id];
-            if (node.Kind != NodeKind.ServiceTask || node.IsUnsupported) continue;
+            if (node.IsUnsupported) continue;
+            // Tasks call a method; a gateway does when it names a service (Kstry's service on a gateway).
+            if (node.Kind != NodeKind.ServiceTask && !(GraphIndex.IsGateway(node) && node.FindProperty("task-service") is not null)) continue;
             var allowAbsent = SettingsChecks.IsTrue(node.GetProperty("allow-absent"));
             var result = Resolve(node, components, out var problem);
             if (result is { } found)

@@ -13,11 +13,14 @@ internal static class SettingsChecks
     private static readonly NodeKind[] Tasks = [NodeKind.ServiceTask];
     private static readonly NodeKind[] Joins = [NodeKind.ParallelGateway, NodeKind.InclusiveGateway];
 
+    // Kstry lets a gateway call a service before it branches (after it joins).
+    private static readonly NodeKind[] Callers = [NodeKind.ServiceTask, NodeKind.ExclusiveGateway, NodeKind.ParallelGateway, NodeKind.InclusiveGateway];
+
     private static readonly Dictionary<string, Setting> Known = new Setting[]
     {
-        new("task-component", false, Support.Applied, Tasks),
-        new("task-service", false, Support.Applied, Tasks),
-        new("allow-absent", true, Support.Applied, Tasks),
+        new("task-component", false, Support.Applied, Callers),
+        new("task-service", false, Support.Applied, Callers),
+        new("allow-absent", true, Support.Applied, Callers),
         new("strict-mode", true, Support.Applied, [NodeKind.ParallelGateway]),
         new("open-async", true, Support.Applied, Joins),
         new("ability", false, Support.NotYet, Tasks),
@@ -63,14 +66,7 @@ internal static class SettingsChecks
 
                 // strict-mode on a task (ignore the task's failure) comes with task policies.
                 var applies = Array.IndexOf(setting.Kinds, node.Kind) >= 0;
-                if (!applies && property.Name is "task-service" or "task-component" && GraphIndex.IsGateway(node))
-                {
-                    // Kstry can call a service on a gateway; dropping the call silently would change the flow.
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, property.Location, $"{property.Name} on {node.Describe()}",
-                        " (a service called by a gateway: put a service task before the gateway)"));
-                    errorElements.Add(node.Id);
-                    continue;
-                }
+
                 if (!applies && !(property.Name == "strict-mode" && node.Kind == NodeKind.ServiceTask))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value,
