@@ -2,7 +2,7 @@ using FlowGen.Generators.Binding;
 using FlowGen.Generators.Checks;
 using FlowGen.Generators.Diagnostics;
 using FlowGen.Generators.Emit;
-using FlowGen.Generators.Frontends.Bpmn;
+using FlowGen.Generators.Frontends;
 using FlowGen.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
@@ -20,8 +20,8 @@ public sealed class FlowGenerator : IIncrementalGenerator
     {
         // Lane 1: flow files, each parsed and structure-checked from its own text.
         var files = context.AdditionalTextsProvider
-            .Where(static file => IsFlowFile(file.Path))
-            .Select(static (file, cancellationToken) => ReadFlowFile(file.Path, file.GetText(cancellationToken), cancellationToken))
+            .Where(static file => FlowFileReader.IsFlowFile(file.Path))
+            .Select(static (file, cancellationToken) => FlowFileReader.Read(file.Path, file.GetText(cancellationToken), cancellationToken))
             .WithTrackingName(TrackingNames.FlowFiles);
 
         context.RegisterSourceOutput(files, static (spc, file) =>
@@ -53,7 +53,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
         var components = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 SymbolReader.ComponentAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                 static (ctx, ct) => SymbolReader.ReadComponent((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
@@ -80,7 +80,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
                 var (((flow, classes), all), duplicates) = input;
                 if (duplicates.Any(o => o.FlowId == flow.FlowId && o.FilePath != flow.Graph.FilePath)) return null;
                 var flowClass = classes.FirstOrDefault(c => c.FlowId == flow.FlowId && c.IsValid);
-                return flowClass is null ? null : Bind(flow, flowClass, all, cancellationToken);
+                return flowClass is null ? null : FlowBinder.BindSafely(flow, flowClass, all, cancellationToken);
             })
             .Where(static flow => flow is not null)
             .Select(static (flow, _) => flow!)
@@ -120,39 +120,6 @@ public sealed class FlowGenerator : IIncrementalGenerator
         {
             if (all.Count > 0) spc.AddSource("FlowGenRegistrations.g.cs", SourceText.From(RegistrationEmitter.Emit(all), System.Text.Encoding.UTF8));
         });
-    }
-
-    internal static bool IsFlowFile(string path) => path.EndsWith(".bpmn", StringComparison.OrdinalIgnoreCase);
-
-    internal static FlowFile ReadFlowFile(string path, SourceText? text, CancellationToken cancellationToken)
-    {
-        if (text is null) return new FlowFile(path, EquatableArray<FlowDefinition>.Empty, EquatableArray<DiagnosticInfo>.Empty);
-        try
-        {
-            var (graphs, syntax) = BpmnReader.Read(path, text, cancellationToken);
-            return StructureChecks.Check(path, graphs, syntax, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The generator never throws: an internal failure is one diagnostic at the file.
-            var location = new LocationInfo(path, 0, 0, 0, 0, 0, 0);
-            var diagnostic = DiagnosticInfo.Create(FlowDiagnostics.InternalError, location, System.IO.Path.GetFileName(path), ex.GetType().Name + ": " + ex.Message);
-            return new FlowFile(path, EquatableArray<FlowDefinition>.Empty, new[] { diagnostic }.ToEquatableArray());
-        }
-    }
-
-    private static BoundFlow Bind(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return FlowBinder.Bind(flow, flowClass, components, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            var diagnostic = DiagnosticInfo.Create(FlowDiagnostics.InternalError, flow.Graph.FindNode(flow.FlowId)?.Location, $"flow '{flow.FlowId}'", ex.GetType().Name + ": " + ex.Message);
-            return new BoundFlow(flowClass, flow with { HasErrors = true }, EquatableArray<BoundNode>.Empty, EquatableArray<BusField>.Empty,
-                EquatableArray<ComponentDependency>.Empty, EquatableArray<string>.Empty, new[] { diagnostic }.ToEquatableArray());
-        }
     }
 
     private static string HintName(FlowClassModel flowClass)

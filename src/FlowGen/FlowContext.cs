@@ -73,20 +73,16 @@ public abstract class FlowContext
     /// <summary>
     /// Prepares a run: options, timeout, tracking. A new run needs a state that has not run yet; a resumed run
     /// (<paramref name="resume"/>) needs a failed one, and enters its <see cref="ResumeNodeIds"/> again. Returns
-    /// false, with the run's error set to <see cref="FlowErrorCodes.InvalidResume"/>, when neither holds.
+    /// the <see cref="FlowErrorCodes.InvalidResume"/> error, leaving the state untouched, when neither holds.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public bool BeginRun(FlowRunOptions? options, CancellationToken cancellationToken, bool resume)
+    public FlowError? BeginRun(FlowRunOptions? options, CancellationToken cancellationToken, bool resume)
     {
-        Options = options ?? FlowRunOptions.Default;
         string? problem = null;
         if (resume && _failedNode < 0) problem = "there is nothing to resume: the run has not failed";
         else if (!resume && _started) problem = "this state has run already: create a new state for each run, or resume a failed one";
-        if (problem is not null)
-        {
-            _error = new FlowError(FlowErrorCodes.InvalidResume, FlowId, null, null, problem);
-            return false;
-        }
+        if (problem is not null) return new FlowError(FlowErrorCodes.InvalidResume, FlowId, null, null, problem);
+        Options = options ?? FlowRunOptions.Default;
         if (resume)
         {
             lock (_stopped)
@@ -114,7 +110,11 @@ public abstract class FlowContext
             _trace = new FlowTrace(FlowId);
             _runStarted = Stopwatch.GetTimestamp();
         }
-        return true;
+        else
+        {
+            _trace = null;
+        }
+        return null;
     }
 
     /// <summary>The nodes a resumed run enters (taken once, by the generated <c>ResumeAsync</c>).</summary>
@@ -133,8 +133,8 @@ public abstract class FlowContext
         _timeout?.Dispose();
         _timeout = null;
         if (_trace is not null) _trace.Duration = Stopwatch.GetElapsedTime(_runStarted);
+        // Cancellation counts only where a node saw it: a run whose last node finished has succeeded.
         var error = Error;
-        if (error is null && CancellationToken.IsCancellationRequested) error = CancelledError(null);
         return error is null ? FlowResult<T>.Success(result, _trace) : FlowResult<T>.Failure(error, _trace);
     }
 
@@ -146,7 +146,7 @@ public abstract class FlowContext
         {
             if (!CancellationToken.IsCancellationRequested) return true;
             Fail(node, CancelledError(node));
-            if (_failedNode == node) return false;
+            return false;
         }
         // The run has stopped: remember where this branch was, so that a resumed run continues it too.
         lock (_stopped) _stopped.Add(node);
@@ -180,7 +180,13 @@ public abstract class FlowContext
 
     private void Fail(int node, FlowError error)
     {
-        if (Interlocked.CompareExchange(ref _error, error, null) is null) _failedNode = node;
+        if (Interlocked.CompareExchange(ref _error, error, null) is null)
+        {
+            _failedNode = node;
+            return;
+        }
+        // A later failure loses to the first error but its node still has to run again on resume.
+        lock (_stopped) _stopped.Add(node);
     }
 
     private FlowError CancelledError(int? node)

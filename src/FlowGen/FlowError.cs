@@ -38,6 +38,6 @@ public static class FlowErrorCodes
     /// <summary>A condition threw while it was evaluated (for example a division by zero).</summary>
     public const string ConditionFailed = "FLOW_CONDITION_FAILED";
 
-    /// <summary>A resumed run named a node the flow does not have, or a run was resumed while it still ran.</summary>
+    /// <summary>A state was run a second time, or a run that had not failed was resumed.</summary>
     public const string InvalidResume = "FLOW_INVALID_RESUME";
 }

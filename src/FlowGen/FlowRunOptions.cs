@@ -25,6 +25,6 @@ public enum TrackingMode
     /// <summary>Nothing is recorded; costs nothing.</summary>
     None = 0,
 
-    /// <summary>Every node's start, duration and outcome, in the order they finished.</summary>
+    /// <summary>Every node that calls a method: its start, duration, outcome and thread, in the order they finished.</summary>
     Node = 1,
 }

@@ -198,3 +198,31 @@ public sealed class Parts(Recorder log)
 
 [Flow("parts-parallel")]
 public sealed partial class PartsFlow : IFlow<OrderRequest, string>;
+
+public enum Channel { Web, App, Vip, Other }
+
+[FlowComponent("router")]
+public sealed class Router(Recorder log)
+{
+    [FlowTask("classify"), ToVar("channel")]
+    public Channel Classify(OrderRequest request)
+    {
+        log.Add("classify");
+        return request.Source switch { "web" => Channel.Web, "app" => Channel.App, "vip" => Channel.Vip, _ => Channel.Other };
+    }
+
+    [FlowTask("vip"), ToResult] public string Vip() => "vip";
+
+    [FlowTask("big"), ToResult] public string Big() => "big";
+
+    [FlowTask("normal"), ToResult] public string Normal() => "normal";
+}
+
+[Flow("route-gateway")]
+public sealed partial class RouteGatewayFlow : IFlow<OrderRequest, string>;
+
+[Flow("route-task")]
+public sealed partial class RouteTaskFlow : IFlow<OrderRequest, string>;
+
+[Flow("no-default")]
+public sealed partial class NoDefaultFlow : IFlow<OrderRequest, string>;

@@ -140,12 +140,16 @@ public sealed class FlowSemanticsTests
         var flow = new OrderSequenceFlow(new Calc(_log));
         var state = new OrderSequenceFlow.State(new OrderRequest(1, "web"));
 
-        Assert.True((await flow.RunAsync(state)).IsSuccess);
+        var first = await flow.RunAsync(state, new FlowRunOptions { Tracking = TrackingMode.Node });
+        var duration = first.Trace!.Duration;
         var again = await flow.RunAsync(state);
         var resume = await flow.ResumeAsync(state);
 
+        Assert.True(first.IsSuccess);
         Assert.Equal(FlowErrorCodes.InvalidResume, again.Error?.Code);
         Assert.Equal(FlowErrorCodes.InvalidResume, resume.Error?.Code);
+        Assert.Null(state.Error);                        // the refused runs left the state as the first run ended it
+        Assert.Equal(duration, first.Trace.Duration);
         Assert.Equal(["begin", "add-ten", "finish"], _log.Calls); // nothing ran twice
     }
 

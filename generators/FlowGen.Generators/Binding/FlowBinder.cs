@@ -24,7 +24,8 @@ internal static class FlowBinder
             var node = index.Nodes[id];
             if (node.IsUnsupported) continue;
             // Tasks call a method; a gateway does when it names a service (Kstry's service on a gateway).
-            if (node.Kind != NodeKind.ServiceTask && !(GraphIndex.IsGateway(node) && node.FindProperty("task-service") is not null)) continue;
+            var namesService = node.FindProperty("task-service") is not null || node.FindProperty("task-component") is not null;
+            if (node.Kind != NodeKind.ServiceTask && !(GraphIndex.IsGateway(node) && namesService)) continue;
             var allowAbsent = SettingsChecks.IsTrue(node.GetProperty("allow-absent"));
             var result = Resolve(node, components, out var problem);
             if (result is { } found)
@@ -92,5 +93,20 @@ internal static class FlowBinder
         var all = names.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
         if (all.Count == 0) return "none";
         return string.Join(", ", all.Take(12)) + (all.Count > 12 ? ", ..." : "");
+    }
+
+    /// <summary>Binds and checks a flow; an internal failure becomes one FG9001 diagnostic, never an exception.</summary>
+    public static BoundFlow BindSafely(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Bind(flow, flowClass, components, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var diagnostic = DiagnosticInfo.Create(FlowDiagnostics.InternalError, flow.Graph.FindNode(flow.FlowId)?.Location, $"flow '{flow.FlowId}'", ex.GetType().Name + ": " + ex.Message);
+            return new BoundFlow(flowClass, flow with { HasErrors = true }, EquatableArray<BoundNode>.Empty, EquatableArray<BusField>.Empty,
+                EquatableArray<ComponentDependency>.Empty, EquatableArray<string>.Empty, new[] { diagnostic }.ToEquatableArray());
+        }
     }
 }

@@ -38,7 +38,7 @@ internal static class SymbolReader
         var flowInterface = type.AllInterfaces.FirstOrDefault(i => i.OriginalDefinition.ToDisplayString() == "FlowGen.IFlow<TRequest, TResult>");
         var isPartial = type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax t
             && t.Modifiers.Any(m => m.ValueText == "partial"));
-        var valid = flowInterface is not null && isPartial && type.ContainingType is null && !type.IsGenericType;
+        var valid = flowInterface is not null && isPartial && type.ContainingType is null && !type.IsGenericType && !type.IsRecord;
         var types = new TypeCollector();
         var request = flowInterface?.TypeArguments[0];
         var result = flowInterface?.TypeArguments[1];
@@ -179,7 +179,13 @@ internal static class SymbolReader
                 underlying is null ? null : Name(underlying), element is null ? null : Name(element), EquatableArray<PropertyShape>.Empty);
             if (underlying is not null) Add(underlying, depth);
             if (element is not null) Add(element, depth + 1);
-            if (category is TypeCategory.Other)
+            if (category is TypeCategory.Enum && (underlying ?? type) is INamedTypeSymbol enumType)
+            {
+                // An enum's members, so that conditions can compare with 'Member' by name.
+                foreach (var field in enumType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue))
+                    properties.Add(new PropertyShape(field.Name, Name(enumType), false));
+            }
+            else if (category is TypeCategory.Other)
             {
                 foreach (var member in AllMembers(type))
                 {

@@ -70,6 +70,7 @@ internal static class BusChecks
         }
 
         // Nodes in emission order: tasks get their calls, branches their conditions.
+        var inFlow = new HashSet<string>(flow.NodeIds, StringComparer.Ordinal);
         var nodes = new List<BoundNode>();
         foreach (var id in flow.NodeIds)
         {
@@ -100,7 +101,9 @@ internal static class BusChecks
                 }
                 branches.Add(new BoundBranch(edge, code));
             }
-            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), index.Incoming[id].Count, skipped.Contains(id)));
+            // Joins count the flows that can reach them in this flow: another start event's branches never arrive.
+            var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId));
+            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id)));
         }
 
         return new BoundFlow(flowClass, flow, nodes.ToEquatableArray(), fields.ToEquatableArray(), components.ToEquatableArray(),
@@ -239,6 +242,7 @@ internal static class BusChecks
             if (segment.Length == 0) continue;
             var shape = types.Find(type);
             if (shape is { IsNullableValueType: true, UnderlyingType: { } underlying }) shape = types.Find(underlying);
+            if (shape is { Category: TypeCategory.Enum }) shape = shape with { Properties = EquatableArray<PropertyShape>.Empty }; // members are values, not properties
             var property = shape?.Properties.FirstOrDefault(p => p.Name == segment)
                 ?? (shape?.Properties.Where(p => string.Equals(p.Name, segment, StringComparison.OrdinalIgnoreCase)).ToList() is { Count: 1 } single ? single[0] : null);
             if (property is null)
@@ -413,8 +417,14 @@ internal static class BusChecks
 
     public static string FieldName(BusScope scope, string name)
     {
-        var chars = name.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray();
-        return (scope == BusScope.State ? "Sta_" : "Var_") + new string(chars);
+        // Characters a C# name cannot hold are spelled out ('-' becomes _2D_), so that 'a-b' and 'a_b' stay two fields.
+        var text = new System.Text.StringBuilder(scope == BusScope.State ? "Sta_" : "Var_");
+        foreach (var c in name)
+        {
+            if (char.IsLetterOrDigit(c) || c == '_') text.Append(c);
+            else text.Append('_').Append(((int)c).ToString("X", System.Globalization.CultureInfo.InvariantCulture)).Append('_');
+        }
+        return text.ToString();
     }
 
     private static string Identifier(string name) => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;

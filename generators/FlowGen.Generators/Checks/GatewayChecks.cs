@@ -19,7 +19,7 @@ internal static class GatewayChecks
             {
                 if (node.Kind == NodeKind.ParallelGateway && edge.Condition is not null)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConditionIgnored, edge.Condition.Location, edge.Id, node.Id));
-                if (edge.IsDefault && node.Kind is NodeKind.ParallelGateway or NodeKind.StartEvent)
+                if (edge.IsDefault && node.Kind is NodeKind.ParallelGateway)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidDefaultFlow, edge.Location, $"sequence flow '{edge.Id}'",
                         $"a {node.Element} takes every outgoing flow, so a default flow means nothing here; remove the default marker"));
                 else if (edge.IsDefault && edge.Condition is not null)
@@ -27,7 +27,9 @@ internal static class GatewayChecks
                         "it is a default flow and also has a condition; a default flow is taken exactly when no other condition is true, so its condition is ignored; remove it"));
             }
 
-            if (node.Kind is NodeKind.ExclusiveGateway or NodeKind.InclusiveGateway && outgoing.Count > 0 && MayMatchNothing(outgoing))
+            var choosing = node.Kind is NodeKind.ExclusiveGateway or NodeKind.InclusiveGateway
+                || (node.Kind is NodeKind.ServiceTask or NodeKind.StartEvent && outgoing.Count > 0 && outgoing.All(e => e.Condition is not null || e.IsDefault));
+            if (choosing && outgoing.Count > 0 && MayMatchNothing(outgoing))
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConditionsMayAllBeFalse, node.Location, node.Describe()));
         }
 

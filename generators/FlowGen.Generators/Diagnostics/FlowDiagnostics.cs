@@ -47,9 +47,9 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor DanglingFlow = Error("FG0103", "Sequence flow refers to a missing element",
         "Sequence flow '{0}' has {1} '{2}', which is not an element of the same process. Reconnect the flow in the modeler.", CategoryStructure);
     public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "Only gateways may join flows",
-        "{0} has {1} incoming sequence flows, and at least two of them always arrive in the same run, so it is unclear whether it runs once or per branch. Put a parallel or inclusive gateway in front of it to join the branches (a task may merge only branches of which one at most is taken).", CategoryStructure);
+        "{0} has {1} incoming sequence flows, and at least two of them always arrive in the same run, so it is unclear whether it runs once or per branch. Put a parallel or inclusive gateway in front of it to join the branches. (A task may merge alternative branches: it then runs once for each branch that arrives.)", CategoryStructure);
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
-        "{0} is on a cycle ({1}) in which no node makes a choice, so a run entering it goes round forever even where a flow leaves it. Add an exclusive gateway on the cycle with an exit to an end event, or break the cycle.", CategoryStructure);
+        "{0} is on a cycle ({1}) that a run cannot leave: no node on it chooses a flow out of it, so a run entering it goes round forever. Add an exclusive gateway on the cycle with an exit to an end event, or break the cycle.", CategoryStructure);
     public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loops are not supported yet",
         "{0} is on a loop ({1}): a cycle with a choice that can leave it. Loops are not supported by this version of FlowGen; unroll the loop or move the repetition into a task.", CategoryStructure);
     public static readonly DiagnosticDescriptor StartWithIncoming = Error("FG0107", "Start event with incoming flow",
@@ -66,8 +66,8 @@ internal static class FlowDiagnostics
         "{0} has no outgoing sequence flow, so its branch stops without reaching an end event. Connect it to the next node or to an end event.", CategoryGateways);
     public static readonly DiagnosticDescriptor JoinMayNeverComplete = Error("FG0204", "Parallel join may never complete",
         "Parallel gateway '{0}' waits for all {1} incoming flows, but '{2}' arrives only when {3} chooses that branch, so a run that takes another branch fails at this join. Use an inclusive gateway as the join, or set strict-mode=false on this gateway.", CategoryGateways);
-    public static readonly DiagnosticDescriptor ConditionsMayAllBeFalse = Warning("FG0205", "Gateway without default flow whose conditions may all be false",
-        "{0} has no default flow and its conditions may all be false; the run then fails with FLOW_NO_MATCHING_BRANCH. Mark one outgoing flow as default, or add a complementary condition.", CategoryGateways);
+    public static readonly DiagnosticDescriptor ConditionsMayAllBeFalse = Warning("FG0205", "Conditions may all be false and there is no default flow",
+        "{0} chooses among conditional flows with no default flow, and its conditions may all be false; the run then fails with FLOW_NO_MATCHING_BRANCH. Mark one outgoing flow as default, or add a complementary condition.", CategoryGateways);
     public static readonly DiagnosticDescriptor ConditionIgnored = Warning("FG0206", "Condition on a parallel gateway's flow is ignored",
         "Sequence flow '{0}' leaves parallel gateway '{1}' and has a condition, but a parallel gateway takes every branch. Remove the condition or use an inclusive gateway.", CategoryGateways);
     public static readonly DiagnosticDescriptor InvalidDefaultFlow = Warning("FG0207", "Invalid default flow",
@@ -81,7 +81,7 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor AmbiguousTask = Error("FG0303", "Ambiguous task service",
         "{0} uses task-service '{1}' without task-component, and several components have it: {2}. Add a task-component property.", CategoryBinding);
     public static readonly DiagnosticDescriptor MissingTaskService = Error("FG0304", "Task without task-service",
-        "{0} has no task-service property, so FlowGen does not know which method to call. Add task-service (and task-component) properties.", CategoryBinding);
+        "{0} has no task-service property (or an empty one), so FlowGen does not know which method to call. Add task-service (and task-component) properties.", CategoryBinding);
     public static readonly DiagnosticDescriptor UnsupportedMethod = Error("FG0305", "Task method cannot be called by a flow",
         "{0} binds to {1}, which {2}. Change the method's signature.", CategoryBinding);
 
@@ -131,6 +131,11 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor DuplicateFlowClass = Error("FG0706", "Two classes for one flow",
         "Flow '{0}' is claimed by '{1}' and '{2}'. One flow id must have one [Flow] class.", CategoryUsage);
 
+    public static readonly DiagnosticDescriptor FlowClassShape = Error("FG0707", "Flow class must be a top-level, non-generic class, not a record",
+        "Class '{0}' has [Flow] but {1}, so FlowGen cannot generate it. Declare the flow class as a top-level, non-generic partial class.", CategoryUsage);
+    public static readonly DiagnosticDescriptor DuplicateComponent = Error("FG0708", "Two components with one name",
+        "Component name '{0}' is used by '{1}' and '{2}'. Flows find components by name: give each [FlowComponent] a unique name.", CategoryUsage);
+
     // 9xxx: internal
     public static readonly DiagnosticDescriptor InternalError = Error("FG9001", "FlowGen internal error",
         "FlowGen failed while processing {0}: {1}. This is a bug in FlowGen; please report it with the flow file.", CategoryInternal);
@@ -144,7 +149,7 @@ internal static class FlowDiagnostics
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
-        FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass,
+        FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent,
         InternalError,
     ];
 

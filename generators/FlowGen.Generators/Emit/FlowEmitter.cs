@@ -189,7 +189,7 @@ internal sealed class FlowEmitter
         _w.Line("    => RunFromAsync(state, null, options, cancellationToken);");
         _w.Line();
         _w.Open($"private async {Vt}<{result}> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
-        _w.Line("if (!state.BeginRun(options, cancellationToken, resume: start is null)) return state.EndRun(state.Result);");
+        _w.Line($"if (state.BeginRun(options, cancellationToken, resume: start is null) is {{ }} refused) return {result}.Failure(refused);");
         _w.Open("if (start is { } node)");
         _w.Line("await Enter(state, node).ConfigureAwait(false);");
         _w.Close();
@@ -524,11 +524,14 @@ internal sealed class FlowEmitter
         };
     }
 
+    /// <summary>A C# name for a node id: other characters become '_', and a keyword gets a trailing '_'.</summary>
     private static string Identifier(string id)
     {
         var chars = id.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray();
         var name = new string(chars);
-        return name.Length == 0 || char.IsDigit(name[0]) ? "_" + name : name;
+        if (name.Length == 0 || char.IsDigit(name[0])) name = "_" + name;
+        return Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+            || Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetContextualKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? name + "_" : name;
     }
 
     private static string Xml(string text) => SourceWriter.Comment(text).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

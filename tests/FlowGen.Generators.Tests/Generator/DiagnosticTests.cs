@@ -34,6 +34,18 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Node_ids_that_are_CSharp_keywords_or_not_identifiers_still_compile()
+    {
+        var run = Check(string.Join("\n",
+            """<startEvent id="f" />""", Task("class", "calc", "begin"), Task("2-end", "calc", "end"), """<endEvent id="default" />""",
+            Flow("a", "f", "class"), Flow("b", "class", "2-end"), Flow("c", "2-end", "default")));
+
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains("class_ = 1,", run.Source("Demo.DemoFlow.g.cs"));
+    }
+
+    [Fact]
     public void Malformed_xml_is_FG0001_at_the_broken_position()
     {
         var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/demo.bpmn", Process("""<startEvent id="f">""")));

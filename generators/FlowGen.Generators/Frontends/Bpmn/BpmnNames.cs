@@ -7,7 +7,7 @@ internal static class BpmnNames
     public const string Camunda = "http://camunda.org/schema/1.0/bpmn";
     public const string Zeebe = "http://camunda.org/schema/zeebe/1.0";
 
-    /// <summary>Flow-node elements FlowGen compiles in this version.</summary>
+    /// <summary>Children of a process that describe or draw a flow but do not change what it does: skipped.</summary>
     public static readonly HashSet<string> IgnoredChildren = new(StringComparer.Ordinal)
     {
         // documentation and diagram-only artefacts: they do not change what a flow does

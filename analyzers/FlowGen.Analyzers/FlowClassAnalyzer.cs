@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using FlowGen.Generators.Frontends;
+using FlowGen.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace FlowGen.Analyzers;
+
+/// <summary>
+/// C#-side rules (FG07xx): the [Flow], [FlowComponent] and [FlowTask] declarations the generator relies on.
+/// Reported by an analyzer, not the generator, so that #pragma and .editorconfig suppression work as usual.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
+{
+    private const string FlowAttribute = "FlowGen.FlowAttribute";
+    private const string ComponentAttribute = "FlowGen.FlowComponentAttribute";
+    private const string TaskAttribute = "FlowGen.FlowTaskAttribute";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+    [
+        FlowDiagnostics.FlowClassNotPartial,
+        FlowDiagnostics.FlowIdNotFound,
+        FlowDiagnostics.FlowClassWithoutInterface,
+        FlowDiagnostics.TaskOutsideComponent,
+        FlowDiagnostics.DuplicateTask,
+        FlowDiagnostics.DuplicateFlowClass,
+        FlowDiagnostics.FlowClassShape,
+        FlowDiagnostics.DuplicateComponent,
+    ];
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var flowIds = new Lazy<HashSet<string>>(() => FlowIds(start.Options.AdditionalFiles, start.CancellationToken));
+            var flowClasses = new ConcurrentBag<(string FlowId, INamedTypeSymbol Type, Location Location)>();
+            var components = new ConcurrentBag<(string Name, INamedTypeSymbol Type, Location Location)>();
+
+            start.RegisterSymbolAction(symbolContext =>
+            {
+                var type = (INamedTypeSymbol)symbolContext.Symbol;
+                foreach (var attribute in type.GetAttributes())
+                {
+                    var name = attribute.AttributeClass?.ToDisplayString();
+                    var location = attribute.ApplicationSyntaxReference?.GetSyntax(symbolContext.CancellationToken).GetLocation() ?? type.Locations.FirstOrDefault() ?? Location.None;
+                    if (name == FlowAttribute && attribute.ConstructorArguments.FirstOrDefault().Value is string flowId)
+                    {
+                        flowClasses.Add((flowId, type, location));
+                        CheckFlowClass(symbolContext, type, flowId, location, flowIds.Value);
+                    }
+                    else if (name == ComponentAttribute && attribute.ConstructorArguments.FirstOrDefault().Value is string componentName)
+                    {
+                        components.Add((componentName, type, location));
+                    }
+                }
+                CheckTasks(symbolContext, type);
+            }, SymbolKind.NamedType);
+
+            start.RegisterCompilationEndAction(end =>
+            {
+                foreach (var group in flowClasses.GroupBy(c => c.FlowId).Where(g => g.Count() > 1))
+                {
+                    var ordered = group.OrderBy(c => c.Type.ToDisplayString(), StringComparer.Ordinal).ToList();
+                    foreach (var duplicate in ordered.Skip(1))
+                        end.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.DuplicateFlowClass, duplicate.Location, group.Key, ordered[0].Type.ToDisplayString(), duplicate.Type.ToDisplayString()));
+                }
+                foreach (var group in components.GroupBy(c => c.Name).Where(g => g.Count() > 1))
+                {
+                    var ordered = group.OrderBy(c => c.Type.ToDisplayString(), StringComparer.Ordinal).ToList();
+                    foreach (var duplicate in ordered.Skip(1))
+                        end.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.DuplicateComponent, duplicate.Location, group.Key, ordered[0].Type.ToDisplayString(), duplicate.Type.ToDisplayString()));
+                }
+            });
+        });
+    }
+
+    private static void CheckFlowClass(SymbolAnalysisContext context, INamedTypeSymbol type, string flowId, Location location, HashSet<string> flowIds)
+    {
+        var isPartial = type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(context.CancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(m => m.ValueText == "partial"));
+        if (!isPartial)
+            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassNotPartial, type.Locations.FirstOrDefault(), type.Name, flowId));
+        if (type.ContainingType is not null || type.IsGenericType || type.TypeKind != TypeKind.Class || type.IsRecord)
+            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassShape, type.Locations.FirstOrDefault(), type.Name,
+                type.ContainingType is not null ? "is nested in another type" : type.IsGenericType ? "is generic" : type.IsRecord ? "is a record" : "is not a class"));
+        if (!type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "FlowGen.IFlow<TRequest, TResult>"))
+            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassWithoutInterface, type.Locations.FirstOrDefault(), type.Name, flowId));
+        if (!flowIds.Contains(flowId))
+        {
+            var known = flowIds.Count == 0
+                ? " (the project has no .bpmn AdditionalFiles)"
+                : " (flows found: " + string.Join(", ", flowIds.OrderBy(i => i, StringComparer.Ordinal).Take(10)) + (flowIds.Count > 10 ? ", ..." : "") + ")";
+            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowIdNotFound, location, flowId, type.Name, known));
+        }
+    }
+
+    private static void CheckTasks(SymbolAnalysisContext context, INamedTypeSymbol type)
+    {
+        var isComponent = type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ComponentAttribute);
+        var seen = new Dictionary<string, IMethodSymbol>(StringComparer.Ordinal);
+        var componentName = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ComponentAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
+        foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            var task = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TaskAttribute);
+            if (task?.ConstructorArguments.FirstOrDefault().Value is not string taskName) continue;
+            var location = method.Locations.FirstOrDefault();
+            if (!isComponent)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.TaskOutsideComponent, location, method.Name, type.Name));
+                continue;
+            }
+            if (seen.TryGetValue(taskName, out var first))
+                context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.DuplicateTask, location, componentName, taskName, first.Name, method.Name));
+            else
+                seen[taskName] = method;
+        }
+    }
+
+    /// <summary>The flow ids of the project's flow files, read by the generator's own front end.</summary>
+    private static HashSet<string> FlowIds(ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files.Where(f => FlowFileReader.IsFlowFile(f.Path)))
+        {
+            foreach (var flow in FlowFileReader.Read(file.Path, file.GetText(cancellationToken), cancellationToken).Flows)
+                ids.Add(flow.FlowId);
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using FlowGen.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Xunit;
+using static FlowGen.Generators.Tests.Generator.Bpmn;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+// The C#-side rules (FG07xx), run through CompilationWithAnalyzers as the compiler runs them.
+public sealed class AnalyzerTests
+{
+    private static readonly string FlowFile = Process(string.Join("\n",
+        """<startEvent id="f" />""", Task("t1", "calc", "noop"), """<endEvent id="e" />""", Flow("a", "f", "t1"), Flow("b", "t1", "e")));
+
+    private static async Task<ImmutableArray<Diagnostic>> Analyze(string csharp)
+    {
+        var compilation = GeneratorHarness.Compilation(csharp);
+        var options = new AnalyzerOptions([new InMemoryText("/flows/demo.bpmn", FlowFile)]);
+        var withAnalyzers = compilation.WithAnalyzers([new FlowClassAnalyzer()], options);
+        return await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+    }
+
+    private const string Types = """
+        using FlowGen;
+        namespace Demo;
+        public sealed record Req(int Count);
+        public sealed record Res(int Total);
+        [FlowComponent("calc")] public sealed class Calc { [FlowTask("noop")] public void Noop() { } }
+        """;
+
+    [Fact]
+    public async Task A_correct_flow_class_has_no_diagnostics()
+        => Assert.Empty(await Analyze(Types + """[Flow("f")] public sealed partial class DemoFlow : IFlow<Req, Res>;"""));
+
+    [Fact]
+    public async Task Flow_class_that_is_not_partial_is_FG0701()
+    {
+        var d = Assert.Single(await Analyze(Types + """[Flow("f")] public sealed class DemoFlow : IFlow<Req, Res> { public System.Threading.Tasks.ValueTask<FlowResult<Res>> RunAsync(Req r, FlowRunOptions? o = null, System.Threading.CancellationToken c = default) => default; }"""));
+        Assert.Equal("FG0701", d.Id);
+        Assert.Contains("DemoFlow", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task Unknown_flow_id_is_FG0702_listing_the_flows_found()
+    {
+        var d = Assert.Single(await Analyze(Types + """[Flow("nope")] public sealed partial class DemoFlow : IFlow<Req, Res>;"""));
+        Assert.Equal("FG0702", d.Id);
+        Assert.Contains("flows found: f", d.GetMessage());
+        Assert.Equal("Source0.cs", d.Location.GetLineSpan().Path);
+    }
+
+    [Fact]
+    public async Task Flow_class_without_IFlow_is_FG0703_and_a_nested_one_is_FG0707()
+    {
+        var diagnostics = await Analyze(Types + """
+            [Flow("f")] public sealed partial class NoInterface;
+            public static partial class Outer { [Flow("f")] public sealed partial class Inner : IFlow<Req, Res>; }
+            """);
+        Assert.Contains(diagnostics, d => d.Id == "FG0703" && d.GetMessage().Contains("NoInterface"));
+        Assert.Contains(diagnostics, d => d.Id == "FG0707" && d.GetMessage().Contains("nested"));
+        Assert.Contains(diagnostics, d => d.Id == "FG0706"); // both claim flow 'f'
+    }
+
+    [Fact]
+    public async Task Task_outside_a_component_FG0704_duplicate_task_FG0705_and_duplicate_component_FG0708()
+    {
+        var diagnostics = await Analyze(Types + """
+            [Flow("f")] public sealed partial class DemoFlow : IFlow<Req, Res>;
+            public sealed class Loose { [FlowTask("x")] public void X() { } }
+            [FlowComponent("calc")] public sealed class Twice { [FlowTask("y")] public void A() { } [FlowTask("y")] public void B() { } }
+            """);
+        Assert.Contains(diagnostics, d => d.Id == "FG0704" && d.GetMessage().Contains("Loose"));
+        Assert.Contains(diagnostics, d => d.Id == "FG0705" && d.GetMessage().Contains("'A' and 'B'"));
+        Assert.Contains(diagnostics, d => d.Id == "FG0708" && d.GetMessage().Contains("'calc'"));
+    }
+}
