@@ -213,6 +213,10 @@ public sealed class Router(Recorder log)
 
     [FlowTask("vip"), ToResult] public string Vip() => "vip";
 
+    [FlowTask("context"), ToResult]
+    public string Context(FlowContext context, CancellationToken cancellationToken)
+        => $"{context.FlowId}/{context.RequestId}/{context.BusinessId}/{cancellationToken.CanBeCanceled}";
+
     [FlowTask("big"), ToResult] public string Big() => "big";
 
     [FlowTask("normal"), ToResult] public string Normal() => "normal";
@@ -226,3 +230,6 @@ public sealed partial class RouteTaskFlow : IFlow<OrderRequest, string>;
 
 [Flow("no-default")]
 public sealed partial class NoDefaultFlow : IFlow<OrderRequest, string>;
+
+[Flow("context-flow")]
+public sealed partial class ContextFlow : IFlow<OrderRequest, string>;

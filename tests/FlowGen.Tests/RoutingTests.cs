@@ -66,4 +66,15 @@ public sealed class RoutingTests
         Assert.Equal("nothing", result.Value);
         Assert.Equal(["nothing"], _log.Calls);
     }
+
+    [Fact]
+    public async Task A_task_can_take_the_run_itself_as_FlowContext()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var options = new FlowRunOptions { RequestId = "req-1", BusinessId = "shop-9" };
+
+        var result = await new ContextFlow(new Router(_log)).RunAsync(new OrderRequest(1, "web"), options, cancellation.Token);
+
+        Assert.Equal("context-flow/req-1/shop-9/True", result.Value);
+    }
 }
