@@ -202,7 +202,14 @@ internal static class SymbolReader
                     Add(memberType, depth + 1);
                 }
             }
-            _shapes[name] = _shapes[name] with { Properties = properties.ToEquatableArray() };
+            var supertypes = new List<string>();
+            for (var b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType) supertypes.Add(Name(b));
+            supertypes.AddRange(type.AllInterfaces.Select(i => Name(i)));
+            _shapes[name] = _shapes[name] with
+            {
+                Properties = properties.ToEquatableArray(),
+                Supertypes = supertypes.Distinct().OrderBy(s => s, StringComparer.Ordinal).ToEquatableArray(),
+            };
         }
 
         public TypeTable ToTable() => new(_shapes.Values.OrderBy(s => s.FullName, StringComparer.Ordinal).ToEquatableArray());

@@ -54,7 +54,7 @@ internal static class BusChecks
 
         foreach (var producer in producers.Where(p => p.Output.Scope == BusScope.Result))
         {
-            if (!Assignable(producer.Output.Type, flowClass.ResultType))
+            if (!Assignable(producer.Output.Type, flowClass.ResultType, types))
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, producer.Node.Location, $"flow class '{flowClass.ClassName}'",
                     Short(flowClass.ResultType), "its result (res)", producer.Node.Describe(), Short(producer.Output.Type)));
         }
@@ -129,7 +129,7 @@ internal static class BusChecks
             case ParameterSource.Context:
                 return "state";
             case ParameterSource.Request:
-                if (!Assignable(flowClass.RequestType, parameter.Type))
+                if (!Assignable(flowClass.RequestType, parameter.Type, types))
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
                         "the request", Short(flowClass.RequestType)));
                 return "state.Request";
@@ -170,7 +170,7 @@ internal static class BusChecks
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"the request path 'req.{path}' {walk.Error}"));
             return null;
         }
-        if (!Assignable(walk.Type!, parameter.Type))
+        if (!Assignable(walk.Type!, parameter.Type, types))
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
                 $"the request path 'req.{path}'", Short(walk.Type!)));
@@ -209,7 +209,7 @@ internal static class BusChecks
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"the path '{ScopeName(scope)}.{path}' {walk.Error}"));
             return null;
         }
-        if (!Assignable(walk.Type!, parameter.Type))
+        if (!Assignable(walk.Type!, parameter.Type, types))
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
                 producer.Node.Describe() + $" (as {display})", Short(walk.Type!)).WithAdditional(producer.Node.Location));
@@ -395,12 +395,13 @@ internal static class BusChecks
     };
 
     /// <summary>
-    /// Whether a produced value can be passed where another type is expected: the same type, object, a
-    /// Nullable of it, or an implicit numeric widening. (Base classes and interfaces count as mismatches.)
+    /// Whether a produced value can be passed where another type is expected: the same type, object, a base
+    /// class or interface of it, a Nullable of it, or an implicit numeric widening.
     /// </summary>
-    public static bool Assignable(string from, string to)
+    public static bool Assignable(string from, string to, TypeTable types)
     {
         if (from == to || to == "object") return true;
+        if (types.Find(from.TrimEnd('?')) is { } shape && shape.Supertypes.Contains(to.TrimEnd('?'))) return true;
         var toUnderlying = to.StartsWith("global::System.Nullable<", StringComparison.Ordinal) ? to.Substring(24, to.Length - 25) : to.EndsWith("?", StringComparison.Ordinal) ? to.TrimEnd('?') : to;
         var fromUnderlying = from.EndsWith("?", StringComparison.Ordinal) ? from.TrimEnd('?') : from;
         if (fromUnderlying == toUnderlying) return true;

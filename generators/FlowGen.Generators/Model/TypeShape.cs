@@ -33,7 +33,11 @@ internal sealed record TypeShape(
     bool IsNullableValueType,
     string? UnderlyingType,
     string? ElementType,
-    EquatableArray<PropertyShape> Properties);
+    EquatableArray<PropertyShape> Properties)
+{
+    /// <summary>Full names of the base classes and interfaces the type converts to implicitly.</summary>
+    public EquatableArray<string> Supertypes { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>A readable instance property (or field) of a type.</summary>
 /// <param name="Name">The C# member name.</param>

@@ -10,12 +10,13 @@ public sealed class BpmnDialectTests
         using FlowGen;
         namespace Demo;
         public sealed record Req(int Count);
-        [ToState("summary")] public sealed class Summary { [ToVar("size")] public int Size { get; init; } }
+        public interface ISummary { }
+        [ToState("summary")] public sealed class Summary : ISummary { [ToVar("size")] public int Size { get; init; } }
         [FlowComponent("calc")]
         public sealed class Calc
         {
             [FlowTask("summarize")] public Summary Summarize(Req request) => new() { Size = request.Count };
-            [FlowTask("report"), ToResult] public string Report([FromState("summary")] Summary summary, [FromVar("size")] int size) => $"{size}";
+            [FlowTask("report"), ToResult] public string Report([FromState("summary")] ISummary summary, [FromVar("size")] long size) => $"{size}";
         }
         [Flow("first")] public sealed partial class FirstFlow : IFlow<Req, string>;
         [Flow("second")] public sealed partial class SecondFlow : IFlow<Req, string>;
@@ -65,6 +66,7 @@ public sealed class BpmnDialectTests
         Assert.Contains("serviceTask 'sum' (Summarize the order)", first);     // the name's line break
         Assert.Contains("state.Sta_summary = value;", first);                  // [ToState] on the returned type
         Assert.Contains("state.Var_size = value.Size;", first);                // [ToVar] on its property
+        Assert.Contains("_calc.Report(state.Sta_summary!, state.Var_size)", first); // Summary to ISummary, int to long
         Assert.Contains("if (state.Var_size > 10) chosen = 0;", first);        // '=' of FEEL stripped
         Assert.Contains("#line 13 \"/flows/c8.bpmn\"", first);                 // the condition maps to its line
     }
