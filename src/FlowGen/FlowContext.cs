@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using Polly.Timeout;
 
 namespace FlowGen;
 
@@ -10,27 +11,30 @@ namespace FlowGen;
 /// </summary>
 public abstract class FlowContext
 {
+    private readonly FlowDescriptor _flow;
     private readonly string[] _nodeIds;
     private readonly string?[] _nodeNames;
     private FlowError? _error;
+    private CancellationTokenSource? _runCancellation;
+    private int[]? _running;
+    private int _loopIterations;
+    private int _loopLimit;
     private int _failedNode = -1;
     private string? _requestId;
     private CancellationToken _callerToken;
-    private CancellationTokenSource? _timeout;
     private FlowTrace? _trace;
     private long _runStarted;
     private bool _started;
     private int[] _resumeNodes = [];
     private readonly List<int> _stopped = [];
 
-    /// <param name="flowId">The flow id.</param>
-    /// <param name="nodeIds">The flow's node ids, indexed like the generated <c>Node</c> enum.</param>
-    /// <param name="nodeNames">The flow's node names, same order.</param>
-    protected FlowContext(string flowId, string[] nodeIds, string?[] nodeNames)
+    /// <param name="flow">What the generated flow says about itself.</param>
+    protected FlowContext(FlowDescriptor flow)
     {
-        FlowId = flowId;
-        _nodeIds = nodeIds;
-        _nodeNames = nodeNames;
+        _flow = flow;
+        FlowId = flow.FlowId;
+        _nodeIds = flow.NodeIds;
+        _nodeNames = flow.NodeNames;
     }
 
     /// <summary>The flow id.</summary>
@@ -95,11 +99,20 @@ public abstract class FlowContext
         _error = null;
         _failedNode = -1;
         _callerToken = cancellationToken;
-        if (Options.Timeout is { } timeout)
+        _loopIterations = 0;
+        _loopLimit = Options.MaxLoopIterations ?? _flow.LoopLimit;
+        // A run token of its own only where it is needed: to stop sibling branches after a failure, or for a
+        // timeout. A flow without forks and timeout passes the caller's token through and allocates nothing.
+        var timeout = Options.Timeout ?? _flow.DefaultTimeout;
+        if (_flow.HasForks || timeout is not null)
         {
-            _timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _timeout.CancelAfter(timeout);
-            CancellationToken = _timeout.Token;
+            _runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (timeout is { } limit)
+            {
+                _running = new int[_nodeIds.Length];
+                _runCancellation.CancelAfter(limit);
+            }
+            CancellationToken = _runCancellation.Token;
         }
         else
         {
@@ -130,8 +143,8 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public FlowResult<T> EndRun<T>(T? result)
     {
-        _timeout?.Dispose();
-        _timeout = null;
+        _runCancellation?.Dispose();
+        _runCancellation = null;
         if (_trace is not null) _trace.Duration = Stopwatch.GetElapsedTime(_runStarted);
         // Cancellation counts only where a node saw it: a run whose last node finished has succeeded.
         var error = Error;
@@ -153,24 +166,73 @@ public abstract class FlowContext
         return false;
     }
 
-    /// <summary>A timestamp when tracking, else 0.</summary>
+    /// <summary>A timestamp when tracking, else 0; marks the task as running when the run has a timeout.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public long TaskStarting() => _trace is null ? 0 : Stopwatch.GetTimestamp();
+    public long TaskStarting(int node)
+    {
+        if (_running is { } running) Interlocked.Increment(ref running[node]);
+        return _trace is null ? 0 : Stopwatch.GetTimestamp();
+    }
 
     /// <summary>Records a finished task when tracking.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void TaskCompleted(int node, long started) => Record(node, started, "success");
+    public void TaskCompleted(int node, long started)
+    {
+        if (_running is { } running) Interlocked.Decrement(ref running[node]);
+        Record(node, started, "success");
+    }
+
+    /// <summary>
+    /// True when an exception only says that the run itself was cancelled (caller, run timeout, or a failed
+    /// sibling branch): that is no reason to fall back to another task.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool IsRunCancellation(Exception exception)
+        => exception is OperationCanceledException && exception is not TimeoutRejectedException && CancellationToken.IsCancellationRequested;
 
     /// <summary>Records a task's exception as the run's error (cancellation by the run is reported as such).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void TaskFailed(int node, long started, Exception exception)
     {
         Record(node, started, "failed");
-        var error = exception is OperationCanceledException && CancellationToken.IsCancellationRequested
-            ? CancelledError(node)
-            : new FlowError(FlowErrorCodes.TaskFailed, FlowId, _nodeIds[node], _nodeNames[node],
+        FlowError error;
+        if (IsRunCancellation(exception))
+            error = CancelledError(node);
+        else if (exception is TimeoutRejectedException timeout)
+            error = new FlowError(FlowErrorCodes.TaskTimedOut, FlowId, _nodeIds[node], _nodeNames[node],
+                $"the task did not finish within its timeout of {timeout.Timeout.TotalMilliseconds:0} ms", exception);
+        else
+            error = new FlowError(FlowErrorCodes.TaskFailed, FlowId, _nodeIds[node], _nodeNames[node],
                 $"the task threw {exception.GetType().Name}: {exception.Message}", exception);
+        // Counted as running until its error is made, so that a timeout error names it too.
+        if (_running is { } running) Interlocked.Decrement(ref running[node]);
         Fail(node, error);
+    }
+
+    /// <summary>
+    /// A task with <c>strict-mode=false</c> failed: the failure is recorded in the trace and the run goes on
+    /// without the values the task would have written. Cancellation of the run is still a failure.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool TaskIgnored(int node, long started, Exception exception)
+    {
+        if (IsRunCancellation(exception))
+        {
+            TaskFailed(node, started, exception);
+            return false;
+        }
+        if (_running is { } running) Interlocked.Decrement(ref running[node]);
+        Record(node, started, "ignored");
+        return true;
+    }
+
+    /// <summary>Counts one more time round a loop; false (and the run fails) past the loop limit.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool LoopIteration(int node)
+    {
+        if (Interlocked.Increment(ref _loopIterations) <= _loopLimit) return true;
+        Fail(node, FlowErrorCodes.LoopLimit, $"the run went round its loops more than {_loopLimit} times; raise FlowRunOptions.MaxLoopIterations or the loop-limit property if that is expected");
+        return false;
     }
 
     /// <summary>Ends the run with an error at a node. The first error wins.</summary>
@@ -183,6 +245,8 @@ public abstract class FlowContext
         if (Interlocked.CompareExchange(ref _error, error, null) is null)
         {
             _failedNode = node;
+            // Sibling branches stop too: their running tasks see the token, their next nodes do not start.
+            try { _runCancellation?.Cancel(); } catch (ObjectDisposedException) { }
             return;
         }
         // A later failure loses to the first error but its node still has to run again on resume.
@@ -191,13 +255,29 @@ public abstract class FlowContext
 
     private FlowError CancelledError(int? node)
     {
-        var timedOut = !_callerToken.IsCancellationRequested && Options.Timeout is not null;
+        var timeout = Options.Timeout ?? _flow.DefaultTimeout;
+        var timedOut = !_callerToken.IsCancellationRequested && timeout is not null;
+        var message = timedOut
+            ? $"the run took longer than its timeout of {timeout!.Value.TotalMilliseconds:0} ms{RunningNodes()}"
+            : "the run was cancelled by the caller";
         return new FlowError(
             timedOut ? FlowErrorCodes.FlowTimedOut : FlowErrorCodes.Cancelled,
             FlowId,
             node is null ? null : _nodeIds[node.Value],
             node is null ? null : _nodeNames[node.Value],
-            timedOut ? $"the run took longer than its timeout of {Options.Timeout}" : "the run was cancelled by the caller");
+            message);
+    }
+
+    /// <summary>The tasks still running when a run timed out, for its error message.</summary>
+    private string RunningNodes()
+    {
+        if (_running is not { } running) return "";
+        var names = new List<string>();
+        for (var i = 0; i < running.Length; i++)
+        {
+            if (Volatile.Read(ref running[i]) > 0) names.Add(_nodeNames[i] is { } name ? $"{_nodeIds[i]} ({name})" : _nodeIds[i]);
+        }
+        return names.Count == 0 ? "" : "; still running: " + string.Join(", ", names);
     }
 
     private void Record(int node, long started, string outcome)

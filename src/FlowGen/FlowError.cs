@@ -20,8 +20,14 @@ public sealed record FlowError(string Code, string FlowId, string? NodeId, strin
 /// <summary>The error codes a run can end with. Each is documented in docs/errors.md.</summary>
 public static class FlowErrorCodes
 {
-    /// <summary>A task threw an exception.</summary>
+    /// <summary>A task threw an exception (after its retries and fallback, if it has them).</summary>
     public const string TaskFailed = "FLOW_TASK_FAILED";
+
+    /// <summary>A task's last attempt took longer than its <c>timeout</c> property (and no fallback saved it).</summary>
+    public const string TaskTimedOut = "FLOW_TASK_TIMEOUT";
+
+    /// <summary>A loop went round more often than the run allows (<see cref="FlowRunOptions.MaxLoopIterations"/>).</summary>
+    public const string LoopLimit = "FLOW_LOOP_LIMIT";
 
     /// <summary>An exclusive or inclusive gateway found no true condition and has no default flow.</summary>
     public const string NoMatchingBranch = "FLOW_NO_MATCHING_BRANCH";

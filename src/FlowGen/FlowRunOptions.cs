@@ -6,8 +6,17 @@ public sealed class FlowRunOptions
     /// <summary>Shared default: no timeout, no tracking.</summary>
     public static readonly FlowRunOptions Default = new();
 
-    /// <summary>The longest the whole run may take; null for no limit.</summary>
+    /// <summary>
+    /// The longest the whole run may take; null for the flow's own default (the <c>flow-timeout</c> property of
+    /// its start event), or no limit.
+    /// </summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>
+    /// How often the run may go round loops in all (a safeguard against a loop that never ends); null for the
+    /// flow's own default (the <c>loop-limit</c> property of its start event), or 10,000.
+    /// </summary>
+    public int? MaxLoopIterations { get; init; }
 
     /// <summary>What the run records into <see cref="FlowResult{T}.Trace"/>.</summary>
     public TrackingMode Tracking { get; init; }

@@ -233,3 +233,90 @@ public sealed partial class NoDefaultFlow : IFlow<OrderRequest, string>;
 
 [Flow("context-flow")]
 public sealed partial class ContextFlow : IFlow<OrderRequest, string>;
+
+[FlowComponent("svc")]
+public sealed class PolicyTasks(Recorder log)
+{
+    private int _failTwice;
+    private int _slowOnce;
+
+    [FlowTask("slow"), ToResult]
+    public async Task<string> SlowAsync(CancellationToken cancellationToken)
+    {
+        log.Add("slow:start");
+        await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
+        return "slow";
+    }
+
+    [FlowTask("fail-twice"), ToResult]
+    public string FailTwice()
+    {
+        var call = Interlocked.Increment(ref _failTwice);
+        log.Add($"fail-twice:{call}");
+        if (call <= 2) throw new InvalidOperationException($"attempt {call} failed");
+        return "third time lucky";
+    }
+
+    [FlowTask("slow-once"), ToResult]
+    public async ValueTask<string> SlowOnceAsync(CancellationToken cancellationToken)
+    {
+        var call = Interlocked.Increment(ref _slowOnce);
+        log.Add($"slow-once:{call}");
+        if (call == 1) await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
+        return $"attempt {call}";
+    }
+
+    [FlowTask("broken"), ToResult]
+    public string Broken()
+    {
+        log.Add("broken");
+        throw new InvalidOperationException("broken for good");
+    }
+
+    [FlowTask("backup")]
+    public string Backup()
+    {
+        log.Add("backup");
+        return "from backup";
+    }
+
+    [FlowTask("after"), ToVar("after")]
+    public string After()
+    {
+        log.Add("after");
+        return "after";
+    }
+
+    [FlowTask("fail-fast")]
+    public async Task FailFastAsync()
+    {
+        await Task.Delay(20);
+        log.Add("fail-fast");
+        throw new InvalidOperationException("the fast branch failed");
+    }
+
+    [FlowTask("slow-sibling")]
+    public async Task SlowSiblingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
+            log.Add("slow-sibling:finished");
+        }
+        catch (OperationCanceledException)
+        {
+            log.Add("slow-sibling:cancelled");
+            throw;
+        }
+    }
+}
+
+[Flow("policy-timeout")] public sealed partial class PolicyTimeoutFlow : IFlow<OrderRequest, string>;
+[Flow("policy-retry")] public sealed partial class PolicyRetryFlow : IFlow<OrderRequest, string>;
+[Flow("policy-retry-short")] public sealed partial class PolicyRetryShortFlow : IFlow<OrderRequest, string>;
+[Flow("policy-timeout-retry")] public sealed partial class PolicyTimeoutRetryFlow : IFlow<OrderRequest, string>;
+[Flow("policy-fallback")] public sealed partial class PolicyFallbackFlow : IFlow<OrderRequest, string>;
+[Flow("policy-ignore")] public sealed partial class PolicyIgnoreFlow : IFlow<OrderRequest, string>;
+[Flow("policy-flow-timeout")] public sealed partial class PolicyFlowTimeoutFlow : IFlow<OrderRequest, string>;
+[Flow("siblings")] public sealed partial class SiblingsFlow : IFlow<OrderRequest, string>;
+[Flow("two-slow")] public sealed partial class TwoSlowFlow : IFlow<OrderRequest, string>;

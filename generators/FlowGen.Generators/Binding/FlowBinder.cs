@@ -17,6 +17,7 @@ internal static class FlowBinder
         var index = new GraphIndex(flow.Graph);
         var resolved = new Dictionary<string, (ComponentModel Component, TaskMethodModel Method)>(StringComparer.Ordinal);
         var skipped = new HashSet<string>(StringComparer.Ordinal);
+        var fallbacks = new Dictionary<string, (ComponentModel Component, TaskMethodModel Method)>(StringComparer.Ordinal);
 
         foreach (var id in flow.NodeIds)
         {
@@ -34,6 +35,7 @@ internal static class FlowBinder
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{found.Component.TypeName}.{found.Method.MethodName}", why));
                 else
                     resolved[id] = found;
+                if (ResolveFallback(node, components, diagnostics) is { } fallback) fallbacks[id] = fallback;
                 continue;
             }
 
@@ -45,7 +47,37 @@ internal static class FlowBinder
             diagnostics.Add(problem!);
         }
 
-        return BusChecks.Check(flow, flowClass, index, resolved, skipped, diagnostics, cancellationToken);
+        return BusChecks.Check(flow, flowClass, index, resolved, skipped, fallbacks, diagnostics, cancellationToken);
+    }
+
+    /// <summary>
+    /// The task-demotion (fallback) of a node: Kstry writes <c>pr:component@service</c>; <c>component@service</c>
+    /// and a bare <c>service</c> (unique across components) work too.
+    /// </summary>
+    private static (ComponentModel Component, TaskMethodModel Method)? ResolveFallback(FlowNode node, EquatableArray<ComponentModel> components, List<DiagnosticInfo> diagnostics)
+    {
+        var property = node.FindProperty("task-demotion") ?? node.FindProperty("demotion");
+        if (property is null) return null;
+        var reference = property.Value.Trim();
+        if (reference.StartsWith("pr:", StringComparison.Ordinal)) reference = reference.Substring(3);
+        var at = reference.IndexOf('@');
+        var component = at >= 0 ? reference.Substring(0, at) : null;
+        var service = at >= 0 ? reference.Substring(at + 1) : reference;
+        var matches = components
+            .Where(c => component is null || c.Name == component)
+            .SelectMany(c => c.Tasks.Where(t => t.TaskName == service).Select(t => (c, t)))
+            .ToList();
+        if (matches.Count == 1 && matches[0].t.Problem is null) return matches[0];
+        var why = matches.Count switch
+        {
+            0 => component is not null && !components.Any(c => c.Name == component)
+                ? $"no class has [FlowComponent(\"{component}\")]"
+                : $"no method has [FlowTask(\"{service}\")]{(component is null ? "" : $" in component '{component}'")}",
+            1 => $"{matches[0].c.TypeName}.{matches[0].t.MethodName} {matches[0].t.Problem}",
+            _ => $"several components have it ({string.Join(", ", matches.Select(m => m.c.Name))}): write component@service",
+        };
+        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownFallback, property.Location, node.Describe(), property.Value, why));
+        return null;
     }
 
     private static (ComponentModel Component, TaskMethodModel Method)? Resolve(FlowNode node, EquatableArray<ComponentModel> components, out DiagnosticInfo? problem)

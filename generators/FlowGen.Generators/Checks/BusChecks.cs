@@ -20,10 +20,11 @@ internal static class BusChecks
         GraphIndex index,
         Dictionary<string, (ComponentModel Component, TaskMethodModel Method)> resolved,
         HashSet<string> skipped,
+        Dictionary<string, (ComponentModel Component, TaskMethodModel Method)> fallbacks,
         List<DiagnosticInfo> diagnostics,
         CancellationToken cancellationToken)
     {
-        var types = MergeTypes(flowClass, resolved.Values.Select(v => v.Component));
+        var types = MergeTypes(flowClass, resolved.Values.Concat(fallbacks.Values).Select(v => v.Component));
         var ancestors = Ancestors(index, flow);
         var mustRun = MustRun(index, flow);
 
@@ -63,10 +64,27 @@ internal static class BusChecks
         var components = new List<ComponentDependency>();
         foreach (var id in flow.NodeIds)
         {
-            if (!resolved.TryGetValue(id, out var task) || task.Method.IsStatic) continue;
-            if (components.Any(c => c.Type == task.Component.TypeFullName)) continue;
-            var name = SymbolReader.CamelCase(task.Component.TypeName);
-            components.Add(new ComponentDependency(task.Component.TypeFullName, "_" + name, Identifier(name)));
+            foreach (var table in new[] { resolved, fallbacks })
+            {
+                if (!table.TryGetValue(id, out var task) || task.Method.IsStatic) continue;
+                if (components.Any(c => c.Type == task.Component.TypeFullName)) continue;
+                var name = SymbolReader.CamelCase(task.Component.TypeName);
+                components.Add(new ComponentDependency(task.Component.TypeFullName, "_" + name, Identifier(name)));
+            }
+        }
+
+        BoundCall Call(FlowNode node, (ComponentModel Component, TaskMethodModel Method) task, EquatableArray<BusAssignment>? assignmentsOf)
+        {
+            var arguments = new List<string>();
+            foreach (var parameter in task.Method.Parameters)
+            {
+                arguments.Add(Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, diagnostics) ?? "default!");
+            }
+            var assignments = assignmentsOf ?? task.Method.Outputs.Select(o => new BusAssignment(
+                o.Scope == BusScope.Result ? "state.Result" : "state." + FieldName(o.Scope, CanonicalName(producers, o)), o.Property)).ToEquatableArray();
+            var receiver = task.Method.IsStatic ? task.Component.TypeFullName : components.First(c => c.Type == task.Component.TypeFullName).FieldName;
+            return new BoundCall(receiver, task.Method.MethodName, task.Component.Name, task.Method.TaskName, task.Method.ReturnKind, task.Method.ValueType,
+                arguments.ToEquatableArray(), assignments);
         }
 
         // Nodes in emission order: tasks get their calls, branches their conditions.
@@ -77,18 +95,24 @@ internal static class BusChecks
             cancellationToken.ThrowIfCancellationRequested();
             var node = index.Nodes[id];
             BoundCall? call = null;
+            BoundCall? fallback = null;
             if (resolved.TryGetValue(id, out var task))
             {
-                var arguments = new List<string>();
-                foreach (var parameter in task.Method.Parameters)
+                call = Call(node, task, null);
+                if (fallbacks.TryGetValue(id, out var backup))
                 {
-                    arguments.Add(Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, diagnostics) ?? "default!");
+                    // The fallback's value goes where the task's would have gone, so it must fit there.
+                    if (call.Assignments.Count > 0 && (backup.Method.ValueType is null || !Assignable(backup.Method.ValueType, task.Method.ValueType!, types)))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IncompatibleFallback, node.FindProperty("task-demotion")?.Location ?? node.FindProperty("demotion")?.Location ?? node.Location,
+                            node.Describe(), $"{backup.Component.TypeName}.{backup.Method.MethodName}", Short(backup.Method.ValueType ?? "nothing"),
+                            $"({Short(task.Method.ValueType!)})", string.Join(", ", task.Method.Outputs.Select(o => o.Scope == BusScope.Result ? "res" : ScopeName(o.Scope) + "." + o.Name))));
+                    }
+                    else
+                    {
+                        fallback = Call(node, backup, call.Assignments);
+                    }
                 }
-                var assignments = task.Method.Outputs.Select(o => new BusAssignment(
-                    o.Scope == BusScope.Result ? "state.Result" : "state." + FieldName(o.Scope, CanonicalName(producers, o)), o.Property)).ToEquatableArray();
-                var receiver = task.Method.IsStatic ? task.Component.TypeFullName : components.First(c => c.Type == task.Component.TypeFullName).FieldName;
-                call = new BoundCall(receiver, task.Method.MethodName, task.Component.Name, task.Method.TaskName, task.Method.ReturnKind, task.Method.ValueType,
-                    arguments.ToEquatableArray(), assignments);
             }
 
             var branches = new List<BoundBranch>();
@@ -103,7 +127,8 @@ internal static class BusChecks
             }
             // Joins count the flows that can reach them in this flow: another start event's branches never arrive.
             var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId));
-            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id)));
+            var policy = call is null ? null : SettingsChecks.Policy(node);
+            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback));
         }
 
         return new BoundFlow(flowClass, flow, nodes.ToEquatableArray(), fields.ToEquatableArray(), components.ToEquatableArray(),

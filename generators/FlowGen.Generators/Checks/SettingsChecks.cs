@@ -1,5 +1,7 @@
+using System.Globalization;
 using FlowGen.Generators.Diagnostics;
 using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
 
 namespace FlowGen.Generators.Checks;
 
@@ -8,36 +10,44 @@ internal static class SettingsChecks
 {
     private enum Support { Applied, NotYet }
 
-    private sealed record Setting(string Name, bool IsBoolean, Support Support, params NodeKind[] Kinds);
+    /// <summary>What a property's value must be.</summary>
+    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff }
+
+    private sealed record Setting(string Name, ValueKind Value, Support Support, params NodeKind[] Kinds);
 
     private static readonly NodeKind[] Tasks = [NodeKind.ServiceTask];
     private static readonly NodeKind[] Joins = [NodeKind.ParallelGateway, NodeKind.InclusiveGateway];
+    private static readonly NodeKind[] Starts = [NodeKind.StartEvent];
 
-    // Kstry lets a gateway call a service before it branches (after it joins).
+    // Kstry lets a gateway call a service before it branches (after it joins); its policies apply there too.
     private static readonly NodeKind[] Callers = [NodeKind.ServiceTask, NodeKind.ExclusiveGateway, NodeKind.ParallelGateway, NodeKind.InclusiveGateway];
 
     private static readonly Dictionary<string, Setting> Known = new Setting[]
     {
-        new("task-component", false, Support.Applied, Callers),
-        new("task-service", false, Support.Applied, Callers),
-        new("allow-absent", true, Support.Applied, Callers),
-        new("strict-mode", true, Support.Applied, [NodeKind.ParallelGateway]),
-        new("open-async", true, Support.Applied, Joins),
-        new("ability", false, Support.NotYet, Tasks),
-        new("custom-role", false, Support.NotYet, Tasks),
-        new("timeout", false, Support.NotYet, Tasks),
-        new("retry-times", false, Support.NotYet, Tasks),
-        new("retry", false, Support.NotYet, Tasks),
-        new("task-demotion", false, Support.NotYet, Tasks),
-        new("demotion", false, Support.NotYet, Tasks),
-        new("ite-source", false, Support.NotYet, Tasks),
-        new("ite-strategy", false, Support.NotYet, Tasks),
-        new("ite-async", true, Support.NotYet, Tasks),
-        new("ite-stride", false, Support.NotYet, Tasks),
-        new("not-skip-task", false, Support.NotYet, Tasks),
-        new("limit-permits", false, Support.NotYet, Tasks),
-        new("limit-expression", false, Support.NotYet, Tasks),
-        new("limit-fail-strategy", false, Support.NotYet, Tasks),
+        new("task-component", ValueKind.Text, Support.Applied, Callers),
+        new("task-service", ValueKind.Text, Support.Applied, Callers),
+        new("allow-absent", ValueKind.Boolean, Support.Applied, Callers),
+        new("strict-mode", ValueKind.Boolean, Support.Applied, [NodeKind.ServiceTask, NodeKind.ParallelGateway]),
+        new("open-async", ValueKind.Boolean, Support.Applied, Joins),
+        new("timeout", ValueKind.Milliseconds, Support.Applied, Callers),
+        new("retry-times", ValueKind.Count, Support.Applied, Callers),
+        new("retry", ValueKind.Count, Support.Applied, Callers),
+        new("retry-delay", ValueKind.Milliseconds, Support.Applied, Callers),
+        new("retry-backoff", ValueKind.Backoff, Support.Applied, Callers),
+        new("task-demotion", ValueKind.Text, Support.Applied, Callers),
+        new("demotion", ValueKind.Text, Support.Applied, Callers),
+        new("flow-timeout", ValueKind.Milliseconds, Support.Applied, Starts),
+        new("loop-limit", ValueKind.Count, Support.Applied, Starts),
+        new("ability", ValueKind.Text, Support.NotYet, Tasks),
+        new("custom-role", ValueKind.Text, Support.NotYet, Tasks),
+        new("ite-source", ValueKind.Text, Support.NotYet, Tasks),
+        new("ite-strategy", ValueKind.Text, Support.NotYet, Tasks),
+        new("ite-async", ValueKind.Boolean, Support.NotYet, Tasks),
+        new("ite-stride", ValueKind.Text, Support.NotYet, Tasks),
+        new("not-skip-task", ValueKind.Text, Support.NotYet, Tasks),
+        new("limit-permits", ValueKind.Text, Support.NotYet, Tasks),
+        new("limit-expression", ValueKind.Text, Support.NotYet, Tasks),
+        new("limit-fail-strategy", ValueKind.Text, Support.NotYet, Tasks),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
     /// <summary>Properties of Kstry features FlowGen replaces with C#, with what to do instead.</summary>
@@ -64,38 +74,78 @@ internal static class SettingsChecks
                     continue;
                 }
 
-                // strict-mode on a task (ignore the task's failure) comes with task policies.
-                var applies = Array.IndexOf(setting.Kinds, node.Kind) >= 0;
-
-                if (!applies && !(property.Name == "strict-mode" && node.Kind == NodeKind.ServiceTask))
+                if (Array.IndexOf(setting.Kinds, node.Kind) < 0)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value,
-                        $"'{property.Name}' applies to {string.Join(" and ", setting.Kinds.Select(KindName))} only"));
+                        $"'{property.Name}' applies to {string.Join(" and ", setting.Kinds.Select(KindName).Distinct())} only"));
                     continue;
                 }
 
-                if (setting.IsBoolean && !IsBoolean(property.Value))
+                if (Invalid(setting.Value, property.Value) is { } problem)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, "the value must be true or false"));
+                    var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem);
+                    // A policy with a bad value would silently run without its timeout or retries: an error.
+                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff)
+                    {
+                        d = d.WithSeverity(DiagnosticSeverity.Error);
+                        errorElements.Add(node.Id);
+                    }
+                    diagnostics.Add(d);
                     continue;
                 }
 
-                if (setting.Support == Support.NotYet || (property.Name == "strict-mode" && node.Kind == NodeKind.ServiceTask))
+                if (setting.Support == Support.NotYet)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.PropertyNotApplied, property.Location, node.Describe(), $"{property.Name}={property.Value}"));
             }
         }
     }
 
-    public static bool IsBoolean(string value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase);
+    private static string? Invalid(ValueKind kind, string value) => kind switch
+    {
+        ValueKind.Boolean when !IsBoolean(value) => "the value must be true or false",
+        ValueKind.Milliseconds when !TryMilliseconds(value, out var ms) || ms <= 0 => "the value must be a whole number of milliseconds greater than 0",
+        ValueKind.Count when !int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > 1_000_000 => "the value must be a whole number from 0 to 1000000",
+        ValueKind.Backoff when ParseBackoff(value) is null => "the value must be constant, linear or exponential",
+        _ => null,
+    };
 
-    public static bool IsTrue(string? value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+    public static bool IsBoolean(string value) => string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase) || string.Equals(value.Trim(), "false", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsFalse(string? value) => string.Equals(value?.Trim(), "false", StringComparison.OrdinalIgnoreCase);
+
+    public static bool TryMilliseconds(string? value, out int milliseconds)
+        => int.TryParse(value?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out milliseconds);
+
+    public static string? ParseBackoff(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "constant" => "Constant",
+        "linear" => "Linear",
+        "exponential" => "Exponential",
+        _ => null,
+    };
+
+    /// <summary>The policy a node's properties ask for, or null when it has none (a plain call).</summary>
+    public static TaskPolicy? Policy(FlowNode node)
+    {
+        var timeout = TryMilliseconds(node.GetProperty("timeout"), out var t) && t > 0 ? t : 0;
+        var retries = TryMilliseconds(node.GetProperty("retry-times") ?? node.GetProperty("retry"), out var r) ? r : 0;
+        var delay = TryMilliseconds(node.GetProperty("retry-delay"), out var d) ? d : 0;
+        var backoff = ParseBackoff(node.GetProperty("retry-backoff")) ?? "Constant";
+        var ignore = node.Kind == NodeKind.ServiceTask && IsFalse(node.GetProperty("strict-mode"));
+        var fallback = node.GetProperty("task-demotion") ?? node.GetProperty("demotion");
+        if (timeout == 0 && retries == 0 && !ignore && fallback is null) return null;
+        return new TaskPolicy(timeout, retries, delay, backoff, ignore);
+    }
 
     private static string KindName(NodeKind kind) => kind switch
     {
         NodeKind.ServiceTask => "tasks",
         NodeKind.ParallelGateway => "parallel gateways",
         NodeKind.InclusiveGateway => "inclusive gateways",
-        NodeKind.ExclusiveGateway => "exclusive gateways",
+        NodeKind.ExclusiveGateway => "gateways that call a service",
+        NodeKind.StartEvent => "start events",
         _ => kind.ToString(),
     };
 

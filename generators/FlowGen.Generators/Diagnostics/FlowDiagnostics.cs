@@ -84,6 +84,10 @@ internal static class FlowDiagnostics
         "{0} has no task-service property (or an empty one), so FlowGen does not know which method to call. Add task-service (and task-component) properties.", CategoryBinding);
     public static readonly DiagnosticDescriptor UnsupportedMethod = Error("FG0305", "Task method cannot be called by a flow",
         "{0} binds to {1}, which {2}. Change the method's signature.", CategoryBinding);
+    public static readonly DiagnosticDescriptor UnknownFallback = Error("FG0306", "Unknown fallback task",
+        "{0} falls back to '{1}' (task-demotion), but {2}. Name an existing task as pr:component@service.", CategoryBinding);
+    public static readonly DiagnosticDescriptor IncompatibleFallback = Error("FG0307", "Fallback task does not fit",
+        "{0} falls back to {1}, which returns {2}, but the task's own result {3} is written to the bus as {4}. A fallback must produce a value the task's outputs accept: change its return type.", CategoryBinding);
 
     // 04xx: types and the bus
     public static readonly DiagnosticDescriptor MissingValue = Error("FG0401", "Parameter the bus cannot supply",
@@ -145,7 +149,7 @@ internal static class FlowDiagnostics
         MalformedXml, NotBpmn, UnsupportedElement, MissingId,
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
-        UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod,
+        UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied,

@@ -122,8 +122,19 @@ internal sealed class FlowEmitter
         }
         _w.Close();
         _w.Line();
-        _w.Line($"private static readonly string[] s_nodeIds = {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Id)))} }};");
-        _w.Line($"private static readonly string?[] s_nodeNames = {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Name is null ? null : Model.FlowNode.OneLine(n.Node.Name))))} }};");
+        var start = _nodes[_flow.Flow.FlowId].Node;
+        var hasForks = _flow.Nodes.Any(n => n.Outgoing.Count > 1 && n.Node.Kind != NodeKind.ExclusiveGateway);
+        var flowTimeout = Checks.SettingsChecks.TryMilliseconds(start.GetProperty("flow-timeout"), out var ms) && ms > 0
+            ? $"global::System.TimeSpan.FromMilliseconds({ms.ToString(CultureInfo.InvariantCulture)})" : "null";
+        var loopLimit = Checks.SettingsChecks.TryMilliseconds(start.GetProperty("loop-limit"), out var limit)
+            ? limit.ToString(CultureInfo.InvariantCulture) : "global::FlowGen.FlowDescriptor.StandardLoopLimit";
+        _w.Line("private static readonly global::FlowGen.FlowDescriptor s_flow = new(");
+        _w.Line("    FlowId,");
+        _w.Line($"    nodeIds: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Id)))} }},");
+        _w.Line($"    nodeNames: new string?[] {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Name is null ? null : Model.FlowNode.OneLine(n.Node.Name))))} }},");
+        _w.Line($"    hasForks: {(hasForks ? "true" : "false")},");
+        _w.Line($"    defaultTimeout: {flowTimeout},");
+        _w.Line($"    loopLimit: {loopLimit});");
         _w.Line();
     }
 
@@ -136,7 +147,7 @@ internal sealed class FlowEmitter
         _w.Line("/// </summary>");
         _w.Open("public sealed class State : global::FlowGen.FlowContext");
         _w.Line("/// <summary>Creates the state of a new run.</summary>");
-        _w.Open($"public State({Class.RequestType} request) : base({Class.ClassName}.FlowId, s_nodeIds, s_nodeNames)");
+        _w.Open($"public State({Class.RequestType} request) : base(s_flow)");
         _w.Line("Request = request;");
         _w.Close();
         _w.Line();
@@ -225,6 +236,7 @@ internal sealed class FlowEmitter
         _w.Line($"// {SourceWriter.Comment(node.Describe())}, {loc}{(bound.Call is { } c ? $": {c.ComponentName}/{c.TaskName}" : "")}");
 
         if (IsJoin(bound)) WriteArrive(bound, index);
+        WritePolicyMembers(bound);
 
         if (bound.Call is null && bound.Outgoing.Count == 0)
         {
@@ -241,7 +253,7 @@ internal sealed class FlowEmitter
         _w.Line($"if (!state.CanRun({index})) return;");
         if (bound.Call is { } call)
         {
-            WriteCall(call, index);
+            WriteCall(bound, call, index);
         }
         else if (bound.IsSkipped)
         {
@@ -300,13 +312,76 @@ internal sealed class FlowEmitter
         _w.Line();
     }
 
-    private void WriteCall(BoundCall call, string index)
+    private void WriteCall(BoundNode bound, BoundCall call, string index)
     {
-        _w.Line("var started = state.TaskStarting();");
+        _w.Line($"var started = state.TaskStarting({index});");
+        var policy = bound.Policy;
+        if (policy is null && bound.Fallback is null)
+        {
+            // No policy: a plain call, paying nothing for the feature.
+            _w.Open("try");
+            WriteInvocation(call, Invocation(call));
+            _w.Close();
+            _w.Open("catch (global::System.Exception exception)");
+            _w.Line($"state.TaskFailed({index}, started, exception);");
+            _w.Line("return;");
+            _w.Close();
+            _w.Line($"state.TaskCompleted({index}, started);");
+            return;
+        }
+
+        var name = _names[bound.Node.Id];
+        _w.Line("global::System.Exception? failure = null;");
         _w.Open("try");
-        var invocation = $"{call.Receiver}.{call.MethodName}({string.Join(", ", call.Arguments)})";
+        if (policy is { NeedsPipeline: true })
+        {
+            // Timeout per attempt, retries around the attempts: the pipeline is built once, in s_policy_<node>.
+            var execute = $"s_policy_{name}.ExecuteAsync(static (run, cancellationToken) => run.Flow.Call_{name}(run.State, cancellationToken), (Flow: this, State: state), state.CancellationToken)";
+            WriteInvocation(call, execute, awaitAlways: true);
+        }
+        else
+        {
+            WriteInvocation(call, Invocation(call));
+        }
+        _w.Close();
+        _w.Open("catch (global::System.Exception exception)");
+        _w.Line("failure = exception;");
+        _w.Close();
+        if (bound.Fallback is { } fallback)
+        {
+            _w.Open("if (failure is not null && !state.IsRunCancellation(failure))");
+            _w.Line($"// task-demotion: {SourceWriter.Comment(fallback.ComponentName)}/{SourceWriter.Comment(fallback.TaskName)} stands in, its value written where the task's would have been.");
+            _w.Open("try");
+            WriteInvocation(fallback, Invocation(fallback));
+            _w.Line("failure = null;");
+            _w.Close();
+            _w.Open("catch (global::System.Exception exception)");
+            _w.Line("failure = exception;");
+            _w.Close();
+            _w.Close();
+        }
+        _w.Open("if (failure is not null)");
+        if (policy is { IgnoreFailure: true })
+        {
+            _w.Line("// strict-mode=false: the failure is recorded and the run goes on without this task's values.");
+            _w.Line($"if (!state.TaskIgnored({index}, started, failure)) return;");
+        }
+        else
+        {
+            _w.Line($"state.TaskFailed({index}, started, failure);");
+            _w.Line("return;");
+        }
+        _w.Close();
+        _w.Line($"else state.TaskCompleted({index}, started);");
+    }
+
+    private static string Invocation(BoundCall call) => $"{call.Receiver}.{call.MethodName}({string.Join(", ", call.Arguments)})";
+
+    /// <summary>Calls the method (awaiting it when it is async) and writes its value to the bus.</summary>
+    private void WriteInvocation(BoundCall call, string invocation, bool awaitAlways = false)
+    {
         var hasValue = call.ReturnKind is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT;
-        var awaited = call.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
+        var awaited = awaitAlways || call.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
         var expression = awaited ? $"await {invocation}.ConfigureAwait(false)" : invocation;
         var usesValue = hasValue && call.Assignments.Count > 0;
         _w.Line(usesValue ? $"var value = {expression};" : $"{expression};");
@@ -317,12 +392,42 @@ internal sealed class FlowEmitter
         }
         foreach (var assignment in call.Assignments)
             _w.Line($"{assignment.Target} = value{(assignment.Property is null ? "" : "." + assignment.Property)};");
-        _w.Close();
-        _w.Open("catch (global::System.Exception exception)");
-        _w.Line($"state.TaskFailed({index}, started, exception);");
-        _w.Line("return;");
-        _w.Close();
-        _w.Line($"state.TaskCompleted({index}, started);");
+    }
+
+    /// <summary>The pipeline and the call it wraps, for a task with a timeout or retries.</summary>
+    private void WritePolicyMembers(BoundNode bound)
+    {
+        if (bound.Call is not { } call || bound.Policy is not { NeedsPipeline: true } policy) return;
+        var name = _names[bound.Node.Id];
+        var inv = CultureInfo.InvariantCulture;
+        _w.Line($"// Policy of {SourceWriter.Comment(bound.Node.Id)}: " +
+            (policy.TimeoutMilliseconds > 0 ? $"{policy.TimeoutMilliseconds.ToString(inv)} ms per attempt" : "no timeout") + ", " +
+            (policy.Retries > 0 ? $"{policy.Retries.ToString(inv)} {(policy.Retries == 1 ? "retry" : "retries")} ({policy.Backoff.ToLowerInvariant()}, {policy.RetryDelayMilliseconds.ToString(inv)} ms)" : "no retries") + ".");
+        _w.Line($"private static readonly global::Polly.ResiliencePipeline s_policy_{name} = global::FlowGen.FlowPolicies.Create({policy.TimeoutMilliseconds.ToString(inv)}, {policy.Retries.ToString(inv)}, {policy.RetryDelayMilliseconds.ToString(inv)}, global::FlowGen.RetryBackoff.{policy.Backoff});");
+        _w.Line();
+        // The pipeline's token replaces the run's, so that a timed-out attempt is cancelled.
+        var arguments = string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? "cancellationToken" : a));
+        var invocation = $"{call.Receiver}.{call.MethodName}({arguments})";
+        var signature = $"private {Vt}{(call.ValueType is { } vt && call.ReturnKind is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT ? $"<{vt}>" : "")} Call_{name}(State state, global::System.Threading.CancellationToken cancellationToken)";
+        switch (call.ReturnKind)
+        {
+            case ReturnKind.ValueTask or ReturnKind.ValueTaskOfT:
+                _w.Line($"{signature} => {invocation};");
+                break;
+            case ReturnKind.Task:
+                _w.Line($"{signature} => new {Vt}({invocation});");
+                break;
+            case ReturnKind.TaskOfT or ReturnKind.Value:
+                _w.Line($"{signature} => new {Vt}<{call.ValueType}>({invocation});");
+                break;
+            default:
+                _w.Open(signature);
+                _w.Line($"{invocation};");
+                _w.Line("return default;");
+                _w.Close();
+                break;
+        }
+        _w.Line();
     }
 
     private void WriteOutgoing(BoundNode bound, string index)

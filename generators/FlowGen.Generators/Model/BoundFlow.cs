@@ -19,7 +19,24 @@ internal sealed record BoundFlow(
 }
 
 /// <summary>A node in emission order, with its call (for tasks) and its outgoing branches.</summary>
-internal sealed record BoundNode(FlowNode Node, BoundCall? Call, EquatableArray<BoundBranch> Outgoing, int IncomingCount, bool IsSkipped);
+/// <param name="Policy">Timeout, retries and strict-mode of the call, or null for a plain call.</param>
+/// <param name="Fallback">The task called when the call fails (task-demotion), or null.</param>
+internal sealed record BoundNode(
+    FlowNode Node,
+    BoundCall? Call,
+    EquatableArray<BoundBranch> Outgoing,
+    int IncomingCount,
+    bool IsSkipped,
+    TaskPolicy? Policy = null,
+    BoundCall? Fallback = null);
+
+/// <summary>A task's policy: each attempt limited by the timeout, retries around the attempts, then strict mode.</summary>
+/// <param name="Backoff">A <c>FlowGen.RetryBackoff</c> member name.</param>
+/// <param name="IgnoreFailure">strict-mode=false: a failure is recorded and the run goes on.</param>
+internal sealed record TaskPolicy(int TimeoutMilliseconds, int Retries, int RetryDelayMilliseconds, string Backoff, bool IgnoreFailure)
+{
+    public bool NeedsPipeline => TimeoutMilliseconds > 0 || Retries > 0;
+}
 
 /// <summary>
 /// A task call: the receiver (a component field, or a type for static methods), the argument expressions,

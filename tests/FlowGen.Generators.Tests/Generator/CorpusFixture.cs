@@ -26,6 +26,13 @@ internal sealed class CorpusFile
             if (service is null || element.Name.LocalName is "properties" or "extensionElements") continue;
             var component = properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-component")?.Attribute("value")?.Value;
             if (component is null) unqualified.Add(service); else tasks.Add((component, service));
+            // A fallback (task-demotion) names a task too: pr:component@service.
+            if (properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-demotion")?.Attribute("value")?.Value is { } demotion)
+            {
+                var reference = demotion.StartsWith("pr:", StringComparison.Ordinal) ? demotion[3..] : demotion;
+                var at = reference.IndexOf('@');
+                if (at > 0) tasks.Add((reference[..at], reference[(at + 1)..]));
+            }
         }
         // A task-service without task-component resolves to the one component that has it; give the others to "any".
         foreach (var service in unqualified.Where(s => !tasks.Any(t => t.Service == s))) tasks.Add(("any", service));

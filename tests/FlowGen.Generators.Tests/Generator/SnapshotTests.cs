@@ -42,12 +42,27 @@ public sealed class SnapshotTests
         Flow("f10", "Coupon", "ExtrasDone"), Flow("f11", "ExtrasDone", "Shown"), Flow("f12", "Hide", "Hidden")));
 
     [Fact]
-    public void Page_flow_with_exclusive_parallel_and_inclusive_gateways() => Verify("PageFlow", "Shop.PageFlow.g.cs", PageFlow());
+    public void Page_flow_with_exclusive_parallel_and_inclusive_gateways()
+    {
+        var source = Verify("PageFlow", "Shop.PageFlow.g.cs", PageFlow());
+        Assert.DoesNotContain("Polly", source); // tasks without a policy are called directly
+    }
 
     [Fact]
     public void Registration_of_the_flows_in_an_assembly() => Verify("Registrations", "FlowGenRegistrations.g.cs", PageFlow());
 
-    private static void Verify(string name, string hintName, string bpmn)
+    [Fact]
+    public void Task_policies_timeout_retry_fallback_and_strict_mode()
+    {
+        var body = string.Join("\n", """<startEvent id="page" />""",
+            Task("Base", "goods", "base", """<c:property name="timeout" value="200" /><c:property name="retry-times" value="2" /><c:property name="retry-delay" value="10" /><c:property name="retry-backoff" value="exponential" />"""),
+            Task("Sku", "goods", "sku", """<c:property name="strict-mode" value="false" /><c:property name="task-demotion" value="pr:goods@shop" />"""),
+            """<endEvent id="End" />""", Flow("a", "page", "Base"), Flow("b", "Base", "Sku"), Flow("c", "Sku", "End"));
+        var source = Verify("PolicyFlow", "Shop.PageFlow.g.cs", Process(body));
+        Assert.Contains("FlowPolicies.Create(200, 2, 10, global::FlowGen.RetryBackoff.Exponential)", source);
+    }
+
+    private static string Verify(string name, string hintName, string bpmn)
     {
         var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/page.bpmn", bpmn));
         Assert.Empty(run.Diagnostics);
@@ -59,14 +74,15 @@ public sealed class SnapshotTests
         if (File.Exists(verified) && File.ReadAllText(verified).Replace("\r\n", "\n") == actual)
         {
             File.Delete(received);
-            return;
+            return actual;
         }
         if (Environment.GetEnvironmentVariable("FLOWGEN_ACCEPT_SNAPSHOTS") == "1")
         {
             File.WriteAllText(verified, actual);
-            return;
+            return actual;
         }
         File.WriteAllText(received, actual);
         Assert.Fail($"The generated code differs from {verified}; see {received} (set FLOWGEN_ACCEPT_SNAPSHOTS=1 to accept).");
+        return actual;
     }
 }

@@ -58,8 +58,13 @@ namespace Shop
             Shown = 14,
         }
 
-        private static readonly string[] s_nodeIds = { "page", "Base", "Risk", "Safe", "Hide", "Fork", "Hidden", "Sku", "Shop", "Join", "Post", "Extras", "Coupon", "ExtrasDone", "Shown" };
-        private static readonly string?[] s_nodeNames = { null, null, null, "Safe?", null, null, null, null, null, null, null, null, null, null, null };
+        private static readonly global::FlowGen.FlowDescriptor s_flow = new(
+            FlowId,
+            nodeIds: new[] { "page", "Base", "Risk", "Safe", "Hide", "Fork", "Hidden", "Sku", "Shop", "Join", "Post", "Extras", "Coupon", "ExtrasDone", "Shown" },
+            nodeNames: new string?[] { null, null, null, "Safe?", null, null, null, null, null, null, null, null, null, null, null },
+            hasForks: true,
+            defaultTimeout: null,
+            loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit);
 
         /// <summary>
         /// The state of one run: the request, the typed bus and the join counters. It can be kept after a failed
@@ -68,7 +73,7 @@ namespace Shop
         public sealed class State : global::FlowGen.FlowContext
         {
             /// <summary>Creates the state of a new run.</summary>
-            public State(global::Shop.Req request) : base(PageFlow.FlowId, s_nodeIds, s_nodeNames)
+            public State(global::Shop.Req request) : base(s_flow)
             {
                 Request = request;
             }
@@ -169,7 +174,7 @@ namespace Shop
         private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
         {
             if (!state.CanRun((int)Node.Base)) return;
-            var started = state.TaskStarting();
+            var started = state.TaskStarting((int)Node.Base);
             try
             {
                 var value = _goods.Base(state.Request);
@@ -189,7 +194,7 @@ namespace Shop
         private async global::System.Threading.Tasks.ValueTask Run_Risk(State state)
         {
             if (!state.CanRun((int)Node.Risk)) return;
-            var started = state.TaskStarting();
+            var started = state.TaskStarting((int)Node.Risk);
             try
             {
                 var value = _goods.Check(state.Sta_page!);
@@ -240,7 +245,7 @@ namespace Shop
         private async global::System.Threading.Tasks.ValueTask Run_Hide(State state)
         {
             if (!state.CanRun((int)Node.Hide)) return;
-            var started = state.TaskStarting();
+            var started = state.TaskStarting((int)Node.Hide);
             try
             {
                 global::Shop.Goods.Hide(state.Sta_page!);
@@ -284,7 +289,7 @@ namespace Shop
         private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
         {
             if (!state.CanRun((int)Node.Sku)) return;
-            var started = state.TaskStarting();
+            var started = state.TaskStarting((int)Node.Sku);
             try
             {
                 var value = await _goods.SkuAsync(state.Request.Id, state.CancellationToken).ConfigureAwait(false);
@@ -306,7 +311,7 @@ namespace Shop
         private async global::System.Threading.Tasks.ValueTask Run_Shop(State state)
         {
             if (!state.CanRun((int)Node.Shop)) return;
-            var started = state.TaskStarting();
+            var started = state.TaskStarting((int)Node.Shop);
             try
             {
                 var value = await _goods.ShopAsync(state.Request.Id).ConfigureAwait(false);
@@ -352,7 +357,7 @@ namespace Shop
         private async global::System.Threading.Tasks.ValueTask Run_Post(State state)
         {
             if (!state.CanRun((int)Node.Post)) return;
-            var started = state.TaskStarting();
+            var started = state.TaskStarting((int)Node.Post);
             try
             {
                 _goods.Post(state.Sta_page!, state.Sta_sku!, state.Sta_shop!);
@@ -406,7 +411,7 @@ namespace Shop
         private async global::System.Threading.Tasks.ValueTask Run_Coupon(State state)
         {
             if (!state.CanRun((int)Node.Coupon)) return;
-            var started = state.TaskStarting();
+            var started = state.TaskStarting((int)Node.Coupon);
             try
             {
                 global::Shop.Goods.Hide(state.Sta_page!);

@@ -1,0 +1,38 @@
+using System.ComponentModel;
+
+namespace FlowGen;
+
+/// <summary>
+/// What a generated flow tells the runtime about itself, once, in a static field: its id, its nodes, and the
+/// defaults its flow file sets. Generated code creates it; users read it through <see cref="FlowContext"/>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class FlowDescriptor(
+    string flowId,
+    string[] nodeIds,
+    string?[] nodeNames,
+    bool hasForks = false,
+    TimeSpan? defaultTimeout = null,
+    int loopLimit = FlowDescriptor.StandardLoopLimit)
+{
+    /// <summary>The loop limit when neither the flow file nor the run options set one.</summary>
+    public const int StandardLoopLimit = 10_000;
+
+    /// <summary>The flow id.</summary>
+    public string FlowId { get; } = flowId;
+
+    /// <summary>Node ids, indexed like the generated <c>Node</c> enum.</summary>
+    public string[] NodeIds { get; } = nodeIds;
+
+    /// <summary>Node names (null where the node has none), same order.</summary>
+    public string?[] NodeNames { get; } = nodeNames;
+
+    /// <summary>True when the flow has branches that run together: a failure then cancels the others.</summary>
+    public bool HasForks { get; } = hasForks;
+
+    /// <summary>The flow file's default run timeout (the start event's <c>flow-timeout</c>), or null.</summary>
+    public TimeSpan? DefaultTimeout { get; } = defaultTimeout;
+
+    /// <summary>The flow file's loop limit (the start event's <c>loop-limit</c>), or <see cref="StandardLoopLimit"/>.</summary>
+    public int LoopLimit { get; } = loopLimit;
+}
