@@ -320,3 +320,29 @@ public sealed class PolicyTasks(Recorder log)
 [Flow("policy-flow-timeout")] public sealed partial class PolicyFlowTimeoutFlow : IFlow<OrderRequest, string>;
 [Flow("siblings")] public sealed partial class SiblingsFlow : IFlow<OrderRequest, string>;
 [Flow("two-slow")] public sealed partial class TwoSlowFlow : IFlow<OrderRequest, string>;
+
+[FlowComponent("counter")]
+public sealed class Counter(Recorder log)
+{
+    public int Rounds { get; private set; }
+
+    [FlowTask("init"), ToVar("count")]
+    public int Init(OrderRequest request) => request.Amount;
+
+    [FlowTask("inc"), ToVar("count")]
+    public int Increment([FromVar("count")] int count)
+    {
+        Rounds++;
+        return count + 1;
+    }
+
+    [FlowTask("done"), ToResult]
+    public string Done([FromVar("count")] int count)
+    {
+        log.Add("done");
+        return $"count={count} after {Rounds} rounds";
+    }
+}
+
+[Flow("count-loop")] public sealed partial class CountLoopFlow : IFlow<OrderRequest, string>;
+[Flow("limited-loop")] public sealed partial class LimitedLoopFlow : IFlow<OrderRequest, string>;

@@ -25,8 +25,18 @@ internal static class BusChecks
         CancellationToken cancellationToken)
     {
         var types = MergeTypes(flowClass, resolved.Values.Concat(fallbacks.Values).Select(v => v.Component));
+        var backEdges = LoopShape.BackEdges(index, flow.FlowId);
         var ancestors = Ancestors(index, flow);
-        var mustRun = MustRun(index, flow);
+        var mustRun = MustRun(index, flow, backEdges);
+        var loops = new Dictionary<string, LoopMembership>(StringComparer.Ordinal);
+        var headers = new HashSet<string>(index.Graph.Edges.Where(e => backEdges.Contains(e.Id)).Select(e => e.TargetId), StringComparer.Ordinal);
+        foreach (var cycle in index.Cycles())
+        {
+            var members = new HashSet<string>(cycle, StringComparer.Ordinal);
+            var exit = cycle.SelectMany(id => index.Outgoing[id]).FirstOrDefault(e => !members.Contains(e.TargetId));
+            if (exit is null) continue;
+            foreach (var id in cycle) loops[id] = new LoopMembership(exit.TargetId, headers.Contains(id));
+        }
 
         // Producers and the bus fields they define.
         var producers = new List<Producer>();
@@ -123,12 +133,12 @@ internal static class BusChecks
                 {
                     code = CompileCondition(condition, edge, flowClass, types, producers, ancestors[id], id, diagnostics);
                 }
-                branches.Add(new BoundBranch(edge, code));
+                branches.Add(new BoundBranch(edge, code, backEdges.Contains(edge.Id)));
             }
             // Joins count the flows that can reach them in this flow: another start event's branches never arrive.
-            var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId));
+            var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId) && !backEdges.Contains(e.Id));
             var policy = call is null ? null : SettingsChecks.Policy(node);
-            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback));
+            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback, loops.TryGetValue(id, out var loop) ? loop : null));
         }
 
         return new BoundFlow(flowClass, flow, nodes.ToEquatableArray(), fields.ToEquatableArray(), components.ToEquatableArray(),
@@ -354,18 +364,19 @@ internal static class BusChecks
     /// Nodes that have certainly run whenever a node runs: after a single flow, what ran before it; after a
     /// strict parallel join, what ran on every branch; after any other join, what ran on all of them.
     /// </summary>
-    private static Dictionary<string, HashSet<string>> MustRun(GraphIndex index, FlowDefinition flow)
+    private static Dictionary<string, HashSet<string>> MustRun(GraphIndex index, FlowDefinition flow, HashSet<string> backEdges)
     {
         var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var inFlow = new HashSet<string>(flow.NodeIds, StringComparer.Ordinal);
         var pending = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var id in flow.NodeIds) pending[id] = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId));
+        // Back edges are left out: what runs before a loop has run before every time round it.
+        foreach (var id in flow.NodeIds) pending[id] = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId) && !backEdges.Contains(e.Id));
         var ready = new Queue<string>(flow.NodeIds.Where(id => pending[id] == 0));
         while (ready.Count > 0)
         {
             var id = ready.Dequeue();
             var node = index.Nodes[id];
-            var incoming = index.Incoming[id].Where(e => result.ContainsKey(e.SourceId)).ToList();
+            var incoming = index.Incoming[id].Where(e => result.ContainsKey(e.SourceId) && !backEdges.Contains(e.Id)).ToList();
             HashSet<string> set;
             if (incoming.Count == 0)
             {
@@ -384,7 +395,7 @@ internal static class BusChecks
             result[id] = set;
             foreach (var edge in index.Outgoing[id])
             {
-                if (inFlow.Contains(edge.TargetId) && --pending[edge.TargetId] == 0) ready.Enqueue(edge.TargetId);
+                if (inFlow.Contains(edge.TargetId) && !backEdges.Contains(edge.Id) && --pending[edge.TargetId] == 0) ready.Enqueue(edge.TargetId);
             }
         }
         // Nodes on cycles (already errors) get the empty set.

@@ -70,7 +70,7 @@ internal static class StructureChecks
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnreachableNode, node.Location, node.Describe()));
             }
 
-            // Cycles: one with no exit can never end; one with an exit is a loop, which comes later.
+            // Cycles: one that no choice can leave never ends; one with a way out is a loop.
             foreach (var cycle in index.Cycles())
             {
                 var members = new HashSet<string>(cycle, StringComparer.Ordinal);
@@ -79,10 +79,10 @@ internal static class StructureChecks
                 var canChoose = inner.Any(index.IsChoice);
                 var first = index.Nodes[cycle[0]];
                 var names = string.Join(" -> ", cycle.Take(8)) + (cycle.Count > 8 ? " -> ..." : "");
-                if (leaves && canChoose)
-                    Error(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), names), cycle.ToArray());
-                else
+                if (!leaves || !canChoose)
                     Error(DiagnosticInfo.Create(FlowDiagnostics.CycleWithoutExit, first.Location, first.Describe(), names), cycle.ToArray());
+                else if (LoopShape.Unsupported(index, members) is { } why)
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), names, why), cycle.ToArray());
             }
 
             GatewayChecks.Check(index, diagnostics, errorElements);

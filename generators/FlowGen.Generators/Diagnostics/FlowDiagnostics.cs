@@ -50,8 +50,8 @@ internal static class FlowDiagnostics
         "{0} has {1} incoming sequence flows, and at least two of them always arrive in the same run, so it is unclear whether it runs once or per branch. Put a parallel or inclusive gateway in front of it to join the branches. (A task may merge alternative branches: it then runs once for each branch that arrives.)", CategoryStructure);
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
         "{0} is on a cycle ({1}) that a run cannot leave: no node on it chooses a flow out of it, so a run entering it goes round forever. Add an exclusive gateway on the cycle with an exit to an end event, or break the cycle.", CategoryStructure);
-    public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loops are not supported yet",
-        "{0} is on a loop ({1}): a cycle with a choice that can leave it. Loops are not supported by this version of FlowGen; unroll the loop or move the repetition into a task.", CategoryStructure);
+    public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loop of a kind not supported yet",
+        "{0} is on a loop ({1}) of a kind FlowGen does not run yet: {2}. A loop may hold tasks and exclusive gateways, and must leave through one flow of an exclusive gateway; move the rest into a task or a flow of its own.", CategoryStructure);
     public static readonly DiagnosticDescriptor StartWithIncoming = Error("FG0107", "Start event with incoming flow",
         "Start event '{0}' has incoming sequence flows. A start event only begins a flow: connect the flow to a gateway or task instead.", CategoryStructure);
     public static readonly DiagnosticDescriptor EndWithOutgoing = Error("FG0108", "End event with outgoing flow",

@@ -163,6 +163,14 @@ internal sealed class FlowEmitter
             _w.Line($"/// <summary>{field.Scope}.{Xml(field.BusName)}, written by {Xml(string.Join(", ", writers))}.</summary>");
             _w.Line($"public {field.Type}{(field.IsValueType ? "" : "?")} {field.FieldName};");
         }
+        foreach (var header in _flow.Nodes.Where(n => n.Loop is { IsHeader: true }))
+        {
+            var name = _names[header.Node.Id];
+            _w.Line();
+            _w.Line($"// Loop at {SourceWriter.Comment(header.Node.Id)}: another round asked for, and whether its driver is running.");
+            _w.Line($"internal bool {name}_repeat;");
+            _w.Line($"internal bool {name}_driving;");
+        }
         foreach (var join in _flow.Nodes.Where(IsJoin))
         {
             var name = _names[join.Node.Id];
@@ -215,7 +223,9 @@ internal sealed class FlowEmitter
         _w.Line($"private {Vt} Enter(State state, Node node) => node switch");
         _w.Line("{");
         foreach (var node in _flow.Nodes)
-            _w.Line($"    Node.{_names[node.Node.Id]} => {RunName(node.Node.Id)}(state),");
+            _w.Line(node.Loop is { IsHeader: true }
+                ? $"    Node.{_names[node.Node.Id]} => Loop_{_names[node.Node.Id]}(state, again: false),"
+                : $"    Node.{_names[node.Node.Id]} => {RunName(node.Node.Id)}(state),");
         _w.Line("    _ => throw new global::System.ArgumentOutOfRangeException(nameof(node)),");
         _w.Line("};");
         _w.Line();
@@ -236,6 +246,7 @@ internal sealed class FlowEmitter
         _w.Line($"// {SourceWriter.Comment(node.Describe())}, {loc}{(bound.Call is { } c ? $": {c.ComponentName}/{c.TaskName}" : "")}");
 
         if (IsJoin(bound)) WriteArrive(bound, index);
+        if (bound.Loop is { IsHeader: true }) WriteLoopDriver(bound, index);
         WritePolicyMembers(bound);
 
         if (bound.Call is null && bound.Outgoing.Count == 0)
@@ -266,7 +277,9 @@ internal sealed class FlowEmitter
         {
             _w.Line();
             _w.Line($"// {SourceWriter.Comment(node.Id)} is not taken on this run: tell the joins after it.");
-            var skips = bound.Outgoing.Select(b => Skip(b.Edge.TargetId)).Where(s => s != "default").ToList();
+            var skips = bound.Loop is { } loop
+                ? new List<string> { Skip(loop.ExitTargetId) }.Where(s => s != "default").ToList()
+                : bound.Outgoing.Where(b => !b.IsBackEdge).Select(b => Skip(b.Edge.TargetId)).Where(s => s != "default").ToList();
             if (skips.Count <= 1)
             {
                 _w.Line($"private {Vt} {SkipName(node.Id)}(State state) => {(skips.Count == 0 ? "default" : skips[0])};");
@@ -279,6 +292,36 @@ internal sealed class FlowEmitter
                 _w.Close();
             }
         }
+    }
+
+    /// <summary>
+    /// A loop's first node is entered through a driver: a flow back to it asks for another round instead of
+    /// calling it again, so a long loop does not deepen the stack. Every round counts against the loop limit.
+    /// </summary>
+    private void WriteLoopDriver(BoundNode header, string index)
+    {
+        var name = _names[header.Node.Id];
+        _w.Open($"private async {Vt} Loop_{name}(State state, bool again)");
+        _w.Line($"state.{name}_driving = true;");
+        _w.Open("try");
+        _w.Line($"if (!again) await {RunName(header.Node.Id)}(state).ConfigureAwait(false);");
+        _w.Open($"while (state.{name}_repeat)");
+        _w.Line($"state.{name}_repeat = false;");
+        _w.Line($"if (!state.LoopIteration({index})) return;");
+        _w.Line($"await {RunName(header.Node.Id)}(state).ConfigureAwait(false);");
+        _w.Close();
+        _w.Close();
+        _w.Open("finally");
+        _w.Line($"state.{name}_driving = false;");
+        _w.Close();
+        _w.Close();
+        _w.Line();
+        _w.Line($"// A flow back to {SourceWriter.Comment(header.Node.Id)}: one more round (started here when resuming inside the loop).");
+        _w.Open($"private {Vt} Repeat_{name}(State state)");
+        _w.Line($"state.{name}_repeat = true;");
+        _w.Line($"return state.{name}_driving ? default : Loop_{name}(state, again: true);");
+        _w.Close();
+        _w.Line();
     }
 
     private void WriteArrive(BoundNode join, string index)
@@ -445,7 +488,7 @@ internal sealed class FlowEmitter
         var conditional = kind != NodeKind.ParallelGateway && branches.Any(b => b.ConditionCode is not null || b.Edge.IsDefault);
         if (branches.Count == 1 && !conditional)
         {
-            _w.Line($"await {Go(branches[0].Edge.TargetId, "true", OpenAsync(bound))}.ConfigureAwait(false);");
+            _w.Line($"await {Go(branches[0], "true", OpenAsync(bound))}.ConfigureAwait(false);");
             return;
         }
 
@@ -483,7 +526,7 @@ internal sealed class FlowEmitter
         {
             var take = conditional ? $"take{i.ToString(CultureInfo.InvariantCulture)}" : "true";
             _w.Line($"// branch {SourceWriter.Comment(branches[i].Edge.Id)} -> {SourceWriter.Comment(branches[i].Edge.TargetId)}");
-            _w.Line($"var branch{i.ToString(CultureInfo.InvariantCulture)} = {Go(branches[i].Edge.TargetId, take, OpenAsync(bound))};");
+            _w.Line($"var branch{i.ToString(CultureInfo.InvariantCulture)} = {Go(branches[i], take, OpenAsync(bound))};");
         }
         for (var i = 0; i < branches.Count; i++)
             _w.Line($"await branch{i.ToString(CultureInfo.InvariantCulture)}.ConfigureAwait(false);");
@@ -494,7 +537,7 @@ internal sealed class FlowEmitter
         var branches = bound.Outgoing;
         if (branches.Count == 1 && branches[0].ConditionCode is null)
         {
-            _w.Line($"await {Go(branches[0].Edge.TargetId, "true", false)}.ConfigureAwait(false);");
+            _w.Line($"await {Go(branches[0], "true", false)}.ConfigureAwait(false);");
             return;
         }
 
@@ -520,21 +563,27 @@ internal sealed class FlowEmitter
         _w.Line(first ? fallback : "else " + fallback);
         _w.Close();
         WriteConditionCatch(index);
-        _w.Open("if (chosen < 0)");
-        _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.NoMatchingBranch, \"no condition of the exclusive gateway is true and it has no default flow\");");
-        _w.Line("return;");
-        _w.Close();
+        if (defaultIndex < 0)
+        {
+            _w.Open("if (chosen < 0)");
+            _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.NoMatchingBranch, \"no condition of the exclusive gateway is true and it has no default flow\");");
+            _w.Line("return;");
+            _w.Close();
+        }
         for (var i = 0; i < branches.Count; i++)
         {
             var target = branches[i].Edge.TargetId;
+            // Inside a loop nothing is skipped: going round again keeps the exit for later, and leaving the
+            // loop needs no news for the loop's own nodes (one token runs through a loop, without joins).
+            if (bound.Loop is not null || branches[i].IsBackEdge) continue;
             if (LeadsToJoin(target) || IsJoin(_nodes[target]))
-                _w.Line($"if (chosen != {i.ToString(CultureInfo.InvariantCulture)}) await {Go(target, "false", false)}.ConfigureAwait(false);");
+                _w.Line($"if (chosen != {i.ToString(CultureInfo.InvariantCulture)}) await {Go(branches[i], "false", false)}.ConfigureAwait(false);");
         }
         _w.Line("switch (chosen)");
         _w.Line("{");
         for (var i = 0; i < branches.Count; i++)
         {
-            _w.Line($"    case {i.ToString(CultureInfo.InvariantCulture)}: await {Go(branches[i].Edge.TargetId, "true", false)}.ConfigureAwait(false); break;");
+            _w.Line($"    case {i.ToString(CultureInfo.InvariantCulture)}: await {Go(branches[i], "true", false)}.ConfigureAwait(false); break;");
         }
         _w.Line("}");
     }
@@ -584,12 +633,23 @@ internal sealed class FlowEmitter
 
     private static bool OpenAsync(BoundNode node) => GraphIndex.IsGateway(node.Node) && Checks.SettingsChecks.IsTrue(node.Node.GetProperty("open-async"));
 
+    /// <summary>The call that moves a token (live) or a skip (not live) along a flow.</summary>
+    private string Go(BoundBranch branch, string live, bool offload)
+    {
+        if (!branch.IsBackEdge) return Go(branch.Edge.TargetId, live, offload);
+        // Back to the start of a loop: go round again (a skip never goes back).
+        var repeat = $"Repeat_{_names[branch.Edge.TargetId]}(state)";
+        return live switch { "true" => repeat, "false" => "default", _ => $"({live} ? {repeat} : default)" };
+    }
+
     /// <summary>The call that moves a token (live) or a skip (not live) along a flow into its target.</summary>
     private string Go(string target, string live, bool offload)
     {
         var node = _nodes[target];
         string call;
-        if (IsJoin(node)) call = $"{ArriveName(target)}(state, {live})";
+        if (node.Loop is { IsHeader: true } && live == "true") call = $"Loop_{_names[target]}(state, again: false)";
+        else if (node.Loop is { IsHeader: true } && live != "false") call = $"({live} ? Loop_{_names[target]}(state, again: false) : {Skip(target)})";
+        else if (IsJoin(node)) call = $"{ArriveName(target)}(state, {live})";
         else if (live == "true") call = $"{RunName(target)}(state)";
         else if (live == "false") call = Skip(target);
         else call = LeadsToJoin(target) ? $"({live} ? {RunName(target)}(state) : {SkipName(target)}(state))" : $"({live} ? {RunName(target)}(state) : default)";
@@ -611,8 +671,12 @@ internal sealed class FlowEmitter
     private bool LeadsToJoin(string id)
     {
         if (_leadsToJoin.TryGetValue(id, out var known)) return known;
-        _leadsToJoin[id] = false; // cycles are rejected before emit; this only guards the recursion
-        var result = _nodes[id].Outgoing.Any(b => IsJoin(_nodes[b.Edge.TargetId]) || LeadsToJoin(b.Edge.TargetId));
+        _leadsToJoin[id] = false; // guards the recursion
+        var node = _nodes[id];
+        // A skipped loop hands its skip straight to the loop's exit.
+        var result = node.Loop is { } loop
+            ? IsJoin(_nodes[loop.ExitTargetId]) || LeadsToJoin(loop.ExitTargetId)
+            : node.Outgoing.Any(b => !b.IsBackEdge && (IsJoin(_nodes[b.Edge.TargetId]) || LeadsToJoin(b.Edge.TargetId)));
         _leadsToJoin[id] = result;
         return result;
     }

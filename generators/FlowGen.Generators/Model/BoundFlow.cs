@@ -28,7 +28,11 @@ internal sealed record BoundNode(
     int IncomingCount,
     bool IsSkipped,
     TaskPolicy? Policy = null,
-    BoundCall? Fallback = null);
+    BoundCall? Fallback = null,
+    LoopMembership? Loop = null);
+
+/// <summary>A node on a loop: the loop's exit target (where a skipped loop hands on its skip) and whether flows come back to this node.</summary>
+internal sealed record LoopMembership(string ExitTargetId, bool IsHeader);
 
 /// <summary>A task's policy: each attempt limited by the timeout, retries around the attempts, then strict mode.</summary>
 /// <param name="Backoff">A <c>FlowGen.RetryBackoff</c> member name.</param>
@@ -56,7 +60,8 @@ internal sealed record BoundCall(
 internal sealed record BusAssignment(string Target, string? Property);
 
 /// <summary>An outgoing sequence flow with its compiled condition (null: always taken unless a choice says otherwise).</summary>
-internal sealed record BoundBranch(FlowEdge Edge, string? ConditionCode);
+/// <param name="IsBackEdge">True for a flow back to the start of a loop: taking it goes round again.</param>
+internal sealed record BoundBranch(FlowEdge Edge, string? ConditionCode, bool IsBackEdge = false);
 
 /// <summary>A typed bus value: one field of the generated state.</summary>
 internal sealed record BusField(string FieldName, string Type, bool IsValueType, string Scope, string BusName);

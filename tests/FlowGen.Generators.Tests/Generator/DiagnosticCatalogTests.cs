@@ -31,8 +31,8 @@ public sealed class DiagnosticCatalogTests
         // id, process body (line 4 is its first line), severity, expected line
         { "FG0004", string.Join("\n", Start, """<serviceTask name="no id" />""", End, Flow("a", "f", "e")), DiagnosticSeverity.Error, 5 },
         { "FG0103", string.Join("\n", Start, End, Flow("a", "f", "e"), Flow("b", "f", "ghost")), DiagnosticSeverity.Error, 7 },
-        { "FG0106", string.Join("\n", Start, Task("t1", "calc", "noop"), """<exclusiveGateway id="x" default="back" />""", End,
-            Flow("a", "f", "t1"), Flow("b", "t1", "x"), Flow("out", "x", "e", "req.count &gt; 3"), Flow("back", "x", "t1")), DiagnosticSeverity.Error, 5 },
+        { "FG0106", string.Join("\n", Start, """<inclusiveGateway id="m" />""", Task("t1", "calc", "noop"), """<exclusiveGateway id="x" default="back" />""", End,
+            Flow("a", "f", "m"), Flow("a2", "m", "t1"), Flow("b", "t1", "x"), Flow("out", "x", "e", "req.count &gt; 3"), Flow("back", "x", "m")), DiagnosticSeverity.Error, 5 },
         { "FG0107", string.Join("\n", Start, Task("t1", "calc", "noop"), End, Flow("a", "f", "t1"), Flow("b", "t1", "e"), Flow("c", "t1", "f")), DiagnosticSeverity.Error, 4 },
         { "FG0108", string.Join("\n", Start, Task("t1", "calc", "noop"), End, Flow("a", "f", "e"), Flow("b", "e", "t1"), Flow("c", "t1", "e")), DiagnosticSeverity.Error, 6 },
         { "FG0201", string.Join("\n", Start, Task("t1", "calc", "noop"), Task("t2", "calc", "noop"), Flow("a", "f", "t1"), Flow("b", "t1", "t2"), Flow("c", "t2", "t1")), DiagnosticSeverity.Error, 4 },

@@ -228,11 +228,6 @@ namespace Shop
                 state.Fail((int)Node.Safe, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
                 return;
             }
-            if (chosen < 0)
-            {
-                state.Fail((int)Node.Safe, global::FlowGen.FlowErrorCodes.NoMatchingBranch, "no condition of the exclusive gateway is true and it has no default flow");
-                return;
-            }
             if (chosen != 1) await Skip_Fork(state).ConfigureAwait(false);
             switch (chosen)
             {
