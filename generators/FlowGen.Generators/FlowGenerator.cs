@@ -66,6 +66,13 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .SelectMany(static (file, _) => file.Flows)
             .WithTrackingName(TrackingNames.Flows);
 
+        // Subprocess bodies of every file: a call activity may name one in another file.
+        var subprocesses = files
+            .Select(static (file, _) => file.Subprocesses)
+            .Collect()
+            .Select(static (all, _) => all.SelectMany(s => s).OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Location.FilePath, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Subprocesses);
+
         // A flow id defined in several files (FG0102) is compiled from its first file only.
         var owners = flowIds
             .Select(static (all, _) => DuplicateFlows.Owners(all))
@@ -75,12 +82,13 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Combine(flowClasses)
             .Combine(components)
             .Combine(owners)
+            .Combine(subprocesses)
             .Select(static (input, cancellationToken) =>
             {
-                var (((flow, classes), all), duplicates) = input;
+                var ((((flow, classes), all), duplicates), bodies) = input;
                 if (duplicates.Any(o => o.FlowId == flow.FlowId && o.FilePath != flow.Graph.FilePath)) return null;
                 var flowClass = classes.FirstOrDefault(c => c.FlowId == flow.FlowId && c.IsValid);
-                return flowClass is null ? null : FlowBinder.BindSafely(flow, flowClass, all, cancellationToken);
+                return flowClass is null ? null : FlowBinder.BindSafely(flow, flowClass, all, bodies, cancellationToken);
             })
             .Where(static flow => flow is not null)
             .Select(static (flow, _) => flow!)
@@ -132,6 +140,7 @@ public static class TrackingNames
     public const string FlowFiles = nameof(FlowFiles);
     public const string FlowIds = nameof(FlowIds);
     public const string FlowIdOwners = nameof(FlowIdOwners);
+    public const string Subprocesses = nameof(Subprocesses);
     public const string FlowClasses = nameof(FlowClasses);
     public const string Components = nameof(Components);
     public const string Flows = nameof(Flows);

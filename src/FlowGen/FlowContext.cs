@@ -19,6 +19,7 @@ public abstract class FlowContext
     private int[]? _running;
     private int _loopIterations;
     private int _loopLimit;
+    private ScopeState[]? _scopes;
     private int _failedNode = -1;
     private string? _requestId;
     private CancellationToken _callerToken;
@@ -101,6 +102,7 @@ public abstract class FlowContext
         _callerToken = cancellationToken;
         _loopIterations = 0;
         _loopLimit = Options.MaxLoopIterations ?? _flow.LoopLimit;
+        _scopes = _flow.Scopes.Length == 0 ? null : new ScopeState[_flow.Scopes.Length];
         // A run token of its own only where it is needed: to stop sibling branches after a failure, or for a
         // timeout. A flow without forks and timeout passes the caller's token through and allocates nothing.
         var timeout = Options.Timeout ?? _flow.DefaultTimeout;
@@ -155,6 +157,7 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public bool CanRun(int node)
     {
+        if (_scopes is not null && StoppedByScope(node)) return false;
         if (Volatile.Read(ref _error) is null)
         {
             if (!CancellationToken.IsCancellationRequested) return true;
@@ -198,6 +201,8 @@ public abstract class FlowContext
         FlowError error;
         if (IsRunCancellation(exception))
             error = CancelledError(node);
+        else if (exception is OperationCanceledException && exception is not TimeoutRejectedException && TimedOutScope(node) is var scope and >= 0)
+            error = ScopeTimeoutError(scope, node);
         else if (exception is TimeoutRejectedException timeout)
             error = new FlowError(FlowErrorCodes.TaskTimedOut, FlowId, _nodeIds[node], _nodeNames[node],
                 $"the task did not finish within its timeout of {timeout.Timeout.TotalMilliseconds:0} ms", exception);
@@ -242,6 +247,19 @@ public abstract class FlowContext
 
     private void Fail(int node, FlowError error)
     {
+        // Inside a subprocess with strict-mode=false the failure ends that subprocess only.
+        for (var scope = _scopes is null ? -1 : _flow.NodeScopes![node]; scope >= 0; scope = _flow.Scopes[scope].Parent)
+        {
+            if (!_flow.Scopes[scope].IgnoreFailure) continue;
+            var state = _scopes![scope];
+            if (state is not null && Interlocked.CompareExchange(ref state.Error, error, null) is null)
+            {
+                try { state.Cancellation.Cancel(); } catch (ObjectDisposedException) { }
+            }
+            return;
+        }
+        // A node inside a subprocess resumes by running the subprocess again.
+        if (_flow.ResumeAt is { } resumeAt) node = resumeAt[node];
         if (Interlocked.CompareExchange(ref _error, error, null) is null)
         {
             _failedNode = node;
@@ -250,7 +268,91 @@ public abstract class FlowContext
             return;
         }
         // A later failure loses to the first error but its node still has to run again on resume.
-        lock (_stopped) _stopped.Add(node);
+        lock (_stopped) if (!_stopped.Contains(node)) _stopped.Add(node);
+    }
+
+    /// <summary>Starts a subprocess's scope: a token of its own (with its timeout), and no error yet.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EnterScope(int scope)
+    {
+        var definition = _flow.Scopes[scope];
+        var parent = definition.Parent >= 0 ? _scopes![definition.Parent].Cancellation.Token : CancellationToken;
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(parent);
+        if (definition.TimeoutMilliseconds > 0) cancellation.CancelAfter(definition.TimeoutMilliseconds);
+        _scopes![scope] = new ScopeState(cancellation);
+    }
+
+    /// <summary>The token of a subprocess's scope: cancelled by its timeout, its failure, or the run's.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public CancellationToken ScopeToken(int scope) => _scopes![scope].Cancellation.Token;
+
+    /// <summary>
+    /// Ends a subprocess's scope. A failure it contained (strict-mode=false) is recorded against the subprocess
+    /// node and the caller goes on; a timeout nobody observed becomes that failure. Returns false when the run
+    /// cannot go on.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool ExitScope(int scope, long started)
+    {
+        var state = _scopes![scope];
+        var definition = _flow.Scopes[scope];
+        if (_running is { } running) Interlocked.Decrement(ref running[definition.EntryNode]);
+        if (state.Error is null && state.Cancellation.IsCancellationRequested && !CancellationToken.IsCancellationRequested)
+            Fail(definition.EntryNode, ScopeTimeoutError(scope, definition.EntryNode));
+        state.Cancellation.Dispose();
+        if (state.Error is not null && definition.IgnoreFailure)
+        {
+            Record(definition.EntryNode, started, "ignored");
+            return Volatile.Read(ref _error) is null;
+        }
+        Record(definition.EntryNode, started, Volatile.Read(ref _error) is null ? "success" : "failed");
+        return Volatile.Read(ref _error) is null;
+    }
+
+    /// <summary>The error a subprocess's failure left, when it ran with strict-mode=false.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public FlowError? ScopeError(int scope) => _scopes?[scope]?.Error;
+
+    /// <summary>True when a subprocess around the node failed or timed out: the node does not start.</summary>
+    private bool StoppedByScope(int node)
+    {
+        for (var scope = _flow.NodeScopes![node]; scope >= 0; scope = _flow.Scopes[scope].Parent)
+        {
+            var state = _scopes![scope];
+            if (state is null) continue;
+            if (state.Error is not null) return true;
+            if (state.Cancellation.IsCancellationRequested && !CancellationToken.IsCancellationRequested)
+            {
+                Fail(node, ScopeTimeoutError(scope, node));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The innermost scope around a node whose token was cancelled while the run's was not: a subprocess timeout.</summary>
+    private int TimedOutScope(int node)
+    {
+        if (_scopes is null || CancellationToken.IsCancellationRequested) return -1;
+        for (var scope = _flow.NodeScopes![node]; scope >= 0; scope = _flow.Scopes[scope].Parent)
+        {
+            if (_scopes[scope] is { } state && state.Cancellation.IsCancellationRequested && state.Error is null && _flow.Scopes[scope].TimeoutMilliseconds > 0) return scope;
+        }
+        return -1;
+    }
+
+    private FlowError ScopeTimeoutError(int scope, int node)
+    {
+        var entry = _flow.Scopes[scope].EntryNode;
+        return new FlowError(FlowErrorCodes.SubprocessTimedOut, FlowId, _nodeIds[entry], _nodeNames[entry],
+            $"the subprocess took longer than its timeout of {_flow.Scopes[scope].TimeoutMilliseconds} ms (at {_nodeIds[node]})");
+    }
+
+    private sealed class ScopeState(CancellationTokenSource cancellation)
+    {
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public FlowError? Error;
     }
 
     private FlowError CancelledError(int? node)

@@ -13,8 +13,20 @@ public sealed class FlowDescriptor(
     string?[] nodeNames,
     bool hasForks = false,
     TimeSpan? defaultTimeout = null,
-    int loopLimit = FlowDescriptor.StandardLoopLimit)
+    int loopLimit = FlowDescriptor.StandardLoopLimit,
+    FlowScope[]? scopes = null,
+    int[]? nodeScopes = null,
+    int[]? resumeAt = null)
 {
+    /// <summary>Subprocesses with a timeout or strict-mode=false: each runs in a scope of its own.</summary>
+    public FlowScope[] Scopes { get; } = scopes ?? [];
+
+    /// <summary>For each node, the innermost such scope it runs in, or -1.</summary>
+    public int[]? NodeScopes { get; } = nodeScopes;
+
+    /// <summary>For each node, the node a resumed run re-enters for it: the outermost subprocess around it, or itself.</summary>
+    public int[]? ResumeAt { get; } = resumeAt;
+
     /// <summary>The loop limit when neither the flow file nor the run options set one.</summary>
     public const int StandardLoopLimit = 10_000;
 

@@ -26,6 +26,9 @@ public static class FlowErrorCodes
     /// <summary>A task's last attempt took longer than its <c>timeout</c> property (and no fallback saved it).</summary>
     public const string TaskTimedOut = "FLOW_TASK_TIMEOUT";
 
+    /// <summary>A subprocess took longer than its <c>timeout</c> property.</summary>
+    public const string SubprocessTimedOut = "FLOW_SUBPROCESS_TIMEOUT";
+
     /// <summary>A loop went round more often than the run allows (<see cref="FlowRunOptions.MaxLoopIterations"/>).</summary>
     public const string LoopLimit = "FLOW_LOOP_LIMIT";
 

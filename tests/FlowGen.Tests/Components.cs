@@ -346,3 +346,54 @@ public sealed class Counter(Recorder log)
 
 [Flow("count-loop")] public sealed partial class CountLoopFlow : IFlow<OrderRequest, string>;
 [Flow("limited-loop")] public sealed partial class LimitedLoopFlow : IFlow<OrderRequest, string>;
+
+[FlowComponent("stats")]
+public sealed class Stats(Recorder log)
+{
+    [FlowTask("orders"), ToVar("orders")]
+    public async Task<int> OrdersAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(20, cancellationToken);
+        log.Add("orders");
+        return 12;
+    }
+
+    [FlowTask("reviews"), ToVar("reviews")]
+    public int Reviews()
+    {
+        log.Add("reviews");
+        return 3;
+    }
+
+    [FlowTask("summary"), ToResult]
+    public string Summary([FromVar("orders")] int orders, [FromVar("reviews")] int reviews) => $"{orders} orders, {reviews} reviews";
+
+    [FlowTask("fails")]
+    public void Fails()
+    {
+        log.Add("fails");
+        throw new InvalidOperationException("statistics are down");
+    }
+
+    [FlowTask("slow")]
+    public async Task SlowAsync(CancellationToken cancellationToken)
+    {
+        log.Add("slow:start");
+        await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
+        log.Add("slow:end");
+    }
+
+    [FlowTask("after"), ToResult]
+    public string After()
+    {
+        log.Add("after");
+        return "went on";
+    }
+}
+
+[Flow("with-stats")] public sealed partial class WithStatsFlow : IFlow<OrderRequest, string>;
+[Flow("twice-stats")] public sealed partial class TwiceStatsFlow : IFlow<OrderRequest, string>;
+[Flow("lenient-stats")] public sealed partial class LenientStatsFlow : IFlow<OrderRequest, string>;
+[Flow("slow-stats")] public sealed partial class SlowStatsFlow : IFlow<OrderRequest, string>;
+[Flow("slow-lenient-stats")] public sealed partial class SlowLenientStatsFlow : IFlow<OrderRequest, string>;
+[Flow("embedded-stats")] public sealed partial class EmbeddedStatsFlow : IFlow<OrderRequest, string>;

@@ -128,11 +128,13 @@ internal static class FlowBinder
     }
 
     /// <summary>Binds and checks a flow; an internal failure becomes one FG9001 diagnostic, never an exception.</summary>
-    public static BoundFlow BindSafely(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, CancellationToken cancellationToken)
+    public static BoundFlow BindSafely(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, EquatableArray<SubprocessDefinition> subprocesses, CancellationToken cancellationToken)
     {
         try
         {
-            return Bind(flow, flowClass, components, cancellationToken);
+            var (expanded, problems) = SubprocessExpander.Expand(flow, subprocesses);
+            var bound = Bind(expanded, flowClass, components, cancellationToken);
+            return problems.Count == 0 ? bound : bound with { Diagnostics = problems.Concat(bound.Diagnostics).ToEquatableArray() };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -382,6 +382,18 @@ internal static class BusChecks
             {
                 set = new HashSet<string>(StringComparer.Ordinal);
             }
+            else if (node.Kind == NodeKind.SubprocessExit)
+            {
+                // A subprocess ends when all its branches have: what ran on every branch that always runs has run.
+                var entry = id.Substring(0, id.Length - Binding.SubprocessExpander.ExitSuffix.Length);
+                var optional = OptionalInside(index, entry);
+                set = new HashSet<string>(result.TryGetValue(entry, out var before) ? before : [], StringComparer.Ordinal) { entry };
+                foreach (var edge in incoming.Where(e => !optional.Contains(e.SourceId)))
+                {
+                    set.UnionWith(result[edge.SourceId]);
+                    set.Add(edge.SourceId);
+                }
+            }
             else
             {
                 var strictJoin = node.Kind == NodeKind.ParallelGateway && !string.Equals(node.GetProperty("strict-mode"), "false", StringComparison.OrdinalIgnoreCase);
@@ -404,6 +416,28 @@ internal static class BusChecks
             if (!result.ContainsKey(id)) result[id] = new HashSet<string>(StringComparer.Ordinal);
         }
         return result;
+    }
+
+    /// <summary>The nodes of a subprocess that a choice inside it may leave out (after an exclusive alternative or a conditional flow).</summary>
+    private static HashSet<string> OptionalInside(GraphIndex index, string entry)
+    {
+        var prefix = entry + "/";
+        var optional = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<string>();
+        foreach (var edge in index.Graph.Edges)
+        {
+            var inside = edge.SourceId == entry || edge.SourceId.StartsWith(prefix, StringComparison.Ordinal);
+            if (inside && index.Nodes.ContainsKey(edge.SourceId) && index.Nodes.ContainsKey(edge.TargetId) && index.IsChoice(edge) && optional.Add(edge.TargetId))
+                queue.Enqueue(edge.TargetId);
+        }
+        while (queue.Count > 0)
+        {
+            foreach (var edge in index.Outgoing[queue.Dequeue()])
+            {
+                if (edge.TargetId.StartsWith(prefix, StringComparison.Ordinal) && optional.Add(edge.TargetId)) queue.Enqueue(edge.TargetId);
+            }
+        }
+        return optional;
     }
 
     private static TypeTable MergeTypes(FlowClassModel flowClass, IEnumerable<ComponentModel> components)

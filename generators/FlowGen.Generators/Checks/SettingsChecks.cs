@@ -27,9 +27,10 @@ internal static class SettingsChecks
         new("task-component", ValueKind.Text, Support.Applied, Callers),
         new("task-service", ValueKind.Text, Support.Applied, Callers),
         new("allow-absent", ValueKind.Boolean, Support.Applied, Callers),
-        new("strict-mode", ValueKind.Boolean, Support.Applied, [NodeKind.ServiceTask, NodeKind.ParallelGateway]),
+        new("strict-mode", ValueKind.Boolean, Support.Applied, [NodeKind.ServiceTask, NodeKind.ParallelGateway, NodeKind.SubProcess, NodeKind.CallActivity]),
+        new("called-element", ValueKind.Text, Support.Applied, [NodeKind.CallActivity]),
         new("open-async", ValueKind.Boolean, Support.Applied, Joins),
-        new("timeout", ValueKind.Milliseconds, Support.Applied, Callers),
+        new("timeout", ValueKind.Milliseconds, Support.Applied, [.. Callers, NodeKind.SubProcess, NodeKind.CallActivity]),
         new("retry-times", ValueKind.Count, Support.Applied, Callers),
         new("retry", ValueKind.Count, Support.Applied, Callers),
         new("retry-delay", ValueKind.Milliseconds, Support.Applied, Callers),
@@ -146,6 +147,8 @@ internal static class SettingsChecks
         NodeKind.InclusiveGateway => "inclusive gateways",
         NodeKind.ExclusiveGateway => "gateways that call a service",
         NodeKind.StartEvent => "start events",
+        NodeKind.SubProcess => "subprocesses",
+        NodeKind.CallActivity => "call activities",
         _ => kind.ToString(),
     };
 

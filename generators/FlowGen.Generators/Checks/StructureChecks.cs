@@ -11,14 +11,21 @@ namespace FlowGen.Generators.Checks;
 internal static class StructureChecks
 {
     public static FlowFile Check(string path, EquatableArray<FlowGraph> graphs, EquatableArray<DiagnosticInfo> syntax, CancellationToken cancellationToken)
+        => Check(path, graphs, EquatableArray<FlowGraph>.Empty, syntax, cancellationToken);
+
+    public static FlowFile Check(string path, EquatableArray<FlowGraph> graphs, EquatableArray<FlowGraph> subprocessBodies, EquatableArray<DiagnosticInfo> syntax, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>(syntax);
         var fileLevelError = syntax.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id is "FG0001" or "FG0002" or "FG0004" or "FG0102");
         var flows = new List<FlowDefinition>();
+        var subprocesses = new List<SubprocessDefinition>();
         var fileName = System.IO.Path.GetFileName(path);
+        var bodies = new HashSet<FlowGraph>(subprocessBodies);
 
-        foreach (var graph in graphs)
+        // A process's start events each begin a flow; a subprocess body is checked the same way and kept for its callers.
+        foreach (var graph in graphs.Concat(subprocessBodies))
         {
+            var isSubprocess = bodies.Contains(graph);
             cancellationToken.ThrowIfCancellationRequested();
             var index = new GraphIndex(graph);
             var errorElements = new HashSet<string>(StringComparer.Ordinal);
@@ -42,8 +49,10 @@ internal static class StructureChecks
             }
 
             var starts = graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent && !n.IsUnsupported).ToList();
-            if (starts.Count == 0 && !graph.Nodes.Any(n => n.Kind == NodeKind.StartEvent))
-                Error(DiagnosticInfo.Create(FlowDiagnostics.NoStartEvent, graph.Location, graph.ProcessId));
+            if (starts.Count == 0 && !graph.Nodes.Any(n => n.Kind == NodeKind.StartEvent) && !(graph.DefinesSubprocesses && graph.Nodes.Count == 0))
+                Error(DiagnosticInfo.Create(FlowDiagnostics.NoStartEvent, graph.Location, graph.ProcessId), graph.ProcessId);
+            if (isSubprocess && starts.Count > 1)
+                Error(DiagnosticInfo.Create(FlowDiagnostics.SubprocessStarts, starts[1].Location, graph.ProcessId, starts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), graph.ProcessId);
 
             foreach (var node in graph.Nodes)
             {
@@ -88,6 +97,18 @@ internal static class StructureChecks
             GatewayChecks.Check(index, diagnostics, errorElements);
             SettingsChecks.Check(graph, diagnostics, errorElements);
 
+            if (isSubprocess)
+            {
+                var hasErrors = fileLevelError || errorElements.Count > 0 || starts.Count == 0;
+                if (starts.Count == 1 && !index.ReachableFrom(starts[0].Id).Any(id => index.Nodes[id].Kind == NodeKind.EndEvent))
+                {
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.EndNotReachable, starts[0].Location, graph.ProcessId), graph.ProcessId);
+                    hasErrors = true;
+                }
+                subprocesses.Add(new SubprocessDefinition(graph.ProcessId, graph.Name, graph, hasErrors, graph.Location));
+                continue;
+            }
+
             foreach (var start in starts)
             {
                 var flowNodes = index.ReachableFrom(start.Id);
@@ -98,6 +119,6 @@ internal static class StructureChecks
             }
         }
 
-        return new FlowFile(path, flows.ToEquatableArray(), diagnostics.ToEquatableArray());
+        return new FlowFile(path, flows.ToEquatableArray(), diagnostics.ToEquatableArray()) { Subprocesses = subprocesses.ToEquatableArray() };
     }
 }

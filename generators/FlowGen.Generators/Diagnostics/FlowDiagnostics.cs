@@ -54,6 +54,12 @@ internal static class FlowDiagnostics
         "{0} is on a loop ({1}) of a kind FlowGen does not run yet: {2}. A loop may hold tasks and exclusive gateways, and must leave through one flow of an exclusive gateway; move the rest into a task or a flow of its own.", CategoryStructure);
     public static readonly DiagnosticDescriptor StartWithIncoming = Error("FG0107", "Start event with incoming flow",
         "Start event '{0}' has incoming sequence flows. A start event only begins a flow: connect the flow to a gateway or task instead.", CategoryStructure);
+    public static readonly DiagnosticDescriptor SubprocessStarts = Error("FG0109", "Subprocess with several start events",
+        "Subprocess '{0}' has {1} start events, but a subprocess runs from one. Keep one start event and join the branches after it.", CategoryStructure);
+    public static readonly DiagnosticDescriptor RecursiveCall = Error("FG0110", "Flow calls itself",
+        "{0} calls '{1}', which is already running on this path ({2}). A subprocess cannot call itself directly or through others: break the cycle.", CategoryStructure);
+    public static readonly DiagnosticDescriptor UnknownCalledElement = Error("FG0308", "Unknown called element",
+        "{0} calls '{1}', but no subProcess in the project's flow files has that id{2}. Fix calledElement, or add the file with the subprocess as an AdditionalFiles item.", CategoryBinding);
     public static readonly DiagnosticDescriptor EndWithOutgoing = Error("FG0108", "End event with outgoing flow",
         "End event '{0}' has outgoing sequence flows. An end event ends its branch: remove the outgoing flow or use a task or gateway.", CategoryStructure);
 
@@ -147,7 +153,7 @@ internal static class FlowDiagnostics
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         MalformedXml, NotBpmn, UnsupportedElement, MissingId,
-        NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing,
+        NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice,

@@ -20,6 +20,7 @@ internal sealed class FlowEmitter
     private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _leadsToJoin = new(StringComparer.Ordinal);
     private readonly HashSet<string> _skippable = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _scopeIndexes = new(StringComparer.Ordinal);
     private readonly SourceWriter _w = new();
 
     private FlowEmitter(BoundFlow flow)
@@ -35,6 +36,13 @@ internal sealed class FlowEmitter
             var unique = name;
             for (var n = 2; !used.Add(unique); n++) unique = name + "_" + n.ToString(CultureInfo.InvariantCulture);
             _names[node.Node.Id] = unique;
+        }
+
+        // Subprocesses with a timeout or strict-mode=false get a scope each, in node order.
+        foreach (var node in flow.Nodes.Where(n => IsSubprocess(n.Node)))
+        {
+            var timeout = SettingsChecks.TryMilliseconds(node.Node.GetProperty("timeout"), out var ms) && ms > 0;
+            if (timeout || SettingsChecks.IsFalse(node.Node.GetProperty("strict-mode"))) _scopeIndexes[node.Node.Id] = _scopeIndexes.Count;
         }
 
         // Nodes a run may not take: after a choice (an exclusive alternative, a conditional or default flow).
@@ -63,6 +71,55 @@ internal sealed class FlowEmitter
 
     /// <summary>A node that counts arrivals: a gateway, or a task merging alternative branches, with several incoming flows.</summary>
     private static bool IsJoin(BoundNode node) => (GraphIndex.IsGateway(node.Node) || node.Node.Kind == NodeKind.ServiceTask) && node.IncomingCount > 1;
+
+    private static bool IsSubprocess(FlowNode node) => node.Kind is NodeKind.SubProcess or NodeKind.CallActivity;
+
+    /// <summary>The managed scope (timeout or strict-mode=false) a node runs in, or -1.</summary>
+    private int ScopeOf(FlowNode node)
+    {
+        for (var entry = node.Scope; entry is not null; entry = _nodes[entry].Node.Scope)
+        {
+            if (_scopeIndexes.TryGetValue(entry, out var scope)) return scope;
+        }
+        return -1;
+    }
+
+    /// <summary>The outermost subprocess node around a node, or the node itself: where a resumed run re-enters.</summary>
+    private string OutermostSubprocess(FlowNode node)
+    {
+        var id = node.Id;
+        for (var entry = node.Scope; entry is not null; entry = _nodes[entry].Node.Scope) id = entry;
+        return id;
+    }
+
+    /// <summary>The run's token, or the token of the subprocess scope the node runs in.</summary>
+    private string TokenFor(FlowNode node) => ScopeOf(node) is var scope and >= 0
+        ? $"state.ScopeToken({scope.ToString(CultureInfo.InvariantCulture)})"
+        : "state.CancellationToken";
+
+    /// <summary>
+    /// A subprocess node runs the subprocess's body and waits for all of its branches (the body's end events end
+    /// them), then the caller goes on from the subprocess's end. A timeout or strict-mode=false gives the body a scope.
+    /// </summary>
+    private void WriteSubprocess(BoundNode bound, string index)
+    {
+        var exit = bound.Node.Id + Binding.SubprocessExpander.ExitSuffix;
+        if (_scopeIndexes.TryGetValue(bound.Node.Id, out var scope))
+        {
+            var s = scope.ToString(CultureInfo.InvariantCulture);
+            _w.Line($"// {(SettingsChecks.IsFalse(bound.Node.GetProperty("strict-mode")) ? "strict-mode=false: a failure inside ends the subprocess only" : "the subprocess runs in a scope")}" +
+                (SettingsChecks.TryMilliseconds(bound.Node.GetProperty("timeout"), out var ms) && ms > 0 ? $"; it may take {ms.ToString(CultureInfo.InvariantCulture)} ms" : "") + ".");
+            _w.Line($"var started = state.TaskStarting({index});");
+            _w.Line($"state.EnterScope({s});");
+            WriteOutgoing(bound, index);
+            _w.Line($"if (!state.ExitScope({s}, started)) return;");
+        }
+        else
+        {
+            WriteOutgoing(bound, index);
+        }
+        _w.Line($"await {RunName(exit)}(state).ConfigureAwait(false);");
+    }
 
     private string Write()
     {
@@ -134,7 +191,23 @@ internal sealed class FlowEmitter
         _w.Line($"    nodeNames: new string?[] {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Name is null ? null : Model.FlowNode.OneLine(n.Node.Name))))} }},");
         _w.Line($"    hasForks: {(hasForks ? "true" : "false")},");
         _w.Line($"    defaultTimeout: {flowTimeout},");
-        _w.Line($"    loopLimit: {loopLimit});");
+        var inv = CultureInfo.InvariantCulture;
+        var settings = new List<string> { $"loopLimit: {loopLimit}" };
+        if (_scopeIndexes.Count > 0)
+        {
+            var scopes = _scopeIndexes.OrderBy(p => p.Value).Select(p =>
+            {
+                var entry = _nodes[p.Key].Node;
+                var timeout = SettingsChecks.TryMilliseconds(entry.GetProperty("timeout"), out var t) && t > 0 ? t : 0;
+                return $"new({_indexes[p.Key].ToString(inv)}, {ScopeOf(entry).ToString(inv)}, {timeout.ToString(inv)}, {(SettingsChecks.IsFalse(entry.GetProperty("strict-mode")) ? "true" : "false")})";
+            });
+            settings.Add($"scopes: new global::FlowGen.FlowScope[] {{ {string.Join(", ", scopes)} }}");
+            settings.Add($"nodeScopes: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => ScopeOf(n.Node).ToString(inv)))} }}");
+        }
+        if (_flow.Nodes.Any(n => n.Node.Scope is not null))
+            settings.Add($"resumeAt: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => _indexes[OutermostSubprocess(n.Node)].ToString(inv)))} }}");
+        for (var i = 0; i < settings.Count; i++)
+            _w.Line($"    {settings[i]}{(i == settings.Count - 1 ? ");" : ",")}");
         _w.Line();
     }
 
@@ -249,7 +322,7 @@ internal sealed class FlowEmitter
         if (bound.Loop is { IsHeader: true }) WriteLoopDriver(bound, index);
         WritePolicyMembers(bound);
 
-        if (bound.Call is null && bound.Outgoing.Count == 0)
+        if (node.Kind == NodeKind.EndEvent || (bound.Call is null && bound.Outgoing.Count == 0))
         {
             // An end event: the branch is done.
             _w.Line($"private {Vt} {RunName(node.Id)}(State state)");
@@ -270,14 +343,19 @@ internal sealed class FlowEmitter
         {
             _w.Line("// allow-absent=true and no method has this task: the node is passed through.");
         }
-        WriteOutgoing(bound, index);
+        if (node.Kind is NodeKind.SubProcess or NodeKind.CallActivity)
+            WriteSubprocess(bound, index);
+        else
+            WriteOutgoing(bound, index);
         _w.Close();
 
         if (_skippable.Contains(node.Id) && LeadsToJoin(node.Id))
         {
             _w.Line();
             _w.Line($"// {SourceWriter.Comment(node.Id)} is not taken on this run: tell the joins after it.");
-            var skips = bound.Loop is { } loop
+            var skips = IsSubprocess(bound.Node)
+                ? new List<string> { Skip(bound.Node.Id + Binding.SubprocessExpander.ExitSuffix) }.Where(s => s != "default").ToList()
+                : bound.Loop is { } loop
                 ? new List<string> { Skip(loop.ExitTargetId) }.Where(s => s != "default").ToList()
                 : bound.Outgoing.Where(b => !b.IsBackEdge).Select(b => Skip(b.Edge.TargetId)).Where(s => s != "default").ToList();
             if (skips.Count <= 1)
@@ -363,7 +441,7 @@ internal sealed class FlowEmitter
         {
             // No policy: a plain call, paying nothing for the feature.
             _w.Open("try");
-            WriteInvocation(call, Invocation(call));
+            WriteInvocation(call, Invocation(call, TokenFor(bound.Node)));
             _w.Close();
             _w.Open("catch (global::System.Exception exception)");
             _w.Line($"state.TaskFailed({index}, started, exception);");
@@ -379,12 +457,12 @@ internal sealed class FlowEmitter
         if (policy is { NeedsPipeline: true })
         {
             // Timeout per attempt, retries around the attempts: the pipeline is built once, in s_policy_<node>.
-            var execute = $"s_policy_{name}.ExecuteAsync(static (run, cancellationToken) => run.Flow.Call_{name}(run.State, cancellationToken), (Flow: this, State: state), state.CancellationToken)";
+            var execute = $"s_policy_{name}.ExecuteAsync(static (run, cancellationToken) => run.Flow.Call_{name}(run.State, cancellationToken), (Flow: this, State: state), {TokenFor(bound.Node)})";
             WriteInvocation(call, execute, awaitAlways: true);
         }
         else
         {
-            WriteInvocation(call, Invocation(call));
+            WriteInvocation(call, Invocation(call, TokenFor(bound.Node)));
         }
         _w.Close();
         _w.Open("catch (global::System.Exception exception)");
@@ -395,7 +473,7 @@ internal sealed class FlowEmitter
             _w.Open("if (failure is not null && !state.IsRunCancellation(failure))");
             _w.Line($"// task-demotion: {SourceWriter.Comment(fallback.ComponentName)}/{SourceWriter.Comment(fallback.TaskName)} stands in, its value written where the task's would have been.");
             _w.Open("try");
-            WriteInvocation(fallback, Invocation(fallback));
+            WriteInvocation(fallback, Invocation(fallback, TokenFor(bound.Node)));
             _w.Line("failure = null;");
             _w.Close();
             _w.Open("catch (global::System.Exception exception)");
@@ -418,7 +496,8 @@ internal sealed class FlowEmitter
         _w.Line($"else state.TaskCompleted({index}, started);");
     }
 
-    private static string Invocation(BoundCall call) => $"{call.Receiver}.{call.MethodName}({string.Join(", ", call.Arguments)})";
+    private static string Invocation(BoundCall call, string token)
+        => $"{call.Receiver}.{call.MethodName}({string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? token : a))})";
 
     /// <summary>Calls the method (awaiting it when it is async) and writes its value to the bus.</summary>
     private void WriteInvocation(BoundCall call, string invocation, bool awaitAlways = false)
@@ -673,8 +752,10 @@ internal sealed class FlowEmitter
         if (_leadsToJoin.TryGetValue(id, out var known)) return known;
         _leadsToJoin[id] = false; // guards the recursion
         var node = _nodes[id];
-        // A skipped loop hands its skip straight to the loop's exit.
-        var result = node.Loop is { } loop
+        // A skipped loop hands its skip straight to the loop's exit, a skipped subprocess to its end.
+        var result = node.Node.Kind == NodeKind.EndEvent ? false
+            : IsSubprocess(node.Node) ? LeadsToJoin(node.Node.Id + Binding.SubprocessExpander.ExitSuffix) || IsJoin(_nodes[node.Node.Id + Binding.SubprocessExpander.ExitSuffix])
+            : node.Loop is { } loop
             ? IsJoin(_nodes[loop.ExitTargetId]) || LeadsToJoin(loop.ExitTargetId)
             : node.Outgoing.Any(b => !b.IsBackEdge && (IsJoin(_nodes[b.Edge.TargetId]) || LeadsToJoin(b.Edge.TargetId)));
         _leadsToJoin[id] = result;

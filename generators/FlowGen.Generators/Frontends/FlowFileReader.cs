@@ -16,8 +16,8 @@ internal static class FlowFileReader
         if (text is null) return new FlowFile(path, EquatableArray<FlowDefinition>.Empty, EquatableArray<DiagnosticInfo>.Empty);
         try
         {
-            var (graphs, syntax) = BpmnReader.Read(path, text, cancellationToken);
-            return StructureChecks.Check(path, graphs, syntax, cancellationToken);
+            var (graphs, subprocesses, syntax) = BpmnReader.ReadAll(path, text, cancellationToken);
+            return StructureChecks.Check(path, graphs, subprocesses, syntax, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -14,6 +14,15 @@ internal enum NodeKind
     ExclusiveGateway,
     ParallelGateway,
     InclusiveGateway,
+
+    /// <summary>An embedded subprocess node of a graph: runs its definition (same id) in place.</summary>
+    SubProcess,
+
+    /// <summary>A call activity: runs the subprocess its calledElement names, from this file or another.</summary>
+    CallActivity,
+
+    /// <summary>Made when a subprocess is expanded into its caller: where the subprocess's branches end.</summary>
+    SubprocessExit,
 }
 
 /// <summary>A setting of a node (BPMN camunda:property / zeebe:property), with where it was written.</summary>
@@ -31,6 +40,9 @@ internal sealed record FlowNode(
 {
     /// <summary>True for an element FlowGen reads but does not compile yet (already reported as FG0003).</summary>
     public bool IsUnsupported { get; init; }
+
+    /// <summary>In a flow with its subprocesses expanded: the id of the subprocess node this node runs inside, or null.</summary>
+    public string? Scope { get; init; }
 
     public string? GetProperty(string name)
     {
@@ -107,6 +119,17 @@ internal sealed record FlowGraph(
     EquatableArray<FlowEdge> Edges,
     LocationInfo Location)
 {
+    /// <summary>True when the process holds subProcess definitions that call activities name (a library of subprocesses).</summary>
+    public bool DefinesSubprocesses { get; init; }
+
+    /// <summary>For a subprocess body: the subProcess element's name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>For a subprocess body: the subProcess element's properties (strict-mode, timeout).</summary>
+    public EquatableArray<NodeProperty> Properties { get; init; } = EquatableArray<NodeProperty>.Empty;
+
+    public string? GetProperty(string name) => Properties.FirstOrDefault(p => p.Name == name)?.Value;
+
     public FlowNode? FindNode(string id)
     {
         foreach (var n in Nodes)
@@ -123,5 +146,14 @@ internal sealed record FlowGraph(
 /// </summary>
 internal sealed record FlowDefinition(string FlowId, string FileName, FlowGraph Graph, EquatableArray<string> NodeIds, bool HasErrors);
 
-/// <summary>What a flow file turns into: its flows and the diagnostics of its text and structure.</summary>
-internal sealed record FlowFile(string Path, EquatableArray<FlowDefinition> Flows, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// A subProcess element's body: its own graph with one start event. Called by call activities (Kstry keeps
+/// subprocess ids in one namespace across files) and run in place where the subProcess is connected.
+/// </summary>
+internal sealed record SubprocessDefinition(string Id, string? Name, FlowGraph Graph, bool HasErrors, LocationInfo Location);
+
+/// <summary>What a flow file turns into: its flows, its subprocesses and the diagnostics of its text and structure.</summary>
+internal sealed record FlowFile(string Path, EquatableArray<FlowDefinition> Flows, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    public EquatableArray<SubprocessDefinition> Subprocesses { get; init; } = EquatableArray<SubprocessDefinition>.Empty;
+}

@@ -19,8 +19,6 @@ internal static class BpmnNames
     /// <summary>Elements of the BPMN model that FlowGen knows but does not support yet, with a hint.</summary>
     public static readonly Dictionary<string, string> NotYetSupported = new(StringComparer.Ordinal)
     {
-        ["subProcess"] = " (embedded subprocesses come with subprocess support)",
-        ["callActivity"] = " (call activities come with subprocess support)",
         ["adHocSubProcess"] = "",
         ["transaction"] = "",
         ["userTask"] = " (FlowGen runs service flows without people in the loop)",

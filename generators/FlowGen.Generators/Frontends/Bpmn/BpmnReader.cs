@@ -15,6 +15,14 @@ internal static class BpmnReader
 {
     public static (EquatableArray<FlowGraph> Graphs, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, CancellationToken cancellationToken)
     {
+        var (graphs, _, diagnostics) = ReadAll(path, text, cancellationToken);
+        return (graphs, diagnostics);
+    }
+
+    /// <summary>The processes of a file, the bodies of its subProcess elements (graphs of their own), and the diagnostics.</summary>
+    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) ReadAll(string path, SourceText text, CancellationToken cancellationToken)
+    {
+        var subprocesses = new List<FlowGraph>();
         var diagnostics = new List<DiagnosticInfo>();
         var map = new XmlTextMap(path, text);
         XDocument document;
@@ -25,14 +33,14 @@ internal static class BpmnReader
         catch (XmlException ex)
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedXml, map.At(ex.LineNumber, ex.LinePosition), TrimXmlMessage(ex.Message)));
-            return (EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
+            return (EquatableArray<FlowGraph>.Empty, EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
         }
 
         var root = document.Root!;
         if (root.Name.Namespace.NamespaceName != BpmnNames.Model || root.Name.LocalName != "definitions")
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotBpmn, map.StartTag(root), root.Name.ToString()));
-            return (EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
+            return (EquatableArray<FlowGraph>.Empty, EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
         }
 
         var ids = new Dictionary<string, LocationInfo>(StringComparer.Ordinal);
@@ -40,16 +48,24 @@ internal static class BpmnReader
         foreach (var process in root.Elements(XName.Get("process", BpmnNames.Model)))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            graphs.Add(ReadProcess(process, map, ids, diagnostics, cancellationToken));
+            graphs.Add(ReadProcess(process, map, ids, diagnostics, subprocesses, cancellationToken));
         }
 
-        return (graphs.ToEquatableArray(), diagnostics.ToEquatableArray());
+        return (graphs.ToEquatableArray(), subprocesses.ToEquatableArray(), diagnostics.ToEquatableArray());
     }
 
-    private static FlowGraph ReadProcess(XElement process, XmlTextMap map, Dictionary<string, LocationInfo> ids, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private static FlowGraph ReadProcess(XElement process, XmlTextMap map, Dictionary<string, LocationInfo> ids, List<DiagnosticInfo> diagnostics, List<FlowGraph> subprocesses, CancellationToken cancellationToken)
     {
+        // Elements that sequence flows of this scope connect: a subProcess among them runs in place.
+        var connected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var flow in process.Elements(XName.Get("sequenceFlow", BpmnNames.Model)))
+        {
+            if (flow.Attribute("sourceRef")?.Value is { } source) connected.Add(source);
+            if (flow.Attribute("targetRef")?.Value is { } target) connected.Add(target);
+        }
         var nodes = new List<FlowNode>();
         var edges = new List<FlowEdge>();
+        var definesSubprocesses = false;
         var defaults = new HashSet<string>(StringComparer.Ordinal);
         var processLocation = map.StartTag(process);
         var processId = RegisterId(process, map, ids, diagnostics) ?? "";
@@ -76,6 +92,37 @@ internal static class BpmnReader
                     RegisterId(nested, map, ids, diagnostics);
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, location, Describe(local, id, element.Attribute("name")?.Value), hint));
                 if (id is not null) nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.ServiceTask, local, EquatableArray<NodeProperty>.Empty, location) { IsUnsupported = true });
+                continue;
+            }
+
+            if (local == "subProcess")
+            {
+                var body = ReadProcess(element, map, ids, diagnostics, subprocesses, cancellationToken) with
+                {
+                    Name = element.Attribute("name")?.Value,
+                    Properties = ReadProperties(element, map),
+                };
+                var id = body.ProcessId;
+                if (id.Length == 0) continue;
+                subprocesses.Add(body);
+                // Connected: a node of this graph. Unconnected: a definition that call activities name (Kstry's use).
+                if (connected.Contains(id))
+                    nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.SubProcess, local, ReadProperties(element, map), location));
+                else
+                    definesSubprocesses = true;
+                continue;
+            }
+
+            if (local == "callActivity")
+            {
+                var id = RegisterId(element, map, ids, diagnostics);
+                if (id is null) continue;
+                var properties = ReadProperties(element, map).ToList();
+                var called = element.Attribute("calledElement")?.Value
+                    ?? element.Elements().FirstOrDefault(e => e.Name.LocalName == "extensionElements")?.Elements()
+                        .FirstOrDefault(e => e.Name.NamespaceName == BpmnNames.Zeebe && e.Name.LocalName == "calledElement")?.Attribute("processId")?.Value;
+                properties.Insert(0, new NodeProperty("called-element", called ?? "", location));
+                nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.CallActivity, local, properties.ToEquatableArray(), location));
                 continue;
             }
 
@@ -121,7 +168,7 @@ internal static class BpmnReader
             });
         }
 
-        return new FlowGraph(processId, map.Path, nodes.ToEquatableArray(), edges.ToEquatableArray(), processLocation);
+        return new FlowGraph(processId, map.Path, nodes.ToEquatableArray(), edges.ToEquatableArray(), processLocation) { DefinesSubprocesses = definesSubprocesses };
     }
 
     private static FlowEdge ReadSequenceFlow(XElement element, string id, bool isDefault, XmlTextMap map, LocationInfo location)
