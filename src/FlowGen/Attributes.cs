@@ -105,3 +105,12 @@ public sealed class ToVarAttribute : Attribute
     /// <summary>The bus value name, or null for the default name.</summary>
     public string? Name { get; }
 }
+
+/// <summary>
+/// Binds a task parameter to the current item of the task's iteration (the <c>ite-source</c> property). A
+/// parameter named <c>item</c> binds to it without the attribute.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class FromItemAttribute : Attribute
+{
+}

@@ -20,6 +20,7 @@ public abstract class FlowContext
     private int _loopIterations;
     private int _loopLimit;
     private ScopeState[]? _scopes;
+    private List<IterationFailure>? _iterationFailures;
     private int _failedNode = -1;
     private string? _requestId;
     private CancellationToken _callerToken;
@@ -203,6 +204,8 @@ public abstract class FlowContext
             error = CancelledError(node);
         else if (exception is OperationCanceledException && exception is not TimeoutRejectedException && TimedOutScope(node) is var scope and >= 0)
             error = ScopeTimeoutError(scope, node);
+        else if (exception is FlowIterationException iteration)
+            error = new FlowError(FlowErrorCodes.IterationFailed, FlowId, _nodeIds[node], _nodeNames[node], $"the iteration failed: {iteration.Message}", iteration.InnerException ?? iteration);
         else if (exception is TimeoutRejectedException timeout)
             error = new FlowError(FlowErrorCodes.TaskTimedOut, FlowId, _nodeIds[node], _nodeNames[node],
                 $"the task did not finish within its timeout of {timeout.Timeout.TotalMilliseconds:0} ms", exception);
@@ -269,6 +272,29 @@ public abstract class FlowContext
         }
         // A later failure loses to the first error but its node still has to run again on resume.
         lock (_stopped) if (!_stopped.Contains(node)) _stopped.Add(node);
+    }
+
+    /// <summary>Items of iterated tasks (strategy best) that failed, in the order they failed.</summary>
+    public IReadOnlyList<IterationFailure> IterationFailures
+    {
+        get
+        {
+            var failures = _iterationFailures;
+            if (failures is null) return [];
+            lock (failures) return failures.ToArray();
+        }
+    }
+
+    /// <summary>The degree of parallelism of an ite-async task: the run's setting, else the flow file's, else the standard one.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int IterationParallelism(int fromFlowFile) => Options.MaxIterationParallelism ?? (fromFlowFile > 0 ? fromFlowFile : FlowIteration.StandardParallelism);
+
+    /// <summary>Records an item that failed under the best strategy.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void RecordIterationFailure(int node, int itemIndex, Exception exception)
+    {
+        var failures = LazyInitializer.EnsureInitialized(ref _iterationFailures);
+        lock (failures) failures.Add(new IterationFailure(_nodeIds[node], itemIndex, exception));
     }
 
     /// <summary>Starts a subprocess's scope: a token of its own (with its timeout), and no error yet.</summary>

@@ -26,6 +26,9 @@ public static class FlowErrorCodes
     /// <summary>A task's last attempt took longer than its <c>timeout</c> property (and no fallback saved it).</summary>
     public const string TaskTimedOut = "FLOW_TASK_TIMEOUT";
 
+    /// <summary>An iterated task failed: an item failed (strategy all), or no item succeeded (strategy any).</summary>
+    public const string IterationFailed = "FLOW_ITERATION_FAILED";
+
     /// <summary>A subprocess took longer than its <c>timeout</c> property.</summary>
     public const string SubprocessTimedOut = "FLOW_SUBPROCESS_TIMEOUT";
 

@@ -18,6 +18,9 @@ public sealed class FlowRunOptions
     /// </summary>
     public int? MaxLoopIterations { get; init; }
 
+    /// <summary>How many items an ite-async task runs at once; null for the flow file's ite-parallelism, or 8.</summary>
+    public int? MaxIterationParallelism { get; init; }
+
     /// <summary>What the run records into <see cref="FlowResult{T}.Trace"/>.</summary>
     public TrackingMode Tracking { get; init; }
 

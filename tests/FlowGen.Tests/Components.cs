@@ -397,3 +397,55 @@ public sealed class Stats(Recorder log)
 [Flow("slow-stats")] public sealed partial class SlowStatsFlow : IFlow<OrderRequest, string>;
 [Flow("slow-lenient-stats")] public sealed partial class SlowLenientStatsFlow : IFlow<OrderRequest, string>;
 [Flow("embedded-stats")] public sealed partial class EmbeddedStatsFlow : IFlow<OrderRequest, string>;
+
+public sealed record NumbersRequest(int[] Numbers);
+
+[FlowComponent("numbers")]
+public sealed class Numbers(Recorder log)
+{
+    private int _running;
+
+    public int MaxConcurrent { get; private set; }
+
+    [FlowTask("square"), ToState("squares")]
+    public int Square([FromItem] int number) => number * number;
+
+    [FlowTask("square-positive"), ToState("squares")]
+    public int SquarePositive(int item)
+    {
+        if (item < 0) throw new ArgumentOutOfRangeException(nameof(item), item, "negative");
+        return item * item;
+    }
+
+    [FlowTask("square-positive-single"), ToResult]
+    public int SquarePositiveSingle(int item)
+    {
+        log.Add($"try:{item}");
+        if (item < 0) throw new ArgumentOutOfRangeException(nameof(item), item, "negative");
+        return item * item;
+    }
+
+    [FlowTask("slow-square"), ToState("squares")]
+    public async ValueTask<int> SlowSquareAsync(int item, CancellationToken cancellationToken)
+    {
+        var now = Interlocked.Increment(ref _running);
+        lock (this) MaxConcurrent = Math.Max(MaxConcurrent, now);
+        // Later items finish first: results must still come back in item order.
+        await Task.Delay(10 * (10 - item), cancellationToken);
+        Interlocked.Decrement(ref _running);
+        return item * item;
+    }
+
+    [FlowTask("sum"), ToResult]
+    public int Sum([FromState("squares")] IReadOnlyList<int> squares)
+    {
+        log.Add(string.Join(",", squares));
+        return squares.Sum();
+    }
+}
+
+[Flow("squares-all")] public sealed partial class SquaresAllFlow : IFlow<NumbersRequest, int>;
+[Flow("squares-best")] public sealed partial class SquaresBestFlow : IFlow<NumbersRequest, int>;
+[Flow("squares-any")] public sealed partial class SquaresAnyFlow : IFlow<NumbersRequest, int>;
+[Flow("squares-async")] public sealed partial class SquaresAsyncFlow : IFlow<NumbersRequest, int>;
+[Flow("squares-strict")] public sealed partial class SquaresStrictFlow : IFlow<NumbersRequest, int>;

@@ -132,6 +132,8 @@ internal static class SymbolReader
                     return (ParameterSource.State, value);
                 case "FlowGen.FromVarAttribute":
                     return (ParameterSource.Var, value);
+                case "FlowGen.FromItemAttribute":
+                    return (ParameterSource.Item, null);
             }
         }
         return (ParameterSource.Auto, null);

@@ -46,6 +46,38 @@ internal static class BusChecks
             foreach (var output in task.Method.Outputs) producers.Add(new Producer(id, index.Nodes[id], output));
         }
 
+        // Iterated tasks (ite-source): the source must be a collection on the bus; the task's value becomes the
+        // list of its items' results (all, best), or the first success (any).
+        var iterations = new Dictionary<string, BoundIteration>(StringComparer.Ordinal);
+        foreach (var id in flow.NodeIds)
+        {
+            var node = index.Nodes[id];
+            if (node.Kind == NodeKind.CallActivity && node.FindProperty("ite-source") is { } iterated)
+            {
+                // The called subProcess asks for it (a connected subProcess is reported by the settings checks).
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, iterated.Location, node.Describe(),
+                    "iterating a subprocess is not supported yet; iterate a task, or move the subprocess's work into the iterated task"));
+                continue;
+            }
+            if (node.FindProperty("ite-source") is not { } source || !resolved.TryGetValue(id, out var task)) continue;
+            var upstream = producers.Where(p => p.NodeId != id && ancestors[id].Contains(p.NodeId)).ToList();
+            if (Iteration(node, source, task, flowClass, types, upstream, diagnostics) is not { } iteration) continue;
+            iterations[id] = iteration;
+            var listType = $"global::System.Collections.Generic.IReadOnlyList<{task.Method.ValueType}>";
+            for (var i = 0; i < producers.Count; i++)
+            {
+                if (producers[i].NodeId != id) continue;
+                if (producers[i].Output.Property is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, node.Location, node.Describe(),
+                        $"an iterated task writes one value per item, so it cannot write the result's property '{producers[i].Output.Property}'; put [ToState] or [ToVar] on the method to write the list"));
+                    continue;
+                }
+                if (iteration.Strategy != "Any")
+                    producers[i] = producers[i] with { Output = producers[i].Output with { Type = listType, IsNullable = false } };
+            }
+        }
+
         var fields = new List<BusField>();
         foreach (var group in producers.Where(p => p.Output.Scope != BusScope.Result).GroupBy(p => (p.Output.Scope, Name: p.Output.Name.ToLowerInvariant())))
         {
@@ -86,9 +118,16 @@ internal static class BusChecks
         BoundCall Call(FlowNode node, (ComponentModel Component, TaskMethodModel Method) task, EquatableArray<BusAssignment>? assignmentsOf)
         {
             var arguments = new List<string>();
+            iterations.TryGetValue(node.Id, out var iteration);
             foreach (var parameter in task.Method.Parameters)
             {
-                arguments.Add(Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, diagnostics) ?? "default!");
+                arguments.Add(ItemArgument(parameter, node, task, iteration, diagnostics)
+                    ?? Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, diagnostics) ?? "default!");
+            }
+            if (iteration is not null && !task.Method.Parameters.Any(p => p.Source == ParameterSource.Item || (p.Source == ParameterSource.Auto && p.Name == "item")))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, node.Location, node.Describe(),
+                    $"it iterates over {iteration.SourceText}, but {task.Component.TypeName}.{task.Method.MethodName} has no parameter for the item; add one marked [FromItem] (or named item)"));
             }
             var assignments = assignmentsOf ?? task.Method.Outputs.Select(o => new BusAssignment(
                 o.Scope == BusScope.Result ? "state.Result" : "state." + FieldName(o.Scope, CanonicalName(producers, o)), o.Property)).ToEquatableArray();
@@ -138,11 +177,66 @@ internal static class BusChecks
             // Joins count the flows that can reach them in this flow: another start event's branches never arrive.
             var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId) && !backEdges.Contains(e.Id));
             var policy = call is null ? null : SettingsChecks.Policy(node);
-            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback, loops.TryGetValue(id, out var loop) ? loop : null));
+            iterations.TryGetValue(id, out var iterated);
+            if (iterated is not null && policy is { NeedsPipeline: true })
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, node.Location, node.Describe(),
+                    "timeout and retries are not applied to iterated tasks yet; remove them or move the iteration into a subprocess with a timeout"));
+            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback, loops.TryGetValue(id, out var loop) ? loop : null, iterated));
         }
 
         return new BoundFlow(flowClass, flow, nodes.ToEquatableArray(), fields.ToEquatableArray(), components.ToEquatableArray(),
             types.Types.Where(t => t.IsValueType).Select(t => t.FullName).ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// The item of an iteration, for a parameter marked [FromItem] (or named item on an iterated task); null when
+    /// the parameter is not one.
+    /// </summary>
+    private static string? ItemArgument(ParameterModel parameter, FlowNode node, (ComponentModel Component, TaskMethodModel Method) task, BoundIteration? iteration, List<DiagnosticInfo> diagnostics)
+    {
+        var wantsItem = parameter.Source == ParameterSource.Item || (iteration is not null && parameter.Source == ParameterSource.Auto && parameter.Name == "item");
+        if (!wantsItem) return null;
+        var method = $"{task.Component.TypeName}.{task.Method.MethodName}";
+        if (iteration is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
+                "it is marked [FromItem], but the task has no ite-source to iterate over"));
+            return "default!";
+        }
+        if (!Assignable(iteration.ItemType, parameter.Type, TypeTable.Empty))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ItemTypeMismatch, node.Location, node.Describe(), Short(iteration.ItemType), iteration.SourceText,
+                parameter.Name, method, Short(parameter.Type)));
+        }
+        return "item";
+    }
+
+    private static BoundIteration? Iteration(FlowNode node, NodeProperty source, (ComponentModel Component, TaskMethodModel Method) task, FlowClassModel flowClass,
+        TypeTable types, List<Producer> upstream, List<DiagnosticInfo> diagnostics)
+    {
+        var parsed = ExpressionParser.Parse(source.Value.Trim());
+        if (parsed.Root is not PathExpr path)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadIterationSource, source.Location, node.Describe(), source.Value, "it is not a path such as req.items or sta.skus"));
+            return null;
+        }
+        var compiled = ExpressionCompiler.CompileValue(path, new Resolver(flowClass, types, upstream));
+        if (compiled.Code is null || compiled.Type is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadIterationSource, source.Location, node.Describe(), source.Value,
+                compiled.Errors.FirstOrDefault()?.Message ?? "it does not resolve"));
+            return null;
+        }
+        var shape = types.Find(compiled.Type.TrimEnd('?'));
+        if (shape?.ElementType is not { } item)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadIterationSource, source.Location, node.Describe(), source.Value, $"it is {Short(compiled.Type)}, not a collection"));
+            return null;
+        }
+        var strategy = SettingsChecks.ParseStrategy(node.GetProperty("ite-strategy")) ?? "All";
+        var parallel = SettingsChecks.ParseYesNo(node.GetProperty("ite-async")) == true;
+        var degree = SettingsChecks.TryMilliseconds(node.GetProperty("ite-parallelism"), out var d) && d > 0 ? d : -1;
+        return new BoundIteration(source.Value.Trim(), compiled.Code, item, strategy, parallel ? degree : 0);
     }
 
     private static string? Argument(

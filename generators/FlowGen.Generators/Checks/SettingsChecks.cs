@@ -11,7 +11,7 @@ internal static class SettingsChecks
     private enum Support { Applied, NotYet }
 
     /// <summary>What a property's value must be.</summary>
-    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff }
+    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo }
 
     private sealed record Setting(string Name, ValueKind Value, Support Support, params NodeKind[] Kinds);
 
@@ -41,9 +41,10 @@ internal static class SettingsChecks
         new("loop-limit", ValueKind.Count, Support.Applied, Starts),
         new("ability", ValueKind.Text, Support.NotYet, Tasks),
         new("custom-role", ValueKind.Text, Support.NotYet, Tasks),
-        new("ite-source", ValueKind.Text, Support.NotYet, Tasks),
-        new("ite-strategy", ValueKind.Text, Support.NotYet, Tasks),
-        new("ite-async", ValueKind.Boolean, Support.NotYet, Tasks),
+        new("ite-source", ValueKind.Text, Support.Applied, Tasks),
+        new("ite-strategy", ValueKind.Strategy, Support.Applied, Tasks),
+        new("ite-async", ValueKind.YesNo, Support.Applied, Tasks),
+        new("ite-parallelism", ValueKind.Count, Support.Applied, Tasks),
         new("ite-stride", ValueKind.Text, Support.NotYet, Tasks),
         new("not-skip-task", ValueKind.Text, Support.NotYet, Tasks),
         new("limit-permits", ValueKind.Text, Support.NotYet, Tasks),
@@ -75,6 +76,15 @@ internal static class SettingsChecks
                     continue;
                 }
 
+                if (property.Name.StartsWith("ite-", StringComparison.Ordinal) && node.Kind is NodeKind.SubProcess or NodeKind.CallActivity)
+                {
+                    // Silently running a subprocess once where items were meant would be wrong: an error.
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, property.Location, node.Describe(),
+                        "iterating a subprocess is not supported yet; iterate a task, or move the subprocess's work into the iterated task"));
+                    errorElements.Add(node.Id);
+                    continue;
+                }
+
                 if (Array.IndexOf(setting.Kinds, node.Kind) < 0)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value,
@@ -86,7 +96,7 @@ internal static class SettingsChecks
                 {
                     var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem);
                     // A policy with a bad value would silently run without its timeout or retries: an error.
-                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff)
+                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy)
                     {
                         d = d.WithSeverity(DiagnosticSeverity.Error);
                         errorElements.Add(node.Id);
@@ -107,6 +117,8 @@ internal static class SettingsChecks
         ValueKind.Milliseconds when !TryMilliseconds(value, out var ms) || ms <= 0 => "the value must be a whole number of milliseconds greater than 0",
         ValueKind.Count when !int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > 1_000_000 => "the value must be a whole number from 0 to 1000000",
         ValueKind.Backoff when ParseBackoff(value) is null => "the value must be constant, linear or exponential",
+        ValueKind.Strategy when ParseStrategy(value) is null => "the value must be all, best or any",
+        ValueKind.YesNo when ParseYesNo(value) is null => "the value must be true or false (Kstry's y and n work too)",
         _ => null,
     };
 
@@ -124,6 +136,22 @@ internal static class SettingsChecks
         "constant" => "Constant",
         "linear" => "Linear",
         "exponential" => "Exponential",
+        _ => null,
+    };
+
+    public static string? ParseStrategy(string? value) => (value ?? "all").Trim().ToLowerInvariant() switch
+    {
+        "all" => "All",
+        "best" => "Best",
+        "any" => "Any",
+        _ => null,
+    };
+
+    /// <summary>true/false, and Kstry's y/n (yes/no), ignoring case and spaces.</summary>
+    public static bool? ParseYesNo(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "true" or "y" or "yes" => true,
+        "false" or "n" or "no" => false,
         _ => null,
     };
 

@@ -104,6 +104,12 @@ internal static class FlowDiagnostics
         "{0} reads {1}, which {2} produces on some paths to it but not all; on the others it is {3}. Produce it on every path, or make the parameter nullable and handle null.", CategoryBus);
     public static readonly DiagnosticDescriptor ConflictingProducers = Error("FG0404", "Producers disagree on a bus value's type",
         "{0} is written as {1} by {2} and as {3} by {4}. One name must have one type: rename one value or change a type.", CategoryBus);
+    public static readonly DiagnosticDescriptor BadIterationSource = Error("FG0406", "Iteration source is not a collection",
+        "{0} iterates over '{1}', but {2}. ite-source must name a collection on the bus (an array or IEnumerable<T>), such as req.items.", CategoryBus);
+    public static readonly DiagnosticDescriptor ItemTypeMismatch = Error("FG0407", "Item type does not fit the task",
+        "{0} iterates over {1} items of {2}, but parameter '{3}' of {4} takes {5}. Change the parameter to take {1}, or iterate over another collection.", CategoryBus);
+    public static readonly DiagnosticDescriptor IterationShape = Error("FG0408", "Task cannot be iterated this way",
+        "{0}: {1}.", CategoryBus);
     public static readonly DiagnosticDescriptor StateWrittenTwice = Warning("FG0405", "Write-once value written twice",
         "{0} is written by {1} and again by {2} on the same path, but sta values are write-once. Use a var value ([ToVar]) for a value that changes.", CategoryBus);
 
@@ -156,7 +162,7 @@ internal static class FlowDiagnostics
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
-        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice,
+        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent,

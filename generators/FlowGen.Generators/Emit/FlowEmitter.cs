@@ -441,7 +441,7 @@ internal sealed class FlowEmitter
         {
             // No policy: a plain call, paying nothing for the feature.
             _w.Open("try");
-            WriteInvocation(call, Invocation(call, TokenFor(bound.Node)));
+            WriteCallBody(bound, call);
             _w.Close();
             _w.Open("catch (global::System.Exception exception)");
             _w.Line($"state.TaskFailed({index}, started, exception);");
@@ -462,7 +462,7 @@ internal sealed class FlowEmitter
         }
         else
         {
-            WriteInvocation(call, Invocation(call, TokenFor(bound.Node)));
+            WriteCallBody(bound, call);
         }
         _w.Close();
         _w.Open("catch (global::System.Exception exception)");
@@ -494,6 +494,43 @@ internal sealed class FlowEmitter
         }
         _w.Close();
         _w.Line($"else state.TaskCompleted({index}, started);");
+    }
+
+    /// <summary>The task's call, or for an iterated task the call per item, and the bus writes after it.</summary>
+    private void WriteCallBody(BoundNode bound, BoundCall call)
+    {
+        if (bound.Iteration is not { } iteration)
+        {
+            WriteInvocation(call, Invocation(call, TokenFor(bound.Node)));
+            return;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        var perItem = Invocation(call, "cancellationToken");
+        var result = call.ValueType ?? "bool";
+        var lambda = call.ReturnKind switch
+        {
+            ReturnKind.ValueTaskOfT => $"(item, cancellationToken) => {perItem}",
+            ReturnKind.TaskOfT or ReturnKind.Value => $"(item, cancellationToken) => new {Vt}<{result}>({perItem})",
+            ReturnKind.Void => $"(item, cancellationToken) => {{ {perItem}; return new {Vt}<bool>(true); }}",
+            _ => $"async (item, cancellationToken) => {{ await {perItem}.ConfigureAwait(false); return true; }}",
+        };
+        var parallelism = iteration.Parallelism switch
+        {
+            0 => "1",
+            -1 => "state.IterationParallelism(0)",
+            var n => $"state.IterationParallelism({n.ToString(inv)})",
+        };
+        _w.Line($"// Iterates over {SourceWriter.Comment(iteration.SourceText)}: strategy {iteration.Strategy.ToLowerInvariant()}, " +
+            (iteration.Parallelism == 0 ? "one item at a time." : "several items at a time (ite-async); results keep the items' order."));
+        _w.Line($"var results = await global::FlowGen.FlowIteration.RunAsync<{iteration.ItemType}, {result}>(");
+        _w.Line($"    state, {_indexes[bound.Node.Id].ToString(inv)}, {iteration.SourceCode}, global::FlowGen.IterationStrategy.{iteration.Strategy}, {parallelism},");
+        _w.Line($"    {lambda},");
+        _w.Line($"    {TokenFor(bound.Node)}).ConfigureAwait(false);");
+        if (call.ValueType is null || call.Assignments.Count == 0) return;
+        _w.Line(iteration.Strategy == "Any" ? "var value = results[0]; // the first item that succeeded" : "var value = results;");
+        foreach (var assignment in call.Assignments)
+            _w.Line($"{assignment.Target} = value;");
     }
 
     private static string Invocation(BoundCall call, string token)

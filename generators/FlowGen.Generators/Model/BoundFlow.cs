@@ -29,10 +29,17 @@ internal sealed record BoundNode(
     bool IsSkipped,
     TaskPolicy? Policy = null,
     BoundCall? Fallback = null,
-    LoopMembership? Loop = null);
+    LoopMembership? Loop = null,
+    BoundIteration? Iteration = null);
 
 /// <summary>A node on a loop: the loop's exit target (where a skipped loop hands on its skip) and whether flows come back to this node.</summary>
 internal sealed record LoopMembership(string ExitTargetId, bool IsHeader);
+
+/// <summary>An iterated task: its source, item type, strategy and how many items run at once.</summary>
+/// <param name="SourceCode">The C# expression that reads the ite-source.</param>
+/// <param name="Strategy">A <c>FlowGen.IterationStrategy</c> member name.</param>
+/// <param name="Parallelism">0 for one item at a time; else the flow file's ite-parallelism (or -1 for the run's default).</param>
+internal sealed record BoundIteration(string SourceText, string SourceCode, string ItemType, string Strategy, int Parallelism);
 
 /// <summary>A task's policy: each attempt limited by the timeout, retries around the attempts, then strict mode.</summary>
 /// <param name="Backoff">A <c>FlowGen.RetryBackoff</c> member name.</param>

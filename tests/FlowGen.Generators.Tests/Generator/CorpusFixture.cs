@@ -19,13 +19,16 @@ internal sealed class CorpusFile
         var document = XDocument.Parse(Text);
         var tasks = new SortedSet<(string Component, string Service)>();
         var unqualified = new HashSet<string>();
+        var iterated = new HashSet<string>();
         foreach (var element in document.Descendants())
         {
-            var properties = element.Descendants().Where(d => d.Name.LocalName == "property").ToList();
+            // The element's own properties, not those of the elements inside it (a subprocess holds tasks).
+            var properties = element.Elements().Where(e => e.Name.LocalName == "extensionElements").Descendants().Where(d => d.Name.LocalName == "property").ToList();
             var service = properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-service")?.Attribute("value")?.Value;
             if (service is null || element.Name.LocalName is "properties" or "extensionElements") continue;
             var component = properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-component")?.Attribute("value")?.Value;
             if (component is null) unqualified.Add(service); else tasks.Add((component, service));
+            if (properties.Any(p => (string?)p.Attribute("name") == "ite-source")) iterated.Add(service);
             // A fallback (task-demotion) names a task too: pr:component@service.
             if (properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-demotion")?.Attribute("value")?.Value is { } demotion)
             {
@@ -37,6 +40,7 @@ internal sealed class CorpusFile
         // A task-service without task-component resolves to the one component that has it; give the others to "any".
         foreach (var service in unqualified.Where(s => !tasks.Any(t => t.Service == s))) tasks.Add(("any", service));
         Tasks = tasks.ToList();
+        Iterated = iterated;
         StartEvents = document.Root!.Elements(XName.Get("process", Model)).SelectMany(p => p.Elements(XName.Get("startEvent", Model)))
             .Select(s => (string)s.Attribute("id")!).Distinct().ToList();
         // Kstry's annotations: 【异常】 marks a flow that Kstry rejects.
@@ -51,6 +55,9 @@ internal sealed class CorpusFile
     public string Text { get; }
 
     public List<(string Component, string Service)> Tasks { get; }
+
+    /// <summary>Services some node iterates (ite-source): their test methods take the item.</summary>
+    public HashSet<string> Iterated { get; }
 
     public List<string> StartEvents { get; }
 
@@ -85,7 +92,9 @@ internal sealed class CorpusFile
             code.AppendLine($"[FlowComponent(\"{component.Key}\")] public sealed class Component{index++} {{");
             var method = 0;
             foreach (var task in component)
-                code.AppendLine($"    [FlowTask(\"{task.Service}\")] public CorpusValues M{method++}() => new();");
+                code.AppendLine(Iterated.Contains(task.Service)
+                    ? $"    [FlowTask(\"{task.Service}\")] public void M{method++}([FromItem] object item) {{ }}"
+                    : $"    [FlowTask(\"{task.Service}\")] public CorpusValues M{method++}() => new();");
             code.AppendLine("}");
         }
         foreach (var flow in StartEvents)

@@ -60,7 +60,7 @@ public sealed class DiagnosticCatalogTests
             Flow("a", "f", "x"), Flow("y", "x", "t1", "r:check-img@triple"), Flow("n", "x", "e"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 9 },
         { "FG0602", string.Join("\n", Start, """<parallelGateway id="pg"><extensionElements><c:properties><c:property name="strict-mode" value="maybe" /></c:properties></extensionElements></parallelGateway>""", End,
             Flow("a", "f", "pg"), Flow("b", "pg", "e")), DiagnosticSeverity.Warning, 5 },
-        { "FG0603", string.Join("\n", Start, Task("t1", "calc", "noop", """<c:property name="ite-strategy" value="all" />"""), End, Flow("a", "f", "t1"), Flow("b", "t1", "e")), DiagnosticSeverity.Warning, 5 },
+        { "FG0603", string.Join("\n", Start, Task("t1", "calc", "noop", """<c:property name="ite-stride" value="5" />"""), End, Flow("a", "f", "t1"), Flow("b", "t1", "e")), DiagnosticSeverity.Warning, 5 },
         { "FG0306", string.Join("\n", Start, Task("t1", "calc", "noop", """<c:property name="task-demotion" value="pr:calc@nope" />"""), End, Flow("a", "f", "t1"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 5 },
         { "FG0307", string.Join("\n", Start, Task("t1", "calc", "begin", """<c:property name="task-demotion" value="pr:other@text" />"""), Task("t2", "calc", "end"), End,
             Flow("a", "f", "t1"), Flow("b", "t1", "t2"), Flow("c", "t2", "e")), DiagnosticSeverity.Error, 5 },
