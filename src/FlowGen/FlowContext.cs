@@ -234,6 +234,10 @@ public abstract class FlowContext
         return true;
     }
 
+    /// <summary>Records a node an interceptor skipped.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void NodeSkipped(int node) => Record(node, _trace is null ? 0 : Stopwatch.GetTimestamp(), "skipped");
+
     /// <summary>Counts one more time round a loop; false (and the run fails) past the loop limit.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public bool LoopIteration(int node)

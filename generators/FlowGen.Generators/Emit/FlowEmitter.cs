@@ -84,6 +84,22 @@ internal sealed class FlowEmitter
         return -1;
     }
 
+    /// <summary>The scope ids an interceptor may name for a node: the flow id, then the subprocess ids around it.</summary>
+    private string InterceptionScopes(BoundNode bound)
+    {
+        if (bound.Call is null && !IsSubprocess(bound.Node)) return "null";
+        var ids = new List<string>();
+        if (IsSubprocess(bound.Node)) ids.Add(SubprocessId(bound.Node));
+        for (var entry = bound.Node.Scope; entry is not null; entry = _nodes[entry].Node.Scope) ids.Add(SubprocessId(_nodes[entry].Node));
+        ids.Add(_flow.Flow.FlowId);
+        ids.Reverse();
+        return $"new[] {{ {string.Join(", ", ids.Select(SourceWriter.Literal))} }}";
+    }
+
+    /// <summary>A subprocess node's subprocess id: what a call activity calls, or an embedded subProcess's own id.</summary>
+    private static string SubprocessId(FlowNode node)
+        => node.Kind == NodeKind.CallActivity ? node.GetProperty("called-element") ?? node.Id : node.Id.Substring(node.Id.LastIndexOf('/') + 1);
+
     /// <summary>The outermost subprocess node around a node, or the node itself: where a resumed run re-enters.</summary>
     private string OutermostSubprocess(FlowNode node)
     {
@@ -104,6 +120,31 @@ internal sealed class FlowEmitter
     private void WriteSubprocess(BoundNode bound, string index)
     {
         var exit = bound.Node.Id + Binding.SubprocessExpander.ExitSuffix;
+        var name = _names[bound.Node.Id];
+        WriteIntercepted(index, $"static async (flow, state) => {{ await flow.Body_{name}(state).ConfigureAwait(false); return state.Error is null; }}",
+            $"await Body_{name}(state).ConfigureAwait(false);", guard: "if (state.Error is not null) return;");
+        _w.Line($"await {RunName(exit)}(state).ConfigureAwait(false);");
+    }
+
+    /// <summary>
+    /// Calls a node's body directly, or inside the interceptors registered for it (one null check when there
+    /// are none).
+    /// </summary>
+    private void WriteIntercepted(string index, string intercepted, string direct, string guard)
+    {
+        _w.Open($"if (_interceptors?.For({index}) is {{ }} interceptors)");
+        _w.Line($"if (!await interceptors.RunAsync(this, state, {index}, {intercepted}).ConfigureAwait(false)) return;");
+        _w.Close();
+        _w.Open("else");
+        _w.Line(direct);
+        if (guard.Length > 0) _w.Line(guard);
+        _w.Close();
+    }
+
+    /// <summary>The body of a subprocess node: its scope (timeout, strict-mode=false) and its branches.</summary>
+    private void WriteSubprocessBody(BoundNode bound, string index)
+    {
+        _w.Open($"private async {Vt} Body_{_names[bound.Node.Id]}(State state)");
         if (_scopeIndexes.TryGetValue(bound.Node.Id, out var scope))
         {
             var s = scope.ToString(CultureInfo.InvariantCulture);
@@ -112,13 +153,14 @@ internal sealed class FlowEmitter
             _w.Line($"var started = state.TaskStarting({index});");
             _w.Line($"state.EnterScope({s});");
             WriteOutgoing(bound, index);
-            _w.Line($"if (!state.ExitScope({s}, started)) return;");
+            _w.Line($"state.ExitScope({s}, started);");
         }
         else
         {
             WriteOutgoing(bound, index);
         }
-        _w.Line($"await {RunName(exit)}(state).ConfigureAwait(false);");
+        _w.Close();
+        _w.Line();
     }
 
     private string Write()
@@ -159,11 +201,15 @@ internal sealed class FlowEmitter
         foreach (var component in _flow.Components)
             _w.Line($"private readonly {component.Type} {component.FieldName};");
         if (_flow.Components.Count > 0) _w.Line();
-        _w.Line("/// <summary>Creates the flow with the components it calls (from DI, or fakes in tests).</summary>");
-        var parameters = string.Join(", ", _flow.Components.Select(c => $"{c.Type} {c.ParameterName}"));
+        _w.Line("private readonly global::FlowGen.FlowInterceptors? _interceptors;");
+        _w.Line();
+        _w.Line("/// <summary>Creates the flow with the components it calls and the interceptors around its nodes (from DI, or fakes in tests).</summary>");
+        var parameters = string.Join(", ", _flow.Components.Select(c => $"{c.Type} {c.ParameterName}")
+            .Append("global::System.Collections.Generic.IEnumerable<global::FlowGen.IFlowInterceptor>? interceptors = null"));
         _w.Open($"public {Class.ClassName}({parameters})");
         foreach (var component in _flow.Components)
             _w.Line($"{component.FieldName} = {component.ParameterName} ?? throw new global::System.ArgumentNullException(nameof({component.ParameterName}));");
+        _w.Line("_interceptors = global::FlowGen.FlowInterceptors.Create(interceptors, s_flow, s_interceptionScopes, s_subprocessNodes);");
         _w.Close();
         _w.Line();
     }
@@ -208,6 +254,10 @@ internal sealed class FlowEmitter
             settings.Add($"resumeAt: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => _indexes[OutermostSubprocess(n.Node)].ToString(inv)))} }}");
         for (var i = 0; i < settings.Count; i++)
             _w.Line($"    {settings[i]}{(i == settings.Count - 1 ? ");" : ",")}");
+        _w.Line();
+        _w.Line("// What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).");
+        _w.Line($"private static readonly string[]?[] s_interceptionScopes = {{ {string.Join(", ", _flow.Nodes.Select(InterceptionScopes))} }};");
+        _w.Line($"private static readonly bool[] s_subprocessNodes = {{ {string.Join(", ", _flow.Nodes.Select(n => IsSubprocess(n.Node) ? "true" : "false"))} }};");
         _w.Line();
     }
 
@@ -333,11 +383,22 @@ internal sealed class FlowEmitter
             return;
         }
 
+        if (bound.Call is { } taskCall)
+        {
+            // The call itself, apart from the routing, so that interceptors can wrap it.
+            _w.Open($"private async {Vt}<bool> Task_{name}(State state)");
+            WriteCall(bound, taskCall, index);
+            _w.Line("return true;");
+            _w.Close();
+            _w.Line();
+        }
+        if (IsSubprocess(node)) WriteSubprocessBody(bound, index);
+
         _w.Open($"private async {Vt} {RunName(node.Id)}(State state)");
         _w.Line($"if (!state.CanRun({index})) return;");
-        if (bound.Call is { } call)
+        if (bound.Call is not null)
         {
-            WriteCall(bound, call, index);
+            WriteIntercepted(index, $"static (flow, state) => flow.Task_{name}(state)", $"if (!await Task_{name}(state).ConfigureAwait(false)) return;", guard: "");
         }
         else if (bound.IsSkipped)
         {
@@ -445,7 +506,7 @@ internal sealed class FlowEmitter
             _w.Close();
             _w.Open("catch (global::System.Exception exception)");
             _w.Line($"state.TaskFailed({index}, started, exception);");
-            _w.Line("return;");
+            _w.Line("return false;");
             _w.Close();
             _w.Line($"state.TaskCompleted({index}, started);");
             return;
@@ -485,12 +546,12 @@ internal sealed class FlowEmitter
         if (policy is { IgnoreFailure: true })
         {
             _w.Line("// strict-mode=false: the failure is recorded and the run goes on without this task's values.");
-            _w.Line($"if (!state.TaskIgnored({index}, started, failure)) return;");
+            _w.Line($"if (!state.TaskIgnored({index}, started, failure)) return false;");
         }
         else
         {
             _w.Line($"state.TaskFailed({index}, started, failure);");
-            _w.Line("return;");
+            _w.Line("return false;");
         }
         _w.Close();
         _w.Line($"else state.TaskCompleted({index}, started);");

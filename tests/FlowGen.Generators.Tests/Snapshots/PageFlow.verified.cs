@@ -17,10 +17,13 @@ namespace Shop
 
         private readonly global::Shop.Goods _goods;
 
-        /// <summary>Creates the flow with the components it calls (from DI, or fakes in tests).</summary>
-        public PageFlow(global::Shop.Goods goods)
+        private readonly global::FlowGen.FlowInterceptors? _interceptors;
+
+        /// <summary>Creates the flow with the components it calls and the interceptors around its nodes (from DI, or fakes in tests).</summary>
+        public PageFlow(global::Shop.Goods goods, global::System.Collections.Generic.IEnumerable<global::FlowGen.IFlowInterceptor>? interceptors = null)
         {
             _goods = goods ?? throw new global::System.ArgumentNullException(nameof(goods));
+            _interceptors = global::FlowGen.FlowInterceptors.Create(interceptors, s_flow, s_interceptionScopes, s_subprocessNodes);
         }
 
         /// <summary>The states of this flow's state machine: one per node of the flow.</summary>
@@ -65,6 +68,10 @@ namespace Shop
             hasForks: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit);
+
+        // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).
+        private static readonly string[]?[] s_interceptionScopes = { null, new[] { "page" }, new[] { "page" }, null, new[] { "page" }, null, null, new[] { "page" }, new[] { "page" }, null, new[] { "page" }, null, new[] { "page" }, null, null };
+        private static readonly bool[] s_subprocessNodes = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false };
 
         /// <summary>
         /// The state of one run: the request, the typed bus and the join counters. It can be kept after a failed
@@ -171,9 +178,8 @@ namespace Shop
         }
 
         // serviceTask 'Base', page.bpmn line 5: goods/base
-        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
         {
-            if (!state.CanRun((int)Node.Base)) return;
             var started = state.TaskStarting((int)Node.Base);
             try
             {
@@ -184,16 +190,29 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Base, started, exception);
-                return;
+                return false;
             }
             state.TaskCompleted((int)Node.Base, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        {
+            if (!state.CanRun((int)Node.Base)) return;
+            if (_interceptors?.For((int)Node.Base) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Base(state).ConfigureAwait(false)) return;
+            }
             await Run_Risk(state).ConfigureAwait(false);
         }
 
         // serviceTask 'Risk', page.bpmn line 6: goods/risk
-        private async global::System.Threading.Tasks.ValueTask Run_Risk(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Risk(State state)
         {
-            if (!state.CanRun((int)Node.Risk)) return;
             var started = state.TaskStarting((int)Node.Risk);
             try
             {
@@ -204,9 +223,23 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Risk, started, exception);
-                return;
+                return false;
             }
             state.TaskCompleted((int)Node.Risk, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Risk(State state)
+        {
+            if (!state.CanRun((int)Node.Risk)) return;
+            if (_interceptors?.For((int)Node.Risk) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Risk, static (flow, state) => flow.Task_Risk(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Risk(state).ConfigureAwait(false)) return;
+            }
             await Run_Safe(state).ConfigureAwait(false);
         }
 
@@ -237,9 +270,8 @@ namespace Shop
         }
 
         // serviceTask 'Hide', page.bpmn line 13: goods/hide
-        private async global::System.Threading.Tasks.ValueTask Run_Hide(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Hide(State state)
         {
-            if (!state.CanRun((int)Node.Hide)) return;
             var started = state.TaskStarting((int)Node.Hide);
             try
             {
@@ -248,9 +280,23 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Hide, started, exception);
-                return;
+                return false;
             }
             state.TaskCompleted((int)Node.Hide, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Hide(State state)
+        {
+            if (!state.CanRun((int)Node.Hide)) return;
+            if (_interceptors?.For((int)Node.Hide) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Hide, static (flow, state) => flow.Task_Hide(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Hide(state).ConfigureAwait(false)) return;
+            }
             await Run_Hidden(state).ConfigureAwait(false);
         }
 
@@ -281,9 +327,8 @@ namespace Shop
         }
 
         // serviceTask 'Sku', page.bpmn line 9: goods/sku
-        private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
-            if (!state.CanRun((int)Node.Sku)) return;
             var started = state.TaskStarting((int)Node.Sku);
             try
             {
@@ -293,9 +338,23 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Sku, started, exception);
-                return;
+                return false;
             }
             state.TaskCompleted((int)Node.Sku, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
+        {
+            if (!state.CanRun((int)Node.Sku)) return;
+            if (_interceptors?.For((int)Node.Sku) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Sku(state).ConfigureAwait(false)) return;
+            }
             await Arrive_Join(state, true).ConfigureAwait(false);
         }
 
@@ -303,9 +362,8 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Sku(State state) => Arrive_Join(state, false);
 
         // serviceTask 'Shop', page.bpmn line 10: goods/shop
-        private async global::System.Threading.Tasks.ValueTask Run_Shop(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Shop(State state)
         {
-            if (!state.CanRun((int)Node.Shop)) return;
             var started = state.TaskStarting((int)Node.Shop);
             try
             {
@@ -315,9 +373,23 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Shop, started, exception);
-                return;
+                return false;
             }
             state.TaskCompleted((int)Node.Shop, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Shop(State state)
+        {
+            if (!state.CanRun((int)Node.Shop)) return;
+            if (_interceptors?.For((int)Node.Shop) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Shop, static (flow, state) => flow.Task_Shop(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Shop(state).ConfigureAwait(false)) return;
+            }
             await Arrive_Join(state, true).ConfigureAwait(false);
         }
 
@@ -349,9 +421,8 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Join(State state) => Skip_Post(state);
 
         // serviceTask 'Post', page.bpmn line 12: goods/post
-        private async global::System.Threading.Tasks.ValueTask Run_Post(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Post(State state)
         {
-            if (!state.CanRun((int)Node.Post)) return;
             var started = state.TaskStarting((int)Node.Post);
             try
             {
@@ -360,9 +431,23 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Post, started, exception);
-                return;
+                return false;
             }
             state.TaskCompleted((int)Node.Post, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Post(State state)
+        {
+            if (!state.CanRun((int)Node.Post)) return;
+            if (_interceptors?.For((int)Node.Post) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Post, static (flow, state) => flow.Task_Post(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Post(state).ConfigureAwait(false)) return;
+            }
             await Run_Extras(state).ConfigureAwait(false);
         }
 
@@ -403,9 +488,8 @@ namespace Shop
         }
 
         // serviceTask 'Coupon', page.bpmn line 15: goods/hide
-        private async global::System.Threading.Tasks.ValueTask Run_Coupon(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Coupon(State state)
         {
-            if (!state.CanRun((int)Node.Coupon)) return;
             var started = state.TaskStarting((int)Node.Coupon);
             try
             {
@@ -414,9 +498,23 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Coupon, started, exception);
-                return;
+                return false;
             }
             state.TaskCompleted((int)Node.Coupon, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Coupon(State state)
+        {
+            if (!state.CanRun((int)Node.Coupon)) return;
+            if (_interceptors?.For((int)Node.Coupon) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Coupon, static (flow, state) => flow.Task_Coupon(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Coupon(state).ConfigureAwait(false)) return;
+            }
             await Arrive_ExtrasDone(state, true).ConfigureAwait(false);
         }
 

@@ -17,10 +17,13 @@ namespace Shop
 
         private readonly global::Shop.Goods _goods;
 
-        /// <summary>Creates the flow with the components it calls (from DI, or fakes in tests).</summary>
-        public PageFlow(global::Shop.Goods goods)
+        private readonly global::FlowGen.FlowInterceptors? _interceptors;
+
+        /// <summary>Creates the flow with the components it calls and the interceptors around its nodes (from DI, or fakes in tests).</summary>
+        public PageFlow(global::Shop.Goods goods, global::System.Collections.Generic.IEnumerable<global::FlowGen.IFlowInterceptor>? interceptors = null)
         {
             _goods = goods ?? throw new global::System.ArgumentNullException(nameof(goods));
+            _interceptors = global::FlowGen.FlowInterceptors.Create(interceptors, s_flow, s_interceptionScopes, s_subprocessNodes);
         }
 
         /// <summary>The states of this flow's state machine: one per node of the flow.</summary>
@@ -43,6 +46,10 @@ namespace Shop
             hasForks: false,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit);
+
+        // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).
+        private static readonly string[]?[] s_interceptionScopes = { null, new[] { "page" }, new[] { "page" }, null };
+        private static readonly bool[] s_subprocessNodes = { false, false, false, false };
 
         /// <summary>
         /// The state of one run: the request, the typed bus and the join counters. It can be kept after a failed
@@ -129,9 +136,8 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask<global::Shop.Page> Call_Base(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<global::Shop.Page>(_goods.Base(state.Request));
 
-        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
         {
-            if (!state.CanRun((int)Node.Base)) return;
             var started = state.TaskStarting((int)Node.Base);
             global::System.Exception? failure = null;
             try
@@ -147,16 +153,29 @@ namespace Shop
             if (failure is not null)
             {
                 state.TaskFailed((int)Node.Base, started, failure);
-                return;
+                return false;
             }
             else state.TaskCompleted((int)Node.Base, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        {
+            if (!state.CanRun((int)Node.Base)) return;
+            if (_interceptors?.For((int)Node.Base) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Base(state).ConfigureAwait(false)) return;
+            }
             await Run_Sku(state).ConfigureAwait(false);
         }
 
         // serviceTask 'Sku', page.bpmn line 6: goods/sku
-        private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
-            if (!state.CanRun((int)Node.Sku)) return;
             var started = state.TaskStarting((int)Node.Sku);
             global::System.Exception? failure = null;
             try
@@ -185,9 +204,23 @@ namespace Shop
             if (failure is not null)
             {
                 // strict-mode=false: the failure is recorded and the run goes on without this task's values.
-                if (!state.TaskIgnored((int)Node.Sku, started, failure)) return;
+                if (!state.TaskIgnored((int)Node.Sku, started, failure)) return false;
             }
             else state.TaskCompleted((int)Node.Sku, started);
+            return true;
+        }
+
+        private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
+        {
+            if (!state.CanRun((int)Node.Sku)) return;
+            if (_interceptors?.For((int)Node.Sku) is { } interceptors)
+            {
+                if (!await interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                if (!await Task_Sku(state).ConfigureAwait(false)) return;
+            }
             await Run_End(state).ConfigureAwait(false);
         }
 
