@@ -12,6 +12,8 @@ public sealed class GoodsDetail
     public IReadOnlyList<string> Skus { get; set; } = [];
     public string? Shop { get; set; }
     public string? Logistics { get; set; }
+    public string? Insurance { get; set; }
+    public string? Statistics { get; set; }
     public bool Hidden { get; set; }
     public string? Summary { get; set; }
 }
@@ -24,6 +26,8 @@ public static class Latency
     public static readonly TimeSpan Sku = TimeSpan.FromMilliseconds(120);
     public static readonly TimeSpan Shop = TimeSpan.FromMilliseconds(80);
     public static readonly TimeSpan Logistics = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan SlowLogistics = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Statistics = TimeSpan.FromMilliseconds(60);
 }
 
 [FlowComponent("goods")]
@@ -42,12 +46,15 @@ public sealed class GoodsService
 
     [FlowTask("detail-post-process")]
     public void PostProcess([FromState("goodsDetail")] GoodsDetail detail, [FromState("skus")] IReadOnlyList<string> skus,
-        [FromState("shop")] string shop, [FromState("logistics")] string logistics)
+        [FromState("shop")] string shop, [FromState("logistics")] string logistics, [FromState("insurance")] string? insurance,
+        [FromVar("orderCount")] int? orders, [FromVar("favoriteCount")] int? favorites, [FromVar("reviewCount")] int? reviews)
     {
         detail.Skus = skus;
         detail.Shop = shop;
         detail.Logistics = logistics;
-        detail.Summary = $"{detail.Name}: {skus.Count} SKUs, sold by {shop}, {logistics}";
+        detail.Insurance = insurance ?? "no shipping insurance";
+        detail.Statistics = $"{orders ?? 0} orders, {favorites ?? 0} favorites, {(reviews is null ? "reviews not loaded" : $"{reviews} reviews")}";
+        detail.Summary = $"{detail.Name}: {skus.Count} SKUs, sold by {shop}, {logistics}, {detail.Insurance}; {detail.Statistics}";
     }
 
     [FlowTask("block-page")]
@@ -80,11 +87,46 @@ public sealed class ShopService
 [FlowComponent("logistic")]
 public sealed class LogisticService
 {
+    // The web channel's logistics service hangs: the task's timeout (150 ms) and retry end it, and the
+    // fallback answers instead.
     [FlowTask("get-logistic-info"), ToState("logistics")]
     public async Task<string> GetLogisticsAsync([FromRequest("source")] string source, CancellationToken cancellationToken)
     {
-        await Task.Delay(Latency.Logistics, cancellationToken);
-        return source == "app" ? "free delivery tomorrow" : "delivery in 3 days";
+        await Task.Delay(source == "app" ? Latency.Logistics : Latency.SlowLogistics, cancellationToken);
+        return "free delivery tomorrow";
+    }
+
+    [FlowTask("logistic-fallback")]
+    public string Fallback() => "delivery time unknown";
+
+    // Insurance is a nice-to-have: strict-mode=false lets the page render without it.
+    [FlowTask("get-insurance"), ToState("insurance")]
+    public string GetInsurance([FromRequest("id")] long goodsId)
+        => goodsId % 2 == 0 ? "free shipping insurance" : throw new InvalidOperationException("insurance service unavailable");
+}
+
+[FlowComponent("statistics")]
+public sealed class StatisticsService
+{
+    [FlowTask("get-order-count"), ToVar("orderCount")]
+    public async Task<int> GetOrdersAsync([FromRequest("id")] long goodsId, CancellationToken cancellationToken)
+    {
+        await Task.Delay(Latency.Statistics, cancellationToken);
+        return (int)(goodsId % 1000);
+    }
+
+    [FlowTask("get-favorite-count"), ToVar("favoriteCount")]
+    public async Task<int> GetFavoritesAsync([FromRequest("id")] long goodsId, CancellationToken cancellationToken)
+    {
+        await Task.Delay(Latency.Statistics, cancellationToken);
+        return (int)(goodsId % 97);
+    }
+
+    [FlowTask("get-review-count"), ToVar("reviewCount")]
+    public async Task<int?> GetReviewsAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Latency.Statistics, cancellationToken);
+        return 42;
     }
 }
 

@@ -1,11 +1,13 @@
 using FlowGen;
 using GoodsShow;
 
-// Kstry's product page, compiled: base info, risk check, then SKUs, shop and logistics in parallel.
-var flow = new GoodsShowFlow(new GoodsService(), new RiskControlService(), new ShopService(), new LogisticService());
+// Kstry's product page, compiled: base info, risk check, then SKUs, shop, logistics (timeout, retry, fallback),
+// insurance (strict-mode=false), advertising (allow-absent: no component here) and the statistics subprocess
+// (Flows/statistics.bpmn, called) in parallel, then post-processing.
+var flow = new GoodsShowFlow(new GoodsService(), new RiskControlService(), new ShopService(), new LogisticService(), new StatisticsService());
 var options = new FlowRunOptions { Tracking = TrackingMode.Node };
 
-foreach (var request in new[] { new GoodsDetailRequest(1002, "app"), new GoodsDetailRequest(1300, "web") })
+foreach (var request in new[] { new GoodsDetailRequest(1002, "app"), new GoodsDetailRequest(1005, "web"), new GoodsDetailRequest(1300, "web") })
 {
     var result = await flow.RunAsync(request, options);
     if (!result.IsSuccess)
@@ -14,11 +16,11 @@ foreach (var request in new[] { new GoodsDetailRequest(1002, "app"), new GoodsDe
         return 1;
     }
 
-    Console.WriteLine(result.Value!.Summary);
+    Console.WriteLine($"[{request.Source}] {result.Value!.Summary}");
     Console.WriteLine(result.Trace);
 
-    var branches = result.Trace!.Nodes.Where(n => n.NodeId is "Task_Sku" or "Task_Shop" or "Task_Logistics").ToList();
-    if (branches.Count == 3)
+    var branches = result.Trace!.Nodes.Where(n => n.NodeId is "Task_Sku" or "Task_Shop" or "Task_Logistics" or "Call_Statistics").ToList();
+    if (branches.Count == 4)
     {
         var first = branches.Min(n => n.Start);
         var wall = branches.Max(n => n.Start + n.Duration) - first;

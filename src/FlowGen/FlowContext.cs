@@ -178,12 +178,12 @@ public abstract class FlowContext
         return _trace is null ? 0 : Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Records a finished task when tracking.</summary>
+    /// <summary>Records a finished task when tracking (outcome "success", or "fallback" when its task-demotion answered).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void TaskCompleted(int node, long started)
+    public void TaskCompleted(int node, long started, bool byFallback = false)
     {
         if (_running is { } running) Interlocked.Decrement(ref running[node]);
-        Record(node, started, "success");
+        Record(node, started, byFallback ? "fallback" : "success");
     }
 
     /// <summary>

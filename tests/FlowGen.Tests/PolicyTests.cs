@@ -55,10 +55,11 @@ public sealed class PolicyTests
     [Fact]
     public async Task The_fallback_runs_after_the_retries_and_its_value_takes_the_tasks_place()
     {
-        var result = await new PolicyFallbackFlow(Tasks).RunAsync(new OrderRequest(1, "web"));
+        var result = await new PolicyFallbackFlow(Tasks).RunAsync(new OrderRequest(1, "web"), new FlowRunOptions { Tracking = TrackingMode.Node });
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal("from backup", result.Value);
+        Assert.Equal("fallback", result.Trace!.Nodes.Single(n => n.NodeId == "FB_Broken").Outcome);
         Assert.Equal(["broken", "broken", "backup", "after"], _log.Calls); // Kstry's order: retries, then fallback
     }
 

@@ -514,6 +514,7 @@ internal sealed class FlowEmitter
 
         var name = _names[bound.Node.Id];
         _w.Line("global::System.Exception? failure = null;");
+        if (bound.Fallback is not null) _w.Line("var byFallback = false;");
         _w.Open("try");
         if (policy is { NeedsPipeline: true })
         {
@@ -536,6 +537,7 @@ internal sealed class FlowEmitter
             _w.Open("try");
             WriteInvocation(fallback, Invocation(fallback, TokenFor(bound.Node)));
             _w.Line("failure = null;");
+            _w.Line("byFallback = true;");
             _w.Close();
             _w.Open("catch (global::System.Exception exception)");
             _w.Line("failure = exception;");
@@ -554,7 +556,7 @@ internal sealed class FlowEmitter
             _w.Line("return false;");
         }
         _w.Close();
-        _w.Line($"else state.TaskCompleted({index}, started);");
+        _w.Line(bound.Fallback is not null ? $"else state.TaskCompleted({index}, started, byFallback);" : $"else state.TaskCompleted({index}, started);");
     }
 
     /// <summary>The task's call, or for an iterated task the call per item, and the bus writes after it.</summary>

@@ -178,6 +178,7 @@ namespace Shop
         {
             var started = state.TaskStarting((int)Node.Sku);
             global::System.Exception? failure = null;
+            var byFallback = false;
             try
             {
                 var value = await _goods.SkuAsync(state.Request.Id, state.CancellationToken).ConfigureAwait(false);
@@ -195,6 +196,7 @@ namespace Shop
                     var value = await _goods.ShopAsync(state.Request.Id).ConfigureAwait(false);
                     state.Sta_sku = value;
                     failure = null;
+                    byFallback = true;
                 }
                 catch (global::System.Exception exception)
                 {
@@ -206,7 +208,7 @@ namespace Shop
                 // strict-mode=false: the failure is recorded and the run goes on without this task's values.
                 if (!state.TaskIgnored((int)Node.Sku, started, failure)) return false;
             }
-            else state.TaskCompleted((int)Node.Sku, started);
+            else state.TaskCompleted((int)Node.Sku, started, byFallback);
             return true;
         }
 
