@@ -31,7 +31,7 @@ internal static class GeneratorHarness
         parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    public sealed record Run(GeneratorDriver Driver, GeneratorDriverRunResult Result, ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<Diagnostic> CompileErrors)
+    public sealed record Run(GeneratorDriver Driver, GeneratorDriverRunResult Result, ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<Diagnostic> CompileErrors, Compilation Output)
     {
         public IEnumerable<Diagnostic> WithId(string id) => Diagnostics.Where(d => d.Id == id);
 
@@ -45,7 +45,7 @@ internal static class GeneratorHarness
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         var result = driver.GetRunResult();
         var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
-        return new Run(driver, result, result.Diagnostics.AddRange(diagnostics).Distinct().ToImmutableArray(), errors);
+        return new Run(driver, result, result.Diagnostics.AddRange(diagnostics).Distinct().ToImmutableArray(), errors, output);
     }
 
     private static ImmutableArray<MetadataReference> LoadReferences()

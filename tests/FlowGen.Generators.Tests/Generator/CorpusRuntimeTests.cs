@@ -1,0 +1,170 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+// Kstry's corpus files, read in place, compiled by the real generator together with components written
+// here, emitted, loaded and run: each flow behaves as its text annotation says.
+public sealed class CorpusRuntimeTests
+{
+    private const string FlowComponents = """
+        using FlowGen;
+        using System.Collections.Generic;
+        using System.Threading;
+        namespace Corpus;
+
+        // Kstry's tests pass a request whose 'a' the tasks change.
+        public sealed class CountRequest { private int _a; public int A { get => _a; set => _a = value; } public int Add(int n) => Interlocked.Add(ref _a, n); }
+
+        [FlowComponent("method-invoke-service")]
+        public sealed class MethodInvokeService
+        {
+            [FlowTask("increase-one"), ToResult] public int IncreaseOne(CountRequest request) => request.Add(1);
+            [FlowTask("increase-two"), ToResult] public int IncreaseTwo(CountRequest request) => request.Add(2);
+            [FlowTask("notice-result"), ToResult] public int NoticeResult(CountRequest request) => request.A;
+        }
+
+        [FlowComponent("hello_service")]
+        public sealed class HelloService
+        {
+            [FlowTask("say_hello1")] public void SayHello1() { }
+            [FlowTask("say_hello2")] public void SayHello2() { }
+        }
+
+        [Flow("story-def-test-flow-001")] public sealed partial class Flow001 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-002")] public sealed partial class Flow002 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-003")] public sealed partial class Flow003 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-00301")] public sealed partial class Flow00301 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-006")] public sealed partial class Flow006 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-00602")] public sealed partial class Flow00602 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-011")] public sealed partial class Flow011 : IFlow<CountRequest, int>;
+        """;
+
+    private const string IteratorComponents = """
+        using FlowGen;
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        namespace Corpus;
+
+        public sealed class NumbersRequest { public List<int> NumList { get; set; } = new(); }
+
+        [FlowComponent("calculate-service")]
+        public sealed class CalculateService
+        {
+            [FlowTask("batch-square2"), ToResult] public int BatchSquare([FromItem] int number) => number * number;
+            [FlowTask("square"), ToResult] public async Task<int> SquareAsync([FromItem] int number, CancellationToken ct) { await Task.Delay(10 * (6 - number), ct); return number * number; }
+            // Even numbers fail: best keeps the odd squares.
+            [FlowTask("square-best-strategy"), ToResult] public int SquareBest([FromItem] int number) => number % 2 == 0 ? throw new InvalidOperationException("even") : number * number;
+            // Numbers below 3 fail: any stops at the first success.
+            [FlowTask("square-any-strategy"), ToResult] public int SquareAny([FromItem] int number) => number < 3 ? throw new InvalidOperationException("small") : number * number;
+        }
+
+        [Flow("story-def-iterate-test_001")] public sealed partial class Iterate001 : IFlow<NumbersRequest, IReadOnlyList<int>>;
+        [Flow("story-def-iterate-test_002")] public sealed partial class Iterate002 : IFlow<NumbersRequest, IReadOnlyList<int>>;
+        [Flow("story-def-iterate-test_003")] public sealed partial class Iterate003 : IFlow<NumbersRequest, int>;
+        [Flow("story-def-iterate-test_004")] public sealed partial class Iterate004 : IFlow<NumbersRequest, IReadOnlyList<int>>;
+        [Flow("story-def-iterate-test_005")] public sealed partial class Iterate005 : IFlow<NumbersRequest, IReadOnlyList<int>>;
+        [Flow("story-def-iterate-test_006")] public sealed partial class Iterate006 : IFlow<NumbersRequest, int>;
+        """;
+
+    [Theory]
+    [InlineData("Flow001", 5, 6)]     // 【正常】 a single node
+    [InlineData("Flow002", 5, 7)]     // 【正常】 two branches from the start event, both run
+    [InlineData("Flow003", 5, 7)]     // 【正常】 exclusive gateway: the true branch (increase-two)
+    [InlineData("Flow006", 5, 8)]     // 【正常】 parallel gateway: both branches
+    [InlineData("Flow00602", 5, 7)]   // 【正常】 parallel join with an unreachable branch, strict-mode=false
+    [InlineData("Flow011", -1, 2)]    // 【正常】 a task's result decides the next condition: -1+1=0, so req.a==0 -> increase-two
+    [InlineData("Flow011", 5, 7)]     //          6 > 0 -> increase-one
+    public async Task Test_flow_01_flows_behave_as_annotated(string flowClass, int a, int expected)
+    {
+        using var run = CorpusAssembly.Compile("test_flow_01.bpmn", FlowComponents);
+        var request = run.Create("Corpus.CountRequest");
+        request.GetType().GetProperty("A")!.SetValue(request, a);
+
+        var (success, value, error) = await run.RunAsync($"Corpus.{flowClass}", request, "Corpus.MethodInvokeService", "Corpus.HelloService");
+
+        Assert.True(success, error?.ToString());
+        Assert.Equal(expected, (int)request.GetType().GetProperty("A")!.GetValue(request)!);
+        Assert.NotNull(value);
+    }
+
+    [Fact]
+    public async Task Test_flow_00301_an_exclusive_gateway_without_matching_branch_fails_as_annotated()
+    {
+        using var run = CorpusAssembly.Compile("test_flow_01.bpmn", FlowComponents);
+
+        var (success, _, error) = await run.RunAsync("Corpus.Flow00301", run.Create("Corpus.CountRequest"), "Corpus.MethodInvokeService", "Corpus.HelloService");
+
+        Assert.False(success);                                             // 【异常】 in Kstry: no matching branch
+        Assert.Equal(FlowErrorCodes.NoMatchingBranch, error!.Code);
+        Assert.Equal("Gateway_07psz77", error.NodeId);
+    }
+
+    [Theory]
+    [InlineData("Iterate001", "1,4,9,16,25")]   // all (default), sync (ite-stride is read but not applied: one item per call)
+    [InlineData("Iterate002", "1,9,25")]        // best: the failing even numbers are left out
+    [InlineData("Iterate003", "9")]             // any: the first success
+    [InlineData("Iterate004", "1,4,9,16,25")]   // all, async: results keep the item order
+    [InlineData("Iterate005", "1,9,25")]        // best, async
+    [InlineData("Iterate006", "9")]             // any, async: the first success in item order
+    public async Task Test_iterator_01_flows_behave_as_annotated(string flowClass, string expected)
+    {
+        using var run = CorpusAssembly.Compile("test_iterator_01.bpmn", IteratorComponents);
+        var request = run.Create("Corpus.NumbersRequest");
+        ((List<int>)request.GetType().GetProperty("NumList")!.GetValue(request)!).AddRange([1, 2, 3, 4, 5]);
+
+        var (success, value, error) = await run.RunAsync($"Corpus.{flowClass}", request, "Corpus.CalculateService");
+
+        Assert.True(success, error?.ToString());
+        Assert.Equal(expected, value is IEnumerable<int> list ? string.Join(",", list) : value!.ToString());
+    }
+
+    /// <summary>A corpus file and C# components compiled by the real generator into an assembly loaded in its own context.</summary>
+    private sealed class CorpusAssembly : IDisposable
+    {
+        private readonly AssemblyLoadContext _context;
+        private readonly Assembly _assembly;
+
+        private CorpusAssembly(AssemblyLoadContext context, Assembly assembly)
+        {
+            _context = context;
+            _assembly = assembly;
+        }
+
+        public static CorpusAssembly Compile(string file, string csharp)
+        {
+            var path = Path.Combine(GeneratorHarness.CorpusFolder(), file);
+            var run = GeneratorHarness.RunGenerator(csharp, new InMemoryText(path, File.ReadAllText(path)));
+            Assert.Empty(run.CompileErrors);
+            using var stream = new MemoryStream();
+            var result = run.Output.Emit(stream);
+            Assert.True(result.Success, string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+            stream.Position = 0;
+            var context = new AssemblyLoadContext("corpus-" + file, isCollectible: true);
+            return new CorpusAssembly(context, context.LoadFromStream(stream));
+        }
+
+        public object Create(string type) => Activator.CreateInstance(_assembly.GetType(type, throwOnError: true)!)!;
+
+        public async Task<(bool Success, object? Value, FlowError? Error)> RunAsync(string flowType, object request, params string[] componentTypes)
+        {
+            var type = _assembly.GetType(flowType, throwOnError: true)!;
+            var constructor = type.GetConstructors().Single();
+            var arguments = constructor.GetParameters().Select(p => componentTypes.Select(Create).FirstOrDefault(c => p.ParameterType.IsInstanceOfType(c))).ToArray();
+            var flow = constructor.Invoke(arguments);
+            var runAsync = type.GetMethods().Single(m => m.Name == "RunAsync" && m.GetParameters()[0].ParameterType == request.GetType());
+            var valueTask = runAsync.Invoke(flow, [request, null, CancellationToken.None])!;
+            var task = (Task)valueTask.GetType().GetMethod("AsTask")!.Invoke(valueTask, null)!;
+            await task;
+            var result = task.GetType().GetProperty("Result")!.GetValue(task)!;
+            var error = (FlowError?)result.GetType().GetProperty("Error")!.GetValue(result);
+            return (error is null, result.GetType().GetProperty("Value")!.GetValue(result), error);
+        }
+
+        public void Dispose() => _context.Unload();
+    }
+}
