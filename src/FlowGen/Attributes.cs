@@ -32,6 +32,21 @@ public sealed class FlowTaskAttribute(string name) : Attribute
 {
     /// <summary>The task (service) name used by flows.</summary>
     public string Name { get; } = name;
+
+    /// <summary>
+    /// Milliseconds each attempt may take (like Kstry's <c>@Invoke(timeout)</c>); 0 for none. A node's
+    /// <c>timeout</c> property wins.
+    /// </summary>
+    public int Timeout { get; set; }
+
+    /// <summary>Retries after a failed attempt; a node's <c>retry-times</c> property wins.</summary>
+    public int Retry { get; set; }
+
+    /// <summary>The fallback task, <c>component@service</c> (Kstry's demotion); a node's <c>task-demotion</c> property wins.</summary>
+    public string? Demotion { get; set; }
+
+    /// <summary>False: a failure is recorded and the flow goes on; a node's <c>strict-mode</c> property wins.</summary>
+    public bool StrictMode { get; set; } = true;
 }
 
 /// <summary>Binds a task parameter to the request, or to a property path inside it (<c>"id"</c>, <c>"address.city"</c>).</summary>

@@ -165,8 +165,10 @@ public abstract class FlowContext
             Fail(node, CancelledError(node));
             return false;
         }
-        // The run has stopped: remember where this branch was, so that a resumed run continues it too.
-        lock (_stopped) _stopped.Add(node);
+        // The run has stopped: remember where this branch was, so that a resumed run continues it too (inside a
+        // subprocess: the subprocess, which runs again from its start).
+        if (_flow.ResumeAt is { } resumeAt) node = resumeAt[node];
+        if (node != _failedNode) lock (_stopped) if (!_stopped.Contains(node)) _stopped.Add(node);
         return false;
     }
 
@@ -328,7 +330,12 @@ public abstract class FlowContext
         var definition = _flow.Scopes[scope];
         if (_running is { } running) Interlocked.Decrement(ref running[definition.EntryNode]);
         if (state.Error is null && state.Cancellation.IsCancellationRequested && !CancellationToken.IsCancellationRequested)
-            Fail(definition.EntryNode, ScopeTimeoutError(scope, definition.EntryNode));
+        {
+            var timeout = ScopeTimeoutError(scope, definition.EntryNode);
+            // With strict-mode=false the timeout belongs to this subprocess; otherwise it goes up like any failure.
+            if (definition.IgnoreFailure) state.Error = timeout;
+            else Fail(definition.EntryNode, timeout);
+        }
         state.Cancellation.Dispose();
         if (state.Error is not null && definition.IgnoreFailure)
         {

@@ -26,6 +26,9 @@ public enum RetryBackoff
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class FlowPolicies
 {
+    /// <summary>The shortest task timeout Polly accepts.</summary>
+    public const int MinimumTimeoutMilliseconds = 10;
+
     /// <summary>
     /// Kstry's order: each attempt is limited by the timeout, and the retries go around the attempts.
     /// Cancellation of the run itself is never retried.
@@ -50,8 +53,10 @@ public static class FlowPolicies
                     && (exception is not OperationCanceledException || exception is TimeoutRejectedException)),
             });
         }
+        // Polly's timeout takes 10 ms to one day; shorter or longer values are brought into that range
+        // (the generator warns with FG0602 where the flow file asks for less).
         if (timeoutMilliseconds > 0)
-            builder.AddTimeout(TimeSpan.FromMilliseconds(timeoutMilliseconds));
+            builder.AddTimeout(TimeSpan.FromMilliseconds(Math.Clamp(timeoutMilliseconds, MinimumTimeoutMilliseconds, 86_400_000)));
         return builder.Build();
     }
 }

@@ -30,7 +30,17 @@ internal sealed record TaskMethodModel(
     string? ValueType,
     EquatableArray<ParameterModel> Parameters,
     EquatableArray<OutputModel> Outputs,
-    string? Problem);
+    string? Problem)
+{
+    /// <summary>The policy the method's [FlowTask] asks for (Kstry's @Invoke); a node's properties win.</summary>
+    public TaskDefaults Defaults { get; init; } = TaskDefaults.None;
+}
+
+/// <summary>Timeout, retries, fallback and strict mode written on a [FlowTask] attribute.</summary>
+internal sealed record TaskDefaults(int TimeoutMilliseconds, int Retries, string? Demotion, bool IgnoreFailure)
+{
+    public static readonly TaskDefaults None = new(0, 0, null, false);
+}
 
 /// <summary>A [FlowComponent] class with its tasks and the shapes of the types they use.</summary>
 internal sealed record ComponentModel(

@@ -35,7 +35,7 @@ internal static class FlowBinder
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{found.Component.TypeName}.{found.Method.MethodName}", why));
                 else
                     resolved[id] = found;
-                if (ResolveFallback(node, components, diagnostics) is { } fallback) fallbacks[id] = fallback;
+                if (ResolveFallback(node, found.Method.Defaults.Demotion, components, diagnostics) is { } fallback) fallbacks[id] = fallback;
                 continue;
             }
 
@@ -54,9 +54,11 @@ internal static class FlowBinder
     /// The task-demotion (fallback) of a node: Kstry writes <c>pr:component@service</c>; <c>component@service</c>
     /// and a bare <c>service</c> (unique across components) work too.
     /// </summary>
-    private static (ComponentModel Component, TaskMethodModel Method)? ResolveFallback(FlowNode node, EquatableArray<ComponentModel> components, List<DiagnosticInfo> diagnostics)
+    private static (ComponentModel Component, TaskMethodModel Method)? ResolveFallback(FlowNode node, string? fromAttribute, EquatableArray<ComponentModel> components, List<DiagnosticInfo> diagnostics)
     {
-        var property = node.FindProperty("task-demotion") ?? node.FindProperty("demotion");
+        // The node's property wins over the method's [FlowTask(Demotion = ...)]; a problem is reported at the node.
+        var property = node.FindProperty("task-demotion") ?? node.FindProperty("demotion")
+            ?? (fromAttribute is null ? null : new NodeProperty("task-demotion", fromAttribute, node.Location));
         if (property is null) return null;
         var reference = property.Value.Trim();
         if (reference.StartsWith("pr:", StringComparison.Ordinal)) reference = reference.Substring(3);

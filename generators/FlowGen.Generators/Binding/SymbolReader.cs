@@ -26,7 +26,7 @@ internal static class SymbolReader
             cancellationToken.ThrowIfCancellationRequested();
             var taskAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TaskAttribute);
             if (taskAttribute?.ConstructorArguments.FirstOrDefault().Value is not string taskName) continue;
-            tasks.Add(ReadTask(method, taskName, types));
+            tasks.Add(ReadTask(method, taskName, types) with { Defaults = ReadDefaults(taskAttribute) });
         }
         tasks.Sort((a, b) => string.CompareOrdinal(a.TaskName, b.TaskName));
         return new ComponentModel(name, Name(type), type.Name, tasks.ToEquatableArray(), types.ToTable());
@@ -53,6 +53,15 @@ internal static class SymbolReader
             result is null ? "object" : Name(result),
             types.ToTable(),
             valid);
+    }
+
+    private static TaskDefaults ReadDefaults(AttributeData attribute)
+    {
+        int Int(string name) => attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value is int i ? i : 0;
+        var demotion = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Demotion").Value.Value as string;
+        var strict = attribute.NamedArguments.FirstOrDefault(a => a.Key == "StrictMode").Value.Value is not false;
+        var defaults = new TaskDefaults(Math.Max(0, Int("Timeout")), Math.Max(0, Int("Retry")), string.IsNullOrWhiteSpace(demotion) ? null : demotion, !strict);
+        return defaults == TaskDefaults.None ? TaskDefaults.None : defaults;
     }
 
     private static TaskMethodModel ReadTask(IMethodSymbol method, string taskName, TypeCollector types)

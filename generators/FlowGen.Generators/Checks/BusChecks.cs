@@ -35,6 +35,12 @@ internal static class BusChecks
             var members = new HashSet<string>(cycle, StringComparer.Ordinal);
             var exit = cycle.SelectMany(id => index.Outgoing[id]).FirstOrDefault(e => !members.Contains(e.TargetId));
             if (exit is null) continue;
+            // A subprocess on a loop brings its body into the loop: it must obey the loop's rules too.
+            if (cycle.Any(id => index.Nodes[id].Kind is NodeKind.SubProcess or NodeKind.CallActivity) && LoopShape.Unsupported(index, members) is { } why)
+            {
+                var first = index.Nodes[cycle.First(id => index.Nodes[id].Kind is NodeKind.SubProcess or NodeKind.CallActivity)];
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), string.Join(" -> ", cycle.Take(8)), why));
+            }
             foreach (var id in cycle) loops[id] = new LoopMembership(exit.TargetId, headers.Contains(id));
         }
 
@@ -176,8 +182,14 @@ internal static class BusChecks
             }
             // Joins count the flows that can reach them in this flow: another start event's branches never arrive.
             var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId) && !backEdges.Contains(e.Id));
-            var policy = call is null ? null : SettingsChecks.Policy(node);
+            var policy = call is null ? null : SettingsChecks.Policy(node, task.Method?.Defaults);
             iterations.TryGetValue(id, out var iterated);
+            if (iterated is not null && fallback is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, node.Location, node.Describe(),
+                    "a fallback (task-demotion) on an iterated task is not supported yet; use ite-strategy best to keep the items that succeed"));
+                fallback = null;
+            }
             if (iterated is not null && policy is { NeedsPipeline: true })
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, node.Location, node.Describe(),
                     "timeout and retries are not applied to iterated tasks yet; remove them or move the iteration into a subprocess with a timeout"));
@@ -490,7 +502,7 @@ internal static class BusChecks
             }
             else
             {
-                var strictJoin = node.Kind == NodeKind.ParallelGateway && !string.Equals(node.GetProperty("strict-mode"), "false", StringComparison.OrdinalIgnoreCase);
+                var strictJoin = node.Kind == NodeKind.ParallelGateway && !SettingsChecks.IsFalse(node.GetProperty("strict-mode"));
                 set = new HashSet<string>(result[incoming[0].SourceId], StringComparer.Ordinal) { incoming[0].SourceId };
                 foreach (var edge in incoming.Skip(1))
                 {

@@ -55,7 +55,7 @@ internal static class GatewayChecks
                     continue;
                 }
                 if (join.Kind != NodeKind.ParallelGateway || index.Incoming[join.Id].Count < 2) continue;
-                if (string.Equals(join.GetProperty("strict-mode"), "false", StringComparison.OrdinalIgnoreCase)) continue;
+                if (SettingsChecks.IsFalse(join.GetProperty("strict-mode"))) continue;
                 var dominator = dominators[join.Id];
                 if (dominator is null) continue;
                 var avoid = new Avoidance(index);

@@ -76,7 +76,7 @@ internal static class SettingsChecks
                     continue;
                 }
 
-                if (property.Name.StartsWith("ite-", StringComparison.Ordinal) && node.Kind is NodeKind.SubProcess or NodeKind.CallActivity)
+                if (property.Name.StartsWith("ite-", StringComparison.Ordinal) && node.Kind is NodeKind.SubProcess)
                 {
                     // Silently running a subprocess once where items were meant would be wrong: an error.
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, property.Location, node.Describe(),
@@ -105,6 +105,14 @@ internal static class SettingsChecks
                     continue;
                 }
 
+                if (property.Name == "timeout" && node.Kind != NodeKind.SubProcess && node.Kind != NodeKind.CallActivity
+                    && TryMilliseconds(property.Value, out var shortTimeout) && shortTimeout < 10)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value,
+                        "a task timeout below 10 ms cannot be enforced (Polly's minimum), so it runs as 10 ms; write at least 10"));
+                    continue;
+                }
+
                 if (setting.Support == Support.NotYet)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.PropertyNotApplied, property.Location, node.Describe(), $"{property.Name}={property.Value}"));
             }
@@ -114,7 +122,7 @@ internal static class SettingsChecks
     private static string? Invalid(ValueKind kind, string value) => kind switch
     {
         ValueKind.Boolean when !IsBoolean(value) => "the value must be true or false",
-        ValueKind.Milliseconds when !TryMilliseconds(value, out var ms) || ms <= 0 => "the value must be a whole number of milliseconds greater than 0",
+        ValueKind.Milliseconds when !TryMilliseconds(value, out var ms) || ms <= 0 || ms > 86_400_000 => "the value must be a whole number of milliseconds from 1 to 86400000 (one day)",
         ValueKind.Count when !int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > 1_000_000 => "the value must be a whole number from 0 to 1000000",
         ValueKind.Backoff when ParseBackoff(value) is null => "the value must be constant, linear or exponential",
         ValueKind.Strategy when ParseStrategy(value) is null => "the value must be all, best or any",
@@ -156,14 +164,16 @@ internal static class SettingsChecks
     };
 
     /// <summary>The policy a node's properties ask for, or null when it has none (a plain call).</summary>
-    public static TaskPolicy? Policy(FlowNode node)
+    public static TaskPolicy? Policy(FlowNode node, Binding.TaskDefaults? defaults = null)
     {
-        var timeout = TryMilliseconds(node.GetProperty("timeout"), out var t) && t > 0 ? t : 0;
-        var retries = TryMilliseconds(node.GetProperty("retry-times") ?? node.GetProperty("retry"), out var r) ? r : 0;
+        defaults ??= Binding.TaskDefaults.None;
+        var timeout = TryMilliseconds(node.GetProperty("timeout"), out var t) && t > 0 ? t : defaults.TimeoutMilliseconds;
+        var retries = TryMilliseconds(node.GetProperty("retry-times") ?? node.GetProperty("retry"), out var r) ? r : defaults.Retries;
         var delay = TryMilliseconds(node.GetProperty("retry-delay"), out var d) ? d : 0;
         var backoff = ParseBackoff(node.GetProperty("retry-backoff")) ?? "Constant";
-        var ignore = node.Kind == NodeKind.ServiceTask && IsFalse(node.GetProperty("strict-mode"));
-        var fallback = node.GetProperty("task-demotion") ?? node.GetProperty("demotion");
+        var strictProperty = node.GetProperty("strict-mode");
+        var ignore = node.Kind == NodeKind.ServiceTask && (IsFalse(strictProperty) || (strictProperty is null && defaults.IgnoreFailure));
+        var fallback = node.GetProperty("task-demotion") ?? node.GetProperty("demotion") ?? defaults.Demotion;
         if (timeout == 0 && retries == 0 && !ignore && fallback is null) return null;
         return new TaskPolicy(timeout, retries, delay, backoff, ignore);
     }

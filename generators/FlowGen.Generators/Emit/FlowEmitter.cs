@@ -481,7 +481,7 @@ internal sealed class FlowEmitter
         _w.Line($"if (global::System.Threading.Interlocked.Decrement(ref state.{name}_pending) != 0) return default;");
         _w.Line($"var arrived = global::System.Threading.Volatile.Read(ref state.{name}_live);");
         _w.Line($"if (arrived == 0) return {SkipOrDefault(join.Node.Id)};");
-        var strict = join.Node.Kind == NodeKind.ParallelGateway && !string.Equals(join.Node.GetProperty("strict-mode"), "false", StringComparison.OrdinalIgnoreCase);
+        var strict = join.Node.Kind == NodeKind.ParallelGateway && !SettingsChecks.IsFalse(join.Node.GetProperty("strict-mode"));
         if (strict)
         {
             _w.Open($"if (arrived != {join.IncomingCount.ToString(CultureInfo.InvariantCulture)})");

@@ -71,6 +71,69 @@ public sealed class CorpusRuntimeTests
         [Flow("story-def-iterate-test_006")] public sealed partial class Iterate006 : IFlow<NumbersRequest, int>;
         """;
 
+    private const string AsyncComponents = """
+        using FlowGen;
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        namespace Corpus;
+
+        public sealed class InfoRequest { }
+
+        // Kstry puts retry and demotion on the method (@Invoke); FlowGen reads them from [FlowTask].
+        [FlowComponent("async-method-service")]
+        public sealed class AsyncMethodService
+        {
+            private int _emptyInfo2Calls;
+
+            [FlowTask("say_empty_info")] public async Task SayEmptyInfoAsync(CancellationToken ct) => await Task.Delay(5, ct);
+            [FlowTask("say_info"), ToResult] public async Task<string> SayInfoAsync(CancellationToken ct) { await Task.Delay(5, ct); return "info"; }
+
+            // Fails once; the retry succeeds.
+            [FlowTask("say_empty_info2", Retry = 1)]
+            public void SayEmptyInfo2() { if (Interlocked.Increment(ref _emptyInfo2Calls) == 1) throw new InvalidOperationException("first call fails"); }
+
+            // Always fails; the retry fails too; the demotion answers.
+            [FlowTask("say_info2", Retry = 1, Demotion = "async-method-service@say_info2_demotion"), ToResult]
+            public string SayInfo2() => throw new InvalidOperationException("always fails");
+            [FlowTask("say_info2_demotion")] public string SayInfo2Demotion() => "demotion";
+
+            // Fails, retry fails, demotion fails: strict-mode off ignores it.
+            [FlowTask("say_empty_info3", Retry = 1, Demotion = "async-method-service@say_empty_info3_demotion", StrictMode = false)]
+            public void SayEmptyInfo3() => throw new InvalidOperationException("always fails");
+            [FlowTask("say_empty_info3_demotion")] public void SayEmptyInfo3Demotion() => throw new InvalidOperationException("the demotion fails too");
+
+            // Slower than its 3 ms timeout: the demotion answers.
+            [FlowTask("say_info3", Demotion = "async-method-service@say_info3_demotion"), ToResult]
+            public async Task<string> SayInfo3Async(CancellationToken ct) { await Task.Delay(2000, ct); return "too late"; }
+            [FlowTask("say_info3_demotion")] public string SayInfo3Demotion() => "demotion after timeout";
+        }
+
+        [Flow("story-def-async-method-001")] public sealed partial class Async001 : IFlow<InfoRequest, string>;
+        [Flow("story-def-async-method-002")] public sealed partial class Async002 : IFlow<InfoRequest, string>;
+        [Flow("story-def-async-method-003")] public sealed partial class Async003 : IFlow<InfoRequest, string>;
+        [Flow("story-def-async-method-004")] public sealed partial class Async004 : IFlow<InfoRequest, string>;
+        [Flow("story-def-async-method-005")] public sealed partial class Async005 : IFlow<InfoRequest, string>;
+        [Flow("story-def-async-method-006")] public sealed partial class Async006 : IFlow<InfoRequest, string>;
+        """;
+
+    [Theory]
+    [InlineData("Async001", "info")]                     // 【正常】 sync chain, tasks with timeouts
+    [InlineData("Async002", "info")]                     // 【正常】 async chain (open-async), tasks with timeouts
+    [InlineData("Async003", "info")]                     // 【正常】 an exception resolved by the retry
+    [InlineData("Async004", "demotion")]                 // 【正常】 retry fails, the demotion answers
+    [InlineData("Async005", "demotion")]                 // 【正常】 retry and demotion fail, strict mode off ignores it
+    [InlineData("Async006", "demotion after timeout")]   // 【正常】 the task times out, the demotion answers
+    public async Task Async_method_test_flows_behave_as_annotated(string flowClass, string expected)
+    {
+        using var run = CorpusAssembly.Compile("async_method_test.bpmn", AsyncComponents);
+
+        var (success, value, error) = await run.RunAsync($"Corpus.{flowClass}", run.Create("Corpus.InfoRequest"), "Corpus.AsyncMethodService");
+
+        Assert.True(success, error?.ToString());
+        Assert.Equal(expected, value);
+    }
+
     [Theory]
     [InlineData("Flow001", 5, 6)]     // 【正常】 a single node
     [InlineData("Flow002", 5, 7)]     // 【正常】 two branches from the start event, both run
