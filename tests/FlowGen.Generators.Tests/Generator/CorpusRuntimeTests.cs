@@ -134,6 +134,122 @@ public sealed class CorpusRuntimeTests
         Assert.Equal(expected, value);
     }
 
+    private const string MonoComponents = """
+        using FlowGen;
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        namespace Corpus;
+
+        public sealed class MonoRequest { }
+
+        // Kstry's Mono (reactive) methods are ValueTask/Task methods here; retry and demotion on the method as @Invoke does.
+        [FlowComponent("mono-service")]
+        public sealed class MonoService
+        {
+            private int _info3Calls;
+
+            [FlowTask("say_info"), ToResult] public async ValueTask<string> SayInfoAsync(CancellationToken ct) { await Task.Delay(5, ct); return "info"; }
+            [FlowTask("say_empty_info")] public async ValueTask SayEmptyInfoAsync(CancellationToken ct) => await Task.Delay(5, ct);
+            [FlowTask("say_empty_info5")] public Task SayEmptyInfo5Async() => Task.CompletedTask;
+
+            // Fails, retry fails, demotion fails: strict mode off returns normally.
+            [FlowTask("say_empty_info6", Retry = 1, Demotion = "mono-service@failing_demotion", StrictMode = false)]
+            public ValueTask SayEmptyInfo6Async() => throw new InvalidOperationException("always fails");
+            [FlowTask("failing_demotion")] public void FailingDemotion() => throw new InvalidOperationException("the demotion fails too");
+
+            // Fails, retry fails: the demotion returns normally.
+            [FlowTask("say_empty_info2", Retry = 1, Demotion = "mono-service@quiet_demotion")]
+            public Task SayEmptyInfo2Async() => Task.FromException(new InvalidOperationException("always fails"));
+            [FlowTask("quiet_demotion")] public void QuietDemotion() { }
+
+            // Fails once: the retry returns normally.
+            [FlowTask("say_empty_info3", Retry = 1)]
+            public ValueTask SayEmptyInfo3Async() => Interlocked.Increment(ref _info3Calls) == 1 ? throw new InvalidOperationException("first call fails") : default;
+
+            // Slower than the node's timeout; the node's strict-mode=false ignores it.
+            [FlowTask("say_empty_info4")] public async Task SayEmptyInfo4Async(CancellationToken ct) => await Task.Delay(5000, ct);
+
+            // Fails; the node's task-demotion answers with a value.
+            [FlowTask("say_info2"), ToResult] public ValueTask<string> SayInfo2Async() => throw new InvalidOperationException("always fails");
+            [FlowTask("say_info2_demotion")] public ValueTask<string> SayInfo2DemotionAsync() => new("demotion");
+        }
+
+        [Flow("story-def-mono-success-001")] public sealed partial class Mono001 : IFlow<MonoRequest, string>;
+        [Flow("story-def-mono-success-002")] public sealed partial class Mono002 : IFlow<MonoRequest, string>;
+        [Flow("story-def-mono-success-003")] public sealed partial class Mono003 : IFlow<MonoRequest, string>;
+        [Flow("story-def-mono-success-004")] public sealed partial class Mono004 : IFlow<MonoRequest, string>;
+        [Flow("story-def-mono-success-005")] public sealed partial class Mono005 : IFlow<MonoRequest, string>;
+        [Flow("story-def-mono-success-006")] public sealed partial class Mono006 : IFlow<MonoRequest, string>;
+        [Flow("story-def-mono-success-007")] public sealed partial class Mono007 : IFlow<MonoRequest, string>;
+        [Flow("story-def-mono-success-008")] public sealed partial class Mono008 : IFlow<MonoRequest, string>;
+        """;
+
+    [Theory]
+    [InlineData("Mono001", "info")]       // 【正常】 retry and demotion fail, strict mode off returns normally
+    [InlineData("Mono002", "info")]       // 【正常】 async (open-async): with and without a value
+    [InlineData("Mono003", "info")]       // 【正常】 retry fails, the demotion returns normally
+    [InlineData("Mono004", "info")]       // 【正常】 the retry returns normally
+    [InlineData("Mono005", "info")]       // 【正常】 strict-mode=false: a timed-out task's result is ignored
+    [InlineData("Mono006", "demotion")]   // 【正常】 the node's task-demotion answers
+    [InlineData("Mono007", "info")]       // 【正常】 timeout and retry-times on the nodes
+    [InlineData("Mono008", "info")]       // 【正常】 strict-mode=false on the node, the method's demotion fails
+    public async Task Mono_flow_test_flows_behave_as_annotated(string flowClass, string expected)
+    {
+        using var run = CorpusAssembly.Compile("mono_flow_test.bpmn", MonoComponents);
+
+        var (success, value, error) = await run.RunAsync($"Corpus.{flowClass}", run.Create("Corpus.MonoRequest"), "Corpus.MonoService");
+
+        Assert.True(success, error?.ToString());
+        Assert.Equal(expected, value);
+    }
+
+    private const string SubprocessComponents = """
+        using FlowGen;
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        namespace Corpus;
+
+        // Each task adds a mark, so a test sees which ran.
+        public sealed class TraceRequest { private int _calls; public int Calls => _calls; public string Marks { get; private set; } = ""; public void Mark(string m) { Interlocked.Increment(ref _calls); lock (this) Marks += m + ";"; } }
+
+        [FlowComponent("sub-process-service")]
+        public sealed class SubProcessService
+        {
+            [FlowTask("say_info"), ToResult] public int SayInfo(TraceRequest request) { request.Mark("info"); return request.Calls; }
+            [FlowTask("mono_say_info"), ToResult] public async Task<int> MonoSayInfoAsync(TraceRequest request, CancellationToken ct) { await Task.Delay(5, ct); request.Mark("mono-info"); return request.Calls; }
+            [FlowTask("say_empty_info")] public void SayEmptyInfo(TraceRequest request) => request.Mark("empty");
+            [FlowTask("mono_say_empty_info")] public async Task MonoSayEmptyInfoAsync(TraceRequest request, CancellationToken ct) { await Task.Delay(5, ct); request.Mark("mono-empty"); }
+            [FlowTask("say_error")] public void SayError(TraceRequest request) { request.Mark("error"); throw new InvalidOperationException("the subprocess fails"); }
+            [FlowTask("say_timeout")] public async Task SayTimeoutAsync(TraceRequest request, CancellationToken ct) { request.Mark("timeout"); await Task.Delay(2000, ct); request.Mark("too-late"); }
+        }
+
+        [Flow("story-def-subprocess-test-001")] public sealed partial class Sub001 : IFlow<TraceRequest, int>;
+        [Flow("story-def-subprocess-test-002")] public sealed partial class Sub002 : IFlow<TraceRequest, int>;
+        [Flow("story-def-subprocess-test-003")] public sealed partial class Sub003 : IFlow<TraceRequest, int>;
+        [Flow("story-def-subprocess-test-004")] public sealed partial class Sub004 : IFlow<TraceRequest, int>;
+        """;
+
+    [Theory]
+    [InlineData("Sub001", null)]        // 【正常】 nested subprocesses, sync
+    [InlineData("Sub002", null)]        // 【正常】 nested subprocesses, async
+    [InlineData("Sub003", "error")]     // 【正常】 a failing subprocess with strict-mode=false: the rest completes
+    [InlineData("Sub004", "timeout")]   // 【正常】 a timed-out subprocess with strict-mode=false: the rest completes
+    public async Task Subprocess_test_001_flows_behave_as_annotated(string flowClass, string? ignoredMark)
+    {
+        using var run = CorpusAssembly.Compile("subprocess_test_001.bpmn", SubprocessComponents);
+        var request = run.Create("Corpus.TraceRequest");
+
+        var (success, _, error) = await run.RunAsync($"Corpus.{flowClass}", request, "Corpus.SubProcessService");
+
+        Assert.True(success, error?.ToString());
+        var marks = (string)request.GetType().GetProperty("Marks")!.GetValue(request)!;
+        Assert.Contains("info", marks);                       // the nested subprocesses' tasks ran
+        if (ignoredMark is not null) Assert.Contains(ignoredMark, marks);
+        Assert.DoesNotContain("too-late", marks);
+    }
+
     [Theory]
     [InlineData("Flow001", 5, 6)]     // 【正常】 a single node
     [InlineData("Flow002", 5, 7)]     // 【正常】 two branches from the start event, both run
