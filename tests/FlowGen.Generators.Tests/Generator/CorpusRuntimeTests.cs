@@ -40,6 +40,11 @@ public sealed class CorpusRuntimeTests
         [Flow("story-def-test-flow-006")] public sealed partial class Flow006 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-00602")] public sealed partial class Flow00602 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-011")] public sealed partial class Flow011 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-00201")] public sealed partial class Flow00201 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-004")] public sealed partial class Flow004 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-009")] public sealed partial class Flow009 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-010")] public sealed partial class Flow010 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-01001")] public sealed partial class Flow01001 : IFlow<CountRequest, int>;
         """;
 
     private const string IteratorComponents = """
@@ -258,6 +263,11 @@ public sealed class CorpusRuntimeTests
     [InlineData("Flow00602", 5, 7)]   // 【正常】 parallel join with an unreachable branch, strict-mode=false
     [InlineData("Flow011", -1, 2)]    // 【正常】 a task's result decides the next condition: -1+1=0, so req.a==0 -> increase-two
     [InlineData("Flow011", 5, 7)]     //          6 > 0 -> increase-one
+    [InlineData("Flow004", 5, 8)]     // 【正常】 gateway and subprocess: +1 beside a subprocess of two +1 tasks
+    [InlineData("Flow00201", 5, 8)]   // 【正常】 conditional flows leaving a task: only the true one
+    [InlineData("Flow009", 5, 7)]     // 【正常】 false branches of an inclusive gateway are skipped through a task merge and an exclusive merge
+    [InlineData("Flow010", 0, 3)]     // 【正常】 a service on an exclusive gateway runs before its conditions: 0+2=2 >= 1 -> increase-one
+    [InlineData("Flow01001", 0, 3)]   // 【正常】 a service on an inclusive gateway, the same way
     public async Task Test_flow_01_flows_behave_as_annotated(string flowClass, int a, int expected)
     {
         using var run = CorpusAssembly.Compile("test_flow_01.bpmn", FlowComponents);
