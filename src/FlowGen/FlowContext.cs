@@ -236,6 +236,12 @@ public abstract class FlowContext
         return true;
     }
 
+    /// <summary>An interceptor threw: the node fails with FLOW_TASK_FAILED naming the interceptor's exception.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void InterceptorFailed(int node, Exception exception)
+        => Fail(node, new FlowError(FlowErrorCodes.TaskFailed, FlowId, _nodeIds[node], _nodeNames[node],
+            $"an interceptor threw {exception.GetType().Name}: {exception.Message}", exception));
+
     /// <summary>Records a node an interceptor skipped.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void NodeSkipped(int node) => Record(node, _trace is null ? 0 : Stopwatch.GetTimestamp(), "skipped");

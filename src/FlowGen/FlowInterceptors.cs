@@ -116,38 +116,54 @@ public sealed class FlowInterceptorChain(IFlowInterceptor[] interceptors, string
         var interception = new FlowInterception(state, nodeId, nodeName, kind, scopes);
         var token = state.CancellationToken;
         var entered = 0;
+        var result = false;
         try
         {
+            var skipped = false;
             foreach (var interceptor in interceptors)
             {
                 if (!await interceptor.BeforeAsync(interception, token).ConfigureAwait(false))
                 {
-                    state.NodeSkipped(node);
-                    return true;
+                    skipped = true;
+                    break;
                 }
                 entered++;
             }
-            var succeeded = await body(flow, state).ConfigureAwait(false);
-            for (var i = entered - 1; i >= 0; i--)
+            if (skipped)
             {
-                if (succeeded) await interceptors[i].AfterAsync(interception, token).ConfigureAwait(false);
-                else if (state.Error is { } error) await interceptors[i].ErrorAsync(interception, error, token).ConfigureAwait(false);
+                state.NodeSkipped(node);
+                result = true;
             }
-            return succeeded;
+            else
+            {
+                var succeeded = await body(flow, state).ConfigureAwait(false);
+                for (var i = entered - 1; i >= 0; i--)
+                {
+                    if (succeeded) await interceptors[i].AfterAsync(interception, token).ConfigureAwait(false);
+                    else if (state.Error is { } error) await interceptors[i].ErrorAsync(interception, error, token).ConfigureAwait(false);
+                }
+                result = succeeded;
+            }
         }
         catch (Exception exception)
         {
             // An interceptor that throws fails the node like the task would have.
-            state.TaskFailed(node, 0, exception);
-            return false;
+            state.InterceptorFailed(node, exception);
+            result = false;
         }
-        finally
+
+        for (var i = entered - 1; i >= 0; i--)
         {
-            for (var i = entered - 1; i >= 0; i--)
+            try
             {
-                try { await interceptors[i].FinallyAsync(interception, token).ConfigureAwait(false); }
-                catch (Exception exception) { state.TaskFailed(node, 0, exception); }
+                await interceptors[i].FinallyAsync(interception, token).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                state.InterceptorFailed(node, exception);
+                result = false;
             }
         }
+        return result;
     }
 }

@@ -112,4 +112,38 @@ public sealed class InterceptorTests
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Contains("di:before:Task_Begin:Task", _log.Calls);
     }
+
+    private sealed class Throwing(string where) : FlowInterceptor
+    {
+        public override ValueTask AfterAsync(FlowInterception interception, CancellationToken cancellationToken)
+            => where == "after" ? throw new InvalidOperationException("after broke") : default;
+
+        public override ValueTask FinallyAsync(FlowInterception interception, CancellationToken cancellationToken)
+            => where == "finally" ? throw new InvalidOperationException("finally broke") : default;
+    }
+
+    [Theory]
+    [InlineData("after")]
+    [InlineData("finally")]
+    public async Task An_interceptor_that_throws_fails_the_node(string where)
+    {
+        var flow = new OrderSequenceFlow(new Calc(_log), [new Throwing(where)]);
+
+        var result = await flow.RunAsync(new OrderRequest(1, "web"));
+
+        Assert.Equal(FlowErrorCodes.TaskFailed, result.Error?.Code);
+        Assert.Equal("Task_Begin", result.Error!.NodeId);
+        Assert.Contains($"{where} broke", result.Error.Message);
+        Assert.Equal(["begin"], _log.Calls);   // the flow stopped at the intercepted node
+    }
+
+    [Fact]
+    public async Task Interceptors_entered_before_a_skip_still_run_finally()
+    {
+        var flow = new OrderSequenceFlow(new Calc(_log), [new Recording(_log, "outer", 1), new Recording(_log, "gate", 2, skip: "Task_Begin")]);
+
+        await flow.RunAsync(new OrderRequest(1, "web"));
+
+        Assert.Equal(["outer:before:Task_Begin:Task", "gate:before:Task_Begin:Task", "outer:finally:Task_Begin"], _log.Calls.Take(3));
+    }
 }

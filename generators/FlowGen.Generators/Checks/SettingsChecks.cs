@@ -85,6 +85,9 @@ internal static class SettingsChecks
                     continue;
                 }
 
+                // ite-* on a call activity is reported with the called subprocess's own properties (FG0408).
+                if (property.Name.StartsWith("ite-", StringComparison.Ordinal) && node.Kind == NodeKind.CallActivity) continue;
+
                 if (Array.IndexOf(setting.Kinds, node.Kind) < 0)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value,
