@@ -52,6 +52,21 @@ public sealed class SnapshotTests
     public void Registration_of_the_flows_in_an_assembly() => Verify("Registrations", "FlowGenRegistrations.g.cs", PageFlow());
 
     [Fact]
+    public void Subprocess_with_a_scope_and_a_loop()
+    {
+        var body = string.Join("\n", """<startEvent id="page" />""", Task("Base", "goods", "base"),
+            """<callActivity id="Stats" name="Statistics" calledElement="StatsBody"><extensionElements><c:properties><c:property name="timeout" value="500" /><c:property name="strict-mode" value="false" /></c:properties></extensionElements></callActivity>""",
+            Task("Risk", "goods", "risk"), """<exclusiveGateway id="Again" name="Blocked?" default="Done" />""", """<endEvent id="End" />""",
+            Flow("a", "page", "Base"), Flow("b", "Base", "Stats"), Flow("c", "Stats", "Risk"), Flow("d", "Risk", "Again"),
+            Flow("Loop", "Again", "Risk", "sta.blocked == true"), Flow("Done", "Again", "End"),
+            """<subProcess id="StatsBody">""", """<startEvent id="S" />""", Task("Sku", "goods", "sku"), Task("Shop", "goods", "shop"), """<endEvent id="SE1" />""", """<endEvent id="SE2" />""",
+            Flow("s1", "S", "Sku"), Flow("s2", "S", "Shop"), Flow("s3", "Sku", "SE1"), Flow("s4", "Shop", "SE2"), "</subProcess>");
+        var source = Verify("SubprocessLoopFlow", "Shop.PageFlow.g.cs", Process(body));
+        Assert.Contains("Loop_Risk(state, again: false)", source);
+        Assert.Contains("state.EnterScope(0);", source);
+    }
+
+    [Fact]
     public void Task_policies_timeout_retry_fallback_and_strict_mode()
     {
         var body = string.Join("\n", """<startEvent id="page" />""",
