@@ -29,6 +29,7 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
         FlowDiagnostics.DuplicateFlowClass,
         FlowDiagnostics.FlowClassShape,
         FlowDiagnostics.DuplicateComponent,
+        FlowDiagnostics.TaskPolicyValue,
     ];
 
     public override void Initialize(AnalysisContext context)
@@ -113,10 +114,29 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.TaskOutsideComponent, location, method.Name, type.Name));
                 continue;
             }
+            CheckPolicyValues(context, task, taskName, method.Name, location);
             if (seen.TryGetValue(taskName, out var first))
                 context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.DuplicateTask, location, componentName, taskName, first.Name, method.Name));
             else
                 seen[taskName] = method;
+        }
+    }
+
+    /// <summary>[FlowTask] policy values the runtime would clamp or ignore (Polly takes timeouts of 10 ms to one day).</summary>
+    private static void CheckPolicyValues(SymbolAnalysisContext context, AttributeData task, string taskName, string methodName, Location? location)
+    {
+        foreach (var argument in task.NamedArguments)
+        {
+            if (argument.Value.Value is not int value) continue;
+            var problem = argument.Key switch
+            {
+                "Timeout" when value < 0 || value > 86_400_000 => "a timeout must be from 10 ms to 86400000 ms (one day), or 0 for none",
+                "Timeout" when value is > 0 and < 10 => "a timeout below 10 ms cannot be enforced (Polly's minimum), so it runs as 10 ms",
+                "Retry" when value < 0 || value > 1_000_000 => "retries must be from 0 to 1000000",
+                _ => null,
+            };
+            if (problem is not null)
+                context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.TaskPolicyValue, location, taskName, methodName, argument.Key, value.ToString(System.Globalization.CultureInfo.InvariantCulture), problem));
         }
     }
 

@@ -152,6 +152,9 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor DuplicateComponent = Error("FG0708", "Two components with one name",
         "Component name '{0}' is used by '{1}' and '{2}'. Flows find components by name: give each [FlowComponent] a unique name.", CategoryUsage);
 
+    public static readonly DiagnosticDescriptor TaskPolicyValue = Warning("FG0709", "Task policy value out of range",
+        "[FlowTask(\"{0}\")] on '{1}' has {2} = {3}, but {4}. Change the value.", CategoryUsage);
+
     // 9xxx: internal
     public static readonly DiagnosticDescriptor InternalError = Error("FG9001", "FlowGen internal error",
         "FlowGen failed while processing {0}: {1}. This is a bug in FlowGen; please report it with the flow file.", CategoryInternal);
@@ -165,7 +168,7 @@ internal static class FlowDiagnostics
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
-        FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent,
+        FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue,
         InternalError,
     ];
 

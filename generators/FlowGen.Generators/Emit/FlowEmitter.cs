@@ -202,14 +202,18 @@ internal sealed class FlowEmitter
             _w.Line($"private readonly {component.Type} {component.FieldName};");
         if (_flow.Components.Count > 0) _w.Line();
         _w.Line("private readonly global::FlowGen.FlowInterceptors? _interceptors;");
+        _w.Line("// Used when a run passes no options: the application's defaults (e.g. a FlowRunOptions registered in DI).");
+        _w.Line("private readonly global::FlowGen.FlowRunOptions? _defaultOptions;");
         _w.Line();
         _w.Line("/// <summary>Creates the flow with the components it calls and the interceptors around its nodes (from DI, or fakes in tests).</summary>");
         var parameters = string.Join(", ", _flow.Components.Select(c => $"{c.Type} {c.ParameterName}")
-            .Append("global::System.Collections.Generic.IEnumerable<global::FlowGen.IFlowInterceptor>? interceptors = null"));
+            .Append("global::System.Collections.Generic.IEnumerable<global::FlowGen.IFlowInterceptor>? interceptors = null")
+            .Append("global::FlowGen.FlowRunOptions? defaultOptions = null"));
         _w.Open($"public {Class.ClassName}({parameters})");
         foreach (var component in _flow.Components)
             _w.Line($"{component.FieldName} = {component.ParameterName} ?? throw new global::System.ArgumentNullException(nameof({component.ParameterName}));");
         _w.Line("_interceptors = global::FlowGen.FlowInterceptors.Create(interceptors, s_flow, s_interceptionScopes, s_subprocessNodes);");
+        _w.Line("_defaultOptions = defaultOptions;");
         _w.Close();
         _w.Line();
     }
@@ -329,7 +333,7 @@ internal sealed class FlowEmitter
         _w.Line("    => RunFromAsync(state, null, options, cancellationToken);");
         _w.Line();
         _w.Open($"private async {Vt}<{result}> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
-        _w.Line($"if (state.BeginRun(options, cancellationToken, resume: start is null) is {{ }} refused) return {result}.Failure(refused);");
+        _w.Line($"if (state.BeginRun(options ?? _defaultOptions, cancellationToken, resume: start is null) is {{ }} refused) return {result}.Failure(refused);");
         _w.Open("if (start is { } node)");
         _w.Line("await Enter(state, node).ConfigureAwait(false);");
         _w.Close();

@@ -74,4 +74,15 @@ public sealed class AnalyzerTests
         Assert.Contains(diagnostics, d => d.Id == "FG0705" && d.GetMessage().Contains("'A' and 'B'"));
         Assert.Contains(diagnostics, d => d.Id == "FG0708" && d.GetMessage().Contains("'calc'"));
     }
+
+    [Fact]
+    public async Task Task_policy_values_out_of_range_are_FG0709()
+    {
+        var diagnostics = await Analyze(Types + """
+            [Flow("f")] public sealed partial class DemoFlow : IFlow<Req, Res>;
+            [FlowComponent("policies")] public sealed class Policies { [FlowTask("quick", Timeout = 3, Retry = -1)] public void Quick() { } }
+            """);
+        Assert.Contains(diagnostics, d => d.Id == "FG0709" && d.GetMessage().Contains("Timeout = 3"));
+        Assert.Contains(diagnostics, d => d.Id == "FG0709" && d.GetMessage().Contains("Retry = -1"));
+    }
 }

@@ -18,12 +18,15 @@ namespace Shop
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;
+        // Used when a run passes no options: the application's defaults (e.g. a FlowRunOptions registered in DI).
+        private readonly global::FlowGen.FlowRunOptions? _defaultOptions;
 
         /// <summary>Creates the flow with the components it calls and the interceptors around its nodes (from DI, or fakes in tests).</summary>
-        public PageFlow(global::Shop.Goods goods, global::System.Collections.Generic.IEnumerable<global::FlowGen.IFlowInterceptor>? interceptors = null)
+        public PageFlow(global::Shop.Goods goods, global::System.Collections.Generic.IEnumerable<global::FlowGen.IFlowInterceptor>? interceptors = null, global::FlowGen.FlowRunOptions? defaultOptions = null)
         {
             _goods = goods ?? throw new global::System.ArgumentNullException(nameof(goods));
             _interceptors = global::FlowGen.FlowInterceptors.Create(interceptors, s_flow, s_interceptionScopes, s_subprocessNodes);
+            _defaultOptions = defaultOptions;
         }
 
         /// <summary>The states of this flow's state machine: one per node of the flow.</summary>
@@ -132,7 +135,7 @@ namespace Shop
 
         private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
         {
-            if (state.BeginRun(options, cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
+            if (state.BeginRun(options ?? _defaultOptions, cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
             if (start is { } node)
             {
                 await Enter(state, node).ConfigureAwait(false);
