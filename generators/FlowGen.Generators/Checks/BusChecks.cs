@@ -58,14 +58,8 @@ internal static class BusChecks
         foreach (var id in flow.NodeIds)
         {
             var node = index.Nodes[id];
-            if (node.Kind == NodeKind.CallActivity && node.FindProperty("ite-source") is { } iterated)
-            {
-                // The called subProcess asks for it (a connected subProcess is reported by the settings checks).
-                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, iterated.Location, node.Describe(),
-                    "iterating a subprocess is not supported yet; iterate a task, or move the subprocess's work into the iterated task"));
-                continue;
-            }
-            if (node.FindProperty("ite-source") is not { } source || !resolved.TryGetValue(id, out var task)) continue;
+            // Kstry's iterated subprocess: its tasks iterate over the subprocess's ite-source, each with its own strategy.
+            if ((node.FindProperty("ite-source") ?? InheritedSource(index, node)) is not { } source || !resolved.TryGetValue(id, out var task)) continue;
             var upstream = producers.Where(p => p.NodeId != id && ancestors[id].Contains(p.NodeId)).ToList();
             if (Iteration(node, source, task, flowClass, types, upstream, diagnostics) is not { } iteration) continue;
             iterations[id] = iteration;
@@ -223,10 +217,35 @@ internal static class BusChecks
         return "item";
     }
 
+    /// <summary>The ite-source of the innermost subprocess around a task that has one (the task then iterates over it), or null.</summary>
+    private static NodeProperty? InheritedSource(GraphIndex index, FlowNode node)
+    {
+        for (var scope = node.Scope; scope is not null && index.Nodes.TryGetValue(scope, out var entry); scope = entry.Scope)
+        {
+            if (entry.FindProperty("ite-source") is { } source) return source;
+        }
+        return null;
+    }
+
     private static BoundIteration? Iteration(FlowNode node, NodeProperty source, (ComponentModel Component, TaskMethodModel Method) task, FlowClassModel flowClass,
         TypeTable types, List<Producer> upstream, List<DiagnosticInfo> diagnostics)
     {
-        var parsed = ExpressionParser.Parse(source.Value.Trim());
+        var text = source.Value.Trim();
+        // A source is a path; Kstry's bus names may hold '-' (sta.sku-list), which a condition would read as minus.
+        var parsed = ExpressionParser.Parse(text);
+        var dashed = System.Text.RegularExpressions.Regex.Match(text, @"^(req|sta|var|res)((?:\.[A-Za-z_][A-Za-z0-9_\-]*)+)$");
+        if (parsed.Root is not PathExpr && dashed.Success)
+        {
+            var names = dashed.Groups[2].Value.Substring(1).Split('.');
+            var offset = dashed.Groups[1].Length + 1;
+            var segments = new List<PathSegment>();
+            foreach (var name in names)
+            {
+                segments.Add(new PathSegment(name, offset, name.Length));
+                offset += name.Length + 1;
+            }
+            parsed = parsed with { Root = new PathExpr(dashed.Groups[1].Value, segments.ToEquatableArray(), 0, text.Length) };
+        }
         if (parsed.Root is not PathExpr path)
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadIterationSource, source.Location, node.Describe(), source.Value, "it is not a path such as req.items or sta.skus"));

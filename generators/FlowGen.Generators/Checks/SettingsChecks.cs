@@ -41,7 +41,7 @@ internal static class SettingsChecks
         new("loop-limit", ValueKind.Count, Support.Applied, Starts),
         new("ability", ValueKind.Text, Support.NotYet, Tasks),
         new("custom-role", ValueKind.Text, Support.NotYet, Tasks),
-        new("ite-source", ValueKind.Text, Support.Applied, Tasks),
+        new("ite-source", ValueKind.Text, Support.Applied, [NodeKind.ServiceTask, NodeKind.SubProcess, NodeKind.CallActivity]),
         new("ite-strategy", ValueKind.Strategy, Support.Applied, Tasks),
         new("ite-async", ValueKind.YesNo, Support.Applied, Tasks),
         new("ite-parallelism", ValueKind.Count, Support.Applied, Tasks),
@@ -75,18 +75,6 @@ internal static class SettingsChecks
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownProperty, property.Location, node.Describe(), property.Name, hint));
                     continue;
                 }
-
-                if (property.Name.StartsWith("ite-", StringComparison.Ordinal) && node.Kind is NodeKind.SubProcess)
-                {
-                    // Silently running a subprocess once where items were meant would be wrong: an error.
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, property.Location, node.Describe(),
-                        "iterating a subprocess is not supported yet; iterate a task, or move the subprocess's work into the iterated task"));
-                    errorElements.Add(node.Id);
-                    continue;
-                }
-
-                // ite-* on a call activity is reported with the called subprocess's own properties (FG0408).
-                if (property.Name.StartsWith("ite-", StringComparison.Ordinal) && node.Kind == NodeKind.CallActivity) continue;
 
                 if (Array.IndexOf(setting.Kinds, node.Kind) < 0)
                 {

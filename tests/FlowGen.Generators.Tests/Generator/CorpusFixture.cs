@@ -28,7 +28,8 @@ internal sealed class CorpusFile
             if (service is null || element.Name.LocalName is "properties" or "extensionElements") continue;
             var component = properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-component")?.Attribute("value")?.Value;
             if (component is null) unqualified.Add(service); else tasks.Add((component, service));
-            if (properties.Any(p => (string?)p.Attribute("name") == "ite-source")) iterated.Add(service);
+            // A task iterates when it has ite-* properties (inside an iterated subprocess it inherits ite-source).
+            if (properties.Any(p => ((string?)p.Attribute("name"))?.StartsWith("ite-", StringComparison.Ordinal) == true)) iterated.Add(service);
             // A fallback (task-demotion) names a task too: pr:component@service.
             if (properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-demotion")?.Attribute("value")?.Value is { } demotion)
             {

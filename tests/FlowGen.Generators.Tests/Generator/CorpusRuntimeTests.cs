@@ -209,6 +209,47 @@ public sealed class CorpusRuntimeTests
         Assert.Equal(expected, value);
     }
 
+    private const string SkuComponents = """
+        using FlowGen;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        namespace Corpus;
+
+        public sealed class SkuRequest { }
+        public sealed class Sku { public int Id { get; init; } public string? Name { get; set; } public string? Image { get; set; } }
+
+        [FlowComponent("sku-service")]
+        public sealed class SkuService
+        {
+            [FlowTask("get-sku-list"), ToState("sku-list"), ToResult] public List<Sku> GetSkus() => [new() { Id = 1 }, new() { Id = 2 }, new() { Id = 3 }];
+            [FlowTask("set-sku-name")] public void SetName([FromItem] Sku sku) => sku.Name = $"sku-{sku.Id}";
+            [FlowTask("set-sku-img")] public async Task SetImageAsync([FromItem] Sku sku, CancellationToken ct) { await Task.Delay(5, ct); sku.Image = $"img-{sku.Id}.png"; }
+        }
+
+        [Flow("story-def-iterate-test_100")] public sealed partial class Iterate100 : IFlow<SkuRequest, List<Sku>>;
+        """;
+
+    [Fact]
+    public async Task Test_iterator_02_the_tasks_of_an_iterated_subprocess_iterate_over_its_source()
+    {
+        // ite-source sits on the subProcess (sta.sku-list); its two tasks iterate over it, with their own
+        // strategy (best) and ite-async.
+        using var run = CorpusAssembly.Compile("test_iterator_02.bpmn", SkuComponents);
+
+        var (success, value, error) = await run.RunAsync("Corpus.Iterate100", run.Create("Corpus.SkuRequest"), "Corpus.SkuService");
+
+        Assert.True(success, error?.ToString());
+        var skus = ((System.Collections.IEnumerable)value!).Cast<object>().ToList();
+        Assert.Equal(3, skus.Count);
+        Assert.All(skus, sku =>
+        {
+            var id = (int)sku.GetType().GetProperty("Id")!.GetValue(sku)!;
+            Assert.Equal($"sku-{id}", sku.GetType().GetProperty("Name")!.GetValue(sku));
+            Assert.Equal($"img-{id}.png", sku.GetType().GetProperty("Image")!.GetValue(sku));
+        });
+    }
+
     private const string SubprocessComponents = """
         using FlowGen;
         using System;
