@@ -33,6 +33,17 @@ public sealed class CorpusRuntimeTests
             [FlowTask("say_hello2")] public void SayHello2() { }
         }
 
+        // Kstry validates the request with JSR303 annotations; here the task validates it (DataAnnotations).
+        [FlowComponent("goods_service")]
+        public sealed class GoodsService
+        {
+            [FlowTask("check_params")]
+            public void CheckParams(CountRequest request)
+            {
+                if (request.A <= 0) throw new System.ComponentModel.DataAnnotations.ValidationException("a must be positive");
+            }
+        }
+
         [Flow("story-def-test-flow-001")] public sealed partial class Flow001 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-002")] public sealed partial class Flow002 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-003")] public sealed partial class Flow003 : IFlow<CountRequest, int>;
@@ -41,6 +52,8 @@ public sealed class CorpusRuntimeTests
         [Flow("story-def-test-flow-00602")] public sealed partial class Flow00602 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-011")] public sealed partial class Flow011 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-00201")] public sealed partial class Flow00201 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-007")] public sealed partial class Flow007 : IFlow<CountRequest, int>;
+        [Flow("story-def-test-flow-008")] public sealed partial class Flow008 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-004")] public sealed partial class Flow004 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-009")] public sealed partial class Flow009 : IFlow<CountRequest, int>;
         [Flow("story-def-test-flow-010")] public sealed partial class Flow010 : IFlow<CountRequest, int>;
@@ -320,6 +333,20 @@ public sealed class CorpusRuntimeTests
         Assert.True(success, error?.ToString());
         Assert.Equal(expected, (int)request.GetType().GetProperty("A")!.GetValue(request)!);
         Assert.NotNull(value);
+    }
+
+    [Theory]
+    [InlineData("Flow007", FlowErrorCodes.TaskFailed, "Activity_0041xxu")]    // 【异常】 the request's validation fails
+    [InlineData("Flow008", FlowErrorCodes.NoMatchingBranch, "Activity_0u3omyj")] // 【异常】 every flow after the task is false: the flow is interrupted
+    public async Task Test_flow_01_failing_flows_fail_as_annotated(string flowClass, string code, string node)
+    {
+        using var run = CorpusAssembly.Compile("test_flow_01.bpmn", FlowComponents);
+
+        var (success, _, error) = await run.RunAsync($"Corpus.{flowClass}", run.Create("Corpus.CountRequest"), "Corpus.MethodInvokeService", "Corpus.HelloService", "Corpus.GoodsService");
+
+        Assert.False(success);
+        Assert.Equal(code, error!.Code);
+        Assert.Equal(node, error.NodeId);
     }
 
     [Fact]

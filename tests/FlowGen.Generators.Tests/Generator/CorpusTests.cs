@@ -87,8 +87,8 @@ public sealed class CorpusTests(ITestOutputHelper output)
     /// <summary>【异常】 flows whose failure comes from what their tasks do at run time (a task throws): they compile.</summary>
     private static readonly HashSet<string> RunTimeFailures =
     [
-        "story-def-test-flow-007", // JSR303 validation of the request fails (request schemas come with the JSON/YAML issue)
-        "story-def-test-flow-008", // a task ends the flow by throwing: FLOW_TASK_FAILED at run time
+        "story-def-test-flow-007", // the request's validation fails: FLOW_TASK_FAILED at run time (CorpusRuntimeTests)
+        "story-def-test-flow-008", // every flow after a task is false: FLOW_NO_MATCHING_BRANCH at run time (CorpusRuntimeTests)
     ];
 
     /// <summary>Diagnostics at the elements of one flow (its start event's process, reachable from it).</summary>
