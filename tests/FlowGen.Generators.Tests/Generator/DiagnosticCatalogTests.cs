@@ -22,6 +22,8 @@ public sealed class DiagnosticCatalogTests
                 [FlowGen.FlowTask("text"), FlowGen.ToState("total")] public string Text() => "";
                 [FlowGen.FlowTask("generic")] public void Generic<T>() { }
                 [FlowGen.FlowTask("twice"), FlowGen.ToState("name")] public string Twice() => "";
+                [FlowGen.FlowTask("numbers"), FlowGen.ToState("numbers")] public System.Collections.Generic.List<int> Numbers() => new();
+                [FlowGen.FlowTask("each")] public void Each([FlowGen.FromItem] string item) { }
             }
         }
         """;
@@ -54,6 +56,11 @@ public sealed class DiagnosticCatalogTests
             Flow("a", "f", "t1"), Flow("b", "t1", "t2"), Flow("c", "t2", "t3"), Flow("d", "t3", "e")), DiagnosticSeverity.Error, 6 },
         { "FG0405", string.Join("\n", Start, Task("t1", "calc", "name"), Task("t2", "other", "twice"), End,
             Flow("a", "f", "t1"), Flow("b", "t1", "t2"), Flow("c", "t2", "e")), DiagnosticSeverity.Warning, 6 },
+        { "FG0406", string.Join("\n", Start, Task("t1", "other", "each", """<c:property name="ite-source" value="req.source" />"""), End, Flow("a", "f", "t1"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 5 },
+        { "FG0407", string.Join("\n", Start, Task("t0", "other", "numbers"), Task("t1", "other", "each", """<c:property name="ite-source" value="sta.numbers" />"""), End,
+            Flow("a", "f", "t0"), Flow("b", "t0", "t1"), Flow("c", "t1", "e")), DiagnosticSeverity.Error, 6 },
+        { "FG0408", string.Join("\n", Start, Task("t0", "other", "numbers"), Task("t1", "other", "noop", """<c:property name="ite-source" value="sta.numbers" />"""), End,
+            Flow("a", "f", "t0"), Flow("b", "t0", "t1"), Flow("c", "t1", "e")), DiagnosticSeverity.Error, 6 },
         { "FG0504", string.Join("\n", Start, """<exclusiveGateway id="x" default="n" />""", Task("t1", "calc", "noop"), End,
             Flow("a", "f", "x"), Flow("y", "x", "t1", "@shout(req.count)"), Flow("n", "x", "e"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 9 },
         { "FG0505", string.Join("\n", Start, """<exclusiveGateway id="x" default="n" />""", Task("t1", "calc", "noop"), End,
