@@ -255,7 +255,7 @@ internal static class BusChecks
         if (compiled.Code is null || compiled.Type is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadIterationSource, source.Location, node.Describe(), source.Value,
-                compiled.Errors.FirstOrDefault()?.Message ?? "it does not resolve"));
+                (compiled.Errors.FirstOrDefault()?.Message ?? "it does not resolve").Replace("on the way to this condition", "before this task")));
             return null;
         }
         var shape = types.Find(compiled.Type.TrimEnd('?'));
