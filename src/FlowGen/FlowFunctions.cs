@@ -164,4 +164,43 @@ public static class FlowFunctions
         using var e = items.GetEnumerator();
         return e.MoveNext();
     }
+
+    /// <summary>
+    /// SQL's <c>like</c>: <c>%</c> matches any run of characters, <c>_</c> one character, everything else
+    /// itself (ordinal). A null value matches nothing.
+    /// </summary>
+    public static bool Like(string? value, string? pattern)
+    {
+        if (value is null || pattern is null) return false;
+        return Match(value.AsSpan(), pattern.AsSpan());
+
+        static bool Match(ReadOnlySpan<char> text, ReadOnlySpan<char> pattern)
+        {
+            int t = 0, p = 0, starP = -1, starT = 0;
+            while (t < text.Length)
+            {
+                if (p < pattern.Length && (pattern[p] == '_' || pattern[p] == text[t]) && pattern[p] != '%')
+                {
+                    t++;
+                    p++;
+                }
+                else if (p < pattern.Length && pattern[p] == '%')
+                {
+                    starP = p++;
+                    starT = t;
+                }
+                else if (starP >= 0)
+                {
+                    p = starP + 1;
+                    t = ++starT;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+            while (p < pattern.Length && pattern[p] == '%') p++;
+            return p == pattern.Length;
+        }
+    }
 }

@@ -449,3 +449,5 @@ public sealed class Numbers(Recorder log)
 [Flow("squares-any")] public sealed partial class SquaresAnyFlow : IFlow<NumbersRequest, int>;
 [Flow("squares-async")] public sealed partial class SquaresAsyncFlow : IFlow<NumbersRequest, int>;
 [Flow("squares-strict")] public sealed partial class SquaresStrictFlow : IFlow<NumbersRequest, int>;
+
+[Flow("operators")] public sealed partial class OperatorsFlow : IFlow<OrderRequest, string>;

@@ -77,4 +77,16 @@ public sealed class RoutingTests
 
         Assert.Equal("context-flow/req-1/shop-9/True", result.Value);
     }
+
+    [Theory]
+    [InlineData(50, "gold", "vip")]     // in (...) and between
+    [InlineData(500, "gold", "big")]    // between fails; amount > 100
+    [InlineData(5, "bronze", "big")]    // like 'b%'
+    [InlineData(5, "web", "normal")]
+    public async Task The_orchestration_platforms_operators_work_in_conditions(int amount, string source, string expected)
+    {
+        var result = await new OperatorsFlow(new Router(_log)).RunAsync(new OrderRequest(amount, source));
+
+        Assert.Equal(expected, result.Value);
+    }
 }

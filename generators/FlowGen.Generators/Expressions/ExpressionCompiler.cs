@@ -624,6 +624,13 @@ internal static class ExpressionCompiler
                     }
                     return Bool(Emit(function.Name == "notBlank" ? "NotBlank" : "IsBlank", null, args[0]));
 
+                case "like":
+                    if (args[0].Type.Category != TypeCategory.String || args[1].Type.Category != TypeCategory.String || args[1].IsNullLiteral)
+                    {
+                        return Mismatch(call, $"like needs a string and a pattern string, but got {args[0].Describe()} and {args[1].Describe()}");
+                    }
+                    return Bool(Emit("Like", null, args[0], args[1]));
+
                 case "notEmpty":
                 case "isEmpty":
                 case "size":

@@ -24,11 +24,12 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction ValidId = new("validId", 1, "number or string");
     public static readonly ExpressionFunction Max = new("max", 2, "number, number");
     public static readonly ExpressionFunction Min = new("min", 2, "number, number");
+    public static readonly ExpressionFunction Like = new("like", 2, "string, pattern with % and _");
 
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
-        NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min,
+        NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>

@@ -128,7 +128,7 @@ internal static class ExpressionLexer
                     tokens.Add(new Token(TokenKind.AndAnd, s0, i - s0, "&&"));
                     break;
                 case '=':
-                    if (next != '=') errors.Add(new ExpressionError(ExpressionErrorIds.Syntax, i, 1, "unexpected '=': use '==' to compare"));
+                    // '=' compares like '==' (the orchestration platform's operator).
                     i += next == '=' ? 2 : 1;
                     tokens.Add(new Token(TokenKind.EqualEqual, s0, i - s0, "=="));
                     break;

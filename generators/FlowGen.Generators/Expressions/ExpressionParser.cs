@@ -166,6 +166,11 @@ internal static class ExpressionParser
             var left = ParseAdditive();
             while (true)
             {
+                if (ParseSqlOperator(left) is { } sql)
+                {
+                    left = sql;
+                    continue;
+                }
                 BinaryOperator op;
                 switch (Current.Kind)
                 {
@@ -179,6 +184,85 @@ internal static class ExpressionParser
                 var right = ParseAdditive();
                 left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
             }
+        }
+
+        /// <summary>
+        /// The orchestration platform's operators, read as the language's own: <c>x in (a, b)</c> is
+        /// <c>x == a || x == b</c>, <c>not in</c> its negation, <c>x between a and b</c> is <c>x &gt;= a &amp;&amp; x &lt;= b</c>,
+        /// <c>x is [not] null</c> a null comparison, <c>x [not] like 'p%'</c> a call of <c>like</c>.
+        /// </summary>
+        private Expr? ParseSqlOperator(Expr left)
+        {
+            var negated = false;
+            if (IsKeyword(Current, "not") && (IsKeyword(PeekAt(1), "in") || IsKeyword(PeekAt(1), "like")))
+            {
+                Advance();
+                negated = true;
+            }
+            if (IsKeyword(Current, "in"))
+            {
+                var keyword = Advance();
+                if (Current.Kind != TokenKind.OpenParen)
+                {
+                    ExpectedAt(Current, $"expected '(' and a list of values after '{keyword.Value}'");
+                    return left;
+                }
+                var open = Advance();
+                var items = new List<Expr>();
+                while (true)
+                {
+                    items.Add(ParseAdditive());
+                    if (Current.Kind == TokenKind.Comma) { Advance(); continue; }
+                    break;
+                }
+                var closed = Current.Kind == TokenKind.CloseParen;
+                var end = closed ? Advance().Start + 1 : Current.Start;
+                if (!closed) ExpectedAt(Current, $"expected ',' or ')' to close the list opened at column {open.Start + 1}");
+                Expr? result = null;
+                foreach (var item in items)
+                {
+                    Expr test = new BinaryExpr(negated ? BinaryOperator.NotEqual : BinaryOperator.Equal, left, item, left.Start, item.End - left.Start);
+                    result = result is null ? test : new BinaryExpr(negated ? BinaryOperator.And : BinaryOperator.Or, result, test, left.Start, item.End - left.Start);
+                }
+                return result is null ? left : result with { Length = end - left.Start };
+            }
+            if (IsKeyword(Current, "like"))
+            {
+                Advance();
+                var pattern = ParseAdditive();
+                var call = new CallExpr("like", new[] { left, pattern }.ToEquatableArray(), left.Start, pattern.End - left.Start);
+                return negated ? new UnaryExpr(UnaryOperator.Not, call, left.Start, call.Length) : call;
+            }
+            if (IsKeyword(Current, "is"))
+            {
+                Advance();
+                var not = false;
+                if (IsKeyword(Current, "not")) { Advance(); not = true; }
+                if (!IsKeyword(Current, "null"))
+                {
+                    ExpectedAt(Current, "expected null after 'is' (is null, is not null)");
+                    return left;
+                }
+                var nullToken = Advance();
+                var literal = new LiteralExpr(LiteralKind.Null, "null", nullToken.Start, nullToken.Length);
+                return new BinaryExpr(not ? BinaryOperator.NotEqual : BinaryOperator.Equal, left, literal, left.Start, nullToken.Start + nullToken.Length - left.Start);
+            }
+            if (IsKeyword(Current, "between"))
+            {
+                Advance();
+                var low = ParseAdditive();
+                if (!IsKeyword(Current, "and"))
+                {
+                    ExpectedAt(Current, "expected 'and' between the two bounds of 'between'");
+                    return left;
+                }
+                Advance();
+                var high = ParseAdditive();
+                var above = new BinaryExpr(BinaryOperator.GreaterOrEqual, left, low, left.Start, low.End - left.Start);
+                var below = new BinaryExpr(BinaryOperator.LessOrEqual, left, high, left.Start, high.End - left.Start);
+                return new BinaryExpr(BinaryOperator.And, above, below, left.Start, high.End - left.Start);
+            }
+            return null;
         }
 
         private Expr ParseAdditive()

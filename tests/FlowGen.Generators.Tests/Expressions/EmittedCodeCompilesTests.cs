@@ -19,6 +19,17 @@ public class EmittedCodeCompilesTests
     /// <summary>More conditions whose exact code is not pinned elsewhere.</summary>
     private static readonly string[] Extra =
     {
+        // The orchestration platform's operators (=, in, not in, like, not like, is [not] null, between).
+        "req.count = 0",
+        "req.count in (0, 1, 2)",
+        "req.count not in (1, 2)",
+        "req.count between -1 and 1",
+        "req.count between 1 and 5",
+        "req.source is null",
+        "req.source is not null",
+        "req.source like 'ap%'",
+        "req.source not like '_pp'",
+        "req.source in ('app', 'web') and req.count between 0 and 10",
         "req.kind == 'app'",
         "@isEmpty(var.ccc)",
         "req.count >= 0 && req.source == null",
@@ -156,6 +167,12 @@ public class EmittedCodeCompilesTests
         Assert.True(Run("req.inner.child.name == 'x'", filled) is false);
         Assert.True(Run("res.needEvaluate", filled) is false);
         Assert.True(Run("@max(req.maybeCount, 1) > 3", filled) is false);
+        Assert.True(Run("req.source like 'ap%'", filled) is true);
+        Assert.True(Run("req.source not like '_pp'", filled) is false);
+        Assert.True(Run("req.source is not null", filled) is true);
+        Assert.True(Run("req.source is null", nulls) is true);
+        Assert.True(Run("req.source like 'ap%'", nulls) is false);   // null matches no pattern
+        Assert.True(Run("req.source in ('app', 'web') and req.count between 0 and 10", filled) is true);
 
         bool Run(string condition, object state) =>
             (bool)type.GetMethod("Check" + conditions.ToList().IndexOf(condition))!.Invoke(null, new[] { state })!;
