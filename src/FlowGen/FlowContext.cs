@@ -352,10 +352,6 @@ public abstract class FlowContext
         return Volatile.Read(ref _error) is null;
     }
 
-    /// <summary>The error a subprocess's failure left, when it ran with strict-mode=false.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public FlowError? ScopeError(int scope) => _scopes?[scope]?.Error;
-
     /// <summary>True when a subprocess around the node failed or timed out: the node does not start.</summary>
     private bool StoppedByScope(int node)
     {

@@ -32,9 +32,6 @@ internal sealed class GraphIndex
 
     public static bool IsGateway(FlowNode node) => node.Kind is NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway;
 
-    /// <summary>A node that joins when it has several incoming flows: gateways (and end events, which just end each branch).</summary>
-    public static bool MayJoin(FlowNode node) => IsGateway(node) || node.Kind == NodeKind.EndEvent;
-
     /// <summary>Nodes reachable from <paramref name="from"/> (inclusive), in discovery order.</summary>
     public List<string> ReachableFrom(string from)
     {

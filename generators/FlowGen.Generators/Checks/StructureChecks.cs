@@ -20,12 +20,12 @@ internal static class StructureChecks
         var flows = new List<FlowDefinition>();
         var subprocesses = new List<SubprocessDefinition>();
         var fileName = System.IO.Path.GetFileName(path);
-        var bodies = new HashSet<FlowGraph>(subprocessBodies);
-
         // A process's start events each begin a flow; a subprocess body is checked the same way and kept for its callers.
-        foreach (var graph in graphs.Concat(subprocessBodies))
+        var all = graphs.Concat(subprocessBodies).ToList();
+        for (var g = 0; g < all.Count; g++)
         {
-            var isSubprocess = bodies.Contains(graph);
+            var graph = all[g];
+            var isSubprocess = g >= graphs.Count;
             cancellationToken.ThrowIfCancellationRequested();
             var index = new GraphIndex(graph);
             var errorElements = new HashSet<string>(StringComparer.Ordinal);

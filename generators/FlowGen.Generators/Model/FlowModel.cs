@@ -67,8 +67,6 @@ internal sealed record FlowNode(
         ? $"{Element} '{Id}' ({OneLine(name)})"
         : $"{Element} '{Id}'";
 
-    public string DisplayName => Name is { Length: > 0 } name ? OneLine(name) : Id;
-
     internal static string OneLine(string text) => string.Join(" ", text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 }
 
@@ -127,8 +125,6 @@ internal sealed record FlowGraph(
 
     /// <summary>For a subprocess body: the subProcess element's properties (strict-mode, timeout).</summary>
     public EquatableArray<NodeProperty> Properties { get; init; } = EquatableArray<NodeProperty>.Empty;
-
-    public string? GetProperty(string name) => Properties.FirstOrDefault(p => p.Name == name)?.Value;
 
     public FlowNode? FindNode(string id)
     {

@@ -21,6 +21,6 @@ internal sealed record LocationInfo(string FilePath, int Start, int Length, int 
         return new LocationInfo(path, span.Start, span.Length, lines.Start.Line, lines.Start.Character, lines.End.Line, lines.End.Character);
     }
 
-    /// <summary>A sub-span inside this location, used for an expression column inside a condition.</summary>
+    /// <summary>path(line,column), one-based, as compilers print locations.</summary>
     public override string ToString() => $"{FilePath}({StartLine + 1},{StartColumn + 1})";
 }
