@@ -34,6 +34,9 @@ internal sealed record TaskMethodModel(
 {
     /// <summary>The policy the method's [FlowTask] asks for (Kstry's @Invoke); a node's properties win.</summary>
     public TaskDefaults Defaults { get; init; } = TaskDefaults.None;
+
+    /// <summary>True when the produced value may be null (annotated, oblivious, or Nullable&lt;T&gt;).</summary>
+    public bool ValueIsNullable { get; init; }
 }
 
 /// <summary>Timeout, retries, fallback and strict mode written on a [FlowTask] attribute.</summary>

@@ -34,7 +34,7 @@ internal static class FlowBinder
                 if (found.Method.Problem is { } why)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{found.Component.TypeName}.{found.Method.MethodName}", why));
                 else
-                    resolved[id] = found;
+                    resolved[id] = (found.Component, WithOutputSetting(node, found.Method, diagnostics));
                 if (ResolveFallback(node, found.Method.Defaults.Demotion, components, diagnostics) is { } fallback) fallbacks[id] = fallback;
                 continue;
             }
@@ -48,6 +48,26 @@ internal static class FlowBinder
         }
 
         return BusChecks.Check(flow, flowClass, index, resolved, skipped, fallbacks, diagnostics, cancellationToken);
+    }
+
+    /// <summary>
+    /// The <c>output</c> setting (ps-go's output name): the task's whole value is also written to the sta value
+    /// of that name, whatever the method's notices say.
+    /// </summary>
+    private static TaskMethodModel WithOutputSetting(FlowNode node, TaskMethodModel method, List<DiagnosticInfo> diagnostics)
+    {
+        if (node.FindProperty("output") is not { } output) return method;
+        var name = output.Value.Trim();
+        if (method.ValueType is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, output.Location, node.Describe(), "output", output.Value,
+                $"the method {method.MethodName} returns no value to store; remove the setting"));
+            return method;
+        }
+        if (method.Outputs.Any(o => o.Scope == BusScope.State && o.Name == name && o.Property is null)) return method;
+        var outputs = method.Outputs.ToList();
+        outputs.Add(new OutputModel(BusScope.State, name, method.ValueType, method.ValueIsNullable, null));
+        return method with { Outputs = outputs.ToEquatableArray() };
     }
 
     /// <summary>

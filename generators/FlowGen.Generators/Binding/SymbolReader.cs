@@ -109,7 +109,10 @@ internal static class SymbolReader
         }
 
         return new TaskMethodModel(taskName, method.Name, method.IsStatic, kind, valueType is null ? null : Name(valueType),
-            parameters.ToEquatableArray(), outputs.ToEquatableArray(), problem);
+            parameters.ToEquatableArray(), outputs.ToEquatableArray(), problem)
+        {
+            ValueIsNullable = valueType is not null && IsNullable(valueType),
+        };
     }
 
     private static OutputModel? ToOutput(AttributeData attribute, string type, bool nullable, string? property, string defaultName)

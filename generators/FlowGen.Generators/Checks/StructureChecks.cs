@@ -43,9 +43,9 @@ internal static class StructureChecks
             foreach (var edge in graph.Edges)
             {
                 if (!index.Nodes.ContainsKey(edge.SourceId))
-                    Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, "sourceRef", edge.SourceId), edge.TargetId);
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, graph.SourceKey, edge.SourceId), edge.TargetId);
                 if (!index.Nodes.ContainsKey(edge.TargetId))
-                    Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, "targetRef", edge.TargetId), edge.SourceId);
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, graph.TargetKey, edge.TargetId), edge.SourceId);
             }
 
             var starts = graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent && !n.IsUnsupported).ToList();

@@ -39,13 +39,20 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor MissingId = Error("FG0004", "BPMN element without id",
         "This <{0}> element has no id attribute. Give it a unique id (Camunda Modeler does this on save).", CategorySyntax);
 
+    public static readonly DiagnosticDescriptor MalformedDocument = Error("FG0005", "Flow file is not well-formed JSON or YAML",
+        "The {0} flow file cannot be read: {1}. Fix: {2}.", CategorySyntax);
+    public static readonly DiagnosticDescriptor DocumentShape = Error("FG0006", "Flow document has the wrong shape",
+        "{0}. {1}.", CategorySyntax);
+    public static readonly DiagnosticDescriptor UnknownKey = Warning("FG0007", "Unknown key in a flow document",
+        "'{0}' is not a key of {1}, so it is ignored{2}. Known keys: {3}.", CategorySyntax);
+
     // 01xx: structure
     public static readonly DiagnosticDescriptor NoStartEvent = Error("FG0101", "Process has no start event",
         "Process '{0}' has no start event, so no flow can begin. Add a start event: its id becomes the flow id.", CategoryStructure);
     public static readonly DiagnosticDescriptor DuplicateId = Error("FG0102", "Duplicate element id",
         "The id '{0}' is used more than once ({1} here, {2} before). Element ids must be unique within a file, and flow ids (start event ids) across all flow files: rename one of them.", CategoryStructure);
     public static readonly DiagnosticDescriptor DanglingFlow = Error("FG0103", "Sequence flow refers to a missing element",
-        "Sequence flow '{0}' has {1} '{2}', which is not an element of the same process. Reconnect the flow in the modeler.", CategoryStructure);
+        "Sequence flow '{0}' has {1} '{2}', which is not a node of the same process. Point it at an existing node (in BPMN: reconnect the flow in the modeler).", CategoryStructure);
     public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "Only gateways may join flows",
         "{0} has {1} incoming sequence flows, and at least two of them always arrive in the same run, so it is unclear whether it runs once or per branch. Put a parallel or inclusive gateway in front of it to join the branches. (A task may merge alternative branches: it then runs once for each branch that arrives.)", CategoryStructure);
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
@@ -161,7 +168,7 @@ internal static class FlowDiagnostics
 
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
-        MalformedXml, NotBpmn, UnsupportedElement, MissingId,
+        MalformedXml, NotBpmn, UnsupportedElement, MissingId, MalformedDocument, DocumentShape, UnknownKey,
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,

@@ -378,10 +378,19 @@ internal sealed class FlowEmitter
 
         if (node.Kind == NodeKind.EndEvent || (bound.Call is null && bound.Outgoing.Count == 0))
         {
-            // An end event: the branch is done.
             _w.Line($"private {Vt} {RunName(node.Id)}(State state)");
             _w.Line("{");
-            _w.Line($"    state.CanRun({index});");
+            if (node.Kind == NodeKind.EndEvent && node.GetProperty("error-code") is { } code)
+            {
+                // An error end: reaching it ends the run with this error (BPMN error end event, fail("code")).
+                var message = node.GetProperty("error-message") ?? $"the flow ended at {node.Describe()}";
+                _w.Line($"    if (state.CanRun({index})) state.Fail({index}, {SourceWriter.Literal(code)}, {SourceWriter.Literal(message)});");
+            }
+            else
+            {
+                // An end event: the branch is done.
+                _w.Line($"    state.CanRun({index});");
+            }
             _w.Line("    return default;");
             _w.Line("}");
             return;

@@ -126,6 +126,15 @@ internal sealed record FlowGraph(
     /// <summary>For a subprocess body: the subProcess element's properties (strict-mode, timeout).</summary>
     public EquatableArray<NodeProperty> Properties { get; init; } = EquatableArray<NodeProperty>.Empty;
 
+    /// <summary>How the flow file names an edge's ends, for messages: sourceRef/targetRef in BPMN, from/to in JSON and YAML.</summary>
+    public string SourceKey { get; init; } = "sourceRef";
+
+    /// <inheritdoc cref="SourceKey"/>
+    public string TargetKey { get; init; } = "targetRef";
+
+    /// <summary>The request schema written in the flow file (JSON and YAML flows), validated before the first node runs.</summary>
+    public RequestSchema? RequestSchema { get; init; }
+
     public FlowNode? FindNode(string id)
     {
         foreach (var n in Nodes)
@@ -153,3 +162,32 @@ internal sealed record FlowFile(string Path, EquatableArray<FlowDefinition> Flow
 {
     public EquatableArray<SubprocessDefinition> Subprocesses { get; init; } = EquatableArray<SubprocessDefinition>.Empty;
 }
+
+/// <summary>
+/// A request schema (ps-go's FieldValidate): the fields of the request a flow checks before it runs. Checked
+/// against the request type at build time; compiled into a validator that lists every failing field.
+/// </summary>
+internal sealed record RequestSchema(EquatableArray<SchemaField> Fields, LocationInfo Location);
+
+/// <summary>One field of a request schema.</summary>
+/// <param name="Name">The field name as written (matched to a C# property ignoring case).</param>
+/// <param name="Type">string, integer, number, boolean, object or array.</param>
+/// <param name="Default">The default value's text (assigned when the field is null), or null.</param>
+/// <param name="Min">For numbers: the smallest allowed value, as written.</param>
+/// <param name="Max">For numbers: the largest allowed value, as written.</param>
+/// <param name="MinLength">For strings and arrays: the fewest characters or items.</param>
+/// <param name="MaxLength">For strings and arrays: the most characters or items.</param>
+/// <param name="Enum">The allowed values (as written), or empty.</param>
+/// <param name="Fields">For objects: the nested fields.</param>
+internal sealed record SchemaField(
+    string Name,
+    string Type,
+    bool Required,
+    string? Default,
+    string? Min,
+    string? Max,
+    int? MinLength,
+    int? MaxLength,
+    EquatableArray<string> Enum,
+    EquatableArray<SchemaField> Fields,
+    LocationInfo Location);

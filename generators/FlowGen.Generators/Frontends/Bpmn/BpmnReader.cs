@@ -155,6 +155,19 @@ internal static class BpmnReader
 
             // Events with a definition (timer, message, error, terminate...) are not plain start/end events.
             var eventDefinition = element.Elements().FirstOrDefault(e => e.Name.Namespace.NamespaceName == BpmnNames.Model && e.Name.LocalName.EndsWith("EventDefinition", StringComparison.Ordinal));
+            var nodeProperties = ReadProperties(element, map);
+            if (eventDefinition is not null && local == "endEvent" && eventDefinition.Name.LocalName == "errorEventDefinition")
+            {
+                // An error end event: the run ends with the error's code (errorCode, else its name, else its id).
+                var errorRef = eventDefinition.Attribute("errorRef")?.Value;
+                var error = errorRef is null ? null : element.Document!.Root!.Elements(XName.Get("error", BpmnNames.Model)).FirstOrDefault(e => e.Attribute("id")?.Value == errorRef);
+                var code = error?.Attribute("errorCode")?.Value is { Length: > 0 } c ? c : error?.Attribute("name")?.Value is { Length: > 0 } n ? n : errorRef;
+                var list = nodeProperties.ToList();
+                if (code is { Length: > 0 } && list.All(p => p.Name != "error-code")) list.Add(new NodeProperty("error-code", code, map.StartTag(eventDefinition)));
+                if (error?.Attribute("name")?.Value is { Length: > 0 } errorName && list.All(p => p.Name != "error-message")) list.Add(new NodeProperty("error-message", errorName, map.StartTag(eventDefinition)));
+                nodeProperties = list.ToEquatableArray();
+                eventDefinition = null;
+            }
             if (eventDefinition is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, map.StartTag(eventDefinition),
@@ -162,7 +175,7 @@ internal static class BpmnReader
             }
 
             if (nodeId is null) continue;
-            nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, kind.Value, local, ReadProperties(element, map), location)
+            nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, kind.Value, local, nodeProperties, location)
             {
                 IsUnsupported = eventDefinition is not null,
             });

@@ -1,0 +1,125 @@
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Model;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace FlowGen.Generators.Frontends.Documents;
+
+/// <summary>
+/// Turns JSON or YAML text into a <see cref="DocNode"/> tree with exact locations, using YamlDotNet's
+/// event parser (JSON is read as the YAML flow style it is). Anchors and aliases are resolved; a syntax
+/// error is FG0005 at the place the parser stopped.
+/// </summary>
+internal static class DocumentParser
+{
+    public static DocNode? Parse(DocumentText source, string dialect, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var anchors = new Dictionary<string, DocNode>(StringComparer.Ordinal);
+        try
+        {
+            var parser = new Parser(new Scanner(new StringReader(source.Content), skipComments: true));
+            parser.Consume<StreamStart>();
+            if (parser.Accept<StreamEnd>(out _)) return null;
+            parser.Consume<DocumentStart>();
+            var root = ReadNode(parser, source, anchors, cancellationToken);
+            parser.Consume<DocumentEnd>();
+            if (!parser.Accept<StreamEnd>(out _))
+            {
+                var next = parser.Current!;
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, source.Span((int)next.Start.Index, (int)next.End.Index + 1),
+                    dialect, "the file holds more than one document", "keep one flow per file (remove the '---' separator)"));
+                return null;
+            }
+            return root;
+        }
+        catch (DocumentSyntaxException ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, ex.Location, dialect, ex.Message, "fix the text at this position"));
+            return null;
+        }
+        catch (YamlException ex)
+        {
+            var offset = (int)Math.Min(ex.Start.Index, source.Content.Length);
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, source.Span(offset, offset + 1),
+                dialect, Clean(ex.Message), "fix the text at this position"));
+            return null;
+        }
+    }
+
+    private static DocNode ReadNode(IParser parser, DocumentText source, Dictionary<string, DocNode> anchors, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (parser.TryConsume<AnchorAlias>(out var alias))
+        {
+            if (anchors.TryGetValue(alias.Value.Value, out var target)) return target;
+            throw new YamlException(alias.Start, alias.End, $"the alias '*{alias.Value.Value}' names no anchor defined before it");
+        }
+
+        DocNode node;
+        string? anchor = null;
+        if (parser.TryConsume<Scalar>(out var scalar))
+        {
+            anchor = scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value;
+            var start = (int)scalar.Start.Index;
+            var end = (int)scalar.End.Index;
+            var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted;
+            var isNull = !quoted && scalar.Style is ScalarStyle.Plain && (scalar.Value.Length == 0 || scalar.Value is "null" or "~" or "Null" or "NULL");
+            var contentStart = quoted ? start + 1 : start;
+            if (scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded)
+            {
+                // Skip the block indicator line ('|' or '>' and its modifiers): content starts on the next line.
+                var newline = source.Content.IndexOf('\n', start);
+                if (newline >= 0 && newline < end) contentStart = newline + 1;
+            }
+            node = new DocScalar(scalar.Value, quoted, isNull, source.Span(start, end), source, contentStart, quoted ? Math.Max(contentStart, end - 1) : end);
+        }
+        else if (parser.TryConsume<SequenceStart>(out var sequenceStart))
+        {
+            anchor = sequenceStart.Anchor.IsEmpty ? null : sequenceStart.Anchor.Value;
+            var items = new List<DocNode>();
+            while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(parser, source, anchors, cancellationToken));
+            node = new DocSequence(items, source.Span((int)sequenceStart.Start.Index, (int)sequenceStart.Start.Index + 1));
+        }
+        else if (parser.TryConsume<MappingStart>(out var mappingStart))
+        {
+            anchor = mappingStart.Anchor.IsEmpty ? null : mappingStart.Anchor.Value;
+            var entries = new List<KeyValuePair<DocKey, DocNode>>();
+            var startOffset = (int)mappingStart.Start.Index;
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var keyNode = ReadNode(parser, source, anchors, cancellationToken);
+                if (keyNode is not DocScalar keyScalar)
+                    throw new DocumentSyntaxException(keyNode.Location, "a mapping key must be a plain name, not " + keyNode.Kind);
+                var value = ReadNode(parser, source, anchors, cancellationToken);
+                entries.Add(new KeyValuePair<DocKey, DocNode>(new DocKey(keyScalar.Value, keyScalar.Location), value));
+            }
+            // A block mapping starts at its first key; point at that key rather than an empty span.
+            var location = entries.Count > 0 && source.Content.Length > startOffset && source.Content[startOffset] != '{'
+                ? entries[0].Key.Location
+                : source.Span(startOffset, startOffset + 1);
+            node = new DocMapping(entries, location);
+        }
+        else
+        {
+            var current = parser.Current!;
+            throw new YamlException(current.Start, current.End, $"unexpected {current.GetType().Name}");
+        }
+
+        if (anchor is not null) anchors[anchor] = node;
+        return node;
+    }
+
+    private static string Clean(string message)
+    {
+        // YamlDotNet prefixes "(Line: 3, Col: 1, Idx: 40) - (Line: ...): "; the location is reported separately.
+        var index = message.LastIndexOf("): ", StringComparison.Ordinal);
+        var text = index >= 0 ? message.Substring(index + 3) : message;
+        return text.Trim().TrimEnd('.');
+    }
+}
+
+/// <summary>A problem YamlDotNet accepts but a flow document cannot hold (such as a list used as a key).</summary>
+internal sealed class DocumentSyntaxException(LocationInfo location, string message) : Exception(message)
+{
+    public LocationInfo Location { get; } = location;
+}
