@@ -260,6 +260,11 @@ public abstract class FlowContext
     public void Fail(int node, string code, string message, Exception? exception = null)
         => Fail(node, new FlowError(code, FlowId, _nodeIds[node], _nodeNames[node], message, exception));
 
+    /// <summary>Ends the run because the request failed its schema, listing every failing field.</summary>
+    public void FailValidation(int node, IReadOnlyList<FlowFieldError> errors)
+        => Fail(node, new FlowError(FlowErrorCodes.ValidationFailed, FlowId, _nodeIds[node], _nodeNames[node],
+            "the request is invalid: " + string.Join("; ", errors), null) { FieldErrors = errors });
+
     private void Fail(int node, FlowError error)
     {
         // Inside a subprocess with strict-mode=false the failure ends that subprocess only.

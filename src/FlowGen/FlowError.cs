@@ -9,6 +9,9 @@ namespace FlowGen;
 /// <param name="Exception">The exception a task threw, if any.</param>
 public sealed record FlowError(string Code, string FlowId, string? NodeId, string? NodeName, string Message, Exception? Exception = null)
 {
+    /// <summary>For <see cref="FlowErrorCodes.ValidationFailed"/>: every request field that failed its schema, in schema order.</summary>
+    public IReadOnlyList<FlowFieldError> FieldErrors { get; init; } = [];
+
     /// <inheritdoc />
     public override string ToString()
     {
@@ -50,6 +53,33 @@ public static class FlowErrorCodes
     /// <summary>A condition threw while it was evaluated (for example a division by zero).</summary>
     public const string ConditionFailed = "FLOW_CONDITION_FAILED";
 
+    /// <summary>
+    /// The request failed the flow file's request schema; <see cref="FlowError.FieldErrors"/> lists every failing
+    /// field. Reported at the start node, before any task runs.
+    /// </summary>
+    public const string ValidationFailed = "FLOW_VALIDATION_FAILED";
+
     /// <summary>A state was run a second time, or a run that had not failed was resumed.</summary>
     public const string InvalidResume = "FLOW_INVALID_RESUME";
+}
+
+/// <summary>One request field that failed a rule of the flow file's request schema.</summary>
+/// <param name="Field">The field's path as written in the schema (<c>address.city</c>).</param>
+/// <param name="Rule">The rule that failed: required, minLen, maxLen, min, max or enum.</param>
+/// <param name="Message">What is wrong, for people: <c>must have at least 11 characters (it has 8)</c>.</param>
+public sealed record FlowFieldError(string Field, string Rule, string Message)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{Field} {Message}";
+}
+
+/// <summary>Helpers for generated request validators.</summary>
+public static class FlowValidation
+{
+    /// <summary>Records a failing field; the list is made on the first failure only, so a valid request allocates nothing.</summary>
+    public static void Add(ref List<FlowFieldError>? errors, string field, string rule, string message)
+        => (errors ??= []).Add(new FlowFieldError(field, rule, message));
+
+    /// <summary>A number in messages, culture-independent.</summary>
+    public static string Text<T>(T value) where T : IFormattable => value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
 }

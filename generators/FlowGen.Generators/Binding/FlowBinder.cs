@@ -156,7 +156,13 @@ internal static class FlowBinder
         {
             var (expanded, problems) = SubprocessExpander.Expand(flow, subprocesses);
             var bound = Bind(expanded, flowClass, components, cancellationToken);
-            return problems.Count == 0 ? bound : bound with { Diagnostics = problems.Concat(bound.Diagnostics).ToEquatableArray() };
+            var schemaProblems = new List<DiagnosticInfo>();
+            var schema = RequestSchemaChecks.Bind(flow.Graph.RequestSchema, flow.FileName, flowClass, schemaProblems);
+            return bound with
+            {
+                Diagnostics = problems.Concat(bound.Diagnostics).Concat(schemaProblems).ToEquatableArray(),
+                RequestSchema = schema,
+            };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -212,7 +212,14 @@ internal static class SymbolReader
                         _ => null,
                     };
                     if (memberType is null || properties.Any(p => p.Name == member.Name)) continue;
-                    properties.Add(new PropertyShape(member.Name, Name(memberType), IsNullable(memberType)));
+                    var setter = member switch
+                    {
+                        IPropertySymbol { SetMethod: { DeclaredAccessibility: Accessibility.Public } set } => set.IsInitOnly ? "init" : "set",
+                        IFieldSymbol { IsReadOnly: false, IsConst: false } => "set",
+                        IFieldSymbol { IsReadOnly: true } => null,
+                        _ => null,
+                    };
+                    properties.Add(new PropertyShape(member.Name, Name(memberType), IsNullable(memberType)) { Setter = setter });
                     Add(memberType, depth + 1);
                 }
             }
@@ -223,6 +230,7 @@ internal static class SymbolReader
             {
                 Properties = properties.ToEquatableArray(),
                 Supertypes = supertypes.Distinct().OrderBy(s => s, StringComparer.Ordinal).ToEquatableArray(),
+                IsRecord = type.IsRecord,
             };
         }
 

@@ -117,6 +117,10 @@ internal static class FlowDiagnostics
         "{0} iterates over {1} items of {2}, but parameter '{3}' of {4} takes {5}. Change the parameter to take {1}, or iterate over another collection.", CategoryBus);
     public static readonly DiagnosticDescriptor IterationShape = Error("FG0408", "Task cannot be iterated this way",
         "{0}: {1}.", CategoryBus);
+    public static readonly DiagnosticDescriptor SchemaMismatch = Error("FG0409", "Request schema does not fit the request type",
+        "Request field '{0}' {1}. {2}.", CategoryBus);
+    public static readonly DiagnosticDescriptor SchemaRuleWithoutEffect = Warning("FG0410", "Request schema rule has no effect",
+        "Request field '{0}' {1}. {2}.", CategoryBus);
     public static readonly DiagnosticDescriptor StateWrittenTwice = Warning("FG0405", "Write-once value written twice",
         "{0} is written by {1} and again by {2} on the same path, but sta values are write-once. Use a var value ([ToVar]) for a value that changes.", CategoryBus);
 
@@ -172,7 +176,7 @@ internal static class FlowDiagnostics
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
-        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape,
+        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue,

@@ -185,6 +185,7 @@ internal sealed class FlowEmitter
         WriteNodeTable();
         WriteState();
         WriteEntryPoints();
+        if (_flow.RequestSchema is { } schema) RequestValidatorEmitter.Write(_w, schema);
         _w.Line($"// ---- The nodes of {SourceWriter.Comment(_flow.Flow.FileName)}, one method per state. ----");
         foreach (var node in _flow.Nodes)
         {
@@ -279,7 +280,8 @@ internal sealed class FlowEmitter
         _w.Close();
         _w.Line();
         _w.Line("/// <summary>req: the request.</summary>");
-        _w.Line($"public {Class.RequestType} Request {{ get; }}");
+        var setter = _flow.RequestSchema is { } withDefaults && RequestValidatorEmitter.NeedsRequestSetter(withDefaults) ? " internal set;" : "";
+        _w.Line($"public {Class.RequestType} Request {{ get;{setter} }}");
         _w.Line();
         _w.Line("/// <summary>res: the result.</summary>");
         _w.Line($"public {Class.ResultType}{(resultIsValue ? "" : "?")} Result;");
@@ -409,6 +411,13 @@ internal sealed class FlowEmitter
 
         _w.Open($"private async {Vt} {RunName(node.Id)}(State state)");
         _w.Line($"if (!state.CanRun({index})) return;");
+        if (node.Id == _flow.Flow.FlowId && _flow.RequestSchema is not null)
+        {
+            _w.Open($"if ({RequestValidatorEmitter.MethodName}(state) is {{ }} invalid)");
+            _w.Line($"state.FailValidation({index}, invalid);");
+            _w.Line("return;");
+            _w.Close();
+        }
         if (bound.Call is not null)
         {
             WriteIntercepted(index, $"static (flow, state) => flow.Task_{name}(state)", $"if (!await Task_{name}(state).ConfigureAwait(false)) return;", guard: "");

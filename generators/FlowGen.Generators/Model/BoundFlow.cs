@@ -16,6 +16,9 @@ internal sealed record BoundFlow(
     public bool TypeIsValue(string type) => ValueTypes.Contains(type);
 
     public bool HasErrors => Flow.HasErrors || Diagnostics.Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+
+    /// <summary>The request schema of the flow file, bound to the request type; null when the flow has none.</summary>
+    public BoundRequestSchema? RequestSchema { get; init; }
 }
 
 /// <summary>A node in emission order, with its call (for tasks) and its outgoing branches.</summary>
@@ -75,3 +78,31 @@ internal sealed record BusField(string FieldName, string Type, bool IsValueType,
 
 /// <summary>A component the flow's constructor takes.</summary>
 internal sealed record ComponentDependency(string Type, string FieldName, string ParameterName);
+
+/// <summary>A flow's request schema bound to the request type: what the generated validator checks, in schema order.</summary>
+internal sealed record BoundRequestSchema(string FileName, int Line, EquatableArray<BoundRequestField> Fields);
+
+/// <summary>One schema field bound to a C# member of the request (or of a nested object).</summary>
+/// <param name="Path">The field's path as written (<c>address.city</c>), for messages.</param>
+/// <param name="Member">The C# member it checks.</param>
+/// <param name="Type">The member's C# type.</param>
+/// <param name="CanBeNull">True for reference types and Nullable&lt;T&gt;: required and default apply.</param>
+/// <param name="LengthMember">Length or Count, for minLen/maxLen.</param>
+/// <param name="DefaultCode">The default as a C# literal, or null.</param>
+/// <param name="DefaultVia">How the default is stored: "with" (a record copy of the request) or "set" (the member is settable).</param>
+/// <param name="MinCode">min as a C# literal of the member's type, or null.</param>
+/// <param name="MaxCode">max as a C# literal of the member's type, or null.</param>
+/// <param name="EnumCodes">The allowed values as C# literals, or empty.</param>
+internal sealed record BoundRequestField(
+    string Path,
+    string Member,
+    SchemaField Field,
+    string Type,
+    bool CanBeNull,
+    string? LengthMember,
+    string? DefaultCode,
+    string? DefaultVia,
+    string? MinCode,
+    string? MaxCode,
+    EquatableArray<string> EnumCodes,
+    EquatableArray<BoundRequestField> Fields);

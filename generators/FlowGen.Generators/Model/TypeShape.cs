@@ -37,13 +37,20 @@ internal sealed record TypeShape(
 {
     /// <summary>Full names of the base classes and interfaces the type converts to implicitly.</summary>
     public EquatableArray<string> Supertypes { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>True for record classes and record structs: <c>with</c> can copy them with a member changed.</summary>
+    public bool IsRecord { get; init; }
 }
 
 /// <summary>A readable instance property (or field) of a type.</summary>
 /// <param name="Name">The C# member name.</param>
 /// <param name="Type">Full name of the member's type (a key of the <see cref="TypeTable"/>).</param>
 /// <param name="IsNullable">True when the member may hold null (reference type annotated or oblivious, or Nullable&lt;T&gt;).</param>
-internal sealed record PropertyShape(string Name, string Type, bool IsNullable);
+internal sealed record PropertyShape(string Name, string Type, bool IsNullable)
+{
+    /// <summary>"set" for a public setter or writable field, "init" for an init accessor, null when read-only.</summary>
+    public string? Setter { get; init; }
+}
 
 /// <summary>All type shapes one flow needs, keyed by full name.</summary>
 internal sealed record TypeTable(EquatableArray<TypeShape> Types)
