@@ -15,9 +15,10 @@ internal static class DocumentParser
     public static DocNode? Parse(DocumentText source, string dialect, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         var anchors = new Dictionary<string, DocNode>(StringComparer.Ordinal);
+        var scanner = new Scanner(new StringReader(source.Content), skipComments: true);
         try
         {
-            var parser = new Parser(new Scanner(new StringReader(source.Content), skipComments: true));
+            var parser = new Parser(scanner);
             parser.Consume<StreamStart>();
             if (parser.Accept<StreamEnd>(out _)) return null;
             parser.Consume<DocumentStart>();
@@ -42,6 +43,14 @@ internal static class DocumentParser
             var offset = (int)Math.Min(ex.Start.Index, source.Content.Length);
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, source.Span(offset, offset + 1),
                 dialect, Clean(ex.Message), "fix the text at this position"));
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up on some broken input without a YamlException: report where it stopped.
+            var offset = (int)Math.Min(scanner.CurrentPosition.Index, source.Content.Length);
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, source.Span(offset, offset + 1),
+                dialect, "the text cannot be parsed here (an unclosed '{' or '[' before it?)", "fix the text at or before this position"));
             return null;
         }
     }

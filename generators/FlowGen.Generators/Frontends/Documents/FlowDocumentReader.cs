@@ -554,9 +554,15 @@ internal sealed class FlowDocumentReader
         switch (match.Groups["verb"].Value)
         {
             case "call":
-                if (argument is null || !names.Any(n => n.Name == argument))
+                if (argument is null)
                 {
-                    Shape(location, $"{text} names no action of this flow", $"call one of: {string.Join(", ", names.Select(n => n.Name))}");
+                    Shape(location, "call() needs the name of an action", $"call one of: {string.Join(", ", names.Select(n => n.Name))}");
+                    return null;
+                }
+                if (!names.Any(n => n.Name == argument))
+                {
+                    // The same mistake as a graph connection to a missing node, so the same id (FG0103).
+                    _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, location, $"{action}.case->{argument}", "call", argument));
                     return null;
                 }
                 return argument;
