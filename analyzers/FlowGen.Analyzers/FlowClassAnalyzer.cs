@@ -93,7 +93,7 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
         if (!flowIds.Contains(flowId))
         {
             var known = flowIds.Count == 0
-                ? " (the project has no .bpmn AdditionalFiles)"
+                ? " (the project has no flow files: add *.bpmn, *.flow.json or *.flow.yaml as AdditionalFiles)"
                 : " (flows found: " + string.Join(", ", flowIds.OrderBy(i => i, StringComparer.Ordinal).Take(10)) + (flowIds.Count > 10 ? ", ..." : "") + ")";
             context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowIdNotFound, location, flowId, type.Name, known));
         }

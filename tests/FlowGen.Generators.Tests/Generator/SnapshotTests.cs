@@ -77,9 +77,49 @@ public sealed class SnapshotTests
         Assert.Contains("FlowPolicies.Create(200, 2, 10, global::FlowGen.RetryBackoff.Exponential)", source);
     }
 
-    private static string Verify(string name, string hintName, string bpmn)
+    [Fact]
+    public void Yaml_steps_flow_with_a_request_schema_a_condition_and_ignore_error()
     {
-        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/page.bpmn", bpmn));
+        const string yaml = """
+            flow: page
+            request:
+              source: { type: string, required: true, enum: [app, web] }
+              amount: { type: integer, min: 1, max: 1000 }
+            steps:
+              - { id: Base, task-component: goods, task-service: base }
+              - - { id: Sku, task-component: goods, task-service: sku, ignore-error: true, timeout: 300 }
+                - { id: Shop, task-component: goods, task-service: shop, when: "req.source == 'app'" }
+              - { id: Post, task-component: goods, task-service: hide }
+            """;
+        var source = Verify("YamlStepsFlow", "Shop.PageFlow.g.cs", yaml, "/flows/page.flow.yaml");
+        Assert.Contains("CheckRequest(state) is { } invalid", source);
+        Assert.Contains("is not (\"app\" or \"web\")", source);
+    }
+
+    /// <summary>The same flow in BPMN, JSON and YAML compiles to the same code, apart from comments naming the file and line.</summary>
+    [Fact]
+    public void The_graph_forms_generate_the_same_code_as_BPMN()
+    {
+        static string Code(string form)
+        {
+            var run = GeneratorHarness.RunGenerator(Bpmn.Components, new InMemoryText(DocumentDiagnosticTests.PathOf(form), DocumentDiagnosticTests.Form(form)));
+            Assert.Empty(run.Diagnostics);
+            var lines = run.Source("Demo.DemoFlow.g.cs")!.Replace("\r\n", "\n").Split('\n')
+                .Select(l => l.Trim())
+                .Where(l => !l.StartsWith("//", StringComparison.Ordinal) && !l.StartsWith("#line", StringComparison.Ordinal) && !l.StartsWith("/// <summary>Runs flow", StringComparison.Ordinal))
+                .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"f\.(bpmn|flow\.json|flow\.yaml)", "FILE"))
+                .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s*// [^""]*$", "")); // trailing comments name edges by their ids
+            return string.Join("\n", lines);
+        }
+
+        var bpmn = Code("bpmn");
+        Assert.Equal(bpmn, Code("json"));
+        Assert.Equal(bpmn, Code("yaml"));
+    }
+
+    private static string Verify(string name, string hintName, string bpmn, string path = "/flows/page.bpmn")
+    {
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText(path, bpmn));
         Assert.Empty(run.Diagnostics);
         Assert.Empty(run.CompileErrors);
         var actual = run.Source(hintName)!.Replace("\r\n", "\n");
