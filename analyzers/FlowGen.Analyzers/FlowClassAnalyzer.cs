@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using FlowGen.Generators.Frontends;
+using FlowGen.Generators.Frontends.Fluent;
 using FlowGen.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -90,7 +91,8 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
                 type.ContainingType is not null ? "is nested in another type" : type.IsGenericType ? "is generic" : type.IsRecord ? "is a record" : "is not a class"));
         if (!type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "FlowGen.IFlow<TRequest, TResult>"))
             context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassWithoutInterface, type.Locations.FirstOrDefault(), type.Name, flowId));
-        if (!flowIds.Contains(flowId))
+        var hasDefinition = type.GetMembers().OfType<IMethodSymbol>().Any(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FluentReader.DefinitionAttribute));
+        if (!flowIds.Contains(flowId) && !hasDefinition)
         {
             var known = flowIds.Count == 0
                 ? " (the project has no flow files: add *.bpmn, *.flow.json or *.flow.yaml as AdditionalFiles)"

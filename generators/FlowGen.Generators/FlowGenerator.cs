@@ -3,8 +3,11 @@ using FlowGen.Generators.Checks;
 using FlowGen.Generators.Diagnostics;
 using FlowGen.Generators.Emit;
 using FlowGen.Generators.Frontends;
+using FlowGen.Generators.Frontends.Fluent;
 using FlowGen.Generators.Model;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 namespace FlowGen.Generators;
@@ -29,21 +32,44 @@ public sealed class FlowGenerator : IIncrementalGenerator
             foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
 
-        // Flow ids must be unique across files (Kstry loads every file into one namespace of flows).
-        var flowIds = files
+        // Lane 1b: fluent definitions ([FlowDefinition] methods), read from syntax and the semantic model into the
+        // same IR. Their FG071x problems are the analyzer's to report; the rest are reported here like a file's.
+        var fluent = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                FluentReader.DefinitionAttribute,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (ctx, cancellationToken) => FluentReader.Read((IMethodSymbol)ctx.TargetSymbol, (MethodDeclarationSyntax)ctx.TargetNode, ctx.SemanticModel, cancellationToken))
+            .WithTrackingName(TrackingNames.FluentFlows);
+
+        context.RegisterSourceOutput(fluent, static (spc, file) =>
+        {
+            foreach (var diagnostic in file.Diagnostics)
+            {
+                if (!FluentReader.IsAnalyzerOnly(diagnostic.Id)) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        // Flow ids must be unique across files and definitions (Kstry loads every file into one namespace of flows).
+        var fileIds = files
             .Select(static (file, _) => file.Flows.Select(f => new FlowIdSite(f.FlowId, f.Graph.FindNode(f.FlowId)!.Location)).ToEquatableArray())
-            .Collect()
+            .Collect();
+        var fluentIds = fluent
+            .Select(static (file, _) => file.Flows.Select(f => new FlowIdSite(f.FlowId, f.Graph.FindNode(f.FlowId)!.Location)).ToEquatableArray())
+            .Collect();
+        var flowIds = fileIds
+            .Combine(fluentIds)
+            .Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray())
             .WithTrackingName(TrackingNames.FlowIds);
         context.RegisterSourceOutput(flowIds, static (spc, all) =>
         {
-            foreach (var duplicate in DuplicateFlows.Find(all)) spc.ReportDiagnostic(duplicate.ToDiagnostic());
+            foreach (var duplicate in DuplicateFlows.Find(all.AsImmutableArray())) spc.ReportDiagnostic(duplicate.ToDiagnostic());
         });
 
         // Lane 2: C# anchors, reduced at once to equatable models.
         var flowClasses = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 SymbolReader.FlowAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, _) => SymbolReader.ReadFlowClass((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0]))
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
@@ -53,18 +79,13 @@ public sealed class FlowGenerator : IIncrementalGenerator
         var components = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 SymbolReader.ComponentAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => SymbolReader.ReadComponent((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
             .Collect()
             .Select(static (all, _) => all.OrderBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.Components);
-
-        // Per flow: bind to its class and the components, check, emit.
-        var flows = files
-            .SelectMany(static (file, _) => file.Flows)
-            .WithTrackingName(TrackingNames.Flows);
 
         // Subprocess bodies of every file: a call activity may name one in another file.
         var subprocesses = files
@@ -73,16 +94,40 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (all, _) => all.SelectMany(s => s).OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Location.FilePath, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.Subprocesses);
 
-        // A flow id defined in several files (FG0102) is compiled from its first file only.
+        // A flow id defined in several places (FG0102) is compiled from its first file only.
         var owners = flowIds
-            .Select(static (all, _) => DuplicateFlows.Owners(all))
+            .Select(static (all, _) => DuplicateFlows.Owners(all.AsImmutableArray()))
             .WithTrackingName(TrackingNames.FlowIdOwners);
 
+        // Per flow: bind to its class and the components, check, emit. Flow files and fluent definitions go
+        // through the same steps, each lane keeping its own per-flow caching.
+        var context2 = (flowClasses, components, owners, subprocesses);
+        var boundFiles = Compile(context, files.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.Flows), context2, TrackingNames.BoundFlows);
+        var boundFluent = Compile(context, fluent.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.FluentFlowDefinitions), context2, TrackingNames.BoundFluentFlows);
+
+        var registrations = Registrations(boundFiles)
+            .Combine(Registrations(boundFluent))
+            .Select(static (pair, _) => pair.Left.AddRange(pair.Right).OrderBy(r => r.ClassType, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Registrations);
+
+        context.RegisterSourceOutput(registrations, static (spc, all) =>
+        {
+            if (all.Count > 0) spc.AddSource("FlowGenRegistrations.g.cs", SourceText.From(RegistrationEmitter.Emit(all), System.Text.Encoding.UTF8));
+        });
+    }
+
+    private static IncrementalValuesProvider<BoundFlow> Compile(
+        IncrementalGeneratorInitializationContext context,
+        IncrementalValuesProvider<FlowDefinition> flows,
+        (IncrementalValueProvider<ImmutableArray<FlowClassModel>> Classes, IncrementalValueProvider<EquatableArray<ComponentModel>> Components,
+            IncrementalValueProvider<EquatableArray<FlowIdOwner>> Owners, IncrementalValueProvider<EquatableArray<SubprocessDefinition>> Subprocesses) inputs,
+        string trackingName)
+    {
         var bound = flows
-            .Combine(flowClasses)
-            .Combine(components)
-            .Combine(owners)
-            .Combine(subprocesses)
+            .Combine(inputs.Classes)
+            .Combine(inputs.Components)
+            .Combine(inputs.Owners)
+            .Combine(inputs.Subprocesses)
             .Select(static (input, cancellationToken) =>
             {
                 var ((((flow, classes), all), duplicates), bodies) = input;
@@ -92,7 +137,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
             })
             .Where(static flow => flow is not null)
             .Select(static (flow, _) => flow!)
-            .WithTrackingName(TrackingNames.BoundFlows);
+            .WithTrackingName(trackingName);
 
         context.RegisterSourceOutput(bound, static (spc, flow) =>
         {
@@ -111,24 +156,18 @@ public sealed class FlowGenerator : IIncrementalGenerator
             }
             spc.AddSource(HintName(flow.Class), SourceText.From(source, System.Text.Encoding.UTF8));
         });
-
-        var registrations = bound
-            .Where(static flow => !flow.HasErrors)
-            .Select(static (flow, _) => new FlowRegistration(
-                flow.Flow.FlowId,
-                "global::" + (flow.Class.Namespace is null ? "" : flow.Class.Namespace + ".") + flow.Class.ClassName,
-                flow.Class.RequestType,
-                flow.Class.ResultType,
-                flow.Components.Select(c => c.Type).ToEquatableArray()))
-            .Collect()
-            .Select(static (all, _) => all.OrderBy(r => r.ClassType, StringComparer.Ordinal).ToEquatableArray())
-            .WithTrackingName(TrackingNames.Registrations);
-
-        context.RegisterSourceOutput(registrations, static (spc, all) =>
-        {
-            if (all.Count > 0) spc.AddSource("FlowGenRegistrations.g.cs", SourceText.From(RegistrationEmitter.Emit(all), System.Text.Encoding.UTF8));
-        });
+        return bound;
     }
+
+    private static IncrementalValueProvider<ImmutableArray<FlowRegistration>> Registrations(IncrementalValuesProvider<BoundFlow> bound) => bound
+        .Where(static flow => !flow.HasErrors)
+        .Select(static (flow, _) => new FlowRegistration(
+            flow.Flow.FlowId,
+            "global::" + (flow.Class.Namespace is null ? "" : flow.Class.Namespace + ".") + flow.Class.ClassName,
+            flow.Class.RequestType,
+            flow.Class.ResultType,
+            flow.Components.Select(c => c.Type).ToEquatableArray()))
+        .Collect();
 
     private static string HintName(FlowClassModel flowClass)
         => (flowClass.Namespace is null ? "" : flowClass.Namespace + ".") + flowClass.ClassName + ".g.cs";
@@ -146,4 +185,7 @@ public static class TrackingNames
     public const string Flows = nameof(Flows);
     public const string BoundFlows = nameof(BoundFlows);
     public const string Registrations = nameof(Registrations);
+    public const string FluentFlows = nameof(FluentFlows);
+    public const string FluentFlowDefinitions = nameof(FluentFlowDefinitions);
+    public const string BoundFluentFlows = nameof(BoundFluentFlows);
 }

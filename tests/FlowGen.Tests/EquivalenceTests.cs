@@ -4,7 +4,7 @@ using Xunit;
 namespace FlowGen.Tests;
 
 // One reference flow per construct, written in every form: Flows/eq-*.bpmn (BPMN), eq-*.flow.json (JSON graph
-// or steps), eq-*.flow.yaml (YAML graph, steps or actions). Each form is compiled by the real generator; the
+// or steps), eq-*.flow.yaml (YAML graph, steps or actions) and [FlowDefinition] methods below (fluent C#). Each form is compiled by the real generator; the
 // table runs every form on the same inputs and demands the same result, the same error and the same calls.
 
 public sealed record EqRequest(int Amount, int[] Numbers);
@@ -94,14 +94,49 @@ public sealed class EqTasks(Recorder log)
 [Flow("eq-reuse-json")] public sealed partial class EqReuseJson : IFlow<EqRequest, string>;
 [Flow("eq-reuse-yaml")] public sealed partial class EqReuseYaml : IFlow<EqRequest, string>;
 
+// The fluent C# form: read by the generator from this code, never run.
+[Flow("eq-choice-fluent")]
+public sealed partial class EqChoiceFluent : IFlow<EqRequest, string>
+{
+    [FlowDefinition]
+    private static void Define(FlowBuilder<EqRequest> flow) => flow
+        .Task<EqTasks>(t => t.Classify, id: "Classify")
+        .Choose(c => c
+            .When(bus => bus.State<string>("level") == "big", b => b.Task<EqTasks>(t => t.Big, id: "Big"))
+            .When(bus => bus.State<string>("level") == "bad", b => b.Fail("BAD_AMOUNT", "the amount is negative", id: "Bad"))
+            .Otherwise(b => b.Task<EqTasks>(t => t.Small, id: "Small")));
+}
+
+[Flow("eq-parallel-fluent")]
+public sealed partial class EqParallelFluent : IFlow<EqRequest, string>
+{
+    [FlowDefinition]
+    private static void Define(FlowBuilder<EqRequest> flow) => flow
+        .Parallel(
+            b => b.Task<EqTasks>(t => t.PartAAsync, id: "A"),
+            b => b.Task<EqTasks>(t => t.PartBAsync, id: "B"),
+            b => b.Task<EqTasks>(t => t.Flaky, id: "C", name: "Flaky").Retry(1))
+        .Task<EqTasks>(t => t.Sum, id: "Sum");
+}
+
+[Flow("eq-reuse-fluent")]
+public sealed partial class EqReuseFluent : IFlow<EqRequest, string>
+{
+    [FlowDefinition]
+    private static void Define(FlowBuilder<EqRequest> flow) => flow
+        .ForEach<EqTasks, int>(bus => bus.Request.Numbers, t => t.Square, id: "Square")
+        .Call("eq-parts-bpmn", id: "Parts")
+        .Task<EqTasks>(t => t.Total, id: "Total");
+}
+
 public sealed class EquivalenceTests
 {
     /// <summary>Every form of each construct, by construct name.</summary>
     private static readonly Dictionary<string, Func<EqTasks, IFlow<EqRequest, string>>[]> Forms = new()
     {
-        ["choice"] = [t => new EqChoiceBpmn(t), t => new EqChoiceJson(t), t => new EqChoiceYaml(t), t => new EqChoiceActions(t)],
-        ["parallel"] = [t => new EqParallelBpmn(t), t => new EqParallelJson(t), t => new EqParallelYaml(t), t => new EqParallelSteps(t)],
-        ["reuse"] = [t => new EqReuseBpmn(t), t => new EqReuseJson(t), t => new EqReuseYaml(t)],
+        ["choice"] = [t => new EqChoiceBpmn(t), t => new EqChoiceJson(t), t => new EqChoiceYaml(t), t => new EqChoiceActions(t), t => new EqChoiceFluent(t)],
+        ["parallel"] = [t => new EqParallelBpmn(t), t => new EqParallelJson(t), t => new EqParallelYaml(t), t => new EqParallelSteps(t), t => new EqParallelFluent(t)],
+        ["reuse"] = [t => new EqReuseBpmn(t), t => new EqReuseJson(t), t => new EqReuseYaml(t), t => new EqReuseFluent(t)],
     };
 
     public static TheoryData<string, int, string, string, string> Cases => new()
@@ -119,7 +154,7 @@ public sealed class EquivalenceTests
     public async Task Every_form_of_a_construct_runs_alike(string construct, int amount, string expected, string errorCode, string calls)
     {
         var forms = Forms[construct];
-        Assert.True(forms.Length >= 3, "each construct is written in BPMN, JSON and YAML at least");
+        Assert.True(forms.Length >= 4, "each construct is written in BPMN, JSON, YAML and fluent C# at least");
         foreach (var make in forms)
         {
             var log = new Recorder();
@@ -148,11 +183,14 @@ public sealed class EquivalenceTests
     {
         var bpmn = await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(-5, []));
         var actions = await new EqChoiceActions(new EqTasks(new Recorder())).RunAsync(new EqRequest(-5, []));
+        var fluent = await new EqChoiceFluent(new EqTasks(new Recorder())).RunAsync(new EqRequest(-5, []));
 
         Assert.False(bpmn.IsSuccess);
         Assert.False(actions.IsSuccess);
         Assert.Equal("Bad", bpmn.Error.NodeId);
         Assert.Equal("Bad amount", bpmn.Error.NodeName);
         Assert.Equal("eq-choice-actions.fail.BAD_AMOUNT", actions.Error.NodeId);
+        Assert.False(fluent.IsSuccess);
+        Assert.Equal("Bad", fluent.Error.NodeId);
     }
 }

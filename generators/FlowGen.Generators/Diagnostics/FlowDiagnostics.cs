@@ -166,6 +166,15 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor TaskPolicyValue = Warning("FG0709", "Task policy value out of range",
         "[FlowTask(\"{0}\")] on '{1}' has {2} = {3}, but {4}. Change the value.", CategoryUsage);
 
+    public static readonly DiagnosticDescriptor FluentUnreadable = Error("FG0710", "Flow definition cannot be read at build time",
+        "{0} {1}.{2}", CategoryUsage);
+    public static readonly DiagnosticDescriptor FluentNotConstant = Error("FG0711", "Builder argument is not a constant",
+        "{0} {1}.{2}", CategoryUsage);
+    public static readonly DiagnosticDescriptor FluentUntranslatable = Error("FG0712", "Builder condition cannot be translated",
+        "{0} {1}, which FlowGen's expression language cannot express.{2} Compare bus values (bus.Request..., bus.State<T>(\"name\"), bus.Var<T>(\"name\")) with constants, using == != < <= > >= && || ! and arithmetic.", CategoryUsage);
+    public static readonly DiagnosticDescriptor FluentNotATask = Error("FG0713", "Builder task is not a flow task",
+        "{0} {1}.{2}", CategoryUsage);
+
     // 9xxx: internal
     public static readonly DiagnosticDescriptor InternalError = Error("FG9001", "FlowGen internal error",
         "FlowGen failed while processing {0}: {1}. This is a bug in FlowGen; please report it with the flow file.", CategoryInternal);
@@ -179,7 +188,7 @@ internal static class FlowDiagnostics
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
-        FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue,
+        FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,
         InternalError,
     ];
 

@@ -1,0 +1,560 @@
+using System.Globalization;
+using FlowGen.Generators.Checks;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+using FlowGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace FlowGen.Generators.Frontends.Fluent;
+
+/// <summary>
+/// Reads a [FlowDefinition] method's builder chain from syntax and the semantic model (never running it) into the
+/// same graph the other front ends make: tasks by method group, conditions translated into the expression
+/// language, Parallel/If/Choose/Inclusive as gateways with their joins. What cannot be read statically is
+/// FG0710-FG0713 at that code; the analyzer reports those, the generator then compiles nothing for the flow.
+/// </summary>
+internal sealed class FluentReader
+{
+    public const string DefinitionAttribute = "FlowGen.FlowDefinitionAttribute";
+    private const string FlowAttribute = "FlowGen.FlowAttribute";
+    private const string ComponentAttribute = "FlowGen.FlowComponentAttribute";
+    private const string TaskAttribute = "FlowGen.FlowTaskAttribute";
+
+    /// <summary>Diagnostics only the analyzer reports (so that the IDE shows them once).</summary>
+    public static bool IsAnalyzerOnly(string id) => id is "FG0710" or "FG0711" or "FG0712" or "FG0713";
+
+    private readonly SemanticModel _model;
+    private readonly SourceText _text;
+    private readonly string _path;
+    private readonly CancellationToken _cancellationToken;
+    private readonly List<FlowNode> _nodes = [];
+    private readonly List<FlowEdge> _edges = [];
+    private readonly List<DiagnosticInfo> _diagnostics = [];
+    private readonly Dictionary<string, LocationInfo> _ids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
+
+    private FluentReader(SemanticModel model, SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        _model = model;
+        _text = tree.GetText(cancellationToken);
+        _path = tree.FilePath;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>The flow a [FlowDefinition] method defines, checked like a flow file.</summary>
+    public static FlowFile Read(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var reader = new FluentReader(model, syntax.SyntaxTree, cancellationToken);
+        var path = syntax.SyntaxTree.FilePath;
+        try
+        {
+            var graph = reader.ReadMethod(method, syntax);
+            var graphs = graph is null ? EquatableArray<FlowGraph>.Empty : new[] { graph }.ToEquatableArray();
+            return StructureChecks.Check(path, graphs, reader._diagnostics.ToEquatableArray(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var diagnostic = DiagnosticInfo.Create(FlowDiagnostics.InternalError, reader.Locate(syntax.Identifier.Span), $"flow definition {method.Name}", ex.GetType().Name + ": " + ex.Message);
+            return new FlowFile(path, EquatableArray<FlowDefinition>.Empty, new[] { diagnostic }.ToEquatableArray());
+        }
+    }
+
+    private FlowGraph? ReadMethod(IMethodSymbol method, MethodDeclarationSyntax syntax)
+    {
+        var flowId = method.ContainingType?.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == FlowAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
+        if (flowId is null)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, syntax.Identifier.Span, $"[FlowDefinition] method '{method.Name}'", "is not inside a [Flow(\"id\")] class",
+                "move it into the partial class that runs the flow");
+            return null;
+        }
+        if (!method.IsStatic || method.Parameters.Length != 1 || method.Parameters[0].Type.OriginalDefinition.ToDisplayString() != "FlowGen.FlowBuilder<TRequest>")
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, syntax.Identifier.Span, $"[FlowDefinition] method '{method.Name}'", "must be static and take one FlowBuilder<TRequest> parameter",
+                "declare it as static void Define(FlowBuilder<TRequest> flow) => flow...;");
+            return null;
+        }
+
+        var chain = syntax.ExpressionBody?.Expression ?? SingleStatement(syntax.Body);
+        if (chain is null)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, syntax.Identifier.Span, $"[FlowDefinition] method '{method.Name}'", "is not one chain of builder calls",
+                "write the body as one expression, flow.Task(...).Task(...)...; (no statements, loops or variables)");
+            return null;
+        }
+
+        var location = Locate(syntax.Identifier.Span);
+        var startProperties = new List<NodeProperty>();
+        Register(flowId, location);
+        var start = new FlowNode(flowId, method.ContainingType!.Name, NodeKind.StartEvent, "start", EquatableArray<NodeProperty>.Empty, location);
+        _nodes.Add(start);
+        var last = ReadChain(chain, method.Parameters[0], flowId, startProperties);
+        if (last is not null)
+        {
+            var end = Synthetic("end", NodeKind.EndEvent, "end", location);
+            Connect(last, end, location);
+        }
+        _nodes[0] = start with { Properties = startProperties.ToEquatableArray() };
+        return new FlowGraph(flowId, _path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), location) { SourceKey = "from", TargetKey = "to" };
+    }
+
+    private static ExpressionSyntax? SingleStatement(BlockSyntax? body) => body is { Statements.Count: 1 } ? body.Statements[0] switch
+    {
+        ExpressionStatementSyntax expression => expression.Expression,
+        ReturnStatementSyntax { Expression: { } returned } => returned,
+        _ => null,
+    } : null;
+
+    /// <summary>Reads a chain rooted at <paramref name="root"/>, connected after <paramref name="previous"/>; returns the node it ends at, or null when it ends with Fail.</summary>
+    private string? ReadChain(ExpressionSyntax chain, IParameterSymbol root, string previous, List<NodeProperty>? flowSettings)
+    {
+        var calls = new List<InvocationExpressionSyntax>();
+        var current = chain;
+        while (current is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation)
+        {
+            calls.Add(invocation);
+            current = access.Expression;
+        }
+        if (current is not IdentifierNameSyntax identifier || !SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(identifier, _cancellationToken).Symbol, root))
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, current.Span, $"'{Short(current)}'", $"is not a call on the builder '{root.Name}'",
+                $"start the chain with {root.Name}.Task(...), {root.Name}.Parallel(...) or another builder method");
+            return previous;
+        }
+
+        calls.Reverse();
+        string? last = previous;
+        FlowNode? lastNode = null;
+        foreach (var call in calls)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (_model.GetOperation(call, _cancellationToken) is not IInvocationOperation operation
+                || operation.TargetMethod.ContainingType.OriginalDefinition.ToDisplayString() != "FlowGen.FlowBuilder<TRequest>")
+            {
+                Problem(FlowDiagnostics.FluentUnreadable, call.Span, $"'{Short(call)}'", "is not a FlowBuilder method", "use the builder's methods only");
+                continue;
+            }
+            var name = operation.TargetMethod.Name;
+            if (last is null && name is not ("Timeout" or "Retry" or "Fallback" or "IgnoreError" or "Output" or "Setting" or "FlowTimeout"))
+            {
+                Problem(FlowDiagnostics.FluentUnreadable, call.Span, $"'{name}'", "follows Fail, which ends its branch", "remove it, or move Fail to the end of the branch");
+                continue;
+            }
+
+            switch (name)
+            {
+                case "Task" or "ForEach" or "Call" or "Fail":
+                    var node = ReadNode(operation, call);
+                    if (node is null) continue;
+                    _nodes.Add(node);
+                    Connect(last!, node.Id, node.Location);
+                    last = name == "Fail" ? null : node.Id;
+                    lastNode = node;
+                    break;
+                case "Parallel":
+                    last = ReadParallel(operation, call, last!);
+                    lastNode = null;
+                    break;
+                case "If":
+                    last = ReadIf(operation, call, last!);
+                    lastNode = null;
+                    break;
+                case "Choose" or "Inclusive":
+                    last = ReadChoice(operation, call, last!, name == "Inclusive");
+                    lastNode = null;
+                    break;
+                case "FlowTimeout":
+                    if (flowSettings is null)
+                        Problem(FlowDiagnostics.FluentUnreadable, call.Span, "'FlowTimeout'", "sets the whole flow", "call it on the definition's builder, not inside a branch");
+                    else if (ConstantInt(operation, "milliseconds") is { } flowTimeout)
+                        flowSettings.Add(new NodeProperty("flow-timeout", flowTimeout, Locate(call.Span)));
+                    break;
+                default:
+                    if (lastNode is null)
+                    {
+                        Problem(FlowDiagnostics.FluentUnreadable, call.Span, $"'{name}'", "configures the node just added, but the previous call added none",
+                            "call it right after Task, ForEach or Call");
+                        continue;
+                    }
+                    var settings = ReadSettings(operation, call);
+                    var index = _nodes.IndexOf(lastNode);
+                    lastNode = lastNode with { Properties = lastNode.Properties.Concat(settings).ToEquatableArray() };
+                    _nodes[index] = lastNode;
+                    break;
+            }
+        }
+        return last;
+    }
+
+    private FlowNode? ReadNode(IInvocationOperation operation, InvocationExpressionSyntax call)
+    {
+        var location = Locate(call.Span);
+        var properties = new List<NodeProperty>();
+        string? id = ConstantText(operation, "id");
+        var name = ConstantText(operation, "name");
+        NodeKind kind;
+        string element;
+        switch (operation.TargetMethod.Name)
+        {
+            case "Task" when operation.TargetMethod.IsGenericMethod:
+            case "ForEach":
+                if (TaskOf(Argument(operation, "method")) is not { } task) return null;
+                properties.Add(new NodeProperty("task-component", task.Component, location));
+                properties.Add(new NodeProperty("task-service", task.Service, location));
+                if (operation.TargetMethod.Name == "ForEach")
+                {
+                    if (Condition(Argument(operation, "source"), "iteration source") is not { } source) return null;
+                    properties.Add(new NodeProperty("ite-source", source.Text, source.Location));
+                }
+                id ??= task.Service;
+                kind = NodeKind.ServiceTask;
+                element = operation.TargetMethod.Name == "ForEach" ? "ForEach" : "Task";
+                break;
+            case "Task":
+                var component = ConstantText(operation, "component");
+                var service = ConstantText(operation, "service");
+                if (component is null || service is null) return null;
+                properties.Add(new NodeProperty("task-component", component, location));
+                properties.Add(new NodeProperty("task-service", service, location));
+                id ??= service;
+                kind = NodeKind.ServiceTask;
+                element = "Task";
+                break;
+            case "Call":
+                var called = ConstantText(operation, "subflowId");
+                if (called is null) return null;
+                properties.Add(new NodeProperty("called-element", called, location));
+                id ??= called;
+                kind = NodeKind.CallActivity;
+                element = "Call";
+                break;
+            default: // Fail
+                var code = ConstantText(operation, "code");
+                if (code is null) return null;
+                properties.Add(new NodeProperty("error-code", code, location));
+                if (ConstantText(operation, "message") is { } message) properties.Add(new NodeProperty("error-message", message, location));
+                id ??= "fail-" + code;
+                kind = NodeKind.EndEvent;
+                element = "Fail";
+                break;
+        }
+        id = Unique(id, location);
+        return new FlowNode(id, name, kind, element, properties.ToEquatableArray(), location);
+    }
+
+    private List<NodeProperty> ReadSettings(IInvocationOperation operation, InvocationExpressionSyntax call)
+    {
+        var location = Locate(call.Span);
+        var settings = new List<NodeProperty>();
+        void Add(string name, string? value)
+        {
+            if (value is not null) settings.Add(new NodeProperty(name, value, location));
+        }
+        switch (operation.TargetMethod.Name)
+        {
+            case "Timeout":
+                Add("timeout", ConstantInt(operation, "milliseconds"));
+                break;
+            case "Retry":
+                Add("retry", ConstantInt(operation, "times"));
+                if (IsGiven(operation, "delayMilliseconds")) Add("retry-delay", ConstantInt(operation, "delayMilliseconds"));
+                if (IsGiven(operation, "backoff") && Argument(operation, "backoff")?.ConstantValue is { HasValue: true, Value: int backoff })
+                    Add("retry-backoff", backoff switch { 1 => "linear", 2 => "exponential", _ => "constant" });
+                break;
+            case "Fallback":
+                if (TaskOf(Argument(operation, "method")) is { } fallback) Add("demotion", fallback.Component + "@" + fallback.Service);
+                break;
+            case "IgnoreError":
+                Add("strict-mode", "false");
+                break;
+            case "Output":
+                Add("output", ConstantText(operation, "name"));
+                break;
+            case "Setting":
+                var name = ConstantText(operation, "name");
+                if (name is not null) Add(name, ConstantText(operation, "value"));
+                break;
+        }
+        return settings;
+    }
+
+    private string? ReadParallel(IInvocationOperation operation, InvocationExpressionSyntax call, string previous)
+    {
+        var location = Locate(call.Span);
+        var branches = Branches(Argument(operation, "branches"));
+        if (branches.Count == 0)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, call.Span, "'Parallel'", "has no branches", "pass a lambda per branch: .Parallel(b => b.Task(...), b => b.Task(...))");
+            return previous;
+        }
+        var fork = Synthetic("fork", NodeKind.ParallelGateway, "Parallel", location);
+        var join = Synthetic("join", NodeKind.ParallelGateway, "Parallel", location);
+        Connect(previous, fork, location);
+        foreach (var branch in branches)
+        {
+            var end = ReadBranch(branch, fork);
+            if (end is not null) Connect(end, join, location);
+        }
+        return join;
+    }
+
+    private string? ReadIf(IInvocationOperation operation, InvocationExpressionSyntax call, string previous)
+    {
+        var location = Locate(call.Span);
+        var condition = Condition(Argument(operation, "condition"), "condition");
+        var then = Branches(Argument(operation, "then"));
+        var otherwise = IsGiven(operation, "otherwise") ? Branches(Argument(operation, "otherwise")) : [];
+        if (condition is null || then.Count != 1) return previous;
+        var choice = Synthetic("if", NodeKind.ExclusiveGateway, "If", location);
+        var merge = Synthetic("merge", NodeKind.ExclusiveGateway, "If", location);
+        Connect(previous, choice, location);
+        var before = _edges.Count;
+        var thenEnd = ReadBranch(then[0], choice);
+        if (thenEnd is not null) Connect(thenEnd, merge, location);
+        MarkFirst(before, choice, condition, isDefault: false);
+        if (otherwise.Count == 1)
+        {
+            before = _edges.Count;
+            var elseEnd = ReadBranch(otherwise[0], choice);
+            if (elseEnd is not null) Connect(elseEnd, merge, location);
+            MarkFirst(before, choice, null, isDefault: true);
+        }
+        else
+        {
+            _edges.Add(new FlowEdge(EdgeId(choice, merge), null, choice, merge, null, true, location));
+        }
+        return merge;
+    }
+
+    private string? ReadChoice(IInvocationOperation operation, InvocationExpressionSyntax call, string previous, bool inclusive)
+    {
+        var location = Locate(call.Span);
+        var cases = Argument(operation, "cases");
+        var lambda = Lambda(cases);
+        if (lambda is null) return previous;
+        var (body, parameter) = lambda.Value;
+        var calls = new List<InvocationExpressionSyntax>();
+        var current = body;
+        while (current is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation)
+        {
+            calls.Add(invocation);
+            current = access.Expression;
+        }
+        if (current is not IdentifierNameSyntax id || !SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _cancellationToken).Symbol, parameter) || calls.Count == 0)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, body.Span, $"'{Short(body)}'", "is not a chain of When/Otherwise calls", $"write {parameter.Name} => {parameter.Name}.When(bus => ..., b => ...).Otherwise(b => ...)");
+            return previous;
+        }
+        calls.Reverse();
+
+        var kind = inclusive ? NodeKind.InclusiveGateway : NodeKind.ExclusiveGateway;
+        var element = inclusive ? "Inclusive" : "Choose";
+        var choice = Synthetic(inclusive ? "inclusive" : "choose", kind, element, location);
+        var join = Synthetic(inclusive ? "join" : "merge", kind, element, location);
+        Connect(previous, choice, location);
+        var hasDefault = false;
+        foreach (var caseCall in calls)
+        {
+            if (_model.GetOperation(caseCall, _cancellationToken) is not IInvocationOperation caseOperation) continue;
+            var isDefault = caseOperation.TargetMethod.Name == "Otherwise";
+            var condition = isDefault ? null : Condition(Argument(caseOperation, "condition"), "condition");
+            if (!isDefault && condition is null) continue;
+            var branches = Branches(Argument(caseOperation, "branch"));
+            if (branches.Count != 1) continue;
+            var branch = branches[0];
+            var before = _edges.Count;
+            var end = ReadBranch(branch, choice);
+            if (end is not null) Connect(end, join, location);
+            MarkFirst(before, choice, condition, isDefault);
+            hasDefault |= isDefault;
+        }
+        if (!hasDefault && !inclusive)
+            _edges.Add(new FlowEdge(EdgeId(choice, join), null, choice, join, null, true, location)); // no case holds: go on
+        return join;
+    }
+
+    /// <summary>Puts the condition (or the default mark) on the edge a branch added first out of its gateway.</summary>
+    private void MarkFirst(int from, string gateway, ConditionSource? condition, bool isDefault)
+    {
+        for (var i = from; i < _edges.Count; i++)
+        {
+            if (_edges[i].SourceId != gateway) continue;
+            _edges[i] = _edges[i] with { Condition = condition, IsDefault = isDefault };
+            return;
+        }
+    }
+
+    /// <summary>A branch lambda's chain, connected after the gateway; an empty branch (b =&gt; b) goes straight to the join.</summary>
+    private string? ReadBranch((ExpressionSyntax Body, IParameterSymbol Parameter) branch, string gateway)
+    {
+        if (branch.Body is IdentifierNameSyntax) return gateway;
+        return ReadChain(branch.Body, branch.Parameter, gateway, flowSettings: null);
+    }
+
+    private List<(ExpressionSyntax Body, IParameterSymbol Parameter)> Branches(IOperation? argument)
+    {
+        var result = new List<(ExpressionSyntax, IParameterSymbol)>();
+        if (argument is null) return result;
+        var items = argument is IArrayCreationOperation { Initializer: { } initializer } ? initializer.ElementValues : [argument];
+        foreach (var item in items)
+        {
+            if (Lambda(item) is { } lambda) result.Add(lambda);
+        }
+        return result;
+    }
+
+    /// <summary>A lambda argument's expression body and parameter; a block body with one expression statement is accepted too.</summary>
+    private (ExpressionSyntax Body, IParameterSymbol Parameter)? Lambda(IOperation? argument)
+    {
+        var value = Unwrap(argument);
+        if (value is IAnonymousFunctionOperation { Symbol.Parameters.Length: 1 } function && function.Syntax is LambdaExpressionSyntax syntax)
+        {
+            var body = syntax.ExpressionBody ?? SingleStatement(syntax.Block);
+            if (body is not null) return (body, function.Symbol.Parameters[0]);
+        }
+        if (argument is not null)
+            Problem(FlowDiagnostics.FluentUnreadable, argument.Syntax.Span, $"'{Short(argument.Syntax)}'", "is not a lambda with one expression",
+                "pass a lambda such as b => b.Task<MyService>(s => s.DoWork)");
+        return null;
+    }
+
+    private ConditionSource? Condition(IOperation? argument, string what)
+    {
+        if (Lambda(argument) is not { } lambda) return null;
+        var (text, offsets, unsupported, why) = ConditionTranslator.Translate(_model, lambda.Parameter, lambda.Body, _cancellationToken);
+        if (unsupported is not null)
+        {
+            Problem(FlowDiagnostics.FluentUntranslatable, unsupported.Span, $"The {what} '{Short(lambda.Body)}'", $"uses {why}", "");
+            return null;
+        }
+        var lines = new int[offsets.Length];
+        var columns = new int[offsets.Length];
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            var position = _text.Lines.GetLinePosition(offsets[i]);
+            lines[i] = position.Line;
+            columns[i] = position.Character;
+        }
+        return new ConditionSource(text, ExpressionParser.Parse(text), Locate(lambda.Body.Span), offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
+    }
+
+    /// <summary>The component and task names of a method group lambda (s =&gt; s.LoadUser), from its [FlowTask] and [FlowComponent].</summary>
+    private (string Component, string Service)? TaskOf(IOperation? argument)
+    {
+        var value = Unwrap(argument);
+        IMethodSymbol? method = null;
+        if (value is IAnonymousFunctionOperation function && function.Body.Operations.FirstOrDefault() is IReturnOperation { ReturnedValue: { } returned })
+            method = (Unwrap(returned) as IMethodReferenceOperation)?.Method;
+        if (method is null)
+        {
+            if (argument is not null)
+                Problem(FlowDiagnostics.FluentUnreadable, argument.Syntax.Span, $"'{Short(argument.Syntax)}'", "does not name a task method",
+                    "pass a lambda that returns the method group: s => s.LoadUserAsync");
+            return null;
+        }
+        var task = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TaskAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
+        var component = method.ContainingType.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ComponentAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
+        if (task is null || component is null)
+        {
+            var missing = task is null ? $"{method.ContainingType.Name}.{method.Name} has no [FlowTask(\"name\")]" : $"{method.ContainingType.Name} has no [FlowComponent(\"name\")]";
+            Problem(FlowDiagnostics.FluentNotATask, argument!.Syntax.Span, $"'{method.ContainingType.Name}.{method.Name}'", $"is not a flow task: {missing}",
+                "mark the method [FlowTask(\"name\")] in a [FlowComponent(\"name\")] class");
+            return null;
+        }
+        return (component, task);
+    }
+
+    private static IOperation? Unwrap(IOperation? operation)
+    {
+        while (true)
+        {
+            switch (operation)
+            {
+                case IConversionOperation conversion:
+                    operation = conversion.Operand;
+                    continue;
+                case IDelegateCreationOperation creation:
+                    operation = creation.Target;
+                    continue;
+                case IArgumentOperation argument:
+                    operation = argument.Value;
+                    continue;
+                default:
+                    return operation;
+            }
+        }
+    }
+
+    private static IArgumentOperation? ArgumentOf(IInvocationOperation operation, string parameter)
+        => operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter);
+
+    private static IOperation? Argument(IInvocationOperation operation, string parameter) => ArgumentOf(operation, parameter)?.Value;
+
+    private static bool IsGiven(IInvocationOperation operation, string parameter) => ArgumentOf(operation, parameter) is { ArgumentKind: not ArgumentKind.DefaultValue };
+
+    /// <summary>A text argument that must be a constant (ids, names, settings): FG0711 otherwise; null when omitted.</summary>
+    private string? ConstantText(IInvocationOperation operation, string parameter)
+    {
+        var argument = ArgumentOf(operation, parameter);
+        if (argument is null || argument.ArgumentKind == ArgumentKind.DefaultValue) return null;
+        if (argument.Value.ConstantValue is { HasValue: true } constant) return constant.Value as string;
+        Problem(FlowDiagnostics.FluentNotConstant, argument.Value.Syntax.Span, $"'{parameter}' of {operation.TargetMethod.Name}", $"is '{Short(argument.Value.Syntax)}', which is not a constant",
+            "write a literal or a const: the generator reads the definition at build time and cannot run code");
+        return null;
+    }
+
+    private string? ConstantInt(IInvocationOperation operation, string parameter)
+    {
+        var argument = ArgumentOf(operation, parameter);
+        if (argument is null) return null;
+        if (argument.Value.ConstantValue is { HasValue: true, Value: int value }) return value.ToString(CultureInfo.InvariantCulture);
+        Problem(FlowDiagnostics.FluentNotConstant, argument.Value.Syntax.Span, $"'{parameter}' of {operation.TargetMethod.Name}", $"is '{Short(argument.Value.Syntax)}', which is not a constant",
+            "write a literal or a const: the generator reads the definition at build time and cannot run code");
+        return null;
+    }
+
+    private string Synthetic(string kind, NodeKind nodeKind, string element, LocationInfo location)
+    {
+        _counters[kind] = _counters.TryGetValue(kind, out var n) ? n + 1 : 1;
+        var id = Unique(kind + "-" + _counters[kind].ToString(CultureInfo.InvariantCulture), location);
+        _nodes.Add(new FlowNode(id, null, nodeKind, element, EquatableArray<NodeProperty>.Empty, location));
+        return id;
+    }
+
+    /// <summary>A node id; a task used twice gets -2, -3 ... (an explicit id used twice is FG0102).</summary>
+    private string Unique(string id, LocationInfo location)
+    {
+        var candidate = id;
+        for (var n = 2; _ids.ContainsKey(candidate); n++) candidate = id + "-" + n.ToString(CultureInfo.InvariantCulture);
+        _ids.Add(candidate, location);
+        return candidate;
+    }
+
+    private void Register(string id, LocationInfo location) => _ids[id] = location;
+
+    private void Connect(string from, string to, LocationInfo location)
+        => _edges.Add(new FlowEdge(EdgeId(from, to), null, from, to, null, false, location));
+
+    private string EdgeId(string from, string to)
+    {
+        var id = from + "->" + to;
+        var candidate = id;
+        for (var n = 2; _edges.Any(e => e.Id == candidate); n++) candidate = id + "#" + n.ToString(CultureInfo.InvariantCulture);
+        return candidate;
+    }
+
+    private LocationInfo Locate(TextSpan span) => LocationInfo.From(_path, _text, span);
+
+    private void Problem(DiagnosticDescriptor descriptor, TextSpan span, string what, string problem, string fix)
+        => _diagnostics.Add(DiagnosticInfo.Create(descriptor, Locate(span), what, problem, fix.Length == 0 ? "" : " " + char.ToUpperInvariant(fix[0]) + fix.Substring(1) + "."));
+
+    private static string Short(SyntaxNode node)
+    {
+        var text = node.ToString().Replace("\r", " ").Replace("\n", " ");
+        while (text.Contains("  ")) text = text.Replace("  ", " ");
+        return text.Length > 60 ? text.Substring(0, 57) + "..." : text;
+    }
+}

@@ -1,0 +1,109 @@
+namespace FlowGen;
+
+/// <summary>
+/// Marks the static method of a <see cref="FlowAttribute"/> class that defines its flow with a
+/// <see cref="FlowBuilder{TRequest}"/>: <c>static void Define(FlowBuilder&lt;TRequest&gt; flow) =&gt; flow.Task(...)...;</c>.
+/// FlowGen's generator reads the method's code at build time and compiles the flow it describes, exactly as it
+/// compiles a BPMN, JSON or YAML flow file. The method is never called: what it says is the flow, not what it does.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class FlowDefinitionAttribute : Attribute
+{
+}
+
+/// <summary>
+/// The fluent flow builder. A definition is one chain of calls on the method's parameter; each call adds a node
+/// after the previous one (or, for the settings methods, configures the node just added). Branch bodies are
+/// lambdas over a builder of their own. Every argument must be a constant, a method group or a lambda the
+/// generator can read (FG0710-FG0712 otherwise). Calling these methods at run time does nothing: they exist so
+/// that the definition is type-checked C# with IntelliSense.
+/// </summary>
+/// <typeparam name="TRequest">The flow's request type, so that conditions over <see cref="FlowBus{TRequest}.Request"/> are typed.</typeparam>
+public sealed class FlowBuilder<TRequest>
+{
+    // ---- nodes ----
+
+    /// <summary>Runs a [FlowTask] method: <c>.Task&lt;UserService&gt;(s =&gt; s.LoadUserAsync)</c>. The node id defaults to the task's name.</summary>
+    public FlowBuilder<TRequest> Task<TComponent>(Func<TComponent, Delegate> method, string? id = null, string? name = null) => this;
+
+    /// <summary>Runs a task by its component and task names, as flow files do (<c>task-component</c>, <c>task-service</c>).</summary>
+    public FlowBuilder<TRequest> Task(string component, string service, string? id = null, string? name = null) => this;
+
+    /// <summary>Runs a [FlowTask] method once per item of a collection on the bus (<c>ite-source</c>): its [FromItem] parameter takes the item.</summary>
+    public FlowBuilder<TRequest> ForEach<TComponent, TItem>(Func<FlowBus<TRequest>, IEnumerable<TItem>> source, Func<TComponent, Delegate> method, string? id = null, string? name = null) => this;
+
+    /// <summary>Runs a subflow (a subprocess of any flow file, or of another fluent definition's <see cref="FlowBuilder{TRequest}"/>) by its id: a call activity.</summary>
+    public FlowBuilder<TRequest> Call(string subflowId, string? id = null, string? name = null) => this;
+
+    /// <summary>Runs the branches together and continues when all have finished: a parallel fork and join.</summary>
+    public FlowBuilder<TRequest> Parallel(params Action<FlowBuilder<TRequest>>[] branches) => this;
+
+    /// <summary>Runs <paramref name="then"/> when the condition holds, else <paramref name="otherwise"/> (or nothing): an exclusive gateway and its merge.</summary>
+    public FlowBuilder<TRequest> If(Func<FlowBus<TRequest>, bool> condition, Action<FlowBuilder<TRequest>> then, Action<FlowBuilder<TRequest>>? otherwise = null) => this;
+
+    /// <summary>Runs the first case whose condition holds, in order, else the default: an exclusive gateway with several flows.</summary>
+    public FlowBuilder<TRequest> Choose(Action<FlowChoice<TRequest>> cases) => this;
+
+    /// <summary>Runs every case whose condition holds, together, and continues when they have finished: an inclusive gateway and its join.</summary>
+    public FlowBuilder<TRequest> Inclusive(Action<FlowChoice<TRequest>> cases) => this;
+
+    /// <summary>Ends the run with an error of this code (an error end event); nothing may follow it in its branch.</summary>
+    public FlowBuilder<TRequest> Fail(string code, string? message = null, string? id = null) => this;
+
+    // ---- settings of the node just added ----
+
+    /// <summary>Limits each attempt of the task to this many milliseconds (<c>timeout</c>).</summary>
+    public FlowBuilder<TRequest> Timeout(int milliseconds) => this;
+
+    /// <summary>Retries the task after a failure (<c>retry</c>, <c>retry-delay</c>, <c>retry-backoff</c>).</summary>
+    public FlowBuilder<TRequest> Retry(int times, int delayMilliseconds = 0, RetryBackoff backoff = RetryBackoff.Constant) => this;
+
+    /// <summary>Calls another task when the task fails (<c>demotion</c>).</summary>
+    public FlowBuilder<TRequest> Fallback<TComponent>(Func<TComponent, Delegate> method) => this;
+
+    /// <summary>A failure of the task is recorded and the run goes on (<c>strict-mode=false</c>, ps-go's ignore-error).</summary>
+    public FlowBuilder<TRequest> IgnoreError() => this;
+
+    /// <summary>Also writes the task's value to the sta value of this name (<c>output</c>).</summary>
+    public FlowBuilder<TRequest> Output(string name) => this;
+
+    /// <summary>Any node setting by its flow-file name (<c>.Setting("ite-async", "true")</c>), for settings without a method of their own.</summary>
+    public FlowBuilder<TRequest> Setting(string name, string value) => this;
+
+    // ---- settings of the flow ----
+
+    /// <summary>The run's time limit in milliseconds when the caller gives none (<c>flow-timeout</c>).</summary>
+    public FlowBuilder<TRequest> FlowTimeout(int milliseconds) => this;
+}
+
+/// <summary>The cases of <see cref="FlowBuilder{TRequest}.Choose"/> and <see cref="FlowBuilder{TRequest}.Inclusive"/>.</summary>
+public sealed class FlowChoice<TRequest>
+{
+    /// <summary>A branch taken when the condition holds.</summary>
+    public FlowChoice<TRequest> When(Func<FlowBus<TRequest>, bool> condition, Action<FlowBuilder<TRequest>> branch) => this;
+
+    /// <summary>The branch taken when no condition holds (the default flow).</summary>
+    public FlowChoice<TRequest> Otherwise(Action<FlowBuilder<TRequest>> branch) => this;
+}
+
+/// <summary>
+/// The data bus as conditions and iteration sources see it: <c>bus =&gt; bus.Request.Amount &gt; 100 &amp;&amp; bus.State&lt;string&gt;("level") == "vip"</c>.
+/// Read by the generator and translated into FlowGen's expression language (req, sta, var, res); never evaluated.
+/// </summary>
+public sealed class FlowBus<TRequest>
+{
+    private FlowBus()
+    {
+    }
+
+    /// <summary>req: the request.</summary>
+    public TRequest Request => throw Unread();
+
+    /// <summary>sta.<paramref name="name"/>: a write-once value of the bus.</summary>
+    public T State<T>(string name) => throw Unread();
+
+    /// <summary>var.<paramref name="name"/>: a rewritable value of the bus.</summary>
+    public T Var<T>(string name) => throw Unread();
+
+    private static NotSupportedException Unread() => new("FlowBus is read by FlowGen's generator at build time and never evaluated at run time.");
+}
