@@ -383,4 +383,85 @@ public sealed class DocumentDiagnosticTests
 
         Assert.Contains("minLen/maxLen", d.GetMessage());
     }
+
+    [Fact]
+    public void A_condition_that_yaml_reads_as_a_tag_is_FG0005_not_a_missing_condition()
+    {
+        var text = Form("steps", condition: "x").Replace("when: \"x\"", "when: !sta.total");
+        var d = Single(Check("/flows/f.flow.yaml", text), "FG0005");
+
+        Assert.Equal(Find(text, "!sta.total").Line, Position(d).Line);
+        Assert.Contains("quote", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_key_written_twice_is_FG0005_at_the_second()
+    {
+        var text = Form("steps").Replace("task-service: end", "task-service: end\n    task-service: noop");
+        var d = Single(Check("/flows/f.flow.yaml", text), "FG0005");
+
+        Assert.Equal(Find(text, "task-service: noop"), Position(d));
+    }
+
+    [Fact]
+    public void A_shape_error_stops_code_generation_for_the_flow()
+    {
+        var text = Form("steps").Replace("task-service: end", "task-service: end\n    ignore-error: maybe");
+        var run = Check("/flows/f.flow.yaml", text);
+
+        Single(run, "FG0006");
+        Assert.Null(run.Source("Demo.DemoFlow.g.cs"));
+    }
+
+    [Fact]
+    public void An_enum_value_that_does_not_fit_the_field_type_is_FG0006()
+    {
+        var text = Form("steps").Replace("flow: f", "flow: f\nrequest:\n  count: { type: integer, enum: [1, two] }");
+        var d = Single(Check("/flows/f.flow.yaml", text), "FG0006");
+
+        Assert.Equal(Find(text, "two"), Position(d));
+    }
+
+    [Fact]
+    public void A_file_of_subflows_only_is_a_library_that_other_files_call()
+    {
+        const string library = """
+            subflows:
+              finish-up:
+                steps:
+                  - { id: closing, task-component: calc, task-service: end }
+            """;
+        const string caller = """
+            flow: f
+            steps:
+              - { id: t1, task-component: calc, task-service: begin }
+              - { id: rest, type: subflow, call: finish-up }
+            """;
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/library.flow.yaml", library), new InMemoryText("/flows/f.flow.yaml", caller));
+
+        Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains("closing", run.Source("Demo.DemoFlow.g.cs"));
+    }
+
+    [Fact]
+    public void A_case_with_default_and_then_is_FG0006()
+    {
+        var text = Form("actions").Replace("      - default: finish()", "      - default: finish()\n        then: finish()");
+        var d = Single(Check("/flows/f.flow.yaml", text), "FG0006");
+
+        Assert.Contains("default", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("finish(\"x\")")]
+    [InlineData("call(\"a\", \"b\")")]
+    [InlineData("fail()")]
+    public void A_command_with_wrong_arguments_is_FG0006(string command)
+    {
+        var text = Form("actions").Replace("finish()", command);
+        var d = Single(Check("/flows/f.flow.yaml", text), "FG0006");
+
+        Assert.Equal(Find(text, command).Line, Position(d).Line);
+    }
 }

@@ -80,6 +80,12 @@ internal static class DocumentParser
                 var newline = source.Content.IndexOf('\n', start);
                 if (newline >= 0 && newline < end) contentStart = newline + 1;
             }
+            if (!scalar.Tag.IsEmpty && scalar.Tag.Value != "!" && !scalar.Tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal))
+            {
+                // when: !sta.vip reads as the tag '!sta.vip' on an empty value: never let that pass as 'no condition'.
+                throw new DocumentSyntaxException(source.Span(start, Math.Max(end, start + 1)),
+                    $"'{scalar.Tag.Value}' reads as a YAML tag, not as text (quote a value that starts with '!', such as \"!sta.vip\")");
+            }
             node = new DocScalar(scalar.Value, quoted, isNull, source.Span(start, end), source, contentStart, quoted ? Math.Max(contentStart, end - 1) : end);
         }
         else if (parser.TryConsume<SequenceStart>(out var sequenceStart))
@@ -100,6 +106,8 @@ internal static class DocumentParser
                 if (keyNode is not DocScalar keyScalar)
                     throw new DocumentSyntaxException(keyNode.Location, "a mapping key must be a plain name, not " + keyNode.Kind);
                 var value = ReadNode(parser, source, anchors, cancellationToken);
+                if (entries.Any(e => e.Key.Name == keyScalar.Value))
+                    throw new DocumentSyntaxException(keyScalar.Location, $"the key '{keyScalar.Value}' appears twice in one mapping");
                 entries.Add(new KeyValuePair<DocKey, DocNode>(new DocKey(keyScalar.Value, keyScalar.Location), value));
             }
             // A block mapping starts at its first key; point at that key rather than an empty span.

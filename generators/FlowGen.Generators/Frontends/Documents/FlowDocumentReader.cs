@@ -20,7 +20,10 @@ internal sealed class FlowDocumentReader
     private static readonly string[] NodeTypes = ["start", "end", "task", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail"];
     private static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
     private static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
-    private static readonly Regex Command = new(@"^\s*(?<verb>call|finish|fail)\s*\(\s*(?:(?<q>[""'])(?<a>[^""']*)\k<q>\s*(?:,\s*(?<q2>[""'])(?<b>[^""']*)\k<q2>\s*)?)?\)\s*$", RegexOptions.CultureInvariant);
+    // call("action") | finish() | fail("CODE") | fail("CODE", "message"); texts in double or single quotes.
+    private static readonly Regex Command = new(
+        @"^\s*(?:(?<verb>call)\s*\(\s*(?:""(?<a>[^""]*)""|'(?<a>[^']*)')\s*\)|(?<verb>finish)\s*\(\s*\)|(?<verb>fail)\s*\(\s*(?:""(?<a>[^""]*)""|'(?<a>[^']*)')\s*(?:,\s*(?:""(?<b>[^""]*)""|'(?<b>[^']*)')\s*)?\))\s*$",
+        RegexOptions.CultureInvariant);
 
     private readonly DocumentText _source;
     private readonly List<DiagnosticInfo> _diagnostics;
@@ -82,7 +85,9 @@ internal sealed class FlowDocumentReader
         CheckKeys(top, TopKeys, "the flow file");
         var flowId = Text(top, "flow");
         var flowKey = top.KeyOf("flow");
-        var form = OneForm(top, "the flow file", top.Location);
+        // A file of subflows only is a library (as a BPMN file of subProcess definitions is).
+        var isLibrary = top["subflows"] is not null && !top.Entries.Any(e => FormKeys.Contains(e.Key.Name));
+        var form = isLibrary ? null : OneForm(top, "the flow file", top.Location);
         var schema = top["request"] is { } request ? SchemaReader.Read(request, this) : null;
 
         if (top["subflows"] is { } subflows)
@@ -269,6 +274,11 @@ internal sealed class FlowDocumentReader
             case "start":
                 kind = NodeKind.StartEvent;
                 if (!isSubflow) properties.AddRange(start.Properties);
+                if (!isSubflow && node["name"] is null && start.Name is { } flowName)
+                {
+                    builder.Nodes.Add(new FlowNode(id, flowName, kind, type, properties.ToEquatableArray(), node.Location));
+                    return;
+                }
                 break;
             case "end":
                 kind = NodeKind.EndEvent;
@@ -291,6 +301,13 @@ internal sealed class FlowDocumentReader
                 break;
             case "subflow":
                 structural.AddRange(["call", "graph", "steps", "actions"]);
+                var inlineBodies = node.Entries.Where(e => FormKeys.Contains(e.Key.Name)).ToList();
+                if (inlineBodies.Count + (node["call"] is null ? 0 : 1) > 1)
+                {
+                    Shape(node.Location, $"Subflow node '{id}' has {string.Join(" and ", inlineBodies.Select(e => "'" + e.Key.Name + "'").Concat(node["call"] is null ? [] : new[] { "'call'" }))}",
+                        "give it either 'call: <subflow id>' or one inline body");
+                    return;
+                }
                 if (Text(node, "call") is { } called)
                 {
                     kind = NodeKind.CallActivity;
@@ -337,6 +354,9 @@ internal sealed class FlowDocumentReader
         var type = Text(task, "type") ?? "task";
         switch (type)
         {
+            case "task" or "iteration" when task["call"] is not null:
+                Shape(task.KeyOf("call")!.Location, $"'{id}' has 'call' but type {type}", "'call' names the subflow of a type: subflow step; write type: subflow, or remove 'call'");
+                return null;
             case "task":
                 return (NodeKind.ServiceTask, "task");
             case "iteration":
@@ -510,6 +530,16 @@ internal sealed class FlowDocumentReader
                 }
                 CheckKeys(entry, ["when", "then", "default"], $"a case of action '{name}'");
                 var isDefault = entry["default"] is not null;
+                if (isDefault && (entry["when"] is not null || entry["then"] is not null))
+                {
+                    Shape(entry.KeyOf("default")!.Location, $"A case of action '{name}' has 'default' and 'when'/'then'", "write the default as an entry of its own: - default: <command>");
+                    continue;
+                }
+                if (isDefault && list.Items.TakeWhile(i => i != item).Any(i => i is DocMapping m && m["default"] is not null))
+                {
+                    Shape(entry.KeyOf("default")!.Location, $"Action '{name}' has a second 'default' case", "keep one default; it is taken when no 'when' holds");
+                    continue;
+                }
                 var commandKey = isDefault ? "default" : "then";
                 var condition = isDefault ? null : Condition(entry, "when");
                 if (!isDefault && condition is null)
@@ -574,12 +604,16 @@ internal sealed class FlowDocumentReader
                     Shape(location, "fail() needs an error code", "write fail(\"CODE\") or fail(\"CODE\", \"message\")");
                     return null;
                 }
-                if (fails.TryGetValue(argument, out var existing)) return existing;
+                var message = match.Groups["b"].Success ? match.Groups["b"].Value : null;
+                var failKey = argument + "\n" + message;
+                if (fails.TryGetValue(failKey, out var existing)) return existing;
                 var properties = new List<NodeProperty> { new("error-code", argument, location) };
-                if (match.Groups["b"].Success) properties.Add(new NodeProperty("error-message", match.Groups["b"].Value, location));
+                if (message is not null) properties.Add(new NodeProperty("error-message", message, location));
+                // One end per code (and message): fail("A") twice is one node; a second message gets a node of its own.
                 var id = builder.ProcessId + ".fail." + argument;
+                if (fails.Values.Contains(id)) id += "." + (fails.Count + 1).ToString(CultureInfo.InvariantCulture);
                 if (Register(id, location)) builder.Nodes.Add(new FlowNode(id, null, NodeKind.EndEvent, "fail", properties.ToEquatableArray(), location));
-                return fails[argument] = id;
+                return fails[failKey] = id;
         }
     }
 

@@ -111,7 +111,15 @@ internal static class SchemaReader
         if (rules["enum"] is { } enumNode)
         {
             if (enumNode is DocSequence list && list.Items.All(i => i is DocScalar) && list.Items.Count > 0)
-                values.AddRange(list.Items.Cast<DocScalar>().Select(s => s.Value));
+            {
+                foreach (var item in list.Items.Cast<DocScalar>())
+                {
+                    if (Check(type, item.Value) is { } wrong)
+                        reader.Shape(item.Location, $"The enum value '{item.Value}' of field '{path}' does not fit its type {type}", wrong);
+                    else
+                        values.Add(item.Value);
+                }
+            }
             else
                 reader.Shape(enumNode.Location, $"'enum' of field '{path}' holds {enumNode.Kind}", "write a non-empty list of the allowed values, such as enum: [app, web]");
             if (type is not ("string" or "integer" or "number"))
@@ -119,6 +127,7 @@ internal static class SchemaReader
         }
 
         var defaultValue = reader.Text(rules, "default");
+        if (type == "boolean" && defaultValue is not null) defaultValue = defaultValue.ToLowerInvariant();
         if (defaultValue is not null && type is "object" or "array")
         {
             reader.Shape(rules["default"]!.Location, $"'default' on field '{path}' of type {type}", "defaults apply to string, integer, number and boolean fields");

@@ -1,0 +1,192 @@
+using System.Collections.Immutable;
+using FlowGen.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Xunit;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+// Fluent C# flows: read from the [FlowDefinition] method by the generator (never run); what cannot be read
+// statically is FG0710-FG0713 from the analyzer, at the code that causes it.
+public sealed class FluentTests
+{
+    private const string Types = """
+        using FlowGen;
+        namespace Demo;
+        public sealed record Req(int Count, string Source);
+        public sealed record Res(int Total);
+        [FlowComponent("calc")]
+        public sealed class Calc
+        {
+            [FlowTask("begin"), ToState("total")] public int Begin(Req request) => request.Count;
+            [FlowTask("end"), ToResult] public Res End([FromState("total")] int total) => new(total);
+            [FlowTask("noop")] public void Noop() { }
+            public void NotATask() { }
+        }
+        public static class Limits { public const int Big = 100; }
+        """;
+
+    private static string Flow(string body) => Types + $$"""
+
+        [Flow("f")]
+        public sealed partial class DemoFlow : IFlow<Req, Res>
+        {
+            [FlowDefinition]
+            private static void Define(FlowBuilder<Req> flow) => {{body}};
+        }
+        """;
+
+    private static async Task<ImmutableArray<Diagnostic>> Analyze(string csharp)
+    {
+        var compilation = GeneratorHarness.Compilation(csharp);
+        var withAnalyzers = compilation.WithAnalyzers([new FlowClassAnalyzer(), new FlowDefinitionAnalyzer()], new AnalyzerOptions([]));
+        return await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+    }
+
+    /// <summary>The one-based line and column of <paramref name="marker"/> in the C# source.</summary>
+    private static (int, int) Find(string text, string marker)
+    {
+        var offset = text.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(offset >= 0, marker);
+        var before = text.Substring(0, offset);
+        return (before.Count(c => c == '\n') + 1, offset - (before.LastIndexOf('\n') + 1) + 1);
+    }
+
+    private static (int, int) Position(Diagnostic d)
+    {
+        var p = d.Location.GetLineSpan().StartLinePosition;
+        return (p.Line + 1, p.Character + 1);
+    }
+
+    private const string Valid = """
+        flow
+                .Task<Calc>(c => c.Begin)
+                .If(bus => bus.State<int>("total") > Limits.Big && bus.Request.Source == "app",
+                    then: b => b.Task<Calc>(c => c.Noop).Timeout(200).Retry(2, 10),
+                    otherwise: b => b.Parallel(p => p.Task("calc", "noop", id: "n1"), p => p.Task("calc", "noop", id: "n2")))
+                .Task<Calc>(c => c.End, name: "Finish")
+        """;
+
+    [Fact]
+    public async Task A_readable_definition_compiles_and_has_no_analyzer_diagnostics()
+    {
+        var source = Flow(Valid);
+
+        Assert.Empty(await Analyze(source));
+        var run = GeneratorHarness.RunGenerator(source);
+        Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
+        Assert.Empty(run.CompileErrors);
+        var code = run.Source("Demo.DemoFlow.g.cs")!;
+        Assert.Contains("if (state.Sta_total > 100 && state.Request.Source == \"app\") chosen = 0;", code);
+        Assert.Contains("FlowPolicies.Create(200, 2, 10", code);
+    }
+
+    [Fact]
+    public async Task A_non_constant_id_is_FG0711_at_the_argument()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin, id: System.Guid.NewGuid().ToString()).Task<Calc>(c => c.End)""");
+        var d = Assert.Single(await Analyze(source));
+
+        Assert.Equal("FG0711", d.Id);
+        Assert.Equal(Find(source, "System.Guid"), Position(d));
+        Assert.Empty(GeneratorHarness.RunGenerator(source).WithId("FG0711")); // the analyzer's to report, once
+    }
+
+    [Fact]
+    public async Task A_method_call_in_a_condition_is_FG0712_at_the_call()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).If(bus => bus.Request.Source.StartsWith("a"), b => b.Task<Calc>(c => c.Noop)).Task<Calc>(c => c.End)""");
+        var d = Assert.Single(await Analyze(source));
+
+        Assert.Equal("FG0712", d.Id);
+        Assert.Equal(Find(source, "bus.Request.Source.StartsWith"), Position(d));
+        Assert.Contains("method call", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task A_method_without_FlowTask_is_FG0713()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).Task<Calc>(c => c.NotATask).Task<Calc>(c => c.End)""");
+        var d = Assert.Single(await Analyze(source));
+
+        Assert.Equal("FG0713", d.Id);
+        Assert.Contains("NotATask has no [FlowTask", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task A_body_with_statements_is_FG0710()
+    {
+        var source = Types + """
+
+            [Flow("f")]
+            public sealed partial class DemoFlow : IFlow<Req, Res>
+            {
+                [FlowDefinition]
+                private static void Define(FlowBuilder<Req> flow)
+                {
+                    for (var i = 0; i < 3; i++) flow.Task<Calc>(c => c.Noop);
+                    flow.Task<Calc>(c => c.End);
+                }
+            }
+            """;
+        var d = Assert.Single(await Analyze(source));
+
+        Assert.Equal("FG0710", d.Id);
+        Assert.Equal(Find(source, "Define"), Position(d));
+    }
+
+    [Fact]
+    public async Task A_setting_after_a_gateway_is_FG0710_at_that_call()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).Parallel(b => b.Task<Calc>(c => c.Noop)).Timeout(100).Task<Calc>(c => c.End)""");
+        var d = Assert.Single(await Analyze(source));
+
+        Assert.Equal("FG0710", d.Id);
+        Assert.Equal(Find(source, "flow.Task<Calc>(c => c.Begin).Parallel"), Position(d));
+        Assert.Contains("'Timeout'", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_condition_over_an_unknown_bus_value_is_FG0502_on_the_CSharp_line()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).If(bus => bus.State<int>("nope") > 1, b => b.Task<Calc>(c => c.Noop)).Task<Calc>(c => c.End)""");
+        var run = GeneratorHarness.RunGenerator(source);
+        var d = Assert.Single(run.WithId("FG0502"));
+
+        Assert.Equal(Find(source, "bus.State<int>(\"nope\")"), Position(d));
+        Assert.Null(run.Source("Demo.DemoFlow.g.cs"));
+    }
+
+    [Fact]
+    public void A_task_the_bus_cannot_feed_is_FG0401_at_its_call()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.End)""");
+        var d = Assert.Single(GeneratorHarness.RunGenerator(source).WithId("FG0401"));
+
+        Assert.Equal(Find(source, "flow.Task<Calc>(c => c.End)").Item1, Position(d).Item1);
+    }
+
+    [Fact]
+    public void A_fluent_flow_and_a_flow_file_with_one_id_are_FG0102()
+    {
+        var file = Bpmn.Process(string.Join("\n", """<startEvent id="f" />""", Bpmn.Task("t1", "calc", "noop"), """<endEvent id="e" />""", Bpmn.Flow("a", "f", "t1"), Bpmn.Flow("b", "t1", "e")));
+        var run = GeneratorHarness.RunGenerator(Flow(Valid), new InMemoryText("/flows/f.bpmn", file));
+
+        Assert.NotEmpty(run.WithId("FG0102"));
+    }
+
+    [Fact]
+    public void Editing_unrelated_CSharp_leaves_the_fluent_flow_cached()
+    {
+        var compilation = GeneratorHarness.Compilation(Flow(Valid));
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        driver = driver.RunGenerators(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Demo { public sealed class Unrelated { } }", new CSharpParseOptions(LanguageVersion.Latest))));
+
+        var steps = driver.GetRunResult().Results.Single().TrackedSteps;
+        var reasons = new[] { TrackingNames.FluentFlows, TrackingNames.BoundFluentFlows }
+            .SelectMany(s => steps[s]).SelectMany(r => r.Outputs).Select(o => o.Reason).ToList();
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+    }
+}
