@@ -55,6 +55,9 @@ internal static class SettingsChecks
         new("limit-fail-strategy", ValueKind.Text, Support.NotYet, Tasks),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
+    /// <summary>The settings FlowGen applies, by name (the JSON Schema of flow documents lists exactly these).</summary>
+    internal static IEnumerable<string> AppliedNames => Known.Values.Where(s => s.Support == Support.Applied).Select(s => s.Name);
+
     /// <summary>Properties of Kstry features FlowGen replaces with C#, with what to do instead.</summary>
     private static readonly Dictionary<string, string> Replaced = new(StringComparer.Ordinal)
     {

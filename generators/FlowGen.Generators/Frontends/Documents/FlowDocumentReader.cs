@@ -15,11 +15,11 @@ namespace FlowGen.Generators.Frontends.Documents;
 /// </summary>
 internal sealed class FlowDocumentReader
 {
-    private static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit"];
+    internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit"];
     private static readonly string[] FormKeys = ["graph", "steps", "actions"];
-    private static readonly string[] NodeTypes = ["start", "end", "task", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail"];
-    private static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
-    private static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
+    internal static readonly string[] NodeTypes = ["start", "end", "task", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail"];
+    internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
+    internal static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
     // call("action") | finish() | fail("CODE") | fail("CODE", "message"); texts in double or single quotes.
     private static readonly Regex Command = new(
         @"^\s*(?:(?<verb>call)\s*\(\s*(?:""(?<a>[^""]*)""|'(?<a>[^']*)')\s*\)|(?<verb>finish)\s*\(\s*\)|(?<verb>fail)\s*\(\s*(?:""(?<a>[^""]*)""|'(?<a>[^']*)')\s*(?:,\s*(?:""(?<b>[^""]*)""|'(?<b>[^']*)')\s*)?\))\s*$",
@@ -343,7 +343,7 @@ internal sealed class FlowDocumentReader
 
     // ---- steps: layers of concurrent tasks ----
 
-    private static readonly string[] StepStructural = ["id", "name", "description", "when", "ignore-error", "type", "call"];
+    internal static readonly string[] StepStructural = ["id", "name", "description", "when", "ignore-error", "type", "call"];
 
     /// <summary>
     /// What a step or an action runs: a task (the default), an iteration (a task with ite-source) or a subflow
@@ -464,7 +464,7 @@ internal sealed class FlowDocumentReader
 
     // ---- actions: named actions with case/when/then ----
 
-    private static readonly string[] ActionStructural = ["name", "description", "type", "call", "case"];
+    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case"];
 
     private void ReadActions(DocNode body, GraphBuilder builder, string startId)
     {

@@ -10,7 +10,7 @@ namespace FlowGen.Generators.Frontends.Documents;
 internal static class SchemaReader
 {
     public static readonly string[] Types = ["string", "integer", "number", "boolean", "object", "array"];
-    private static readonly string[] Keys = ["type", "required", "default", "minLen", "maxLen", "min", "max", "enum", "fields", "description"];
+    internal static readonly string[] Keys = ["type", "required", "default", "minLen", "maxLen", "min", "max", "enum", "fields", "description"];
 
     public static RequestSchema? Read(DocNode node, FlowDocumentReader reader)
     {
