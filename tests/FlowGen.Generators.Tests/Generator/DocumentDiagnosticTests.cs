@@ -9,7 +9,9 @@ namespace FlowGen.Generators.Tests.Generator;
 // line that holds the mistake.
 public sealed class DocumentDiagnosticTests
 {
-    private static GeneratorHarness.Run Check(string path, string text) => GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
+    private static GeneratorHarness.Run Check(string path, string text) => path.EndsWith(".cs", StringComparison.Ordinal)
+        ? GeneratorHarness.RunGenerator(GeneratorHarness.Compilation(Components, text), GeneratorHarness.Driver()) // Source1.cs: the fluent definition
+        : GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
 
     private static Diagnostic Single(GeneratorHarness.Run run, string id)
     {
@@ -112,18 +114,40 @@ public sealed class DocumentDiagnosticTests
                     task-component: calc
                     task-service: {{service2}}
                 """,
+            // The fluent form: a second part of Components' DemoFlow, read by the generator from this C#.
+            "fluent" => $$"""
+                using FlowGen;
+                namespace Demo;
+                public sealed partial class DemoFlow
+                {
+                    [FlowDefinition]
+                    private static void Define(FlowBuilder<Req> flow) => flow
+                        .Task("calc", "{{service}}", id: "t1"){{(setting.Length == 0 ? "" : $".Setting(\"{setting.Split(": ")[0]}\", \"{setting.Split(": ")[1]}\")")}}
+                        .If(bus => {{FluentCondition(condition)}},
+                            then: b => b.Task("calc", "{{service2}}", id: "t2"));
+                }
+                """,
             _ => throw new ArgumentOutOfRangeException(nameof(form)),
         };
     }
 
+    /// <summary>The reference condition in C#: sta.x > 1 becomes bus.State&lt;int&gt;("x") > 1.</summary>
+    private static string FluentCondition(string condition)
+        => System.Text.RegularExpressions.Regex.Replace(condition, @"sta\.(\w+)", m => $"bus.State<int>(\"{m.Groups[1].Value}\")");
+
+    /// <summary>Where a marker of the flow-file forms is written in the fluent form.</summary>
+    private static string Marker(string form, string marker)
+        => form == "fluent" && marker.StartsWith("sta.", StringComparison.Ordinal) ? FluentCondition(marker) : marker;
+
     public static string PathOf(string form) => form switch
     {
         "bpmn" => "/flows/f.bpmn",
+        "fluent" => "Source1.cs",
         "json" => "/flows/f.flow.json",
         _ => "/flows/f.flow.yaml",
     };
 
-    public static TheoryData<string> Forms => new() { "bpmn", "json", "yaml", "steps", "actions" };
+    public static TheoryData<string> Forms => new() { "bpmn", "json", "yaml", "steps", "actions", "fluent" };
 
     [Theory]
     [MemberData(nameof(Forms))]
@@ -153,7 +177,7 @@ public sealed class DocumentDiagnosticTests
         var text = Form(form, condition: "sta.totl > 1");
         var d = Single(Check(PathOf(form), text), "FG0502");
 
-        Assert.Equal(Find(text, "sta.totl"), Position(d));
+        Assert.Equal(Find(text, Marker(form, "sta.totl")), Position(d));
     }
 
     [Theory]
@@ -187,6 +211,7 @@ public sealed class DocumentDiagnosticTests
 
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
         Assert.Equal(form == "actions" ? Find(text, "- name: t2").Line : form == "steps" ? Find(text, "- id: t2").Line : Find(text, "needs-text").Line, Position(d).Line);
+        Assert.Equal(PathOf(form), d.Location.GetLineSpan().Path);
     }
 
     // ---- the document's own syntax and shape ----

@@ -143,7 +143,7 @@ public sealed class FluentTests
         var d = Assert.Single(await Analyze(source));
 
         Assert.Equal("FG0710", d.Id);
-        Assert.Equal(Find(source, "flow.Task<Calc>(c => c.Begin).Parallel"), Position(d));
+        Assert.Equal(Find(source, "Timeout(100)"), Position(d));
         Assert.Contains("'Timeout'", d.GetMessage());
     }
 

@@ -134,13 +134,13 @@ internal sealed class FluentReader
             if (_model.GetOperation(call, _cancellationToken) is not IInvocationOperation operation
                 || operation.TargetMethod.ContainingType.OriginalDefinition.ToDisplayString() != "FlowGen.FlowBuilder<TRequest>")
             {
-                Problem(FlowDiagnostics.FluentUnreadable, call.Span, $"'{Short(call)}'", "is not a FlowBuilder method", "use the builder's methods only");
+                Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{Short(call)}'", "is not a FlowBuilder method", "use the builder's methods only");
                 continue;
             }
             var name = operation.TargetMethod.Name;
             if (last is null && name is not ("Timeout" or "Retry" or "Fallback" or "IgnoreError" or "Output" or "Setting" or "FlowTimeout"))
             {
-                Problem(FlowDiagnostics.FluentUnreadable, call.Span, $"'{name}'", "follows Fail, which ends its branch", "remove it, or move Fail to the end of the branch");
+                Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "follows Fail, which ends its branch", "remove it, or move Fail to the end of the branch");
                 continue;
             }
 
@@ -168,14 +168,14 @@ internal sealed class FluentReader
                     break;
                 case "FlowTimeout":
                     if (flowSettings is null)
-                        Problem(FlowDiagnostics.FluentUnreadable, call.Span, "'FlowTimeout'", "sets the whole flow", "call it on the definition's builder, not inside a branch");
+                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'FlowTimeout'", "sets the whole flow", "call it on the definition's builder, not inside a branch");
                     else if (ConstantInt(operation, "milliseconds") is { } flowTimeout)
-                        flowSettings.Add(new NodeProperty("flow-timeout", flowTimeout, Locate(call.Span)));
+                        flowSettings.Add(new NodeProperty("flow-timeout", flowTimeout, Locate(Span(call))));
                     break;
                 default:
                     if (lastNode is null)
                     {
-                        Problem(FlowDiagnostics.FluentUnreadable, call.Span, $"'{name}'", "configures the node just added, but the previous call added none",
+                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "configures the node just added, but the previous call added none",
                             "call it right after Task, ForEach or Call");
                         continue;
                     }
@@ -191,7 +191,7 @@ internal sealed class FluentReader
 
     private FlowNode? ReadNode(IInvocationOperation operation, InvocationExpressionSyntax call)
     {
-        var location = Locate(call.Span);
+        var location = Locate(Span(call));
         var properties = new List<NodeProperty>();
         string? id = ConstantText(operation, "id");
         var name = ConstantText(operation, "name");
@@ -247,7 +247,7 @@ internal sealed class FluentReader
 
     private List<NodeProperty> ReadSettings(IInvocationOperation operation, InvocationExpressionSyntax call)
     {
-        var location = Locate(call.Span);
+        var location = Locate(Span(call));
         var settings = new List<NodeProperty>();
         void Add(string name, string? value)
         {
@@ -283,11 +283,11 @@ internal sealed class FluentReader
 
     private string? ReadParallel(IInvocationOperation operation, InvocationExpressionSyntax call, string previous)
     {
-        var location = Locate(call.Span);
+        var location = Locate(Span(call));
         var branches = Branches(Argument(operation, "branches"));
         if (branches.Count == 0)
         {
-            Problem(FlowDiagnostics.FluentUnreadable, call.Span, "'Parallel'", "has no branches", "pass a lambda per branch: .Parallel(b => b.Task(...), b => b.Task(...))");
+            Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'Parallel'", "has no branches", "pass a lambda per branch: .Parallel(b => b.Task(...), b => b.Task(...))");
             return previous;
         }
         var fork = Synthetic("fork", NodeKind.ParallelGateway, "Parallel", location);
@@ -303,7 +303,7 @@ internal sealed class FluentReader
 
     private string? ReadIf(IInvocationOperation operation, InvocationExpressionSyntax call, string previous)
     {
-        var location = Locate(call.Span);
+        var location = Locate(Span(call));
         var condition = Condition(Argument(operation, "condition"), "condition");
         var then = Branches(Argument(operation, "then"));
         var otherwise = IsGiven(operation, "otherwise") ? Branches(Argument(operation, "otherwise")) : [];
@@ -331,7 +331,7 @@ internal sealed class FluentReader
 
     private string? ReadChoice(IInvocationOperation operation, InvocationExpressionSyntax call, string previous, bool inclusive)
     {
-        var location = Locate(call.Span);
+        var location = Locate(Span(call));
         var cases = Argument(operation, "cases");
         var lambda = Lambda(cases);
         if (lambda is null) return previous;
@@ -547,6 +547,10 @@ internal sealed class FluentReader
     }
 
     private LocationInfo Locate(TextSpan span) => LocationInfo.From(_path, _text, span);
+
+    /// <summary>A builder call from its method name to its closing parenthesis (not from the start of the chain).</summary>
+    private static TextSpan Span(InvocationExpressionSyntax call)
+        => call.Expression is MemberAccessExpressionSyntax access ? TextSpan.FromBounds(access.Name.SpanStart, call.Span.End) : call.Span;
 
     private void Problem(DiagnosticDescriptor descriptor, TextSpan span, string what, string problem, string fix)
         => _diagnostics.Add(DiagnosticInfo.Create(descriptor, Locate(span), what, problem, fix.Length == 0 ? "" : " " + char.ToUpperInvariant(fix[0]) + fix.Substring(1) + "."));
