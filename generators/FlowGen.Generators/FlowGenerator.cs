@@ -33,7 +33,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
         });
 
         // Lane 1b: fluent definitions ([FlowDefinition] methods), read from syntax and the semantic model into the
-        // same IR. Their FG071x problems are the analyzer's to report; the rest are reported here like a file's.
+        // same IR; their problems (FG071x included) are reported here like a file's.
         var fluent = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 FluentReader.DefinitionAttribute,
@@ -43,10 +43,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(fluent, static (spc, file) =>
         {
-            foreach (var diagnostic in file.Diagnostics)
-            {
-                if (!FluentReader.IsAnalyzerOnly(diagnostic.Id)) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
+            foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
 
         // Flow ids must be unique across files and definitions (Kstry loads every file into one namespace of flows).

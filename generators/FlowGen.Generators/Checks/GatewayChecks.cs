@@ -176,7 +176,8 @@ internal static class GatewayChecks
             var outgoing = index.Outgoing[from];
             if (outgoing.Count == 0)
             {
-                result = from; // the branch ends without reaching the target
+                // The branch ends without reaching the target, unless it ends the run with an error (then no join waits).
+                result = node.Kind == NodeKind.EndEvent && node.GetProperty("error-code") is not null ? null : from;
             }
             else if (node.Kind == NodeKind.ExclusiveGateway && outgoing.Count > 1)
             {

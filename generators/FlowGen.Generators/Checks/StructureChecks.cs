@@ -16,7 +16,7 @@ internal static class StructureChecks
     public static FlowFile Check(string path, EquatableArray<FlowGraph> graphs, EquatableArray<FlowGraph> subprocessBodies, EquatableArray<DiagnosticInfo> syntax, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>(syntax);
-        var fileLevelError = syntax.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id is "FG0001" or "FG0002" or "FG0004" or "FG0005" or "FG0006" or "FG0102" or "FG0710" or "FG0711" or "FG0712" or "FG0713");
+        var fileLevelError = syntax.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id is "FG0001" or "FG0002" or "FG0004" or "FG0005" or "FG0006" or "FG0102" or "FG0103" or "FG0710" or "FG0711" or "FG0712" or "FG0713");
         var flows = new List<FlowDefinition>();
         var subprocesses = new List<SubprocessDefinition>();
         var fileName = System.IO.Path.GetFileName(path);

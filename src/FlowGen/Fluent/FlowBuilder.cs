@@ -32,7 +32,7 @@ public sealed class FlowBuilder<TRequest>
     /// <summary>Runs a [FlowTask] method once per item of a collection on the bus (<c>ite-source</c>): its [FromItem] parameter takes the item.</summary>
     public FlowBuilder<TRequest> ForEach<TComponent, TItem>(Func<FlowBus<TRequest>, IEnumerable<TItem>> source, Func<TComponent, Delegate> method, string? id = null, string? name = null) => this;
 
-    /// <summary>Runs a subflow (a subprocess of any flow file, or of another fluent definition's <see cref="FlowBuilder{TRequest}"/>) by its id: a call activity.</summary>
+    /// <summary>Runs a subflow defined in a flow file (a BPMN subProcess, or a JSON/YAML subflow) by its id: a call activity. Fluent definitions define flows, not subflows.</summary>
     public FlowBuilder<TRequest> Call(string subflowId, string? id = null, string? name = null) => this;
 
     /// <summary>Runs the branches together and continues when all have finished: a parallel fork and join.</summary>

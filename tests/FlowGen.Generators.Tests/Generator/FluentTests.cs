@@ -8,7 +8,7 @@ using Xunit;
 namespace FlowGen.Generators.Tests.Generator;
 
 // Fluent C# flows: read from the [FlowDefinition] method by the generator (never run); what cannot be read
-// statically is FG0710-FG0713 from the analyzer, at the code that causes it.
+// statically is FG0710-FG0713 at the code that causes it.
 public sealed class FluentTests
 {
     private const string Types = """
@@ -37,11 +37,12 @@ public sealed class FluentTests
         }
         """;
 
+    /// <summary>The C#-side diagnostics (FG07xx) of the generator and of the analyzer over what it generated.</summary>
     private static async Task<ImmutableArray<Diagnostic>> Analyze(string csharp)
     {
-        var compilation = GeneratorHarness.Compilation(csharp);
-        var withAnalyzers = compilation.WithAnalyzers([new FlowClassAnalyzer(), new FlowDefinitionAnalyzer()], new AnalyzerOptions([]));
-        return await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+        var run = GeneratorHarness.RunGenerator(csharp);
+        var analyzer = await run.Output.WithAnalyzers([new FlowClassAnalyzer()], new AnalyzerOptions([])).GetAnalyzerDiagnosticsAsync();
+        return run.Diagnostics.Where(d => d.Id.StartsWith("FG07", StringComparison.Ordinal)).Concat(analyzer).ToImmutableArray();
     }
 
     /// <summary>The one-based line and column of <paramref name="marker"/> in the C# source.</summary>
@@ -90,7 +91,7 @@ public sealed class FluentTests
 
         Assert.Equal("FG0711", d.Id);
         Assert.Equal(Find(source, "System.Guid"), Position(d));
-        Assert.Empty(GeneratorHarness.RunGenerator(source).WithId("FG0711")); // the analyzer's to report, once
+        Assert.Null(GeneratorHarness.RunGenerator(source).Source("Demo.DemoFlow.g.cs")); // not compiled
     }
 
     [Fact]
@@ -188,5 +189,54 @@ public sealed class FluentTests
             .SelectMany(s => steps[s]).SelectMany(r => r.Outputs).Select(o => o.Reason).ToList();
         Assert.NotEmpty(reasons);
         Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+    }
+
+    [Fact]
+    public async Task A_second_definition_in_one_class_is_FG0710_and_does_not_break_the_build()
+    {
+        var source = Flow(Valid).Replace(
+            "    [FlowDefinition]\n",
+            "    [FlowDefinition]\n    private static void First(FlowBuilder<Req> flow) => flow.Task<Calc>(c => c.Noop);\n\n    [FlowDefinition]\n");
+        var d = Assert.Single(await Analyze(source));
+
+        Assert.Equal("FG0710", d.Id);
+        Assert.Contains("second definition", d.GetMessage());
+        Assert.Equal(Find(source, "Define("), Position(d));
+    }
+
+    [Fact]
+    public void An_explicit_id_used_twice_is_FG0102_and_is_never_renamed()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin, id: "x").Task<Calc>(c => c.Noop, id: "x").Task<Calc>(c => c.End)""");
+        var d = Assert.Single(GeneratorHarness.RunGenerator(source).WithId("FG0102"));
+
+        Assert.Equal(Find(source, "Task<Calc>(c => c.Noop"), Position(d));
+    }
+
+    [Fact]
+    public void An_empty_else_branch_and_a_fail_inside_a_parallel_branch_compile()
+    {
+        var source = Flow("""
+            flow
+                    .Task<Calc>(c => c.Begin)
+                    .Parallel(
+                        a => a.If(bus => bus.Request.Count < 0, then: b => b.Fail("NEGATIVE"), otherwise: b => { }),
+                        a => a.Task<Calc>(c => c.Noop))
+                    .Task<Calc>(c => c.End)
+            """);
+        var run = GeneratorHarness.RunGenerator(source);
+
+        Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
+        Assert.Empty(run.CompileErrors);
+    }
+
+    [Fact]
+    public async Task A_setting_after_Fail_is_FG0710()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).Fail("X").Timeout(10)""");
+        var d = Assert.Single(await Analyze(source));
+
+        Assert.Equal("FG0710", d.Id);
+        Assert.Equal(Find(source, "Timeout(10)"), Position(d));
     }
 }

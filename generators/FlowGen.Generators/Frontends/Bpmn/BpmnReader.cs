@@ -158,10 +158,11 @@ internal static class BpmnReader
             var nodeProperties = ReadProperties(element, map);
             if (eventDefinition is not null && local == "endEvent" && eventDefinition.Name.LocalName == "errorEventDefinition")
             {
-                // An error end event: the run ends with the error's code (errorCode, else its name, else its id).
+                // An error end event: the run ends with the error's code (errorCode, else its name, else its id, else the end event's id).
                 var errorRef = eventDefinition.Attribute("errorRef")?.Value;
                 var error = errorRef is null ? null : element.Document!.Root!.Elements(XName.Get("error", BpmnNames.Model)).FirstOrDefault(e => e.Attribute("id")?.Value == errorRef);
-                var code = error?.Attribute("errorCode")?.Value is { Length: > 0 } c ? c : error?.Attribute("name")?.Value is { Length: > 0 } n ? n : errorRef;
+                // Without an error (Camunda Modeler before one is picked) the end still fails the run: its code is the end event's id.
+                var code = error?.Attribute("errorCode")?.Value is { Length: > 0 } c ? c : error?.Attribute("name")?.Value is { Length: > 0 } n ? n : errorRef ?? nodeId;
                 var list = nodeProperties.ToList();
                 if (code is { Length: > 0 } && list.All(p => p.Name != "error-code")) list.Add(new NodeProperty("error-code", code, map.StartTag(eventDefinition)));
                 if (error?.Attribute("name")?.Value is { Length: > 0 } errorName && list.All(p => p.Name != "error-message")) list.Add(new NodeProperty("error-message", errorName, map.StartTag(eventDefinition)));

@@ -135,7 +135,7 @@ internal sealed class ConditionTranslator
                 var argument = invocation.ArgumentList.Arguments[0];
                 var value = _model.GetConstantValue(argument.Expression, cancellationToken);
                 if (!value.HasValue || value.Value is not string busName || busName.Length == 0)
-                    throw new UntranslatableException(argument, "the name of a bus value must be a constant text");
+                    throw new UntranslatableException(argument, "a bus value name that is not a constant text");
                 return (name.Identifier.ValueText == "State" ? "sta." : "var.") + busName;
 
             default:
@@ -176,7 +176,7 @@ internal sealed class ConditionTranslator
 
     private static string Describe(ExpressionSyntax expression) => expression switch
     {
-        InvocationExpressionSyntax => "a method call (conditions compare bus values: bus.Request..., bus.State<T>(\"name\"), bus.Var<T>(\"name\"); call C# in a task instead)",
+        InvocationExpressionSyntax => "a method call (call C# in a task and compare its result instead)",
         ConditionalExpressionSyntax => "the ?: operator (write the condition with && and ||)",
         LambdaExpressionSyntax => "a lambda",
         ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax => "'new'",

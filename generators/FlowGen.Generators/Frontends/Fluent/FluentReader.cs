@@ -14,7 +14,9 @@ namespace FlowGen.Generators.Frontends.Fluent;
 /// Reads a [FlowDefinition] method's builder chain from syntax and the semantic model (never running it) into the
 /// same graph the other front ends make: tasks by method group, conditions translated into the expression
 /// language, Parallel/If/Choose/Inclusive as gateways with their joins. What cannot be read statically is
-/// FG0710-FG0713 at that code; the analyzer reports those, the generator then compiles nothing for the flow.
+/// FG0710-FG0713 at that code, and the flow is not compiled. The generator reports them, not an analyzer: a flow
+/// that is not compiled leaves its class without RunAsync (CS0535), and the command-line compiler does not run
+/// analyzers on a compilation with errors, so an analyzer's FG071x would never be seen in a build.
 /// </summary>
 internal sealed class FluentReader
 {
@@ -22,9 +24,6 @@ internal sealed class FluentReader
     private const string FlowAttribute = "FlowGen.FlowAttribute";
     private const string ComponentAttribute = "FlowGen.FlowComponentAttribute";
     private const string TaskAttribute = "FlowGen.FlowTaskAttribute";
-
-    /// <summary>Diagnostics only the analyzer reports (so that the IDE shows them once).</summary>
-    public static bool IsAnalyzerOnly(string id) => id is "FG0710" or "FG0711" or "FG0712" or "FG0713";
 
     private readonly SemanticModel _model;
     private readonly SourceText _text;
@@ -71,10 +70,20 @@ internal sealed class FluentReader
                 "move it into the partial class that runs the flow");
             return null;
         }
+        var definitions = method.ContainingType!.GetMembers().OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DefinitionAttribute))
+            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start)
+            .ToList();
+        if (definitions.Count > 1 && !SymbolEqualityComparer.Default.Equals(definitions[0], method))
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, syntax.Identifier.Span, $"[FlowDefinition] method '{method.Name}'", $"is the second definition of flow '{flowId}' in {method.ContainingType.Name} (the first is '{definitions[0].Name}')",
+                "keep one [FlowDefinition] method per flow class");
+            return null;
+        }
         if (!method.IsStatic || method.Parameters.Length != 1 || method.Parameters[0].Type.OriginalDefinition.ToDisplayString() != "FlowGen.FlowBuilder<TRequest>")
         {
             Problem(FlowDiagnostics.FluentUnreadable, syntax.Identifier.Span, $"[FlowDefinition] method '{method.Name}'", "must be static and take one FlowBuilder<TRequest> parameter",
-                "declare it as static void Define(FlowBuilder<TRequest> flow) => flow...;");
+                "declare it as static void Define(FlowBuilder<TRequest> flow) => flow...");
             return null;
         }
 
@@ -173,7 +182,7 @@ internal sealed class FluentReader
                         flowSettings.Add(new NodeProperty("flow-timeout", flowTimeout, Locate(Span(call))));
                     break;
                 default:
-                    if (lastNode is null)
+                    if (lastNode is null || lastNode.Kind == NodeKind.EndEvent)
                     {
                         Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "configures the node just added, but the previous call added none",
                             "call it right after Task, ForEach or Call");
@@ -195,6 +204,7 @@ internal sealed class FluentReader
         var properties = new List<NodeProperty>();
         string? id = ConstantText(operation, "id");
         var name = ConstantText(operation, "name");
+        var explicitId = id is not null;
         NodeKind kind;
         string element;
         switch (operation.TargetMethod.Name)
@@ -241,7 +251,20 @@ internal sealed class FluentReader
                 element = "Fail";
                 break;
         }
-        id = Unique(id, location);
+        if (explicitId)
+        {
+            // An id written in the definition is kept as written: used twice, it is FG0102 (as in flow files).
+            if (_ids.TryGetValue(id, out var first))
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DuplicateId, location, id, $"line {location.StartLine + 1}", $"line {first.StartLine + 1}").WithAdditional(first));
+                return null;
+            }
+            _ids.Add(id, location);
+        }
+        else
+        {
+            id = Unique(id, location);
+        }
         return new FlowNode(id, name, kind, element, properties.ToEquatableArray(), location);
     }
 
@@ -260,9 +283,16 @@ internal sealed class FluentReader
                 break;
             case "Retry":
                 Add("retry", ConstantInt(operation, "times"));
-                if (IsGiven(operation, "delayMilliseconds")) Add("retry-delay", ConstantInt(operation, "delayMilliseconds"));
-                if (IsGiven(operation, "backoff") && Argument(operation, "backoff")?.ConstantValue is { HasValue: true, Value: int backoff })
-                    Add("retry-backoff", backoff switch { 1 => "linear", 2 => "exponential", _ => "constant" });
+                if (IsGiven(operation, "delayMilliseconds") && ConstantInt(operation, "delayMilliseconds") is { } delay && delay != "0") Add("retry-delay", delay);
+                if (IsGiven(operation, "backoff"))
+                {
+                    var backoff = Argument(operation, "backoff")!;
+                    if (backoff.ConstantValue is { HasValue: true, Value: int value })
+                        Add("retry-backoff", value switch { 1 => "linear", 2 => "exponential", _ => "constant" });
+                    else
+                        Problem(FlowDiagnostics.FluentNotConstant, backoff.Syntax.Span, "'backoff' of Retry", $"is '{Short(backoff.Syntax)}', which is not a constant",
+                            "write RetryBackoff.Constant, RetryBackoff.Linear or RetryBackoff.Exponential");
+                }
                 break;
             case "Fallback":
                 if (TaskOf(Argument(operation, "method")) is { } fallback) Add("demotion", fallback.Component + "@" + fallback.Service);
@@ -358,7 +388,12 @@ internal sealed class FluentReader
         var hasDefault = false;
         foreach (var caseCall in calls)
         {
-            if (_model.GetOperation(caseCall, _cancellationToken) is not IInvocationOperation caseOperation) continue;
+            if (_model.GetOperation(caseCall, _cancellationToken) is not IInvocationOperation caseOperation
+                || caseOperation.TargetMethod.ContainingType.OriginalDefinition.ToDisplayString() != "FlowGen.FlowChoice<TRequest>")
+            {
+                Problem(FlowDiagnostics.FluentUnreadable, Span(caseCall), $"'{Short(caseCall)}'", "is not a When or Otherwise case", "use When(bus => ..., b => ...) and Otherwise(b => ...) only");
+                continue;
+            }
             var isDefault = caseOperation.TargetMethod.Name == "Otherwise";
             var condition = isDefault ? null : Condition(Argument(caseOperation, "condition"), "condition");
             if (!isDefault && condition is null) continue;
@@ -412,7 +447,8 @@ internal sealed class FluentReader
         var value = Unwrap(argument);
         if (value is IAnonymousFunctionOperation { Symbol.Parameters.Length: 1 } function && function.Syntax is LambdaExpressionSyntax syntax)
         {
-            var body = syntax.ExpressionBody ?? SingleStatement(syntax.Block);
+            // b => { } is an empty branch: it reads as the bare parameter (nothing runs on it).
+            var body = syntax.ExpressionBody ?? (syntax.Block is { Statements.Count: 0 } ? Microsoft.CodeAnalysis.CSharp.SyntaxFactory.IdentifierName(function.Symbol.Parameters[0].Name) : SingleStatement(syntax.Block));
             if (body is not null) return (body, function.Symbol.Parameters[0]);
         }
         if (argument is not null)
@@ -524,7 +560,7 @@ internal sealed class FluentReader
         return id;
     }
 
-    /// <summary>A node id; a task used twice gets -2, -3 ... (an explicit id used twice is FG0102).</summary>
+    /// <summary>A made-up node id: a task used twice without an id gets -2, -3 ...</summary>
     private string Unique(string id, LocationInfo location)
     {
         var candidate = id;
