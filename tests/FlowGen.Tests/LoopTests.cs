@@ -15,10 +15,22 @@ public sealed class LoopTests
     public async Task A_loop_goes_round_until_its_exit_condition_holds(int start, string expected)
     {
         var result = await new CountLoopFlow(new Counter(_log)).RunAsync(new OrderRequest(start, "web"));
+        var fluent = await new CountLoopFluentFlow(new Counter(new Recorder())).RunAsync(new OrderRequest(start, "web"));
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal(expected, result.Value);
         Assert.Equal(["done"], _log.Calls);
+        Assert.True(fluent.IsSuccess, fluent.ToString()); // the same loop written with RepeatUntil
+        Assert.Equal(expected, fluent.Value);
+    }
+
+    [Fact]
+    public async Task A_fluent_loop_obeys_its_loop_limit()
+    {
+        var result = await new CountLoopFluentFlow(new Counter(_log)).RunAsync(new OrderRequest(-1_000, "web"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.LoopLimit, result.Error.Code);
     }
 
     [Theory]
@@ -55,4 +67,16 @@ public sealed class LoopTests
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal(200_020, counter.Rounds);
     }
+}
+
+/// <summary>count-loop of Flows/loops.bpmn as a fluent definition.</summary>
+[Flow("count-loop-fluent")]
+public sealed partial class CountLoopFluentFlow : IFlow<OrderRequest, string>
+{
+    [FlowDefinition]
+    private static void Define(FlowBuilder<OrderRequest> flow) => flow
+        .LoopLimit(100)
+        .Task<Counter>(c => c.Init)
+        .RepeatUntil(body => body.Task<Counter>(c => c.Increment), until: bus => bus.Var<int>("count") >= 20)
+        .Task<Counter>(c => c.Done);
 }

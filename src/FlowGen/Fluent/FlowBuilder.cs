@@ -47,6 +47,12 @@ public sealed class FlowBuilder<TRequest>
     /// <summary>Runs every case whose condition holds, together, and continues when they have finished: an inclusive gateway and its join.</summary>
     public FlowBuilder<TRequest> Inclusive(Action<FlowChoice<TRequest>> cases) => this;
 
+    /// <summary>
+    /// Runs <paramref name="body"/>, then again while <paramref name="until"/> does not hold (a do-while loop): an
+    /// exclusive merge before the body and an exclusive gateway after it whose flow back is the default.
+    /// </summary>
+    public FlowBuilder<TRequest> RepeatUntil(Action<FlowBuilder<TRequest>> body, Func<FlowBus<TRequest>, bool> until) => this;
+
     /// <summary>Ends the run with an error of this code (an error end event); nothing may follow it in its branch.</summary>
     public FlowBuilder<TRequest> Fail(string code, string? message = null, string? id = null) => this;
 
@@ -74,6 +80,9 @@ public sealed class FlowBuilder<TRequest>
 
     /// <summary>The run's time limit in milliseconds when the caller gives none (<c>flow-timeout</c>).</summary>
     public FlowBuilder<TRequest> FlowTimeout(int milliseconds) => this;
+
+    /// <summary>How many rounds any loop of a run may go at most (<c>loop-limit</c>).</summary>
+    public FlowBuilder<TRequest> LoopLimit(int rounds) => this;
 }
 
 /// <summary>The cases of <see cref="FlowBuilder{TRequest}.Choose"/> and <see cref="FlowBuilder{TRequest}.Inclusive"/>.</summary>

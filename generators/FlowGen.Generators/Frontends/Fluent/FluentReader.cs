@@ -147,7 +147,7 @@ internal sealed class FluentReader
                 continue;
             }
             var name = operation.TargetMethod.Name;
-            if (last is null && name is not ("Timeout" or "Retry" or "Fallback" or "IgnoreError" or "Output" or "Setting" or "FlowTimeout"))
+            if (last is null && name is not ("Timeout" or "Retry" or "Fallback" or "IgnoreError" or "Output" or "Setting" or "FlowTimeout" or "LoopLimit"))
             {
                 Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "follows Fail, which ends its branch", "remove it, or move Fail to the end of the branch");
                 continue;
@@ -171,15 +171,19 @@ internal sealed class FluentReader
                     last = ReadIf(operation, call, last!);
                     lastNode = null;
                     break;
+                case "RepeatUntil":
+                    last = ReadRepeat(operation, last!);
+                    lastNode = null;
+                    break;
                 case "Choose" or "Inclusive":
                     last = ReadChoice(operation, call, last!, name == "Inclusive");
                     lastNode = null;
                     break;
-                case "FlowTimeout":
+                case "FlowTimeout" or "LoopLimit":
                     if (flowSettings is null)
-                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'FlowTimeout'", "sets the whole flow", "call it on the definition's builder, not inside a branch");
-                    else if (ConstantInt(operation, "milliseconds") is { } flowTimeout)
-                        flowSettings.Add(new NodeProperty("flow-timeout", flowTimeout, Locate(Span(call))));
+                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "sets the whole flow", "call it on the definition's builder, not inside a branch");
+                    else if (ConstantInt(operation, name == "FlowTimeout" ? "milliseconds" : "rounds") is { } flowValue)
+                        flowSettings.Add(new NodeProperty(name == "FlowTimeout" ? "flow-timeout" : "loop-limit", flowValue, Locate(Span(call))));
                     break;
                 default:
                     if (lastNode is null || lastNode.Kind == NodeKind.EndEvent)
@@ -357,6 +361,29 @@ internal sealed class FluentReader
             _edges.Add(new FlowEdge(EdgeId(choice, merge), null, choice, merge, null, true, location));
         }
         return merge;
+    }
+
+    /// <summary>RepeatUntil: merge -> body -> check; the check leaves when the condition holds, else goes back to the merge.</summary>
+    private string? ReadRepeat(IInvocationOperation operation, string previous)
+    {
+        var location = Locate(Span((InvocationExpressionSyntax)operation.Syntax));
+        var body = Branches(Argument(operation, "body"));
+        var until = Condition(Argument(operation, "until"), "loop condition");
+        if (body.Count != 1 || until is null) return previous;
+        var merge = Synthetic("loop", NodeKind.ExclusiveGateway, "RepeatUntil", location);
+        Connect(previous, merge, location);
+        var end = ReadBranch(body[0], merge);
+        if (end is null)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, operation.Syntax.Span, "'RepeatUntil'", "has a body that ends with Fail, so it can never go round", "move Fail into an If inside the body");
+            return previous;
+        }
+        var check = Synthetic("until", NodeKind.ExclusiveGateway, "RepeatUntil", until.Location);
+        Connect(end, check, location);
+        var exit = Synthetic("after-loop", NodeKind.ExclusiveGateway, "RepeatUntil", location);
+        _edges.Add(new FlowEdge(EdgeId(check, exit), null, check, exit, until, false, until.Location));
+        _edges.Add(new FlowEdge(EdgeId(check, merge), null, check, merge, null, true, location));
+        return exit;
     }
 
     private string? ReadChoice(IInvocationOperation operation, InvocationExpressionSyntax call, string previous, bool inclusive)
