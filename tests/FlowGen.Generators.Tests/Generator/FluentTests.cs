@@ -192,6 +192,34 @@ public sealed class FluentTests
     }
 
     [Fact]
+    public void Renaming_a_task_in_another_file_rereads_the_definition()
+    {
+        // The definition names tasks by method group; their [FlowTask] names live in the component's file.
+        const string definition = """
+            using FlowGen;
+            namespace Demo;
+            [Flow("f")]
+            public sealed partial class DemoFlow : IFlow<Req, Res>
+            {
+                [FlowDefinition]
+                private static void Define(FlowBuilder<Req> flow) => flow.Task<Calc>(c => c.Begin).Task<Calc>(c => c.End);
+            }
+            """;
+        var types = Types;
+        var compilation = GeneratorHarness.Compilation(types, definition);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var renamed = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.First(),
+            CSharpSyntaxTree.ParseText(types.Replace("[FlowTask(\"begin\")", "[FlowTask(\"start\")"), new CSharpParseOptions(LanguageVersion.Latest), path: "Source0.cs"));
+
+        driver = driver.RunGenerators(renamed);
+
+        var steps = driver.GetRunResult().Results.Single().TrackedSteps;
+        Assert.Contains(steps[TrackingNames.FluentFlows].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        var source = driver.GetRunResult().GeneratedTrees.Single(t => t.FilePath.EndsWith("Demo.DemoFlow.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains("\"start\"", source);
+    }
+
+    [Fact]
     public async Task A_second_definition_in_one_class_is_FG0710_and_does_not_break_the_build()
     {
         var source = Flow(Valid).Replace(
