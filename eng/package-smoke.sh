@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Packs FlowGen into a local folder feed, then builds and runs a throwaway consumer project that references
+# the package the way a user would: no project references, no AdditionalFiles items (the package's build
+# targets add the flow files), a BPMN, a JSON and a YAML flow and a fluent one. Exits non-zero on failure.
+# Usage: eng/package-smoke.sh [Configuration]   (run after a build of that configuration)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+configuration=${1:-Release}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# A version of its own each run, so the global package cache never serves an older build.
+version="0.1.0-smoke.$(date +%s)"
+
+dotnet pack src/FlowGen -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
+
+mkdir -p "$work/consumer/Flows"
+cat > "$work/consumer/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local" value="$work/feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+</configuration>
+XML
+cat > "$work/consumer/Consumer.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="FlowGen" Version="$version" />
+  </ItemGroup>
+</Project>
+XML
+cat > "$work/consumer/Flows/price.flow.yaml" <<'YAML'
+flow: price-yaml
+request:
+  amount: { type: integer, min: 1 }
+steps:
+  - { id: base, task-component: prices, task-service: base }
+  - { id: discount, task-component: prices, task-service: discount, when: "sta.price > 100" }
+  - { id: total, task-component: prices, task-service: total }
+YAML
+cat > "$work/consumer/Flows/price.flow.json" <<'JSON'
+{ "flow": "price-json", "steps": [
+  { "id": "base", "task-component": "prices", "task-service": "base" },
+  { "id": "total", "task-component": "prices", "task-service": "total-plain" } ] }
+JSON
+cat > "$work/consumer/Flows/price.bpmn" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="price-bpmn" />
+    <bpmn:serviceTask id="base"><bpmn:extensionElements><camunda:properties><camunda:property name="task-component" value="prices" /><camunda:property name="task-service" value="base" /></camunda:properties></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:serviceTask id="total"><bpmn:extensionElements><camunda:properties><camunda:property name="task-component" value="prices" /><camunda:property name="task-service" value="total-plain" /></camunda:properties></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="price-bpmn" targetRef="base" />
+    <bpmn:sequenceFlow id="f2" sourceRef="base" targetRef="total" />
+    <bpmn:sequenceFlow id="f3" sourceRef="total" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+XML
+cat > "$work/consumer/Program.cs" <<'CS'
+using FlowGen;
+using FlowGen.Generated;
+using Microsoft.Extensions.DependencyInjection;
+
+var services = new ServiceCollection().AddFlowGenFlows().BuildServiceProvider();
+var results = new List<string>();
+foreach (var flow in new IFlow<PriceRequest, string>[] { services.GetRequiredService<PriceYaml>(), services.GetRequiredService<PriceJson>(), services.GetRequiredService<PriceBpmn>(), services.GetRequiredService<PriceFluent>() })
+{
+    var result = await flow.RunAsync(new PriceRequest(150));
+    results.Add(result.IsSuccess ? result.Value! : result.Error.ToString());
+}
+var invalid = await services.GetRequiredService<PriceYaml>().RunAsync(new PriceRequest(0));
+results.Add(invalid.IsSuccess ? "valid?" : invalid.Error.Code);
+Console.WriteLine(string.Join(" | ", results));
+return string.Join(" | ", results) == "total=135 | total=150 | total=150 | total=150 | FLOW_VALIDATION_FAILED" ? 0 : 1;
+
+public sealed record PriceRequest(int? Amount);
+
+[FlowComponent("prices")]
+public sealed class Prices
+{
+    [FlowTask("base"), ToState("price")] public int Base(PriceRequest request) => request.Amount ?? 0;
+    [FlowTask("discount"), ToVar("discount")] public int Discount([FromState("price")] int price) => price / 10;
+    [FlowTask("total-plain"), ToResult] public string TotalPlain([FromState("price")] int price) => $"total={price}";
+    [FlowTask("total"), ToResult] public string Total([FromState("price")] int price, [FromVar("discount")] int? discount) => $"total={price - (discount ?? 0)}";
+}
+
+[Flow("price-yaml")] public sealed partial class PriceYaml : IFlow<PriceRequest, string>;
+[Flow("price-json")] public sealed partial class PriceJson : IFlow<PriceRequest, string>;
+[Flow("price-bpmn")] public sealed partial class PriceBpmn : IFlow<PriceRequest, string>;
+
+[Flow("price-fluent")]
+public sealed partial class PriceFluent : IFlow<PriceRequest, string>
+{
+    [FlowDefinition]
+    private static void Define(FlowBuilder<PriceRequest> flow) => flow.Task<Prices>(p => p.Base).Task<Prices>(p => p.TotalPlain);
+}
+CS
+
+# The DI registrations need the container itself; the package brings only its abstractions.
+dotnet add "$work/consumer/Consumer.csproj" package Microsoft.Extensions.DependencyInjection --version 10.0.14 > /dev/null
+dotnet run --project "$work/consumer" -nologo
+echo "package smoke test: the packed FlowGen $version compiled and ran BPMN, JSON, YAML and fluent flows"
