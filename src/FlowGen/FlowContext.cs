@@ -26,6 +26,9 @@ public abstract class FlowContext
     private CancellationToken _callerToken;
     private FlowTrace? _trace;
     private long _runStarted;
+    private Activity? _activity;
+    private Activity?[]? _taskActivities;
+    private bool _measure;
     private bool _started;
     private int[] _resumeNodes = [];
     private readonly List<int> _stopped = [];
@@ -121,16 +124,27 @@ public abstract class FlowContext
         {
             CancellationToken = cancellationToken;
         }
-        if (Options.Tracking != TrackingMode.None)
-        {
-            _trace = new FlowTrace(FlowId);
-            _runStarted = Stopwatch.GetTimestamp();
-        }
-        else
-        {
-            _trace = null;
-        }
+        _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) : null;
+        _measure = FlowTelemetry.MetricsEnabled;
+        if (_trace is not null || _measure) _runStarted = Stopwatch.GetTimestamp();
+        // A span only when someone listens: no listener, no allocation.
+        _activity = FlowTelemetry.Source.HasListeners() ? StartRunActivity(resume) : null;
+        _taskActivities = _activity is not null && Options.TraceTasks ? new Activity?[_nodeIds.Length] : null;
         return null;
+    }
+
+    private Activity? StartRunActivity(bool resume)
+    {
+        var activity = FlowTelemetry.Source.StartActivity("flow " + FlowId, ActivityKind.Internal);
+        if (activity is null) return null;
+        activity.SetTag(FlowTelemetry.Tags.FlowId, FlowId);
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(FlowTelemetry.Tags.RequestId, RequestId);
+            if (Options.BusinessId is { } businessId) activity.SetTag(FlowTelemetry.Tags.BusinessId, businessId);
+            if (resume) activity.SetTag("flowgen.resume", true);
+        }
+        return activity;
     }
 
     /// <summary>The nodes a resumed run enters (taken once, by the generated <c>ResumeAsync</c>).</summary>
@@ -151,6 +165,19 @@ public abstract class FlowContext
         if (_trace is not null) _trace.Duration = Stopwatch.GetElapsedTime(_runStarted);
         // Cancellation counts only where a node saw it: a run whose last node finished has succeeded.
         var error = Error;
+        if (_measure) FlowTelemetry.RecordRun(FlowId, Stopwatch.GetElapsedTime(_runStarted), error);
+        if (_activity is { } activity)
+        {
+            activity.SetTag(FlowTelemetry.Tags.Outcome, error is null ? "success" : "failure");
+            if (error is not null)
+            {
+                activity.SetTag(FlowTelemetry.Tags.ErrorCode, error.Code);
+                activity.SetTag(FlowTelemetry.Tags.NodeId, error.NodeId);
+                activity.SetStatus(ActivityStatusCode.Error, error.Message);
+            }
+            activity.Stop();
+            _activity = null;
+        }
         return error is null ? FlowResult<T>.Success(result, _trace) : FlowResult<T>.Failure(error, _trace);
     }
 
@@ -177,6 +204,7 @@ public abstract class FlowContext
     public long TaskStarting(int node)
     {
         if (_running is { } running) Interlocked.Increment(ref running[node]);
+        if (_taskActivities is { } spans) spans[node] = StartTaskActivity(node);
         return _trace is null ? 0 : Stopwatch.GetTimestamp();
     }
 
@@ -426,8 +454,24 @@ public abstract class FlowContext
         return names.Count == 0 ? "" : "; still running: " + string.Join(", ", names);
     }
 
+    private Activity? StartTaskActivity(int node)
+    {
+        var activity = FlowTelemetry.Source.StartActivity("task " + _nodeIds[node], ActivityKind.Internal, _activity!.Context);
+        if (activity is null) return null;
+        activity.SetTag(FlowTelemetry.Tags.FlowId, FlowId);
+        activity.SetTag(FlowTelemetry.Tags.NodeId, _nodeIds[node]);
+        if (_nodeNames[node] is { } name) activity.SetTag(FlowTelemetry.Tags.NodeName, name);
+        return activity;
+    }
+
     private void Record(int node, long started, string outcome)
     {
+        if (_taskActivities is { } spans && Interlocked.Exchange(ref spans[node], null) is { } span)
+        {
+            span.SetTag(FlowTelemetry.Tags.Outcome, outcome);
+            if (outcome == "failed") span.SetStatus(ActivityStatusCode.Error);
+            span.Stop();
+        }
         var trace = _trace;
         if (trace is null) return;
         var now = Stopwatch.GetTimestamp();

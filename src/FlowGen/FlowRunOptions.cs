@@ -24,6 +24,12 @@ public sealed class FlowRunOptions
     /// <summary>What the run records into <see cref="FlowResult{T}.Trace"/>.</summary>
     public TrackingMode Tracking { get; init; }
 
+    /// <summary>
+    /// When a listener subscribes to the ActivitySource "FlowGen" (<see cref="FlowTelemetry"/>): also a span per
+    /// task under the run's span. Off by default: one span per run.
+    /// </summary>
+    public bool TraceTasks { get; init; }
+
     /// <summary>An id for this run, for logs and traces; a new one is made when null.</summary>
     public string? RequestId { get; init; }
 

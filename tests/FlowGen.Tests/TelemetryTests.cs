@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using FlowGen;
+using Xunit;
+
+namespace FlowGen.Tests;
+
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryCollection;
+
+// The ActivitySource and Meter "FlowGen", read with real listeners (as OpenTelemetry's SDK reads them). These
+// tests run alone, so that no other test's runs reach the listeners.
+[Collection(nameof(TelemetryTests))]
+public sealed class TelemetryTests : IDisposable
+{
+    private readonly ConcurrentQueue<Activity> _spans = new();
+    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
+    private readonly ActivityListener _activities;
+    private readonly MeterListener _meters = new();
+
+    public TelemetryTests()
+    {
+        _activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == FlowTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => _spans.Enqueue(activity),
+        };
+        ActivitySource.AddActivityListener(_activities);
+        _meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == FlowTelemetry.Name) listener.EnableMeasurementEvents(instrument);
+        };
+        _meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Measured(instrument, value, tags));
+        _meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Measured(instrument, value, tags));
+        _meters.Start();
+    }
+
+    private void Measured(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var copy = new Dictionary<string, object?>();
+        foreach (var tag in tags) copy[tag.Key] = tag.Value;
+        _measurements.Enqueue((instrument.Name, value, copy));
+    }
+
+    public void Dispose()
+    {
+        _activities.Dispose();
+        _meters.Dispose();
+    }
+
+    [Fact]
+    public async Task A_run_is_one_span_with_its_flow_request_and_outcome()
+    {
+        var result = await new EqParallelFluent(new EqTasks(new Recorder())).RunAsync(new EqRequest(10, []), new FlowRunOptions { RequestId = "req-1" });
+
+        Assert.True(result.IsSuccess, result.ToString());
+        var span = Assert.Single(_spans);
+        Assert.Equal("flow eq-parallel-fluent", span.DisplayName);
+        Assert.Equal("eq-parallel-fluent", span.GetTagItem(FlowTelemetry.Tags.FlowId));
+        Assert.Equal("req-1", span.GetTagItem(FlowTelemetry.Tags.RequestId));
+        Assert.Equal("success", span.GetTagItem(FlowTelemetry.Tags.Outcome));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.True(span.Duration >= TimeSpan.FromMilliseconds(5)); // part-b waits 5 ms
+    }
+
+    [Fact]
+    public async Task With_TraceTasks_each_task_is_a_child_span_with_its_node_and_outcome()
+    {
+        var result = await new EqParallelFluent(new EqTasks(new Recorder())).RunAsync(new EqRequest(10, []), new FlowRunOptions { TraceTasks = true });
+
+        Assert.True(result.IsSuccess, result.ToString());
+        var run = Assert.Single(_spans, s => s.DisplayName.StartsWith("flow ", StringComparison.Ordinal));
+        var tasks = _spans.Where(s => s.DisplayName.StartsWith("task ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["A", "B", "C", "Sum"], tasks.Select(t => (string)t.GetTagItem(FlowTelemetry.Tags.NodeId)!).Order());
+        Assert.All(tasks, t => Assert.Equal(run.SpanId, t.ParentSpanId));
+        Assert.All(tasks, t => Assert.Equal(run.TraceId, t.TraceId));
+        Assert.Equal("Flaky", tasks.Single(t => (string?)t.GetTagItem(FlowTelemetry.Tags.NodeId) == "C").GetTagItem(FlowTelemetry.Tags.NodeName));
+        Assert.All(tasks, t => Assert.Equal("success", t.GetTagItem(FlowTelemetry.Tags.Outcome)));
+    }
+
+    [Fact]
+    public async Task A_failed_run_marks_its_span_and_counts_the_failure_by_code()
+    {
+        var result = await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(-1, []));
+
+        Assert.False(result.IsSuccess);
+        var span = Assert.Single(_spans);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal("BAD_AMOUNT", span.GetTagItem(FlowTelemetry.Tags.ErrorCode));
+        Assert.Equal("Bad", span.GetTagItem(FlowTelemetry.Tags.NodeId));
+        var failure = Assert.Single(_measurements, m => m.Instrument == "flowgen.failures");
+        Assert.Equal(1, failure.Value);
+        Assert.Equal("BAD_AMOUNT", failure.Tags[FlowTelemetry.Tags.ErrorCode]);
+        Assert.Equal("eq-choice-bpmn", failure.Tags[FlowTelemetry.Tags.FlowId]);
+    }
+
+    [Fact]
+    public async Task Runs_are_counted_and_timed_by_flow_and_outcome()
+    {
+        var flow = new EqChoiceJson(new EqTasks(new Recorder()));
+        await flow.RunAsync(new EqRequest(500, []));
+        await flow.RunAsync(new EqRequest(5, []));
+        await flow.RunAsync(new EqRequest(-5, []));
+
+        var runs = _measurements.Where(m => m.Instrument == "flowgen.runs").ToList();
+        Assert.Equal(3, runs.Count);
+        Assert.Equal(2, runs.Count(r => (string?)r.Tags[FlowTelemetry.Tags.Outcome] == "success"));
+        Assert.All(runs, r => Assert.Equal("eq-choice-json", r.Tags[FlowTelemetry.Tags.FlowId]));
+        var durations = _measurements.Where(m => m.Instrument == "flowgen.run.duration").ToList();
+        Assert.Equal(3, durations.Count);
+        Assert.All(durations, d => Assert.InRange(d.Value, 0, 60_000));
+    }
+}
