@@ -12,6 +12,7 @@ trap 'rm -rf "$work"' EXIT
 version="0.1.0-smoke.$(date +%s)"
 
 dotnet pack src/FlowGen -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
+dotnet pack src/FlowGen.Hosting -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
 
 mkdir -p "$work/consumer/Flows"
 cat > "$work/consumer/nuget.config" <<XML
@@ -35,6 +36,7 @@ cat > "$work/consumer/Consumer.csproj" <<XML
   </PropertyGroup>
   <ItemGroup>
     <PackageReference Include="FlowGen" Version="$version" />
+    <PackageReference Include="FlowGen.Hosting" Version="$version" />
   </ItemGroup>
 </Project>
 XML
@@ -68,10 +70,14 @@ cat > "$work/consumer/Flows/price.bpmn" <<'XML'
 XML
 cat > "$work/consumer/Program.cs" <<'CS'
 using FlowGen;
-using FlowGen.Generated;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
-var services = new ServiceCollection().AddFlowGenFlows().BuildServiceProvider();
+// FlowGen.Hosting: AddFlowGen() finds this assembly's generated flows and components.
+var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddFlowGen(builder.Configuration);
+using var host = builder.Build();
+var services = host.Services;
 var results = new List<string>();
 foreach (var flow in new IFlow<PriceRequest, string>[] { services.GetRequiredService<PriceYaml>(), services.GetRequiredService<PriceJson>(), services.GetRequiredService<PriceBpmn>(), services.GetRequiredService<PriceFluent>() })
 {
@@ -106,7 +112,5 @@ public sealed partial class PriceFluent : IFlow<PriceRequest, string>
 }
 CS
 
-# The DI registrations need the container itself; the package brings only its abstractions.
-dotnet add "$work/consumer/Consumer.csproj" package Microsoft.Extensions.DependencyInjection --version 10.0.14 > /dev/null
 dotnet run --project "$work/consumer" -nologo
-echo "package smoke test: the packed FlowGen $version compiled and ran BPMN, JSON, YAML and fluent flows"
+echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows"

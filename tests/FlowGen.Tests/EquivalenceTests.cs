@@ -67,6 +67,9 @@ public sealed class EqTasks(Recorder log)
         return $"{a}+{b}+{c}";
     }
 
+    [FlowTask("broken"), ToResult]
+    public string Broken() => throw new InvalidOperationException("broken for good");
+
     [FlowTask("square"), ToState("squares")]
     public int Square([FromItem] int number)
     {

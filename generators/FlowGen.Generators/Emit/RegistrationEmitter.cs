@@ -15,23 +15,33 @@ internal static class RegistrationEmitter
         w.Line("/// <summary>Registers the flows FlowGen compiled in this assembly.</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"FlowGen\", \"0.1.0\")]");
         w.Open("internal static class FlowGenRegistrations");
+        const string Di = "global::Microsoft.Extensions.DependencyInjection";
+        const string Lifetime = Di + ".ServiceLifetime";
         w.Line("/// <summary>");
         w.Line("/// Adds every generated flow (transient, as itself and as its IFlow interface) and every component the");
         w.Line("/// flows call (singleton). Registrations made before this call win: register a component yourself to choose");
         w.Line("/// its lifetime or to replace it.");
         w.Line("/// </summary>");
-        w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddFlowGenFlows(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services)");
-        const string Ext = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions";
+        w.Line($"public static {Di}.IServiceCollection AddFlowGenFlows(this {Di}.IServiceCollection services)");
+        w.Line($"    => AddFlowGenFlows(services, {Lifetime}.Transient, {Lifetime}.Singleton);");
+        w.Line();
+        w.Line("/// <summary>Adds every generated flow and every component the flows call, with these lifetimes.</summary>");
+        w.Open($"public static {Di}.IServiceCollection AddFlowGenFlows(this {Di}.IServiceCollection services, {Lifetime} flowLifetime, {Lifetime} componentLifetime)");
+        const string TryAdd = Di + ".Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
         foreach (var flow in flows)
         {
             w.Line($"// flow '{SourceWriter.Comment(flow.FlowId)}'");
-            w.Line($"{Ext}.TryAddTransient<{flow.ClassType}>(services);");
-            w.Line($"{Ext}.TryAddTransient<global::FlowGen.IFlow<{flow.RequestType}, {flow.ResultType}>, {flow.ClassType}>(services);");
+            w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({flow.ClassType}), typeof({flow.ClassType}), flowLifetime));");
+            w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.IFlow<{flow.RequestType}, {flow.ResultType}>), static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider), flowLifetime));");
         }
         foreach (var component in flows.SelectMany(f => f.Components).Distinct().OrderBy(c => c, StringComparer.Ordinal))
-            w.Line($"{Ext}.TryAddSingleton<{component}>(services);");
+            w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({component}), typeof({component}), componentLifetime));");
         w.Line("return services;");
         w.Close();
+        w.Line();
+        w.Line("/// <summary>Lists this assembly's flows in FlowRegistry, where FlowGen.Hosting's AddFlowGen() finds them.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+        w.Line("internal static void Register() => global::FlowGen.FlowRegistry.Add(typeof(FlowGenRegistrations).Assembly, AddFlowGenFlows);");
         w.Close();
         w.Close();
         return w.ToString();

@@ -13,12 +13,20 @@ namespace FlowGen.Generated
         /// its lifetime or to replace it.
         /// </summary>
         public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddFlowGenFlows(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+            => AddFlowGenFlows(services, global::Microsoft.Extensions.DependencyInjection.ServiceLifetime.Transient, global::Microsoft.Extensions.DependencyInjection.ServiceLifetime.Singleton);
+
+        /// <summary>Adds every generated flow and every component the flows call, with these lifetimes.</summary>
+        public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddFlowGenFlows(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::Microsoft.Extensions.DependencyInjection.ServiceLifetime flowLifetime, global::Microsoft.Extensions.DependencyInjection.ServiceLifetime componentLifetime)
         {
             // flow 'page'
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddTransient<global::Shop.PageFlow>(services);
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddTransient<global::FlowGen.IFlow<global::Shop.Req, global::Shop.Page>, global::Shop.PageFlow>(services);
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.Goods>(services);
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, new global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor(typeof(global::Shop.PageFlow), typeof(global::Shop.PageFlow), flowLifetime));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, new global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor(typeof(global::FlowGen.IFlow<global::Shop.Req, global::Shop.Page>), static provider => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.PageFlow>(provider), flowLifetime));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, new global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor(typeof(global::Shop.Goods), typeof(global::Shop.Goods), componentLifetime));
             return services;
         }
+
+        /// <summary>Lists this assembly's flows in FlowRegistry, where FlowGen.Hosting's AddFlowGen() finds them.</summary>
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::FlowGen.FlowRegistry.Add(typeof(FlowGenRegistrations).Assembly, AddFlowGenFlows);
     }
 }
