@@ -29,6 +29,7 @@ public abstract class FlowContext
     private Activity? _activity;
     private Activity?[]? _taskActivities;
     private bool _measure;
+    private (KeyValuePair<string, object?>[] Inputs, KeyValuePair<string, object?>[] Outputs)?[]? _details;
     private bool _started;
     private int[] _resumeNodes = [];
     private readonly List<int> _stopped = [];
@@ -124,7 +125,8 @@ public abstract class FlowContext
         {
             CancellationToken = cancellationToken;
         }
-        _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) : null;
+        _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) { RequestId = RequestId } : null;
+        _details = Options.Tracking >= TrackingMode.ServiceDetail ? new (KeyValuePair<string, object?>[], KeyValuePair<string, object?>[])?[_nodeIds.Length] : null;
         _measure = FlowTelemetry.MetricsEnabled;
         if (_trace is not null || _measure) _runStarted = Stopwatch.GetTimestamp();
         // A span only when someone listens: no listener, no allocation.
@@ -163,6 +165,7 @@ public abstract class FlowContext
         _runCancellation?.Dispose();
         _runCancellation = null;
         if (_trace is not null) _trace.Duration = Stopwatch.GetElapsedTime(_runStarted);
+        if (_trace is not null && Options.TraceCompleted is { } hook) hook(_trace);
         // Cancellation counts only where a node saw it: a run whose last node finished has succeeded.
         var error = Error;
         if (_measure) FlowTelemetry.RecordRun(FlowId, Stopwatch.GetElapsedTime(_runStarted), error);
@@ -206,6 +209,17 @@ public abstract class FlowContext
         if (_running is { } running) Interlocked.Increment(ref running[node]);
         if (_taskActivities is { } spans) spans[node] = StartTaskActivity(node);
         return _trace is null ? 0 : Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>True when the run records tasks' inputs and outputs (tracking ServiceDetail and up): generated code then reports them.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool TracksDetails => _details is not null;
+
+    /// <summary>A task's inputs and outputs, kept for its trace entry (called by generated code when <see cref="TracksDetails"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void TaskDetails(int node, KeyValuePair<string, object?>[] inputs, KeyValuePair<string, object?>[] outputs)
+    {
+        if (_details is { } details) details[node] = (inputs, outputs);
     }
 
     /// <summary>Records a finished task when tracking (outcome "success", or "fallback" when its task-demotion answered).</summary>
@@ -475,6 +489,13 @@ public abstract class FlowContext
         var trace = _trace;
         if (trace is null) return;
         var now = Stopwatch.GetTimestamp();
-        trace.Add(new NodeTrace(_nodeIds[node], _nodeNames[node], Stopwatch.GetElapsedTime(_runStarted, started), Stopwatch.GetElapsedTime(started, now), outcome, Environment.CurrentManagedThreadId));
+        var entry = new NodeTrace(_nodeIds[node], _nodeNames[node], Stopwatch.GetElapsedTime(_runStarted, started), Stopwatch.GetElapsedTime(started, now), outcome, Environment.CurrentManagedThreadId);
+        if (Options.Tracking >= TrackingMode.Service) entry = entry with { Service = _flow.Services?[node] };
+        if (_details is { } details && details[node] is { } detail)
+        {
+            details[node] = null;
+            entry = entry with { Inputs = detail.Inputs, Outputs = detail.Outputs };
+        }
+        trace.Add(entry);
     }
 }

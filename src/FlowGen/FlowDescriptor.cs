@@ -16,8 +16,12 @@ public sealed class FlowDescriptor(
     int loopLimit = FlowDescriptor.StandardLoopLimit,
     FlowScope[]? scopes = null,
     int[]? nodeScopes = null,
-    int[]? resumeAt = null)
+    int[]? resumeAt = null,
+    string?[]? services = null)
 {
+    /// <summary>For each node, the service it calls as <c>component/task</c>, or null (for tracking mode Service and up).</summary>
+    public string?[]? Services { get; } = services;
+
     /// <summary>Subprocesses with a timeout or strict-mode=false: each runs in a scope of its own.</summary>
     public FlowScope[] Scopes { get; } = scopes ?? [];
 

@@ -30,6 +30,9 @@ public sealed class FlowRunOptions
     /// </summary>
     public bool TraceTasks { get; init; }
 
+    /// <summary>Called with the run's trace when a tracked run ends (success or failure), for a trace store or a log.</summary>
+    public Action<FlowTrace>? TraceCompleted { get; init; }
+
     /// <summary>An id for this run, for logs and traces; a new one is made when null.</summary>
     public string? RequestId { get; init; }
 
@@ -45,4 +48,13 @@ public enum TrackingMode
 
     /// <summary>Every node that calls a method: its start, duration, outcome and thread, in the order they finished.</summary>
     Node = 1,
+
+    /// <summary>As <see cref="Node"/>, and the service each node called (<c>component/task</c>).</summary>
+    Service = 2,
+
+    /// <summary>As <see cref="Service"/>, and each task's inputs (its arguments from the bus) and outputs (the bus values it wrote).</summary>
+    ServiceDetail = 3,
+
+    /// <summary>Everything FlowGen records: as <see cref="ServiceDetail"/> today.</summary>
+    All = 4,
 }

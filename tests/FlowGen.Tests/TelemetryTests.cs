@@ -113,3 +113,63 @@ public sealed class TelemetryTests : IDisposable
         Assert.All(durations, d => Assert.InRange(d.Value, 0, 60_000));
     }
 }
+
+// Tracking modes (Kstry's NONE, NODE, SERVICE, SERVICE_DETAIL, ALL), the trace hook and the JSON form.
+public sealed class TrackingTests
+{
+    [Fact]
+    public async Task Service_detail_records_each_tasks_service_inputs_and_outputs()
+    {
+        var result = await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(500, []), new FlowRunOptions { Tracking = TrackingMode.ServiceDetail });
+
+        var classify = Assert.Single(result.Trace!.Nodes, n => n.NodeId == "Classify");
+        Assert.Equal("eq/classify", classify.Service);
+        Assert.Equal("request", Assert.Single(classify.Inputs!).Key);
+        Assert.Equal(new KeyValuePair<string, object?>("sta.level", "big"), Assert.Single(classify.Outputs!));
+        var big = Assert.Single(result.Trace.Nodes, n => n.NodeId == "Big");
+        Assert.Equal(new KeyValuePair<string, object?>("level", "big"), Assert.Single(big.Inputs!));
+        Assert.Equal(new KeyValuePair<string, object?>("res", "big:big"), Assert.Single(big.Outputs!));
+        Assert.Contains("out: res=big:big", result.Trace.ToString());
+    }
+
+    [Theory]
+    [InlineData(TrackingMode.Node, false, false)]
+    [InlineData(TrackingMode.Service, true, false)]
+    [InlineData(TrackingMode.All, true, true)]
+    public async Task Each_mode_records_what_it_promises(TrackingMode mode, bool services, bool details)
+    {
+        var result = await new EqChoiceJson(new EqTasks(new Recorder())).RunAsync(new EqRequest(5, []), new FlowRunOptions { Tracking = mode });
+
+        Assert.Equal(["Classify", "Small"], result.Trace!.Nodes.Select(n => n.NodeId));
+        Assert.All(result.Trace.Nodes, n => Assert.Equal(services, n.Service is not null));
+        Assert.All(result.Trace.Nodes, n => Assert.Equal(details, n.Inputs is not null));
+    }
+
+    [Fact]
+    public async Task No_tracking_records_nothing()
+    {
+        var result = await new EqChoiceJson(new EqTasks(new Recorder())).RunAsync(new EqRequest(5, []));
+
+        Assert.Null(result.Trace);
+    }
+
+    [Fact]
+    public async Task The_hook_receives_the_finished_trace_of_failed_runs_too_and_it_reads_as_json()
+    {
+        FlowTrace? received = null;
+        var options = new FlowRunOptions { Tracking = TrackingMode.ServiceDetail, RequestId = "r-7", TraceCompleted = trace => received = trace };
+
+        var result = await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(-3, []), options);
+
+        Assert.False(result.IsSuccess);
+        Assert.Same(result.Trace, received);
+        using var json = System.Text.Json.JsonDocument.Parse(received!.ToJson());
+        Assert.Equal("eq-choice-bpmn", json.RootElement.GetProperty("flowId").GetString());
+        Assert.Equal("r-7", json.RootElement.GetProperty("requestId").GetString());
+        var node = json.RootElement.GetProperty("nodes")[0];
+        Assert.Equal("Classify", node.GetProperty("nodeId").GetString());
+        Assert.Equal("eq/classify", node.GetProperty("service").GetString());
+        Assert.Equal("success", node.GetProperty("outcome").GetString());
+        Assert.Equal("bad", node.GetProperty("outputs").GetProperty("sta.level").GetString());
+    }
+}

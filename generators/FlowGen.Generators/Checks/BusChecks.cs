@@ -133,7 +133,10 @@ internal static class BusChecks
                 o.Scope == BusScope.Result ? "state.Result" : "state." + FieldName(o.Scope, CanonicalName(producers, o)), o.Property)).ToEquatableArray();
             var receiver = task.Method.IsStatic ? task.Component.TypeFullName : components.First(c => c.Type == task.Component.TypeFullName).FieldName;
             return new BoundCall(receiver, task.Method.MethodName, task.Component.Name, task.Method.TaskName, task.Method.ReturnKind, task.Method.ValueType,
-                arguments.ToEquatableArray(), assignments);
+                arguments.ToEquatableArray(), assignments)
+            {
+                ParameterNames = task.Method.Parameters.Select(p => p.Name).ToEquatableArray(),
+            };
         }
 
         // Nodes in emission order: tasks get their calls, branches their conditions.

@@ -257,6 +257,7 @@ internal sealed class FlowEmitter
             settings.Add($"scopes: new global::FlowGen.FlowScope[] {{ {string.Join(", ", scopes)} }}");
             settings.Add($"nodeScopes: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => ScopeOf(n.Node).ToString(inv)))} }}");
         }
+        settings.Add($"services: new string?[] {{ {string.Join(", ", _flow.Nodes.Select(n => n.Call is { } c ? SourceWriter.Literal(c.ComponentName + "/" + c.TaskName) : "null"))} }}");
         if (_flow.Nodes.Any(n => n.Node.Scope is not null))
             settings.Add($"resumeAt: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => _indexes[OutermostSubprocess(n.Node)].ToString(inv)))} }}");
         for (var i = 0; i < settings.Count; i++)
@@ -532,6 +533,7 @@ internal sealed class FlowEmitter
             _w.Line($"state.TaskFailed({index}, started, exception);");
             _w.Line("return false;");
             _w.Close();
+            WriteDetails(call, index);
             _w.Line($"state.TaskCompleted({index}, started);");
             return;
         }
@@ -580,7 +582,31 @@ internal sealed class FlowEmitter
             _w.Line("return false;");
         }
         _w.Close();
-        _w.Line(bound.Fallback is not null ? $"else state.TaskCompleted({index}, started, byFallback);" : $"else state.TaskCompleted({index}, started);");
+        _w.Open("else");
+        WriteDetails(call, index);
+        _w.Line(bound.Fallback is not null ? $"state.TaskCompleted({index}, started, byFallback);" : $"state.TaskCompleted({index}, started);");
+        _w.Close();
+    }
+
+    /// <summary>Tracking ServiceDetail: the task's inputs from the bus and the bus values it wrote, boxed only when asked for.</summary>
+    private void WriteDetails(BoundCall call, string index)
+    {
+        const string Pair = "global::System.Collections.Generic.KeyValuePair<string, object?>";
+        var inputs = call.Arguments.Select((argument, i) => (Argument: argument, Name: i < call.ParameterNames.Count ? call.ParameterNames[i] : "arg" + i.ToString(CultureInfo.InvariantCulture)))
+            .Where(a => a.Argument.StartsWith("state.", StringComparison.Ordinal) && a.Argument != "state.CancellationToken")
+            .Select(a => $"new({SourceWriter.Literal(a.Name)}, {a.Argument})");
+        var outputs = call.Assignments.Select(a => a.Target).Distinct()
+            .Select(target => $"new({SourceWriter.Literal(BusName(target))}, {target})");
+        static string Array(IEnumerable<string> items) => items.Any() ? $"new {Pair}[] {{ {string.Join(", ", items)} }}" : $"global::System.Array.Empty<{Pair}>()";
+        _w.Line($"if (state.TracksDetails) state.TaskDetails({index}, {Array(inputs)}, {Array(outputs)});");
+    }
+
+    /// <summary>How traces name a bus field: sta.total, var.count, res.</summary>
+    private string BusName(string target)
+    {
+        if (target == "state.Result") return "res";
+        var field = _flow.Fields.FirstOrDefault(f => "state." + f.FieldName == target);
+        return field is null ? target : field.Scope + "." + field.BusName;
     }
 
     /// <summary>The task's call, or for an iterated task the call per item, and the bus writes after it.</summary>

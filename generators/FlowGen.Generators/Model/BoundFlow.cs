@@ -64,7 +64,11 @@ internal sealed record BoundCall(
     ReturnKind ReturnKind,
     string? ValueType,
     EquatableArray<string> Arguments,
-    EquatableArray<BusAssignment> Assignments);
+    EquatableArray<BusAssignment> Assignments)
+{
+    /// <summary>The method's parameter names, one per argument (for traces of tasks' inputs).</summary>
+    public EquatableArray<string> ParameterNames { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>One bus write after a task: <c>Target = value.Property</c>.</summary>
 internal sealed record BusAssignment(string Target, string? Property);

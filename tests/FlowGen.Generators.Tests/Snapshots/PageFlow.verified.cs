@@ -70,7 +70,8 @@ namespace Shop
             nodeNames: new string?[] { null, null, null, "Safe?", null, null, null, null, null, null, null, null, null, null, null },
             hasForks: true,
             defaultTimeout: null,
-            loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit);
+            loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
+            services: new string?[] { null, "goods/base", "goods/risk", null, "goods/hide", null, null, "goods/sku", "goods/shop", null, "goods/post", null, "goods/hide", null, null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).
         private static readonly string[]?[] s_interceptionScopes = { null, new[] { "page" }, new[] { "page" }, null, new[] { "page" }, null, null, new[] { "page" }, new[] { "page" }, null, new[] { "page" }, null, new[] { "page" }, null, null };
@@ -195,6 +196,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Base, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Base, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("request", state.Request) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("res", state.Result), new("sta.page", state.Sta_page) });
             state.TaskCompleted((int)Node.Base, started);
             return true;
         }
@@ -228,6 +230,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Risk, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Risk, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("page", state.Sta_page!) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.blocked", state.Sta_blocked) });
             state.TaskCompleted((int)Node.Risk, started);
             return true;
         }
@@ -285,6 +288,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Hide, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Hide, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("page", state.Sta_page!) }, global::System.Array.Empty<global::System.Collections.Generic.KeyValuePair<string, object?>>());
             state.TaskCompleted((int)Node.Hide, started);
             return true;
         }
@@ -343,6 +347,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Sku, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Sku, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.sku", state.Sta_sku) });
             state.TaskCompleted((int)Node.Sku, started);
             return true;
         }
@@ -378,6 +383,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Shop, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Shop, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.shop", state.Sta_shop) });
             state.TaskCompleted((int)Node.Shop, started);
             return true;
         }
@@ -436,6 +442,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Post, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Post, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("page", state.Sta_page!), new("sku", state.Sta_sku!), new("shop", state.Sta_shop!) }, global::System.Array.Empty<global::System.Collections.Generic.KeyValuePair<string, object?>>());
             state.TaskCompleted((int)Node.Post, started);
             return true;
         }
@@ -503,6 +510,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Coupon, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Coupon, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("page", state.Sta_page!) }, global::System.Array.Empty<global::System.Collections.Generic.KeyValuePair<string, object?>>());
             state.TaskCompleted((int)Node.Coupon, started);
             return true;
         }

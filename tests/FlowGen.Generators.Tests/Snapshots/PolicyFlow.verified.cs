@@ -48,7 +48,8 @@ namespace Shop
             nodeNames: new string?[] { null, null, null, null },
             hasForks: false,
             defaultTimeout: null,
-            loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit);
+            loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
+            services: new string?[] { null, "goods/base", "goods/sku", null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).
         private static readonly string[]?[] s_interceptionScopes = { null, new[] { "page" }, new[] { "page" }, null };
@@ -158,7 +159,11 @@ namespace Shop
                 state.TaskFailed((int)Node.Base, started, failure);
                 return false;
             }
-            else state.TaskCompleted((int)Node.Base, started);
+            else
+            {
+                if (state.TracksDetails) state.TaskDetails((int)Node.Base, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("request", state.Request) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("res", state.Result), new("sta.page", state.Sta_page) });
+                state.TaskCompleted((int)Node.Base, started);
+            }
             return true;
         }
 
@@ -211,7 +216,11 @@ namespace Shop
                 // strict-mode=false: the failure is recorded and the run goes on without this task's values.
                 if (!state.TaskIgnored((int)Node.Sku, started, failure)) return false;
             }
-            else state.TaskCompleted((int)Node.Sku, started, byFallback);
+            else
+            {
+                if (state.TracksDetails) state.TaskDetails((int)Node.Sku, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.sku", state.Sta_sku) });
+                state.TaskCompleted((int)Node.Sku, started, byFallback);
+            }
             return true;
         }
 

@@ -65,6 +65,7 @@ namespace Shop
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
             scopes: new global::FlowGen.FlowScope[] { new(2, -1, 500, true) },
             nodeScopes: new[] { -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1 },
+            services: new string?[] { null, "goods/base", null, "goods/sku", "goods/shop", null, null, null, "goods/risk", null, null },
             resumeAt: new[] { 0, 1, 2, 2, 2, 2, 2, 7, 8, 9, 10 });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).
@@ -182,6 +183,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Base, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Base, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("request", state.Request) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("res", state.Result), new("sta.page", state.Sta_page) });
             state.TaskCompleted((int)Node.Base, started);
             return true;
         }
@@ -244,6 +246,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Stats_Sku, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Stats_Sku, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.sku", state.Sta_sku) });
             state.TaskCompleted((int)Node.Stats_Sku, started);
             return true;
         }
@@ -276,6 +279,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Stats_Shop, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Stats_Shop, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.shop", state.Sta_shop) });
             state.TaskCompleted((int)Node.Stats_Shop, started);
             return true;
         }
@@ -356,6 +360,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Risk, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Risk, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("page", state.Sta_page!) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.blocked", state.Sta_blocked) });
             state.TaskCompleted((int)Node.Risk, started);
             return true;
         }

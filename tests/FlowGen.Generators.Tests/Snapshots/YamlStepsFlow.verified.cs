@@ -60,7 +60,8 @@ namespace Shop
             nodeNames: new string?[] { null, null, null, null, null, null, null, null, null, null },
             hasForks: true,
             defaultTimeout: null,
-            loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit);
+            loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
+            services: new string?[] { null, "goods/base", null, "goods/sku", null, null, "goods/shop", null, "goods/hide", null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).
         private static readonly string[]?[] s_interceptionScopes = { null, new[] { "page" }, null, new[] { "page" }, null, null, new[] { "page" }, null, new[] { "page" }, null };
@@ -205,6 +206,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Base, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Base, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("request", state.Request) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("res", state.Result), new("sta.page", state.Sta_page) });
             state.TaskCompleted((int)Node.Base, started);
             return true;
         }
@@ -259,7 +261,11 @@ namespace Shop
                 // strict-mode=false: the failure is recorded and the run goes on without this task's values.
                 if (!state.TaskIgnored((int)Node.Sku, started, failure)) return false;
             }
-            else state.TaskCompleted((int)Node.Sku, started);
+            else
+            {
+                if (state.TracksDetails) state.TaskDetails((int)Node.Sku, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.sku", state.Sta_sku) });
+                state.TaskCompleted((int)Node.Sku, started);
+            }
             return true;
         }
 
@@ -339,6 +345,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Shop, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Shop, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.shop", state.Sta_shop) });
             state.TaskCompleted((int)Node.Shop, started);
             return true;
         }
@@ -392,6 +399,7 @@ namespace Shop
                 state.TaskFailed((int)Node.Post, started, exception);
                 return false;
             }
+            if (state.TracksDetails) state.TaskDetails((int)Node.Post, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("page", state.Sta_page!) }, global::System.Array.Empty<global::System.Collections.Generic.KeyValuePair<string, object?>>());
             state.TaskCompleted((int)Node.Post, started);
             return true;
         }
