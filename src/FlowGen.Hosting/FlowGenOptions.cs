@@ -35,9 +35,10 @@ public sealed class FlowGenOptions
     /// <summary>Log every task's start, end and failure through ILogger, inside a scope with the flow, node and request id.</summary>
     public bool LogTasks { get; set; } = true;
 
-    /// <summary>The default run options these settings make.</summary>
-    public FlowRunOptions ToRunOptions() => new()
+    /// <summary>The default run options these settings make, with the variables tasks read.</summary>
+    public FlowRunOptions ToRunOptions(IFlowVariableSource? variables = null) => new()
     {
+        Variables = variables,
         Timeout = DefaultTimeout,
         Tracking = Tracking,
         TraceTasks = TraceTasks,

@@ -33,7 +33,13 @@ public static class FlowGenServiceCollectionExtensions
         if (section is not null) builder.Bind(section);
         if (configure is not null) builder.Configure(configure);
 
-        services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<FlowGenOptions>>().Value.ToRunOptions());
+        // Variables: the "FlowGen:Variables" section, per the host environment (Kstry's KV scopes).
+        if (section is not null)
+        {
+            var variables = section.GetSection("Variables");
+            services.TryAddSingleton<FlowGen.IFlowVariableSource>(provider => new ConfigurationVariableSource(variables, provider.GetService<Microsoft.Extensions.Hosting.IHostEnvironment>()?.EnvironmentName));
+        }
+        services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<FlowGenOptions>>().Value.ToRunOptions(provider.GetService<FlowGen.IFlowVariableSource>()));
         if (options.LogTasks)
             services.TryAddEnumerable(ServiceDescriptor.Singleton<FlowGen.IFlowInterceptor, FlowLoggingInterceptor>());
 

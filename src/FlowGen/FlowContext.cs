@@ -211,6 +211,10 @@ public abstract class FlowContext
         return _trace is null ? 0 : Stopwatch.GetTimestamp();
     }
 
+    /// <summary>The run's variables as a task with this service scope (<c>kv-scope</c>) sees them.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public FlowVariables VariablesFor(string? service) => new(Options.Variables, service, Options.BusinessId);
+
     /// <summary>True when the run records tasks' inputs and outputs (tracking ServiceDetail and up): generated code then reports them.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public bool TracksDetails => _details is not null;

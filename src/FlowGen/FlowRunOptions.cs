@@ -7,6 +7,37 @@ public sealed class FlowRunOptions
     public static readonly FlowRunOptions Default = new();
 
     /// <summary>
+    /// A run's options over the flow's defaults (from DI): what the run sets wins, what it leaves unset (null, or
+    /// <see cref="TrackingMode.None"/>, or false) comes from the defaults. Allocates only when both are given and
+    /// the defaults fill something in.
+    /// </summary>
+    public static FlowRunOptions? Combine(FlowRunOptions? run, FlowRunOptions? defaults)
+    {
+        if (run is null || defaults is null || ReferenceEquals(run, defaults)) return run ?? defaults;
+        var fills = (run.Timeout is null && defaults.Timeout is not null)
+            || (run.MaxLoopIterations is null && defaults.MaxLoopIterations is not null)
+            || (run.MaxIterationParallelism is null && defaults.MaxIterationParallelism is not null)
+            || (run.Tracking == TrackingMode.None && defaults.Tracking != TrackingMode.None)
+            || (!run.TraceTasks && defaults.TraceTasks)
+            || (run.TraceCompleted is null && defaults.TraceCompleted is not null)
+            || (run.Variables is null && defaults.Variables is not null)
+            || (run.BusinessId is null && defaults.BusinessId is not null);
+        if (!fills) return run;
+        return new FlowRunOptions
+        {
+            Timeout = run.Timeout ?? defaults.Timeout,
+            MaxLoopIterations = run.MaxLoopIterations ?? defaults.MaxLoopIterations,
+            MaxIterationParallelism = run.MaxIterationParallelism ?? defaults.MaxIterationParallelism,
+            Tracking = run.Tracking != TrackingMode.None ? run.Tracking : defaults.Tracking,
+            TraceTasks = run.TraceTasks || defaults.TraceTasks,
+            TraceCompleted = run.TraceCompleted ?? defaults.TraceCompleted,
+            Variables = run.Variables ?? defaults.Variables,
+            BusinessId = run.BusinessId ?? defaults.BusinessId,
+            RequestId = run.RequestId,
+        };
+    }
+
+    /// <summary>
     /// The longest the whole run may take; null for the flow's own default (the <c>flow-timeout</c> property of
     /// its start event), or no limit.
     /// </summary>
@@ -35,6 +66,9 @@ public sealed class FlowRunOptions
 
     /// <summary>An id for this run, for logs and traces; a new one is made when null.</summary>
     public string? RequestId { get; init; }
+
+    /// <summary>Where tasks' <see cref="FlowVariables"/> parameters read from (FlowGen.Hosting sets configuration), or null for none.</summary>
+    public IFlowVariableSource? Variables { get; init; }
 
     /// <summary>The business id of the run (Kstry's business id), if any.</summary>
     public string? BusinessId { get; init; }

@@ -133,6 +133,7 @@ internal static class SymbolReader
         var typeName = parameter.Type.ToDisplayString();
         if (typeName == "System.Threading.CancellationToken") return (ParameterSource.CancellationToken, null);
         if (typeName == "FlowGen.FlowContext") return (ParameterSource.Context, null);
+        if (typeName == "FlowGen.FlowVariables") return (ParameterSource.Variables, null);
         foreach (var attribute in parameter.GetAttributes())
         {
             var value = attribute.ConstructorArguments.FirstOrDefault().Value as string;

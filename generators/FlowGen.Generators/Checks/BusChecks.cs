@@ -291,6 +291,9 @@ internal static class BusChecks
                 return "state.CancellationToken";
             case ParameterSource.Context:
                 return "state";
+            case ParameterSource.Variables:
+                // Kstry's KV: the node's kv-scope, the run's business id.
+                return $"state.VariablesFor({Emit.SourceWriter.Literal(node.GetProperty("kv-scope"))})";
             case ParameterSource.Request:
                 if (!Assignable(flowClass.RequestType, parameter.Type, types))
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",

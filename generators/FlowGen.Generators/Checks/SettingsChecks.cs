@@ -38,6 +38,7 @@ internal static class SettingsChecks
         new("task-demotion", ValueKind.Text, Support.Applied, Callers),
         new("demotion", ValueKind.Text, Support.Applied, Callers),
         new("output", ValueKind.Text, Support.Applied, Callers),
+        new("kv-scope", ValueKind.Text, Support.Applied, Callers),
         new("error-code", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),
         new("error-message", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),
         new("flow-timeout", ValueKind.Milliseconds, Support.Applied, Starts),

@@ -338,7 +338,7 @@ internal sealed class FlowEmitter
         _w.Line("    => RunFromAsync(state, null, options, cancellationToken);");
         _w.Line();
         _w.Open($"private async {Vt}<{result}> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
-        _w.Line($"if (state.BeginRun(options ?? _defaultOptions, cancellationToken, resume: start is null) is {{ }} refused) return {result}.Failure(refused);");
+        _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: start is null) is {{ }} refused) return {result}.Failure(refused);");
         _w.Open("if (start is { } node)");
         _w.Line("await Enter(state, node).ConfigureAwait(false);");
         _w.Close();

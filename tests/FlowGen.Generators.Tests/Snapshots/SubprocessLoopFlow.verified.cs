@@ -127,7 +127,7 @@ namespace Shop
 
         private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
         {
-            if (state.BeginRun(options ?? _defaultOptions, cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
             if (start is { } node)
             {
                 await Enter(state, node).ConfigureAwait(false);
