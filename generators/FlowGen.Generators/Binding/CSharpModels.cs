@@ -8,12 +8,12 @@ namespace FlowGen.Generators.Binding;
 
 internal enum ReturnKind { Void, Value, Task, TaskOfT, ValueTask, ValueTaskOfT }
 
-internal enum ParameterSource { Auto, Request, RequestPath, State, Var, CancellationToken, Context, Item, Variables }
+internal enum ParameterSource { Auto, Request, RequestPath, State, Var, CancellationToken, Context, Item, Variables, Constant }
 
 internal enum BusScope { State, Var, Result }
 
 /// <summary>A task method parameter and where its value comes from.</summary>
-/// <param name="Path">For RequestPath/State/Var: the path or value name (with optional ".member" path).</param>
+/// <param name="Path">For RequestPath/State/Var: the path or value name (with optional ".member" path); for Constant: the C# expression passed.</param>
 internal sealed record ParameterModel(string Name, string Type, bool IsNullable, ParameterSource Source, string? Path);
 
 /// <summary>A value a task writes to the bus: the whole return value, or one property of it.</summary>

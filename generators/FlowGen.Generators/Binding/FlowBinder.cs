@@ -27,6 +27,12 @@ internal static class FlowBinder
             // Tasks call a method; a gateway does when it names a service (Kstry's service on a gateway).
             var namesService = node.FindProperty("task-service") is not null || node.FindProperty("task-component") is not null;
             if (node.Kind != NodeKind.ServiceTask && !(GraphIndex.IsGateway(node) && namesService)) continue;
+            if (HttpTasks.IsHttp(node))
+            {
+                // An HTTP task calls the runtime's HTTP client, not a [FlowTask] method.
+                if (HttpTasks.Bind(node, diagnostics) is { } http) resolved[id] = (http.Component, WithOutputSetting(node, http.Method, diagnostics));
+                continue;
+            }
             var allowAbsent = SettingsChecks.IsTrue(node.GetProperty("allow-absent"));
             var result = Resolve(node, components, out var problem);
             if (result is { } found)

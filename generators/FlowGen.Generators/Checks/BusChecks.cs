@@ -291,6 +291,8 @@ internal static class BusChecks
                 return "state.CancellationToken";
             case ParameterSource.Context:
                 return "state";
+            case ParameterSource.Constant:
+                return parameter.Path;
             case ParameterSource.Variables:
                 // Kstry's KV: the node's kv-scope, the run's business id.
                 return $"state.VariablesFor({Emit.SourceWriter.Literal(node.GetProperty("kv-scope"))})";

@@ -39,6 +39,13 @@ internal static class SettingsChecks
         new("demotion", ValueKind.Text, Support.Applied, Callers),
         new("output", ValueKind.Text, Support.Applied, Callers),
         new("kv-scope", ValueKind.Text, Support.Applied, Callers),
+        new("http-url", ValueKind.Text, Support.Applied, Tasks),
+        new("http-method", ValueKind.Text, Support.Applied, Tasks),
+        new("http-headers", ValueKind.Text, Support.Applied, Tasks),
+        new("http-body", ValueKind.Text, Support.Applied, Tasks),
+        new("http-success", ValueKind.Text, Support.Applied, Tasks),
+        new("http-error", ValueKind.Text, Support.Applied, Tasks),
+        new("http-output", ValueKind.Text, Support.Applied, Tasks),
         new("error-code", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),
         new("error-message", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),
         new("flow-timeout", ValueKind.Milliseconds, Support.Applied, Starts),
@@ -64,7 +71,7 @@ internal static class SettingsChecks
     {
         ["c-jscript"] = " (Kstry script tasks: FlowGen calls a [FlowTask] C# method instead)",
         ["^c-jscript"] = " (Kstry script tasks: FlowGen calls a [FlowTask] C# method instead)",
-        ["^c-async-http-post"] = " (Kstry HTTP actions: call the service from a [FlowTask] C# method)",
+        ["^c-async-http-post"] = " (Kstry HTTP actions: declare an HTTP task with http-url, or call the service from a [FlowTask] C# method)",
         ["task-params"] = " (Kstry task parameters: bind C# parameters with [FromRequest], [FromState] or [FromVar])",
         ["task-property"] = " (Kstry task properties: bind C# parameters with [FromRequest], [FromState] or [FromVar])",
     };

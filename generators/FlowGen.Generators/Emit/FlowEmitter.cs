@@ -17,6 +17,9 @@ internal sealed class FlowEmitter
     private readonly BoundFlow _flow;
     private readonly Dictionary<string, BoundNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+
+    // HTTP tasks' requests (constant arguments) as static fields, built once: argument text -> field name.
+    private readonly Dictionary<string, string> _hoisted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _leadsToJoin = new(StringComparer.Ordinal);
     private readonly HashSet<string> _skippable = new(StringComparer.Ordinal);
@@ -188,6 +191,7 @@ internal sealed class FlowEmitter
         WriteState();
         WriteEntryPoints();
         if (_flow.RequestSchema is { } schema) RequestValidatorEmitter.Write(_w, schema);
+        WriteHttpRequests();
         _w.Line($"// ---- The nodes of {SourceWriter.Comment(_flow.Flow.FileName)}, one method per state. ----");
         foreach (var node in _flow.Nodes)
         {
@@ -646,8 +650,24 @@ internal sealed class FlowEmitter
             _w.Line($"{assignment.Target} = value;");
     }
 
-    private static string Invocation(BoundCall call, string token)
-        => $"{call.Receiver}.{call.MethodName}({string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? token : a))})";
+    private string Invocation(BoundCall call, string token)
+        => $"{call.Receiver}.{call.MethodName}({string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? token : Hoisted(a)))})";
+
+    private string Hoisted(string argument) => _hoisted.TryGetValue(argument, out var field) ? field : argument;
+
+    /// <summary>Each HTTP task's request, as its flow file declares it: built once per flow class.</summary>
+    private void WriteHttpRequests()
+    {
+        foreach (var node in _flow.Nodes)
+        {
+            if (node.Call is not { Receiver: "_flowHttpClient" } call || call.Arguments.Count == 0) continue;
+            var field = "s_http_" + _names[node.Node.Id];
+            _hoisted[call.Arguments[0]] = field;
+            _w.Line($"// HTTP task {SourceWriter.Comment(node.Node.Id)}: {SourceWriter.Comment(node.Node.GetProperty("http-method") ?? "GET")} {SourceWriter.Comment(node.Node.GetProperty("http-url") ?? "")}");
+            _w.Line($"private static readonly global::FlowGen.FlowHttpSpec {field} = {call.Arguments[0]};");
+            _w.Line();
+        }
+    }
 
     /// <summary>Calls the method (awaiting it when it is async) and writes its value to the bus.</summary>
     private void WriteInvocation(BoundCall call, string invocation, bool awaitAlways = false)
@@ -678,7 +698,7 @@ internal sealed class FlowEmitter
         _w.Line($"private static readonly global::Polly.ResiliencePipeline s_policy_{name} = global::FlowGen.FlowPolicies.Create({policy.TimeoutMilliseconds.ToString(inv)}, {policy.Retries.ToString(inv)}, {policy.RetryDelayMilliseconds.ToString(inv)}, global::FlowGen.RetryBackoff.{policy.Backoff});");
         _w.Line();
         // The pipeline's token replaces the run's, so that a timed-out attempt is cancelled.
-        var arguments = string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? "cancellationToken" : a));
+        var arguments = string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? "cancellationToken" : Hoisted(a)));
         var invocation = $"{call.Receiver}.{call.MethodName}({arguments})";
         var signature = $"private {Vt}{(call.ValueType is { } vt && call.ReturnKind is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT ? $"<{vt}>" : "")} Call_{name}(State state, global::System.Threading.CancellationToken cancellationToken)";
         switch (call.ReturnKind)

@@ -1,0 +1,55 @@
+using Microsoft.CodeAnalysis;
+using Xunit;
+using static FlowGen.Generators.Tests.Generator.Bpmn;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+// HTTP tasks are checked at build time like method tasks: their settings (FG0602) and every placeholder's bus value
+// (FG0401, FG0402 through the bus checks), at the line of the flow file.
+public sealed class HttpTaskDiagnosticTests
+{
+    private static GeneratorHarness.Run Check(string step) => GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml", $$"""
+        flow: f
+        steps:
+          - { id: t1, task-component: calc, task-service: begin }
+          - {{step}}
+          - { id: t2, task-component: calc, task-service: end }
+        """));
+
+    [Fact]
+    public void A_valid_http_task_compiles_with_its_request_built_once()
+    {
+        var run = Check("""{ id: call, http-method: post, http-url: "https://api.example/{sta.total}?src={req.source}", http-body: '{"n": {sta.total}}', http-output: reply }""");
+
+        Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
+        Assert.Empty(run.CompileErrors);
+        var code = run.Source("Demo.DemoFlow.g.cs")!;
+        Assert.Contains("private static readonly global::FlowGen.FlowHttpSpec s_http_call = new global::FlowGen.FlowHttpSpec(\"POST\"", code);
+        Assert.Contains("SendAsync(s_http_call, state.CancellationToken, state.Sta_total, state.Request.Source, state.Sta_total)", code);
+        Assert.Contains("public global::System.Text.Json.JsonElement Sta_reply;", code);
+    }
+
+    [Theory]
+    [InlineData("http-method: FETCH", "http-method")]
+    [InlineData("http-success: ok", "http-success")]
+    [InlineData("http-headers: Broken", "http-headers")]
+    public void A_bad_http_setting_is_an_FG0602_error(string setting, string name)
+    {
+        var run = Check($$"""{ id: call, http-url: "https://api.example/x", {{setting}} }""");
+        var d = Assert.Single(run.WithId("FG0602"));
+
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains(name, d.GetMessage());
+        Assert.Equal(4, d.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
+
+    [Fact]
+    public void A_placeholder_no_task_writes_is_FG0401()
+    {
+        var d = Assert.Single(Check("""{ id: call, http-url: "https://api.example/{sta.nope}" }""").WithId("FG0401"));
+
+        Assert.Contains("{sta.nope}", d.GetMessage());
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(4, d.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
+}

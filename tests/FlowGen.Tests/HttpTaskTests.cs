@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using FlowGen;
+using Xunit;
+
+namespace FlowGen.Tests;
+
+// Flows/http-user.flow.yaml: HTTP tasks declared in the flow file, run against a real HTTP server started by the
+// test on 127.0.0.1 (HttpListener): success, non-2xx answers, timeouts with retry, and malformed bodies.
+
+public sealed record HttpUserRequest(string BaseUrl, string Id, string Token);
+
+[FlowComponent("http-user")]
+public sealed class HttpUserTasks
+{
+    [FlowTask("describe"), ToResult]
+    public string Describe([FromState("user")] JsonElement user, [FromState("receipt")] JsonElement receipt)
+        => $"{user.GetProperty("name").GetString()}|{receipt.GetProperty("received").GetRawText()}|{receipt.GetProperty("query").GetString()}";
+}
+
+[Flow("http-user")]
+public sealed partial class HttpUserFlow : IFlow<HttpUserRequest, string>;
+
+public sealed class HttpServerFixture : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly CancellationTokenSource _stop = new();
+
+    public HttpServerFixture()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        _listener.Prefixes.Add(BaseUrl + "/");
+        _listener.Start();
+        _ = Task.Run(ServeAsync);
+    }
+
+    public string BaseUrl { get; }
+
+    public ConcurrentDictionary<string, int> Calls { get; } = new();
+
+    private async Task ServeAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var path = context.Request.Url!.AbsolutePath;
+        var calls = Calls.AddOrUpdate(path, 1, (_, n) => n + 1);
+        var (status, body) = (0, "");
+        if (context.Request.Headers["X-Token"] is not "secret" && path.StartsWith("/users/", StringComparison.Ordinal))
+            (status, body) = (401, "{\"error\":\"no token\"}");
+        else switch (path)
+        {
+            case "/users/1":
+                (status, body) = (200, "{\"name\":\"ada\",\"vip\":true}");
+                break;
+            case "/users/flaky":
+                (status, body) = calls == 1 ? (503, "busy") : (200, "{\"name\":\"grace\"}");
+                break;
+            case "/users/slow":
+                await Task.Delay(2000);
+                (status, body) = (200, "{\"name\":\"late\"}");
+                break;
+            case "/users/broken":
+                (status, body) = (200, "{\"name\": ada");
+                break;
+            case "/audit":
+                using (var reader = new StreamReader(context.Request.InputStream))
+                    body = "{\"received\":" + await reader.ReadToEndAsync() + ",\"query\":\"" + context.Request.Url.Query + "\"}";
+                status = 201;
+                break;
+            default:
+                (status, body) = (404, "{\"error\":\"no such user\"}");
+                break;
+        }
+        context.Response.StatusCode = status;
+        var bytes = Encoding.UTF8.GetBytes(body);
+        try
+        {
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }
+        catch (Exception)
+        {
+            // The client gave up (a timeout test): nothing to answer.
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Close();
+    }
+}
+
+public sealed class HttpTaskTests(HttpServerFixture server) : IClassFixture<HttpServerFixture>
+{
+    private HttpUserFlow Flow() => new(new FlowHttpClient(), new HttpUserTasks());
+
+    [Fact]
+    public async Task A_flow_calls_the_services_its_file_declares_and_reads_their_json()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "1", "secret"));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        // The POST body was rendered from the template: the user's JSON as is, the token as a JSON string.
+        Assert.Equal("ada|{\"user\": {\"name\":\"ada\",\"vip\":true}, \"note\": \"secret\"}|?user=1", result.Value);
+    }
+
+    [Fact]
+    public async Task A_status_that_is_not_success_ends_the_run_with_the_status_and_body()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "404", "secret"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.TaskFailed, result.Error.Code);
+        Assert.Equal("load-user", result.Error.NodeId);
+        var http = Assert.IsType<FlowHttpException>(result.Error.Exception);
+        Assert.Equal(404, http.Status);
+        Assert.Contains($"GET {server.BaseUrl}/users/404 answered 404", result.Error.Message);
+        Assert.Contains("no such user", result.Error.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_header_value_is_sent_and_the_service_refuses_it()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "1", "wrong"));
+
+        Assert.Equal(401, Assert.IsType<FlowHttpException>(result.Error!.Exception).Status);
+    }
+
+    [Fact]
+    public async Task A_failed_attempt_is_retried()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "flaky", "secret"));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.StartsWith("grace|", result.Value);
+        Assert.Equal(2, server.Calls["/users/flaky"]);
+    }
+
+    [Fact]
+    public async Task A_service_slower_than_the_timeout_ends_the_run_with_a_timeout_after_the_retry()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "slow", "secret"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.TaskTimedOut, result.Error.Code);
+        Assert.Equal("load-user", result.Error.NodeId);
+        Assert.Equal(2, server.Calls["/users/slow"]);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_ends_the_run_with_a_clear_error()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "broken", "secret"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.TaskFailed, result.Error.Code);
+        Assert.Contains("with a body that is not JSON", result.Error.Message);
+        Assert.Contains("{\"name\": ada", result.Error.Message);
+    }
+}
