@@ -126,6 +126,7 @@ public abstract class FlowContext
             CancellationToken = cancellationToken;
         }
         _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) { RequestId = RequestId } : null;
+        Role = Options.Role ?? Options.Roles?.Find(FlowId, Options.BusinessId);
         _details = Options.Tracking >= TrackingMode.ServiceDetail ? new (KeyValuePair<string, object?>[], KeyValuePair<string, object?>[])?[_nodeIds.Length] : null;
         _measure = FlowTelemetry.MetricsEnabled;
         if (_trace is not null || _measure) _runStarted = Stopwatch.GetTimestamp();
@@ -210,6 +211,15 @@ public abstract class FlowContext
         if (_taskActivities is { } spans) spans[node] = StartTaskActivity(node);
         return _trace is null ? 0 : Stopwatch.GetTimestamp();
     }
+
+    /// <summary>
+    /// The run's role: <see cref="FlowRunOptions.Role"/>, or the one <see cref="FlowRunOptions.Roles"/> finds. A task
+    /// that takes the FlowContext may set it; role conditions after it see the new role.
+    /// </summary>
+    public FlowRole? Role { get; set; }
+
+    /// <summary>True when the run's role holds the permission (a role condition such as <c>r:check-img@triple</c>).</summary>
+    public bool HasPermission(string permission) => Role?.Has(permission) == true;
 
     /// <summary>The run's variables as a task with this service scope (<c>kv-scope</c>) sees them.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

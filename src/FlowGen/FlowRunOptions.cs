@@ -21,6 +21,7 @@ public sealed class FlowRunOptions
             || (!run.TraceTasks && defaults.TraceTasks)
             || (run.TraceCompleted is null && defaults.TraceCompleted is not null)
             || (run.Variables is null && defaults.Variables is not null)
+            || (run.Roles is null && defaults.Roles is not null)
             || (run.BusinessId is null && defaults.BusinessId is not null);
         if (!fills) return run;
         return new FlowRunOptions
@@ -32,6 +33,8 @@ public sealed class FlowRunOptions
             TraceTasks = run.TraceTasks || defaults.TraceTasks,
             TraceCompleted = run.TraceCompleted ?? defaults.TraceCompleted,
             Variables = run.Variables ?? defaults.Variables,
+            Role = run.Role,
+            Roles = run.Roles ?? defaults.Roles,
             BusinessId = run.BusinessId ?? defaults.BusinessId,
             RequestId = run.RequestId,
         };
@@ -69,6 +72,12 @@ public sealed class FlowRunOptions
 
     /// <summary>Where tasks' <see cref="FlowVariables"/> parameters read from (FlowGen.Hosting sets configuration), or null for none.</summary>
     public IFlowVariableSource? Variables { get; init; }
+
+    /// <summary>The run's role (Kstry's RBAC); when null, <see cref="Roles"/> finds one by flow id and business id.</summary>
+    public FlowRole? Role { get; init; }
+
+    /// <summary>Where a run without <see cref="Role"/> finds its role, or null for none.</summary>
+    public IFlowRoleSource? Roles { get; init; }
 
     /// <summary>The business id of the run (Kstry's business id), if any.</summary>
     public string? BusinessId { get; init; }

@@ -133,7 +133,7 @@ internal static class FlowDiagnostics
         "Condition '{0}' on {1}: {2}.", CategoryExpressions);
     public static readonly DiagnosticDescriptor ExpressionUnknownFunction = Error("FG0504", "Unknown function in condition",
         "Condition '{0}' on {1}: {2}.", CategoryExpressions);
-    public static readonly DiagnosticDescriptor ExpressionUnsupported = Error("FG0505", "Condition construct not supported yet",
+    public static readonly DiagnosticDescriptor ExpressionRoleMalformed = Error("FG0505", "Malformed role expression",
         "Condition '{0}' on {1}: {2}.", CategoryExpressions);
 
     // 06xx: settings
@@ -186,7 +186,7 @@ internal static class FlowDiagnostics
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
-        ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionUnsupported,
+        ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,
         InternalError,

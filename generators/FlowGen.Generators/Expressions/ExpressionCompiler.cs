@@ -115,14 +115,23 @@ internal static class ExpressionCompiler
             UnaryExpr unary => CompileUnary(unary),
             BinaryExpr binary => CompileBinary(binary),
             CallExpr call => CompileCall(call),
-            RoleExpr role => Unsupported(role),
+            RoleExpr role => CompileRole(role),
             _ => Mismatch(expr, "this expression is not supported"),
         };
 
-        private Value? Unsupported(RoleExpr role)
+        /// <summary>r:service[@ability] or pr:component@service[@ability]: true when the run's role holds the permission.</summary>
+        private Value? CompileRole(RoleExpr role)
         {
-            Error(ExpressionErrorIds.RoleNotSupported, role, $"role expressions are not supported yet ('{role.Permission}'): check the role in a task instead");
-            return null;
+            var colon = role.Permission.IndexOf(':');
+            var parts = role.Permission.Substring(colon + 1).Split('@');
+            var prefix = role.Permission.Substring(0, colon);
+            if (parts.Any(p => p.Length == 0) || (prefix == "pr" && parts.Length < 2) || parts.Length > (prefix == "pr" ? 3 : 2))
+            {
+                Error(ExpressionErrorIds.RoleMalformed, role,
+                    $"'{role.Permission}' is not a permission: write r:service or r:service@ability, or pr:component@service or pr:component@service@ability");
+                return null;
+            }
+            return new Value($"state.HasPermission({FlowGen.Generators.Emit.SourceWriter.Literal(role.Permission)})", Precedence.Primary, ExpressionType.Bool, false, false, role.Permission);
         }
 
         // ---- literals and paths ----

@@ -98,7 +98,7 @@ internal static class ExpressionErrorIds
     public const string UnknownFunction = "FG0504";
 
     /// <summary>A role expression, which FlowGen does not support yet.</summary>
-    public const string RoleNotSupported = "FG0505";
+    public const string RoleMalformed = "FG0505";
 }
 
 /// <summary>The roots of a bus path.</summary>

@@ -270,18 +270,29 @@ public class ExpressionCompilerTests
     }
 
     [Fact]
-    public void Role_expressions_are_not_supported_yet()
+    public void Role_expressions_test_the_runs_permissions()
     {
-        var e = SingleError("!r:check-img@triple");
+        var compiled = Compile("!r:check-img@triple && pr:goods@load");
+        Assert.Empty(compiled.Errors);
+        Assert.Equal("!state.HasPermission(\"r:check-img@triple\") && state.HasPermission(\"pr:goods@load\")", compiled.Code);
+    }
+
+    [Theory]
+    [InlineData("pr:goods")]
+    [InlineData("r:check@a@b")]
+    [InlineData("r:check@")]
+    public void A_malformed_permission_is_FG0505(string permission)
+    {
+        var e = SingleError(permission);
         Assert.Equal("FG0505", e.Id);
-        Assert.Equal((1, 18), (e.Start, e.Length));
-        Assert.StartsWith("role expressions are not supported yet", e.Message);
+        Assert.Equal((0, permission.Length), (e.Start, e.Length));
+        Assert.Contains("is not a permission", e.Message);
     }
 
     [Fact]
     public void Several_errors_in_text_order()
     {
-        var compiled = Compile("req.x > 1 && req.source == 2 || r:a");
+        var compiled = Compile("req.x > 1 && req.source == 2 || pr:a");
         Assert.Equal(new[] { ("FG0502", 4), ("FG0503", 13), ("FG0505", 32) }, compiled.Errors.Select(e => (e.Id, e.Start)));
     }
 

@@ -64,7 +64,7 @@ public sealed class DiagnosticCatalogTests
         { "FG0504", string.Join("\n", Start, """<exclusiveGateway id="x" default="n" />""", Task("t1", "calc", "noop"), End,
             Flow("a", "f", "x"), Flow("y", "x", "t1", "@shout(req.count)"), Flow("n", "x", "e"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 9 },
         { "FG0505", string.Join("\n", Start, """<exclusiveGateway id="x" default="n" />""", Task("t1", "calc", "noop"), End,
-            Flow("a", "f", "x"), Flow("y", "x", "t1", "r:check-img@triple"), Flow("n", "x", "e"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 9 },
+            Flow("a", "f", "x"), Flow("y", "x", "t1", "pr:check-img"), Flow("n", "x", "e"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 9 },
         { "FG0602", string.Join("\n", Start, """<parallelGateway id="pg"><extensionElements><c:properties><c:property name="strict-mode" value="maybe" /></c:properties></extensionElements></parallelGateway>""", End,
             Flow("a", "f", "pg"), Flow("b", "pg", "e")), DiagnosticSeverity.Warning, 5 },
         { "FG0603", string.Join("\n", Start, Task("t1", "calc", "noop", """<c:property name="ite-stride" value="5" />"""), End, Flow("a", "f", "t1"), Flow("b", "t1", "e")), DiagnosticSeverity.Warning, 5 },

@@ -1,0 +1,70 @@
+using FlowGen;
+using Xunit;
+
+namespace FlowGen.Tests;
+
+// Flows/roles.flow.yaml: role conditions evaluated against the run's role, matched by business id and flow id
+// or given explicitly, and changed by a task.
+
+public sealed record RoleRequest(string Customer);
+
+[FlowComponent("roles")]
+public sealed class RoleTasks
+{
+    [FlowTask("triple"), ToVar("path")] public string Triple() => "triple";
+
+    [FlowTask("plain"), ToVar("path")] public string Plain() => "plain";
+
+    /// <summary>A buyer becomes a promoted customer with the vip permission: the gate after this task sees it.</summary>
+    [FlowTask("promote")]
+    public void Promote(FlowContext context)
+    {
+        if (context.Role?.Name == "buyer") context.Role = new FlowRole("promoted", ["r:vip"]);
+    }
+
+    [FlowTask("vip"), ToResult] public string Vip([FromVar("path")] string? path, FlowContext context) => $"vip:{path}|{context.Role?.Name}";
+
+    [FlowTask("summary"), ToResult] public string Summary([FromVar("path")] string? path, FlowContext context) => $"{path}|{context.Role?.Name ?? "none"}";
+}
+
+[Flow("role-route")]
+public sealed partial class RoleRouteFlow : IFlow<RoleRequest, string>;
+
+public sealed class RoleTests
+{
+    private static readonly FlowRoleTable Roles = new FlowRoleTable()
+        .Add(new FlowRole("checker", ["r:check-img@triple"]), businessId: "gold")
+        .Add(new FlowRole("any-check", ["r:check-img@*"]), flowId: "role-route", businessId: "silver")
+        .Add(new FlowRole("shop-vip", ["pr:shop@vip@gold"]), flowId: "role-route", businessId: "platinum")
+        .Add(new FlowRole("buyer", []), flowId: "role-route");
+
+    [Theory]
+    [InlineData("gold", "triple|checker")]          // the business's role holds the permission
+    [InlineData("silver", "triple|any-check")]      // r:check-img@* holds every ability
+    [InlineData("platinum", "vip:plain|shop-vip")]  // a pr: permission
+    [InlineData(null, "vip:plain|promoted")]        // the flow's role; the promote task changes it before the gate
+    public async Task The_runs_role_picks_the_branch(string? businessId, string expected)
+    {
+        var result = await new RoleRouteFlow(new RoleTasks()).RunAsync(new RoleRequest("c"), new FlowRunOptions { Roles = Roles, BusinessId = businessId });
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(expected, result.Value);
+    }
+
+    [Fact]
+    public async Task Without_a_role_no_permission_holds()
+    {
+        var result = await new RoleRouteFlow(new RoleTasks()).RunAsync(new RoleRequest("c"));
+
+        Assert.Equal("plain|none", result.Value);
+    }
+
+    [Fact]
+    public async Task A_role_given_to_the_run_wins_over_the_table()
+    {
+        var result = await new RoleRouteFlow(new RoleTasks()).RunAsync(new RoleRequest("c"),
+            new FlowRunOptions { Roles = Roles, BusinessId = "gold", Role = new FlowRole("auditor", ["r:vip"]) });
+
+        Assert.Equal("vip:plain|auditor", result.Value);
+    }
+}
