@@ -117,10 +117,13 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
                 continue;
             }
             CheckPolicyValues(context, task, taskName, method.Name, location);
-            if (seen.TryGetValue(taskName, out var first))
-                context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.DuplicateTask, location, componentName, taskName, first.Name, method.Name));
+            // One method per task and ability: abilities ([FlowTask(..., Ability = "x")]) are other implementations of the task.
+            var ability = task.NamedArguments.FirstOrDefault(a => a.Key == "Ability").Value.Value as string;
+            var key = ability is { Length: > 0 } ? taskName + "@" + ability : taskName;
+            if (seen.TryGetValue(key, out var first))
+                context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.DuplicateTask, location, componentName, key, first.Name, method.Name));
             else
-                seen[taskName] = method;
+                seen[key] = method;
         }
     }
 

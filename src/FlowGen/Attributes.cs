@@ -47,6 +47,13 @@ public sealed class FlowTaskAttribute(string name) : Attribute
 
     /// <summary>False: a failure is recorded and the flow goes on; a node's <c>strict-mode</c> property wins.</summary>
     public bool StrictMode { get; set; } = true;
+
+    /// <summary>
+    /// Makes this method an ability of the task (Kstry's ability): it runs instead of the task's plain method when
+    /// the run's role holds <c>r:{task}@{ability}</c> (or <c>pr:{component}@{task}@{ability}</c>). It takes the same
+    /// parameters and returns the same type as the plain method.
+    /// </summary>
+    public string? Ability { get; set; }
 }
 
 /// <summary>Binds a task parameter to the request, or to a property path inside it (<c>"id"</c>, <c>"address.city"</c>).</summary>

@@ -68,3 +68,41 @@ public sealed class RoleTests
         Assert.Equal("vip:plain|auditor", result.Value);
     }
 }
+
+// Abilities: one task, several implementations; the run's role picks one, else the plain method runs.
+public sealed record ImageRequest(string Url);
+
+[FlowComponent("images")]
+public sealed class ImageChecks
+{
+    [FlowTask("check-img"), ToResult] public string Check(ImageRequest request) => "plain:" + request.Url;
+
+    [FlowTask("check-img", Ability = "triple"), ToResult] public string CheckThreeTimes(ImageRequest request) => "triple:" + request.Url;
+
+    [FlowTask("check-img", Ability = "fast"), ToResult] public string CheckFast(ImageRequest request) => "fast:" + request.Url;
+}
+
+[Flow("image-check")]
+public sealed partial class ImageCheckFlow : IFlow<ImageRequest, string>
+{
+    [FlowDefinition]
+    private static void Define(FlowBuilder<ImageRequest> flow) => flow.Task<ImageChecks>(c => c.Check, id: "check").Retry(1);
+}
+
+public sealed class AbilityTests
+{
+    [Theory]
+    [InlineData(null, "plain:a.png")]
+    [InlineData("r:check-img@triple", "triple:a.png")]
+    [InlineData("pr:images@check-img@fast", "fast:a.png")]
+    [InlineData("r:check-img@*", "triple:a.png")]   // every ability: the first declared wins
+    public async Task The_role_picks_the_implementation(string? permission, string expected)
+    {
+        var role = permission is null ? null : new FlowRole("r", [permission]);
+
+        var result = await new ImageCheckFlow(new ImageChecks()).RunAsync(new ImageRequest("a.png"), new FlowRunOptions { Role = role });
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(expected, result.Value);
+    }
+}

@@ -37,6 +37,12 @@ internal sealed record TaskMethodModel(
 
     /// <summary>True when the produced value may be null (annotated, oblivious, or Nullable&lt;T&gt;).</summary>
     public bool ValueIsNullable { get; init; }
+
+    /// <summary>The ability this method implements ([FlowTask(Ability = ...)]), or null for the task's plain method.</summary>
+    public string? Ability { get; init; }
+
+    /// <summary>For a plain method: the task's ability methods, picked at run time by the run's role.</summary>
+    public EquatableArray<TaskMethodModel> Abilities { get; init; } = EquatableArray<TaskMethodModel>.Empty;
 }
 
 /// <summary>Timeout, retries, fallback and strict mode written on a [FlowTask] attribute.</summary>

@@ -40,7 +40,7 @@ internal static class FlowBinder
                 if (found.Method.Problem is { } why)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{found.Component.TypeName}.{found.Method.MethodName}", why));
                 else
-                    resolved[id] = (found.Component, WithOutputSetting(node, found.Method, diagnostics));
+                    resolved[id] = (found.Component, WithAbilities(node, found.Component, WithOutputSetting(node, found.Method, diagnostics), diagnostics));
                 if (ResolveFallback(node, found.Method.Defaults.Demotion, components, diagnostics) is { } fallback) fallbacks[id] = fallback;
                 continue;
             }
@@ -54,6 +54,32 @@ internal static class FlowBinder
         }
 
         return BusChecks.Check(flow, flowClass, index, resolved, skipped, fallbacks, diagnostics, cancellationToken);
+    }
+
+    /// <summary>
+    /// The task's ability methods (Kstry's abilities): each must take what the plain method takes and return what it
+    /// returns, so that the role can pick any of them at run time with the same bus reads and writes.
+    /// </summary>
+    private static TaskMethodModel WithAbilities(FlowNode node, ComponentModel component, TaskMethodModel method, List<DiagnosticInfo> diagnostics)
+    {
+        var abilities = new List<TaskMethodModel>();
+        foreach (var ability in component.Tasks.Where(t => t.TaskName == method.TaskName && t.Ability is not null))
+        {
+            string? why = null;
+            if (!ability.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type)) || ability.ReturnKind != method.ReturnKind || ability.ValueType != method.ValueType)
+                why = $"is the ability '{ability.Ability}' of {method.MethodName} but takes other parameters or returns another way (an ability takes what the plain method takes and returns the same type, sync or async alike)";
+            else if (ability.ReturnKind == ReturnKind.Void)
+                why = $"is the ability '{ability.Ability}' of {method.MethodName}, and they return nothing (an ability needs a Task, ValueTask or value result)";
+            else if (node.FindProperty("ite-source") is not null)
+                why = $"is the ability '{ability.Ability}' of a task that is iterated, which abilities do not support yet (iterate a subflow that calls the task)";
+            if (why is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{component.TypeName}.{ability.MethodName}", why));
+                continue;
+            }
+            abilities.Add(ability);
+        }
+        return abilities.Count == 0 ? method : method with { Abilities = abilities.ToEquatableArray() };
     }
 
     /// <summary>
@@ -129,7 +155,14 @@ internal static class FlowBinder
                     List(components.Select(c => c.Name)));
                 return null;
             }
-            var method = component.Tasks.FirstOrDefault(t => t.TaskName == service);
+            var method = component.Tasks.FirstOrDefault(t => t.TaskName == service && t.Ability is null);
+            if (method is null && component.Tasks.Any(t => t.TaskName == service))
+            {
+                problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service,
+                    $" without an Ability in component '{component.Name}' ({component.TypeName}; a run whose role holds none of its abilities needs one)",
+                    string.Join(", ", component.Tasks.Where(t => t.TaskName == service).Select(t => $"{t.TaskName} (Ability = {t.Ability})")));
+                return null;
+            }
             if (method is null)
             {
                 problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service,
@@ -139,7 +172,7 @@ internal static class FlowBinder
             return (component, method);
         }
 
-        var matches = components.SelectMany(c => c.Tasks.Where(t => t.TaskName == service).Select(t => (c, t))).ToList();
+        var matches = components.SelectMany(c => c.Tasks.Where(t => t.TaskName == service && t.Ability is null).Select(t => (c, t))).ToList();
         if (matches.Count == 1) return matches[0];
         problem = matches.Count == 0
             ? DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service, " in any component",

@@ -26,7 +26,11 @@ internal static class SymbolReader
             cancellationToken.ThrowIfCancellationRequested();
             var taskAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TaskAttribute);
             if (taskAttribute?.ConstructorArguments.FirstOrDefault().Value is not string taskName) continue;
-            tasks.Add(ReadTask(method, taskName, types) with { Defaults = ReadDefaults(taskAttribute) });
+            tasks.Add(ReadTask(method, taskName, types) with
+            {
+                Defaults = ReadDefaults(taskAttribute),
+                Ability = taskAttribute.NamedArguments.FirstOrDefault(a => a.Key == "Ability").Value.Value is string { Length: > 0 } ability ? ability : null,
+            });
         }
         tasks.Sort((a, b) => string.CompareOrdinal(a.TaskName, b.TaskName));
         return new ComponentModel(name, Name(type), type.Name, tasks.ToEquatableArray(), types.ToTable());

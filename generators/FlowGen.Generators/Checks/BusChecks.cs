@@ -136,6 +136,8 @@ internal static class BusChecks
                 arguments.ToEquatableArray(), assignments)
             {
                 ParameterNames = task.Method.Parameters.Select(p => p.Name).ToEquatableArray(),
+                Abilities = task.Method.Abilities.Select(a => new AbilityCall(a.Ability!, a.MethodName,
+                    $"r:{task.Method.TaskName}@{a.Ability}", $"pr:{task.Component.Name}@{task.Method.TaskName}@{a.Ability}")).ToEquatableArray(),
             };
         }
 

@@ -651,7 +651,20 @@ internal sealed class FlowEmitter
     }
 
     private string Invocation(BoundCall call, string token)
-        => $"{call.Receiver}.{call.MethodName}({string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? token : Hoisted(a)))})";
+        => CallText(call, string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? token : Hoisted(a))));
+
+    /// <summary>The call; with abilities, the first one the run's role holds, else the plain method.</summary>
+    private static string CallText(BoundCall call, string arguments)
+    {
+        var text = $"{call.Receiver}.{call.MethodName}({arguments})";
+        for (var i = call.Abilities.Count - 1; i >= 0; i--)
+        {
+            var ability = call.Abilities[i];
+            text = $"state.HasPermission({SourceWriter.Literal(ability.Permission)}) || state.HasPermission({SourceWriter.Literal(ability.ComponentPermission)})"
+                + $" ? {call.Receiver}.{ability.MethodName}({arguments}) : {text}";
+        }
+        return call.Abilities.Count == 0 ? text : "(" + text + ")";
+    }
 
     private string Hoisted(string argument) => _hoisted.TryGetValue(argument, out var field) ? field : argument;
 
@@ -699,7 +712,7 @@ internal sealed class FlowEmitter
         _w.Line();
         // The pipeline's token replaces the run's, so that a timed-out attempt is cancelled.
         var arguments = string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? "cancellationToken" : Hoisted(a)));
-        var invocation = $"{call.Receiver}.{call.MethodName}({arguments})";
+        var invocation = CallText(call, arguments);
         var signature = $"private {Vt}{(call.ValueType is { } vt && call.ReturnKind is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT ? $"<{vt}>" : "")} Call_{name}(State state, global::System.Threading.CancellationToken cancellationToken)";
         switch (call.ReturnKind)
         {

@@ -68,7 +68,13 @@ internal sealed record BoundCall(
 {
     /// <summary>The method's parameter names, one per argument (for traces of tasks' inputs).</summary>
     public EquatableArray<string> ParameterNames { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Ability methods called instead of <see cref="MethodName"/> when the run's role holds their permissions, in order.</summary>
+    public EquatableArray<AbilityCall> Abilities { get; init; } = EquatableArray<AbilityCall>.Empty;
 }
+
+/// <summary>An ability of a task: the method, and the two permissions (r: and pr:) that select it.</summary>
+internal sealed record AbilityCall(string Ability, string MethodName, string Permission, string ComponentPermission);
 
 /// <summary>One bus write after a task: <c>Target = value.Property</c>.</summary>
 internal sealed record BusAssignment(string Target, string? Property);
