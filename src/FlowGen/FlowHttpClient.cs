@@ -38,15 +38,19 @@ public sealed class FlowHttpClient(HttpClient? client = null)
             throw new FlowHttpException($"{what} (status {status}{(text.Length == 0 ? "" : ": " + Excerpt(text))})", status);
         }
         if (text.Length == 0 || request.Method == "HEAD") return default;
+        JsonElement root;
         try
         {
             using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
+            root = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw new FlowHttpException($"{request.Method} {Path(url)} answered {status} with a body that is not JSON ({ex.Message}): {Excerpt(text)}", status, ex);
         }
+        if (request.Check is { } check && check.Failure(root) is { } failure)
+            throw new FlowHttpException($"{request.ErrorMessage ?? $"{request.Method} {Path(url)} answered {status}"}, but the response check '{check.Text}' failed: {failure} ({Excerpt(text)})", status);
+        return root;
     }
 
     private static string Path(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path) : url;
@@ -57,8 +61,10 @@ public sealed class FlowHttpClient(HttpClient? client = null)
 /// <summary>An HTTP task's request, as its flow file describes it (made by generated code).</summary>
 /// <param name="Success">Accepted statuses as codes and ranges ("200-299,404"); null for 200-299.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class FlowHttpSpec(string method, FlowHttpTemplate url, FlowHttpHeader[]? headers, FlowHttpTemplate? body, string? success, string? errorMessage)
+public sealed class FlowHttpSpec(string method, FlowHttpTemplate url, FlowHttpHeader[]? headers, FlowHttpTemplate? body, string? success, string? errorMessage, FlowHttpCheck? check = null)
 {
+    public FlowHttpCheck? Check { get; } = check;
+
     private readonly (int From, int To)[] _accepted = ParseStatuses(success);
 
     public string Method { get; } = method;
@@ -82,6 +88,29 @@ public sealed class FlowHttpSpec(string method, FlowHttpTemplate url, FlowHttpHe
             var from = int.Parse(ends[0].Trim(), CultureInfo.InvariantCulture);
             return (from, ends.Length > 1 ? int.Parse(ends[1].Trim(), CultureInfo.InvariantCulture) : from);
         }).ToArray();
+    }
+}
+
+/// <summary>An HTTP task's check of its JSON response (<c>http-check: code == 0</c>), compiled from the flow file.</summary>
+/// <param name="Path">The property names from the response's root.</param>
+/// <param name="Expected">The JSON text the value must be (or must not be): 0, "ok", true, null.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed record FlowHttpCheck(string Text, string[] Path, string Expected, bool MustEqual)
+{
+    /// <summary>Why the response fails the check, or null when it passes.</summary>
+    public string? Failure(JsonElement root)
+    {
+        var value = root;
+        foreach (var name in Path)
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+                return MustEqual ? $"the response has no {string.Join(".", Path)}" : null;
+        }
+        var actual = value.GetRawText();
+        var equal = value.ValueKind == JsonValueKind.Number && double.TryParse(Expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? value.TryGetDouble(out var got) && got == number
+            : actual == Expected;
+        return equal == MustEqual ? null : $"{string.Join(".", Path)} is {actual}";
     }
 }
 

@@ -81,6 +81,9 @@ public sealed class HttpServerFixture : IDisposable
                 await Task.Delay(2000);
                 (status, body) = (200, "{\"name\":\"late\"}");
                 break;
+            case "/users/coded":
+                (status, body) = (200, "{\"code\":3,\"name\":\"zed\"}");
+                break;
             case "/users/broken":
                 (status, body) = (200, "{\"name\": ada");
                 break;
@@ -179,5 +182,15 @@ public sealed class HttpTaskTests(HttpServerFixture server) : IClassFixture<Http
         Assert.Equal(FlowErrorCodes.TaskFailed, result.Error.Code);
         Assert.Contains("with a body that is not JSON", result.Error.Message);
         Assert.Contains("{\"name\": ada", result.Error.Message);
+    }
+
+    [Fact]
+    public async Task A_response_that_fails_its_check_ends_the_run_naming_the_check_and_the_value()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "coded", "secret"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.TaskFailed, result.Error.Code);
+        Assert.Contains("the response check 'code != 3' failed: code is 3", result.Error.Message);
     }
 }

@@ -20,6 +20,7 @@ internal static class HttpTasks
     public const string ResponseType = "global::System.Text.Json.JsonElement";
     private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
     private static readonly Regex Placeholder = new(@"\{(?<raw>\+?)(?<scope>req|sta|var)(?<path>(?:\.[A-Za-z_][A-Za-z0-9_\-]*)*)\}", RegexOptions.CultureInvariant);
+    private static readonly Regex Check = new(@"^\s*(?<path>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*(?<op>==|!=)\s*(?<value>-?\d+(?:\.\d+)?|'[^']*'|""[^""]*""|true|false|null)\s*$", RegexOptions.CultureInvariant);
     private static readonly Regex Statuses = new(@"^\s*\d{3}(\s*-\s*\d{3})?(\s*,\s*\d{3}(\s*-\s*\d{3})?)*\s*$", RegexOptions.CultureInvariant);
 
     public static bool IsHttp(FlowNode node) => node.FindProperty("http-url") is not null;
@@ -43,6 +44,24 @@ internal static class HttpTasks
             ok = false;
         }
 
+        var check = "null";
+        if (node.GetProperty("http-check") is { } checkText)
+        {
+            var match = Check.Match(checkText);
+            if (!match.Success)
+            {
+                Invalid(node, "http-check", "write a check of the JSON response as path == value or path != value, such as code == 0 or status == 'ok'", diagnostics);
+                ok = false;
+            }
+            else
+            {
+                // The expected value as the JSON text it must (or must not) be: 0, "ok", true, null.
+                var value = match.Groups["value"].Value;
+                var json = value[0] is '\'' or '"' ? JsonString(value.Substring(1, value.Length - 2)) : value;
+                check = $"new({SourceWriter.Literal(checkText.Trim())}, new[] {{ {string.Join(", ", match.Groups["path"].Value.Split('.').Select(s => SourceWriter.Literal(s)))} }}, {SourceWriter.Literal(json)}, {(match.Groups["op"].Value == "==" ? "true" : "false")})";
+            }
+        }
+
         var url = Template(node.GetProperty("http-url")!, parameters);
         var headers = new List<string>();
         foreach (var header in (node.GetProperty("http-headers") ?? "").Split([';', '\n'], StringSplitOptions.RemoveEmptyEntries))
@@ -61,7 +80,7 @@ internal static class HttpTasks
 
         var spec = new StringBuilder($"new {ClientType.Replace("FlowHttpClient", "FlowHttpSpec")}({SourceWriter.Literal(method)}, {url}");
         spec.Append(headers.Count == 0 ? ", null" : $", new global::FlowGen.FlowHttpHeader[] {{ {string.Join(", ", headers)} }}");
-        spec.Append($", {body}, {SourceWriter.Literal(success?.Trim())}, {SourceWriter.Literal(node.GetProperty("http-error"))})");
+        spec.Append($", {body}, {SourceWriter.Literal(success?.Trim())}, {SourceWriter.Literal(node.GetProperty("http-error"))}, {check})");
 
         parameters.InsertRange(0,
         [
@@ -102,6 +121,18 @@ internal static class HttpTasks
         }
         literals.Add(text.Substring(last));
         return $"new({string.Join(", ", "new[] { " + string.Join(", ", literals.Select(l => SourceWriter.Literal(l))) + " }", "new int[] { " + string.Join(", ", slots.Select(s => s.ToString(CultureInfo.InvariantCulture))) + " }")})";
+    }
+
+    private static string JsonString(string text)
+    {
+        var json = new StringBuilder("\"");
+        foreach (var c in text)
+        {
+            if (c is '"' or '\\') json.Append('\\').Append(c);
+            else if (c < ' ') json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            else json.Append(c);
+        }
+        return json.Append('"').ToString();
     }
 
     private static void Invalid(FlowNode node, string name, string problem, List<DiagnosticInfo> diagnostics)

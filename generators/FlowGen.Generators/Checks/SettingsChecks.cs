@@ -44,6 +44,7 @@ internal static class SettingsChecks
         new("http-headers", ValueKind.Text, Support.Applied, Tasks),
         new("http-body", ValueKind.Text, Support.Applied, Tasks),
         new("http-success", ValueKind.Text, Support.Applied, Tasks),
+        new("http-check", ValueKind.Text, Support.Applied, Tasks),
         new("http-error", ValueKind.Text, Support.Applied, Tasks),
         new("http-output", ValueKind.Text, Support.Applied, Tasks),
         new("error-code", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),

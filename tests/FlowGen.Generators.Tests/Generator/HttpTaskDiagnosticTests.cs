@@ -33,6 +33,7 @@ public sealed class HttpTaskDiagnosticTests
     [InlineData("http-method: FETCH", "http-method")]
     [InlineData("http-success: ok", "http-success")]
     [InlineData("http-headers: Broken", "http-headers")]
+    [InlineData("http-check: code > 0", "http-check")]
     public void A_bad_http_setting_is_an_FG0602_error(string setting, string name)
     {
         var run = Check($$"""{ id: call, http-url: "https://api.example/x", {{setting}} }""");
