@@ -136,6 +136,7 @@ internal static class BusChecks
                 arguments.ToEquatableArray(), assignments)
             {
                 ParameterNames = task.Method.Parameters.Select(p => p.Name).ToEquatableArray(),
+                FirstArgumentIsConstant = task.Method.Parameters.FirstOrDefault()?.Source == ParameterSource.Constant,
                 Abilities = task.Method.Abilities.Select(a => new AbilityCall(a.Ability!, a.MethodName,
                     $"r:{task.Method.TaskName}@{a.Ability}", $"pr:{task.Component.Name}@{task.Method.TaskName}@{a.Ability}")).ToEquatableArray(),
             };

@@ -673,7 +673,7 @@ internal sealed class FlowEmitter
     {
         foreach (var node in _flow.Nodes)
         {
-            if (node.Call is not { Receiver: "_flowHttpClient" } call || call.Arguments.Count == 0) continue;
+            if (node.Call is not { FirstArgumentIsConstant: true } call) continue;
             var field = "s_http_" + _names[node.Node.Id];
             _hoisted[call.Arguments[0]] = field;
             _w.Line($"// HTTP task {SourceWriter.Comment(node.Node.Id)}: {SourceWriter.Comment(node.Node.GetProperty("http-method") ?? "GET")} {SourceWriter.Comment(node.Node.GetProperty("http-url") ?? "")}");

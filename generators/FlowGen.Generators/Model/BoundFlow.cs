@@ -69,6 +69,9 @@ internal sealed record BoundCall(
     /// <summary>The method's parameter names, one per argument (for traces of tasks' inputs).</summary>
     public EquatableArray<string> ParameterNames { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>True when the first argument is a constant object built once (an HTTP task's request): the emitter makes it a static field.</summary>
+    public bool FirstArgumentIsConstant { get; init; }
+
     /// <summary>Ability methods called instead of <see cref="MethodName"/> when the run's role holds their permissions, in order.</summary>
     public EquatableArray<AbilityCall> Abilities { get; init; } = EquatableArray<AbilityCall>.Empty;
 }

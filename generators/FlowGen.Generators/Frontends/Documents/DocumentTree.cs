@@ -45,8 +45,6 @@ internal sealed class DocScalar(string value, bool isQuoted, bool isNull, Locati
         offsets[Value.Length] = Value.Length == 0 ? contentStart : Math.Max(offsets[Value.Length - 1] + 1, Math.Min(p, contentEnd));
         return offsets;
     }
-
-    public DocumentText Source => source;
 }
 
 internal sealed class DocSequence(IReadOnlyList<DocNode> items, LocationInfo location) : DocNode(location)

@@ -117,7 +117,7 @@ internal sealed class FlowDocumentReader
 
         var start = new StartInfo(flowId, Text(top, "name"), startProperties, flowKey?.Location ?? form.Value.Key.Location);
         var graph = ReadBody(form.Value.Key, form.Value.Value, flowId ?? System.IO.Path.GetFileName(_source.Path), start, isSubflow: false);
-        if (graph is not null) graphs.Add(graph with { RequestSchema = schema });
+        graphs.Add(graph with { RequestSchema = schema });
     }
 
     private void ReadSubflow(DocKey key, DocNode value)
@@ -134,7 +134,6 @@ internal sealed class FlowDocumentReader
         if (form is null) return;
         var start = new StartInfo(null, null, [], key.Location);
         var graph = ReadBody(form.Value.Key, form.Value.Value, key.Name, start, isSubflow: true);
-        if (graph is null) return;
         var properties = new List<NodeProperty>();
         foreach (var name in new[] { "strict-mode", "timeout" })
         {
@@ -157,7 +156,7 @@ internal sealed class FlowDocumentReader
     /// <summary>The start of a flow being read: the flow id (null for a subflow body), its name and settings.</summary>
     private sealed record StartInfo(string? FlowId, string? Name, List<NodeProperty> Properties, LocationInfo Location);
 
-    private FlowGraph? ReadBody(DocKey formKey, DocNode body, string processId, StartInfo start, bool isSubflow)
+    private FlowGraph ReadBody(DocKey formKey, DocNode body, string processId, StartInfo start, bool isSubflow)
     {
         var builder = new GraphBuilder(processId, formKey.Location, _source.Path);
         switch (formKey.Name)
@@ -318,7 +317,7 @@ internal sealed class FlowDocumentReader
                     // An embedded subflow: its body is a graph of its own with the node's id, run in place.
                     kind = NodeKind.SubProcess;
                     var body = ReadBody(inline.Key, inline.Value, id, new StartInfo(null, null, [], inline.Key.Location), isSubflow: true);
-                    if (body is not null) _subprocesses.Add(body with { Name = Text(node, "name"), Location = node.Location });
+                    _subprocesses.Add(body with { Name = Text(node, "name"), Location = node.Location });
                 }
                 else
                 {
@@ -696,7 +695,7 @@ internal sealed class FlowDocumentReader
             offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
     }
 
-    private void CheckKeys(DocMapping mapping, string[] known, string where)
+    internal void CheckKeys(DocMapping mapping, string[] known, string where)
     {
         foreach (var entry in mapping.Entries)
         {
@@ -722,8 +721,6 @@ internal sealed class FlowDocumentReader
 
     internal void Shape(LocationInfo location, string problem, string fix)
         => _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DocumentShape, location, problem, Capitalize(fix)));
-
-    internal void Add(DiagnosticInfo diagnostic) => _diagnostics.Add(diagnostic);
 
     /// <summary>Ids are unique within a file (FG0102), as in BPMN.</summary>
     internal bool Register(string id, LocationInfo location)
@@ -768,7 +765,7 @@ internal sealed class FlowDocumentReader
             return id;
         }
 
-        public FlowGraph? Build() => new(ProcessId, path, Nodes.ToEquatableArray(), Edges.ToEquatableArray(), location)
+        public FlowGraph Build() => new(ProcessId, path, Nodes.ToEquatableArray(), Edges.ToEquatableArray(), location)
         {
             SourceKey = "from",
             TargetKey = "to",

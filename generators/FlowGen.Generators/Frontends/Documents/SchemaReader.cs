@@ -50,11 +50,7 @@ internal static class SchemaReader
             return null;
         }
 
-        foreach (var entry in rules.Entries)
-        {
-            if (!Keys.Contains(entry.Key.Name))
-                reader.Add(Diagnostics.DiagnosticInfo.Create(Diagnostics.FlowDiagnostics.UnknownKey, entry.Key.Location, entry.Key.Name, $"field '{path}'", "", string.Join(", ", Keys)));
-        }
+        reader.CheckKeys(rules, Keys, $"field '{path}'");
 
         var type = reader.Text(rules, "type");
         if (type is null)

@@ -97,7 +97,7 @@ internal sealed class FluentReader
 
         var location = Locate(syntax.Identifier.Span);
         var startProperties = new List<NodeProperty>();
-        Register(flowId, location);
+        _ids[flowId] = location;
         var start = new FlowNode(flowId, method.ContainingType!.Name, NodeKind.StartEvent, "start", EquatableArray<NodeProperty>.Empty, location);
         _nodes.Add(start);
         var last = ReadChain(chain, method.Parameters[0], flowId, startProperties);
@@ -110,6 +110,23 @@ internal sealed class FluentReader
         return new FlowGraph(flowId, _path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), location) { SourceKey = "from", TargetKey = "to" };
     }
 
+    /// <summary>The calls of a chain <c>x.A(...).B(...)</c> in call order, and the expression it starts from (<c>x</c>).</summary>
+    private static (List<InvocationExpressionSyntax> Calls, ExpressionSyntax Start) Unwind(ExpressionSyntax chain)
+    {
+        var calls = new List<InvocationExpressionSyntax>();
+        var current = chain;
+        while (current is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation)
+        {
+            calls.Add(invocation);
+            current = access.Expression;
+        }
+        calls.Reverse();
+        return (calls, current);
+    }
+
+    private bool IsParameter(ExpressionSyntax expression, IParameterSymbol parameter)
+        => expression is IdentifierNameSyntax && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(expression, _cancellationToken).Symbol, parameter);
+
     private static ExpressionSyntax? SingleStatement(BlockSyntax? body) => body is { Statements.Count: 1 } ? body.Statements[0] switch
     {
         ExpressionStatementSyntax expression => expression.Expression,
@@ -120,21 +137,14 @@ internal sealed class FluentReader
     /// <summary>Reads a chain rooted at <paramref name="root"/>, connected after <paramref name="previous"/>; returns the node it ends at, or null when it ends with Fail.</summary>
     private string? ReadChain(ExpressionSyntax chain, IParameterSymbol root, string previous, List<NodeProperty>? flowSettings)
     {
-        var calls = new List<InvocationExpressionSyntax>();
-        var current = chain;
-        while (current is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation)
+        var (calls, start) = Unwind(chain);
+        if (!IsParameter(start, root))
         {
-            calls.Add(invocation);
-            current = access.Expression;
-        }
-        if (current is not IdentifierNameSyntax identifier || !SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(identifier, _cancellationToken).Symbol, root))
-        {
-            Problem(FlowDiagnostics.FluentUnreadable, current.Span, $"'{Short(current)}'", $"is not a call on the builder '{root.Name}'",
+            Problem(FlowDiagnostics.FluentUnreadable, start.Span, $"'{Short(start)}'", $"is not a call on the builder '{root.Name}'",
                 $"start the chain with {root.Name}.Task(...), {root.Name}.Parallel(...) or another builder method");
             return previous;
         }
 
-        calls.Reverse();
         string? last = previous;
         FlowNode? lastNode = null;
         foreach (var call in calls)
@@ -393,19 +403,12 @@ internal sealed class FluentReader
         var lambda = Lambda(cases);
         if (lambda is null) return previous;
         var (body, parameter) = lambda.Value;
-        var calls = new List<InvocationExpressionSyntax>();
-        var current = body;
-        while (current is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation)
-        {
-            calls.Add(invocation);
-            current = access.Expression;
-        }
-        if (current is not IdentifierNameSyntax id || !SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(id, _cancellationToken).Symbol, parameter) || calls.Count == 0)
+        var (calls, start) = Unwind(body);
+        if (!IsParameter(start, parameter) || calls.Count == 0)
         {
             Problem(FlowDiagnostics.FluentUnreadable, body.Span, $"'{Short(body)}'", "is not a chain of When/Otherwise calls", $"write {parameter.Name} => {parameter.Name}.When(bus => ..., b => ...).Otherwise(b => ...)");
             return previous;
         }
-        calls.Reverse();
 
         var kind = inclusive ? NodeKind.InclusiveGateway : NodeKind.ExclusiveGateway;
         var element = inclusive ? "Inclusive" : "Choose";
@@ -560,23 +563,20 @@ internal sealed class FluentReader
 
     /// <summary>A text argument that must be a constant (ids, names, settings): FG0711 otherwise; null when omitted.</summary>
     private string? ConstantText(IInvocationOperation operation, string parameter)
-    {
-        var argument = ArgumentOf(operation, parameter);
-        if (argument is null || argument.ArgumentKind == ArgumentKind.DefaultValue) return null;
-        if (argument.Value.ConstantValue is { HasValue: true } constant) return constant.Value as string;
-        Problem(FlowDiagnostics.FluentNotConstant, argument.Value.Syntax.Span, $"'{parameter}' of {operation.TargetMethod.Name}", $"is '{Short(argument.Value.Syntax)}', which is not a constant",
-            "write a literal or a const: the generator reads the definition at build time and cannot run code");
-        return null;
-    }
+        => Constant(operation, parameter) is { HasValue: true, Value: string text } ? text : null;
 
     private string? ConstantInt(IInvocationOperation operation, string parameter)
+        => Constant(operation, parameter) is { HasValue: true, Value: int value } ? value.ToString(CultureInfo.InvariantCulture) : null;
+
+    /// <summary>An argument that must be a constant (ids, names, settings): FG0711 otherwise; no value when omitted.</summary>
+    private Optional<object?> Constant(IInvocationOperation operation, string parameter)
     {
         var argument = ArgumentOf(operation, parameter);
-        if (argument is null) return null;
-        if (argument.Value.ConstantValue is { HasValue: true, Value: int value }) return value.ToString(CultureInfo.InvariantCulture);
+        if (argument is null || argument.ArgumentKind == ArgumentKind.DefaultValue) return default;
+        if (argument.Value.ConstantValue.HasValue) return argument.Value.ConstantValue;
         Problem(FlowDiagnostics.FluentNotConstant, argument.Value.Syntax.Span, $"'{parameter}' of {operation.TargetMethod.Name}", $"is '{Short(argument.Value.Syntax)}', which is not a constant",
             "write a literal or a const: the generator reads the definition at build time and cannot run code");
-        return null;
+        return default;
     }
 
     private string Synthetic(string kind, NodeKind nodeKind, string element, LocationInfo location)
@@ -595,8 +595,6 @@ internal sealed class FluentReader
         _ids.Add(candidate, location);
         return candidate;
     }
-
-    private void Register(string id, LocationInfo location) => _ids[id] = location;
 
     private void Connect(string from, string to, LocationInfo location)
         => _edges.Add(new FlowEdge(EdgeId(from, to), null, from, to, null, false, location));
