@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Polly.Timeout;
 
 namespace FlowGen;
@@ -31,8 +32,12 @@ public abstract class FlowContext
     private bool _measure;
     private (KeyValuePair<string, object?>[] Inputs, KeyValuePair<string, object?>[] Outputs)?[]? _details;
     private bool _started;
+    // True when tasks are watched (a trace, spans per task, or a timeout naming the running tasks): only then do
+    // TaskStarting and TaskCompleted do more than one check.
+    private bool _observed;
     private int[] _resumeNodes = [];
-    private readonly List<int> _stopped = [];
+    // Nodes to enter again on resume besides the failed one; made on the first failure (locked while used).
+    private List<int>? _stopped;
 
     /// <param name="flow">What the generated flow says about itself.</param>
     protected FlowContext(FlowDescriptor flow)
@@ -76,7 +81,8 @@ public abstract class FlowContext
         get
         {
             if (_failedNode < 0) return [];
-            lock (_stopped) return [_nodeIds[_failedNode], .. _stopped.Select(n => _nodeIds[n])];
+            var stopped = Stopped;
+            lock (stopped) return [_nodeIds[_failedNode], .. stopped.Select(n => _nodeIds[n])];
         }
     }
 
@@ -95,10 +101,11 @@ public abstract class FlowContext
         Options = options ?? FlowRunOptions.Default;
         if (resume)
         {
-            lock (_stopped)
+            var stopped = Stopped;
+            lock (stopped)
             {
-                _resumeNodes = [_failedNode, .. _stopped];
-                _stopped.Clear();
+                _resumeNodes = [_failedNode, .. stopped];
+                stopped.Clear();
             }
         }
         _started = true;
@@ -108,10 +115,11 @@ public abstract class FlowContext
         _loopIterations = 0;
         _loopLimit = Options.MaxLoopIterations ?? _flow.LoopLimit;
         _scopes = _flow.Scopes.Length == 0 ? null : new ScopeState[_flow.Scopes.Length];
-        // A run token of its own only where it is needed: to stop sibling branches after a failure, or for a
-        // timeout. A flow without forks and timeout passes the caller's token through and allocates nothing.
+        // A run token of its own only where it is needed: to stop sibling branches' tasks after a failure, or for
+        // a timeout. Otherwise the caller's token is passed through and nothing is allocated.
+        _running = null;
         var timeout = Options.Timeout ?? _flow.DefaultTimeout;
-        if (_flow.HasForks || timeout is not null)
+        if (_flow.CancelsBranches || timeout is not null)
         {
             _runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (timeout is { } limit)
@@ -133,6 +141,7 @@ public abstract class FlowContext
         // A span only when someone listens: no listener, no allocation.
         _activity = FlowTelemetry.Source.HasListeners() ? StartRunActivity(resume) : null;
         _taskActivities = _activity is not null && Options.TraceTasks ? new Activity?[_nodeIds.Length] : null;
+        _observed = _trace is not null || _running is not null || _taskActivities is not null;
         return null;
     }
 
@@ -187,7 +196,15 @@ public abstract class FlowContext
 
     /// <summary>False when the run has failed or was cancelled: the node must not start.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool CanRun(int node)
+    {
+        // The common case inline: no subprocess scopes, no error, not cancelled.
+        if (_scopes is null && Volatile.Read(ref _error) is null && !CancellationToken.IsCancellationRequested) return true;
+        return CanRunChecked(node);
+    }
+
+    private bool CanRunChecked(int node)
     {
         if (_scopes is not null && StoppedByScope(node)) return false;
         if (Volatile.Read(ref _error) is null)
@@ -199,13 +216,16 @@ public abstract class FlowContext
         // The run has stopped: remember where this branch was, so that a resumed run continues it too (inside a
         // subprocess: the subprocess, which runs again from its start).
         if (_flow.ResumeAt is { } resumeAt) node = resumeAt[node];
-        if (node != _failedNode) lock (_stopped) if (!_stopped.Contains(node)) _stopped.Add(node);
+        if (node != _failedNode) AddStopped(node);
         return false;
     }
 
     /// <summary>A timestamp when tracking, else 0; marks the task as running when the run has a timeout.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public long TaskStarting(int node)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long TaskStarting(int node) => _observed ? TaskStartingObserved(node) : 0;
+
+    private long TaskStartingObserved(int node)
     {
         if (_running is { } running) Interlocked.Increment(ref running[node]);
         if (_taskActivities is { } spans) spans[node] = StartTaskActivity(node);
@@ -238,7 +258,13 @@ public abstract class FlowContext
 
     /// <summary>Records a finished task when tracking (outcome "success", or "fallback" when its task-demotion answered).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void TaskCompleted(int node, long started, bool byFallback = false)
+    {
+        if (_observed) TaskCompletedObserved(node, started, byFallback);
+    }
+
+    private void TaskCompletedObserved(int node, long started, bool byFallback)
     {
         if (_running is { } running) Interlocked.Decrement(ref running[node]);
         Record(node, started, byFallback ? "fallback" : "success");
@@ -344,7 +370,44 @@ public abstract class FlowContext
             return;
         }
         // A later failure loses to the first error but its node still has to run again on resume.
-        lock (_stopped) if (!_stopped.Contains(node)) _stopped.Add(node);
+        AddStopped(node);
+    }
+
+    private List<int> Stopped => LazyInitializer.EnsureInitialized(ref _stopped);
+
+    private void AddStopped(int node)
+    {
+        var stopped = Stopped;
+        lock (stopped) if (!stopped.Contains(node)) stopped.Add(node);
+    }
+
+    /// <summary>
+    /// Clears a finished run, so that this object can hold the next one: generated <c>RunAsync(request)</c> keeps
+    /// one finished state per thread for the next run, which then allocates nothing. The generated state clears
+    /// its bus values and join counters, then calls this.
+    /// </summary>
+    protected void ClearRun()
+    {
+        Options = FlowRunOptions.Default;
+        CancellationToken = default;
+        Role = null;
+        _error = null;
+        _runCancellation = null;
+        _running = null;
+        _loopIterations = 0;
+        _scopes = null;
+        _iterationFailures = null;
+        _failedNode = -1;
+        _requestId = null;
+        _callerToken = default;
+        _trace = null;
+        _activity = null;
+        _taskActivities = null;
+        _details = null;
+        _observed = false;
+        _started = false;
+        _resumeNodes = [];
+        _stopped?.Clear();
     }
 
     /// <summary>Items of iterated tasks (strategy best) that failed, in the order they failed.</summary>

@@ -11,7 +11,7 @@ public sealed class FlowDescriptor(
     string flowId,
     string[] nodeIds,
     string?[] nodeNames,
-    bool hasForks = false,
+    bool cancelsBranches = false,
     TimeSpan? defaultTimeout = null,
     int loopLimit = FlowDescriptor.StandardLoopLimit,
     FlowScope[]? scopes = null,
@@ -43,8 +43,12 @@ public sealed class FlowDescriptor(
     /// <summary>Node names (null where the node has none), same order.</summary>
     public string?[] NodeNames { get; } = nodeNames;
 
-    /// <summary>True when the flow has branches that run together: a failure then cancels the others.</summary>
-    public bool HasForks { get; } = hasForks;
+    /// <summary>
+    /// True when branches run together and a task can watch the run's token: the run then gets a token of its own,
+    /// which a failure cancels to stop the other branches' tasks in flight. Without it, the other branches still
+    /// stop at their next node.
+    /// </summary>
+    public bool CancelsBranches { get; } = cancelsBranches;
 
     /// <summary>The flow file's default run timeout (the start event's <c>flow-timeout</c>), or null.</summary>
     public TimeSpan? DefaultTimeout { get; } = defaultTimeout;

@@ -451,3 +451,23 @@ public sealed class Numbers(Recorder log)
 [Flow("squares-strict")] public sealed partial class SquaresStrictFlow : IFlow<NumbersRequest, int>;
 
 [Flow("operators")] public sealed partial class OperatorsFlow : IFlow<OrderRequest, string>;
+
+/// <summary>Tasks that allocate nothing, so that a test can see what a run itself allocates.</summary>
+[FlowComponent("reuse")]
+public sealed class Reuse
+{
+    public FlowContext? LastContext { get; private set; }
+
+    [FlowTask("first"), ToVar("n")]
+    public int First(OrderRequest request, FlowContext context)
+    {
+        LastContext = context;
+        return request.Amount;
+    }
+
+    [FlowTask("bonus"), ToVar("bonus")] public int Bonus() => 100;
+
+    [FlowTask("total"), ToResult] public int Total([FromVar("n")] int n, [FromVar("bonus")] int? bonus) => n + (bonus ?? 0);
+}
+
+[Flow("reuse-join")] public sealed partial class ReuseJoinFlow : IFlow<OrderRequest, int>;

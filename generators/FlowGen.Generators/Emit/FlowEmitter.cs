@@ -26,6 +26,12 @@ internal sealed class FlowEmitter
     private readonly Dictionary<string, int> _scopeIndexes = new(StringComparer.Ordinal);
     private readonly SourceWriter _w = new();
 
+    // True while writing a node method that returns the next node's ValueTask instead of awaiting it.
+    private bool _tail;
+
+    /// <summary>How a node method leaves early: <c>return;</c> in an async method, <c>return default;</c> in a tail one.</summary>
+    private string Return => _tail ? "return default;" : "return;";
+
     private FlowEmitter(BoundFlow flow)
     {
         _flow = flow;
@@ -238,6 +244,7 @@ internal sealed class FlowEmitter
         _w.Line();
         var start = _nodes[_flow.Flow.FlowId].Node;
         var hasForks = _flow.Nodes.Any(n => n.Outgoing.Count > 1 && n.Node.Kind != NodeKind.ExclusiveGateway);
+        var cancelsBranches = hasForks && _flow.Nodes.Any(WatchesRunToken);
         var flowTimeout = Checks.SettingsChecks.TryMilliseconds(start.GetProperty("flow-timeout"), out var ms) && ms > 0
             ? $"global::System.TimeSpan.FromMilliseconds({ms.ToString(CultureInfo.InvariantCulture)})" : "null";
         var loopLimit = Checks.SettingsChecks.TryMilliseconds(start.GetProperty("loop-limit"), out var limit)
@@ -246,7 +253,7 @@ internal sealed class FlowEmitter
         _w.Line("    FlowId,");
         _w.Line($"    nodeIds: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Id)))} }},");
         _w.Line($"    nodeNames: new string?[] {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Name is null ? null : Model.FlowNode.OneLine(n.Node.Name))))} }},");
-        _w.Line($"    hasForks: {(hasForks ? "true" : "false")},");
+        _w.Line($"    cancelsBranches: {(cancelsBranches ? "true" : "false")},");
         _w.Line($"    defaultTimeout: {flowTimeout},");
         var inv = CultureInfo.InvariantCulture;
         var settings = new List<string> { $"loopLimit: {loopLimit}" };
@@ -273,6 +280,17 @@ internal sealed class FlowEmitter
         _w.Line();
     }
 
+    /// <summary>
+    /// True when a node can see the run's token while it runs: a task taking a CancellationToken or the FlowContext,
+    /// a policy (its attempts are cancelled through the token), an iteration, a subprocess scope.
+    /// </summary>
+    private bool WatchesRunToken(BoundNode node)
+    {
+        static bool Takes(BoundCall? call) => call is not null && call.Arguments.Any(a => a is "state.CancellationToken" or "state");
+        return Takes(node.Call) || Takes(node.Fallback) || node.Policy is { NeedsPipeline: true } || node.Iteration is not null
+            || _scopeIndexes.ContainsKey(node.Node.Id);
+    }
+
     private void WriteState()
     {
         var resultIsValue = IsValueType(Class.ResultType);
@@ -287,8 +305,7 @@ internal sealed class FlowEmitter
         _w.Close();
         _w.Line();
         _w.Line("/// <summary>req: the request.</summary>");
-        var setter = _flow.RequestSchema is { } withDefaults && RequestValidatorEmitter.NeedsRequestSetter(withDefaults) ? " internal set;" : "";
-        _w.Line($"public {Class.RequestType} Request {{ get;{setter} }}");
+        _w.Line($"public {Class.RequestType} Request {{ get; internal set; }}");
         _w.Line();
         _w.Line("/// <summary>res: the result.</summary>");
         _w.Line($"public {Class.ResultType}{(resultIsValue ? "" : "?")} Result;");
@@ -318,6 +335,27 @@ internal sealed class FlowEmitter
         _w.Line();
         _w.Line("/// <summary>The node that failed, where <see cref=\"ResumeAsync\"/> continues, or null.</summary>");
         _w.Line("public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;");
+        _w.Line();
+        _w.Line("/// <summary>Clears a finished run (request, bus, join counters) so that this state can hold the next one.</summary>");
+        _w.Open("internal void Clear()");
+        _w.Line("Request = default!;");
+        _w.Line("Result = default!;");
+        foreach (var field in _flow.Fields)
+            _w.Line($"{field.FieldName} = default!;");
+        foreach (var header in _flow.Nodes.Where(n => n.Loop is { IsHeader: true }))
+        {
+            var name = _names[header.Node.Id];
+            _w.Line($"{name}_repeat = false;");
+            _w.Line($"{name}_driving = false;");
+        }
+        foreach (var join in _flow.Nodes.Where(IsJoin))
+        {
+            var name = _names[join.Node.Id];
+            _w.Line($"{name}_pending = {join.IncomingCount.ToString(CultureInfo.InvariantCulture)};");
+            _w.Line($"{name}_live = 0;");
+        }
+        _w.Line("ClearRun();");
+        _w.Close();
         _w.Close();
         _w.Line();
     }
@@ -326,32 +364,61 @@ internal sealed class FlowEmitter
     {
         var result = $"global::FlowGen.FlowResult<{Class.ResultType}>";
         var start = _flow.Nodes.First(n => n.Node.Id == _flow.Flow.FlowId);
+        var startNode = $"Node.{_names[start.Node.Id]}";
+        _w.Line("// A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes");
+        _w.Line("// synchronously then allocates nothing. A run that goes async keeps the state it started with.");
+        _w.Line("[global::System.ThreadStatic] private static State? t_spare;");
+        _w.Line();
         _w.Line("/// <inheritdoc />");
-        _w.Line($"public {Vt}<{result}> RunAsync({Class.RequestType} request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
-        _w.Line($"    => RunFromAsync(new State(request), Node.{_names[start.Node.Id]}, options, cancellationToken);");
+        _w.Open($"public {Vt}<{result}> RunAsync({Class.RequestType} request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+        _w.Line("var state = t_spare;");
+        _w.Open("if (state is null)");
+        _w.Line("state = new State(request);");
+        _w.Close();
+        _w.Open("else");
+        _w.Line("t_spare = null;");
+        _w.Line("state.Request = request;");
+        _w.Close();
+        _w.Line($"var run = RunFromAsync(state, {startNode}, options, cancellationToken);");
+        _w.Open("if (run.IsCompletedSuccessfully)");
+        _w.Line("// Finished: nothing holds the state any more (the result and trace are objects of their own).");
+        _w.Line("state.Clear();");
+        _w.Line("t_spare = state;");
+        _w.Close();
+        _w.Line("return run;");
+        _w.Close();
         _w.Line();
         _w.Line("/// <summary>Runs the flow with a state made by the caller (to keep it for <see cref=\"ResumeAsync\"/>).</summary>");
         _w.Line($"public {Vt}<{result}> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
-        _w.Line($"    => RunFromAsync(state, Node.{_names[start.Node.Id]}, options, cancellationToken);");
+        _w.Line($"    => RunFromAsync(state, {startNode}, options, cancellationToken);");
         _w.Line();
         _w.Line("/// <summary>");
         _w.Line("/// Continues a failed run where it stopped (the failed node and the branches the failure stopped), with the");
         _w.Line("/// bus values and join counts it had: tasks that completed are not run again.");
         _w.Line("/// </summary>");
-        _w.Line($"public {Vt}<{result}> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
-        _w.Line("    => RunFromAsync(state, null, options, cancellationToken);");
-        _w.Line();
-        _w.Open($"private async {Vt}<{result}> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
-        _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: start is null) is {{ }} refused) return {result}.Failure(refused);");
-        _w.Open("if (start is { } node)");
-        _w.Line("await Enter(state, node).ConfigureAwait(false);");
+        _w.Open($"public {Vt}<{result}> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+        _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: true) is {{ }} refused) return new({result}.Failure(refused));");
+        _w.Line("return ResumeFromAsync(state);");
         _w.Close();
-        _w.Open("else");
+        _w.Line();
+        _w.Open($"private {Vt}<{result}> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
+        _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is {{ }} refused) return new({result}.Failure(refused));");
+        _w.Line("var running = Enter(state, start);");
+        _w.Line("if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);");
+        _w.Line("running.GetAwaiter().GetResult();");
+        _w.Line("return new(state.EndRun(state.Result));");
+        _w.Close();
+        _w.Line();
+        _w.Open($"private static async {Vt}<{result}> FinishAsync(State state, {Vt} running)");
+        _w.Line("await running.ConfigureAwait(false);");
+        _w.Line("return state.EndRun(state.Result);");
+        _w.Close();
+        _w.Line();
+        _w.Open($"private async {Vt}<{result}> ResumeFromAsync(State state)");
         _w.Line("var nodes = state.TakeResumeNodes();");
         _w.Line($"var running = new {Vt}[nodes.Length];");
         _w.Line("for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);");
         _w.Line("foreach (var branch in running) await branch.ConfigureAwait(false);");
-        _w.Close();
         _w.Line("return state.EndRun(state.Result);");
         _w.Close();
         _w.Line();
@@ -407,8 +474,9 @@ internal sealed class FlowEmitter
 
         if (bound.Call is { } taskCall)
         {
-            // The call itself, apart from the routing, so that interceptors can wrap it.
-            _w.Open($"private async {Vt}<bool> Task_{name}(State state)");
+            // The call itself, apart from the routing, so that interceptors can wrap it. A synchronous method
+            // gets a synchronous wrapper: no state machine.
+            _w.Open(IsSyncCall(bound) ? $"private bool Task_{name}(State state)" : $"private async {Vt}<bool> Task_{name}(State state)");
             WriteCall(bound, taskCall, index);
             _w.Line("return true;");
             _w.Close();
@@ -416,28 +484,14 @@ internal sealed class FlowEmitter
         }
         if (IsSubprocess(node)) WriteSubprocessBody(bound, index);
 
-        _w.Open($"private async {Vt} {RunName(node.Id)}(State state)");
-        _w.Line($"if (!state.CanRun({index})) return;");
-        if (node.Id == _flow.Flow.FlowId && _flow.RequestSchema is not null)
+        if (CanTail(bound))
         {
-            _w.Open($"if ({RequestValidatorEmitter.MethodName}(state) is {{ }} invalid)");
-            _w.Line($"state.FailValidation({index}, invalid);");
-            _w.Line("return;");
-            _w.Close();
+            WriteTailNode(bound, index);
         }
-        if (bound.Call is not null)
-        {
-            WriteIntercepted(index, $"static (flow, state) => flow.Task_{name}(state)", $"if (!await Task_{name}(state).ConfigureAwait(false)) return;", guard: "");
-        }
-        else if (bound.IsSkipped)
-        {
-            _w.Line("// allow-absent=true and no method has this task: the node is passed through.");
-        }
-        if (node.Kind is NodeKind.SubProcess or NodeKind.CallActivity)
-            WriteSubprocess(bound, index);
         else
-            WriteOutgoing(bound, index);
-        _w.Close();
+        {
+            WriteAsyncNode(bound, index);
+        }
 
         if (_skippable.Contains(node.Id) && LeadsToJoin(node.Id))
         {
@@ -460,6 +514,112 @@ internal sealed class FlowEmitter
                 _w.Close();
             }
         }
+    }
+
+    /// <summary>A node that awaits within its body: a fork, a subprocess, a choice that tells joins about skipped branches.</summary>
+    private void WriteAsyncNode(BoundNode bound, string index)
+    {
+        var node = bound.Node;
+        var name = _names[node.Id];
+        _w.Open($"private async {Vt} {RunName(node.Id)}(State state)");
+        _w.Line($"if (!state.CanRun({index})) return;");
+        WriteValidation(bound, index);
+        if (bound.Call is not null)
+        {
+            WriteIntercepted(index, TaskLambda(bound), IsSyncCall(bound) ? $"if (!Task_{name}(state)) return;" : $"if (!await Task_{name}(state).ConfigureAwait(false)) return;", guard: "");
+        }
+        else if (bound.IsSkipped)
+        {
+            _w.Line("// allow-absent=true and no method has this task: the node is passed through.");
+        }
+        if (node.Kind is NodeKind.SubProcess or NodeKind.CallActivity)
+            WriteSubprocess(bound, index);
+        else
+            WriteOutgoing(bound, index);
+        _w.Close();
+    }
+
+    /// <summary>The validation of the request, at the flow's start.</summary>
+    private void WriteValidation(BoundNode bound, string index)
+    {
+        if (bound.Node.Id != _flow.Flow.FlowId || _flow.RequestSchema is null) return;
+        _w.Open($"if ({RequestValidatorEmitter.MethodName}(state) is {{ }} invalid)");
+        _w.Line($"state.FailValidation({index}, invalid);");
+        _w.Line(Return);
+        _w.Close();
+    }
+
+    /// <summary>
+    /// True when a node's method can end by returning the next node's call instead of awaiting it: its own work
+    /// is synchronous (or a single step followed by one flow), so a run of such nodes has no async state machine.
+    /// </summary>
+    private bool CanTail(BoundNode bound)
+    {
+        if (IsSubprocess(bound.Node)) return false;
+        var single = bound.Outgoing.Count == 1 && bound.Node.Kind != NodeKind.ExclusiveGateway
+            && bound.Outgoing[0].ConditionCode is null && (bound.Node.Kind == NodeKind.ParallelGateway || !bound.Outgoing[0].Edge.IsDefault);
+        if (bound.Call is not null) return single;
+        if (bound.Node.Kind == NodeKind.ExclusiveGateway) return !ExclusiveNeedsSkips(bound);
+        return single;
+    }
+
+    /// <summary>A task whose method and fallback are synchronous, with no iteration and no Polly pipeline.</summary>
+    private static bool IsSyncCall(BoundNode bound)
+        => bound.Call is { } call && IsSync(call) && bound.Iteration is null && bound.Policy is not { NeedsPipeline: true }
+           && (bound.Fallback is null || IsSync(bound.Fallback));
+
+    private static bool IsSync(BoundCall call) => call.ReturnKind is ReturnKind.Value or ReturnKind.Void;
+
+    /// <summary>The task as interceptors call it: a lambda returning the task's success.</summary>
+    private string TaskLambda(BoundNode bound)
+    {
+        var name = _names[bound.Node.Id];
+        return IsSyncCall(bound)
+            ? $"static (flow, state) => new {Vt}<bool>(flow.Task_{name}(state))"
+            : $"static (flow, state) => flow.Task_{name}(state)";
+    }
+
+    /// <summary>A node whose work is synchronous, or one step then one flow: it returns the next node's call.</summary>
+    private void WriteTailNode(BoundNode bound, string index)
+    {
+        var node = bound.Node;
+        var name = _names[node.Id];
+        _tail = true;
+        _w.Open($"private {Vt} {RunName(node.Id)}(State state)");
+        _w.Line($"if (!state.CanRun({index})) return default;");
+        WriteValidation(bound, index);
+        if (bound.IsSkipped) _w.Line("// allow-absent=true and no method has this task: the node is passed through.");
+        if (node.Kind == NodeKind.ExclusiveGateway)
+        {
+            WriteExclusive(bound, index);
+        }
+        else if (bound.Call is not null)
+        {
+            // The next node runs once the step has succeeded: at once when it finished synchronously.
+            var next = Go(bound.Outgoing[0], "true", OpenAsync(bound));
+            string Then(string step) => $"global::FlowGen.FlowSteps.Then({step}, this, state, static (flow, state) => flow.{next})";
+            var intercepted = $"interceptors.RunAsync(this, state, {index}, {TaskLambda(bound)})";
+            if (IsSyncCall(bound))
+            {
+                _w.Open($"if (_interceptors?.For({index}) is {{ }} interceptors)");
+                _w.Line($"var intercepted = {intercepted};");
+                _w.Line($"return {Then("intercepted")};");
+                _w.Close();
+                _w.Line($"if (!Task_{name}(state)) return default;");
+                _w.Line($"return {next};");
+            }
+            else
+            {
+                _w.Line($"var step = _interceptors?.For({index}) is {{ }} interceptors ? {intercepted} : Task_{name}(state);");
+                _w.Line($"return {Then("step")};");
+            }
+        }
+        else
+        {
+            _w.Line($"return {Go(bound.Outgoing[0], "true", OpenAsync(bound))};");
+        }
+        _w.Close();
+        _tail = false;
     }
 
     /// <summary>
@@ -799,7 +959,7 @@ internal sealed class FlowEmitter
         var branches = bound.Outgoing;
         if (branches.Count == 1 && branches[0].ConditionCode is null)
         {
-            _w.Line($"await {Go(branches[0], "true", false)}.ConfigureAwait(false);");
+            _w.Line(_tail ? $"return {Go(branches[0], "true", false)};" : $"await {Go(branches[0], "true", false)}.ConfigureAwait(false);");
             return;
         }
 
@@ -829,17 +989,23 @@ internal sealed class FlowEmitter
         {
             _w.Open("if (chosen < 0)");
             _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.NoMatchingBranch, \"no condition of the exclusive gateway is true and it has no default flow\");");
-            _w.Line("return;");
+            _w.Line(Return);
             _w.Close();
         }
         for (var i = 0; i < branches.Count; i++)
         {
-            var target = branches[i].Edge.TargetId;
-            // Inside a loop nothing is skipped: going round again keeps the exit for later, and leaving the
-            // loop needs no news for the loop's own nodes (one token runs through a loop, without joins).
-            if (bound.Loop is not null || branches[i].IsBackEdge) continue;
-            if (LeadsToJoin(target) || IsJoin(_nodes[target]))
+            if (NeedsSkip(bound, i))
                 _w.Line($"if (chosen != {i.ToString(CultureInfo.InvariantCulture)}) await {Go(branches[i], "false", false)}.ConfigureAwait(false);");
+        }
+        if (_tail)
+        {
+            _w.Line("return chosen switch");
+            _w.Line("{");
+            for (var i = 0; i < branches.Count; i++)
+                _w.Line($"    {i.ToString(CultureInfo.InvariantCulture)} => {Go(branches[i], "true", false)},");
+            _w.Line("    _ => default,");
+            _w.Line("};");
+            return;
         }
         _w.Line("switch (chosen)");
         _w.Line("{");
@@ -848,6 +1014,27 @@ internal sealed class FlowEmitter
             _w.Line($"    case {i.ToString(CultureInfo.InvariantCulture)}: await {Go(branches[i], "true", false)}.ConfigureAwait(false); break;");
         }
         _w.Line("}");
+    }
+
+    /// <summary>
+    /// True when a choice must tell the joins after its branch <paramref name="i"/> that it was not taken.
+    /// Inside a loop nothing is skipped: going round again keeps the exit for later, and leaving the loop needs
+    /// no news for the loop's own nodes (one token runs through a loop, without joins).
+    /// </summary>
+    private bool NeedsSkip(BoundNode bound, int i)
+    {
+        var branch = bound.Outgoing[i];
+        if (bound.Loop is not null || branch.IsBackEdge) return false;
+        return LeadsToJoin(branch.Edge.TargetId) || IsJoin(_nodes[branch.Edge.TargetId]);
+    }
+
+    private bool ExclusiveNeedsSkips(BoundNode bound)
+    {
+        for (var i = 0; i < bound.Outgoing.Count; i++)
+        {
+            if (NeedsSkip(bound, i)) return true;
+        }
+        return false;
     }
 
     private void WriteConditionAssignment(string variable, BoundBranch branch)
@@ -880,7 +1067,7 @@ internal sealed class FlowEmitter
     {
         _w.Open("catch (global::System.Exception exception)");
         _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.ConditionFailed, \"a condition threw \" + exception.GetType().Name + \": \" + exception.Message, exception);");
-        _w.Line("return;");
+        _w.Line(Return);
         _w.Close();
     }
 

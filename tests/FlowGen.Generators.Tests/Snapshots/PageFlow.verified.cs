@@ -68,7 +68,7 @@ namespace Shop
             FlowId,
             nodeIds: new[] { "page", "Base", "Risk", "Safe", "Hide", "Fork", "Hidden", "Sku", "Shop", "Join", "Post", "Extras", "Coupon", "ExtrasDone", "Shown" },
             nodeNames: new string?[] { null, null, null, "Safe?", null, null, null, null, null, null, null, null, null, null, null },
-            hasForks: true,
+            cancelsBranches: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
             services: new string?[] { null, "goods/base", "goods/risk", null, "goods/hide", null, null, "goods/sku", "goods/shop", null, "goods/post", null, "goods/hide", null, null });
@@ -90,7 +90,7 @@ namespace Shop
             }
 
             /// <summary>req: the request.</summary>
-            public global::Shop.Req Request { get; }
+            public global::Shop.Req Request { get; internal set; }
 
             /// <summary>res: the result.</summary>
             public global::Shop.Page? Result;
@@ -117,11 +117,50 @@ namespace Shop
 
             /// <summary>The node that failed, where <see cref="ResumeAsync"/> continues, or null.</summary>
             public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;
+
+            /// <summary>Clears a finished run (request, bus, join counters) so that this state can hold the next one.</summary>
+            internal void Clear()
+            {
+                Request = default!;
+                Result = default!;
+                Sta_page = default!;
+                Sta_blocked = default!;
+                Sta_sku = default!;
+                Sta_shop = default!;
+                Join_pending = 2;
+                Join_live = 0;
+                ExtrasDone_pending = 2;
+                ExtrasDone_live = 0;
+                ClearRun();
+            }
         }
+
+        // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
+        // synchronously then allocates nothing. A run that goes async keeps the state it started with.
+        [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(global::Shop.Req request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(new State(request), Node.page, options, cancellationToken);
+        {
+            var state = t_spare;
+            if (state is null)
+            {
+                state = new State(request);
+            }
+            else
+            {
+                t_spare = null;
+                state.Request = request;
+            }
+            var run = RunFromAsync(state, Node.page, options, cancellationToken);
+            if (run.IsCompletedSuccessfully)
+            {
+                // Finished: nothing holds the state any more (the result and trace are objects of their own).
+                state.Clear();
+                t_spare = state;
+            }
+            return run;
+        }
 
         /// <summary>Runs the flow with a state made by the caller (to keep it for <see cref="ResumeAsync"/>).</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
@@ -132,22 +171,32 @@ namespace Shop
         /// bus values and join counts it had: tasks that completed are not run again.
         /// </summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(state, null, options, cancellationToken);
-
-        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
         {
-            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
-            if (start is { } node)
-            {
-                await Enter(state, node).ConfigureAwait(false);
-            }
-            else
-            {
-                var nodes = state.TakeResumeNodes();
-                var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
-                for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
-                foreach (var branch in running) await branch.ConfigureAwait(false);
-            }
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: true) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            return ResumeFromAsync(state);
+        }
+
+        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
+        {
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            var running = Enter(state, start);
+            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);
+            running.GetAwaiter().GetResult();
+            return new(state.EndRun(state.Result));
+        }
+
+        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running)
+        {
+            await running.ConfigureAwait(false);
+            return state.EndRun(state.Result);
+        }
+
+        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeFromAsync(State state)
+        {
+            var nodes = state.TakeResumeNodes();
+            var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
+            for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
+            foreach (var branch in running) await branch.ConfigureAwait(false);
             return state.EndRun(state.Result);
         }
 
@@ -175,14 +224,14 @@ namespace Shop
         // ---- The nodes of page.bpmn, one method per state. ----
 
         // startEvent 'page', page.bpmn line 4
-        private async global::System.Threading.Tasks.ValueTask Run_page(State state)
+        private global::System.Threading.Tasks.ValueTask Run_page(State state)
         {
-            if (!state.CanRun((int)Node.page)) return;
-            await Run_Base(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.page)) return default;
+            return Run_Base(state);
         }
 
         // serviceTask 'Base', page.bpmn line 5: goods/base
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
+        private bool Task_Base(State state)
         {
             var started = state.TaskStarting((int)Node.Base);
             try
@@ -201,22 +250,20 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Base(State state)
         {
-            if (!state.CanRun((int)Node.Base)) return;
+            if (!state.CanRun((int)Node.Base)) return default;
             if (_interceptors?.For((int)Node.Base) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Base(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Risk(state));
             }
-            else
-            {
-                if (!await Task_Base(state).ConfigureAwait(false)) return;
-            }
-            await Run_Risk(state).ConfigureAwait(false);
+            if (!Task_Base(state)) return default;
+            return Run_Risk(state);
         }
 
         // serviceTask 'Risk', page.bpmn line 6: goods/risk
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Risk(State state)
+        private bool Task_Risk(State state)
         {
             var started = state.TaskStarting((int)Node.Risk);
             try
@@ -235,18 +282,16 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Risk(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Risk(State state)
         {
-            if (!state.CanRun((int)Node.Risk)) return;
+            if (!state.CanRun((int)Node.Risk)) return default;
             if (_interceptors?.For((int)Node.Risk) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Risk, static (flow, state) => flow.Task_Risk(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Risk, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Risk(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Safe(state));
             }
-            else
-            {
-                if (!await Task_Risk(state).ConfigureAwait(false)) return;
-            }
-            await Run_Safe(state).ConfigureAwait(false);
+            if (!Task_Risk(state)) return default;
+            return Run_Safe(state);
         }
 
         // exclusiveGateway 'Safe' (Safe?), page.bpmn line 7
@@ -276,7 +321,7 @@ namespace Shop
         }
 
         // serviceTask 'Hide', page.bpmn line 13: goods/hide
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Hide(State state)
+        private bool Task_Hide(State state)
         {
             var started = state.TaskStarting((int)Node.Hide);
             try
@@ -293,18 +338,16 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Hide(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Hide(State state)
         {
-            if (!state.CanRun((int)Node.Hide)) return;
+            if (!state.CanRun((int)Node.Hide)) return default;
             if (_interceptors?.For((int)Node.Hide) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Hide, static (flow, state) => flow.Task_Hide(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Hide, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Hide(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Hidden(state));
             }
-            else
-            {
-                if (!await Task_Hide(state).ConfigureAwait(false)) return;
-            }
-            await Run_Hidden(state).ConfigureAwait(false);
+            if (!Task_Hide(state)) return default;
+            return Run_Hidden(state);
         }
 
         // parallelGateway 'Fork', page.bpmn line 8
@@ -352,18 +395,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Sku(State state)
         {
-            if (!state.CanRun((int)Node.Sku)) return;
-            if (_interceptors?.For((int)Node.Sku) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Sku(state).ConfigureAwait(false)) return;
-            }
-            await Arrive_Join(state, true).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Sku)) return default;
+            var step = _interceptors?.For((int)Node.Sku) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)) : Task_Sku(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Arrive_Join(state, true));
         }
 
         // Sku is not taken on this run: tell the joins after it.
@@ -388,18 +424,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Shop(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Shop(State state)
         {
-            if (!state.CanRun((int)Node.Shop)) return;
-            if (_interceptors?.For((int)Node.Shop) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Shop, static (flow, state) => flow.Task_Shop(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Shop(state).ConfigureAwait(false)) return;
-            }
-            await Arrive_Join(state, true).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Shop)) return default;
+            var step = _interceptors?.For((int)Node.Shop) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Shop, static (flow, state) => flow.Task_Shop(state)) : Task_Shop(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Arrive_Join(state, true));
         }
 
         // Shop is not taken on this run: tell the joins after it.
@@ -420,17 +449,17 @@ namespace Shop
             return Run_Join(state);
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Join(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Join(State state)
         {
-            if (!state.CanRun((int)Node.Join)) return;
-            await Run_Post(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Join)) return default;
+            return Run_Post(state);
         }
 
         // Join is not taken on this run: tell the joins after it.
         private global::System.Threading.Tasks.ValueTask Skip_Join(State state) => Skip_Post(state);
 
         // serviceTask 'Post', page.bpmn line 12: goods/post
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Post(State state)
+        private bool Task_Post(State state)
         {
             var started = state.TaskStarting((int)Node.Post);
             try
@@ -447,18 +476,16 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Post(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Post(State state)
         {
-            if (!state.CanRun((int)Node.Post)) return;
+            if (!state.CanRun((int)Node.Post)) return default;
             if (_interceptors?.For((int)Node.Post) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Post, static (flow, state) => flow.Task_Post(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Post, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Post(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Extras(state));
             }
-            else
-            {
-                if (!await Task_Post(state).ConfigureAwait(false)) return;
-            }
-            await Run_Extras(state).ConfigureAwait(false);
+            if (!Task_Post(state)) return default;
+            return Run_Extras(state);
         }
 
         // Post is not taken on this run: tell the joins after it.
@@ -498,7 +525,7 @@ namespace Shop
         }
 
         // serviceTask 'Coupon', page.bpmn line 15: goods/hide
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Coupon(State state)
+        private bool Task_Coupon(State state)
         {
             var started = state.TaskStarting((int)Node.Coupon);
             try
@@ -515,18 +542,16 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Coupon(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Coupon(State state)
         {
-            if (!state.CanRun((int)Node.Coupon)) return;
+            if (!state.CanRun((int)Node.Coupon)) return default;
             if (_interceptors?.For((int)Node.Coupon) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Coupon, static (flow, state) => flow.Task_Coupon(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Coupon, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Coupon(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Arrive_ExtrasDone(state, true));
             }
-            else
-            {
-                if (!await Task_Coupon(state).ConfigureAwait(false)) return;
-            }
-            await Arrive_ExtrasDone(state, true).ConfigureAwait(false);
+            if (!Task_Coupon(state)) return default;
+            return Arrive_ExtrasDone(state, true);
         }
 
         // Coupon is not taken on this run: tell the joins after it.
@@ -542,10 +567,10 @@ namespace Shop
             return Run_ExtrasDone(state);
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_ExtrasDone(State state)
+        private global::System.Threading.Tasks.ValueTask Run_ExtrasDone(State state)
         {
-            if (!state.CanRun((int)Node.ExtrasDone)) return;
-            await Run_Shown(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.ExtrasDone)) return default;
+            return Run_Shown(state);
         }
 
         // endEvent 'Shown', page.bpmn line 17

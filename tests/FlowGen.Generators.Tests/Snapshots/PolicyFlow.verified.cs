@@ -46,7 +46,7 @@ namespace Shop
             FlowId,
             nodeIds: new[] { "page", "Base", "Sku", "End" },
             nodeNames: new string?[] { null, null, null, null },
-            hasForks: false,
+            cancelsBranches: false,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
             services: new string?[] { null, "goods/base", "goods/sku", null });
@@ -68,7 +68,7 @@ namespace Shop
             }
 
             /// <summary>req: the request.</summary>
-            public global::Shop.Req Request { get; }
+            public global::Shop.Req Request { get; internal set; }
 
             /// <summary>res: the result.</summary>
             public global::Shop.Page? Result;
@@ -81,11 +81,44 @@ namespace Shop
 
             /// <summary>The node that failed, where <see cref="ResumeAsync"/> continues, or null.</summary>
             public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;
+
+            /// <summary>Clears a finished run (request, bus, join counters) so that this state can hold the next one.</summary>
+            internal void Clear()
+            {
+                Request = default!;
+                Result = default!;
+                Sta_page = default!;
+                Sta_sku = default!;
+                ClearRun();
+            }
         }
+
+        // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
+        // synchronously then allocates nothing. A run that goes async keeps the state it started with.
+        [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(global::Shop.Req request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(new State(request), Node.page, options, cancellationToken);
+        {
+            var state = t_spare;
+            if (state is null)
+            {
+                state = new State(request);
+            }
+            else
+            {
+                t_spare = null;
+                state.Request = request;
+            }
+            var run = RunFromAsync(state, Node.page, options, cancellationToken);
+            if (run.IsCompletedSuccessfully)
+            {
+                // Finished: nothing holds the state any more (the result and trace are objects of their own).
+                state.Clear();
+                t_spare = state;
+            }
+            return run;
+        }
 
         /// <summary>Runs the flow with a state made by the caller (to keep it for <see cref="ResumeAsync"/>).</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
@@ -96,22 +129,32 @@ namespace Shop
         /// bus values and join counts it had: tasks that completed are not run again.
         /// </summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(state, null, options, cancellationToken);
-
-        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
         {
-            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
-            if (start is { } node)
-            {
-                await Enter(state, node).ConfigureAwait(false);
-            }
-            else
-            {
-                var nodes = state.TakeResumeNodes();
-                var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
-                for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
-                foreach (var branch in running) await branch.ConfigureAwait(false);
-            }
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: true) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            return ResumeFromAsync(state);
+        }
+
+        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
+        {
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            var running = Enter(state, start);
+            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);
+            running.GetAwaiter().GetResult();
+            return new(state.EndRun(state.Result));
+        }
+
+        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running)
+        {
+            await running.ConfigureAwait(false);
+            return state.EndRun(state.Result);
+        }
+
+        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeFromAsync(State state)
+        {
+            var nodes = state.TakeResumeNodes();
+            var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
+            for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
+            foreach (var branch in running) await branch.ConfigureAwait(false);
             return state.EndRun(state.Result);
         }
 
@@ -128,10 +171,10 @@ namespace Shop
         // ---- The nodes of page.bpmn, one method per state. ----
 
         // startEvent 'page', page.bpmn line 4
-        private async global::System.Threading.Tasks.ValueTask Run_page(State state)
+        private global::System.Threading.Tasks.ValueTask Run_page(State state)
         {
-            if (!state.CanRun((int)Node.page)) return;
-            await Run_Base(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.page)) return default;
+            return Run_Base(state);
         }
 
         // serviceTask 'Base', page.bpmn line 5: goods/base
@@ -167,18 +210,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Base(State state)
         {
-            if (!state.CanRun((int)Node.Base)) return;
-            if (_interceptors?.For((int)Node.Base) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Base(state).ConfigureAwait(false)) return;
-            }
-            await Run_Sku(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Base)) return default;
+            var step = _interceptors?.For((int)Node.Base) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)) : Task_Base(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_Sku(state));
         }
 
         // serviceTask 'Sku', page.bpmn line 6: goods/sku
@@ -224,18 +260,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Sku(State state)
         {
-            if (!state.CanRun((int)Node.Sku)) return;
-            if (_interceptors?.For((int)Node.Sku) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Sku(state).ConfigureAwait(false)) return;
-            }
-            await Run_End(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Sku)) return default;
+            var step = _interceptors?.For((int)Node.Sku) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)) : Task_Sku(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_End(state));
         }
 
         // endEvent 'End', page.bpmn line 7

@@ -60,7 +60,7 @@ namespace Shop
             FlowId,
             nodeIds: new[] { "page", "Base", "Stats", "Stats/Sku", "Stats/Shop", "Stats/SE1", "Stats/SE2", "Stats#end", "Risk", "Again", "End" },
             nodeNames: new string?[] { null, null, "Statistics", null, null, null, null, "Statistics", null, "Blocked?", null },
-            hasForks: true,
+            cancelsBranches: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
             scopes: new global::FlowGen.FlowScope[] { new(2, -1, 500, true) },
@@ -85,7 +85,7 @@ namespace Shop
             }
 
             /// <summary>req: the request.</summary>
-            public global::Shop.Req Request { get; }
+            public global::Shop.Req Request { get; internal set; }
 
             /// <summary>res: the result.</summary>
             public global::Shop.Page? Result;
@@ -108,11 +108,48 @@ namespace Shop
 
             /// <summary>The node that failed, where <see cref="ResumeAsync"/> continues, or null.</summary>
             public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;
+
+            /// <summary>Clears a finished run (request, bus, join counters) so that this state can hold the next one.</summary>
+            internal void Clear()
+            {
+                Request = default!;
+                Result = default!;
+                Sta_page = default!;
+                Sta_sku = default!;
+                Sta_shop = default!;
+                Sta_blocked = default!;
+                Risk_repeat = false;
+                Risk_driving = false;
+                ClearRun();
+            }
         }
+
+        // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
+        // synchronously then allocates nothing. A run that goes async keeps the state it started with.
+        [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(global::Shop.Req request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(new State(request), Node.page, options, cancellationToken);
+        {
+            var state = t_spare;
+            if (state is null)
+            {
+                state = new State(request);
+            }
+            else
+            {
+                t_spare = null;
+                state.Request = request;
+            }
+            var run = RunFromAsync(state, Node.page, options, cancellationToken);
+            if (run.IsCompletedSuccessfully)
+            {
+                // Finished: nothing holds the state any more (the result and trace are objects of their own).
+                state.Clear();
+                t_spare = state;
+            }
+            return run;
+        }
 
         /// <summary>Runs the flow with a state made by the caller (to keep it for <see cref="ResumeAsync"/>).</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
@@ -123,22 +160,32 @@ namespace Shop
         /// bus values and join counts it had: tasks that completed are not run again.
         /// </summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(state, null, options, cancellationToken);
-
-        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
         {
-            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
-            if (start is { } node)
-            {
-                await Enter(state, node).ConfigureAwait(false);
-            }
-            else
-            {
-                var nodes = state.TakeResumeNodes();
-                var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
-                for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
-                foreach (var branch in running) await branch.ConfigureAwait(false);
-            }
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: true) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            return ResumeFromAsync(state);
+        }
+
+        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
+        {
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            var running = Enter(state, start);
+            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);
+            running.GetAwaiter().GetResult();
+            return new(state.EndRun(state.Result));
+        }
+
+        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running)
+        {
+            await running.ConfigureAwait(false);
+            return state.EndRun(state.Result);
+        }
+
+        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeFromAsync(State state)
+        {
+            var nodes = state.TakeResumeNodes();
+            var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
+            for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
+            foreach (var branch in running) await branch.ConfigureAwait(false);
             return state.EndRun(state.Result);
         }
 
@@ -162,14 +209,14 @@ namespace Shop
         // ---- The nodes of page.bpmn, one method per state. ----
 
         // startEvent 'page', page.bpmn line 4
-        private async global::System.Threading.Tasks.ValueTask Run_page(State state)
+        private global::System.Threading.Tasks.ValueTask Run_page(State state)
         {
-            if (!state.CanRun((int)Node.page)) return;
-            await Run_Base(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.page)) return default;
+            return Run_Base(state);
         }
 
         // serviceTask 'Base', page.bpmn line 5: goods/base
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
+        private bool Task_Base(State state)
         {
             var started = state.TaskStarting((int)Node.Base);
             try
@@ -188,18 +235,16 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Base(State state)
         {
-            if (!state.CanRun((int)Node.Base)) return;
+            if (!state.CanRun((int)Node.Base)) return default;
             if (_interceptors?.For((int)Node.Base) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Base(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Stats(state));
             }
-            else
-            {
-                if (!await Task_Base(state).ConfigureAwait(false)) return;
-            }
-            await Run_Stats(state).ConfigureAwait(false);
+            if (!Task_Base(state)) return default;
+            return Run_Stats(state);
         }
 
         // callActivity 'Stats' (Statistics), page.bpmn line 6
@@ -251,18 +296,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Stats_Sku(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Stats_Sku(State state)
         {
-            if (!state.CanRun((int)Node.Stats_Sku)) return;
-            if (_interceptors?.For((int)Node.Stats_Sku) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Stats_Sku, static (flow, state) => flow.Task_Stats_Sku(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Stats_Sku(state).ConfigureAwait(false)) return;
-            }
-            await Run_Stats_SE1(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Stats_Sku)) return default;
+            var step = _interceptors?.For((int)Node.Stats_Sku) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Stats_Sku, static (flow, state) => flow.Task_Stats_Sku(state)) : Task_Stats_Sku(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_Stats_SE1(state));
         }
 
         // serviceTask 'Stats/Shop', page.bpmn line 19: goods/shop
@@ -284,18 +322,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Stats_Shop(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Stats_Shop(State state)
         {
-            if (!state.CanRun((int)Node.Stats_Shop)) return;
-            if (_interceptors?.For((int)Node.Stats_Shop) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Stats_Shop, static (flow, state) => flow.Task_Stats_Shop(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Stats_Shop(state).ConfigureAwait(false)) return;
-            }
-            await Run_Stats_SE2(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Stats_Shop)) return default;
+            var step = _interceptors?.For((int)Node.Stats_Shop) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Stats_Shop, static (flow, state) => flow.Task_Stats_Shop(state)) : Task_Stats_Shop(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_Stats_SE2(state));
         }
 
         // endEvent 'Stats/SE1', page.bpmn line 20
@@ -313,10 +344,10 @@ namespace Shop
         }
 
         // end of callActivity 'Stats#end' (Statistics), page.bpmn line 6
-        private async global::System.Threading.Tasks.ValueTask Run_Stats_end(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Stats_end(State state)
         {
-            if (!state.CanRun((int)Node.Stats_end)) return;
-            await Loop_Risk(state, again: false).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Stats_end)) return default;
+            return Loop_Risk(state, again: false);
         }
 
         // serviceTask 'Risk', page.bpmn line 7: goods/risk
@@ -346,7 +377,7 @@ namespace Shop
             return state.Risk_driving ? default : Loop_Risk(state, again: true);
         }
 
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Risk(State state)
+        private bool Task_Risk(State state)
         {
             var started = state.TaskStarting((int)Node.Risk);
             try
@@ -365,24 +396,22 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Risk(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Risk(State state)
         {
-            if (!state.CanRun((int)Node.Risk)) return;
+            if (!state.CanRun((int)Node.Risk)) return default;
             if (_interceptors?.For((int)Node.Risk) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Risk, static (flow, state) => flow.Task_Risk(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Risk, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Risk(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Again(state));
             }
-            else
-            {
-                if (!await Task_Risk(state).ConfigureAwait(false)) return;
-            }
-            await Run_Again(state).ConfigureAwait(false);
+            if (!Task_Risk(state)) return default;
+            return Run_Again(state);
         }
 
         // exclusiveGateway 'Again' (Blocked?), page.bpmn line 8
-        private async global::System.Threading.Tasks.ValueTask Run_Again(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Again(State state)
         {
-            if (!state.CanRun((int)Node.Again)) return;
+            if (!state.CanRun((int)Node.Again)) return default;
             int chosen;
             try
             {
@@ -395,13 +424,14 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.Fail((int)Node.Again, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
-                return;
+                return default;
             }
-            switch (chosen)
+            return chosen switch
             {
-                case 0: await Repeat_Risk(state).ConfigureAwait(false); break;
-                case 1: await Run_End(state).ConfigureAwait(false); break;
-            }
+                0 => Repeat_Risk(state),
+                1 => Run_End(state),
+                _ => default,
+            };
         }
 
         // endEvent 'End', page.bpmn line 9

@@ -58,7 +58,7 @@ namespace Shop
             FlowId,
             nodeIds: new[] { "page", "Base", "layer-2.fork", "Sku", "Shop.when", "layer-2.join", "Shop", "Shop.merge", "Post", "page.end" },
             nodeNames: new string?[] { null, null, null, null, null, null, null, null, null, null },
-            hasForks: true,
+            cancelsBranches: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
             services: new string?[] { null, "goods/base", null, "goods/sku", null, null, "goods/shop", null, "goods/hide", null });
@@ -80,7 +80,7 @@ namespace Shop
             }
 
             /// <summary>req: the request.</summary>
-            public global::Shop.Req Request { get; }
+            public global::Shop.Req Request { get; internal set; }
 
             /// <summary>res: the result.</summary>
             public global::Shop.Page? Result;
@@ -104,11 +104,49 @@ namespace Shop
 
             /// <summary>The node that failed, where <see cref="ResumeAsync"/> continues, or null.</summary>
             public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;
+
+            /// <summary>Clears a finished run (request, bus, join counters) so that this state can hold the next one.</summary>
+            internal void Clear()
+            {
+                Request = default!;
+                Result = default!;
+                Sta_page = default!;
+                Sta_sku = default!;
+                Sta_shop = default!;
+                layer_2_join_pending = 2;
+                layer_2_join_live = 0;
+                Shop_merge_pending = 2;
+                Shop_merge_live = 0;
+                ClearRun();
+            }
         }
+
+        // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
+        // synchronously then allocates nothing. A run that goes async keeps the state it started with.
+        [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(global::Shop.Req request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(new State(request), Node.page, options, cancellationToken);
+        {
+            var state = t_spare;
+            if (state is null)
+            {
+                state = new State(request);
+            }
+            else
+            {
+                t_spare = null;
+                state.Request = request;
+            }
+            var run = RunFromAsync(state, Node.page, options, cancellationToken);
+            if (run.IsCompletedSuccessfully)
+            {
+                // Finished: nothing holds the state any more (the result and trace are objects of their own).
+                state.Clear();
+                t_spare = state;
+            }
+            return run;
+        }
 
         /// <summary>Runs the flow with a state made by the caller (to keep it for <see cref="ResumeAsync"/>).</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
@@ -119,22 +157,32 @@ namespace Shop
         /// bus values and join counts it had: tasks that completed are not run again.
         /// </summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(state, null, options, cancellationToken);
-
-        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node? start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
         {
-            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: start is null) is { } refused) return global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused);
-            if (start is { } node)
-            {
-                await Enter(state, node).ConfigureAwait(false);
-            }
-            else
-            {
-                var nodes = state.TakeResumeNodes();
-                var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
-                for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
-                foreach (var branch in running) await branch.ConfigureAwait(false);
-            }
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: true) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            return ResumeFromAsync(state);
+        }
+
+        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
+        {
+            if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
+            var running = Enter(state, start);
+            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);
+            running.GetAwaiter().GetResult();
+            return new(state.EndRun(state.Result));
+        }
+
+        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running)
+        {
+            await running.ConfigureAwait(false);
+            return state.EndRun(state.Result);
+        }
+
+        private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeFromAsync(State state)
+        {
+            var nodes = state.TakeResumeNodes();
+            var running = new global::System.Threading.Tasks.ValueTask[nodes.Length];
+            for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);
+            foreach (var branch in running) await branch.ConfigureAwait(false);
             return state.EndRun(state.Result);
         }
 
@@ -180,19 +228,19 @@ namespace Shop
         // ---- The nodes of page.flow.yaml, one method per state. ----
 
         // start 'page', page.flow.yaml line 1
-        private async global::System.Threading.Tasks.ValueTask Run_page(State state)
+        private global::System.Threading.Tasks.ValueTask Run_page(State state)
         {
-            if (!state.CanRun((int)Node.page)) return;
+            if (!state.CanRun((int)Node.page)) return default;
             if (CheckRequest(state) is { } invalid)
             {
                 state.FailValidation((int)Node.page, invalid);
-                return;
+                return default;
             }
-            await Run_Base(state).ConfigureAwait(false);
+            return Run_Base(state);
         }
 
         // task 'Base', page.flow.yaml line 6: goods/base
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
+        private bool Task_Base(State state)
         {
             var started = state.TaskStarting((int)Node.Base);
             try
@@ -211,18 +259,16 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Base(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Base(State state)
         {
-            if (!state.CanRun((int)Node.Base)) return;
+            if (!state.CanRun((int)Node.Base)) return default;
             if (_interceptors?.For((int)Node.Base) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Base(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_layer_2_fork(state));
             }
-            else
-            {
-                if (!await Task_Base(state).ConfigureAwait(false)) return;
-            }
-            await Run_layer_2_fork(state).ConfigureAwait(false);
+            if (!Task_Base(state)) return default;
+            return Run_layer_2_fork(state);
         }
 
         // parallel 'layer-2.fork', page.flow.yaml line 7
@@ -269,18 +315,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Sku(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Sku(State state)
         {
-            if (!state.CanRun((int)Node.Sku)) return;
-            if (_interceptors?.For((int)Node.Sku) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Sku(state).ConfigureAwait(false)) return;
-            }
-            await Arrive_layer_2_join(state, true).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Sku)) return default;
+            var step = _interceptors?.For((int)Node.Sku) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)) : Task_Sku(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Arrive_layer_2_join(state, true));
         }
 
         // exclusive 'Shop.when', page.flow.yaml line 8
@@ -325,10 +364,10 @@ namespace Shop
             return Run_layer_2_join(state);
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_layer_2_join(State state)
+        private global::System.Threading.Tasks.ValueTask Run_layer_2_join(State state)
         {
-            if (!state.CanRun((int)Node.layer_2_join)) return;
-            await Run_Post(state).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.layer_2_join)) return default;
+            return Run_Post(state);
         }
 
         // task 'Shop', page.flow.yaml line 8: goods/shop
@@ -350,18 +389,11 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Shop(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Shop(State state)
         {
-            if (!state.CanRun((int)Node.Shop)) return;
-            if (_interceptors?.For((int)Node.Shop) is { } interceptors)
-            {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Shop, static (flow, state) => flow.Task_Shop(state)).ConfigureAwait(false)) return;
-            }
-            else
-            {
-                if (!await Task_Shop(state).ConfigureAwait(false)) return;
-            }
-            await Arrive_Shop_merge(state, true).ConfigureAwait(false);
+            if (!state.CanRun((int)Node.Shop)) return default;
+            var step = _interceptors?.For((int)Node.Shop) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Shop, static (flow, state) => flow.Task_Shop(state)) : Task_Shop(state);
+            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Arrive_Shop_merge(state, true));
         }
 
         // Shop is not taken on this run: tell the joins after it.
@@ -387,7 +419,7 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Shop_merge(State state) => Arrive_layer_2_join(state, false);
 
         // task 'Post', page.flow.yaml line 9: goods/hide
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Post(State state)
+        private bool Task_Post(State state)
         {
             var started = state.TaskStarting((int)Node.Post);
             try
@@ -404,18 +436,16 @@ namespace Shop
             return true;
         }
 
-        private async global::System.Threading.Tasks.ValueTask Run_Post(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Post(State state)
         {
-            if (!state.CanRun((int)Node.Post)) return;
+            if (!state.CanRun((int)Node.Post)) return default;
             if (_interceptors?.For((int)Node.Post) is { } interceptors)
             {
-                if (!await interceptors.RunAsync(this, state, (int)Node.Post, static (flow, state) => flow.Task_Post(state)).ConfigureAwait(false)) return;
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Post, static (flow, state) => new global::System.Threading.Tasks.ValueTask<bool>(flow.Task_Post(state)));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_page_end(state));
             }
-            else
-            {
-                if (!await Task_Post(state).ConfigureAwait(false)) return;
-            }
-            await Run_page_end(state).ConfigureAwait(false);
+            if (!Task_Post(state)) return default;
+            return Run_page_end(state);
         }
 
         // end 'page.end', page.flow.yaml line 6

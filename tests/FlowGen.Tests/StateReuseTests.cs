@@ -1,0 +1,89 @@
+using FlowGen;
+using Xunit;
+
+namespace FlowGen.Tests;
+
+// RunAsync(request) keeps a finished run's state, cleared, for the next run on the same thread. These tests
+// check that nothing of one run leaks into the next: bus values, join counters, errors, options, traces.
+public sealed class StateReuseTests
+{
+    private readonly Recorder _log = new();
+
+    [Fact]
+    public async Task A_run_that_finished_synchronously_leaves_its_state_for_the_next_run_cleared()
+    {
+        var reuse = new Reuse();
+        var flow = new ReuseJoinFlow(reuse);
+
+        var first = await flow.RunAsync(new OrderRequest(50, "web"));  // writes var.bonus
+        var used = reuse.LastContext;
+        var second = await flow.RunAsync(new OrderRequest(5, "web"));  // takes the default flow: no bonus
+
+        Assert.Equal(150, first.Value);
+        Assert.Equal(5, second.Value); // 105 if var.bonus had survived the first run
+        Assert.Same(used, reuse.LastContext); // the same state object held both runs
+        var third = await flow.RunAsync(new OrderRequest(20, "web")); // the merge's counters were reset too
+        Assert.True(third.IsSuccess, third.ToString());
+        Assert.Equal(120, third.Value);
+    }
+
+    [Fact]
+    public async Task A_run_after_a_failed_one_starts_without_its_error()
+    {
+        var flow = new FlakyFlow(new Calc(_log));
+
+        var failed = await flow.RunAsync(new OrderRequest(3, "web"));
+        var next = await flow.RunAsync(new OrderRequest(4, "web"));
+
+        Assert.Equal(FlowErrorCodes.TaskFailed, failed.Error?.Code);
+        Assert.True(next.IsSuccess, next.ToString());
+        Assert.Equal(4, next.Value!.Total);
+    }
+
+    [Fact]
+    public async Task Options_ids_and_traces_of_one_run_do_not_reach_the_next()
+    {
+        var flow = new ContextFlow(new Router(_log));
+
+        var traced = await flow.RunAsync(new OrderRequest(1, "web"), new FlowRunOptions { RequestId = "req-1", BusinessId = "shop-9", Tracking = TrackingMode.Node });
+        var plain = await flow.RunAsync(new OrderRequest(1, "web"));
+
+        Assert.Equal("context-flow/req-1/shop-9/False", traced.Value);
+        Assert.NotNull(traced.Trace);
+        Assert.Null(plain.Trace);
+        Assert.StartsWith("context-flow/", plain.Value);
+        Assert.DoesNotContain("req-1", plain.Value);
+        Assert.DoesNotContain("shop-9", plain.Value);
+        Assert.NotEmpty(traced.Trace!.Nodes); // the first run's trace is the caller's own, untouched by the second run
+    }
+
+    [Fact]
+    public async Task A_run_that_finishes_synchronously_allocates_nothing_once_warm()
+    {
+        var flow = new ReuseJoinFlow(new Reuse());
+        var request = new OrderRequest(50, "web");
+        for (var i = 0; i < 100; i++) await flow.RunAsync(request);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = flow.RunAsync(request);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(result.IsCompletedSuccessfully);
+        Assert.Equal(150, (await result).Value);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public async Task A_state_the_caller_made_is_never_taken_for_another_run()
+    {
+        var flow = new ReuseJoinFlow(new Reuse());
+        var state = new ReuseJoinFlow.State(new OrderRequest(50, "web"));
+
+        var result = await flow.RunAsync(state);
+        await flow.RunAsync(new OrderRequest(5, "web"));
+
+        Assert.Equal(150, result.Value);
+        Assert.Equal(150, state.Result);  // still the caller's run
+        Assert.Equal(100, state.Var_bonus);
+    }
+}
