@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -70,4 +72,119 @@ public class PolicyBenchmarks
 
     [Benchmark]
     public int Policy_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
+}
+
+/// <summary>Case b: a fork/join of four async tasks, completed at once or yielding, against Task.WhenAll by hand.</summary>
+[MemoryDiagnoser]
+public class ForkJoinBenchmarks
+{
+    private readonly BenchAsyncTasks _tasks = new();
+    private readonly ForkJoinFlow _flow = new(new BenchAsyncTasks());
+    private BenchRequest _request = new(100);
+
+    /// <summary>False: every task has finished when it returns; true: every task awaits once (Task.Yield).</summary>
+    [Params(false, true)]
+    public bool Yield { get; set; }
+
+    [GlobalSetup]
+    public void Setup() => _request = new BenchRequest(100, Yield);
+
+    [Benchmark(Baseline = true)]
+    public async Task<int> ForkJoin_HandWritten()
+    {
+        var a = _tasks.PartA(_request);
+        var b = _tasks.PartB(_request);
+        var c = _tasks.PartC(_request);
+        var d = _tasks.PartD(_request);
+        await Task.WhenAll(a, b, c, d).ConfigureAwait(false);
+        return _tasks.Sum(a.Result, b.Result, c.Result, d.Result);
+    }
+
+    [Benchmark]
+    public async Task<int> ForkJoin_FlowGen() => (await _flow.RunAsync(_request).ConfigureAwait(false)).Value;
+}
+
+/// <summary>Case e: what tracking and tracing cost, on the ten-task sequence of case a.</summary>
+[MemoryDiagnoser]
+public class TrackingBenchmarks
+{
+    private static readonly FlowRunOptions s_node = new() { Tracking = TrackingMode.Node };
+    private static readonly FlowRunOptions s_service = new() { Tracking = TrackingMode.Service };
+    private static readonly FlowRunOptions s_serviceDetail = new() { Tracking = TrackingMode.ServiceDetail };
+    private static readonly FlowRunOptions s_spans = new() { TraceTasks = true };
+    private readonly SequenceFlow _flow = new(new BenchTasks());
+    private readonly BenchRequest _request = new(5);
+    private ActivityListener? _listener;
+
+    [Benchmark(Baseline = true)]
+    public int Tracking_Off() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
+
+    [Benchmark]
+    public int Tracking_Node() => _flow.RunAsync(_request, s_node).GetAwaiter().GetResult().Value;
+
+    [Benchmark]
+    public int Tracking_Service() => _flow.RunAsync(_request, s_service).GetAwaiter().GetResult().Value;
+
+    [Benchmark]
+    public int Tracking_ServiceDetail() => _flow.RunAsync(_request, s_serviceDetail).GetAwaiter().GetResult().Value;
+
+    [GlobalSetup(Target = nameof(Tracing_WithListener))]
+    public void AttachListener()
+    {
+        // What an OpenTelemetry exporter does: listen to the "FlowGen" source and record every span.
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == FlowTelemetry.Name,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    /// <summary>A span for the run and one per task (TraceTasks), with a listener attached.</summary>
+    [Benchmark]
+    public int Tracing_WithListener() => _flow.RunAsync(_request, s_spans).GetAwaiter().GetResult().Value;
+
+    [GlobalCleanup(Target = nameof(Tracing_WithListener))]
+    public void DetachListener() => _listener?.Dispose();
+}
+
+/// <summary>Case f: a task over 100 items, one at a time and eight at a time.</summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class IterationBenchmarks
+{
+    private readonly BenchItemTasks _tasks = new();
+    private readonly IterateFlow _flow = new(new BenchItemTasks());
+    private readonly IterateAsyncFlow _concurrentFlow = new(new BenchItemTasks());
+    private readonly NumbersRequest _request = new(Enumerable.Range(1, 100).ToArray());
+    private static readonly ParallelOptions s_eightAtATime = new() { MaxDegreeOfParallelism = 8 };
+
+    [Benchmark(Baseline = true), BenchmarkCategory("one at a time")]
+    public int Iterate_HandWritten()
+    {
+        var numbers = _request.Numbers;
+        var squares = new int[numbers.Length];
+        for (var i = 0; i < numbers.Length; i++) squares[i] = _tasks.Square(numbers[i]);
+        return _tasks.Total(squares);
+    }
+
+    [Benchmark, BenchmarkCategory("one at a time")]
+    public int Iterate_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
+
+    [Benchmark(Baseline = true), BenchmarkCategory("eight at a time")]
+    public async Task<int> IterateConcurrent_HandWritten()
+    {
+        var numbers = _request.Numbers;
+        var squares = new int[numbers.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, numbers.Length), s_eightAtATime, (i, _) =>
+        {
+            squares[i] = _tasks.Square(numbers[i]);
+            return ValueTask.CompletedTask;
+        }).ConfigureAwait(false);
+        return _tasks.Total(squares);
+    }
+
+    [Benchmark, BenchmarkCategory("eight at a time")]
+    public async Task<int> IterateConcurrent_FlowGen() => (await _concurrentFlow.RunAsync(_request).ConfigureAwait(false)).Value;
 }

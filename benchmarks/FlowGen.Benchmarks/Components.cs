@@ -2,7 +2,11 @@ using FlowGen;
 
 namespace FlowGen.Benchmarks;
 
-public sealed record BenchRequest(int Start);
+/// <param name="Start">The number the tasks start from.</param>
+/// <param name="Yield">True: the async tasks of case b yield before they answer (a real await), else they complete at once.</param>
+public sealed record BenchRequest(int Start, bool Yield = false);
+
+public sealed record NumbersRequest(int[] Numbers);
 
 /// <summary>The tasks every case calls, in the flows and in the hand-written baselines alike.</summary>
 [FlowComponent("bench")]
@@ -23,6 +27,76 @@ public sealed class BenchTasks
     [FlowTask("small"), ToResult] public int Small(BenchRequest request) => request.Start;
 }
 
+/// <summary>Case b: four async parts of a page and their sum.</summary>
+[FlowComponent("bench-async")]
+public sealed class BenchAsyncTasks
+{
+    [FlowTask("part-a"), ToVar("a")]
+    public async Task<int> PartA(BenchRequest request)
+    {
+        if (request.Yield) await Task.Yield();
+        return request.Start + 1;
+    }
+
+    [FlowTask("part-b"), ToVar("b")]
+    public async Task<int> PartB(BenchRequest request)
+    {
+        if (request.Yield) await Task.Yield();
+        return request.Start + 2;
+    }
+
+    [FlowTask("part-c"), ToVar("c")]
+    public async Task<int> PartC(BenchRequest request)
+    {
+        if (request.Yield) await Task.Yield();
+        return request.Start + 3;
+    }
+
+    [FlowTask("part-d"), ToVar("d")]
+    public async Task<int> PartD(BenchRequest request)
+    {
+        if (request.Yield) await Task.Yield();
+        return request.Start + 4;
+    }
+
+    [FlowTask("sum"), ToResult]
+    public int Sum([FromVar("a")] int a, [FromVar("b")] int b, [FromVar("c")] int c, [FromVar("d")] int d) => a + b + c + d;
+}
+
+/// <summary>Case f: a task run once per item, and the total of its results.</summary>
+[FlowComponent("bench-items")]
+public sealed class BenchItemTasks
+{
+    [FlowTask("square"), ToVar("squares")] public int Square([FromItem] int number) => number * number;
+
+    [FlowTask("total"), ToResult]
+    public int Total([FromVar("squares")] IReadOnlyList<int> squares)
+    {
+        var total = 0;
+        for (var i = 0; i < squares.Count; i++) total += squares[i];
+        return total;
+    }
+}
+
+/// <summary>The concurrency harness: one call of simulated I/O.</summary>
+[FlowComponent("bench-io")]
+public sealed class BenchIoTasks
+{
+    /// <summary>How long the simulated I/O takes: 500 ms.</summary>
+    public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    [FlowTask("wait"), ToResult]
+    public async Task<int> WaitAsync(BenchRequest request, CancellationToken cancellationToken)
+    {
+        await Task.Delay(Latency, cancellationToken).ConfigureAwait(false);
+        return request.Start;
+    }
+}
+
+[Flow("bench-forkjoin")] public sealed partial class ForkJoinFlow : IFlow<BenchRequest, int>;
+[Flow("bench-iterate")] public sealed partial class IterateFlow : IFlow<NumbersRequest, int>;
+[Flow("bench-iterate-async")] public sealed partial class IterateAsyncFlow : IFlow<NumbersRequest, int>;
+[Flow("bench-wait")] public sealed partial class WaitFlow : IFlow<BenchRequest, int>;
 [Flow("bench-sequence")] public sealed partial class SequenceFlow : IFlow<BenchRequest, int>;
 [Flow("bench-choice")] public sealed partial class ChoiceFlow : IFlow<BenchRequest, int>;
 [Flow("bench-policy")] public sealed partial class PolicyFlow : IFlow<BenchRequest, int>;

@@ -3,12 +3,29 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using FlowGen.Benchmarks;
 
-// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks                 every case (see benchmarks/README.md)
-// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --smoke      a dry run of every case (CI)
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks                     every case, then the harness (benchmarks/README.md)
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --smoke           a dry run of every case and a small harness run (CI)
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency     the concurrency harness only (2,000 and 100,000 runs)
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency 500 the harness with other run counts
 // Other arguments go to BenchmarkDotNet (--filter '*Choice*', --job short, ...).
+Type[] cases =
+[
+    typeof(SequenceBenchmarks), typeof(ForkJoinBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks),
+    typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(GeneratorBenchmarks),
+];
+
+var concurrency = Array.IndexOf(args, "--concurrency");
+if (concurrency >= 0)
+{
+    var counts = args.Skip(concurrency + 1).TakeWhile(a => !a.StartsWith('-')).Select(int.Parse).ToList();
+    return ConcurrencyHarness.Run(counts.Count > 0 ? counts : [2_000, 100_000]);
+}
+
 var smoke = args.Contains("--smoke");
 var rest = args.Where(a => a != "--smoke").ToArray();
 var config = smoke ? DefaultConfig.Instance.AddJob(Job.Dry).WithOptions(ConfigOptions.DisableOptimizationsValidator) : DefaultConfig.Instance;
-var summaries = BenchmarkSwitcher.FromTypes([typeof(SequenceBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks)])
-    .Run(rest.Length == 0 ? ["--filter", "*"] : rest, config);
-return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+var summaries = BenchmarkSwitcher.FromTypes(cases).Run(rest.Length == 0 ? ["--filter", "*"] : rest, config);
+var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+// The harness after the cases when running everything (a small run for the smoke test).
+if (rest.Length == 0 || smoke) failed |= ConcurrencyHarness.Run(smoke ? [200] : [2_000, 100_000]) != 0;
+return failed ? 1 : 0;

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace FlowGen.Benchmarks;
+
+/// <summary>
+/// The concurrency harness (issue 6): N runs started at once of a flow whose one task awaits 500 ms of simulated
+/// I/O (Task.Delay), with a flow timeout of 3 s; beside it the same task called by hand under a 3 s
+/// CancellationTokenSource. Each case runs twice: once timed, once with a full collection while every run waits,
+/// for the memory one waiting run holds.
+/// </summary>
+internal static class ConcurrencyHarness
+{
+    private sealed record Goal(int Runs, TimeSpan WallTime);
+
+    private static readonly Goal[] s_goals = [new(2_000, TimeSpan.FromSeconds(0.7)), new(100_000, TimeSpan.FromSeconds(3))];
+
+    public static int Run(IReadOnlyList<int> counts)
+    {
+        var request = new BenchRequest(1);
+        var timed = Runners(new BenchIoTasks(), TimeSpan.FromSeconds(3));
+        // For the memory pass the runs must all still wait when the heap is measured, however long starting
+        // them takes: a wait of a minute, cancelled by the caller once measured.
+        var waiting = Runners(new BenchIoTasks { Latency = TimeSpan.FromMinutes(1) }, TimeSpan.FromMinutes(2));
+
+        // Warm up: JIT both runners and grow the thread pool's timers before anything is timed.
+        foreach (var (_, start) in timed) Measure(start, request, 1_000, measureMemory: false);
+
+        Console.WriteLine($"Concurrency harness: one task awaiting {new BenchIoTasks().Latency.TotalMilliseconds:0} ms, flow timeout 3 s, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine();
+        Console.WriteLine("| Runner | Runs at once | Failures | Wall time | Memory per waiting run | Goal | Met |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---|---|");
+        var failed = false;
+        foreach (var count in counts)
+        {
+            for (var r = 0; r < timed.Length; r++)
+            {
+                var name = timed[r].Name;
+                var run = Measure(timed[r].Start, request, count, measureMemory: false);
+                var memory = Measure(waiting[r].Start, request, count, measureMemory: true);
+                var goal = s_goals.FirstOrDefault(g => g.Runs == count);
+                var goalText = goal is null ? "-" : $"0 failures, at most {goal.WallTime.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+                var met = name != "FlowGen" || goal is null ? "-" : run.Failures == 0 && run.WallTime <= goal.WallTime ? "yes" : "no";
+                Console.WriteLine($"| {name} | {count:N0} | {run.Failures:N0} | {run.WallTime.TotalSeconds:0.000} s | {memory.BytesPerRun:N0} B | {goalText} | {met} |");
+                failed |= run.Failures > 0;
+            }
+        }
+        return failed ? 1 : 0;
+    }
+
+    /// <summary>The flow, and the same task by hand under a timeout of its own linked to the caller's token.</summary>
+    private static (string Name, Func<BenchRequest, CancellationToken, Task<bool>> Start)[] Runners(BenchIoTasks tasks, TimeSpan timeout)
+    {
+        var flow = new WaitFlow(tasks);
+        // The flow file's 3 s timeout, or the memory pass's longer one.
+        var options = timeout == TimeSpan.FromSeconds(3) ? null : new FlowRunOptions { Timeout = timeout };
+        return
+        [
+            ("FlowGen", async (request, cancellationToken) => (await flow.RunAsync(request, options, cancellationToken).ConfigureAwait(false)).IsSuccess),
+            ("hand-written", (request, cancellationToken) => HandWrittenAsync(tasks, request, timeout, cancellationToken)),
+        ];
+    }
+
+    private static async Task<bool> HandWrittenAsync(BenchIoTasks tasks, BenchRequest request, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        try
+        {
+            await tasks.WaitAsync(request, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static (int Failures, TimeSpan WallTime, long BytesPerRun) Measure(Func<BenchRequest, CancellationToken, Task<bool>> start, BenchRequest request, int count, bool measureMemory)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var cancel = new CancellationTokenSource();
+        var token = measureMemory ? cancel.Token : CancellationToken.None;
+        var runs = new Task<bool>[count];
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++) runs[i] = start(request, token);
+        var bytesPerRun = 0L;
+        if (measureMemory)
+        {
+            // Every run is waiting on its task now; what the heap holds beyond the array of runs is theirs.
+            bytesPerRun = (GC.GetTotalMemory(forceFullCollection: true) - before) / count;
+            cancel.Cancel();
+        }
+        Task.WhenAll(runs).GetAwaiter().GetResult();
+        clock.Stop();
+        return (runs.Count(r => !r.Result), clock.Elapsed, bytesPerRun);
+    }
+}
