@@ -26,16 +26,20 @@ public class GeneratorBenchmarks
     private AdditionalText _editedFile = null!;
     private CSharpCompilation _editedCompilation = null!;
 
+    /// <summary>True for --generator-steps, which reads the steps' times.</summary>
+    public bool Track { get; init; }
+
     [GlobalSetup]
     public void Setup()
     {
         _compilation = Compilation();
         _files = [.. Enumerable.Range(0, Files).Select(i => (AdditionalText)new FlowFile($"/flows/gen{i}.flow.yaml", FlowYaml(i, "step")))];
+        _track = true;
         _warm = Driver().RunGenerators(_compilation);
         var run = _warm.GetRunResult();
         var generated = run.Results.Single().GeneratedSources.Length;
         var errors = run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        Console.WriteLine($"// {Files} flow files of 50 nodes: {generated} generated sources, {run.Diagnostics.Length} diagnostics");
+        Console.WriteLine($"// {Files} flow files of 50 nodes: {generated} generated sources, diagnostics: {string.Join(", ", run.Diagnostics.GroupBy(d => d.Id).Select(g => $"{g.Key} x{g.Count()}"))}");
         if (errors.Count > 0 || generated < Files)
             throw new InvalidOperationException($"the generated flows do not compile as intended: {generated} sources, {string.Join("; ", errors.Take(3))}");
 
@@ -47,6 +51,8 @@ public class GeneratorBenchmarks
         Console.WriteLine("// edit of one flow file:  " + Reasons(_warm.ReplaceAdditionalText(_files[7], _editedFile).RunGenerators(_compilation), out _));
         Console.WriteLine("// edit of unrelated C#:   " + Reasons(_warm.RunGenerators(_editedCompilation), out var rerun));
         if (rerun > 0) throw new InvalidOperationException("an edit of unrelated C# re-ran flow outputs: the pipeline's caching is broken");
+        _track = Track;
+        _warm = Driver().RunGenerators(_compilation);
     }
 
     /// <summary>A first build: every file read, checked, bound and emitted.</summary>
@@ -61,13 +67,44 @@ public class GeneratorBenchmarks
     [Benchmark]
     public GeneratorDriver EditUnrelatedCSharp() => _warm.RunGenerators(_editedCompilation);
 
+    /// <summary>
+    /// <c>--generator-steps</c>: where the time of a cold run and of the two re-runs goes, per tracked step of the
+    /// pipeline (the driver's own timing), after a few warm-up runs.
+    /// </summary>
+    public static int PrintSteps(string[] args)
+    {
+        var bench = new GeneratorBenchmarks { Track = args.Contains("--track") };
+        bench.Setup();
+        for (var i = 0; i < 3; i++) bench.Cold();
+        foreach (var (name, run) in new (string, Func<GeneratorDriver>)[] { ("cold", bench.Cold), ("edit of one flow file", bench.EditOneFlowFile), ("edit of unrelated C#", bench.EditUnrelatedCSharp) })
+        {
+            // The median of nine runs, each with the steps' own times.
+            var runs = Enumerable.Range(0, 9).Select(_ =>
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var driver = run();
+                clock.Stop();
+                var steps = driver.GetRunResult().Results.Single().TrackedSteps;
+                return (Total: clock.Elapsed.TotalMilliseconds, Steps: steps.Select(s => (s.Key, Ms: s.Value.Sum(r => r.ElapsedTime.TotalMilliseconds), Runs: s.Value.Length)).ToList());
+            }).OrderBy(r => r.Total).ToList();
+            var median = runs[runs.Count / 2];
+            Console.WriteLine($"{name}: {median.Total:0.0} ms (median of {runs.Count}; fastest {runs[0].Total:0.0} ms)");
+            foreach (var step in median.Steps.OrderByDescending(s => s.Ms).Take(6))
+                Console.WriteLine($"    {step.Key,-40} {step.Ms,8:0.0} ms over {step.Runs} runs");
+        }
+        return 0;
+    }
+
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    // Timed as the compiler and the IDE run it: without step tracking. The set-up and --generator-steps track steps.
+    private bool _track;
 
     private GeneratorDriver Driver() => CSharpGeneratorDriver.Create(
         [new FlowGenerator().AsSourceGenerator()],
         additionalTexts: _files,
         parseOptions: ParseOptions,
-        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: _track));
 
     /// <summary>Counts each step output's reason; <paramref name="rerun"/> is how many flow outputs were made again.</summary>
     private static string Reasons(GeneratorDriver driver, out int rerun)
@@ -95,7 +132,7 @@ public class GeneratorBenchmarks
             {
                 var id = "t" + (n++).ToString(CultureInfo.InvariantCulture);
                 yaml.Append(width == 1 ? "  - " : k == 0 ? "  - - " : "    - ")
-                    .Append("{ id: ").Append(id).Append(", task-component: gen, task-service: ").Append(k == 0 ? service : "side").Append(" }\n");
+                    .Append("{ id: ").Append(id).Append(", task-component: gen, task-service: ").Append(n == 1 ? "begin" : k == 0 ? service : "side").Append(" }\n");
             }
         }
         Layer(4);
@@ -117,6 +154,7 @@ public class GeneratorBenchmarks
                 [FlowComponent("gen")]
                 public sealed class GenTasks
                 {
+                    [FlowTask("begin"), ToVar("n")] public int Begin(Req request) => request.Start;
                     [FlowTask("step"), ToVar("n")] public int Step(Req request, [FromVar("n")] int? n) => (n ?? request.Start) + 1;
                     [FlowTask("other-step"), ToVar("n")] public int OtherStep([FromVar("n")] int? n) => (n ?? 0) + 2;
                     [FlowTask("side"), ToVar("side")] public async ValueTask<string> Side(Req request) { await Task.Yield(); return "s" + request.Start; }

@@ -7,12 +7,15 @@ using FlowGen.Benchmarks;
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --smoke           a dry run of every case and a small harness run (CI)
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency     the concurrency harness only (2,000 and 100,000 runs)
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency 500 the harness with other run counts
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --generator-steps where the generator's time goes, per pipeline step
 // Other arguments go to BenchmarkDotNet (--filter '*Choice*', --job short, ...).
 Type[] cases =
 [
     typeof(SequenceBenchmarks), typeof(ForkJoinBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks),
     typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(GeneratorBenchmarks),
 ];
+
+if (args.Contains("--generator-steps")) return GeneratorBenchmarks.PrintSteps(args);
 
 var concurrency = Array.IndexOf(args, "--concurrency");
 if (concurrency >= 0)

@@ -14,7 +14,11 @@ internal static class SymbolReader
     public static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
 
-    public static string Name(ITypeSymbol type) => type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullName);
+    public static string Name(ITypeSymbol type) => s_names.GetValue(type, static t => t.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullName));
+
+    // Display names are costly (a generic interface of int takes microseconds) and the same symbols come back for
+    // every flow class and component of a compilation: kept per symbol object, for as long as the symbol lives.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ITypeSymbol, string> s_names = new();
 
     public static ComponentModel? ReadComponent(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
     {
