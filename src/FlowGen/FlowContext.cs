@@ -566,13 +566,18 @@ public abstract class FlowContext
         var trace = _trace;
         if (trace is null) return;
         var now = Stopwatch.GetTimestamp();
-        var entry = new NodeTrace(_nodeIds[node], _nodeNames[node], Stopwatch.GetElapsedTime(_runStarted, started), Stopwatch.GetElapsedTime(started, now), outcome, Environment.CurrentManagedThreadId);
-        if (Options.Tracking >= TrackingMode.Service) entry = entry with { Service = _flow.Services?[node] };
+        KeyValuePair<string, object?>[]? inputs = null, outputs = null;
         if (_details is { } details && details[node] is { } detail)
         {
             details[node] = null;
-            entry = entry with { Inputs = detail.Inputs, Outputs = detail.Outputs };
+            (inputs, outputs) = detail;
         }
-        trace.Add(entry);
+        // One entry, made once: the service and the details are set as it is created.
+        trace.Add(new NodeTrace(_nodeIds[node], _nodeNames[node], Stopwatch.GetElapsedTime(_runStarted, started), Stopwatch.GetElapsedTime(started, now), outcome, Environment.CurrentManagedThreadId)
+        {
+            Service = Options.Tracking >= TrackingMode.Service ? _flow.Services?[node] : null,
+            Inputs = inputs,
+            Outputs = outputs,
+        });
     }
 }

@@ -54,6 +54,8 @@ public static class FlowIteration
             return [];
         }
 
+        if (parallelism <= 1) return await OneAtATimeAsync(context, node, items, strategy, call, cancellationToken).ConfigureAwait(false);
+
         var results = new TResult[items.Count];
         var succeeded = new bool[items.Count];
         Exception? lastFailure = null;
@@ -83,59 +85,84 @@ public static class FlowIteration
             }
         }
 
-        if (parallelism <= 1)
+        // A fixed set of workers on the thread pool, each taking the next item until none is left or the
+        // iteration is decided (an item failed under all, one succeeded under any, the run was cancelled).
+        var next = -1;
+        async Task Work()
         {
-            for (var i = 0; i < items.Count && !(strategy == IterationStrategy.Any && i > 0 && succeeded[i - 1]); i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                await RunItem(i).ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            using var slots = new SemaphoreSlim(parallelism);
-            var running = new Task[items.Count];
-            for (var i = 0; i < items.Count; i++)
-            {
-                var index = i;
-                running[i] = Task.Run(async () =>
-                {
-                    await slots.WaitAsync(stop.Token).ConfigureAwait(false);
-                    try { await RunItem(index).ConfigureAwait(false); }
-                    finally { slots.Release(); }
-                });
-            }
-            try
-            {
-                await Task.WhenAll(running).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && strategy == IterationStrategy.Any)
-            {
-                // Items that never started because one had already succeeded.
-            }
-            catch when (strategy == IterationStrategy.All)
-            {
-                // The first item's failure in item order, not in completion order.
-                var failed = running.Select((t, i) => (t, i)).FirstOrDefault(p => p.t.Exception?.InnerException is FlowIterationException);
-                throw failed.t?.Exception?.InnerException ?? running.First(t => t.IsFaulted || t.IsCanceled).Exception?.InnerException ?? new OperationCanceledException(cancellationToken);
-            }
+            for (var index = Interlocked.Increment(ref next); index < items.Count && !stop.IsCancellationRequested; index = Interlocked.Increment(ref next))
+                await RunItem(index).ConfigureAwait(false);
         }
 
+        var workers = new Task[Math.Min(parallelism, items.Count)];
+        for (var w = 0; w < workers.Length; w++) workers[w] = Task.Run(Work);
+        try
+        {
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && strategy == IterationStrategy.Any)
+        {
+            // Items in flight, cancelled because one had already succeeded.
+        }
+        catch when (strategy == IterationStrategy.All)
+        {
+            // The first item's failure in item order, not in completion order.
+            var first = workers.Select(w => w.Exception?.InnerException).OfType<FlowIterationException>().OrderBy(e => e.ItemIndex).FirstOrDefault();
+            throw first ?? workers.First(w => w.IsFaulted || w.IsCanceled).Exception?.InnerException ?? new OperationCanceledException(cancellationToken);
+        }
+        return Collect(items.Count, results, succeeded, strategy, lastFailure, cancellationToken);
+    }
+
+    /// <summary>
+    /// Items one after the other: no token source, no task per item, and an item whose call finished synchronously
+    /// costs its call and one array store.
+    /// </summary>
+    private static async ValueTask<IReadOnlyList<TResult>> OneAtATimeAsync<TItem, TResult>(
+        FlowContext context, int node, IReadOnlyList<TItem> items, IterationStrategy strategy,
+        Func<TItem, CancellationToken, ValueTask<TResult>> call, CancellationToken cancellationToken)
+    {
+        var results = new TResult[items.Count];
+        var succeeded = strategy == IterationStrategy.All ? null : new bool[items.Count];
+        Exception? lastFailure = null;
+        for (var i = 0; i < items.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var pending = call(items[i], cancellationToken);
+                results[i] = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                lastFailure = exception;
+                if (strategy == IterationStrategy.All) throw new FlowIterationException($"item {i} failed: {exception.Message}", i, exception);
+                if (strategy == IterationStrategy.Best) context.RecordIterationFailure(node, i, exception);
+                continue;
+            }
+            if (strategy == IterationStrategy.Any) return [results[i]]; // one success is enough
+            if (succeeded is not null) succeeded[i] = true;
+        }
+        return Collect(items.Count, results, succeeded, strategy, lastFailure, cancellationToken);
+    }
+
+    /// <summary>The iteration's value: every result (all), the successes in item order (best), the first success (any).</summary>
+    private static IReadOnlyList<TResult> Collect<TResult>(int count, TResult[] results, bool[]? succeeded, IterationStrategy strategy, Exception? lastFailure, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         if (strategy == IterationStrategy.Any)
         {
-            for (var i = 0; i < items.Count; i++)
+            for (var i = 0; i < count; i++)
             {
-                if (succeeded[i]) return [results[i]];
+                if (succeeded![i]) return [results[i]];
             }
             throw new FlowIterationException($"no item succeeded; the last failure: {lastFailure?.Message}", -1, lastFailure);
         }
         if (strategy == IterationStrategy.Best)
         {
-            var kept = new List<TResult>(items.Count);
-            for (var i = 0; i < items.Count; i++)
+            var kept = new List<TResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                if (succeeded[i]) kept.Add(results[i]);
+                if (succeeded![i]) kept.Add(results[i]);
             }
             return kept;
         }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace FlowGen;
 
@@ -16,6 +17,7 @@ public static class FlowSteps
         return step.Result ? next(flow, state) : default;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask ThenAsync<TFlow, TState>(ValueTask<bool> step, TFlow flow, TState state, Func<TFlow, TState, ValueTask> next)
     {
         if (await step.ConfigureAwait(false)) await next(flow, state).ConfigureAwait(false);

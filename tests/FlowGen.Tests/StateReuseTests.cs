@@ -86,4 +86,22 @@ public sealed class StateReuseTests
         Assert.Equal(150, state.Result);  // still the caller's run
         Assert.Equal(100, state.Var_bonus);
     }
+
+    [Fact]
+    public async Task Runs_that_await_and_finish_on_other_threads_never_share_a_state()
+    {
+        // order-seq awaits (Task.Yield) in its middle task, so runs finish on pool threads and leave their
+        // states there; many runs at once, each with its own amount, must each see only their own values.
+        var flow = new OrderSequenceFlow(new Calc(_log));
+
+        for (var round = 0; round < 5; round++)
+        {
+            var runs = Enumerable.Range(1, 200).Select(async amount => (amount, result: await flow.RunAsync(new OrderRequest(amount, "web")))).ToList();
+            foreach (var (amount, result) in await Task.WhenAll(runs))
+            {
+                Assert.True(result.IsSuccess, result.ToString());
+                Assert.Equal(new OrderResult(amount, amount + 10, "finish"), result.Value);
+            }
+        }
+    }
 }

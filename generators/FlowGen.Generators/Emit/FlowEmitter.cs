@@ -153,7 +153,7 @@ internal sealed class FlowEmitter
     /// <summary>The body of a subprocess node: its scope (timeout, strict-mode=false) and its branches.</summary>
     private void WriteSubprocessBody(BoundNode bound, string index)
     {
-        _w.Open($"private async {Vt} Body_{_names[bound.Node.Id]}(State state)");
+        OpenPooledAsync($"Body_{_names[bound.Node.Id]}(State state)");
         if (_scopeIndexes.TryGetValue(bound.Node.Id, out var scope))
         {
             var s = scope.ToString(CultureInfo.InvariantCulture);
@@ -199,6 +199,8 @@ internal sealed class FlowEmitter
         if (_flow.RequestSchema is { } schema) RequestValidatorEmitter.Write(_w, schema);
         WriteHttpRequests();
         _w.Line($"// ---- The nodes of {SourceWriter.Comment(_flow.Flow.FileName)}, one method per state. ----");
+        _w.Line("// A node whose work finishes synchronously returns the next node's call; one that awaits is an async method");
+        _w.Line("// with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.");
         foreach (var node in _flow.Nodes)
         {
             _w.Line();
@@ -366,7 +368,7 @@ internal sealed class FlowEmitter
         var start = _flow.Nodes.First(n => n.Node.Id == _flow.Flow.FlowId);
         var startNode = $"Node.{_names[start.Node.Id]}";
         _w.Line("// A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes");
-        _w.Line("// synchronously then allocates nothing. A run that goes async keeps the state it started with.");
+        _w.Line("// synchronously allocates nothing, and one that finished on another thread leaves its state there.");
         _w.Line("[global::System.ThreadStatic] private static State? t_spare;");
         _w.Line();
         _w.Line("/// <inheritdoc />");
@@ -379,18 +381,12 @@ internal sealed class FlowEmitter
         _w.Line("t_spare = null;");
         _w.Line("state.Request = request;");
         _w.Close();
-        _w.Line($"var run = RunFromAsync(state, {startNode}, options, cancellationToken);");
-        _w.Open("if (run.IsCompletedSuccessfully)");
-        _w.Line("// Finished: nothing holds the state any more (the result and trace are objects of their own).");
-        _w.Line("state.Clear();");
-        _w.Line("t_spare = state;");
-        _w.Close();
-        _w.Line("return run;");
+        _w.Line($"return RunFromAsync(state, {startNode}, options, cancellationToken, recycle: true);");
         _w.Close();
         _w.Line();
         _w.Line("/// <summary>Runs the flow with a state made by the caller (to keep it for <see cref=\"ResumeAsync\"/>).</summary>");
         _w.Line($"public {Vt}<{result}> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
-        _w.Line($"    => RunFromAsync(state, {startNode}, options, cancellationToken);");
+        _w.Line($"    => RunFromAsync(state, {startNode}, options, cancellationToken, recycle: false);");
         _w.Line();
         _w.Line("/// <summary>");
         _w.Line("/// Continues a failed run where it stopped (the failed node and the branches the failure stopped), with the");
@@ -401,17 +397,28 @@ internal sealed class FlowEmitter
         _w.Line("return ResumeFromAsync(state);");
         _w.Close();
         _w.Line();
-        _w.Open($"private {Vt}<{result}> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)");
+        _w.Line("// recycle: the state is the flow's own (RunAsync(request)), to be cleared and kept for a next run once this one ended.");
+        _w.Open($"private {Vt}<{result}> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken, bool recycle)");
         _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is {{ }} refused) return new({result}.Failure(refused));");
         _w.Line("var running = Enter(state, start);");
-        _w.Line("if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);");
+        _w.Line("if (!running.IsCompletedSuccessfully) return FinishAsync(state, running, recycle);");
         _w.Line("running.GetAwaiter().GetResult();");
-        _w.Line("return new(state.EndRun(state.Result));");
+        _w.Line("return new(End(state, recycle));");
         _w.Close();
         _w.Line();
-        _w.Open($"private static async {Vt}<{result}> FinishAsync(State state, {Vt} running)");
+        _w.Open($"private static async {Vt}<{result}> FinishAsync(State state, {Vt} running, bool recycle)");
         _w.Line("await running.ConfigureAwait(false);");
-        _w.Line("return state.EndRun(state.Result);");
+        _w.Line("return End(state, recycle);");
+        _w.Close();
+        _w.Line();
+        _w.Open($"private static {result} End(State state, bool recycle)");
+        _w.Line("var result = state.EndRun(state.Result);");
+        _w.Open("if (recycle && t_spare is null)");
+        _w.Line("// Finished: nothing holds the state any more (the result and trace are objects of their own).");
+        _w.Line("state.Clear();");
+        _w.Line("t_spare = state;");
+        _w.Close();
+        _w.Line("return result;");
         _w.Close();
         _w.Line();
         _w.Open($"private async {Vt}<{result}> ResumeFromAsync(State state)");
@@ -432,6 +439,16 @@ internal sealed class FlowEmitter
         _w.Line("    _ => throw new global::System.ArgumentOutOfRangeException(nameof(node)),");
         _w.Line("};");
         _w.Line();
+    }
+
+    /// <summary>
+    /// Opens an async node method whose state machine comes from a pool (PoolingAsyncValueTaskMethodBuilder): a run
+    /// that awaits reuses boxes instead of allocating one per node. Only the flow awaits these, once each.
+    /// </summary>
+    private void OpenPooledAsync(string signature, bool returnsBool = false)
+    {
+        _w.Line("[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder" + (returnsBool ? "<>" : "") + "))]");
+        _w.Open($"private async {Vt}{(returnsBool ? "<bool>" : "")} {signature}");
     }
 
     private string RunName(string id) => "Run_" + _names[id];
@@ -476,7 +493,8 @@ internal sealed class FlowEmitter
         {
             // The call itself, apart from the routing, so that interceptors can wrap it. A synchronous method
             // gets a synchronous wrapper: no state machine.
-            _w.Open(IsSyncCall(bound) ? $"private bool Task_{name}(State state)" : $"private async {Vt}<bool> Task_{name}(State state)");
+            if (IsSyncCall(bound)) _w.Open($"private bool Task_{name}(State state)");
+            else OpenPooledAsync($"Task_{name}(State state)", returnsBool: true);
             WriteCall(bound, taskCall, index);
             _w.Line("return true;");
             _w.Close();
@@ -508,7 +526,7 @@ internal sealed class FlowEmitter
             }
             else
             {
-                _w.Open($"private async {Vt} {SkipName(node.Id)}(State state)");
+                OpenPooledAsync($"{SkipName(node.Id)}(State state)");
                 foreach (var skip in skips)
                     _w.Line($"await {skip}.ConfigureAwait(false);");
                 _w.Close();
@@ -521,7 +539,7 @@ internal sealed class FlowEmitter
     {
         var node = bound.Node;
         var name = _names[node.Id];
-        _w.Open($"private async {Vt} {RunName(node.Id)}(State state)");
+        OpenPooledAsync($"{RunName(node.Id)}(State state)");
         _w.Line($"if (!state.CanRun({index})) return;");
         WriteValidation(bound, index);
         if (bound.Call is not null)
@@ -629,7 +647,7 @@ internal sealed class FlowEmitter
     private void WriteLoopDriver(BoundNode header, string index)
     {
         var name = _names[header.Node.Id];
-        _w.Open($"private async {Vt} Loop_{name}(State state, bool again)");
+        OpenPooledAsync($"Loop_{name}(State state, bool again)");
         _w.Line($"state.{name}_driving = true;");
         _w.Open("try");
         _w.Line($"if (!again) await {RunName(header.Node.Id)}(state).ConfigureAwait(false);");

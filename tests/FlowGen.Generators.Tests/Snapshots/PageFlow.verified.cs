@@ -136,7 +136,7 @@ namespace Shop
         }
 
         // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
-        // synchronously then allocates nothing. A run that goes async keeps the state it started with.
+        // synchronously allocates nothing, and one that finished on another thread leaves its state there.
         [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
@@ -152,19 +152,12 @@ namespace Shop
                 t_spare = null;
                 state.Request = request;
             }
-            var run = RunFromAsync(state, Node.page, options, cancellationToken);
-            if (run.IsCompletedSuccessfully)
-            {
-                // Finished: nothing holds the state any more (the result and trace are objects of their own).
-                state.Clear();
-                t_spare = state;
-            }
-            return run;
+            return RunFromAsync(state, Node.page, options, cancellationToken, recycle: true);
         }
 
         /// <summary>Runs the flow with a state made by the caller (to keep it for <see cref="ResumeAsync"/>).</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(state, Node.page, options, cancellationToken);
+            => RunFromAsync(state, Node.page, options, cancellationToken, recycle: false);
 
         /// <summary>
         /// Continues a failed run where it stopped (the failed node and the branches the failure stopped), with the
@@ -176,19 +169,32 @@ namespace Shop
             return ResumeFromAsync(state);
         }
 
-        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
+        // recycle: the state is the flow's own (RunAsync(request)), to be cleared and kept for a next run once this one ended.
+        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken, bool recycle)
         {
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
             var running = Enter(state, start);
-            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);
+            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running, recycle);
             running.GetAwaiter().GetResult();
-            return new(state.EndRun(state.Result));
+            return new(End(state, recycle));
         }
 
-        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running)
+        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running, bool recycle)
         {
             await running.ConfigureAwait(false);
-            return state.EndRun(state.Result);
+            return End(state, recycle);
+        }
+
+        private static global::FlowGen.FlowResult<global::Shop.Page> End(State state, bool recycle)
+        {
+            var result = state.EndRun(state.Result);
+            if (recycle && t_spare is null)
+            {
+                // Finished: nothing holds the state any more (the result and trace are objects of their own).
+                state.Clear();
+                t_spare = state;
+            }
+            return result;
         }
 
         private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeFromAsync(State state)
@@ -222,6 +228,8 @@ namespace Shop
         };
 
         // ---- The nodes of page.bpmn, one method per state. ----
+        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method
+        // with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.
 
         // startEvent 'page', page.bpmn line 4
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
@@ -295,6 +303,7 @@ namespace Shop
         }
 
         // exclusiveGateway 'Safe' (Safe?), page.bpmn line 7
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Safe(State state)
         {
             if (!state.CanRun((int)Node.Safe)) return;
@@ -351,6 +360,7 @@ namespace Shop
         }
 
         // parallelGateway 'Fork', page.bpmn line 8
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Fork(State state)
         {
             if (!state.CanRun((int)Node.Fork)) return;
@@ -363,6 +373,7 @@ namespace Shop
         }
 
         // Fork is not taken on this run: tell the joins after it.
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Skip_Fork(State state)
         {
             await Skip_Sku(state).ConfigureAwait(false);
@@ -377,6 +388,7 @@ namespace Shop
         }
 
         // serviceTask 'Sku', page.bpmn line 9: goods/sku
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
             var started = state.TaskStarting((int)Node.Sku);
@@ -406,6 +418,7 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Sku(State state) => Arrive_Join(state, false);
 
         // serviceTask 'Shop', page.bpmn line 10: goods/shop
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Shop(State state)
         {
             var started = state.TaskStarting((int)Node.Shop);
@@ -492,6 +505,7 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Post(State state) => Skip_Extras(state);
 
         // inclusiveGateway 'Extras', page.bpmn line 14
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Extras(State state)
         {
             if (!state.CanRun((int)Node.Extras)) return;
@@ -518,6 +532,7 @@ namespace Shop
         }
 
         // Extras is not taken on this run: tell the joins after it.
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Skip_Extras(State state)
         {
             await Skip_Coupon(state).ConfigureAwait(false);

@@ -94,7 +94,7 @@ namespace Shop
         }
 
         // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
-        // synchronously then allocates nothing. A run that goes async keeps the state it started with.
+        // synchronously allocates nothing, and one that finished on another thread leaves its state there.
         [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
@@ -110,19 +110,12 @@ namespace Shop
                 t_spare = null;
                 state.Request = request;
             }
-            var run = RunFromAsync(state, Node.page, options, cancellationToken);
-            if (run.IsCompletedSuccessfully)
-            {
-                // Finished: nothing holds the state any more (the result and trace are objects of their own).
-                state.Clear();
-                t_spare = state;
-            }
-            return run;
+            return RunFromAsync(state, Node.page, options, cancellationToken, recycle: true);
         }
 
         /// <summary>Runs the flow with a state made by the caller (to keep it for <see cref="ResumeAsync"/>).</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(state, Node.page, options, cancellationToken);
+            => RunFromAsync(state, Node.page, options, cancellationToken, recycle: false);
 
         /// <summary>
         /// Continues a failed run where it stopped (the failed node and the branches the failure stopped), with the
@@ -134,19 +127,32 @@ namespace Shop
             return ResumeFromAsync(state);
         }
 
-        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
+        // recycle: the state is the flow's own (RunAsync(request)), to be cleared and kept for a next run once this one ended.
+        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken, bool recycle)
         {
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
             var running = Enter(state, start);
-            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);
+            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running, recycle);
             running.GetAwaiter().GetResult();
-            return new(state.EndRun(state.Result));
+            return new(End(state, recycle));
         }
 
-        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running)
+        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running, bool recycle)
         {
             await running.ConfigureAwait(false);
-            return state.EndRun(state.Result);
+            return End(state, recycle);
+        }
+
+        private static global::FlowGen.FlowResult<global::Shop.Page> End(State state, bool recycle)
+        {
+            var result = state.EndRun(state.Result);
+            if (recycle && t_spare is null)
+            {
+                // Finished: nothing holds the state any more (the result and trace are objects of their own).
+                state.Clear();
+                t_spare = state;
+            }
+            return result;
         }
 
         private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeFromAsync(State state)
@@ -169,6 +175,8 @@ namespace Shop
         };
 
         // ---- The nodes of page.bpmn, one method per state. ----
+        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method
+        // with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.
 
         // startEvent 'page', page.bpmn line 4
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
@@ -183,6 +191,7 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask<global::Shop.Page> Call_Base(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<global::Shop.Page>(_goods.Base(state.Request));
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
         {
             var started = state.TaskStarting((int)Node.Base);
@@ -218,6 +227,7 @@ namespace Shop
         }
 
         // serviceTask 'Sku', page.bpmn line 6: goods/sku
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
             var started = state.TaskStarting((int)Node.Sku);

@@ -122,7 +122,7 @@ namespace Shop
         }
 
         // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
-        // synchronously then allocates nothing. A run that goes async keeps the state it started with.
+        // synchronously allocates nothing, and one that finished on another thread leaves its state there.
         [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
@@ -138,19 +138,12 @@ namespace Shop
                 t_spare = null;
                 state.Request = request;
             }
-            var run = RunFromAsync(state, Node.page, options, cancellationToken);
-            if (run.IsCompletedSuccessfully)
-            {
-                // Finished: nothing holds the state any more (the result and trace are objects of their own).
-                state.Clear();
-                t_spare = state;
-            }
-            return run;
+            return RunFromAsync(state, Node.page, options, cancellationToken, recycle: true);
         }
 
         /// <summary>Runs the flow with a state made by the caller (to keep it for <see cref="ResumeAsync"/>).</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => RunFromAsync(state, Node.page, options, cancellationToken);
+            => RunFromAsync(state, Node.page, options, cancellationToken, recycle: false);
 
         /// <summary>
         /// Continues a failed run where it stopped (the failed node and the branches the failure stopped), with the
@@ -162,19 +155,32 @@ namespace Shop
             return ResumeFromAsync(state);
         }
 
-        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken)
+        // recycle: the state is the flow's own (RunAsync(request)), to be cleared and kept for a next run once this one ended.
+        private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken, bool recycle)
         {
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
             var running = Enter(state, start);
-            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running);
+            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running, recycle);
             running.GetAwaiter().GetResult();
-            return new(state.EndRun(state.Result));
+            return new(End(state, recycle));
         }
 
-        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running)
+        private static async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> FinishAsync(State state, global::System.Threading.Tasks.ValueTask running, bool recycle)
         {
             await running.ConfigureAwait(false);
-            return state.EndRun(state.Result);
+            return End(state, recycle);
+        }
+
+        private static global::FlowGen.FlowResult<global::Shop.Page> End(State state, bool recycle)
+        {
+            var result = state.EndRun(state.Result);
+            if (recycle && t_spare is null)
+            {
+                // Finished: nothing holds the state any more (the result and trace are objects of their own).
+                state.Clear();
+                t_spare = state;
+            }
+            return result;
         }
 
         private async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeFromAsync(State state)
@@ -226,6 +232,8 @@ namespace Shop
         }
 
         // ---- The nodes of page.flow.yaml, one method per state. ----
+        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method
+        // with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.
 
         // start 'page', page.flow.yaml line 1
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
@@ -272,6 +280,7 @@ namespace Shop
         }
 
         // parallel 'layer-2.fork', page.flow.yaml line 7
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_layer_2_fork(State state)
         {
             if (!state.CanRun((int)Node.layer_2_fork)) return;
@@ -289,6 +298,7 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask<string> Call_Sku(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<string>(_goods.SkuAsync(state.Request.Id, cancellationToken));
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
             var started = state.TaskStarting((int)Node.Sku);
@@ -323,6 +333,7 @@ namespace Shop
         }
 
         // exclusive 'Shop.when', page.flow.yaml line 8
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Shop_when(State state)
         {
             if (!state.CanRun((int)Node.Shop_when)) return;
@@ -371,6 +382,7 @@ namespace Shop
         }
 
         // task 'Shop', page.flow.yaml line 8: goods/shop
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Shop(State state)
         {
             var started = state.TaskStarting((int)Node.Shop);
@@ -409,6 +421,7 @@ namespace Shop
             return remaining == 0 && global::System.Threading.Volatile.Read(ref state.Shop_merge_live) == 0 ? Skip_Shop_merge(state) : default;
         }
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Shop_merge(State state)
         {
             if (!state.CanRun((int)Node.Shop_merge)) return;
