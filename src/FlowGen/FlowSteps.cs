@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Runtime.CompilerServices;
 
 namespace FlowGen;
 
@@ -17,7 +16,6 @@ public static class FlowSteps
         return step.Result ? next(flow, state) : default;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask ThenAsync<TFlow, TState>(ValueTask<bool> step, TFlow flow, TState state, Func<TFlow, TState, ValueTask> next)
     {
         if (await step.ConfigureAwait(false)) await next(flow, state).ConfigureAwait(false);

@@ -104,4 +104,17 @@ public sealed class StateReuseTests
             }
         }
     }
+
+    [Fact]
+    public async Task Made_request_ids_are_32_hex_digits_and_differ_from_run_to_run()
+    {
+        var flow = new ContextFlow(new Router(_log));
+
+        var first = (await flow.RunAsync(new OrderRequest(1, "web"))).Value!.Split('/')[1];
+        var second = (await flow.RunAsync(new OrderRequest(1, "web"))).Value!.Split('/')[1];
+
+        Assert.Matches("^[0-9a-f]{32}$", first);
+        Assert.Matches("^[0-9a-f]{32}$", second);
+        Assert.NotEqual(first, second);
+    }
 }

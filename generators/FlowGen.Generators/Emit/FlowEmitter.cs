@@ -153,7 +153,7 @@ internal sealed class FlowEmitter
     /// <summary>The body of a subprocess node: its scope (timeout, strict-mode=false) and its branches.</summary>
     private void WriteSubprocessBody(BoundNode bound, string index)
     {
-        OpenPooledAsync($"Body_{_names[bound.Node.Id]}(State state)");
+        OpenAsyncMethod($"Body_{_names[bound.Node.Id]}(State state)");
         if (_scopeIndexes.TryGetValue(bound.Node.Id, out var scope))
         {
             var s = scope.ToString(CultureInfo.InvariantCulture);
@@ -199,8 +199,7 @@ internal sealed class FlowEmitter
         if (_flow.RequestSchema is { } schema) RequestValidatorEmitter.Write(_w, schema);
         WriteHttpRequests();
         _w.Line($"// ---- The nodes of {SourceWriter.Comment(_flow.Flow.FileName)}, one method per state. ----");
-        _w.Line("// A node whose work finishes synchronously returns the next node's call; one that awaits is an async method");
-        _w.Line("// with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.");
+        _w.Line("// A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.");
         foreach (var node in _flow.Nodes)
         {
             _w.Line();
@@ -441,15 +440,9 @@ internal sealed class FlowEmitter
         _w.Line();
     }
 
-    /// <summary>
-    /// Opens an async node method whose state machine comes from a pool (PoolingAsyncValueTaskMethodBuilder): a run
-    /// that awaits reuses boxes instead of allocating one per node. Only the flow awaits these, once each.
-    /// </summary>
-    private void OpenPooledAsync(string signature, bool returnsBool = false)
-    {
-        _w.Line("[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder" + (returnsBool ? "<>" : "") + "))]");
-        _w.Open($"private async {Vt}{(returnsBool ? "<bool>" : "")} {signature}");
-    }
+    /// <summary>Opens an async node method: one that awaits within its body.</summary>
+    private void OpenAsyncMethod(string signature, bool returnsBool = false)
+        => _w.Open($"private async {Vt}{(returnsBool ? "<bool>" : "")} {signature}");
 
     private string RunName(string id) => "Run_" + _names[id];
 
@@ -494,7 +487,7 @@ internal sealed class FlowEmitter
             // The call itself, apart from the routing, so that interceptors can wrap it. A synchronous method
             // gets a synchronous wrapper: no state machine.
             if (IsSyncCall(bound)) _w.Open($"private bool Task_{name}(State state)");
-            else OpenPooledAsync($"Task_{name}(State state)", returnsBool: true);
+            else OpenAsyncMethod($"Task_{name}(State state)", returnsBool: true);
             WriteCall(bound, taskCall, index);
             _w.Line("return true;");
             _w.Close();
@@ -526,7 +519,7 @@ internal sealed class FlowEmitter
             }
             else
             {
-                OpenPooledAsync($"{SkipName(node.Id)}(State state)");
+                OpenAsyncMethod($"{SkipName(node.Id)}(State state)");
                 foreach (var skip in skips)
                     _w.Line($"await {skip}.ConfigureAwait(false);");
                 _w.Close();
@@ -539,7 +532,7 @@ internal sealed class FlowEmitter
     {
         var node = bound.Node;
         var name = _names[node.Id];
-        OpenPooledAsync($"{RunName(node.Id)}(State state)");
+        OpenAsyncMethod($"{RunName(node.Id)}(State state)");
         _w.Line($"if (!state.CanRun({index})) return;");
         WriteValidation(bound, index);
         if (bound.Call is not null)
@@ -647,7 +640,7 @@ internal sealed class FlowEmitter
     private void WriteLoopDriver(BoundNode header, string index)
     {
         var name = _names[header.Node.Id];
-        OpenPooledAsync($"Loop_{name}(State state, bool again)");
+        OpenAsyncMethod($"Loop_{name}(State state, bool again)");
         _w.Line($"state.{name}_driving = true;");
         _w.Open("try");
         _w.Line($"if (!again) await {RunName(header.Node.Id)}(state).ConfigureAwait(false);");

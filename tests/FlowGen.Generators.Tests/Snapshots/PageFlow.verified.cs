@@ -228,8 +228,7 @@ namespace Shop
         };
 
         // ---- The nodes of page.bpmn, one method per state. ----
-        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method
-        // with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.
+        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // startEvent 'page', page.bpmn line 4
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
@@ -303,7 +302,6 @@ namespace Shop
         }
 
         // exclusiveGateway 'Safe' (Safe?), page.bpmn line 7
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Safe(State state)
         {
             if (!state.CanRun((int)Node.Safe)) return;
@@ -360,7 +358,6 @@ namespace Shop
         }
 
         // parallelGateway 'Fork', page.bpmn line 8
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Fork(State state)
         {
             if (!state.CanRun((int)Node.Fork)) return;
@@ -373,7 +370,6 @@ namespace Shop
         }
 
         // Fork is not taken on this run: tell the joins after it.
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Skip_Fork(State state)
         {
             await Skip_Sku(state).ConfigureAwait(false);
@@ -388,7 +384,6 @@ namespace Shop
         }
 
         // serviceTask 'Sku', page.bpmn line 9: goods/sku
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
             var started = state.TaskStarting((int)Node.Sku);
@@ -418,7 +413,6 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Sku(State state) => Arrive_Join(state, false);
 
         // serviceTask 'Shop', page.bpmn line 10: goods/shop
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Shop(State state)
         {
             var started = state.TaskStarting((int)Node.Shop);
@@ -505,7 +499,6 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Post(State state) => Skip_Extras(state);
 
         // inclusiveGateway 'Extras', page.bpmn line 14
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Extras(State state)
         {
             if (!state.CanRun((int)Node.Extras)) return;
@@ -532,7 +525,6 @@ namespace Shop
         }
 
         // Extras is not taken on this run: tell the joins after it.
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Skip_Extras(State state)
         {
             await Skip_Coupon(state).ConfigureAwait(false);

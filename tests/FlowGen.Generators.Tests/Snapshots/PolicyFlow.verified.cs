@@ -175,8 +175,7 @@ namespace Shop
         };
 
         // ---- The nodes of page.bpmn, one method per state. ----
-        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method
-        // with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.
+        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // startEvent 'page', page.bpmn line 4
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
@@ -191,7 +190,6 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask<global::Shop.Page> Call_Base(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<global::Shop.Page>(_goods.Base(state.Request));
 
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
         {
             var started = state.TaskStarting((int)Node.Base);
@@ -227,7 +225,6 @@ namespace Shop
         }
 
         // serviceTask 'Sku', page.bpmn line 6: goods/sku
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
             var started = state.TaskStarting((int)Node.Sku);

@@ -213,8 +213,7 @@ namespace Shop
         };
 
         // ---- The nodes of page.bpmn, one method per state. ----
-        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method
-        // with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.
+        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // startEvent 'page', page.bpmn line 4
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
@@ -256,7 +255,6 @@ namespace Shop
         }
 
         // callActivity 'Stats' (Statistics), page.bpmn line 6
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Body_Stats(State state)
         {
             // strict-mode=false: a failure inside ends the subprocess only; it may take 500 ms.
@@ -271,7 +269,6 @@ namespace Shop
             state.ExitScope(0, started);
         }
 
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Stats(State state)
         {
             if (!state.CanRun((int)Node.Stats)) return;
@@ -288,7 +285,6 @@ namespace Shop
         }
 
         // serviceTask 'Stats/Sku', page.bpmn line 18: goods/sku
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Stats_Sku(State state)
         {
             var started = state.TaskStarting((int)Node.Stats_Sku);
@@ -315,7 +311,6 @@ namespace Shop
         }
 
         // serviceTask 'Stats/Shop', page.bpmn line 19: goods/shop
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Stats_Shop(State state)
         {
             var started = state.TaskStarting((int)Node.Stats_Shop);
@@ -363,7 +358,6 @@ namespace Shop
         }
 
         // serviceTask 'Risk', page.bpmn line 7: goods/risk
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Loop_Risk(State state, bool again)
         {
             state.Risk_driving = true;

@@ -232,8 +232,7 @@ namespace Shop
         }
 
         // ---- The nodes of page.flow.yaml, one method per state. ----
-        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method
-        // with a pooled state machine (PoolingAsyncValueTaskMethodBuilder), awaited once, by the flow itself.
+        // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // start 'page', page.flow.yaml line 1
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
@@ -280,7 +279,6 @@ namespace Shop
         }
 
         // parallel 'layer-2.fork', page.flow.yaml line 7
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_layer_2_fork(State state)
         {
             if (!state.CanRun((int)Node.layer_2_fork)) return;
@@ -298,7 +296,6 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask<string> Call_Sku(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<string>(_goods.SkuAsync(state.Request.Id, cancellationToken));
 
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
         {
             var started = state.TaskStarting((int)Node.Sku);
@@ -333,7 +330,6 @@ namespace Shop
         }
 
         // exclusive 'Shop.when', page.flow.yaml line 8
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Shop_when(State state)
         {
             if (!state.CanRun((int)Node.Shop_when)) return;
@@ -382,7 +378,6 @@ namespace Shop
         }
 
         // task 'Shop', page.flow.yaml line 8: goods/shop
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Shop(State state)
         {
             var started = state.TaskStarting((int)Node.Shop);
@@ -421,7 +416,6 @@ namespace Shop
             return remaining == 0 && global::System.Threading.Volatile.Read(ref state.Shop_merge_live) == 0 ? Skip_Shop_merge(state) : default;
         }
 
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private async global::System.Threading.Tasks.ValueTask Run_Shop_merge(State state)
         {
             if (!state.CanRun((int)Node.Shop_merge)) return;
