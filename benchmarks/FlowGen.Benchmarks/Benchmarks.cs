@@ -64,10 +64,10 @@ public class PolicyBenchmarks
         .Build();
 
     [Benchmark(Baseline = true)]
-    public int Policy_PlainCall() => _tasks.LastFromRequest(_request);
+    public int Policy_PlainCall() => _tasks.LastFromRequest(_request, CancellationToken.None);
 
     [Benchmark]
-    public int Policy_HandWritten() => s_pipeline.ExecuteAsync(static (state, _) => new ValueTask<int>(state.Tasks.LastFromRequest(state.Request)), (Tasks: _tasks, Request: _request))
+    public int Policy_HandWritten() => s_pipeline.ExecuteAsync(static (state, cancellationToken) => new ValueTask<int>(state.Tasks.LastFromRequest(state.Request, cancellationToken)), (Tasks: _tasks, Request: _request))
         .GetAwaiter().GetResult();
 
     [Benchmark]
@@ -82,11 +82,11 @@ public class PolicyBenchmarks
         .Build();
 
     [Benchmark]
-    public int Policy_RetryOnly_HandWritten() => s_retryOnly.ExecuteAsync(static (state, _) => new ValueTask<int>(state.Tasks.LastFromRequest(state.Request)), (Tasks: _tasks, Request: _request))
+    public int Policy_RetryOnly_HandWritten() => s_retryOnly.ExecuteAsync(static (state, cancellationToken) => new ValueTask<int>(state.Tasks.LastFromRequest(state.Request, cancellationToken)), (Tasks: _tasks, Request: _request))
         .GetAwaiter().GetResult();
 
     [Benchmark]
-    public int Policy_TimeoutOnly_HandWritten() => s_timeoutOnly.ExecuteAsync(static (state, _) => new ValueTask<int>(state.Tasks.LastFromRequest(state.Request)), (Tasks: _tasks, Request: _request))
+    public int Policy_TimeoutOnly_HandWritten() => s_timeoutOnly.ExecuteAsync(static (state, cancellationToken) => new ValueTask<int>(state.Tasks.LastFromRequest(state.Request, cancellationToken)), (Tasks: _tasks, Request: _request))
         .GetAwaiter().GetResult();
 }
 

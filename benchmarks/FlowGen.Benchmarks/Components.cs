@@ -18,7 +18,9 @@ public sealed class BenchTasks
 
     [FlowTask("last"), ToResult] public int Last([FromVar("n")] int n) => n * 2;
 
-    [FlowTask("last-from-request"), ToResult] public int LastFromRequest(BenchRequest request) => request.Start * 2;
+    // Takes the attempt's token, as a task with a timeout must (FG0604): the timeout can cancel it.
+    [FlowTask("last-from-request"), ToResult]
+    public int LastFromRequest(BenchRequest request, CancellationToken cancellationToken) => cancellationToken.IsCancellationRequested ? -1 : request.Start * 2;
 
     [FlowTask("big"), ToResult] public int Big(BenchRequest request) => request.Start / 2;
 

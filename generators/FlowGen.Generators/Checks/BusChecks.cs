@@ -183,6 +183,13 @@ internal static class BusChecks
             // Joins count the flows that can reach them in this flow: another start event's branches never arrive.
             var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId) && !backEdges.Contains(e.Id));
             var policy = call is null ? null : SettingsChecks.Policy(node, task.Method?.Defaults);
+            if (policy is { TimeoutMilliseconds: > 0 } && call is not null && !call.Arguments.Contains("state.CancellationToken"))
+            {
+                // A timeout only cancels the attempt's token: a method that takes none cannot be stopped by it.
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TimeoutCannotStopTask, node.Location, node.Describe(),
+                    policy.TimeoutMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{task.Component!.TypeName}.{task.Method!.MethodName}"));
+                policy = policy with { TimeoutMilliseconds = 0 };
+            }
             iterations.TryGetValue(id, out var iterated);
             if (iterated is not null && fallback is not null)
             {

@@ -143,6 +143,8 @@ internal static class FlowDiagnostics
         "{0} has {1}='{2}', but {3}. Fix the value.", CategorySettings);
     public static readonly DiagnosticDescriptor PropertyNotApplied = Warning("FG0603", "Property not applied yet",
         "{0} has '{1}', which this version of FlowGen reads but does not apply yet. The run behaves as if it were absent.", CategorySettings);
+    public static readonly DiagnosticDescriptor TimeoutCannotStopTask = Warning("FG0604", "Timeout cannot stop the task",
+        "{0} has a timeout of {1} ms, but {2} takes no CancellationToken, so the timeout could never stop it and is left out. Add a CancellationToken parameter and pass it on, or remove the timeout.", CategorySettings);
 
     // 07xx: C#-side rules (reported by FlowGen.Analyzers)
     public static readonly DiagnosticDescriptor FlowClassNotPartial = Error("FG0701", "Flow class must be partial",
@@ -187,7 +189,7 @@ internal static class FlowDiagnostics
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed,
-        UnknownProperty, InvalidPropertyValue, PropertyNotApplied,
+        UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,
         InternalError,
     ];

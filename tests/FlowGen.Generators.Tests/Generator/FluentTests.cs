@@ -22,6 +22,7 @@ public sealed class FluentTests
             [FlowTask("begin"), ToState("total")] public int Begin(Req request) => request.Count;
             [FlowTask("end"), ToResult] public Res End([FromState("total")] int total) => new(total);
             [FlowTask("noop")] public void Noop() { }
+            [FlowTask("wait")] public void Wait(System.Threading.CancellationToken cancellationToken) { }
             public void NotATask() { }
         }
         public static class Limits { public const int Big = 100; }
@@ -64,7 +65,7 @@ public sealed class FluentTests
         flow
                 .Task<Calc>(c => c.Begin)
                 .If(bus => bus.State<int>("total") > Limits.Big && bus.Request.Source == "app",
-                    then: b => b.Task<Calc>(c => c.Noop).Timeout(200).Retry(2, 10),
+                    then: b => b.Task<Calc>(c => c.Wait).Timeout(200).Retry(2, 10),
                     otherwise: b => b.Parallel(p => p.Task("calc", "noop", id: "n1"), p => p.Task("calc", "noop", id: "n2")))
                 .Task<Calc>(c => c.End, name: "Finish")
         """;

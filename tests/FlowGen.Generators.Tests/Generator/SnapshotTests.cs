@@ -18,7 +18,7 @@ public sealed class SnapshotTests
         [FlowComponent("goods")]
         public sealed class Goods
         {
-            [FlowTask("base"), ToResult, ToState("page")] public Page Base(Req request) => new();
+            [FlowTask("base"), ToResult, ToState("page")] public Page Base(Req request, CancellationToken ct) => new();
             [FlowTask("risk")] public Risk Check([FromState("page")] Page page) => new();
             [FlowTask("sku"), ToState("sku")] public Task<string> SkuAsync([FromRequest("id")] long id, CancellationToken ct) => Task.FromResult("s");
             [FlowTask("shop"), ToState("shop")] public ValueTask<string> ShopAsync(long id) => new("x");

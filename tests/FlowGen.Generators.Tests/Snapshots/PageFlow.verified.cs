@@ -243,7 +243,7 @@ namespace Shop
             var started = state.TaskStarting((int)Node.Base);
             try
             {
-                var value = _goods.Base(state.Request);
+                var value = _goods.Base(state.Request, state.CancellationToken);
                 state.Result = value;
                 state.Sta_page = value;
             }

@@ -188,7 +188,7 @@ namespace Shop
         // Policy of Base: 200 ms per attempt, 2 retries (exponential, 10 ms).
         private static readonly global::Polly.ResiliencePipeline s_policy_Base = global::FlowGen.FlowPolicies.Create(200, 2, 10, global::FlowGen.RetryBackoff.Exponential);
 
-        private global::System.Threading.Tasks.ValueTask<global::Shop.Page> Call_Base(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<global::Shop.Page>(_goods.Base(state.Request));
+        private global::System.Threading.Tasks.ValueTask<global::Shop.Page> Call_Base(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<global::Shop.Page>(_goods.Base(state.Request, cancellationToken));
 
         private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
         {
