@@ -20,4 +20,72 @@ public static class FlowSteps
     {
         if (await step.ConfigureAwait(false)) await next(flow, state).ConfigureAwait(false);
     }
+
+    /// <summary>A fork's branches: done at once when each finished synchronously, else awaited in order.</summary>
+    public static ValueTask WhenAll(ValueTask first, ValueTask second)
+    {
+        if (!first.IsCompletedSuccessfully || !second.IsCompletedSuccessfully) return AwaitAsync(first, second);
+        first.GetAwaiter().GetResult();
+        second.GetAwaiter().GetResult();
+        return default;
+    }
+
+    /// <inheritdoc cref="WhenAll(ValueTask, ValueTask)"/>
+    public static ValueTask WhenAll(ValueTask first, ValueTask second, ValueTask third)
+    {
+        if (!first.IsCompletedSuccessfully || !second.IsCompletedSuccessfully || !third.IsCompletedSuccessfully) return AwaitAsync(first, second, third);
+        first.GetAwaiter().GetResult();
+        second.GetAwaiter().GetResult();
+        third.GetAwaiter().GetResult();
+        return default;
+    }
+
+    /// <inheritdoc cref="WhenAll(ValueTask, ValueTask)"/>
+    public static ValueTask WhenAll(ValueTask first, ValueTask second, ValueTask third, ValueTask fourth)
+    {
+        if (!first.IsCompletedSuccessfully || !second.IsCompletedSuccessfully || !third.IsCompletedSuccessfully || !fourth.IsCompletedSuccessfully)
+            return AwaitAsync(first, second, third, fourth);
+        first.GetAwaiter().GetResult();
+        second.GetAwaiter().GetResult();
+        third.GetAwaiter().GetResult();
+        fourth.GetAwaiter().GetResult();
+        return default;
+    }
+
+    /// <inheritdoc cref="WhenAll(ValueTask, ValueTask)"/>
+    public static ValueTask WhenAll(ValueTask[] branches)
+    {
+        foreach (var branch in branches)
+        {
+            if (!branch.IsCompletedSuccessfully) return AwaitAsync(branches);
+        }
+        foreach (var branch in branches) branch.GetAwaiter().GetResult();
+        return default;
+    }
+
+    private static async ValueTask AwaitAsync(ValueTask[] branches)
+    {
+        foreach (var branch in branches) await branch.ConfigureAwait(false);
+    }
+
+    private static async ValueTask AwaitAsync(ValueTask first, ValueTask second)
+    {
+        await first.ConfigureAwait(false);
+        await second.ConfigureAwait(false);
+    }
+
+    private static async ValueTask AwaitAsync(ValueTask first, ValueTask second, ValueTask third)
+    {
+        await first.ConfigureAwait(false);
+        await second.ConfigureAwait(false);
+        await third.ConfigureAwait(false);
+    }
+
+    private static async ValueTask AwaitAsync(ValueTask first, ValueTask second, ValueTask third, ValueTask fourth)
+    {
+        await first.ConfigureAwait(false);
+        await second.ConfigureAwait(false);
+        await third.ConfigureAwait(false);
+        await fourth.ConfigureAwait(false);
+    }
 }

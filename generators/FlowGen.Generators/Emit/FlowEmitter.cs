@@ -571,7 +571,7 @@ internal sealed class FlowEmitter
             && bound.Outgoing[0].ConditionCode is null && (bound.Node.Kind == NodeKind.ParallelGateway || !bound.Outgoing[0].Edge.IsDefault);
         if (bound.Call is not null) return single;
         if (bound.Node.Kind == NodeKind.ExclusiveGateway) return !ExclusiveNeedsSkips(bound);
-        return single;
+        return bound.Outgoing.Count > 0; // a pass-through, or a fork that starts its branches and returns them together
     }
 
     /// <summary>A task whose method and fallback are synchronous, with no iteration and no Polly pipeline.</summary>
@@ -627,7 +627,7 @@ internal sealed class FlowEmitter
         }
         else
         {
-            _w.Line($"return {Go(bound.Outgoing[0], "true", OpenAsync(bound))};");
+            WriteOutgoing(bound, index);
         }
         _w.Close();
         _tail = false;
@@ -921,7 +921,8 @@ internal sealed class FlowEmitter
         var conditional = kind != NodeKind.ParallelGateway && branches.Any(b => b.ConditionCode is not null || b.Edge.IsDefault);
         if (branches.Count == 1 && !conditional)
         {
-            _w.Line($"await {Go(branches[0], "true", OpenAsync(bound))}.ConfigureAwait(false);");
+            var next = Go(branches[0], "true", OpenAsync(bound));
+            _w.Line(_tail ? $"return {next};" : $"await {next}.ConfigureAwait(false);");
             return;
         }
 
@@ -950,7 +951,7 @@ internal sealed class FlowEmitter
                 var any = string.Join(" || ", Enumerable.Range(0, branches.Count).Select(i => $"take{i.ToString(CultureInfo.InvariantCulture)}"));
                 _w.Open($"if (!({any}))");
                 _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.NoMatchingBranch, \"no condition of the outgoing flows is true and there is no default flow\");");
-                _w.Line("return;");
+                _w.Line(Return);
                 _w.Close();
             }
         }
@@ -960,6 +961,15 @@ internal sealed class FlowEmitter
             var take = conditional ? $"take{i.ToString(CultureInfo.InvariantCulture)}" : "true";
             _w.Line($"// branch {SourceWriter.Comment(branches[i].Edge.Id)} -> {SourceWriter.Comment(branches[i].Edge.TargetId)}");
             _w.Line($"var branch{i.ToString(CultureInfo.InvariantCulture)} = {Go(branches[i], take, OpenAsync(bound))};");
+        }
+        if (_tail)
+        {
+            // Done at once when every branch finished synchronously; else one continuation awaits them.
+            var all = string.Join(", ", Enumerable.Range(0, branches.Count).Select(i => "branch" + i.ToString(CultureInfo.InvariantCulture)));
+            _w.Line(branches.Count == 1 ? "return branch0;"
+                : branches.Count <= 4 ? $"return global::FlowGen.FlowSteps.WhenAll({all});"
+                : $"return global::FlowGen.FlowSteps.WhenAll(new[] {{ {all} }});");
+            return;
         }
         for (var i = 0; i < branches.Count; i++)
             _w.Line($"await branch{i.ToString(CultureInfo.InvariantCulture)}.ConfigureAwait(false);");

@@ -358,15 +358,14 @@ namespace Shop
         }
 
         // parallelGateway 'Fork', page.bpmn line 8
-        private async global::System.Threading.Tasks.ValueTask Run_Fork(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Fork(State state)
         {
-            if (!state.CanRun((int)Node.Fork)) return;
+            if (!state.CanRun((int)Node.Fork)) return default;
             // branch f4 -> Sku
             var branch0 = Run_Sku(state);
             // branch f5 -> Shop
             var branch1 = Run_Shop(state);
-            await branch0.ConfigureAwait(false);
-            await branch1.ConfigureAwait(false);
+            return global::FlowGen.FlowSteps.WhenAll(branch0, branch1);
         }
 
         // Fork is not taken on this run: tell the joins after it.
@@ -499,9 +498,9 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Skip_Post(State state) => Skip_Extras(state);
 
         // inclusiveGateway 'Extras', page.bpmn line 14
-        private async global::System.Threading.Tasks.ValueTask Run_Extras(State state)
+        private global::System.Threading.Tasks.ValueTask Run_Extras(State state)
         {
-            if (!state.CanRun((int)Node.Extras)) return;
+            if (!state.CanRun((int)Node.Extras)) return default;
             bool take0, take1;
             try
             {
@@ -514,14 +513,13 @@ namespace Shop
             catch (global::System.Exception exception)
             {
                 state.Fail((int)Node.Extras, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
-                return;
+                return default;
             }
             // branch WithCoupon -> Coupon
             var branch0 = (take0 ? Run_Coupon(state) : Skip_Coupon(state));
             // branch NoExtra -> ExtrasDone
             var branch1 = Arrive_ExtrasDone(state, take1);
-            await branch0.ConfigureAwait(false);
-            await branch1.ConfigureAwait(false);
+            return global::FlowGen.FlowSteps.WhenAll(branch0, branch1);
         }
 
         // Extras is not taken on this run: tell the joins after it.

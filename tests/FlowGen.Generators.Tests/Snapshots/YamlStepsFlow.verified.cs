@@ -279,15 +279,14 @@ namespace Shop
         }
 
         // parallel 'layer-2.fork', page.flow.yaml line 7
-        private async global::System.Threading.Tasks.ValueTask Run_layer_2_fork(State state)
+        private global::System.Threading.Tasks.ValueTask Run_layer_2_fork(State state)
         {
-            if (!state.CanRun((int)Node.layer_2_fork)) return;
+            if (!state.CanRun((int)Node.layer_2_fork)) return default;
             // branch layer-2.fork->Sku -> Sku
             var branch0 = Run_Sku(state);
             // branch layer-2.fork->Shop.when -> Shop.when
             var branch1 = Run_Shop_when(state);
-            await branch0.ConfigureAwait(false);
-            await branch1.ConfigureAwait(false);
+            return global::FlowGen.FlowSteps.WhenAll(branch0, branch1);
         }
 
         // task 'Sku', page.flow.yaml line 7: goods/sku
