@@ -188,10 +188,18 @@ internal static class SymbolReader
     {
         private readonly Dictionary<string, TypeShape> _shapes = new(StringComparer.Ordinal);
 
+        // int, string, bool...: the same shape (thirty-odd interfaces for int) for every flow class and component.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ITypeSymbol, TypeShape> s_specialShapes = new();
+
         public void Add(ITypeSymbol type, int depth)
         {
             var name = Name(type);
             if (_shapes.ContainsKey(name) || depth > MaxDepth) return;
+            if (type.SpecialType != SpecialType.None && s_specialShapes.TryGetValue(type, out var known))
+            {
+                _shapes[name] = known;
+                return;
+            }
             var category = Category(type);
             var isNullableValue = type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
             var underlying = isNullableValue ? ((INamedTypeSymbol)type).TypeArguments[0] : null;
@@ -241,6 +249,7 @@ internal static class SymbolReader
                 Supertypes = supertypes.Distinct().OrderBy(s => s, StringComparer.Ordinal).ToEquatableArray(),
                 IsRecord = type.IsRecord,
             };
+            if (type.SpecialType != SpecialType.None && _shapes[name] is { Properties.Count: 0 } shape) s_specialShapes.GetValue(type, _ => shape);
         }
 
         public TypeTable ToTable() => new(_shapes.Values.OrderBy(s => s.FullName, StringComparer.Ordinal).ToEquatableArray());
