@@ -16,6 +16,18 @@ public static class FlowSteps
         return step.Result ? next(flow, state) : default;
     }
 
+    /// <summary>A step that goes on to the next node itself: its completion, whatever it returned.</summary>
+    public static ValueTask Done(ValueTask<bool> step)
+    {
+        if (step.IsCompletedSuccessfully)
+        {
+            _ = step.Result;
+            return default;
+        }
+        // An async method's ValueTask<bool> wraps its Task<bool>: waiting on it as a Task allocates nothing more.
+        return new ValueTask(step.AsTask());
+    }
+
     private static async ValueTask ThenAsync<TFlow, TState>(ValueTask<bool> step, TFlow flow, TState state, Func<TFlow, TState, ValueTask> next)
     {
         if (await step.ConfigureAwait(false)) await next(flow, state).ConfigureAwait(false);

@@ -487,8 +487,15 @@ internal sealed class FlowEmitter
             // The call itself, apart from the routing, so that interceptors can wrap it. A synchronous method
             // gets a synchronous wrapper: no state machine.
             if (IsSyncCall(bound)) _w.Open($"private bool Task_{name}(State state)");
+            else if (GoesOnItself(bound))
+            {
+                // andThen: the task goes on to the next node itself, so that a branch waiting on it keeps one
+                // state machine, not two (false inside interceptors, which go on after their own hooks).
+                OpenAsyncMethod($"Task_{name}(State state, bool andThen)", returnsBool: true);
+            }
             else OpenAsyncMethod($"Task_{name}(State state)", returnsBool: true);
             WriteCall(bound, taskCall, index);
+            if (GoesOnItself(bound)) _w.Line($"if (andThen) await {Go(bound.Outgoing[0], "true", OpenAsync(bound))}.ConfigureAwait(false);");
             _w.Line("return true;");
             _w.Close();
             _w.Line();
@@ -587,8 +594,13 @@ internal sealed class FlowEmitter
         var name = _names[bound.Node.Id];
         return IsSyncCall(bound)
             ? $"static (flow, state) => new {Vt}<bool>(flow.Task_{name}(state))"
+            : GoesOnItself(bound)
+            ? $"static (flow, state) => flow.Task_{name}(state, andThen: false)"
             : $"static (flow, state) => flow.Task_{name}(state)";
     }
+
+    /// <summary>An async task with one flow out, written as a tail node: its Task_ method goes on to the next node.</summary>
+    private bool GoesOnItself(BoundNode bound) => bound.Call is not null && !IsSyncCall(bound) && CanTail(bound);
 
     /// <summary>A node whose work is synchronous, or one step then one flow: it returns the next node's call.</summary>
     private void WriteTailNode(BoundNode bound, string index)
@@ -606,23 +618,20 @@ internal sealed class FlowEmitter
         }
         else if (bound.Call is not null)
         {
-            // The next node runs once the step has succeeded: at once when it finished synchronously.
+            // Inside interceptors, the next node runs once they report success: at once when they finished synchronously.
             var next = Go(bound.Outgoing[0], "true", OpenAsync(bound));
-            string Then(string step) => $"global::FlowGen.FlowSteps.Then({step}, this, state, static (flow, state) => flow.{next})";
-            var intercepted = $"interceptors.RunAsync(this, state, {index}, {TaskLambda(bound)})";
+            _w.Open($"if (_interceptors?.For({index}) is {{ }} interceptors)");
+            _w.Line($"var intercepted = interceptors.RunAsync(this, state, {index}, {TaskLambda(bound)});");
+            _w.Line($"return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.{next});");
+            _w.Close();
             if (IsSyncCall(bound))
             {
-                _w.Open($"if (_interceptors?.For({index}) is {{ }} interceptors)");
-                _w.Line($"var intercepted = {intercepted};");
-                _w.Line($"return {Then("intercepted")};");
-                _w.Close();
                 _w.Line($"if (!Task_{name}(state)) return default;");
                 _w.Line($"return {next};");
             }
             else
             {
-                _w.Line($"var step = _interceptors?.For({index}) is {{ }} interceptors ? {intercepted} : Task_{name}(state);");
-                _w.Line($"return {Then("step")};");
+                _w.Line($"return global::FlowGen.FlowSteps.Done(Task_{name}(state, andThen: true));");
             }
         }
         else

@@ -383,7 +383,7 @@ namespace Shop
         }
 
         // serviceTask 'Sku', page.bpmn line 9: goods/sku
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state, bool andThen)
         {
             var started = state.TaskStarting((int)Node.Sku);
             try
@@ -398,21 +398,26 @@ namespace Shop
             }
             if (state.TracksDetails) state.TaskDetails((int)Node.Sku, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.sku", state.Sta_sku) });
             state.TaskCompleted((int)Node.Sku, started);
+            if (andThen) await Arrive_Join(state, true).ConfigureAwait(false);
             return true;
         }
 
         private global::System.Threading.Tasks.ValueTask Run_Sku(State state)
         {
             if (!state.CanRun((int)Node.Sku)) return default;
-            var step = _interceptors?.For((int)Node.Sku) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)) : Task_Sku(state);
-            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Arrive_Join(state, true));
+            if (_interceptors?.For((int)Node.Sku) is { } interceptors)
+            {
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state, andThen: false));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Arrive_Join(state, true));
+            }
+            return global::FlowGen.FlowSteps.Done(Task_Sku(state, andThen: true));
         }
 
         // Sku is not taken on this run: tell the joins after it.
         private global::System.Threading.Tasks.ValueTask Skip_Sku(State state) => Arrive_Join(state, false);
 
         // serviceTask 'Shop', page.bpmn line 10: goods/shop
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Shop(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Shop(State state, bool andThen)
         {
             var started = state.TaskStarting((int)Node.Shop);
             try
@@ -427,14 +432,19 @@ namespace Shop
             }
             if (state.TracksDetails) state.TaskDetails((int)Node.Shop, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.shop", state.Sta_shop) });
             state.TaskCompleted((int)Node.Shop, started);
+            if (andThen) await Arrive_Join(state, true).ConfigureAwait(false);
             return true;
         }
 
         private global::System.Threading.Tasks.ValueTask Run_Shop(State state)
         {
             if (!state.CanRun((int)Node.Shop)) return default;
-            var step = _interceptors?.For((int)Node.Shop) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Shop, static (flow, state) => flow.Task_Shop(state)) : Task_Shop(state);
-            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Arrive_Join(state, true));
+            if (_interceptors?.For((int)Node.Shop) is { } interceptors)
+            {
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Shop, static (flow, state) => flow.Task_Shop(state, andThen: false));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Arrive_Join(state, true));
+            }
+            return global::FlowGen.FlowSteps.Done(Task_Shop(state, andThen: true));
         }
 
         // Shop is not taken on this run: tell the joins after it.

@@ -190,7 +190,7 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask<global::Shop.Page> Call_Base(State state, global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<global::Shop.Page>(_goods.Base(state.Request, cancellationToken));
 
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Base(State state, bool andThen)
         {
             var started = state.TaskStarting((int)Node.Base);
             global::System.Exception? failure = null;
@@ -214,18 +214,23 @@ namespace Shop
                 if (state.TracksDetails) state.TaskDetails((int)Node.Base, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("request", state.Request) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("res", state.Result), new("sta.page", state.Sta_page) });
                 state.TaskCompleted((int)Node.Base, started);
             }
+            if (andThen) await Run_Sku(state).ConfigureAwait(false);
             return true;
         }
 
         private global::System.Threading.Tasks.ValueTask Run_Base(State state)
         {
             if (!state.CanRun((int)Node.Base)) return default;
-            var step = _interceptors?.For((int)Node.Base) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state)) : Task_Base(state);
-            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_Sku(state));
+            if (_interceptors?.For((int)Node.Base) is { } interceptors)
+            {
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Base, static (flow, state) => flow.Task_Base(state, andThen: false));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Sku(state));
+            }
+            return global::FlowGen.FlowSteps.Done(Task_Base(state, andThen: true));
         }
 
         // serviceTask 'Sku', page.bpmn line 6: goods/sku
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Sku(State state, bool andThen)
         {
             var started = state.TaskStarting((int)Node.Sku);
             global::System.Exception? failure = null;
@@ -264,14 +269,19 @@ namespace Shop
                 if (state.TracksDetails) state.TaskDetails((int)Node.Sku, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.sku", state.Sta_sku) });
                 state.TaskCompleted((int)Node.Sku, started, byFallback);
             }
+            if (andThen) await Run_End(state).ConfigureAwait(false);
             return true;
         }
 
         private global::System.Threading.Tasks.ValueTask Run_Sku(State state)
         {
             if (!state.CanRun((int)Node.Sku)) return default;
-            var step = _interceptors?.For((int)Node.Sku) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state)) : Task_Sku(state);
-            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_End(state));
+            if (_interceptors?.For((int)Node.Sku) is { } interceptors)
+            {
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Sku, static (flow, state) => flow.Task_Sku(state, andThen: false));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_End(state));
+            }
+            return global::FlowGen.FlowSteps.Done(Task_Sku(state, andThen: true));
         }
 
         // endEvent 'End', page.bpmn line 7

@@ -285,7 +285,7 @@ namespace Shop
         }
 
         // serviceTask 'Stats/Sku', page.bpmn line 18: goods/sku
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Stats_Sku(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Stats_Sku(State state, bool andThen)
         {
             var started = state.TaskStarting((int)Node.Stats_Sku);
             try
@@ -300,18 +300,23 @@ namespace Shop
             }
             if (state.TracksDetails) state.TaskDetails((int)Node.Stats_Sku, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.sku", state.Sta_sku) });
             state.TaskCompleted((int)Node.Stats_Sku, started);
+            if (andThen) await Run_Stats_SE1(state).ConfigureAwait(false);
             return true;
         }
 
         private global::System.Threading.Tasks.ValueTask Run_Stats_Sku(State state)
         {
             if (!state.CanRun((int)Node.Stats_Sku)) return default;
-            var step = _interceptors?.For((int)Node.Stats_Sku) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Stats_Sku, static (flow, state) => flow.Task_Stats_Sku(state)) : Task_Stats_Sku(state);
-            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_Stats_SE1(state));
+            if (_interceptors?.For((int)Node.Stats_Sku) is { } interceptors)
+            {
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Stats_Sku, static (flow, state) => flow.Task_Stats_Sku(state, andThen: false));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Stats_SE1(state));
+            }
+            return global::FlowGen.FlowSteps.Done(Task_Stats_Sku(state, andThen: true));
         }
 
         // serviceTask 'Stats/Shop', page.bpmn line 19: goods/shop
-        private async global::System.Threading.Tasks.ValueTask<bool> Task_Stats_Shop(State state)
+        private async global::System.Threading.Tasks.ValueTask<bool> Task_Stats_Shop(State state, bool andThen)
         {
             var started = state.TaskStarting((int)Node.Stats_Shop);
             try
@@ -326,14 +331,19 @@ namespace Shop
             }
             if (state.TracksDetails) state.TaskDetails((int)Node.Stats_Shop, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("id", state.Request.Id) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.shop", state.Sta_shop) });
             state.TaskCompleted((int)Node.Stats_Shop, started);
+            if (andThen) await Run_Stats_SE2(state).ConfigureAwait(false);
             return true;
         }
 
         private global::System.Threading.Tasks.ValueTask Run_Stats_Shop(State state)
         {
             if (!state.CanRun((int)Node.Stats_Shop)) return default;
-            var step = _interceptors?.For((int)Node.Stats_Shop) is { } interceptors ? interceptors.RunAsync(this, state, (int)Node.Stats_Shop, static (flow, state) => flow.Task_Stats_Shop(state)) : Task_Stats_Shop(state);
-            return global::FlowGen.FlowSteps.Then(step, this, state, static (flow, state) => flow.Run_Stats_SE2(state));
+            if (_interceptors?.For((int)Node.Stats_Shop) is { } interceptors)
+            {
+                var intercepted = interceptors.RunAsync(this, state, (int)Node.Stats_Shop, static (flow, state) => flow.Task_Stats_Shop(state, andThen: false));
+                return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.Run_Stats_SE2(state));
+            }
+            return global::FlowGen.FlowSteps.Done(Task_Stats_Shop(state, andThen: true));
         }
 
         // endEvent 'Stats/SE1', page.bpmn line 20
