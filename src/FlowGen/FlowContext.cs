@@ -51,6 +51,9 @@ public abstract class FlowContext
     /// <summary>The flow id.</summary>
     public string FlowId { get; }
 
+    /// <summary>The flow's structural version (the generated <c>FlowVersion</c>): which build of the flow this run is.</summary>
+    public string? FlowVersion => _flow.Version;
+
     /// <summary>The options of the current run.</summary>
     public FlowRunOptions Options { get; private set; } = FlowRunOptions.Default;
 
@@ -148,7 +151,7 @@ public abstract class FlowContext
         {
             CancellationToken = cancellationToken;
         }
-        _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) { RequestId = RequestId } : null;
+        _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) { RequestId = RequestId, FlowVersion = _flow.Version } : null;
         Role = Options.Role ?? Options.Roles?.Find(FlowId, Options.BusinessId);
         _details = Options.Tracking >= TrackingMode.ServiceDetail ? new (KeyValuePair<string, object?>[], KeyValuePair<string, object?>[])?[_nodeIds.Length] : null;
         _measure = FlowTelemetry.MetricsEnabled;
@@ -167,6 +170,7 @@ public abstract class FlowContext
         activity.SetTag(FlowTelemetry.Tags.FlowId, FlowId);
         if (activity.IsAllDataRequested)
         {
+            if (_flow.Version is { } version) activity.SetTag(FlowTelemetry.Tags.FlowVersion, version);
             activity.SetTag(FlowTelemetry.Tags.RequestId, RequestId);
             if (Options.BusinessId is { } businessId) activity.SetTag(FlowTelemetry.Tags.BusinessId, businessId);
             if (resume) activity.SetTag("flowgen.resume", true);

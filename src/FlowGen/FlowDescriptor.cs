@@ -17,8 +17,12 @@ public sealed class FlowDescriptor(
     FlowScope[]? scopes = null,
     int[]? nodeScopes = null,
     int[]? resumeAt = null,
-    string?[]? services = null)
+    string?[]? services = null,
+    string? version = null)
 {
+    /// <summary>The flow's structural version (the generated <c>FlowVersion</c>), or null.</summary>
+    public string? Version { get; } = version;
+
     /// <summary>For each node, the service it calls as <c>component/task</c>, or null (for tracking mode Service and up).</summary>
     public string?[]? Services { get; } = services;
 

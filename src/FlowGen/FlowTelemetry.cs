@@ -32,6 +32,7 @@ public static class FlowTelemetry
     public static class Tags
     {
         public const string FlowId = "flowgen.flow.id";
+        public const string FlowVersion = "flowgen.flow.version";
         public const string RequestId = "flowgen.request.id";
         public const string BusinessId = "flowgen.business.id";
         public const string NodeId = "flowgen.node.id";

@@ -27,6 +27,9 @@ public sealed class FlowTrace(string flowId)
     /// <summary>The request id of the run.</summary>
     public string? RequestId { get; internal set; }
 
+    /// <summary>The structural version of the flow that ran (its generated <c>FlowVersion</c>).</summary>
+    public string? FlowVersion { get; internal set; }
+
     /// <summary>
     /// The trace as JSON (written with Utf8JsonWriter: no reflection). Inputs and outputs are written as their
     /// ToString() text, so that any value can be shown.
@@ -38,6 +41,7 @@ public sealed class FlowTrace(string flowId)
         {
             json.WriteStartObject();
             json.WriteString("flowId", FlowId);
+            if (FlowVersion is not null) json.WriteString("flowVersion", FlowVersion);
             if (RequestId is not null) json.WriteString("requestId", RequestId);
             json.WriteNumber("durationMs", Math.Round(Duration.TotalMilliseconds, 3));
             json.WriteStartArray("nodes");
@@ -82,7 +86,7 @@ public sealed class FlowTrace(string flowId)
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"flow {FlowId}: {Duration.TotalMilliseconds:F1} ms").AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"flow {FlowId}{(FlowVersion is null ? "" : " (version " + FlowVersion + ")")}: {Duration.TotalMilliseconds:F1} ms").AppendLine();
         foreach (var node in Nodes.OrderBy(n => n.Start))
         {
             text.Append(CultureInfo.InvariantCulture,

@@ -60,6 +60,7 @@ public sealed class TelemetryTests : IDisposable
         Assert.Equal("flow eq-parallel-fluent", span.DisplayName);
         Assert.Equal("eq-parallel-fluent", span.GetTagItem(FlowTelemetry.Tags.FlowId));
         Assert.Equal("req-1", span.GetTagItem(FlowTelemetry.Tags.RequestId));
+        Assert.Equal(EqParallelFluent.FlowVersion, span.GetTagItem(FlowTelemetry.Tags.FlowVersion));
         Assert.Equal("success", span.GetTagItem(FlowTelemetry.Tags.Outcome));
         Assert.Equal(ActivityStatusCode.Unset, span.Status);
         Assert.True(span.Duration >= TimeSpan.FromMilliseconds(5)); // part-b waits 5 ms
@@ -130,6 +131,18 @@ public sealed class TrackingTests
         Assert.Equal(new KeyValuePair<string, object?>("level", "big"), Assert.Single(big.Inputs!));
         Assert.Equal(new KeyValuePair<string, object?>("res", "big:big"), Assert.Single(big.Outputs!));
         Assert.Contains("out: res=big:big", result.Trace.ToString());
+    }
+
+    [Fact]
+    public async Task A_trace_names_the_version_of_the_flow_that_ran()
+    {
+        var result = await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(5, []), new FlowRunOptions { Tracking = TrackingMode.Node });
+
+        Assert.Matches("^[0-9a-f]{16}$", EqChoiceBpmn.FlowVersion);
+        Assert.NotEqual(EqChoiceJson.FlowVersion, EqChoiceBpmn.FlowVersion); // another flow (id), another version
+        Assert.Equal(EqChoiceBpmn.FlowVersion, result.Trace!.FlowVersion);
+        Assert.StartsWith($"flow eq-choice-bpmn (version {EqChoiceBpmn.FlowVersion}):", result.Trace.ToString());
+        Assert.Contains($"\"flowVersion\": \"{EqChoiceBpmn.FlowVersion}\"", result.Trace.ToJson());
     }
 
     [Theory]

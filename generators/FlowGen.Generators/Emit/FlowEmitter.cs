@@ -192,6 +192,12 @@ internal sealed class FlowEmitter
         _w.Line("/// <summary>The flow id, as written in the flow file.</summary>");
         _w.Line($"public const string FlowId = {SourceWriter.Literal(_flow.Flow.FlowId)};");
         _w.Line();
+        _w.Line("/// <summary>");
+        _w.Line("/// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),");
+        _w.Line("/// unchanged by names, comments and layout. Traces and spans carry it.");
+        _w.Line("/// </summary>");
+        _w.Line($"public const string FlowVersion = {SourceWriter.Literal(FlowGen.Generators.Emit.FlowVersion.Compute(_flow))};");
+        _w.Line();
         WriteConstructor();
         WriteNodeTable();
         WriteState();
@@ -252,6 +258,7 @@ internal sealed class FlowEmitter
             ? limit.ToString(CultureInfo.InvariantCulture) : "global::FlowGen.FlowDescriptor.StandardLoopLimit";
         _w.Line("private static readonly global::FlowGen.FlowDescriptor s_flow = new(");
         _w.Line("    FlowId,");
+        _w.Line("    version: FlowVersion,");
         _w.Line($"    nodeIds: new[] {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Id)))} }},");
         _w.Line($"    nodeNames: new string?[] {{ {string.Join(", ", _flow.Nodes.Select(n => SourceWriter.Literal(n.Node.Name is null ? null : Model.FlowNode.OneLine(n.Node.Name))))} }},");
         _w.Line($"    cancelsBranches: {(cancelsBranches ? "true" : "false")},");

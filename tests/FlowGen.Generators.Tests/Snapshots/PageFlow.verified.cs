@@ -15,6 +15,12 @@ namespace Shop
         /// <summary>The flow id, as written in the flow file.</summary>
         public const string FlowId = "page";
 
+        /// <summary>
+        /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
+        /// unchanged by names, comments and layout. Traces and spans carry it.
+        /// </summary>
+        public const string FlowVersion = "c3d5b9648036339e";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;
@@ -66,6 +72,7 @@ namespace Shop
 
         private static readonly global::FlowGen.FlowDescriptor s_flow = new(
             FlowId,
+            version: FlowVersion,
             nodeIds: new[] { "page", "Base", "Risk", "Safe", "Hide", "Fork", "Hidden", "Sku", "Shop", "Join", "Post", "Extras", "Coupon", "ExtrasDone", "Shown" },
             nodeNames: new string?[] { null, null, null, "Safe?", null, null, null, null, null, null, null, null, null, null, null },
             cancelsBranches: true,

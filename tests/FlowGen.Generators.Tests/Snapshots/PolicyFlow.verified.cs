@@ -15,6 +15,12 @@ namespace Shop
         /// <summary>The flow id, as written in the flow file.</summary>
         public const string FlowId = "page";
 
+        /// <summary>
+        /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
+        /// unchanged by names, comments and layout. Traces and spans carry it.
+        /// </summary>
+        public const string FlowVersion = "0d0a83ad30bf9615";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;
@@ -44,6 +50,7 @@ namespace Shop
 
         private static readonly global::FlowGen.FlowDescriptor s_flow = new(
             FlowId,
+            version: FlowVersion,
             nodeIds: new[] { "page", "Base", "Sku", "End" },
             nodeNames: new string?[] { null, null, null, null },
             cancelsBranches: false,

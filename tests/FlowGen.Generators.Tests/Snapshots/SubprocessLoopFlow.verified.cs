@@ -15,6 +15,12 @@ namespace Shop
         /// <summary>The flow id, as written in the flow file.</summary>
         public const string FlowId = "page";
 
+        /// <summary>
+        /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
+        /// unchanged by names, comments and layout. Traces and spans carry it.
+        /// </summary>
+        public const string FlowVersion = "0ee7d93aa85dcc3b";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;
@@ -58,6 +64,7 @@ namespace Shop
 
         private static readonly global::FlowGen.FlowDescriptor s_flow = new(
             FlowId,
+            version: FlowVersion,
             nodeIds: new[] { "page", "Base", "Stats", "Stats/Sku", "Stats/Shop", "Stats/SE1", "Stats/SE2", "Stats#end", "Risk", "Again", "End" },
             nodeNames: new string?[] { null, null, "Statistics", null, null, null, null, "Statistics", null, "Blocked?", null },
             cancelsBranches: true,

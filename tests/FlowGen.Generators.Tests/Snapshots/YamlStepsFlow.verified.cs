@@ -15,6 +15,12 @@ namespace Shop
         /// <summary>The flow id, as written in the flow file.</summary>
         public const string FlowId = "page";
 
+        /// <summary>
+        /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
+        /// unchanged by names, comments and layout. Traces and spans carry it.
+        /// </summary>
+        public const string FlowVersion = "b23249e6cac09414";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;
@@ -56,6 +62,7 @@ namespace Shop
 
         private static readonly global::FlowGen.FlowDescriptor s_flow = new(
             FlowId,
+            version: FlowVersion,
             nodeIds: new[] { "page", "Base", "layer-2.fork", "Sku", "Shop.when", "layer-2.join", "Shop", "Shop.merge", "Post", "page.end" },
             nodeNames: new string?[] { null, null, null, null, null, null, null, null, null, null },
             cancelsBranches: true,
