@@ -35,14 +35,58 @@ public sealed class FlowGenOptions
     /// <summary>Log every task's start, end and failure through ILogger, inside a scope with the flow, node and request id.</summary>
     public bool LogTasks { get; set; } = true;
 
-    /// <summary>The default run options these settings make, with the variables tasks read.</summary>
-    public FlowRunOptions ToRunOptions(IFlowVariableSource? variables = null) => new()
+    /// <summary>
+    /// Roles matched to runs by flow id and business id ("FlowGen:Roles"), as <see cref="FlowRoleTable"/> matches
+    /// them. An <see cref="IFlowRoleSource"/> registered in DI is used instead when there is one.
+    /// </summary>
+    public List<FlowRoleOptions> Roles { get; set; } = [];
+
+    /// <summary>The default run options these settings make, with the variables tasks read and the roles runs get.</summary>
+    /// <param name="variables">Where tasks' variables come from.</param>
+    /// <param name="roles">Where runs' roles come from; null: <see cref="Roles"/>.</param>
+    public FlowRunOptions ToRunOptions(IFlowVariableSource? variables = null, IFlowRoleSource? roles = null) => new()
     {
         Variables = variables,
+        Roles = roles ?? RoleTable(),
         Timeout = DefaultTimeout,
         Tracking = Tracking,
         TraceTasks = TraceTasks,
         MaxIterationParallelism = MaxIterationParallelism,
         MaxLoopIterations = MaxLoopIterations,
     };
+
+    /// <summary>The <see cref="Roles"/> as a table, or null when there are none.</summary>
+    public FlowRoleTable? RoleTable()
+    {
+        if (Roles.Count == 0) return null;
+        var table = new FlowRoleTable();
+        foreach (var role in Roles)
+        {
+            if (string.IsNullOrWhiteSpace(role.Name))
+                throw new InvalidOperationException($"FlowGen:Roles has a role without a Name (flow '{role.Flow ?? "*"}', business '{role.Business ?? "*"}'): every role needs one, for traces and logs.");
+            var malformed = role.Permissions.FirstOrDefault(p => !FlowRolePermission.IsWellFormed(p));
+            if (malformed is not null)
+                throw new InvalidOperationException($"FlowGen:Roles role '{role.Name}' has the permission '{malformed}', which is not r:service[@ability] or pr:component@service[@ability].");
+            table.Add(new FlowRole(role.Name, role.Permissions), Blank(role.Flow), Blank(role.Business));
+        }
+        return table;
+
+        static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) || value.Trim() == "*" ? null : value.Trim();
+    }
+}
+
+/// <summary>One role of <see cref="FlowGenOptions.Roles"/>: who gets it (flow, business) and what it holds.</summary>
+public sealed class FlowRoleOptions
+{
+    /// <summary>The role's name, for traces and logs.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The flow id whose runs get the role; empty or "*": every flow.</summary>
+    public string? Flow { get; set; }
+
+    /// <summary>The business id whose runs get the role; empty or "*": any.</summary>
+    public string? Business { get; set; }
+
+    /// <summary>The permissions, as Kstry writes them: <c>r:check-img@triple</c>, <c>pr:shop@vip</c>, <c>r:check-img@*</c>.</summary>
+    public List<string> Permissions { get; set; } = [];
 }

@@ -39,7 +39,7 @@ public static class FlowGenServiceCollectionExtensions
             var variables = section.GetSection("Variables");
             services.TryAddSingleton<FlowGen.IFlowVariableSource>(provider => new ConfigurationVariableSource(variables, provider.GetService<Microsoft.Extensions.Hosting.IHostEnvironment>()?.EnvironmentName));
         }
-        services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<FlowGenOptions>>().Value.ToRunOptions(provider.GetService<FlowGen.IFlowVariableSource>()));
+        services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<FlowGenOptions>>().Value.ToRunOptions(provider.GetService<FlowGen.IFlowVariableSource>(), provider.GetService<FlowGen.IFlowRoleSource>()));
         if (options.LogTasks)
             services.TryAddEnumerable(ServiceDescriptor.Singleton<FlowGen.IFlowInterceptor, FlowLoggingInterceptor>());
 

@@ -59,3 +59,22 @@ public sealed class FlowRoleTable : IFlowRoleSource
         return _rules.TryGetValue((null, null), out var any) ? any : null;
     }
 }
+
+/// <summary>The shape of a permission, as role conditions and roles write it.</summary>
+public static class FlowRolePermission
+{
+    /// <summary>
+    /// True for <c>r:service</c>, <c>r:service@ability</c>, <c>pr:component@service</c> and
+    /// <c>pr:component@service@ability</c> (an ability may be <c>*</c>), with no empty part.
+    /// </summary>
+    public static bool IsWellFormed(string? permission)
+    {
+        if (permission is null) return false;
+        var colon = permission.IndexOf(':');
+        if (colon < 0) return false;
+        var prefix = permission.Substring(0, colon);
+        if (prefix is not ("r" or "pr")) return false;
+        var parts = permission.Substring(colon + 1).Split('@');
+        return parts.All(p => p.Length > 0) && parts.Length >= (prefix == "pr" ? 2 : 1) && parts.Length <= (prefix == "pr" ? 3 : 2);
+    }
+}

@@ -41,6 +41,37 @@ public sealed class HostingTests
         Assert.Empty(host.Services.GetServices<IFlowInterceptor>());
     }
 
+    [Theory]
+    [InlineData("gold", "triple|checker")]   // the business's role, from configuration
+    [InlineData(null, "vip:plain|promoted")] // the flow's role ("buyer"), which the promote task changes
+    public async Task Roles_come_from_configuration(string? businessId, string expected)
+    {
+        using var host = Host(new()
+        {
+            ["FlowGen:LogTasks"] = "false",
+            ["FlowGen:Roles:0:Name"] = "checker",
+            ["FlowGen:Roles:0:Business"] = "gold",
+            ["FlowGen:Roles:0:Permissions:0"] = "r:check-img@triple",
+            ["FlowGen:Roles:1:Name"] = "buyer",
+            ["FlowGen:Roles:1:Flow"] = "role-route",
+        });
+
+        var result = await host.Services.GetRequiredService<RoleRouteFlow>().RunAsync(new RoleRequest("c"), new FlowRunOptions { BusinessId = businessId });
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(expected, result.Value);
+    }
+
+    [Fact]
+    public void A_malformed_permission_in_configuration_is_a_clear_error()
+    {
+        using var host = Host(new() { ["FlowGen:Roles:0:Name"] = "broken", ["FlowGen:Roles:0:Permissions:0"] = "check-img@triple" });
+
+        var error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<FlowRunOptions>());
+
+        Assert.Contains("role 'broken' has the permission 'check-img@triple'", error.Message);
+    }
+
     [Fact]
     public void Lifetimes_come_from_the_options()
     {
