@@ -106,3 +106,41 @@ public sealed class AbilityTests
         Assert.Equal(expected, result.Value);
     }
 }
+
+// Abilities of a method that returns nothing (an if/else statement) and of an iterated task (chosen per item).
+public sealed record AbilityRequest(int[] Numbers);
+
+[FlowComponent("abilities")]
+public sealed class AbilityForms
+{
+    private string _notified = "none";
+
+    [FlowTask("notify")] public void Notify() => _notified = "mail";
+
+    [FlowTask("notify", Ability = "sms")] public void NotifySms() => _notified = "sms";
+
+    [FlowTask("score"), ToVar("scores")] public int Score([FromItem] int item) => item;
+
+    [FlowTask("score", Ability = "double"), ToVar("scores")] public int ScoreDouble([FromItem] int item) => item * 2;
+
+    [FlowTask("total"), ToResult] public string Total([FromVar("scores")] IReadOnlyList<int> scores) => $"{_notified}:{scores.Sum()}";
+}
+
+[Flow("ability-forms")]
+public sealed partial class AbilityFormsFlow : IFlow<AbilityRequest, string>;
+
+public sealed class AbilityFormTests
+{
+    [Theory]
+    [InlineData(new string[0], "mail:6")]
+    [InlineData(new[] { "r:notify@sms" }, "sms:6")]
+    [InlineData(new[] { "r:score@double" }, "mail:12")]
+    [InlineData(new[] { "pr:abilities@notify@sms", "r:score@*" }, "sms:12")]
+    public async Task A_void_task_and_an_iterated_task_run_the_ability_the_role_holds(string[] permissions, string expected)
+    {
+        var result = await new AbilityFormsFlow(new AbilityForms()).RunAsync(new AbilityRequest([1, 2, 3]), new FlowRunOptions { Role = new FlowRole("r", permissions) });
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(expected, result.Value);
+    }
+}

@@ -68,10 +68,6 @@ internal static class FlowBinder
             string? why = null;
             if (!ability.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type)) || ability.ReturnKind != method.ReturnKind || ability.ValueType != method.ValueType)
                 why = $"is the ability '{ability.Ability}' of {method.MethodName} but takes other parameters or returns another way (an ability takes what the plain method takes and returns the same type, sync or async alike)";
-            else if (ability.ReturnKind == ReturnKind.Void)
-                why = $"is the ability '{ability.Ability}' of {method.MethodName}, and they return nothing (an ability needs a Task, ValueTask or value result)";
-            else if (node.FindProperty("ite-source") is not null)
-                why = $"is the ability '{ability.Ability}' of a task that is iterated, which abilities do not support yet (iterate a subflow that calls the task)";
             if (why is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{component.TypeName}.{ability.MethodName}", why));

@@ -840,9 +840,22 @@ internal sealed class FlowEmitter
     private string Invocation(BoundCall call, string token)
         => CallText(call, string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? token : Hoisted(a))));
 
-    /// <summary>The call; with abilities, the first one the run's role holds, else the plain method.</summary>
+    /// <summary>
+    /// The call; with abilities, the first one the run's role holds, else the plain method: a conditional
+    /// expression, or for methods that return nothing an if/else statement (without its last semicolon).
+    /// </summary>
     private static string CallText(BoundCall call, string arguments)
     {
+        if (call.ReturnKind == ReturnKind.Void && call.Abilities.Count > 0)
+        {
+            var statement = new System.Text.StringBuilder();
+            foreach (var ability in call.Abilities)
+            {
+                statement.Append($"if (state.HasPermission({SourceWriter.Literal(ability.Permission)}) || state.HasPermission({SourceWriter.Literal(ability.ComponentPermission)})) ")
+                    .Append($"{call.Receiver}.{ability.MethodName}({arguments}); else ");
+            }
+            return statement.Append($"{call.Receiver}.{call.MethodName}({arguments})").ToString();
+        }
         var text = $"{call.Receiver}.{call.MethodName}({arguments})";
         for (var i = call.Abilities.Count - 1; i >= 0; i--)
         {
