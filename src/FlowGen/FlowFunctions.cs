@@ -203,4 +203,41 @@ public static class FlowFunctions
             return p == pattern.Length;
         }
     }
+
+    // ---- JSON values (an HTTP task's http-output): read by path, compared as the other side's type. ----
+
+    /// <summary>The property at <paramref name="name"/> of a JSON object, or an undefined value when there is none.</summary>
+    public static System.Text.Json.JsonElement JsonPath(System.Text.Json.JsonElement value, string name)
+        => value.ValueKind == System.Text.Json.JsonValueKind.Object && value.TryGetProperty(name, out var property) ? property : default;
+
+    /// <summary>The property at a path of names, or an undefined value when a step is missing.</summary>
+    public static System.Text.Json.JsonElement JsonPath(System.Text.Json.JsonElement value, string first, string second)
+        => JsonPath(JsonPath(value, first), second);
+
+    /// <summary>The property at a path of names, or an undefined value when a step is missing.</summary>
+    public static System.Text.Json.JsonElement JsonPath(System.Text.Json.JsonElement value, params string[] names)
+    {
+        foreach (var name in names) value = JsonPath(value, name);
+        return value;
+    }
+
+    /// <summary>A JSON string's text; null for any other kind of value (or none).</summary>
+    public static string? JsonString(System.Text.Json.JsonElement value)
+        => value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>A JSON number as a decimal; null for any other kind of value, or a number out of decimal's range.</summary>
+    public static decimal? JsonNumber(System.Text.Json.JsonElement value)
+        => value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetDecimal(out var number) ? number : null;
+
+    /// <summary>true or false for JSON true and false; null for any other kind of value.</summary>
+    public static bool? JsonBool(System.Text.Json.JsonElement value) => value.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.True => true,
+        System.Text.Json.JsonValueKind.False => false,
+        _ => null,
+    };
+
+    /// <summary>The value as JSON text; null when there is no value or it is JSON null (for comparisons with null).</summary>
+    public static string? JsonText(System.Text.Json.JsonElement value)
+        => value.ValueKind is System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null ? null : value.GetRawText();
 }

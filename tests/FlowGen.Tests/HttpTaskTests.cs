@@ -24,6 +24,19 @@ public sealed class HttpUserTasks
 [Flow("http-user")]
 public sealed partial class HttpUserFlow : IFlow<HttpUserRequest, string>;
 
+[FlowComponent("http-branch")]
+public sealed class HttpBranchTasks
+{
+    [FlowTask("vip"), ToResult] public string Vip() => "vip";
+
+    [FlowTask("coded"), ToResult] public string Coded() => "coded";
+
+    [FlowTask("other"), ToResult] public string Other() => "other";
+}
+
+[Flow("http-branch")]
+public sealed partial class HttpBranchFlow : IFlow<HttpUserRequest, string>;
+
 public sealed class HttpServerFixture : IDisposable
 {
     private readonly HttpListener _listener = new();
@@ -81,6 +94,9 @@ public sealed class HttpServerFixture : IDisposable
                 await Task.Delay(6000);
                 (status, body) = (200, "{\"name\":\"late\"}");
                 break;
+            case "/users/plain":
+                (status, body) = (200, "{\"name\":\"lin\"}");
+                break;
             case "/users/coded":
                 (status, body) = (200, "{\"code\":3,\"name\":\"zed\"}");
                 break;
@@ -128,6 +144,18 @@ public sealed class HttpTaskTests(HttpServerFixture server) : IClassFixture<Http
         Assert.True(result.IsSuccess, result.ToString());
         // The POST body was rendered from the template: the user's JSON as is, the token as a JSON string.
         Assert.Equal("ada|{\"user\": {\"name\":\"ada\",\"vip\":true}, \"note\": \"secret\"}|?user=1", result.Value);
+    }
+
+    [Theory]
+    [InlineData("1", "vip")]       // {"name":"ada","vip":true}: a JSON true, and a name that is there
+    [InlineData("coded", "coded")] // {"code":3,"name":"zed"}: a JSON number compared with 3, a string with 'zed'
+    [InlineData("plain", "other")] // {"name":"lin"}: no vip and no code, so neither condition holds
+    public async Task Conditions_read_the_json_answer_of_an_http_task(string id, string expected)
+    {
+        var result = await new HttpBranchFlow(new FlowHttpClient(), new HttpBranchTasks()).RunAsync(new HttpUserRequest(server.BaseUrl, id, "secret"));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(expected, result.Value);
     }
 
     [Fact]

@@ -210,6 +210,15 @@ internal static class ExpressionCompiler
             for (var i = next; i < path.Segments.Count; i++)
             {
                 var segment = path.Segments[i];
+                if (current.Type.Name == JsonElementName)
+                {
+                    // A JSON value (an HTTP task's http-output): the rest of the path reads its properties by name.
+                    var names = path.Segments.Skip(i).Select(s => ExpressionTypes.StringLiteral(s.Name)).ToList();
+                    source += "." + string.Join(".", path.Segments.Skip(i).Select(s => s.Name));
+                    current = new Value($"global::FlowGen.FlowFunctions.JsonPath({current.Code}, {string.Join(", ", names)})",
+                        Precedence.Primary, current.Type, false, false, source);
+                    break;
+                }
                 var member = FindMember(current, segment);
                 if (member is null) return null;
                 source += "." + segment.Name;
@@ -425,8 +434,37 @@ internal static class ExpressionCompiler
             || (v.Literal == LiteralKind.Floating && v.Source.TrimStart('-').All(c => c is '0' or '.'));
 
         /// <summary>Checks that two values can be compared with <paramref name="op"/>, adapting literals to the other side.</summary>
+        private const string JsonElementName = "global::System.Text.Json.JsonElement";
+
+        /// <summary>
+        /// A JSON value compared with a string, a number or true/false is read as that: its text, its number (a
+        /// decimal) or its truth, and null when it is something else (so '==' is false and '!=' true).
+        /// </summary>
+        private Value? FromJson(Value json, Value other, Expr at)
+        {
+            string function;
+            ExpressionType type;
+            if (other.IsNullLiteral) (function, type) = ("JsonText", ExpressionType.String);
+            else if (other.Type.Category == TypeCategory.String) (function, type) = ("JsonString", ExpressionType.String);
+            else if (other.Type.IsNumeric) (function, type) = ("JsonNumber", ExpressionType.Decimal);
+            else if (other.Type.Category == TypeCategory.Boolean) (function, type) = ("JsonBool", ExpressionType.Bool);
+            else
+            {
+                Mismatch(at, $"{json.Source} is a JSON value: compare it with a string, a number, true/false or null, not {other.Describe()}");
+                return null;
+            }
+            return new Value($"global::FlowGen.FlowFunctions.{function}({json.Code})", Precedence.Primary, type, true, true, json.Source);
+        }
+
         private (Value Left, Value Right)? Comparable(BinaryOperator op, Value left, Value right, Expr at)
         {
+            if ((left.Type.Name == JsonElementName) != (right.Type.Name == JsonElementName))
+            {
+                var converted = left.Type.Name == JsonElementName ? FromJson(left, right, at) : FromJson(right, left, at);
+                if (converted is null) return null;
+                if (left.Type.Name == JsonElementName) left = converted;
+                else right = converted;
+            }
             var ordering = op is not (BinaryOperator.Equal or BinaryOperator.NotEqual);
             var symbol = Symbol(op);
             if (left.IsNullLiteral || right.IsNullLiteral)

@@ -53,4 +53,35 @@ public sealed class HttpTaskDiagnosticTests
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
         Assert.Equal(4, d.Location.GetLineSpan().StartLinePosition.Line + 1);
     }
+
+    private static GeneratorHarness.Run WithCondition(string condition) => GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml", $$"""
+        flow: f
+        steps:
+          - { id: t1, task-component: calc, task-service: begin }
+          - { id: call, http-url: "https://api.example/x", http-output: reply }
+          - { id: t2, task-component: calc, task-service: end, when: "{{condition}}" }
+        """));
+
+    [Theory]
+    [InlineData("sta.reply.count > 2", "global::FlowGen.FlowFunctions.JsonNumber(global::FlowGen.FlowFunctions.JsonPath(state.Sta_reply, \"count\")) > 2")]
+    [InlineData("sta.reply.user.name == 'ada'", "global::FlowGen.FlowFunctions.JsonString(global::FlowGen.FlowFunctions.JsonPath(state.Sta_reply, \"user\", \"name\")) == \"ada\"")]
+    [InlineData("sta.reply.ok != true", "global::FlowGen.FlowFunctions.JsonBool(global::FlowGen.FlowFunctions.JsonPath(state.Sta_reply, \"ok\")) != true")]
+    [InlineData("sta.reply.error == null", "global::FlowGen.FlowFunctions.JsonText(global::FlowGen.FlowFunctions.JsonPath(state.Sta_reply, \"error\")) == null")]
+    public void A_condition_reads_a_json_answer_as_the_type_it_is_compared_with(string condition, string code)
+    {
+        var run = WithCondition(condition);
+
+        Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains(code, run.Source("Demo.DemoFlow.g.cs")!);
+    }
+
+    [Fact]
+    public void Ordering_a_json_value_against_text_is_FG0503()
+    {
+        var d = Assert.Single(WithCondition("sta.reply.name > 'a'").WithId("FG0503"));
+
+        Assert.Contains("strings can only be compared with == and !=", d.GetMessage());
+        Assert.Equal(5, d.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
 }
