@@ -18,10 +18,10 @@ internal static class ConcurrencyHarness
     public static int Run(IReadOnlyList<int> counts)
     {
         var request = new BenchRequest(1);
-        var timed = Runners(new BenchIoTasks(), TimeSpan.FromSeconds(3));
+        var timed = Runners(new BenchIoTasks(), longerTimeout: null);
         // For the memory pass the runs must all still wait when the heap is measured, however long starting
         // them takes: a wait of a minute, cancelled by the caller once measured.
-        var waiting = Runners(new BenchIoTasks { Latency = TimeSpan.FromMinutes(1) }, TimeSpan.FromMinutes(2));
+        var waiting = Runners(new BenchIoTasks { Latency = TimeSpan.FromMinutes(1) }, longerTimeout: TimeSpan.FromMinutes(2));
 
         // Warm up: JIT both runners and grow the thread pool's timers before anything is timed.
         foreach (var (_, start) in timed) Measure(start, request, 1_000, measureMemory: false);
@@ -48,12 +48,15 @@ internal static class ConcurrencyHarness
         return failed ? 1 : 0;
     }
 
-    /// <summary>The flow, and the same task by hand under a timeout of its own linked to the caller's token.</summary>
-    private static (string Name, Func<BenchRequest, CancellationToken, Task<bool>> Start)[] Runners(BenchIoTasks tasks, TimeSpan timeout)
+    /// <summary>
+    /// The flow, and the same task by hand under a timeout of its own linked to the caller's token: the flow file's
+    /// 3 s, or <paramref name="longerTimeout"/> for both.
+    /// </summary>
+    private static (string Name, Func<BenchRequest, CancellationToken, Task<bool>> Start)[] Runners(BenchIoTasks tasks, TimeSpan? longerTimeout)
     {
         var flow = new WaitFlow(tasks);
-        // The flow file's 3 s timeout, or the memory pass's longer one.
-        var options = timeout == TimeSpan.FromSeconds(3) ? null : new FlowRunOptions { Timeout = timeout };
+        var options = longerTimeout is { } longer ? new FlowRunOptions { Timeout = longer } : null;
+        var timeout = longerTimeout ?? TimeSpan.FromSeconds(3);
         return
         [
             ("FlowGen", async (request, cancellationToken) => (await flow.RunAsync(request, options, cancellationToken).ConfigureAwait(false)).IsSuccess),

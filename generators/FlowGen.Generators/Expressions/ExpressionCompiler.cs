@@ -215,7 +215,7 @@ internal static class ExpressionCompiler
                     // A JSON value (an HTTP task's http-output): the rest of the path reads its properties by name.
                     var names = path.Segments.Skip(i).Select(s => ExpressionTypes.StringLiteral(s.Name)).ToList();
                     source += "." + string.Join(".", path.Segments.Skip(i).Select(s => s.Name));
-                    current = new Value($"global::FlowGen.FlowFunctions.JsonPath({current.Code}, {string.Join(", ", names)})",
+                    current = new Value($"global::FlowGen.FlowFunctions.JsonPath({JsonCode(current)}, {string.Join(", ", names)})",
                         Precedence.Primary, current.Type, false, false, source);
                     break;
                 }
@@ -453,8 +453,11 @@ internal static class ExpressionCompiler
                 Mismatch(at, $"{json.Source} is a JSON value: compare it with a string, a number, true/false or null, not {other.Describe()}");
                 return null;
             }
-            return new Value($"global::FlowGen.FlowFunctions.{function}({json.Code})", Precedence.Primary, type, true, true, json.Source);
+            return new Value($"global::FlowGen.FlowFunctions.{function}({JsonCode(json)})", Precedence.Primary, type, true, true, json.Source);
         }
+
+        /// <summary>A JSON value's code as a JsonElement: a JsonElement? that is null reads as an undefined value.</summary>
+        private static string JsonCode(Value json) => json.MayBeNull ? $"({json.Code}).GetValueOrDefault()" : json.Code;
 
         private (Value Left, Value Right)? Comparable(BinaryOperator op, Value left, Value right, Expr at)
         {

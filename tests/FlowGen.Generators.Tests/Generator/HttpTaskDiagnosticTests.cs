@@ -77,6 +77,29 @@ public sealed class HttpTaskDiagnosticTests
     }
 
     [Fact]
+    public void A_json_value_that_may_be_null_reads_as_an_undefined_value()
+    {
+        var run = GeneratorHarness.RunGenerator(Components + """
+
+            [FlowGen.FlowComponent("docs")]
+            public sealed class Docs
+            {
+                [FlowGen.FlowTask("maybe"), FlowGen.ToState("doc")] public System.Text.Json.JsonElement? Maybe() => null;
+            }
+            """, new InMemoryText("/flows/f.flow.yaml", """
+            flow: f
+            steps:
+              - { id: t1, task-component: calc, task-service: begin }
+              - { id: load, task-component: docs, task-service: maybe }
+              - { id: t2, task-component: calc, task-service: end, when: "sta.doc.ok == true" }
+            """));
+
+        Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains("global::FlowGen.FlowFunctions.JsonPath((state.Sta_doc).GetValueOrDefault(), \"ok\")", run.Source("Demo.DemoFlow.g.cs")!);
+    }
+
+    [Fact]
     public void Ordering_a_json_value_against_text_is_FG0503()
     {
         var d = Assert.Single(WithCondition("sta.reply.name > 'a'").WithId("FG0503"));

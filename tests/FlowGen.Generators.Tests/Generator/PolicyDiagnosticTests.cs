@@ -9,14 +9,11 @@ public sealed class PolicyDiagnosticTests
 {
     private const string WithTokenTask = Components + """
 
-        namespace Demo
+        [FlowGen.FlowComponent("io")]
+        public sealed class Io
         {
-            [FlowGen.FlowComponent("io")]
-            public sealed class Io
-            {
-                [FlowGen.FlowTask("fetch"), FlowGen.ToState("total")]
-                public System.Threading.Tasks.Task<int> Fetch(System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.FromResult(1);
-            }
+            [FlowGen.FlowTask("fetch"), FlowGen.ToState("total")]
+            public System.Threading.Tasks.Task<int> Fetch(System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.FromResult(1);
         }
         """;
 
@@ -36,6 +33,7 @@ public sealed class PolicyDiagnosticTests
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Equal(3, d.Location.GetLineSpan().StartLinePosition.Line + 1);
         Assert.Contains("task 't1' has a timeout of 500 ms, but Calc.Begin takes no CancellationToken", d.GetMessage());
+        Assert.Empty(run.CompileErrors);
         var code = run.Source("Demo.DemoFlow.g.cs")!;
         Assert.Contains("global::FlowGen.FlowPolicies.Create(0, 2, 0,", code); // the retries stay, the timeout does not
     }
