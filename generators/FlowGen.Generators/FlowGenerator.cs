@@ -84,6 +84,18 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (all, _) => all.OrderBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.Components);
 
+        // Event types ([FlowEvent]) that durable flows wait for, by name.
+        var events = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                SymbolReader.EventAttribute,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax,
+                static (ctx, _) => SymbolReader.ReadEvent((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0]))
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .Collect()
+            .Select(static (all, _) => all.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.TypeFullName, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Events);
+
         // Subprocess bodies of every file: a call activity may name one in another file.
         var subprocesses = files
             .Select(static (file, _) => file.Subprocesses)
@@ -98,7 +110,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
 
         // Per flow: bind to its class and the components, check, emit. Flow files and fluent definitions go
         // through the same steps, each lane keeping its own per-flow caching.
-        var context2 = (flowClasses, components, owners, subprocesses);
+        var context2 = (flowClasses, components.Combine(events), owners, subprocesses);
         var boundFiles = Compile(context, files.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.Flows), context2, TrackingNames.BoundFlows);
         var boundFluent = Compile(context, fluent.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.FluentFlowDefinitions), context2, TrackingNames.BoundFluentFlows);
 
@@ -116,7 +128,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
     private static IncrementalValuesProvider<BoundFlow> Compile(
         IncrementalGeneratorInitializationContext context,
         IncrementalValuesProvider<FlowDefinition> flows,
-        (IncrementalValueProvider<ImmutableArray<FlowClassModel>> Classes, IncrementalValueProvider<EquatableArray<ComponentModel>> Components,
+        (IncrementalValueProvider<ImmutableArray<FlowClassModel>> Classes, IncrementalValueProvider<(EquatableArray<ComponentModel> Components, EquatableArray<EventModel> Events)> Components,
             IncrementalValueProvider<EquatableArray<FlowIdOwner>> Owners, IncrementalValueProvider<EquatableArray<SubprocessDefinition>> Subprocesses) inputs,
         string trackingName)
     {
@@ -127,10 +139,10 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Combine(inputs.Subprocesses)
             .Select(static (input, cancellationToken) =>
             {
-                var ((((flow, classes), all), duplicates), bodies) = input;
+                var ((((flow, classes), (all, events)), duplicates), bodies) = input;
                 if (duplicates.Any(o => o.FlowId == flow.FlowId && o.FilePath != flow.Graph.FilePath)) return null;
                 var flowClass = classes.FirstOrDefault(c => c.FlowId == flow.FlowId && c.IsValid);
-                return flowClass is null ? null : FlowBinder.BindSafely(flow, flowClass, all, bodies, cancellationToken);
+                return flowClass is null ? null : FlowBinder.BindSafely(flow, flowClass, all, bodies, cancellationToken, events);
             })
             .Where(static flow => flow is not null)
             .Select(static (flow, _) => flow!)
@@ -179,6 +191,7 @@ public static class TrackingNames
     public const string Subprocesses = nameof(Subprocesses);
     public const string FlowClasses = nameof(FlowClasses);
     public const string Components = nameof(Components);
+    public const string Events = nameof(Events);
     public const string Flows = nameof(Flows);
     public const string BoundFlows = nameof(BoundFlows);
     public const string Registrations = nameof(Registrations);

@@ -24,6 +24,18 @@ public sealed class FlowComponentAttribute(string name) : Attribute
 }
 
 /// <summary>
+/// Marks the C# type of an event that durable flows wait for or start on: flow files name it
+/// (<c>event: product-viewed</c>, a BPMN message's name), and the generator checks each wait's key path, condition
+/// and bus write against this type. Publish instances of it with <c>FlowEngine.PublishAsync</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+public sealed class FlowEventAttribute(string name) : Attribute
+{
+    /// <summary>The event name used by flows.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>
 /// Marks a method as a flow task. In BPMN the name is the <c>task-service</c> property of a service task.
 /// The method may be sync or return Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;.
 /// </summary>

@@ -38,6 +38,13 @@ public abstract class FlowContext
     private int[] _resumeNodes = [];
     // Nodes to enter again on resume besides the failed one; made on the first failure (locked while used).
     private List<int>? _stopped;
+    // Durable flows: the wait node the run stopped at (-1: none), when its earliest timer is due and which arm that is.
+    private int _waitNode = -1;
+    private DateTimeOffset? _waitDue;
+    private int _waitDueArm = -1;
+    // Set by a task: the instance suspends (reason) or ends after the task.
+    private string? _suspendReason;
+    private bool _ended;
 
     /// <param name="flow">What the generated flow says about itself.</param>
     protected FlowContext(FlowDescriptor flow)
@@ -129,6 +136,11 @@ public abstract class FlowContext
         _started = true;
         _error = null;
         _failedNode = -1;
+        _waitNode = -1;
+        _waitDue = null;
+        _waitDueArm = -1;
+        _suspendReason = null;
+        _ended = false;
         _callerToken = cancellationToken;
         _loopIterations = 0;
         _loopLimit = Options.MaxLoopIterations ?? _flow.LoopLimit;
@@ -195,8 +207,9 @@ public abstract class FlowContext
         _runCancellation = null;
         if (_trace is not null) _trace.Duration = Stopwatch.GetElapsedTime(_runStarted);
         if (_trace is not null && Options.TraceCompleted is { } hook) hook(_trace);
-        // Cancellation counts only where a node saw it: a run whose last node finished has succeeded.
-        var error = Error;
+        // Cancellation counts only where a node saw it: a run whose last node finished has succeeded. A task that
+        // ended its instance (EndInstance) stopped the run on purpose: that is a success too.
+        var error = _ended ? null : Error;
         if (_measure) FlowTelemetry.RecordRun(FlowId, Stopwatch.GetElapsedTime(_runStarted), error);
         if (_activity is { } activity)
         {
@@ -427,7 +440,120 @@ public abstract class FlowContext
         _started = false;
         _resumeNodes = [];
         _stopped?.Clear();
+        _waitNode = -1;
+        _waitDue = null;
+        _waitDueArm = -1;
+        _suspendReason = null;
+        _ended = false;
+        Clock = TimeProvider.System;
+        RunsDurably = false;
     }
+
+    // ---- Durable flows ----
+
+    /// <summary>
+    /// The clock of a durable flow's waits (timers are due at <c>Clock.GetUtcNow()</c> plus their duration). The
+    /// durable engine sets its <see cref="TimeProvider"/>, so tests and samples can run on fake time.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>The current time on <see cref="Clock"/>.</summary>
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>
+    /// Stops the run at a wait node of a durable flow (a receive, a timer, an event gateway): the engine persists
+    /// the state and continues it when an event or the timer comes. <paramref name="due"/> is the earliest timer
+    /// of the wait and <paramref name="dueArm"/> which of its arms that timer is.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void Wait(int node, DateTimeOffset? due = null, int dueArm = -1)
+    {
+        if (!RunsDurably)
+        {
+            Fail(node, FlowErrorCodes.Waiting, "the flow waits here for an event or a time, which only a FlowEngine can do: register the flow with a FlowEngine and start it there (docs/durable.md)");
+            return;
+        }
+        _waitNode = node;
+        _waitDue = due;
+        _waitDueArm = dueArm;
+        Record(node, _trace is null ? 0 : Stopwatch.GetTimestamp(), "waiting");
+    }
+
+    /// <summary>True when a FlowEngine runs this state (a durable step): waits stop the run instead of failing it.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool RunsDurably { get; set; }
+
+    /// <summary>The id of a node by its index (the generated <c>Node</c> value).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public string NodeIdAt(int node) => _nodeIds[node];
+
+    /// <summary>The index of a node by its id, or -1.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int NodeIndexOf(string nodeId) => Array.IndexOf(_nodeIds, nodeId);
+
+    /// <summary>The wait node the run stopped at, or -1.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int WaitingNode => _waitNode;
+
+    /// <summary>When the earliest timer of the wait is due, or null.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public DateTimeOffset? WaitDue => _waitDue;
+
+    /// <summary>Which arm of the wait the earliest timer is (generated numbering), or -1.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int WaitDueArm => _waitDueArm;
+
+    /// <summary>Restores a persisted wait: the timer that was pending when the instance was saved.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void RestoreWait(int node, DateTimeOffset? due, int dueArm)
+    {
+        _waitNode = node;
+        _waitDue = due;
+        _waitDueArm = dueArm;
+    }
+
+    /// <summary>
+    /// Called by a task: suspends this durable instance once the task returns. Its values are kept, the next node
+    /// does not start, and the instance waits (status Suspended, error <see cref="FlowErrorCodes.Suspended"/> with
+    /// the reason) until it is resumed or cancelled; a resumed instance continues at the node after the task. In a
+    /// plain run (no engine) the run ends with that error.
+    /// </summary>
+    public void SuspendInstance(string reason)
+    {
+        _suspendReason = reason ?? throw new ArgumentNullException(nameof(reason));
+        Interlocked.CompareExchange(ref _error, new FlowError(FlowErrorCodes.Suspended, FlowId, null, null, "a task suspended the instance: " + reason), null);
+    }
+
+    /// <summary>Called by a task: ends the run (and a durable instance) successfully once the task returns; no further node starts.</summary>
+    public void EndInstance()
+    {
+        _ended = true;
+        Interlocked.CompareExchange(ref _error, new FlowError(FlowErrorCodes.Suspended, FlowId, null, null, "ended by a task"), null);
+    }
+
+    /// <summary>True when a task asked for its instance to be suspended (see <see cref="SuspendInstance"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool SuspendedByTask => _suspendReason is not null && !_ended;
+
+    /// <summary>True when a task ended the run (see <see cref="EndInstance"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool EndedByTask => _ended;
+
+    /// <summary>
+    /// The nodes a resumed durable instance enters again, as indexes: the failed node (if a node failed) and every
+    /// node a branch was about to enter when the run stopped.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int[] ContinueNodes()
+    {
+        var stopped = Stopped;
+        lock (stopped) return _failedNode >= 0 ? [_failedNode, .. stopped] : [.. stopped];
+    }
+
+    /// <summary>Restores the nodes a resumed durable instance enters again (as saved by <see cref="ContinueNodes"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void RestoreContinueNodes(int[] nodes) => _resumeNodes = nodes;
 
     /// <summary>Items of iterated tasks (strategy best) that failed, in the order they failed.</summary>
     public IReadOnlyList<IterationFailure> IterationFailures

@@ -61,6 +61,27 @@ public static class FlowErrorCodes
 
     /// <summary>A state was run a second time, or a run that had not failed was resumed.</summary>
     public const string InvalidResume = "FLOW_INVALID_RESUME";
+
+    /// <summary>
+    /// A durable instance is suspended: a task asked for it (<see cref="FlowContext.SuspendInstance"/>), or it was
+    /// suspended by hand. Resuming it continues where it stopped.
+    /// </summary>
+    public const string Suspended = "FLOW_SUSPENDED";
+
+    /// <summary>
+    /// A durable flow reached a wait (an event or a timer) in a plain run: only a <c>FlowEngine</c> can keep an
+    /// instance waiting. The error names the wait node.
+    /// </summary>
+    public const string Waiting = "FLOW_WAITING";
+
+    /// <summary>
+    /// A persisted instance was saved by another build of its flow (a different <c>FlowVersion</c>) and no
+    /// registered flow continues that version. The message names both versions.
+    /// </summary>
+    public const string VersionMismatch = "FLOW_VERSION_MISMATCH";
+
+    /// <summary>A persisted instance's state could not be read or written (for example a bus type the JSON options do not know).</summary>
+    public const string StateUnreadable = "FLOW_STATE_UNREADABLE";
 }
 
 /// <summary>One request field that failed a rule of the flow file's request schema.</summary>

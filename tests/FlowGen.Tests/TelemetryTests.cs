@@ -139,7 +139,9 @@ public sealed class TrackingTests
         var result = await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(5, []), new FlowRunOptions { Tracking = TrackingMode.Node });
 
         Assert.Matches("^[0-9a-f]{16}$", EqChoiceBpmn.FlowVersion);
-        Assert.NotEqual(EqChoiceJson.FlowVersion, EqChoiceBpmn.FlowVersion); // another flow (id), another version
+        // The same flow written in JSON under another id: the same structure, so the same version (ids are names).
+        Assert.Equal(EqChoiceJson.FlowVersion, EqChoiceBpmn.FlowVersion);
+        Assert.NotEqual(EqParallelBpmn.FlowVersion, EqChoiceBpmn.FlowVersion);
         Assert.Equal(EqChoiceBpmn.FlowVersion, result.Trace!.FlowVersion);
         Assert.StartsWith($"flow eq-choice-bpmn (version {EqChoiceBpmn.FlowVersion}):", result.Trace.ToString());
         Assert.Contains($"\"flowVersion\": \"{EqChoiceBpmn.FlowVersion}\"", result.Trace.ToJson());

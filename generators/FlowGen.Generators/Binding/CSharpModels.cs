@@ -69,3 +69,6 @@ internal sealed record FlowClassModel(
     string ResultType,
     TypeTable Types,
     bool IsValid);
+
+/// <summary>A [FlowEvent] type: the event name flows use and the type's shape (for key paths, conditions and bus writes).</summary>
+internal sealed record EventModel(string Name, string TypeFullName, string TypeName, TypeTable Types);

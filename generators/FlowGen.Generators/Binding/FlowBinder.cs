@@ -11,7 +11,7 @@ namespace FlowGen.Generators.Binding;
 /// </summary>
 internal static class FlowBinder
 {
-    public static BoundFlow Bind(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, CancellationToken cancellationToken)
+    public static BoundFlow Bind(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, CancellationToken cancellationToken, EquatableArray<EventModel> events = default)
     {
         var diagnostics = new List<DiagnosticInfo>();
         var index = new GraphIndex(flow.Graph);
@@ -53,7 +53,7 @@ internal static class FlowBinder
             diagnostics.Add(problem!);
         }
 
-        return BusChecks.Check(flow, flowClass, index, resolved, skipped, fallbacks, diagnostics, cancellationToken);
+        return BusChecks.Check(flow, flowClass, index, resolved, skipped, fallbacks, diagnostics, cancellationToken, events);
     }
 
     /// <summary>
@@ -185,12 +185,12 @@ internal static class FlowBinder
     }
 
     /// <summary>Binds and checks a flow; an internal failure becomes one FG9001 diagnostic, never an exception.</summary>
-    public static BoundFlow BindSafely(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, EquatableArray<SubprocessDefinition> subprocesses, CancellationToken cancellationToken)
+    public static BoundFlow BindSafely(FlowDefinition flow, FlowClassModel flowClass, EquatableArray<ComponentModel> components, EquatableArray<SubprocessDefinition> subprocesses, CancellationToken cancellationToken, EquatableArray<EventModel> events = default)
     {
         try
         {
             var (expanded, problems) = SubprocessExpander.Expand(flow, subprocesses);
-            var bound = Bind(expanded, flowClass, components, cancellationToken);
+            var bound = Bind(expanded, flowClass, components, cancellationToken, events);
             var schemaProblems = new List<DiagnosticInfo>();
             var schema = RequestSchemaChecks.Bind(flow.Graph.RequestSchema, flow.FileName, flowClass, schemaProblems);
             return bound with

@@ -8,6 +8,7 @@ internal static class SymbolReader
 {
     public const string FlowAttribute = "FlowGen.FlowAttribute";
     public const string ComponentAttribute = "FlowGen.FlowComponentAttribute";
+    public const string EventAttribute = "FlowGen.FlowEventAttribute";
     private const string TaskAttribute = "FlowGen.FlowTaskAttribute";
     private const int MaxDepth = 4;
 
@@ -38,6 +39,14 @@ internal static class SymbolReader
         }
         tasks.Sort((a, b) => string.CompareOrdinal(a.TaskName, b.TaskName));
         return new ComponentModel(name, Name(type), type.Name, tasks.ToEquatableArray(), types.ToTable());
+    }
+
+    public static EventModel? ReadEvent(INamedTypeSymbol type, AttributeData attribute)
+    {
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name || type.IsGenericType) return null;
+        var types = new TypeCollector();
+        types.Add(type, 0);
+        return new EventModel(name, Name(type), type.Name, types.ToTable());
     }
 
     public static FlowClassModel? ReadFlowClass(INamedTypeSymbol type, AttributeData attribute)

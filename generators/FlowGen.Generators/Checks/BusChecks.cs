@@ -12,7 +12,7 @@ namespace FlowGen.Generators.Checks;
 /// </summary>
 internal static class BusChecks
 {
-    private sealed record Producer(string NodeId, FlowNode Node, OutputModel Output);
+    internal sealed record Producer(string NodeId, FlowNode Node, OutputModel Output);
 
     public static BoundFlow Check(
         FlowDefinition flow,
@@ -22,16 +22,20 @@ internal static class BusChecks
         HashSet<string> skipped,
         Dictionary<string, (ComponentModel Component, TaskMethodModel Method)> fallbacks,
         List<DiagnosticInfo> diagnostics,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        EquatableArray<EventModel> events = default)
     {
-        var types = MergeTypes(flowClass, resolved.Values.Concat(fallbacks.Values).Select(v => v.Component));
+        var types = MergeTypes(flowClass, resolved.Values.Concat(fallbacks.Values).Select(v => v.Component), events);
         var backEdges = LoopShape.BackEdges(index, flow.FlowId);
         var ancestors = Ancestors(index, flow);
         var mustRun = MustRun(index, flow, backEdges);
+        // Flows back through a wait of a durable flow are not loops to drive: the run stops at the wait each time round.
+        var loopBackEdges = new HashSet<string>(index.Graph.Edges.Where(e => backEdges.Contains(e.Id) && !index.OnlyDurableCycles(e)).Select(e => e.Id), StringComparer.Ordinal);
         var loops = new Dictionary<string, LoopMembership>(StringComparer.Ordinal);
-        var headers = new HashSet<string>(index.Graph.Edges.Where(e => backEdges.Contains(e.Id)).Select(e => e.TargetId), StringComparer.Ordinal);
+        var headers = new HashSet<string>(index.Graph.Edges.Where(e => loopBackEdges.Contains(e.Id)).Select(e => e.TargetId), StringComparer.Ordinal);
         foreach (var cycle in index.Cycles())
         {
+            if (cycle.Any(id => GraphIndex.IsWait(index.Nodes[id]))) continue;
             var members = new HashSet<string>(cycle, StringComparer.Ordinal);
             var exit = cycle.SelectMany(id => index.Outgoing[id]).FirstOrDefault(e => !members.Contains(e.TargetId));
             if (exit is null) continue;
@@ -51,6 +55,8 @@ internal static class BusChecks
             if (!resolved.TryGetValue(id, out var task)) continue;
             foreach (var output in task.Method.Outputs) producers.Add(new Producer(id, index.Nodes[id], output));
         }
+        // A durable flow's receives write their events to the bus like tasks write their values.
+        WaitChecks.AddProducers(flow, index, events, producers, diagnostics);
 
         // Iterated tasks (ite-source): the source must be a collection on the bus; the task's value becomes the
         // list of its items' results (all, best), or the first success (any).
@@ -174,11 +180,12 @@ internal static class BusChecks
             foreach (var edge in index.Outgoing[id])
             {
                 string? code = null;
-                if (edge.Condition is { } condition && node.Kind != NodeKind.ParallelGateway && !edge.IsDefault)
+                // An event gateway's conditions read the event: the wait checks compile them.
+                if (edge.Condition is { } condition && node.Kind is not (NodeKind.ParallelGateway or NodeKind.EventGateway) && !edge.IsDefault)
                 {
                     code = CompileCondition(condition, edge, flowClass, types, producers, ancestors[id], id, diagnostics);
                 }
-                branches.Add(new BoundBranch(edge, code, backEdges.Contains(edge.Id)));
+                branches.Add(new BoundBranch(edge, code, loopBackEdges.Contains(edge.Id)));
             }
             // Joins count the flows that can reach them in this flow: another start event's branches never arrive.
             var incoming = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId) && !backEdges.Contains(e.Id));
@@ -203,8 +210,9 @@ internal static class BusChecks
             nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback, loops.TryGetValue(id, out var loop) ? loop : null, iterated));
         }
 
+        var durable = WaitChecks.Bind(flow, index, flowClass, types, events, producers, ancestors, diagnostics);
         return new BoundFlow(flowClass, flow, nodes.ToEquatableArray(), fields.ToEquatableArray(), components.ToEquatableArray(),
-            types.Types.Where(t => t.IsValueType).Select(t => t.FullName).ToEquatableArray(), diagnostics.ToEquatableArray());
+            types.Types.Where(t => t.IsValueType).Select(t => t.FullName).ToEquatableArray(), diagnostics.ToEquatableArray()) { Durable = durable };
     }
 
     /// <summary>
@@ -458,11 +466,11 @@ internal static class BusChecks
         return null;
     }
 
-    private sealed class Resolver(FlowClassModel flowClass, TypeTable types, List<Producer> available) : IBusResolver
+    internal sealed class Resolver(FlowClassModel flowClass, TypeTable types, List<Producer> available, IReadOnlyDictionary<string, BusValue>? roots = null) : IBusResolver
     {
         public TypeTable Types => types;
 
-        public BusValue? ResolveRoot(string root) => root switch
+        public BusValue? ResolveRoot(string root) => roots is not null && roots.TryGetValue(root, out var value) ? value : root switch
         {
             "req" => new BusValue("state.Request", flowClass.RequestType, false), // RunAsync's request is not null
             "res" => new BusValue("state.Result", flowClass.ResultType, !(types.Find(flowClass.ResultType)?.IsValueType ?? false)),
@@ -583,10 +591,11 @@ internal static class BusChecks
         return optional;
     }
 
-    private static TypeTable MergeTypes(FlowClassModel flowClass, IEnumerable<ComponentModel> components)
+    private static TypeTable MergeTypes(FlowClassModel flowClass, IEnumerable<ComponentModel> components, EquatableArray<EventModel> events)
     {
         var all = new Dictionary<string, TypeShape>(StringComparer.Ordinal);
-        foreach (var shape in flowClass.Types.Types.Concat(components.Distinct().SelectMany(c => c.Types.Types)))
+        var eventTypes = events.SelectMany(e => e.Types.Types);
+        foreach (var shape in flowClass.Types.Types.Concat(components.Distinct().SelectMany(c => c.Types.Types)).Concat(eventTypes))
         {
             if (!all.ContainsKey(shape.FullName)) all[shape.FullName] = shape;
         }

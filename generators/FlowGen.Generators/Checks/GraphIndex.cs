@@ -32,6 +32,44 @@ internal sealed class GraphIndex
 
     public static bool IsGateway(FlowNode node) => node.Kind is NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway;
 
+    /// <summary>A wait of a durable flow: a message or timer catch, or an event gateway.</summary>
+    public static bool IsWait(FlowNode node) => node.Kind is NodeKind.MessageCatch or NodeKind.TimerCatch or NodeKind.EventGateway;
+
+    /// <summary>
+    /// A node where a durable run stops and persists: an event gateway, or a catch that is not one of an event
+    /// gateway's targets (those are the gateway's arms: the run waits at the gateway for all of them).
+    /// </summary>
+    public bool StopsRun(FlowNode node)
+        => node.Kind == NodeKind.EventGateway
+           || (node.Kind is NodeKind.MessageCatch or NodeKind.TimerCatch && !Incoming[node.Id].Any(e => Nodes[e.SourceId].Kind == NodeKind.EventGateway));
+
+    /// <summary>
+    /// True when every cycle through the edge passes a wait: a durable loop, where each time round is a step of its
+    /// own (the run stops at the wait), so it needs none of the in-memory loop machinery.
+    /// </summary>
+    public bool OnlyDurableCycles(FlowEdge edge)
+    {
+        // Is the edge's source reachable from its target without passing a wait?
+        var seen = new HashSet<string>(StringComparer.Ordinal) { edge.TargetId };
+        var queue = new Queue<string>();
+        if (IsWait(Nodes[edge.TargetId])) return true;
+        queue.Enqueue(edge.TargetId);
+        while (queue.Count > 0)
+        {
+            var id = queue.Dequeue();
+            if (id == edge.SourceId) return false;
+            foreach (var next in Outgoing[id])
+            {
+                if (IsWait(Nodes[next.TargetId]))
+                {
+                    continue;
+                }
+                if (seen.Add(next.TargetId)) queue.Enqueue(next.TargetId);
+            }
+        }
+        return true;
+    }
+
     /// <summary>Nodes reachable from <paramref name="from"/> (inclusive), in discovery order.</summary>
     public List<string> ReachableFrom(string from)
     {
@@ -56,6 +94,8 @@ internal sealed class GraphIndex
         var source = Nodes[edge.SourceId];
         if (source.Kind == NodeKind.ParallelGateway) return false;
         if (source.Kind == NodeKind.ExclusiveGateway) return Outgoing[source.Id].Count > 1;
+        // An event gateway takes the arm whose event or time comes first.
+        if (source.Kind == NodeKind.EventGateway) return Outgoing[source.Id].Count > 1 || edge.Condition is not null;
         if (edge.IsDefault) return true;
         return edge.Condition is { } c && !IsLiteralTrue(c);
     }

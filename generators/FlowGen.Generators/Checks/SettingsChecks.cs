@@ -11,7 +11,7 @@ internal static class SettingsChecks
     private enum Support { Applied, NotYet }
 
     /// <summary>What a property's value must be.</summary>
-    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo }
+    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo, Duration, FailurePolicy }
 
     private sealed record Setting(string Name, ValueKind Value, Support Support, params NodeKind[] Kinds);
 
@@ -51,6 +51,15 @@ internal static class SettingsChecks
         new("error-message", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),
         new("flow-timeout", ValueKind.Milliseconds, Support.Applied, Starts),
         new("loop-limit", ValueKind.Count, Support.Applied, Starts),
+        // Durable flows: the trigger and correlation key of a flow, the event and time of its waits.
+        new("event", ValueKind.Text, Support.Applied, [NodeKind.StartEvent, NodeKind.MessageCatch]),
+        new("key", ValueKind.Text, Support.Applied, [NodeKind.StartEvent, NodeKind.MessageCatch]),
+        new("trigger-when", ValueKind.Text, Support.Applied, Starts),
+        new("on-failure", ValueKind.FailurePolicy, Support.Applied, Starts),
+        new("to", ValueKind.Text, Support.Applied, [NodeKind.MessageCatch]),
+        new("duration", ValueKind.Duration, Support.Applied, [NodeKind.TimerCatch]),
+        new("date", ValueKind.Text, Support.Applied, [NodeKind.TimerCatch]),
+        new("time-cycle", ValueKind.Text, Support.NotYet, [NodeKind.TimerCatch]),
         new("ability", ValueKind.Text, Support.NotYet, Tasks),
         new("custom-role", ValueKind.Text, Support.NotYet, Tasks),
         new("ite-source", ValueKind.Text, Support.Applied, [NodeKind.ServiceTask, NodeKind.SubProcess, NodeKind.CallActivity]),
@@ -102,7 +111,7 @@ internal static class SettingsChecks
                 {
                     var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem);
                     // A policy with a bad value would silently run without its timeout or retries: an error.
-                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy)
+                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy)
                     {
                         d = d.WithSeverity(DiagnosticSeverity.Error);
                         errorElements.Add(node.Id);
@@ -133,8 +142,54 @@ internal static class SettingsChecks
         ValueKind.Backoff when ParseBackoff(value) is null => "the value must be constant, linear or exponential",
         ValueKind.Strategy when ParseStrategy(value) is null => "the value must be all, best or any",
         ValueKind.YesNo when ParseYesNo(value) is null => "the value must be true or false (Kstry's y and n work too)",
+        ValueKind.Duration when TryDuration(value, out var span) is false || span <= TimeSpan.Zero => "the value must be a positive duration: an ISO 8601 duration (PT10M, P2D, P1DT12H), a number with a unit (500ms, 30s, 10m, 2h, 3d), or whole milliseconds",
+        ValueKind.FailurePolicy when ParseFailurePolicy(value) is null => "the value must be fail (a failed task fails the instance) or suspend (it suspends the instance, to be resumed or cancelled)",
         _ => null,
     };
+
+    /// <summary>fail or suspend: what a task failure does to a durable instance.</summary>
+    public static string? ParseFailurePolicy(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "fail" => "fail",
+        "suspend" => "suspend",
+        _ => null,
+    };
+
+    /// <summary>
+    /// A wait's duration: ISO 8601 (<c>PT10M</c>, <c>P2D</c>, <c>P1DT12H30M</c>, <c>PT1.5S</c>; weeks <c>P1W</c>), a
+    /// number with a unit (<c>500ms</c>, <c>30s</c>, <c>10m</c>, <c>2h</c>, <c>3d</c>), or whole milliseconds.
+    /// </summary>
+    public static bool TryDuration(string? value, out TimeSpan duration)
+    {
+        duration = default;
+        var text = value?.Trim() ?? "";
+        if (text.Length == 0) return false;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+        {
+            duration = TimeSpan.FromMilliseconds(ms);
+            return true;
+        }
+        var unit = System.Text.RegularExpressions.Regex.Match(text, @"^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (unit.Success)
+        {
+            var amount = double.Parse(unit.Groups[1].Value, CultureInfo.InvariantCulture);
+            duration = unit.Groups[2].Value.ToLowerInvariant() switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(amount),
+                "s" => TimeSpan.FromSeconds(amount),
+                "m" => TimeSpan.FromMinutes(amount),
+                "h" => TimeSpan.FromHours(amount),
+                "d" => TimeSpan.FromDays(amount),
+                _ => TimeSpan.FromDays(7 * amount),
+            };
+            return true;
+        }
+        var iso = System.Text.RegularExpressions.Regex.Match(text, @"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (!iso.Success || text.EndsWith("T", StringComparison.OrdinalIgnoreCase) || text.Length == 1) return false;
+        double Part(int group) => iso.Groups[group].Success ? double.Parse(iso.Groups[group].Value, CultureInfo.InvariantCulture) : 0;
+        duration = TimeSpan.FromDays(7 * Part(1) + Part(2)) + TimeSpan.FromHours(Part(3)) + TimeSpan.FromMinutes(Part(4)) + TimeSpan.FromSeconds(Part(5));
+        return true;
+    }
 
     public static bool IsBoolean(string value) => string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase) || string.Equals(value.Trim(), "false", StringComparison.OrdinalIgnoreCase);
 
@@ -193,6 +248,9 @@ internal static class SettingsChecks
         NodeKind.StartEvent => "start events",
         NodeKind.SubProcess => "subprocesses",
         NodeKind.CallActivity => "call activities",
+        NodeKind.MessageCatch => "receives",
+        NodeKind.TimerCatch => "timers",
+        NodeKind.EventGateway => "event gateways",
         _ => kind.ToString(),
     };
 

@@ -88,9 +88,11 @@ internal static class StructureChecks
                 var canChoose = inner.Any(index.IsChoice);
                 var first = index.Nodes[cycle[0]];
                 var names = string.Join(" -> ", cycle.Take(8)) + (cycle.Count > 8 ? " -> ..." : "");
+                // A cycle through a wait (a durable loop) stops at the wait each time round: any shape runs.
+                var durable = cycle.Any(id => GraphIndex.IsWait(index.Nodes[id]));
                 if (!leaves || !canChoose)
                     Error(DiagnosticInfo.Create(FlowDiagnostics.CycleWithoutExit, first.Location, first.Describe(), names), cycle.ToArray());
-                else if (LoopShape.Unsupported(index, members) is { } why)
+                else if (!durable && LoopShape.Unsupported(index, members) is { } why)
                     Error(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), names, why), cycle.ToArray());
             }
 

@@ -146,6 +146,18 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor TimeoutCannotStopTask = Warning("FG0604", "Timeout cannot stop the task",
         "{0} has a timeout of {1} ms, but {2} takes no CancellationToken, so the timeout could never stop it and is left out. Add a CancellationToken parameter and pass it on, or remove the timeout.", CategorySettings);
 
+    // Durable flows (waits, triggers, correlation keys)
+    public static readonly DiagnosticDescriptor WaitNotOnMainPath = Error("FG0111", "Wait inside a parallel branch, a subprocess or an iteration",
+        "{0} waits inside {1}. A durable instance waits at one place at a time: put the wait on the flow's main path (before the fork or after the join, outside subprocesses).", CategoryStructure);
+    public static readonly DiagnosticDescriptor EventGatewayTarget = Error("FG0112", "Event gateway leads to something other than an event",
+        "{0} leads to {1}. An event gateway waits for the first of its targets to happen, so each flow from it must go to a receive (message catch) or a timer; put the task after the catch.", CategoryStructure);
+    public static readonly DiagnosticDescriptor UnknownEvent = Error("FG0309", "Unknown event",
+        "{0} names event '{1}', but no type in the compilation is marked [FlowEvent(\"{1}\")]{2}. Mark the event's C# type with [FlowEvent(\"{1}\")], or fix the name.", CategoryBinding);
+    public static readonly DiagnosticDescriptor CorrelationKey = Error("FG0411", "Correlation key cannot be read",
+        "{0}: {1}. {2}.", CategoryBus);
+    public static readonly DiagnosticDescriptor TriggerType = Error("FG0412", "Triggered flow's request is not its trigger event",
+        "Flow class '{0}' runs flow '{1}', which starts on event '{2}' of type {3}, but its request type is {4}. The trigger event is the request of a triggered flow: implement IFlow<{3}, ...>.", CategoryBus);
+
     // 07xx: C#-side rules (reported by FlowGen.Analyzers)
     public static readonly DiagnosticDescriptor FlowClassNotPartial = Error("FG0701", "Flow class must be partial",
         "Class '{0}' has [Flow(\"{1}\")] but is not partial, so FlowGen cannot add RunAsync to it. Add the partial modifier.", CategoryUsage);
@@ -190,6 +202,7 @@ internal static class FlowDiagnostics
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask,
+        WaitNotOnMainPath, EventGatewayTarget, UnknownEvent, CorrelationKey, TriggerType,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,
         InternalError,
     ];

@@ -11,7 +11,7 @@ namespace FlowGen.Generators.Emit;
 /// branch); a join counts arrivals and the last one continues. Branches a choice does not take are skipped
 /// explicitly, so a join always learns about every incoming branch (dead-path elimination).
 /// </summary>
-internal sealed class FlowEmitter
+internal sealed partial class FlowEmitter
 {
     private const string Vt = "global::System.Threading.Tasks.ValueTask";
     private readonly BoundFlow _flow;
@@ -188,7 +188,7 @@ internal sealed class FlowEmitter
         _w.Line($"/// Runs flow <c>{Xml(_flow.Flow.FlowId)}</c> from <c>{Xml(_flow.Flow.FileName)}</c>: {_flow.Nodes.Count} nodes.");
         _w.Line("/// </summary>");
         _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"FlowGen\", \"0.1.0\")]");
-        _w.Open($"partial class {Class.ClassName} : global::FlowGen.IFlow<{Class.RequestType}, {Class.ResultType}>");
+        _w.Open($"partial class {Class.ClassName} : global::FlowGen.IFlow<{Class.RequestType}, {Class.ResultType}>{(_flow.Durable is null ? "" : ", global::FlowGen.Durable.IDurableFlow")}");
         _w.Line("/// <summary>The flow id, as written in the flow file.</summary>");
         _w.Line($"public const string FlowId = {SourceWriter.Literal(_flow.Flow.FlowId)};");
         _w.Line();
@@ -204,6 +204,7 @@ internal sealed class FlowEmitter
         WriteEntryPoints();
         if (_flow.RequestSchema is { } schema) RequestValidatorEmitter.Write(_w, schema);
         WriteHttpRequests();
+        if (_flow.Durable is { } durable) WriteDurable(durable);
         _w.Line($"// ---- The nodes of {SourceWriter.Comment(_flow.Flow.FileName)}, one method per state. ----");
         _w.Line("// A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.");
         foreach (var node in _flow.Nodes)
@@ -319,7 +320,8 @@ internal sealed class FlowEmitter
         _w.Line($"public {Class.ResultType}{(resultIsValue ? "" : "?")} Result;");
         foreach (var field in _flow.Fields)
         {
-            var writers = _flow.Nodes.Where(n => n.Call?.Assignments.Any(a => a.Target == "state." + field.FieldName) == true).Select(n => n.Node.Id);
+            var writers = _flow.Nodes.Where(n => n.Call?.Assignments.Any(a => a.Target == "state." + field.FieldName) == true).Select(n => n.Node.Id)
+                .Concat(_flow.Durable?.Waits.SelectMany(w => w.Arms).Where(a => a.ToField == "state." + field.FieldName).Select(a => a.NodeId) ?? []);
             _w.Line();
             _w.Line($"/// <summary>{field.Scope}.{Xml(field.BusName)}, written by {Xml(string.Join(", ", writers))}.</summary>");
             _w.Line($"public {field.Type}{(field.IsValueType ? "" : "?")} {field.FieldName};");
@@ -464,6 +466,11 @@ internal sealed class FlowEmitter
         var index = $"(int)Node.{name}";
         var loc = $"{_flow.Flow.FileName} line {(node.Location.StartLine + 1).ToString(CultureInfo.InvariantCulture)}";
         _w.Line($"// {SourceWriter.Comment(node.Describe())}, {loc}{(bound.Call is { } c ? $": {c.ComponentName}/{c.TaskName}" : "")}");
+        if (_flow.Durable?.Waits.FirstOrDefault(w => w.NodeId == node.Id) is { } wait)
+        {
+            WriteWait(wait, index);
+            return;
+        }
 
         if (IsJoin(bound)) WriteArrive(bound, index);
         if (bound.Loop is { IsHeader: true }) WriteLoopDriver(bound, index);

@@ -18,23 +18,37 @@ internal static class FlowVersion
         var text = new StringBuilder();
         void Line(params object?[] parts) => text.Append(string.Join("|", parts.Select(p => Convert.ToString(p, CultureInfo.InvariantCulture)))).Append('\n');
 
-        Line("flow", flow.Flow.FlowId, flow.Class.RequestType, flow.Class.ResultType);
+        // The flow id is a name too: the start node is written as <start>, so that an old build kept under another id
+        // (docs/versions.md) has the version of the instances it continues.
+        var flowId = flow.Flow.FlowId;
+        string Id(string? id) => id == flowId ? "<start>" : id ?? "";
+        Line("flow", flow.Class.RequestType, flow.Class.ResultType);
         foreach (var field in flow.Fields) Line("bus", field.FieldName, field.Type);
         foreach (var node in flow.Nodes)
         {
             var n = node.Node;
-            Line("node", n.Id, n.Kind, n.Scope, node.IncomingCount, node.IsSkipped);
+            Line("node", Id(n.Id), n.Kind, n.Scope, node.IncomingCount, node.IsSkipped);
             foreach (var property in n.Properties.OrderBy(p => p.Name, StringComparer.Ordinal)) Line("set", property.Name, property.Value);
             Call("call", node.Call);
             Call("fallback", node.Fallback);
             if (node.Policy is { } policy) Line("policy", policy.TimeoutMilliseconds, policy.Retries, policy.RetryDelayMilliseconds, policy.Backoff, policy.IgnoreFailure);
             if (node.Iteration is { } iteration) Line("iterate", iteration.SourceCode, iteration.ItemType, iteration.Strategy, iteration.Parallelism);
             if (node.Loop is { } loop) Line("loop", loop.ExitTargetId, loop.IsHeader);
-            foreach (var branch in node.Outgoing) Line("to", branch.Edge.TargetId, branch.ConditionCode, branch.Edge.IsDefault, branch.IsBackEdge);
+            foreach (var branch in node.Outgoing) Line("to", Id(branch.Edge.TargetId), branch.ConditionCode, branch.Edge.IsDefault, branch.IsBackEdge);
         }
         if (flow.RequestSchema is { } schema)
         {
             foreach (var field in schema.Fields) Request(field);
+        }
+        if (flow.Durable is { } durable)
+        {
+            Line("durable", durable.KeyCode, durable.TriggerEvent, durable.TriggerCondition, durable.FailurePolicy);
+            foreach (var e in durable.Events) Line("event", e.Name, e.Type, e.KeyCode);
+            foreach (var wait in durable.Waits)
+            {
+                Line("wait", Id(wait.NodeId));
+                foreach (var arm in wait.Arms) Line("arm", Id(arm.NodeId), arm.EventName, arm.EventType, arm.ConditionCode, arm.ToField, arm.DurationTicks, arm.DateCode, Id(arm.ContinueAt));
+            }
         }
 
         void Request(BoundRequestField field)

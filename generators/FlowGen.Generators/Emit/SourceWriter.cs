@@ -30,6 +30,14 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>A bare block (<c>{</c> on its own line), to scope the variables of what follows.</summary>
+    public SourceWriter OpenBlock()
+    {
+        Line("{");
+        _indent++;
+        return this;
+    }
+
     public SourceWriter Close(string suffix = "")
     {
         _indent--;

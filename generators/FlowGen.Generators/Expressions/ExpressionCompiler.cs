@@ -195,6 +195,11 @@ internal static class ExpressionCompiler
                 var root = _bus.ResolveRoot(path.Root);
                 if (root is null)
                 {
+                    if (path.Root == PathRoots.Event)
+                    {
+                        Error(ExpressionErrorIds.UnknownName, path.Start, path.Root.Length, "unknown name 'event': only a receive's condition and key, and a trigger's condition, read the event");
+                        return null;
+                    }
                     var what = path.Root == PathRoots.Request ? "request" : "result";
                     Error(ExpressionErrorIds.UnknownName, path.Start, path.Root.Length, $"unknown name '{path.Root}': this flow has no {what}");
                     return null;

@@ -109,7 +109,10 @@ internal static class PathRoots
     public const string Var = "var";
     public const string Result = "res";
 
-    public static bool IsRoot(string name) => name is Request or State or Var or Result;
+    /// <summary>The event a durable flow's receive (or trigger) takes: readable in its condition and key.</summary>
+    public const string Event = "event";
+
+    public static bool IsRoot(string name) => name is Request or State or Var or Result or Event;
 
     /// <summary>True for the roots whose first segment names a bus value (sta, var) rather than a member.</summary>
     public static bool IsNamedValues(string name) => name is State or Var;

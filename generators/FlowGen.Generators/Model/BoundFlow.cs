@@ -19,7 +19,46 @@ internal sealed record BoundFlow(
 
     /// <summary>The request schema of the flow file, bound to the request type; null when the flow has none.</summary>
     public BoundRequestSchema? RequestSchema { get; init; }
+
+    /// <summary>For a durable flow (one with waits or a trigger): its events, key and waits; null otherwise.</summary>
+    public BoundDurable? Durable { get; init; }
 }
+
+/// <summary>
+/// What makes a flow durable: the correlation key of its instances, the event that starts one (a triggered flow),
+/// the events it takes with the key each is routed by, and its waits.
+/// </summary>
+/// <param name="KeyCode">C# reading the instance key from <c>state</c> (the request), or null: the instance id is the key.</param>
+/// <param name="TriggerCondition">C# bool over <c>state</c> (whose request is the trigger event), or null.</param>
+/// <param name="FailurePolicy">fail or suspend: what a task failure does to an instance ("" when the flow file does not say).</param>
+internal sealed record BoundDurable(
+    string? KeyCode,
+    string? TriggerEvent,
+    string? TriggerCondition,
+    string FailurePolicy,
+    EquatableArray<BoundEventKey> Events,
+    EquatableArray<BoundWait> Waits);
+
+/// <summary>An event a durable flow takes: its C# type and the C# that reads its correlation key from <c>e</c> (null: no key).</summary>
+internal sealed record BoundEventKey(string Name, string Type, string? KeyCode);
+
+/// <summary>A node where a durable run stops (an event gateway or a lone catch), with the arms it waits for.</summary>
+internal sealed record BoundWait(string NodeId, EquatableArray<BoundArm> Arms);
+
+/// <summary>
+/// One thing a wait waits for: an event (with an optional condition over <c>e</c> and the bus field it writes) or a
+/// time (a duration, or a date read from the bus). <paramref name="ContinueAt"/> is the node the run enters when it
+/// comes: the arm's catch node under an event gateway, else the node after the catch.
+/// </summary>
+internal sealed record BoundArm(
+    string NodeId,
+    string? EventName,
+    string? EventType,
+    string? ConditionCode,
+    string? ToField,
+    long DurationTicks,
+    string? DateCode,
+    string ContinueAt);
 
 /// <summary>A node in emission order, with its call (for tasks) and its outgoing branches.</summary>
 /// <param name="Policy">Timeout, retries and strict-mode of the call, or null for a plain call.</param>

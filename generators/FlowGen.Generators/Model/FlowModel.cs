@@ -23,6 +23,21 @@ internal enum NodeKind
 
     /// <summary>Made when a subprocess is expanded into its caller: where the subprocess's branches end.</summary>
     SubprocessExit,
+
+    /// <summary>
+    /// Durable flows: waits for an event (BPMN receiveTask or message intermediateCatchEvent, a receive arm). Settings:
+    /// <c>event</c> (the event name), <c>key</c> (the correlation path on the event), <c>to</c> (the bus value it writes).
+    /// </summary>
+    MessageCatch,
+
+    /// <summary>Durable flows: waits for a time (BPMN timer intermediateCatchEvent, sleep, a receive's after). Setting: <c>duration</c>.</summary>
+    TimerCatch,
+
+    /// <summary>
+    /// Durable flows: waits for the first of its targets (message and timer catches) to happen (BPMN eventBasedGateway,
+    /// a receive action). A flow from it may carry a condition over the event.
+    /// </summary>
+    EventGateway,
 }
 
 /// <summary>A setting of a node (BPMN camunda:property / zeebe:property), with where it was written.</summary>

@@ -117,9 +117,59 @@ public sealed class SnapshotTests
         Assert.Equal(bpmn, Code("yaml"));
     }
 
-    private static string Verify(string name, string hintName, string bpmn, string path = "/flows/page.bpmn")
+    [Fact]
+    public void Durable_flow_with_a_trigger_receives_a_condition_a_bus_write_and_timers()
     {
-        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText(path, bpmn));
+        const string yaml = """
+            flow: campaign
+            trigger: { event: viewed, when: "event.productId != ''" }
+            key: req.userId
+            on-failure: suspend
+            actions:
+              - name: Count
+                task-component: shop
+                task-service: count
+                case:
+                  - when: sta.views >= 3
+                    then: call("Remind")
+                  - default: call("Watch")
+              - name: Watch
+                type: receive
+                receive:
+                  - { event: viewed, to: sta.last, then: call("Count") }
+                  - { event: ordered, when: event.total > 0, then: finish() }
+                  - { after: 7d, then: fail("EXPIRED") }
+              - name: Remind
+                type: sleep
+                duration: PT2H
+              - name: Send
+                task-component: shop
+                task-service: send
+            """;
+        var source = Verify("DurableFlow", "Shop.CampaignFlow.g.cs", yaml, "/flows/campaign.flow.yaml", DurableComponents);
+        Assert.Contains("global::FlowGen.Durable.IDurableFlow", source);
+        Assert.Contains("state.Wait((int)Node.Watch, due, dueArm);", source);
+    }
+
+    private const string DurableComponents = """
+        using FlowGen;
+        namespace Shop;
+        [FlowEvent("viewed")] public sealed record Viewed(string UserId, string ProductId);
+        [FlowEvent("ordered")] public sealed record Ordered(string UserId, decimal Total);
+        public sealed record Done(string Text);
+        [FlowComponent("shop")]
+        public sealed class Campaign
+        {
+            [FlowTask("count"), ToState("views")] public int Count([FromState("views")] int? views) => (views ?? 0) + 1;
+            [FlowTask("send")] public void Send(Viewed request, [FromState("last")] Viewed? last) { }
+        }
+        [Flow("campaign")]
+        public sealed partial class CampaignFlow : IFlow<Viewed, Done>;
+        """;
+
+    private static string Verify(string name, string hintName, string bpmn, string path = "/flows/page.bpmn", string components = Components)
+    {
+        var run = GeneratorHarness.RunGenerator(components, new InMemoryText(path, bpmn));
         Assert.Empty(run.Diagnostics);
         Assert.Empty(run.CompileErrors);
         var actual = run.Source(hintName)!.Replace("\r\n", "\n");

@@ -19,7 +19,7 @@ namespace Shop
         /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
         /// unchanged by names, comments and layout. Traces and spans carry it.
         /// </summary>
-        public const string FlowVersion = "c3d5b9648036339e";
+        public const string FlowVersion = "34e95e60b6033d9d";
 
         private readonly global::Shop.Goods _goods;
 

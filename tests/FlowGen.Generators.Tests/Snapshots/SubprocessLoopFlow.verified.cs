@@ -19,7 +19,7 @@ namespace Shop
         /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
         /// unchanged by names, comments and layout. Traces and spans carry it.
         /// </summary>
-        public const string FlowVersion = "0ee7d93aa85dcc3b";
+        public const string FlowVersion = "2af76e5b2cbacd2f";
 
         private readonly global::Shop.Goods _goods;
 

@@ -26,11 +26,8 @@ internal static class BpmnNames
         ["scriptTask"] = " (FlowGen calls C# methods instead of scripts: use a serviceTask bound to a [FlowTask] method)",
         ["businessRuleTask"] = "",
         ["sendTask"] = "",
-        ["receiveTask"] = " (waits come with durable flows)",
-        ["intermediateCatchEvent"] = " (waits and timers come with durable flows)",
         ["intermediateThrowEvent"] = "",
         ["boundaryEvent"] = " (handle the failure in the task, or check the FlowResult error)",
-        ["eventBasedGateway"] = "",
         ["complexGateway"] = "",
     };
 }

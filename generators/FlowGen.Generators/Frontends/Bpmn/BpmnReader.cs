@@ -142,6 +142,10 @@ internal static class BpmnReader
                 "exclusiveGateway" => NodeKind.ExclusiveGateway,
                 "parallelGateway" => NodeKind.ParallelGateway,
                 "inclusiveGateway" => NodeKind.InclusiveGateway,
+                // Durable flows: waits for a message or a time.
+                "receiveTask" => NodeKind.MessageCatch,
+                "intermediateCatchEvent" => NodeKind.MessageCatch, // a timer definition makes it a TimerCatch below
+                "eventBasedGateway" => NodeKind.EventGateway,
                 _ => null,
             };
 
@@ -168,6 +172,25 @@ internal static class BpmnReader
                 if (error?.Attribute("name")?.Value is { Length: > 0 } errorName && list.All(p => p.Name != "error-message")) list.Add(new NodeProperty("error-message", errorName, map.StartTag(eventDefinition)));
                 nodeProperties = list.ToEquatableArray();
                 eventDefinition = null;
+            }
+            if (local == "receiveTask" || (eventDefinition?.Name.LocalName == "messageEventDefinition" && local is "intermediateCatchEvent" or "startEvent"))
+            {
+                // A message wait (or a start on a message: a triggered flow): the message's name is the event name.
+                nodeProperties = WithMessage(local == "receiveTask" ? element : eventDefinition!, nodeProperties, map, location);
+                eventDefinition = null;
+            }
+            else if (eventDefinition?.Name.LocalName == "timerEventDefinition" && local == "intermediateCatchEvent")
+            {
+                kind = NodeKind.TimerCatch;
+                nodeProperties = WithTimer(eventDefinition, nodeProperties, map);
+                eventDefinition = null;
+            }
+            else if (local == "intermediateCatchEvent" && eventDefinition is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, location,
+                    Describe(local, nodeId, element.Attribute("name")?.Value), " without a message or timer definition (give it one: a catch event waits for a message or a time)"));
+                if (nodeId is not null) nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, NodeKind.ServiceTask, local, EquatableArray<NodeProperty>.Empty, location) { IsUnsupported = true });
+                continue;
             }
             if (eventDefinition is not null)
             {
@@ -220,6 +243,44 @@ internal static class BpmnReader
             condition,
             isDefault,
             location);
+    }
+
+    /// <summary>
+    /// The event a message wait (or message start) takes: the name of the message its messageRef names (else the
+    /// reference itself), and the correlation path from a zeebe:subscription correlationKey (<c>=orderId</c> reads
+    /// the event's orderId). camunda:properties event and key win.
+    /// </summary>
+    private static EquatableArray<NodeProperty> WithMessage(XElement holder, EquatableArray<NodeProperty> properties, XmlTextMap map, LocationInfo location)
+    {
+        var list = properties.ToList();
+        var messageRef = holder.Attribute("messageRef")?.Value;
+        var message = messageRef is null ? null : holder.Document!.Root!.Elements(XName.Get("message", BpmnNames.Model)).FirstOrDefault(m => m.Attribute("id")?.Value == messageRef);
+        var name = message?.Attribute("name")?.Value is { Length: > 0 } n ? n : messageRef;
+        var at = message is null ? location : map.StartTag(message);
+        if (name is not null && list.All(p => p.Name != "event")) list.Add(new NodeProperty("event", name, at));
+        var subscription = message?.Element(XName.Get("extensionElements", BpmnNames.Model))?.Elements()
+            .FirstOrDefault(e => e.Name.NamespaceName == BpmnNames.Zeebe && e.Name.LocalName == "subscription");
+        if (subscription?.Attribute("correlationKey")?.Value is { Length: > 0 } key && list.All(p => p.Name != "key"))
+        {
+            key = key.TrimStart('=').Trim();
+            list.Add(new NodeProperty("key", key.StartsWith("event.", StringComparison.Ordinal) ? key : "event." + key, map.StartTag(subscription)));
+        }
+        return list.ToEquatableArray();
+    }
+
+    /// <summary>A timer catch's wait: timeDuration (ISO 8601, PT10M) becomes <c>duration</c>, timeDate <c>date</c>.</summary>
+    private static EquatableArray<NodeProperty> WithTimer(XElement definition, EquatableArray<NodeProperty> properties, XmlTextMap map)
+    {
+        var list = properties.ToList();
+        foreach (var (element, setting) in new[] { ("timeDuration", "duration"), ("timeDate", "date") })
+        {
+            var value = definition.Element(XName.Get(element, BpmnNames.Model));
+            if (value is null || list.Any(p => p.Name == setting)) continue;
+            list.Add(new NodeProperty(setting, value.Value.Trim().TrimStart('=').Trim(), map.StartTag(value)));
+        }
+        if (definition.Element(XName.Get("timeCycle", BpmnNames.Model)) is { } cycle && list.All(p => p.Name is not ("duration" or "date")))
+            list.Add(new NodeProperty("time-cycle", cycle.Value.Trim(), map.StartTag(cycle)));
+        return list.ToEquatableArray();
     }
 
     /// <summary>camunda:properties and zeebe:properties, in document order; zeebe:taskDefinition's type is task-service.</summary>

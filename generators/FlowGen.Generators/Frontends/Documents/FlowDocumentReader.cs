@@ -15,9 +15,9 @@ namespace FlowGen.Generators.Frontends.Documents;
 /// </summary>
 internal sealed class FlowDocumentReader
 {
-    internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit"];
+    internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure"];
     private static readonly string[] FormKeys = ["graph", "steps", "actions"];
-    internal static readonly string[] NodeTypes = ["start", "end", "task", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail"];
+    internal static readonly string[] NodeTypes = ["start", "end", "task", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail", "receive", "timer", "event-gateway"];
     internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
     internal static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
     // call("action") | finish() | fail("CODE") | fail("CODE", "message"); texts in double or single quotes.
@@ -104,10 +104,11 @@ internal sealed class FlowDocumentReader
 
         if (form is null) return;
         var startProperties = new List<NodeProperty>();
-        foreach (var key in new[] { "flow-timeout", "loop-limit" })
+        foreach (var key in new[] { "flow-timeout", "loop-limit", "key", "on-failure" })
         {
             if (Setting(top, key) is { } property) startProperties.Add(property);
         }
+        if (top["trigger"] is { } trigger) ReadTrigger(trigger, startProperties);
 
         if (form.Value.Key.Name != "graph" && flowId is null)
         {
@@ -118,6 +119,23 @@ internal sealed class FlowDocumentReader
         var start = new StartInfo(flowId, Text(top, "name"), startProperties, flowKey?.Location ?? form.Value.Key.Location);
         var graph = ReadBody(form.Value.Key, form.Value.Value, flowId ?? System.IO.Path.GetFileName(_source.Path), start, isSubflow: false);
         graphs.Add(graph with { RequestSchema = schema });
+    }
+
+    /// <summary>
+    /// A triggered flow (Playwell's trigger): <c>trigger: { event: name, when: condition }</c> becomes the start
+    /// event's <c>event</c> and <c>trigger-when</c> settings.
+    /// </summary>
+    private void ReadTrigger(DocNode trigger, List<NodeProperty> startProperties)
+    {
+        if (trigger is not DocMapping mapping)
+        {
+            Shape(trigger.Location, $"'trigger' holds {trigger.Kind}", "write a mapping: trigger: { event: <event name>, when: <condition over event> }");
+            return;
+        }
+        CheckKeys(mapping, ["event", "when"], "'trigger'");
+        if (RequiredText(mapping, "event", "'trigger'", "name the event that starts an instance, such as event: product-viewed") is null) return;
+        startProperties.Add(Setting(mapping, "event")!);
+        if (mapping["when"] is not null && Setting(mapping, "when") is { } when) startProperties.Add(when with { Name = "trigger-when" });
     }
 
     private void ReadSubflow(DocKey key, DocNode value)
@@ -325,6 +343,19 @@ internal sealed class FlowDocumentReader
                     return;
                 }
                 break;
+            case "receive":
+                kind = NodeKind.MessageCatch;
+                if (node["event"] is null)
+                    Shape(node.Location, $"Receive node '{id}' has no 'event'", "name the event it waits for, such as event: order-paid");
+                break;
+            case "timer":
+                kind = NodeKind.TimerCatch;
+                if (node["duration"] is null)
+                    Shape(node.Location, $"Timer node '{id}' has no 'duration'", "say how long it waits, such as duration: 2d (or PT10M, 30s, 500ms)");
+                break;
+            case "event-gateway":
+                kind = NodeKind.EventGateway;
+                break;
             default: // task, iteration
                 kind = NodeKind.ServiceTask;
                 if (type == "iteration" && node["ite-source"] is null)
@@ -348,7 +379,7 @@ internal sealed class FlowDocumentReader
     /// What a step or an action runs: a task (the default), an iteration (a task with ite-source) or a subflow
     /// (<c>type: subflow</c> with <c>call: id</c>), as the graph form's node types.
     /// </summary>
-    private (NodeKind Kind, string Element)? TaskKind(DocMapping task, string id, List<NodeProperty> properties)
+    private (NodeKind Kind, string Element)? TaskKind(DocMapping task, string id, List<NodeProperty> properties, bool allowWaits = false)
     {
         var type = Text(task, "type") ?? "task";
         switch (type)
@@ -367,9 +398,17 @@ internal sealed class FlowDocumentReader
                 if (called is null) return null;
                 properties.Add(new NodeProperty("called-element", called, Span(task, "call")));
                 return (NodeKind.CallActivity, "subflow");
+            case "receive" when allowWaits:
+                if (task["receive"] is null)
+                    Shape(task.Location, $"Receive action '{id}' has no 'receive'", "list what it waits for: receive: [ { event: <name>, then: call(\"action\") }, { after: 2d, then: finish() } ]");
+                return (NodeKind.EventGateway, "receive");
+            case "sleep" when allowWaits:
+                if (task["duration"] is null)
+                    Shape(task.Location, $"Sleep action '{id}' has no 'duration'", "say how long it waits, such as duration: 1h (or PT1H, 30s, 500ms)");
+                return (NodeKind.TimerCatch, "sleep");
             default:
                 Shape(task.KeyOf("type")!.Location, $"'{id}' has type '{type}'",
-                    type is "receive" or "sleep" ? "waiting actions come with durable flows; run a task here for now" : "use task, iteration or subflow");
+                    type is "receive" or "sleep" ? "receive and sleep are actions: write them in the actions form" : allowWaits ? "use task, iteration, subflow, receive or sleep" : "use task, iteration or subflow");
                 return null;
         }
     }
@@ -463,7 +502,10 @@ internal sealed class FlowDocumentReader
 
     // ---- actions: named actions with case/when/then ----
 
-    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case"];
+    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case", "receive"];
+
+    /// <summary>The keys of one entry of a receive action's list.</summary>
+    internal static readonly string[] ReceiveKeys = ["event", "key", "to", "when", "after", "then"];
 
     private void ReadActions(DocNode body, GraphBuilder builder, string startId)
     {
@@ -484,13 +526,15 @@ internal sealed class FlowDocumentReader
             var name = RequiredText(action, "name", "an action", "give the action a 'name' unique in the file; call(\"name\") goes to it");
             if (name is null || !Register(name, action.KeyOf("name")!.Location)) continue;
             var properties = new List<NodeProperty>();
-            if (TaskKind(action, name, properties) is not { } kind) continue;
+            if (TaskKind(action, name, properties, allowWaits: true) is not { } kind) continue;
             foreach (var entry in action.Entries)
             {
                 if (ActionStructural.Contains(entry.Key.Name)) continue;
                 if (Setting(action, entry.Key.Name) is { } property) properties.Add(property);
             }
             builder.Nodes.Add(new FlowNode(name, Text(action, "description"), kind.Kind, kind.Kind == NodeKind.ServiceTask ? "action" : kind.Element, properties.ToEquatableArray(), action.Location));
+            if (kind.Kind == NodeKind.EventGateway && action["case"] is { } misplaced)
+                Shape(action.KeyOf("case")!.Location, $"Receive action '{name}' has 'case'", "a receive goes where the entry that happened says: write 'then' on each entry of 'receive'");
             names.Add((name, action));
         }
         if (names.Count == 0) return;
@@ -503,6 +547,11 @@ internal sealed class FlowDocumentReader
         for (var i = 0; i < names.Count; i++)
         {
             var (name, action) = names[i];
+            if (builder.Nodes.First(n => n.Id == name).Kind == NodeKind.EventGateway)
+            {
+                ReadReceive(action, name, i + 1 < names.Count ? names[i + 1].Name : null, names, Finish, fails, builder);
+                continue;
+            }
             if (action["case"] is not { } cases)
             {
                 // Without case: on to the next action, and the last one finishes.
@@ -565,6 +614,67 @@ internal sealed class FlowDocumentReader
             }
             builder.Connect(merge, name, action.Location);
         }
+    }
+
+    /// <summary>
+    /// A receive action (Playwell's receive): an event gateway whose entries each wait for an event (with an optional
+    /// condition over it) or a time (<c>after</c>), and go where their <c>then</c> says (else to the next action).
+    /// </summary>
+    private void ReadReceive(DocMapping action, string name, string? next, List<(string Name, DocMapping Action)> names, Func<LocationInfo, string> finish, Dictionary<string, string> fails, GraphBuilder builder)
+    {
+        var entries = List(action, "receive", $"receive action '{name}'", required: false);
+        if (entries.Count == 0)
+        {
+            if (action["receive"] is DocSequence) Shape(action["receive"]!.Location, $"'receive' of action '{name}' is an empty list", "list at least one event or time to wait for");
+            return;
+        }
+        var timers = 0;
+        foreach (var item in entries)
+        {
+            if (item is not DocMapping entry)
+            {
+                Shape(item.Location, $"An entry of 'receive' of action '{name}' is {item.Kind}", "write { event: <name>, then: <command> } or { after: <duration>, then: <command> }");
+                continue;
+            }
+            CheckKeys(entry, ReceiveKeys, $"an entry of 'receive' of action '{name}'");
+            var isTimer = entry["after"] is not null;
+            if (isTimer == (entry["event"] is not null))
+            {
+                Shape(entry.Location, $"An entry of 'receive' of action '{name}' has {(isTimer ? "both 'event' and 'after'" : "neither 'event' nor 'after'")}",
+                    "write one entry per event ({ event: <name>, then: <command> }) and one per time ({ after: 2d, then: <command> })");
+                continue;
+            }
+            string arm;
+            var properties = new List<NodeProperty>();
+            if (isTimer)
+            {
+                foreach (var key in new[] { "key", "to", "when" })
+                {
+                    if (entry[key] is not null) Shape(entry.KeyOf(key)!.Location, $"The 'after' entry of action '{name}' has '{key}'", $"'{key}' belongs to an event entry; a time entry has 'after' and 'then'");
+                }
+                arm = builder.Synthetic(UniqueArm(builder, name + ".after" + (timers++ == 0 ? "" : "#" + timers.ToString(CultureInfo.InvariantCulture))), NodeKind.TimerCatch, "after", entry.Location, this, [new NodeProperty("duration", Text(entry, "after") ?? "", Span(entry, "after"))]);
+            }
+            else
+            {
+                var eventName = RequiredText(entry, "event", $"an entry of 'receive' of action '{name}'", "name the event, such as event: order-paid");
+                if (eventName is null) continue;
+                foreach (var key in new[] { "event", "key", "to" })
+                {
+                    if (Setting(entry, key) is { } property) properties.Add(property);
+                }
+                arm = builder.Synthetic(UniqueArm(builder, name + "." + eventName), NodeKind.MessageCatch, "on", entry.Location, this, properties);
+            }
+            builder.Edges.Add(new FlowEdge(builder.UniqueEdgeId(name + "->" + arm), null, name, arm, isTimer ? null : Condition(entry, "when"), false, entry.Location));
+            var target = entry["then"] is null ? next ?? finish(entry.Location) : Target(entry, "then", name, names, finish, fails, builder);
+            if (target is not null) builder.Connect(arm, target, entry.Location);
+        }
+    }
+
+    private static string UniqueArm(GraphBuilder builder, string id)
+    {
+        var candidate = id;
+        for (var n = 2; builder.Nodes.Any(x => x.Id == candidate); n++) candidate = id + "#" + n.ToString(CultureInfo.InvariantCulture);
+        return candidate;
     }
 
     /// <summary>The node a case command leads to: call("action"), finish() or fail("code"[, "message"]).</summary>
@@ -758,10 +868,10 @@ internal sealed class FlowDocumentReader
             => Edges.Add(new FlowEdge(UniqueEdgeId(from + "->" + to), null, from, to, null, false, at));
 
         /// <summary>A node the lowering adds (a fork, a join, a guard, the end); its place is the construct it comes from.</summary>
-        public string Synthetic(string id, NodeKind kind, string element, LocationInfo at, FlowDocumentReader reader)
+        public string Synthetic(string id, NodeKind kind, string element, LocationInfo at, FlowDocumentReader reader, List<NodeProperty>? properties = null)
         {
             reader.Register(id, at);
-            Nodes.Add(new FlowNode(id, null, kind, element, EquatableArray<NodeProperty>.Empty, at));
+            Nodes.Add(new FlowNode(id, null, kind, element, properties is null ? EquatableArray<NodeProperty>.Empty : properties.ToEquatableArray(), at));
             return id;
         }
 

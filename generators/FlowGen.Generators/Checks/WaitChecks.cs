@@ -1,0 +1,342 @@
+using System.Globalization;
+using FlowGen.Generators.Binding;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>
+/// Durable flows: binds each wait to its event type ([FlowEvent]), checks where waits stand (FG0111, FG0112), the
+/// correlation keys (FG0411), the trigger (FG0412), and compiles the conditions over events. A receive's <c>to</c>
+/// makes it a producer of a bus value like a task, so the typed bus checks what reads it downstream.
+/// </summary>
+internal static class WaitChecks
+{
+    private static readonly string[] KeyTypes = ["string", "int", "long", "short", "uint", "ulong", "global::System.Guid"];
+
+    /// <summary>True when the flow has waits or a trigger: it runs under a FlowEngine.</summary>
+    public static bool IsDurable(FlowDefinition flow, GraphIndex index)
+        => flow.NodeIds.Any(id => GraphIndex.IsWait(index.Nodes[id])) || index.Nodes[flow.FlowId].GetProperty("event") is not null;
+
+    /// <summary>The bus values receives write (<c>to: sta.viewed</c>): producers like a task's outputs, typed by their event.</summary>
+    public static void AddProducers(FlowDefinition flow, GraphIndex index, EquatableArray<EventModel> events, List<BusChecks.Producer> producers, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var id in flow.NodeIds)
+        {
+            var node = index.Nodes[id];
+            if (node.Kind != NodeKind.MessageCatch || node.FindProperty("to") is not { } to) continue;
+            if (Event(node, events) is not { } model) continue;
+            var text = to.Value.Trim();
+            var scope = BusScope.State;
+            if (text.StartsWith("sta.", StringComparison.Ordinal)) text = text.Substring(4);
+            else if (text.StartsWith("var.", StringComparison.Ordinal)) { scope = BusScope.Var; text = text.Substring(4); }
+            if (text.Length == 0 || text.Contains('.'))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, to.Location, node.Describe(), "to", to.Value,
+                    "it must name one bus value, such as sta.viewed or var.lastOrder").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+                continue;
+            }
+            producers.Add(new BusChecks.Producer(id, node, new OutputModel(scope, text, model.TypeFullName, false, null)));
+        }
+    }
+
+    public static BoundDurable? Bind(
+        FlowDefinition flow,
+        GraphIndex index,
+        FlowClassModel flowClass,
+        TypeTable types,
+        EquatableArray<EventModel> events,
+        List<BusChecks.Producer> producers,
+        Dictionary<string, HashSet<string>> ancestors,
+        List<DiagnosticInfo> diagnostics)
+    {
+        if (!IsDurable(flow, index)) return null;
+        var start = index.Nodes[flow.FlowId];
+        var inFlow = new HashSet<string>(flow.NodeIds, StringComparer.Ordinal);
+
+        CheckPlaces(flow, index, diagnostics);
+
+        // The instance key: a path on the request (for a triggered flow, the request is the trigger event).
+        string? keyCode = null;
+        string? keyMember = null;
+        if (start.FindProperty("key") is { } key)
+        {
+            keyCode = Key(key, start, new Dictionary<string, BusValue> { ["req"] = new("state.Request", flowClass.RequestType, false) }, flowClass, types, diagnostics,
+                "the flow's key reads the request (req.<member>)");
+            keyMember = LastMember(key.Value);
+        }
+
+        // The trigger: its event type is the request type.
+        string? trigger = null;
+        string? triggerCondition = null;
+        var keys = new Dictionary<string, BoundEventKey>(StringComparer.Ordinal);
+        if (start.FindProperty("event") is { } triggerProperty)
+        {
+            trigger = triggerProperty.Value.Trim();
+            if (Find(trigger, events) is not { } model)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownEvent, triggerProperty.Location, start.Describe(), trigger, Known(events)));
+            }
+            else
+            {
+                if (model.TypeFullName != flowClass.RequestType)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TriggerType, triggerProperty.Location, flowClass.ClassName, flow.FlowId, trigger, Short(model.TypeFullName), Short(flowClass.RequestType)));
+                // The trigger event's key is the flow's key, read from the event as the request.
+                keys[trigger] = new BoundEventKey(trigger, model.TypeFullName, keyCode?.Replace("state.Request", "e"));
+                if (start.FindProperty("trigger-when") is { } when)
+                {
+                    var roots = new Dictionary<string, BusValue> { ["req"] = new("e", model.TypeFullName, false), ["event"] = new("e", model.TypeFullName, false) };
+                    triggerCondition = Condition(when.Value, when.Location, $"the trigger of flow '{flow.FlowId}'", roots, flowClass, types, [], diagnostics);
+                }
+            }
+            if (keyCode is null)
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, triggerProperty.Location, $"flow '{flow.FlowId}' starts on event '{trigger}'",
+                    "it has no key, so later events cannot find its instances", "Add the flow's key, such as key: req.userId (YAML and JSON: at the top; BPMN: the start event's key property)"));
+        }
+
+        var waits = new List<BoundWait>();
+        foreach (var id in flow.NodeIds)
+        {
+            var node = index.Nodes[id];
+            if (!GraphIndex.IsWait(node) || !index.StopsRun(node)) continue;
+            var arms = new List<BoundArm>();
+            if (node.Kind == NodeKind.EventGateway)
+            {
+                foreach (var edge in index.Outgoing[id])
+                {
+                    var target = index.Nodes[edge.TargetId];
+                    if (target.Kind is not (NodeKind.MessageCatch or NodeKind.TimerCatch))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.EventGatewayTarget, edge.Location, node.Describe(), target.Describe()));
+                        continue;
+                    }
+                    if (Arm(target, edge, target.Id, flow, flowClass, types, events, producers, ancestors, keys, keyMember, diagnostics) is { } arm) arms.Add(arm);
+                }
+            }
+            else
+            {
+                var next = index.Outgoing[id].FirstOrDefault(e => inFlow.Contains(e.TargetId));
+                if (next is null) continue; // a dead end, reported by the structure checks
+                if (Arm(node, null, next.TargetId, flow, flowClass, types, events, producers, ancestors, keys, keyMember, diagnostics) is { } arm) arms.Add(arm);
+            }
+            waits.Add(new BoundWait(id, arms.ToEquatableArray()));
+        }
+
+        if (keyCode is null && keys.Values.Any(k => k.Name != trigger))
+        {
+            var first = waits.SelectMany(w => w.Arms).First(a => a.EventName is not null);
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, start.Location, $"flow '{flow.FlowId}' waits for event '{first.EventName}'",
+                "it has no key, so an event cannot find the instance that waits for it", "Add the flow's key, such as key: req.orderId (YAML and JSON: at the top; BPMN: the start event's key property)"));
+        }
+
+        var policy = SettingsChecks.ParseFailurePolicy(start.GetProperty("on-failure")) ?? "";
+        return new BoundDurable(keyCode, trigger, triggerCondition, policy, keys.Values.OrderBy(k => k.Name, StringComparer.Ordinal).ToEquatableArray(), waits.ToEquatableArray());
+    }
+
+    private static BoundArm? Arm(
+        FlowNode catchNode, FlowEdge? fromGateway, string continueAt, FlowDefinition flow, FlowClassModel flowClass, TypeTable types, EquatableArray<EventModel> events,
+        List<BusChecks.Producer> producers, Dictionary<string, HashSet<string>> ancestors, Dictionary<string, BoundEventKey> keys, string? keyMember, List<DiagnosticInfo> diagnostics)
+    {
+        var upstream = producers.Where(p => ancestors[catchNode.Id].Contains(p.NodeId) && p.NodeId != catchNode.Id).ToList();
+        if (catchNode.Kind == NodeKind.TimerCatch)
+        {
+            if (fromGateway?.Condition is { } timerCondition)
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, timerCondition.Location, catchNode.Describe(), "when", timerCondition.Text,
+                    "a timer comes when its time does, so a condition on the flow to it is never read; remove it").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+            if (catchNode.FindProperty("date") is { } date)
+            {
+                if (DateTimeOffset.TryParse(date.Value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var literal))
+                    return new BoundArm(catchNode.Id, null, null, null, null, 0, $"new global::System.DateTimeOffset({literal.UtcTicks.ToString(CultureInfo.InvariantCulture)}L, global::System.TimeSpan.Zero)", continueAt);
+                var code = DateCode(date, catchNode, flowClass, types, upstream, diagnostics);
+                return code is null ? null : new BoundArm(catchNode.Id, null, null, null, null, 0, code, continueAt);
+            }
+            if (!SettingsChecks.TryDuration(catchNode.GetProperty("duration"), out var duration) || duration <= TimeSpan.Zero)
+            {
+                if (catchNode.FindProperty("duration") is null)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, catchNode.Location, catchNode.Describe(), "duration", "",
+                        "a timer needs duration (PT10M, 2d, 30s) or date (an ISO date, or a bus value of type DateTimeOffset)").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+                return null; // an invalid value is reported by the settings checks
+            }
+            return new BoundArm(catchNode.Id, null, null, null, null, duration.Ticks, null, continueAt);
+        }
+
+        if (catchNode.FindProperty("event") is not { } eventProperty)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, catchNode.Location, catchNode.Describe(), "event", "",
+                "a receive needs the name of the event it waits for (YAML/JSON: event: order-paid; BPMN: a message with that name)").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+            return null;
+        }
+        var name = eventProperty.Value.Trim();
+        if (Find(name, events) is not { } model)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownEvent, eventProperty.Location, catchNode.Describe(), name, Known(events)));
+            return null;
+        }
+        var eventValue = new BusValue("e", model.TypeFullName, false);
+        var eventRoots = new Dictionary<string, BusValue> { ["event"] = eventValue };
+
+        // The key the event is routed by: the receive's own key path, else the flow key's member on the event.
+        string? keyCode;
+        if (catchNode.FindProperty("key") is { } key)
+        {
+            keyCode = Key(key, catchNode, eventRoots, flowClass, types, diagnostics, "a receive's key reads the event (event.<member>)");
+        }
+        else if (keyMember is not null && types.Find(model.TypeFullName)?.Properties.FirstOrDefault(p => string.Equals(p.Name, keyMember, StringComparison.OrdinalIgnoreCase)) is { } member)
+        {
+            keyCode = Key(new NodeProperty("key", "event." + member.Name, eventProperty.Location), catchNode, eventRoots, flowClass, types, diagnostics, "");
+        }
+        else
+        {
+            if (keyMember is not null)
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, eventProperty.Location, catchNode.Describe(),
+                    $"event '{name}' ({Short(model.TypeFullName)}) has no member {keyMember} to match the flow's key", "Say which member of the event holds the key, such as key: event.customerId"));
+            keyCode = null;
+        }
+        if (keys.TryGetValue(name, out var existing))
+        {
+            if (keyCode is not null && existing.KeyCode is not null && existing.KeyCode != keyCode)
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, catchNode.FindProperty("key")?.Location ?? eventProperty.Location, catchNode.Describe(),
+                    $"event '{name}' is routed by {existing.KeyCode.Replace("e.", "event.")} elsewhere in this flow, and by {keyCode.Replace("e.", "event.")} here", "One event is routed to instances of a flow by one key: use the same key path for every wait on it"));
+        }
+        else
+        {
+            keys[name] = new BoundEventKey(name, model.TypeFullName, keyCode);
+        }
+
+        string? condition = null;
+        if (fromGateway?.Condition is { } when)
+        {
+            condition = Condition(when, fromGateway, flowClass, types, upstream, eventRoots, diagnostics);
+            if (condition is null) return null;
+        }
+
+        string? toField = null;
+        if (catchNode.FindProperty("to") is not null && producers.FirstOrDefault(p => p.NodeId == catchNode.Id) is { } producer)
+            toField = "state." + BusChecks.FieldName(producer.Output.Scope, CanonicalName(producers, producer.Output));
+        return new BoundArm(catchNode.Id, name, model.TypeFullName, condition, toField, 0, null, continueAt);
+    }
+
+    /// <summary>FG0111: waits stand on the flow's main path: not in a subprocess, not between a fork and its join.</summary>
+    private static void CheckPlaces(FlowDefinition flow, GraphIndex index, List<DiagnosticInfo> diagnostics)
+    {
+        var waits = flow.NodeIds.Select(id => index.Nodes[id]).Where(GraphIndex.IsWait).ToList();
+        if (waits.Count == 0) return;
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var wait in waits.Where(w => w.Scope is not null))
+        {
+            reported.Add(wait.Id);
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, wait.Location, wait.Describe(), $"subprocess '{wait.Scope}'"));
+        }
+        foreach (var id in flow.NodeIds)
+        {
+            var fork = index.Nodes[id];
+            if (fork.Kind is not (NodeKind.ParallelGateway or NodeKind.InclusiveGateway) || index.Outgoing[id].Count < 2) continue;
+            // Everything a branch reaches before a join is inside the fork.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var queue = new Queue<string>(index.Outgoing[id].Select(e => e.TargetId));
+            while (queue.Count > 0)
+            {
+                var next = index.Nodes[queue.Dequeue()];
+                if (!seen.Add(next.Id)) continue;
+                if (next.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway && index.Incoming[next.Id].Count > 1) continue;
+                if (GraphIndex.IsWait(next) && reported.Add(next.Id))
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, next.Location, next.Describe(), $"the parallel branches of {fork.Describe()}"));
+                foreach (var edge in index.Outgoing[next.Id]) queue.Enqueue(edge.TargetId);
+            }
+        }
+    }
+
+    private static string? Key(NodeProperty key, FlowNode node, Dictionary<string, BusValue> roots, FlowClassModel flowClass, TypeTable types, List<DiagnosticInfo> diagnostics, string hint)
+    {
+        var parsed = ExpressionParser.Parse(key.Value.Trim());
+        if (parsed.Root is not PathExpr path || !parsed.Errors.IsEmpty)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, key.Location, node.Describe(), $"the key '{key.Value}' is not a path", "Write a path such as " + (roots.ContainsKey("event") ? "event.userId" : "req.userId")));
+            return null;
+        }
+        var compiled = ExpressionCompiler.CompileValue(path, new BusChecks.Resolver(flowClass, types, [], roots));
+        if (compiled.Code is null || compiled.Type is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, key.Location, node.Describe(),
+                $"the key '{key.Value}' cannot be read: {compiled.Errors.FirstOrDefault()?.Message ?? "it does not resolve"}", hint.Length == 0 ? "Fix the path" : "Fix the path: " + hint));
+            return null;
+        }
+        if (!KeyTypes.Contains(compiled.Type.TrimEnd('?')))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, key.Location, node.Describe(),
+                $"the key '{key.Value}' is {Short(compiled.Type)}", "A correlation key is a string, a whole number or a Guid: point the path at such a member"));
+            return null;
+        }
+        return $"global::FlowGen.Durable.FlowKeys.Format({compiled.Code})";
+    }
+
+    private static string? DateCode(NodeProperty date, FlowNode node, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> upstream, List<DiagnosticInfo> diagnostics)
+    {
+        var parsed = ExpressionParser.Parse(date.Value.Trim());
+        var compiled = parsed.Root is PathExpr path && parsed.Errors.IsEmpty ? ExpressionCompiler.CompileValue(path, new BusChecks.Resolver(flowClass, types, upstream)) : null;
+        if (compiled?.Code is null || compiled.Type?.TrimEnd('?') is not ("global::System.DateTimeOffset" or "global::System.DateTime"))
+        {
+            var why = compiled?.Code is null ? compiled?.Errors.FirstOrDefault()?.Message ?? "it is neither an ISO date nor a path" : $"it is {Short(compiled.Type!)}";
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, date.Location, node.Describe(), "date", date.Value,
+                $"{why}; write an ISO date (2026-12-24T18:00:00Z) or the path of a DateTimeOffset on the bus (sta.expiresAt)").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+            return null;
+        }
+        return compiled.Type!.EndsWith("?", StringComparison.Ordinal) ? $"global::FlowGen.Durable.FlowKeys.Date({compiled.Code})" : $"(global::System.DateTimeOffset){compiled.Code}";
+    }
+
+    /// <summary>A condition written as a setting (a trigger's when): errors land on the setting.</summary>
+    private static string? Condition(string text, LocationInfo location, string where, Dictionary<string, BusValue> roots, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> available, List<DiagnosticInfo> diagnostics)
+    {
+        var parsed = ExpressionParser.Parse(text);
+        var errors = parsed.Errors;
+        if (errors.IsEmpty && parsed.Root is { } root)
+        {
+            var compiled = ExpressionCompiler.CompileCondition(root, new BusChecks.Resolver(flowClass, types, available, roots));
+            if (compiled.Errors.IsEmpty && compiled.Code is not null) return compiled.Code;
+            errors = compiled.Errors;
+        }
+        foreach (var error in errors.IsEmpty ? [new ExpressionError("FG0501", 0, text.Length, "the condition is empty")] : errors.ToList())
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax, location, text, where, error.Message));
+        return null;
+    }
+
+    /// <summary>A condition on a flow from an event gateway: over the event and the bus before the wait; errors at their column.</summary>
+    private static string? Condition(ConditionSource condition, FlowEdge edge, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> available, Dictionary<string, BusValue> roots, List<DiagnosticInfo> diagnostics)
+    {
+        var errors = condition.Parsed.Errors;
+        if (errors.IsEmpty && condition.Parsed.Root is { } root)
+        {
+            var compiled = ExpressionCompiler.CompileCondition(root, new BusChecks.Resolver(flowClass, types, available, roots));
+            if (compiled.Errors.IsEmpty && compiled.Code is not null) return compiled.Code;
+            errors = compiled.Errors;
+        }
+        if (errors.IsEmpty) errors = new[] { new ExpressionError("FG0501", 0, condition.Text.Length, "the condition is empty") }.ToEquatableArray();
+        foreach (var error in errors)
+        {
+            var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
+            diagnostics.Add(DiagnosticInfo.Create(descriptor, condition.Span(error.Start, error.Length), condition.Text, $"sequence flow '{edge.Id}'", error.Message));
+        }
+        return null;
+    }
+
+    private static EventModel? Event(FlowNode node, EquatableArray<EventModel> events)
+        => node.GetProperty("event") is { } name ? Find(name.Trim(), events) : null;
+
+    private static EventModel? Find(string name, EquatableArray<EventModel> events) => events.FirstOrDefault(e => e.Name == name);
+
+    private static string Known(EquatableArray<EventModel> events)
+        => events.Count == 0 ? " (none is)" : " (known events: " + string.Join(", ", events.Select(e => e.Name).Distinct().Take(12)) + ")";
+
+    private static string? LastMember(string path)
+    {
+        var text = path.Trim();
+        var dot = text.LastIndexOf('.');
+        return dot < 0 || dot == text.Length - 1 ? null : text.Substring(dot + 1);
+    }
+
+    private static string CanonicalName(List<BusChecks.Producer> producers, OutputModel output)
+        => producers.First(p => p.Output.Scope == output.Scope && string.Equals(p.Output.Name, output.Name, StringComparison.OrdinalIgnoreCase)).Output.Name;
+
+    private static string Short(string type) => type.Replace("global::", "");
+}

@@ -1,0 +1,117 @@
+namespace FlowGen.Durable;
+
+/// <summary>Where a durable instance is.</summary>
+public enum FlowInstanceStatus
+{
+    /// <summary>Waiting for an event or a timer.</summary>
+    Waiting = 0,
+
+    /// <summary>Stopped by a failure (with the suspend policy), by a task, by hand or by a version mismatch; resume or cancel it.</summary>
+    Suspended = 1,
+
+    /// <summary>Reached its end.</summary>
+    Completed = 2,
+
+    /// <summary>Failed (with the fail policy).</summary>
+    Failed = 3,
+
+    /// <summary>Cancelled by hand.</summary>
+    Cancelled = 4,
+}
+
+/// <summary>
+/// A persisted instance of a durable flow: what the store keeps between steps. <see cref="State"/> is the generated
+/// state machine's JSON (request, bus values, join counters, the wait it is in); the other fields are what the
+/// engine routes and lists by.
+/// </summary>
+public sealed class FlowInstance
+{
+    /// <summary>The instance id (unique in the store).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The flow id.</summary>
+    public required string FlowId { get; init; }
+
+    /// <summary>The correlation key (domain id): events with this key go to this instance.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>The <c>FlowVersion</c> of the build that saved it.</summary>
+    public required string Version { get; set; }
+
+    /// <summary>Where it is.</summary>
+    public FlowInstanceStatus Status { get; set; }
+
+    /// <summary>The node ids it is at: the wait it waits in, or the nodes a resume enters again.</summary>
+    public string[] Nodes { get; set; } = [];
+
+    /// <summary>The event names its wait takes (empty when it does not wait for an event).</summary>
+    public string[] Events { get; set; } = [];
+
+    /// <summary>When its wait's timer is due, or null.</summary>
+    public DateTimeOffset? DueAt { get; set; }
+
+    /// <summary>The generated state machine's state, as UTF-8 JSON.</summary>
+    public byte[] State { get; set; } = [];
+
+    /// <summary>The error code of a failed or suspended instance.</summary>
+    public string? ErrorCode { get; set; }
+
+    /// <summary>The node of that error.</summary>
+    public string? ErrorNode { get; set; }
+
+    /// <summary>The error's message.</summary>
+    public string? ErrorMessage { get; set; }
+
+    /// <summary>Counts the instance's saves: a save must name the revision it read (optimistic concurrency).</summary>
+    public long Revision { get; set; }
+
+    /// <summary>The inbox sequence of the last event applied to it: a replayed event at or below it is not applied twice.</summary>
+    public long LastSequence { get; set; }
+
+    /// <summary>When it started.</summary>
+    public DateTimeOffset Created { get; init; }
+
+    /// <summary>When it was last saved.</summary>
+    public DateTimeOffset Updated { get; set; }
+
+    /// <summary>True while it can still go on (waiting or suspended).</summary>
+    public bool IsActive => Status is FlowInstanceStatus.Waiting or FlowInstanceStatus.Suspended;
+
+    /// <summary>A copy (stores hand out copies, so that an engine's edits never change what is stored until it is saved).</summary>
+    public FlowInstance Clone() => (FlowInstance)MemberwiseClone();
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var at = Nodes.Length == 0 ? "" : " at " + string.Join(", ", Nodes);
+        var error = ErrorCode is null ? "" : $" ({ErrorCode}: {ErrorMessage})";
+        return $"{FlowId}/{Key} [{Id}] {Status}{at}{error}, revision {Revision}";
+    }
+}
+
+/// <summary>Which instances <see cref="IFlowStore.QueryAsync"/> returns.</summary>
+public sealed class FlowInstanceQuery
+{
+    /// <summary>Only instances with this status, or any.</summary>
+    public FlowInstanceStatus? Status { get; init; }
+
+    /// <summary>Only instances of this flow, or any.</summary>
+    public string? FlowId { get; init; }
+
+    /// <summary>Only waiting instances whose timer is due at or before this time.</summary>
+    public DateTimeOffset? DueBy { get; init; }
+
+    /// <summary>At most this many (oldest first).</summary>
+    public int Limit { get; init; } = 1000;
+}
+
+/// <summary>A save named a revision the store no longer holds: someone else saved the instance first.</summary>
+public sealed class FlowConcurrencyException(string instanceId, long expectedRevision)
+    : Exception($"instance '{instanceId}' was saved by someone else since revision {expectedRevision} was read; read it again and retry")
+{
+    /// <summary>The instance.</summary>
+    public string InstanceId { get; } = instanceId;
+
+    /// <summary>The revision the failed save expected.</summary>
+    public long ExpectedRevision { get; } = expectedRevision;
+}

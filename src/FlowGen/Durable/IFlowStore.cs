@@ -1,0 +1,48 @@
+namespace FlowGen.Durable;
+
+/// <summary>
+/// Where durable instances and the event inbox live. Implementations: <see cref="InMemoryFlowStore"/>, the SQLite
+/// store (FlowGen.Persistence.Sqlite, the default) and the PostgreSQL store (FlowGen.Persistence.PostgreSql).
+/// Every method is safe to call from several threads. An instance is written only by <see cref="SaveAsync"/>,
+/// one row at a time and atomically, with optimistic concurrency.
+/// </summary>
+public interface IFlowStore
+{
+    /// <summary>
+    /// False for a store that does not outlive the process (<see cref="InMemoryFlowStore"/>): the engine then keeps
+    /// event payloads as objects instead of writing them as JSON, since there is nothing to recover after a restart.
+    /// </summary>
+    bool IsDurable { get; }
+
+    /// <summary>Creates the tables if needed. Called once by the engine before anything else.</summary>
+    ValueTask InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Commits an event to the inbox before it is acknowledged to its source. Returns its sequence (arrival order),
+    /// or null when an event with the same non-null <paramref name="id"/> was taken already (a duplicated delivery).
+    /// </summary>
+    ValueTask<long?> AppendEventAsync(string? id, string name, byte[] payload, DateTimeOffset time, CancellationToken cancellationToken = default);
+
+    /// <summary>Inbox events not yet marked processed, after <paramref name="afterSequence"/>, in arrival order.</summary>
+    ValueTask<IReadOnlyList<StoredFlowEvent>> ReadPendingEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks inbox events processed: applied to every instance they concern.</summary>
+    ValueTask MarkEventsProcessedAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
+
+    /// <summary>An instance by id, or null.</summary>
+    ValueTask<FlowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>The newest instance of a flow with a correlation key (active or not), or null.</summary>
+    ValueTask<FlowInstance?> FindLatestAsync(string flowId, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Instances matching a query, oldest first.</summary>
+    ValueTask<IReadOnlyList<FlowInstance>> QueryAsync(FlowInstanceQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Saves an instance in one atomic write, if the store still holds <paramref name="expectedRevision"/> (0 for a
+    /// new instance); the stored revision becomes <paramref name="expectedRevision"/> + 1 and so does
+    /// <see cref="FlowInstance.Revision"/>. Throws <see cref="FlowConcurrencyException"/> otherwise, or when a new
+    /// instance's flow and key already have an active instance.
+    /// </summary>
+    ValueTask SaveAsync(FlowInstance instance, long expectedRevision, CancellationToken cancellationToken = default);
+}

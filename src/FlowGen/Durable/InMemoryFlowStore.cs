@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+
+namespace FlowGen.Durable;
+
+/// <summary>
+/// Keeps instances in memory: for tests, for flows that need not survive a restart, and for the scale benchmark
+/// (a million waiting instances). Same contract as the persistent stores, optimistic concurrency included.
+/// </summary>
+public sealed class InMemoryFlowStore : IFlowStore
+{
+    private readonly ConcurrentDictionary<string, FlowInstance> _byId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string FlowId, string Key), FlowInstance> _latest = new();
+    // Waiting instances with a timer, by due time: the engine asks for due ones without scanning every instance.
+    private readonly SortedSet<(DateTimeOffset Due, string Id)> _timers = new();
+    private readonly ConcurrentDictionary<string, byte> _eventIds = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private long _sequence;
+
+    /// <summary>False: nothing here outlives the process.</summary>
+    public bool IsDurable => false;
+
+    /// <summary>How many instances the store holds (every status).</summary>
+    public int Count => _byId.Count;
+
+    /// <summary>When true (the default), a completed, failed or cancelled instance is forgotten once a newer one of its key exists.</summary>
+    public bool KeepFinished { get; init; } = true;
+
+    /// <inheritdoc />
+    public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => default;
+
+    /// <inheritdoc />
+    public ValueTask<long?> AppendEventAsync(string? id, string name, byte[] payload, DateTimeOffset time, CancellationToken cancellationToken = default)
+    {
+        if (id is not null && !_eventIds.TryAdd(id, 0)) return new((long?)null);
+        return new(Interlocked.Increment(ref _sequence));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<StoredFlowEvent>> ReadPendingEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+        => new((IReadOnlyList<StoredFlowEvent>)[]);
+
+    /// <inheritdoc />
+    public ValueTask MarkEventsProcessedAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default) => default;
+
+    /// <inheritdoc />
+    public ValueTask<FlowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default)
+        => new(_byId.TryGetValue(instanceId, out var instance) ? instance.Clone() : null);
+
+    /// <inheritdoc />
+    public ValueTask<FlowInstance?> FindLatestAsync(string flowId, string key, CancellationToken cancellationToken = default)
+        => new(_latest.TryGetValue((flowId, key), out var instance) ? instance.Clone() : null);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<FlowInstance>> QueryAsync(FlowInstanceQuery query, CancellationToken cancellationToken = default)
+    {
+        var found = new List<FlowInstance>();
+        if (query.DueBy is { } dueBy)
+        {
+            lock (_gate)
+            {
+                foreach (var (due, id) in _timers)
+                {
+                    if (due > dueBy || found.Count >= query.Limit) break;
+                    if (_byId.TryGetValue(id, out var instance) && Matches(instance, query)) found.Add(instance.Clone());
+                }
+            }
+            return new(found);
+        }
+        foreach (var instance in _byId.Values)
+        {
+            if (Matches(instance, query)) found.Add(instance.Clone());
+        }
+        found.Sort(static (a, b) => a.Created.CompareTo(b.Created));
+        if (found.Count > query.Limit) found.RemoveRange(query.Limit, found.Count - query.Limit);
+        return new(found);
+    }
+
+    private static bool Matches(FlowInstance instance, FlowInstanceQuery query)
+        => (query.Status is not { } status || instance.Status == status)
+           && (query.FlowId is not { } flowId || instance.FlowId == flowId)
+           && (query.DueBy is not { } dueBy || (instance.Status == FlowInstanceStatus.Waiting && instance.DueAt is { } due && due <= dueBy));
+
+    /// <inheritdoc />
+    public ValueTask SaveAsync(FlowInstance instance, long expectedRevision, CancellationToken cancellationToken = default)
+    {
+        var copy = instance.Clone();
+        copy.Revision = expectedRevision + 1;
+        lock (_gate)
+        {
+            _byId.TryGetValue(instance.Id, out var stored);
+            if ((stored?.Revision ?? 0) != expectedRevision) throw new FlowConcurrencyException(instance.Id, expectedRevision);
+            var key = (instance.FlowId, instance.Key);
+            if (stored is null && _latest.TryGetValue(key, out var other) && other.IsActive) throw new FlowConcurrencyException(instance.Id, expectedRevision);
+            if (stored?.DueAt is { } oldDue && stored.Status == FlowInstanceStatus.Waiting) _timers.Remove((oldDue, stored.Id));
+            if (copy.DueAt is { } newDue && copy.Status == FlowInstanceStatus.Waiting) _timers.Add((newDue, copy.Id));
+            _byId[copy.Id] = copy;
+            if (stored is null && !KeepFinished && _latest.TryGetValue(key, out var previous) && previous.Id != copy.Id) _byId.TryRemove(previous.Id, out _);
+            _latest[key] = copy;
+        }
+        instance.Revision = copy.Revision;
+        return default;
+    }
+}
