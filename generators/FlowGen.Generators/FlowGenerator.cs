@@ -175,7 +175,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
             "global::" + (flow.Class.Namespace is null ? "" : flow.Class.Namespace + ".") + flow.Class.ClassName,
             flow.Class.RequestType,
             flow.Class.ResultType,
-            flow.Components.Select(c => c.Type).ToEquatableArray()))
+            flow.Components.Select(c => c.Type).ToEquatableArray()) { IsDurable = flow.Durable is not null })
         .Collect();
 
     private static string HintName(FlowClassModel flowClass)

@@ -488,6 +488,14 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public string NodeIdAt(int node) => _nodeIds[node];
 
+    /// <summary>A one-element array of a node's id, made once per node of the flow (shared: never change it).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public string[] NodeIdArray(int node)
+    {
+        var cache = _flow.SingleNodeIds ??= new string[]?[_nodeIds.Length];
+        return cache[node] ??= [_nodeIds[node]];
+    }
+
     /// <summary>The index of a node by its id, or -1.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public int NodeIndexOf(string nodeId) => Array.IndexOf(_nodeIds, nodeId);

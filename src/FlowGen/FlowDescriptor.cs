@@ -41,6 +41,9 @@ public sealed class FlowDescriptor(
     /// <summary>The flow id.</summary>
     public string FlowId { get; } = flowId;
 
+    // Durable flows: one-element arrays of node ids, made once per node (an instance's position after each step).
+    internal string[]?[]? SingleNodeIds;
+
     /// <summary>Node ids, indexed like the generated <c>Node</c> enum.</summary>
     public string[] NodeIds { get; } = nodeIds;
 

@@ -56,6 +56,7 @@ internal static class SettingsChecks
         new("key", ValueKind.Text, Support.Applied, [NodeKind.StartEvent, NodeKind.MessageCatch]),
         new("trigger-when", ValueKind.Text, Support.Applied, Starts),
         new("on-failure", ValueKind.FailurePolicy, Support.Applied, Starts),
+        new("continues", ValueKind.Text, Support.Applied, Starts),
         new("to", ValueKind.Text, Support.Applied, [NodeKind.MessageCatch]),
         new("duration", ValueKind.Duration, Support.Applied, [NodeKind.TimerCatch]),
         new("date", ValueKind.Text, Support.Applied, [NodeKind.TimerCatch]),

@@ -62,8 +62,11 @@ internal static class WaitChecks
         string? keyMember = null;
         if (start.FindProperty("key") is { } key)
         {
-            keyCode = Key(key, start, new Dictionary<string, BusValue> { ["req"] = new("state.Request", flowClass.RequestType, false) }, flowClass, types, diagnostics,
-                "the flow's key reads the request (req.<member>)");
+            // A triggered flow's request is its trigger event: its key may read it as event.<member> too (a BPMN
+            // message start's correlationKey).
+            var keyRoots = new Dictionary<string, BusValue> { ["req"] = new("state.Request", flowClass.RequestType, false) };
+            if (start.GetProperty("event") is not null) keyRoots["event"] = keyRoots["req"];
+            keyCode = Key(key, start, keyRoots, flowClass, types, diagnostics, "the flow's key reads the request (req.<member>)");
             keyMember = LastMember(key.Value);
         }
 
@@ -71,6 +74,8 @@ internal static class WaitChecks
         string? trigger = null;
         string? triggerCondition = null;
         var keys = new Dictionary<string, BoundEventKey>(StringComparer.Ordinal);
+        // How each event's key was written (for messages).
+        var keyTexts = new Dictionary<string, string>(StringComparer.Ordinal);
         if (start.FindProperty("event") is { } triggerProperty)
         {
             trigger = triggerProperty.Value.Trim();
@@ -84,6 +89,7 @@ internal static class WaitChecks
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TriggerType, triggerProperty.Location, flowClass.ClassName, flow.FlowId, trigger, Short(model.TypeFullName), Short(flowClass.RequestType)));
                 // The trigger event's key is the flow's key, read from the event as the request.
                 keys[trigger] = new BoundEventKey(trigger, model.TypeFullName, keyCode?.Replace("state.Request", "e"));
+                if (start.GetProperty("key") is { } written) keyTexts[trigger] = written.Trim();
                 if (start.FindProperty("trigger-when") is { } when)
                 {
                     var roots = new Dictionary<string, BusValue> { ["req"] = new("e", model.TypeFullName, false), ["event"] = new("e", model.TypeFullName, false) };
@@ -111,14 +117,14 @@ internal static class WaitChecks
                         diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.EventGatewayTarget, edge.Location, node.Describe(), target.Describe()));
                         continue;
                     }
-                    if (Arm(target, edge, target.Id, flow, flowClass, types, events, producers, ancestors, keys, keyMember, diagnostics) is { } arm) arms.Add(arm);
+                    if (Arm(target, edge, target.Id, flow, flowClass, types, events, producers, ancestors, keys, keyTexts, keyMember, diagnostics) is { } arm) arms.Add(arm);
                 }
             }
             else
             {
                 var next = index.Outgoing[id].FirstOrDefault(e => inFlow.Contains(e.TargetId));
                 if (next is null) continue; // a dead end, reported by the structure checks
-                if (Arm(node, null, next.TargetId, flow, flowClass, types, events, producers, ancestors, keys, keyMember, diagnostics) is { } arm) arms.Add(arm);
+                if (Arm(node, null, next.TargetId, flow, flowClass, types, events, producers, ancestors, keys, keyTexts, keyMember, diagnostics) is { } arm) arms.Add(arm);
             }
             waits.Add(new BoundWait(id, arms.ToEquatableArray()));
         }
@@ -131,12 +137,15 @@ internal static class WaitChecks
         }
 
         var policy = SettingsChecks.ParseFailurePolicy(start.GetProperty("on-failure")) ?? "";
-        return new BoundDurable(keyCode, trigger, triggerCondition, policy, keys.Values.OrderBy(k => k.Name, StringComparer.Ordinal).ToEquatableArray(), waits.ToEquatableArray());
+        return new BoundDurable(keyCode, trigger, triggerCondition, policy, keys.Values.OrderBy(k => k.Name, StringComparer.Ordinal).ToEquatableArray(), waits.ToEquatableArray())
+        {
+            Continues = start.GetProperty("continues")?.Trim() is { Length: > 0 } continued ? continued : null,
+        };
     }
 
     private static BoundArm? Arm(
         FlowNode catchNode, FlowEdge? fromGateway, string continueAt, FlowDefinition flow, FlowClassModel flowClass, TypeTable types, EquatableArray<EventModel> events,
-        List<BusChecks.Producer> producers, Dictionary<string, HashSet<string>> ancestors, Dictionary<string, BoundEventKey> keys, string? keyMember, List<DiagnosticInfo> diagnostics)
+        List<BusChecks.Producer> producers, Dictionary<string, HashSet<string>> ancestors, Dictionary<string, BoundEventKey> keys, Dictionary<string, string> keyTexts, string? keyMember, List<DiagnosticInfo> diagnostics)
     {
         var upstream = producers.Where(p => ancestors[catchNode.Id].Contains(p.NodeId) && p.NodeId != catchNode.Id).ToList();
         if (catchNode.Kind == NodeKind.TimerCatch)
@@ -178,13 +187,16 @@ internal static class WaitChecks
 
         // The key the event is routed by: the receive's own key path, else the flow key's member on the event.
         string? keyCode;
+        string? keyText = null;
         if (catchNode.FindProperty("key") is { } key)
         {
+            keyText = key.Value.Trim();
             keyCode = Key(key, catchNode, eventRoots, flowClass, types, diagnostics, "a receive's key reads the event (event.<member>)");
         }
         else if (keyMember is not null && types.Find(model.TypeFullName)?.Properties.FirstOrDefault(p => string.Equals(p.Name, keyMember, StringComparison.OrdinalIgnoreCase)) is { } member)
         {
-            keyCode = Key(new NodeProperty("key", "event." + member.Name, eventProperty.Location), catchNode, eventRoots, flowClass, types, diagnostics, "");
+            keyText = "event." + member.Name;
+            keyCode = Key(new NodeProperty("key", keyText, eventProperty.Location), catchNode, eventRoots, flowClass, types, diagnostics, "");
         }
         else
         {
@@ -197,11 +209,12 @@ internal static class WaitChecks
         {
             if (keyCode is not null && existing.KeyCode is not null && existing.KeyCode != keyCode)
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, catchNode.FindProperty("key")?.Location ?? eventProperty.Location, catchNode.Describe(),
-                    $"event '{name}' is routed by {existing.KeyCode.Replace("e.", "event.")} elsewhere in this flow, and by {keyCode.Replace("e.", "event.")} here", "One event is routed to instances of a flow by one key: use the same key path for every wait on it"));
+                    $"event '{name}' is routed by {(keyTexts.TryGetValue(name, out var before) ? before : "another key")} elsewhere in this flow, and by {keyText} here", "One event is routed to instances of a flow by one key: use the same key path for every wait on it"));
         }
         else
         {
             keys[name] = new BoundEventKey(name, model.TypeFullName, keyCode);
+            if (keyText is not null) keyTexts[name] = keyText;
         }
 
         string? condition = null;
@@ -250,6 +263,12 @@ internal static class WaitChecks
     private static string? Key(NodeProperty key, FlowNode node, Dictionary<string, BusValue> roots, FlowClassModel flowClass, TypeTable types, List<DiagnosticInfo> diagnostics, string hint)
     {
         var parsed = ExpressionParser.Parse(key.Value.Trim());
+        if (parsed.Root is PathExpr rooted && parsed.Errors.IsEmpty && !roots.ContainsKey(rooted.Root))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, key.Location, node.Describe(),
+                $"the key '{key.Value}' starts with {rooted.Root}., but it can read only {string.Join(" or ", roots.Keys.Select(r => r + "."))}", hint.Length == 0 ? "Fix the path" : "Fix the path: " + hint));
+            return null;
+        }
         if (parsed.Root is not PathExpr path || !parsed.Errors.IsEmpty)
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, key.Location, node.Describe(), $"the key '{key.Value}' is not a path", "Write a path such as " + (roots.ContainsKey("event") ? "event.userId" : "req.userId")));

@@ -79,6 +79,9 @@ internal sealed partial class FlowEmitter
         _w.Line();
         _w.Line($"string? {Durable}.IDurableFlow.Trigger => {SourceWriter.Literal(durable.TriggerEvent)};");
         _w.Line();
+        if (durable.Continues is not null) _w.Line("// An older build kept beside the current one: the engine runs the instances of this version with it, and starts none.");
+        _w.Line($"string? {Durable}.IDurableFlow.Continues => {SourceWriter.Literal(durable.Continues)};");
+        _w.Line();
         _w.Line($"{Durable}.FlowFailurePolicy? {Durable}.IDurableFlow.FailurePolicy => {durable.FailurePolicy switch { "suspend" => Durable + ".FlowFailurePolicy.Suspend", "fail" => Durable + ".FlowFailurePolicy.Fail", _ => "null" }};");
         _w.Line();
         _w.Line("// The events this flow takes, with their types.");
@@ -125,20 +128,24 @@ internal sealed partial class FlowEmitter
         // Start, continue, resume.
         _w.Open($"async {Vt}<{Durable}.DurableStep> {Durable}.IDurableFlow.StartAsync(object request, {Durable}.DurableStepContext context)");
         _w.Line($"if (request is not {Class.RequestType} typed) throw new global::System.ArgumentException(\"flow '\" + FlowId + \"' starts with a {Xml(Short(Class.RequestType))}, not a \" + request.GetType().Name, nameof(request));");
-        _w.Line("var state = new State(typed) { Clock = context.Clock, RunsDurably = true };");
+        _w.Line("var state = Durable(context);");
+        _w.Line("state.Request = typed;");
         _w.Line($"var result = await RunFromAsync(state, {startNode}, context.Options, context.CancellationToken, recycle: false).ConfigureAwait(false);");
         _w.Line("return Step(state, result, context, caught: null);");
         _w.Close();
         _w.Line();
         _w.Open($"async {Vt}<{Durable}.DurableStep> {Durable}.IDurableFlow.ContinueAsync(global::System.ReadOnlyMemory<byte> saved, {Durable}.DurableSignal signal, {Durable}.DurableStepContext context)");
-        _w.Line("var state = new State(default!) { Clock = context.Clock, RunsDurably = true };");
+        _w.Line("var state = Durable(context);");
         _w.Line("var at = Load(state, saved.Span, context.Json);");
         _w.Open($"if (signal.Kind == {Durable}.DurableSignalKind.Resume)");
         _w.Line("// A resume enters again every node the instance stopped at (a failed task runs again).");
         _w.Line("var resumed = await EnterAllAsync(state, at, context).ConfigureAwait(false);");
         _w.Line("return Step(state, resumed, context, caught: null);");
         _w.Close();
-        _w.Line($"if (at.Length != 1) return {Durable}.DurableStep.NotAccepted;");
+        _w.Open("if (at.Length != 1)");
+        _w.Line("Recycle(state);");
+        _w.Line($"return {Durable}.DurableStep.NotAccepted;");
+        _w.Close();
         _w.Line("int next;");
         _w.Line("string? caught;");
         _w.Open("try");
@@ -148,7 +155,10 @@ internal sealed partial class FlowEmitter
         _w.Line("// A condition over the event threw: the step fails at the wait, as a gateway's condition would.");
         _w.Line("return Step(state, ConditionFailed(state, at[0], exception, context), context, caught: null);");
         _w.Close();
-        _w.Line($"if (next < 0) return {Durable}.DurableStep.NotAccepted;");
+        _w.Open("if (next < 0)");
+        _w.Line("Recycle(state);");
+        _w.Line($"return {Durable}.DurableStep.NotAccepted;");
+        _w.Close();
         _w.Line("var result = await RunFromAsync(state, (Node)next, context.Options, context.CancellationToken, recycle: false).ConfigureAwait(false);");
         _w.Line("return Step(state, result, context, caught);");
         _w.Close();
@@ -167,9 +177,26 @@ internal sealed partial class FlowEmitter
         _w.Line("return state.EndRun(state.Result);");
         _w.Close();
         _w.Line();
+        _w.Line("// A step's state: the thread's spare one (as RunAsync uses), run by the engine.");
+        _w.Open($"private static State Durable({Durable}.DurableStepContext context)");
+        _w.Line("var state = t_spare ?? new State(default!);");
+        _w.Line("t_spare = null;");
+        _w.Line("state.Clock = context.Clock;");
+        _w.Line("state.RunsDurably = true;");
+        _w.Line("return state;");
+        _w.Close();
+        _w.Line();
+        _w.Open("private static void Recycle(State state)");
+        _w.Line("state.Clear();");
+        _w.Line("t_spare ??= state;");
+        _w.Close();
+        _w.Line();
         _w.Open($"private static {Durable}.DurableStep Step(State state, {result} result, {Durable}.DurableStepContext context, string? caught)");
         _w.Line($"var outcome = {Durable}.DurableSteps.Outcome(state, result.Error);");
-        _w.Line($"return {Durable}.DurableSteps.Make(state, outcome, Save(state, outcome.At, context.Json), s_waitEvents, result.Value, result.Trace, caught);");
+        _w.Line($"var step = {Durable}.DurableSteps.Make(state, outcome, Save(state, outcome.At, context.Json), s_waitEvents, result.Value, result.Trace, caught);");
+        _w.Line("// The step holds what it needs (the saved bytes, the result, the error): the state can serve the next one.");
+        _w.Line("Recycle(state);");
+        _w.Line("return step;");
         _w.Close();
         _w.Line();
 
@@ -250,9 +277,7 @@ internal sealed partial class FlowEmitter
         var joins = _flow.Nodes.Where(IsJoin).Select(n => _names[n.Node.Id]).ToList();
         _w.Line("// The state as JSON, written and read through the options' source-generated type information (no reflection).");
         _w.Open($"private static byte[] Save(State state, int[] at, {json} json)");
-        _w.Line("var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(256);");
-        _w.Open("using (var writer = new global::System.Text.Json.Utf8JsonWriter(buffer))");
-        _w.Line("writer.WriteStartObject();");
+        _w.Line($"var writer = {Durable}.FlowStateJson.BeginState();");
         _w.Line($"{Durable}.FlowStateJson.WritePosition(writer, state, at);");
         _w.Line($"{Durable}.FlowStateJson.Write(writer, \"req\", state.Request, json);");
         _w.Line($"{Durable}.FlowStateJson.Write(writer, \"res\", state.Result, json);");
@@ -263,27 +288,28 @@ internal sealed partial class FlowEmitter
             _w.Line($"writer.WriteNumber({SourceWriter.Literal("join." + join + ".pending")}, state.{join}_pending);");
             _w.Line($"writer.WriteNumber({SourceWriter.Literal("join." + join + ".live")}, state.{join}_live);");
         }
-        _w.Line("writer.WriteEndObject();");
-        _w.Close();
-        _w.Line("return buffer.WrittenSpan.ToArray();");
+        _w.Line($"return {Durable}.FlowStateJson.EndState(writer);");
         _w.Close();
         _w.Line();
         _w.Open($"private static int[] Load(State state, global::System.ReadOnlySpan<byte> saved, {json} json)");
         _w.Line("var reader = new global::System.Text.Json.Utf8JsonReader(saved);");
         _w.Line("int[] at = global::System.Array.Empty<int>();");
-        _w.Open($"while ({Durable}.FlowStateJson.NextProperty(ref reader, out var name))");
-        _w.Open("switch (name)");
-        _w.Line($"case \"req\": state.Request = {Durable}.FlowStateJson.Read<{Class.RequestType}>(ref reader, json)!; break;");
-        _w.Line($"case \"res\": state.Result = {Durable}.FlowStateJson.Read<{Class.ResultType}>(ref reader, json)!; break;");
+        _w.Open($"while ({Durable}.FlowStateJson.NextProperty(ref reader))");
+        var reads = new List<(string Name, string Assign)>
+        {
+            ("req", $"state.Request = {Durable}.FlowStateJson.Read<{Class.RequestType}>(ref reader, json)!;"),
+            ("res", $"state.Result = {Durable}.FlowStateJson.Read<{Class.ResultType}>(ref reader, json)!;"),
+        };
         foreach (var field in _flow.Fields)
-            _w.Line($"case {SourceWriter.Literal(field.Scope + "." + field.BusName)}: state.{field.FieldName} = {Durable}.FlowStateJson.Read<{field.Type}>(ref reader, json)!; break;");
+            reads.Add((field.Scope + "." + field.BusName, $"state.{field.FieldName} = {Durable}.FlowStateJson.Read<{field.Type}>(ref reader, json)!;"));
         foreach (var join in joins)
         {
-            _w.Line($"case {SourceWriter.Literal("join." + join + ".pending")}: state.{join}_pending = reader.GetInt32(); break;");
-            _w.Line($"case {SourceWriter.Literal("join." + join + ".live")}: state.{join}_live = reader.GetInt32(); break;");
+            reads.Add(("join." + join + ".pending", $"state.{join}_pending = {Durable}.FlowStateJson.ReadInt32(ref reader);"));
+            reads.Add(("join." + join + ".live", $"state.{join}_live = {Durable}.FlowStateJson.ReadInt32(ref reader);"));
         }
-        _w.Line($"default: {Durable}.FlowStateJson.ReadPosition(ref reader, name, state, ref at); break;");
-        _w.Close();
+        for (var i = 0; i < reads.Count; i++)
+            _w.Line($"{(i == 0 ? "" : "else ")}if (reader.ValueTextEquals({SourceWriter.Literal(reads[i].Name)}u8)) {reads[i].Assign}");
+        _w.Line($"else {Durable}.FlowStateJson.ReadPosition(ref reader, state, ref at);");
         _w.Close();
         _w.Line("return at;");
         _w.Close();

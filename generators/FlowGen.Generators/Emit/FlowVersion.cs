@@ -28,7 +28,8 @@ internal static class FlowVersion
         {
             var n = node.Node;
             Line("node", Id(n.Id), n.Kind, n.Scope, node.IncomingCount, node.IsSkipped);
-            foreach (var property in n.Properties.OrderBy(p => p.Name, StringComparer.Ordinal)) Line("set", property.Name, property.Value);
+            // 'continues' marks a kept copy of a flow, which must keep the version of the instances it continues.
+            foreach (var property in n.Properties.Where(p => p.Name != "continues").OrderBy(p => p.Name, StringComparer.Ordinal)) Line("set", property.Name, property.Value);
             Call("call", node.Call);
             Call("fallback", node.Fallback);
             if (node.Policy is { } policy) Line("policy", policy.TimeoutMilliseconds, policy.Retries, policy.RetryDelayMilliseconds, policy.Backoff, policy.IgnoreFailure);
@@ -42,6 +43,7 @@ internal static class FlowVersion
         }
         if (flow.Durable is { } durable)
         {
+            // 'continues' is left out: a kept copy of a flow keeps the version of the instances it continues.
             Line("durable", durable.KeyCode, durable.TriggerEvent, durable.TriggerCondition, durable.FailurePolicy);
             foreach (var e in durable.Events) Line("event", e.Name, e.Type, e.KeyCode);
             foreach (var wait in durable.Waits)

@@ -33,6 +33,9 @@ internal static class RegistrationEmitter
             w.Line($"// flow '{SourceWriter.Comment(flow.FlowId)}'");
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({flow.ClassType}), typeof({flow.ClassType}), flowLifetime));");
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.IFlow<{flow.RequestType}, {flow.ResultType}>), static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider), flowLifetime));");
+            // A durable flow is also one of the flows a FlowEngine runs (several of them: TryAddEnumerable).
+            if (flow.IsDurable)
+                w.Line($"{Di}.Extensions.ServiceCollectionDescriptorExtensions.TryAddEnumerable(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.Durable.IDurableFlow), (global::System.Func<global::System.IServiceProvider, {flow.ClassType}>)(static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider)), flowLifetime));");
         }
         foreach (var component in flows.SelectMany(f => f.Components).Distinct().OrderBy(c => c, StringComparer.Ordinal))
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({component}), typeof({component}), componentLifetime));");
@@ -49,4 +52,8 @@ internal static class RegistrationEmitter
 }
 
 /// <summary>What the registration needs of one flow.</summary>
-internal sealed record FlowRegistration(string FlowId, string ClassType, string RequestType, string ResultType, EquatableArray<string> Components);
+internal sealed record FlowRegistration(string FlowId, string ClassType, string RequestType, string ResultType, EquatableArray<string> Components)
+{
+    /// <summary>True for a flow with waits or a trigger: it is registered as an IDurableFlow too.</summary>
+    public bool IsDurable { get; init; }
+}

@@ -37,7 +37,11 @@ internal sealed record BoundDurable(
     string? TriggerCondition,
     string FailurePolicy,
     EquatableArray<BoundEventKey> Events,
-    EquatableArray<BoundWait> Waits);
+    EquatableArray<BoundWait> Waits)
+{
+    /// <summary>For an older build kept beside the current one: the flow id whose instances it continues (<c>continues</c>), or null.</summary>
+    public string? Continues { get; init; }
+}
 
 /// <summary>An event a durable flow takes: its C# type and the C# that reads its correlation key from <c>e</c> (null: no key).</summary>
 internal sealed record BoundEventKey(string Name, string Type, string? KeyCode);

@@ -22,8 +22,16 @@ public static class DurableSteps
     /// <summary>The step, with the saved state.</summary>
     public static DurableStep Make(FlowContext state, StepOutcome outcome, byte[] saved, string[]?[] waitEvents, object? result, FlowTrace? trace, string? caught)
     {
-        var nodes = new string[outcome.At.Length];
-        for (var i = 0; i < nodes.Length; i++) nodes[i] = state.NodeIdAt(outcome.At[i]);
+        string[] nodes;
+        if (outcome.At.Length == 1)
+        {
+            nodes = state.NodeIdArray(outcome.At[0]);
+        }
+        else
+        {
+            nodes = new string[outcome.At.Length];
+            for (var i = 0; i < nodes.Length; i++) nodes[i] = state.NodeIdAt(outcome.At[i]);
+        }
         var waiting = outcome.Status == FlowInstanceStatus.Waiting;
         return new DurableStep
         {

@@ -32,6 +32,7 @@ public sealed class FlowEngine : IAsyncDisposable
     private readonly List<long> _processed = [];
     private readonly object _gate = new();
     private TaskCompletionSource? _idle;
+    private TaskCompletionSource? _room;
     private int _pending;
     private int _started;
 
@@ -46,6 +47,13 @@ public sealed class FlowEngine : IAsyncDisposable
         _context = new DurableStepContext { Json = Json, Clock = _options.Clock, Options = _options.RunOptions };
         foreach (var flow in flows ?? throw new ArgumentNullException(nameof(flows)))
         {
+            if (flow.Continues is { } continued)
+            {
+                // An older build kept beside the current one: it runs the instances of its version, and starts none.
+                _builds[(continued, flow.Version)] = flow;
+                foreach (var (name, type) in flow.Events) _eventTypes.TryAdd(name, type);
+                continue;
+            }
             if (!_flows.TryAdd(flow.Id, flow))
                 throw new ArgumentException($"flow '{flow.Id}' is registered twice; to keep instances of an older build running, register it with ContinueVersion", nameof(flows));
             _builds[(flow.Id, flow.Version)] = flow;
@@ -137,7 +145,7 @@ public sealed class FlowEngine : IAsyncDisposable
                     MarkProcessed(stored.Sequence);
                     continue;
                 }
-                Route(new FlowEvent(stored.Name, payload, stored.Id, stored.Time) { Sequence = stored.Sequence });
+                await RouteAsync(new FlowEvent(stored.Name, payload, stored.Id, stored.Time) { Sequence = stored.Sequence }).ConfigureAwait(false);
             }
         }
     }
@@ -167,11 +175,11 @@ public sealed class FlowEngine : IAsyncDisposable
         }
         flowEvent.Sequence = sequence.Value;
         Interlocked.Increment(ref Counters.EventsAccepted);
-        Route(flowEvent);
+        await RouteAsync(flowEvent).ConfigureAwait(false);
         return FlowPublishResult.Accepted;
     }
 
-    private void Route(FlowEvent flowEvent)
+    private async ValueTask RouteAsync(FlowEvent flowEvent)
     {
         var tracker = new EventTracker(this, flowEvent.Sequence);
         if (_byEvent.TryGetValue(flowEvent.Name, out var flows))
@@ -180,7 +188,7 @@ public sealed class FlowEngine : IAsyncDisposable
             {
                 if (flow.KeyOf(flowEvent) is not { } key) continue;
                 tracker.Add();
-                Enqueue(new Delivery(flow, key, flowEvent, tracker));
+                await EnqueueAsync(new Delivery(flow, key, flowEvent, tracker)).ConfigureAwait(false);
             }
         }
         tracker.Routed();
@@ -223,7 +231,7 @@ public sealed class FlowEngine : IAsyncDisposable
         {
             if (!_timersInFlight.TryAdd(instance.Id, 0)) continue;
             count++;
-            Enqueue(new TimerWork(instance.FlowId, instance.Key, instance.Id, instance.DueAt!.Value, now));
+            await EnqueueAsync(new TimerWork(instance.FlowId, instance.Key, instance.Id, instance.DueAt!.Value, now)).ConfigureAwait(false);
         }
         return count;
     }
@@ -323,20 +331,33 @@ public sealed class FlowEngine : IAsyncDisposable
 
     // ---- Mailboxes ----
 
-    private void Enqueue(Work work)
+    /// <summary>
+    /// Hands work to its instance's mailbox. Mailboxes are bounded: when one is full the caller waits (back-pressure),
+    /// so a fast source cannot pile up events in memory faster than the instances take them.
+    /// </summary>
+    private ValueTask EnqueueAsync(Work work)
     {
-        lock (_gate) _pending++;
-        var partition = (int)((uint)HashCode.Combine(work.FlowId, work.Key) % (uint)_mailboxes.Length);
-        if (!_mailboxes[partition].Writer.TryWrite(work))
+        Task? full = null;
+        lock (_gate)
+        {
+            _pending++;
+            if (_pending > _options.MaxQueuedWork) full = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        var writer = _mailboxes[(int)((uint)HashCode.Combine(work.FlowId, work.Key) % (uint)_mailboxes.Length)].Writer;
+        if (!writer.TryWrite(work))
         {
             Done();
             work.Fail(new ObjectDisposedException(nameof(FlowEngine), "the engine is stopping"));
         }
+        // Back-pressure: past the limit the caller waits until the mailboxes have taken half of their work, so a
+        // source faster than the instances slows down instead of filling memory.
+        return full is null ? default : new ValueTask(full);
     }
 
     private void Done()
     {
         TaskCompletionSource? idle = null;
+        TaskCompletionSource? room = null;
         lock (_gate)
         {
             if (--_pending == 0)
@@ -344,8 +365,14 @@ public sealed class FlowEngine : IAsyncDisposable
                 idle = _idle;
                 _idle = null;
             }
+            if (_room is not null && _pending <= _options.MaxQueuedWork / 2)
+            {
+                room = _room;
+                _room = null;
+            }
         }
         idle?.TrySetResult();
+        room?.TrySetResult();
     }
 
     private async Task WorkAsync(ChannelReader<Work> reader)
@@ -371,11 +398,11 @@ public sealed class FlowEngine : IAsyncDisposable
         }
     }
 
-    private Task<FlowInstance> Run(string flowId, string key, Func<Task<FlowInstance>> operation)
+    private async Task<FlowInstance> Run(string flowId, string key, Func<Task<FlowInstance>> operation)
     {
         var work = new Operation(flowId, key, operation);
-        Enqueue(work);
-        return work.Completion.Task;
+        await EnqueueAsync(work).ConfigureAwait(false);
+        return await work.Completion.Task.ConfigureAwait(false);
     }
 
     private async Task<FlowInstance> OnInstance(string instanceId, string what, Func<FlowInstance, Task> change, CancellationToken cancellationToken)

@@ -30,6 +30,13 @@ public sealed class FlowEngineOptions
     /// </summary>
     public int Partitions { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 
+    /// <summary>
+    /// How much work (events, timers, operations) the mailboxes hold in all before <see cref="FlowEngine.PublishAsync"/>
+    /// waits for them to take half of it (back-pressure: a source faster than the instances slows down instead of
+    /// filling memory). Default 16,384.
+    /// </summary>
+    public int MaxQueuedWork { get; set; } = 16_384;
+
     /// <summary>The run options of every step (tracking, roles, variables...), or null.</summary>
     public FlowRunOptions? RunOptions { get; set; }
 

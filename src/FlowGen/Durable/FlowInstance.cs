@@ -77,6 +77,23 @@ public sealed class FlowInstance
     /// <summary>True while it can still go on (waiting or suspended).</summary>
     public bool IsActive => Status is FlowInstanceStatus.Waiting or FlowInstanceStatus.Suspended;
 
+    /// <summary>Takes every changeable field of another copy of this instance (stores that keep objects update them in place).</summary>
+    public void CopyFrom(FlowInstance other)
+    {
+        Version = other.Version;
+        Status = other.Status;
+        Nodes = other.Nodes;
+        Events = other.Events;
+        DueAt = other.DueAt;
+        State = other.State;
+        ErrorCode = other.ErrorCode;
+        ErrorNode = other.ErrorNode;
+        ErrorMessage = other.ErrorMessage;
+        Revision = other.Revision;
+        LastSequence = other.LastSequence;
+        Updated = other.Updated;
+    }
+
     /// <summary>A copy (stores hand out copies, so that an engine's edits never change what is stored until it is saved).</summary>
     public FlowInstance Clone() => (FlowInstance)MemberwiseClone();
 

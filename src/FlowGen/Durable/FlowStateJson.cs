@@ -13,6 +13,37 @@ namespace FlowGen.Durable;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class FlowStateJson
 {
+    // One writer and buffer per thread for states: a step writes its state synchronously, start to end, so the writer is
+    // never shared, and a million steps allocate only the states' bytes.
+    [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Starts writing a state: the thread's writer, reset, inside the state's object.</summary>
+    public static Utf8JsonWriter BeginState()
+    {
+        var buffer = t_buffer ??= new System.Buffers.ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        return writer;
+    }
+
+    /// <summary>Ends the state's object and returns its bytes.</summary>
+    public static byte[] EndState(Utf8JsonWriter writer)
+    {
+        writer.WriteEndObject();
+        writer.Flush();
+        var bytes = t_buffer!.WrittenSpan.ToArray();
+        // A state far larger than usual does not keep its buffer alive on the thread.
+        if (t_buffer.Capacity > 64 * 1024)
+        {
+            t_buffer = null;
+            t_writer = null;
+        }
+        return bytes;
+    }
+
     /// <summary>Writes one value.</summary>
     public static void Write<T>(Utf8JsonWriter writer, string name, T value, JsonSerializerOptions options)
     {
@@ -20,8 +51,19 @@ public static class FlowStateJson
         JsonSerializer.Serialize(writer, value, Info<T>(options));
     }
 
-    /// <summary>Reads one value at the reader's position.</summary>
-    public static T? Read<T>(ref Utf8JsonReader reader, JsonSerializerOptions options) => JsonSerializer.Deserialize(ref reader, Info<T>(options));
+    /// <summary>Reads the value of the property whose name is under the reader.</summary>
+    public static T? Read<T>(ref Utf8JsonReader reader, JsonSerializerOptions options)
+    {
+        reader.Read();
+        return JsonSerializer.Deserialize(ref reader, Info<T>(options));
+    }
+
+    /// <summary>Reads the whole number of the property whose name is under the reader (a join count).</summary>
+    public static int ReadInt32(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.GetInt32();
+    }
 
     /// <summary>Writes where the instance is: the node ids (<c>at</c>) and its pending timer (<c>due</c>, <c>dueArm</c>).</summary>
     public static void WritePosition(Utf8JsonWriter writer, FlowContext state, int[] at)
@@ -36,50 +78,56 @@ public static class FlowStateJson
         }
     }
 
-    /// <summary>Moves to the next property of the state object (its value is then under the reader); false at its end.</summary>
-    public static bool NextProperty(ref Utf8JsonReader reader, out string name)
+    /// <summary>
+    /// Moves to the next property of the state object and leaves the reader on its name (compare it with
+    /// <see cref="Utf8JsonReader.ValueTextEquals(ReadOnlySpan{byte})"/>, then <see cref="Read{T}"/>); false at the end.
+    /// </summary>
+    public static bool NextProperty(ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.None && (!reader.Read() || reader.TokenType != JsonTokenType.StartObject))
             throw new JsonException("a durable state is a JSON object");
-        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth > 0) reader.Skip();
         while (reader.Read())
         {
-            if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0) break;
-            if (reader.TokenType != JsonTokenType.PropertyName) continue;
-            name = reader.GetString()!;
-            reader.Read();
-            return true;
+            if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0) return false;
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1) return true;
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
         }
-        name = "";
         return false;
     }
 
-    /// <summary>Reads the position properties (<c>at</c>, <c>due</c>, <c>dueArm</c>); skips any other.</summary>
-    public static void ReadPosition(ref Utf8JsonReader reader, string name, FlowContext state, ref int[] at)
+    /// <summary>Reads a position property (<c>at</c>, <c>due</c>, <c>dueArm</c>) under the reader, or skips an unknown one.</summary>
+    public static void ReadPosition(ref Utf8JsonReader reader, FlowContext state, ref int[] at)
     {
-        switch (name)
+        if (reader.ValueTextEquals("at"u8))
         {
-            case "at":
-                var nodes = new List<int>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    var id = reader.GetString()!;
-                    var index = state.NodeIndexOf(id);
-                    if (index < 0) throw new JsonException($"the state is at node '{id}', which flow '{state.FlowId}' does not have");
-                    nodes.Add(index);
-                }
-                at = [.. nodes];
-                if (at.Length == 1) state.RestoreWait(at[0], state.WaitDue, state.WaitDueArm);
-                break;
-            case "due":
-                state.RestoreWait(state.WaitingNode, reader.GetDateTimeOffset(), state.WaitDueArm);
-                break;
-            case "dueArm":
-                state.RestoreWait(state.WaitingNode, state.WaitDue, reader.GetInt32());
-                break;
-            default:
-                reader.Skip();
-                break;
+            reader.Read();
+            var first = -1;
+            List<int>? more = null;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var id = reader.GetString()!;
+                var index = state.NodeIndexOf(id);
+                if (index < 0) throw new JsonException($"the state is at node '{id}', which flow '{state.FlowId}' does not have");
+                if (first < 0) first = index;
+                else (more ??= [first]).Add(index);
+            }
+            at = more is not null ? [.. more] : first >= 0 ? [first] : [];
+            if (at.Length == 1) state.RestoreWait(at[0], state.WaitDue, state.WaitDueArm);
+        }
+        else if (reader.ValueTextEquals("due"u8))
+        {
+            reader.Read();
+            state.RestoreWait(state.WaitingNode, reader.GetDateTimeOffset(), state.WaitDueArm);
+        }
+        else if (reader.ValueTextEquals("dueArm"u8))
+        {
+            reader.Read();
+            state.RestoreWait(state.WaitingNode, state.WaitDue, reader.GetInt32());
+        }
+        else
+        {
+            reader.Read();
+            reader.Skip();
         }
     }
 

@@ -19,6 +19,12 @@ public interface IDurableFlow
     /// <summary>The event names the flow takes (its trigger and its waits), with their C# types.</summary>
     IReadOnlyDictionary<string, Type> Events { get; }
 
+    /// <summary>
+    /// For an older build kept beside the current one (the flow file's <c>continues</c>): the flow id whose instances of
+    /// this build's version it continues. The engine then uses it for those instances only; it starts none itself.
+    /// </summary>
+    string? Continues { get; }
+
     /// <summary>The event that starts an instance (a triggered flow), or null when instances start from a request.</summary>
     string? Trigger { get; }
 

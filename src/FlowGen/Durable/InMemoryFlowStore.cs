@@ -11,7 +11,7 @@ public sealed class InMemoryFlowStore : IFlowStore
     private readonly ConcurrentDictionary<string, FlowInstance> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string FlowId, string Key), FlowInstance> _latest = new();
     // Waiting instances with a timer, by due time: the engine asks for due ones without scanning every instance.
-    private readonly SortedSet<(DateTimeOffset Due, string Id)> _timers = new();
+    private readonly SortedSet<(DateTimeOffset Due, string Id)> _timers = new(TimerOrder.Instance);
     private readonly ConcurrentDictionary<string, byte> _eventIds = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private long _sequence;
@@ -44,11 +44,16 @@ public sealed class InMemoryFlowStore : IFlowStore
 
     /// <inheritdoc />
     public ValueTask<FlowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default)
-        => new(_byId.TryGetValue(instanceId, out var instance) ? instance.Clone() : null);
+    {
+        // Copies are taken under the lock: saves update the stored objects in place.
+        lock (_gate) return new(_byId.TryGetValue(instanceId, out var instance) ? instance.Clone() : null);
+    }
 
     /// <inheritdoc />
     public ValueTask<FlowInstance?> FindLatestAsync(string flowId, string key, CancellationToken cancellationToken = default)
-        => new(_latest.TryGetValue((flowId, key), out var instance) ? instance.Clone() : null);
+    {
+        lock (_gate) return new(_latest.TryGetValue((flowId, key), out var instance) ? instance.Clone() : null);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<FlowInstance>> QueryAsync(FlowInstanceQuery query, CancellationToken cancellationToken = default)
@@ -66,13 +71,28 @@ public sealed class InMemoryFlowStore : IFlowStore
             }
             return new(found);
         }
-        foreach (var instance in _byId.Values)
+        lock (_gate)
         {
-            if (Matches(instance, query)) found.Add(instance.Clone());
+            foreach (var instance in _byId.Values)
+            {
+                if (Matches(instance, query)) found.Add(instance.Clone());
+            }
         }
         found.Sort(static (a, b) => a.Created.CompareTo(b.Created));
         if (found.Count > query.Limit) found.RemoveRange(query.Limit, found.Count - query.Limit);
         return new(found);
+    }
+
+    /// <summary>By due time, then by id (ordinal: a culture-aware comparison of ids would cost more than the rest).</summary>
+    private sealed class TimerOrder : IComparer<(DateTimeOffset Due, string Id)>
+    {
+        public static readonly TimerOrder Instance = new();
+
+        public int Compare((DateTimeOffset Due, string Id) x, (DateTimeOffset Due, string Id) y)
+        {
+            var due = x.Due.UtcTicks.CompareTo(y.Due.UtcTicks);
+            return due != 0 ? due : string.CompareOrdinal(x.Id, y.Id);
+        }
     }
 
     private static bool Matches(FlowInstance instance, FlowInstanceQuery query)
@@ -83,21 +103,36 @@ public sealed class InMemoryFlowStore : IFlowStore
     /// <inheritdoc />
     public ValueTask SaveAsync(FlowInstance instance, long expectedRevision, CancellationToken cancellationToken = default)
     {
-        var copy = instance.Clone();
-        copy.Revision = expectedRevision + 1;
         lock (_gate)
         {
             _byId.TryGetValue(instance.Id, out var stored);
             if ((stored?.Revision ?? 0) != expectedRevision) throw new FlowConcurrencyException(instance.Id, expectedRevision);
             var key = (instance.FlowId, instance.Key);
             if (stored is null && _latest.TryGetValue(key, out var other) && other.IsActive) throw new FlowConcurrencyException(instance.Id, expectedRevision);
-            if (stored?.DueAt is { } oldDue && stored.Status == FlowInstanceStatus.Waiting) _timers.Remove((oldDue, stored.Id));
-            if (copy.DueAt is { } newDue && copy.Status == FlowInstanceStatus.Waiting) _timers.Add((newDue, copy.Id));
-            _byId[copy.Id] = copy;
-            if (stored is null && !KeepFinished && _latest.TryGetValue(key, out var previous) && previous.Id != copy.Id) _byId.TryRemove(previous.Id, out _);
-            _latest[key] = copy;
+            var oldTimer = stored is { Status: FlowInstanceStatus.Waiting, DueAt: { } oldDue } ? (oldDue, stored.Id) : default;
+            var newTimer = instance is { Status: FlowInstanceStatus.Waiting, DueAt: { } newDue } ? (newDue, instance.Id) : default;
+            if (oldTimer != newTimer)
+            {
+                if (oldTimer.Id is not null) _timers.Remove(oldTimer);
+                if (newTimer.Id is not null) _timers.Add(newTimer);
+            }
+            if (stored is null)
+            {
+                // A new instance: the store keeps a copy of its own.
+                stored = instance.Clone();
+                _byId[stored.Id] = stored;
+                if (!KeepFinished && _latest.TryGetValue(key, out var previous) && previous.Id != stored.Id) _byId.TryRemove(previous.Id, out _);
+                _latest[key] = stored;
+            }
+            else
+            {
+                // An update: written into the stored object, so that a million long-lived instances stay put in memory
+                // (a new object per step would be promoted through the GC's generations on every step).
+                stored.CopyFrom(instance);
+            }
+            stored.Revision = expectedRevision + 1;
         }
-        instance.Revision = copy.Revision;
+        instance.Revision = expectedRevision + 1;
         return default;
     }
 }

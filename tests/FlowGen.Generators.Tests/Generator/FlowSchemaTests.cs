@@ -38,7 +38,7 @@ public sealed class FlowSchemaTests
     public void Steps_and_actions_take_their_own_keys_and_the_task_settings()
     {
         // Settings of start nodes, receives and timers are not task settings; a sleep action takes its duration.
-        string[] durable = ["event", "key", "trigger-when", "on-failure", "to", "duration", "date"];
+        string[] durable = ["event", "key", "trigger-when", "on-failure", "continues", "to", "duration", "date"];
         var taskSettings = Set(SettingsChecks.AppliedNames.Except(["called-element", "flow-timeout", "loop-limit", "open-async", "error-code", "error-message", .. durable]));
 
         Assert.Equal(Set(FlowDocumentReader.StepStructural.Concat(taskSettings)), Properties(Definition("step")));

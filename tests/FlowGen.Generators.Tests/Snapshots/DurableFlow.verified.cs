@@ -215,6 +215,8 @@ namespace Shop
 
         string? global::FlowGen.Durable.IDurableFlow.Trigger => "viewed";
 
+        string? global::FlowGen.Durable.IDurableFlow.Continues => null;
+
         global::FlowGen.Durable.FlowFailurePolicy? global::FlowGen.Durable.IDurableFlow.FailurePolicy => global::FlowGen.Durable.FlowFailurePolicy.Suspend;
 
         // The events this flow takes, with their types.
@@ -251,14 +253,15 @@ namespace Shop
         async global::System.Threading.Tasks.ValueTask<global::FlowGen.Durable.DurableStep> global::FlowGen.Durable.IDurableFlow.StartAsync(object request, global::FlowGen.Durable.DurableStepContext context)
         {
             if (request is not global::Shop.Viewed typed) throw new global::System.ArgumentException("flow '" + FlowId + "' starts with a Shop.Viewed, not a " + request.GetType().Name, nameof(request));
-            var state = new State(typed) { Clock = context.Clock, RunsDurably = true };
+            var state = Durable(context);
+            state.Request = typed;
             var result = await RunFromAsync(state, Node.campaign, context.Options, context.CancellationToken, recycle: false).ConfigureAwait(false);
             return Step(state, result, context, caught: null);
         }
 
         async global::System.Threading.Tasks.ValueTask<global::FlowGen.Durable.DurableStep> global::FlowGen.Durable.IDurableFlow.ContinueAsync(global::System.ReadOnlyMemory<byte> saved, global::FlowGen.Durable.DurableSignal signal, global::FlowGen.Durable.DurableStepContext context)
         {
-            var state = new State(default!) { Clock = context.Clock, RunsDurably = true };
+            var state = Durable(context);
             var at = Load(state, saved.Span, context.Json);
             if (signal.Kind == global::FlowGen.Durable.DurableSignalKind.Resume)
             {
@@ -266,7 +269,11 @@ namespace Shop
                 var resumed = await EnterAllAsync(state, at, context).ConfigureAwait(false);
                 return Step(state, resumed, context, caught: null);
             }
-            if (at.Length != 1) return global::FlowGen.Durable.DurableStep.NotAccepted;
+            if (at.Length != 1)
+            {
+                Recycle(state);
+                return global::FlowGen.Durable.DurableStep.NotAccepted;
+            }
             int next;
             string? caught;
             try
@@ -278,7 +285,11 @@ namespace Shop
                 // A condition over the event threw: the step fails at the wait, as a gateway's condition would.
                 return Step(state, ConditionFailed(state, at[0], exception, context), context, caught: null);
             }
-            if (next < 0) return global::FlowGen.Durable.DurableStep.NotAccepted;
+            if (next < 0)
+            {
+                Recycle(state);
+                return global::FlowGen.Durable.DurableStep.NotAccepted;
+            }
             var result = await RunFromAsync(state, (Node)next, context.Options, context.CancellationToken, recycle: false).ConfigureAwait(false);
             return Step(state, result, context, caught);
         }
@@ -299,10 +310,29 @@ namespace Shop
             return state.EndRun(state.Result);
         }
 
+        // A step's state: the thread's spare one (as RunAsync uses), run by the engine.
+        private static State Durable(global::FlowGen.Durable.DurableStepContext context)
+        {
+            var state = t_spare ?? new State(default!);
+            t_spare = null;
+            state.Clock = context.Clock;
+            state.RunsDurably = true;
+            return state;
+        }
+
+        private static void Recycle(State state)
+        {
+            state.Clear();
+            t_spare ??= state;
+        }
+
         private static global::FlowGen.Durable.DurableStep Step(State state, global::FlowGen.FlowResult<global::Shop.Done> result, global::FlowGen.Durable.DurableStepContext context, string? caught)
         {
             var outcome = global::FlowGen.Durable.DurableSteps.Outcome(state, result.Error);
-            return global::FlowGen.Durable.DurableSteps.Make(state, outcome, Save(state, outcome.At, context.Json), s_waitEvents, result.Value, result.Trace, caught);
+            var step = global::FlowGen.Durable.DurableSteps.Make(state, outcome, Save(state, outcome.At, context.Json), s_waitEvents, result.Value, result.Trace, caught);
+            // The step holds what it needs (the saved bytes, the result, the error): the state can serve the next one.
+            Recycle(state);
+            return step;
         }
 
         // Where an event or the timer takes an instance waiting at a node: the node it goes on at, or -1 when the wait
@@ -368,34 +398,26 @@ namespace Shop
         // The state as JSON, written and read through the options' source-generated type information (no reflection).
         private static byte[] Save(State state, int[] at, global::System.Text.Json.JsonSerializerOptions json)
         {
-            var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(256);
-            using (var writer = new global::System.Text.Json.Utf8JsonWriter(buffer))
-            {
-                writer.WriteStartObject();
-                global::FlowGen.Durable.FlowStateJson.WritePosition(writer, state, at);
-                global::FlowGen.Durable.FlowStateJson.Write(writer, "req", state.Request, json);
-                global::FlowGen.Durable.FlowStateJson.Write(writer, "res", state.Result, json);
-                global::FlowGen.Durable.FlowStateJson.Write(writer, "sta.views", state.Sta_views, json);
-                global::FlowGen.Durable.FlowStateJson.Write(writer, "sta.last", state.Sta_last, json);
-                writer.WriteEndObject();
-            }
-            return buffer.WrittenSpan.ToArray();
+            var writer = global::FlowGen.Durable.FlowStateJson.BeginState();
+            global::FlowGen.Durable.FlowStateJson.WritePosition(writer, state, at);
+            global::FlowGen.Durable.FlowStateJson.Write(writer, "req", state.Request, json);
+            global::FlowGen.Durable.FlowStateJson.Write(writer, "res", state.Result, json);
+            global::FlowGen.Durable.FlowStateJson.Write(writer, "sta.views", state.Sta_views, json);
+            global::FlowGen.Durable.FlowStateJson.Write(writer, "sta.last", state.Sta_last, json);
+            return global::FlowGen.Durable.FlowStateJson.EndState(writer);
         }
 
         private static int[] Load(State state, global::System.ReadOnlySpan<byte> saved, global::System.Text.Json.JsonSerializerOptions json)
         {
             var reader = new global::System.Text.Json.Utf8JsonReader(saved);
             int[] at = global::System.Array.Empty<int>();
-            while (global::FlowGen.Durable.FlowStateJson.NextProperty(ref reader, out var name))
+            while (global::FlowGen.Durable.FlowStateJson.NextProperty(ref reader))
             {
-                switch (name)
-                {
-                    case "req": state.Request = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Viewed>(ref reader, json)!; break;
-                    case "res": state.Result = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Done>(ref reader, json)!; break;
-                    case "sta.views": state.Sta_views = global::FlowGen.Durable.FlowStateJson.Read<int>(ref reader, json)!; break;
-                    case "sta.last": state.Sta_last = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Viewed>(ref reader, json)!; break;
-                    default: global::FlowGen.Durable.FlowStateJson.ReadPosition(ref reader, name, state, ref at); break;
-                }
+                if (reader.ValueTextEquals("req"u8)) state.Request = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Viewed>(ref reader, json)!;
+                else if (reader.ValueTextEquals("res"u8)) state.Result = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Done>(ref reader, json)!;
+                else if (reader.ValueTextEquals("sta.views"u8)) state.Sta_views = global::FlowGen.Durable.FlowStateJson.Read<int>(ref reader, json)!;
+                else if (reader.ValueTextEquals("sta.last"u8)) state.Sta_last = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Viewed>(ref reader, json)!;
+                else global::FlowGen.Durable.FlowStateJson.ReadPosition(ref reader, state, ref at);
             }
             return at;
         }

@@ -216,4 +216,33 @@ public sealed class CampaignEngineTests : IAsyncLifetime
         Assert.Equal("Watch", result.Error.NodeId);
         Assert.Contains("FlowEngine", result.Error.Message);
     }
+
+    [Fact]
+    public async Task A_task_can_suspend_its_instance_which_resumes_at_the_next_node()
+    {
+        await Publish("product-viewed", new ProductViewed("joe", "a"));
+        await Publish("product-viewed", new ProductViewed("joe", "suspend-me"));
+        var suspended = await Instance("joe");
+        Assert.Equal(FlowInstanceStatus.Suspended, suspended!.Status);
+        Assert.Equal(FlowErrorCodes.Suspended, suspended.ErrorCode);
+        Assert.Contains("a person must look at this user", suspended.ErrorMessage);
+        Assert.Equal(["Count.case"], suspended.Nodes); // the task's value is kept; the next node runs on resume
+        Assert.Equal(2, Views(suspended));
+
+        var resumed = await _engine.ResumeAsync(suspended.Id);
+        Assert.Equal(FlowInstanceStatus.Waiting, resumed.Status);
+        Assert.Equal(2, Views(resumed));
+        Assert.Equal(2, _tasks.Log.Count(l => l.StartsWith("joe: view", StringComparison.Ordinal))); // Count did not run again
+    }
+
+    [Fact]
+    public async Task A_task_can_end_its_instance_successfully()
+    {
+        await Publish("product-viewed", new ProductViewed("kay", "a"));
+        await Publish("product-viewed", new ProductViewed("kay", "end-me"));
+        var ended = await Instance("kay");
+        Assert.Equal(FlowInstanceStatus.Completed, ended!.Status);
+        Assert.Null(ended.ErrorCode);
+        Assert.Empty(ended.Nodes);
+    }
 }

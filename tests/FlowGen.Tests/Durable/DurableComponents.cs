@@ -24,8 +24,11 @@ public sealed class CampaignTasks
     public ConcurrentDictionary<string, bool> BrokenUsers { get; } = new();
 
     [FlowTask("count-view"), ToState("views")]
-    public int CountView(ProductViewed request, [FromState("views")] int? views)
+    public int CountView(ProductViewed request, [FromState("views")] int? views, [FromState("lastView")] ProductViewed? lastView, FlowContext context)
     {
+        // A task decides for its instance: the product ids "suspend-me" and "end-me" ask for it.
+        if (lastView?.ProductId == "suspend-me") context.SuspendInstance("a person must look at this user");
+        if (lastView?.ProductId == "end-me") context.EndInstance();
         Log.Enqueue($"{request.UserId}: view {(views ?? 0) + 1}");
         return (views ?? 0) + 1;
     }
@@ -51,3 +54,6 @@ public sealed partial class CouponCampaignFlow : IFlow<ProductViewed, CampaignRe
 [JsonSerializable(typeof(CouponUsed))]
 [JsonSerializable(typeof(CampaignResult))]
 internal sealed partial class DurableTestJson : JsonSerializerContext;
+
+[Flow("coupon-campaign-v1")]
+public sealed partial class CouponCampaignV1Flow : IFlow<ProductViewed, CampaignResult>;

@@ -195,7 +195,9 @@ internal static class BpmnReader
             if (eventDefinition is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, map.StartTag(eventDefinition),
-                    $"{eventDefinition.Name.LocalName} on {local} '{nodeId}'", " (only plain start and end events are supported)"));
+                    $"{eventDefinition.Name.LocalName} on {local} '{nodeId}'", local == "intermediateCatchEvent"
+                        ? " (a catch event waits for a message or a timer)"
+                        : local == "startEvent" ? " (a start event is plain, or starts on a message)" : " (an end event is plain, or ends with an error)"));
             }
 
             if (nodeId is null) continue;
@@ -279,7 +281,7 @@ internal static class BpmnReader
             list.Add(new NodeProperty(setting, value.Value.Trim().TrimStart('=').Trim(), map.StartTag(value)));
         }
         if (definition.Element(XName.Get("timeCycle", BpmnNames.Model)) is { } cycle && list.All(p => p.Name is not ("duration" or "date")))
-            list.Add(new NodeProperty("time-cycle", cycle.Value.Trim(), map.StartTag(cycle)));
+            list.Add(new NodeProperty("time-cycle", cycle.Value.Trim().TrimStart('=').Trim(), map.StartTag(cycle)));
         return list.ToEquatableArray();
     }
 

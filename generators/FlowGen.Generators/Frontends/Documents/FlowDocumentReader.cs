@@ -15,7 +15,7 @@ namespace FlowGen.Generators.Frontends.Documents;
 /// </summary>
 internal sealed class FlowDocumentReader
 {
-    internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure"];
+    internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure", "continues"];
     private static readonly string[] FormKeys = ["graph", "steps", "actions"];
     internal static readonly string[] NodeTypes = ["start", "end", "task", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail", "receive", "timer", "event-gateway"];
     internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
@@ -104,7 +104,7 @@ internal sealed class FlowDocumentReader
 
         if (form is null) return;
         var startProperties = new List<NodeProperty>();
-        foreach (var key in new[] { "flow-timeout", "loop-limit", "key", "on-failure" })
+        foreach (var key in new[] { "flow-timeout", "loop-limit", "key", "on-failure", "continues" })
         {
             if (Setting(top, key) is { } property) startProperties.Add(property);
         }
@@ -350,8 +350,9 @@ internal sealed class FlowDocumentReader
                 break;
             case "timer":
                 kind = NodeKind.TimerCatch;
-                if (node["duration"] is null)
-                    Shape(node.Location, $"Timer node '{id}' has no 'duration'", "say how long it waits, such as duration: 2d (or PT10M, 30s, 500ms)");
+                if ((node["duration"] is null) == (node["date"] is null))
+                    Shape(node.Location, node["duration"] is null ? $"Timer node '{id}' has neither 'duration' nor 'date'" : $"Timer node '{id}' has both 'duration' and 'date'",
+                        "give it one: duration: 2d (or PT10M, 30s, 500ms), or date: an ISO date or the path of a DateTimeOffset on the bus (sta.expiresAt)");
                 break;
             case "event-gateway":
                 kind = NodeKind.EventGateway;

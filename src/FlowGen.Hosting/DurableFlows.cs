@@ -1,0 +1,145 @@
+using System.Text.Json.Serialization.Metadata;
+using FlowGen;
+using FlowGen.Durable;
+using FlowGen.Hosting;
+using FlowGen.Persistence.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FlowGen.Hosting
+{
+    /// <summary>Settings of the hosted FlowEngine (<c>AddDurableFlows</c>).</summary>
+    public sealed class DurableFlowOptions
+    {
+        /// <summary>The application's source-generated JSON contexts, listing every request, bus value and event type of its durable flows.</summary>
+        public IList<IJsonTypeInfoResolver> JsonContexts { get; } = new List<IJsonTypeInfoResolver>();
+
+        /// <summary>How often the runner looks for due timers (on the clock, so fake time moves it too). Default: one second.</summary>
+        public TimeSpan TimerInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+        /// <summary>What a task failure does when a flow file does not say (<c>on-failure</c>). Default: fail.</summary>
+        public FlowFailurePolicy FailurePolicy { get; set; } = FlowFailurePolicy.Fail;
+
+        /// <summary>How many mailboxes instances are spread over; null: twice the processor count.</summary>
+        public int? Partitions { get; set; }
+
+        /// <summary>Called after every step an instance takes.</summary>
+        public Action<FlowStepRecord>? OnStep { get; set; }
+
+        /// <summary>Older builds of flows to keep running instances of (flow id, build): see FlowEngine.ContinueVersion.</summary>
+        public IList<(string FlowId, Func<IServiceProvider, IDurableFlow> Build)> KeptVersions { get; } = new List<(string, Func<IServiceProvider, IDurableFlow>)>();
+    }
+
+    /// <summary>
+    /// Runs the FlowEngine in the host: starts it (which resumes the instances of the last run from the store and routes
+    /// again the events it had not finished), reads the in-process <see cref="FlowEventChannel"/> and every registered
+    /// <see cref="IFlowEventSource"/> (committing each event before acknowledging it), and fires due timers on the
+    /// clock (<see cref="TimeProvider"/> from DI, so a FakeTimeProvider drives it in tests).
+    /// </summary>
+    public sealed class FlowEngineHostedService(FlowEngine engine, IEnumerable<IFlowEventSource> sources, DurableFlowOptions options, ILogger<FlowEngineHostedService> logger) : BackgroundService
+    {
+        /// <inheritdoc />
+        public override async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await engine.StartAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("FlowGen engine started: {Flows} durable flows, store {Store}", engine.Flows.Count, engine.Store.GetType().Name);
+            await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <inheritdoc />
+        protected override Task ExecuteAsync(CancellationToken stoppingToken)
+            => Task.WhenAll(sources.Select(source => ReadAsync(source, stoppingToken)).Append(TimersAsync(stoppingToken)));
+
+        private async Task ReadAsync(IFlowEventSource source, CancellationToken stoppingToken)
+        {
+            try
+            {
+                await foreach (var delivery in source.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    var outcome = await engine.PublishAsync(delivery.Event, stoppingToken).ConfigureAwait(false);
+                    // Committed (or known as a duplicate): the source may forget it now.
+                    await delivery.AcknowledgeAsync().ConfigureAwait(false);
+                    if (outcome != FlowPublishResult.Accepted) logger.LogDebug("Event {Event} {Outcome}", delivery.Event, outcome);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        private async Task TimersAsync(CancellationToken stoppingToken)
+        {
+            try
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await engine.FireDueTimersAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception exception) when (exception is not OperationCanceledException)
+                    {
+                        logger.LogError(exception, "FlowGen could not fire due timers; it tries again in {Interval}", options.TimerInterval);
+                    }
+                    await Task.Delay(options.TimerInterval, engine.Clock, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        /// <inheritdoc />
+        public override async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+            // Let the mailboxes finish what they hold and write the inbox marks.
+            await engine.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+namespace Microsoft.Extensions.DependencyInjection
+{
+    /// <summary>Registers durable flows: the FlowEngine, its store, the in-process event channel and the hosted runner.</summary>
+    public static class DurableFlowServiceCollectionExtensions
+    {
+        /// <summary>
+        /// Adds the FlowEngine over every generated durable flow (call <c>AddFlowGen</c> too), the hosted runner, the
+        /// in-process <see cref="FlowEventChannel"/>, and the store: an <see cref="IFlowStore"/> registered before
+        /// this call wins; otherwise the SQLite store on <c>flowgen.db</c> beside the application.
+        /// </summary>
+        public static IServiceCollection AddDurableFlows(this IServiceCollection services, Action<DurableFlowOptions>? configure = null)
+        {
+            ArgumentNullException.ThrowIfNull(services);
+            var options = new DurableFlowOptions();
+            configure?.Invoke(options);
+            services.TryAddSingleton(options);
+            services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton<IFlowStore>(static _ => SqliteFlowStore.Default());
+            services.TryAddSingleton<FlowEventChannel>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IFlowEventSource, FlowEventChannel>(static provider => provider.GetRequiredService<FlowEventChannel>()));
+            services.TryAddSingleton(static provider =>
+            {
+                var settings = provider.GetRequiredService<DurableFlowOptions>();
+                var logger = provider.GetService<ILoggerFactory>()?.CreateLogger("FlowGen.Durable");
+                var engineOptions = new FlowEngineOptions
+                {
+                    Clock = provider.GetRequiredService<TimeProvider>(),
+                    FailurePolicy = settings.FailurePolicy,
+                    RunOptions = provider.GetService<FlowRunOptions>(),
+                    OnStep = settings.OnStep,
+                    OnError = logger is null ? null : (exception, what) => logger.LogError(exception, "FlowGen engine: {Work} failed", what),
+                };
+                if (settings.Partitions is { } partitions) engineOptions.Partitions = partitions;
+                foreach (var context in settings.JsonContexts) engineOptions.JsonContexts.Add(context);
+                var engine = new FlowEngine(provider.GetServices<IDurableFlow>(), provider.GetRequiredService<IFlowStore>(), engineOptions);
+                foreach (var (flowId, build) in settings.KeptVersions) engine.ContinueVersion(flowId, build(provider));
+                return engine;
+            });
+            services.AddHostedService<FlowEngineHostedService>();
+            return services;
+        }
+    }
+}

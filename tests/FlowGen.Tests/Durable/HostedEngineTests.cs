@@ -1,0 +1,95 @@
+using FlowGen.Durable;
+using FlowGen.Persistence.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace FlowGen.Tests.Durable;
+
+/// <summary>
+/// AddDurableFlows in a real host: the runner reads the in-process channel, fires timers on the host's TimeProvider
+/// (fake time here), and a new host on the same SQLite file carries on with the instances of the one before.
+/// </summary>
+public sealed class HostedEngineTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("flowgen-host-").FullName;
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero));
+    private readonly CampaignTasks _tasks = new();
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private IHost Host(List<FlowStepRecord>? steps = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<TimeProvider>(_clock);
+        builder.Services.AddSingleton(_tasks);
+        builder.Services.AddSingleton<IFlowStore>(new SqliteFlowStore(Path.Combine(_folder, "flows.db")));
+        builder.Services.AddFlowGen(o => o.LogTasks = false);
+        builder.Services.AddDurableFlows(o =>
+        {
+            o.JsonContexts.Add(DurableTestJson.Default);
+            o.TimerInterval = TimeSpan.FromMinutes(1);
+            if (steps is not null) o.OnStep = step => { lock (steps) steps.Add(step); };
+        });
+        return builder.Build();
+    }
+
+    /// <summary>Waits (at most 10 s of real time) until the engine has taken what the channel holds and the condition holds.</summary>
+    private static async Task Eventually(IHost host, Func<FlowEngine, Task<bool>> condition)
+    {
+        var engine = host.Services.GetRequiredService<FlowEngine>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            await engine.DrainAsync();
+            if (await condition(engine)) return;
+            Assert.True(DateTime.UtcNow < deadline, "the hosted engine did not get there in 10 s");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task The_hosted_runner_takes_channel_events_fires_timers_on_the_clock_and_resumes_after_a_restart()
+    {
+        var steps = new List<FlowStepRecord>();
+        using (var host = Host(steps))
+        {
+            await host.StartAsync();
+            var channel = host.Services.GetRequiredService<FlowEventChannel>();
+            // Both builds are registered; the engine runs the current one and keeps v1 for its old instances.
+            Assert.Equal(2, host.Services.GetServices<IDurableFlow>().Count());
+            Assert.Single(host.Services.GetRequiredService<FlowEngine>().Flows);
+            for (var i = 1; i <= 5; i++) await channel.WriteAsync("product-viewed", new ProductViewed("kim", "p" + i), id: "view-" + i);
+            await channel.WriteAsync("product-viewed", new ProductViewed("lee", "x"));
+            await Eventually(host, async e => (await e.FindAsync("coupon-campaign", "kim"))?.Nodes is ["Remind"] && await e.FindAsync("coupon-campaign", "lee") is not null);
+            await host.StopAsync();
+        }
+        Assert.Contains("kim: coupon for p5", _tasks.Log);
+
+        // A new process on the same file: the instances are there, a redelivered event is a duplicate, and the
+        // two-day timer set before the restart fires on the new host's clock.
+        using (var host = Host(steps))
+        {
+            await host.StartAsync();
+            var engine = host.Services.GetRequiredService<FlowEngine>();
+            Assert.Equal(FlowPublishResult.Duplicate, await engine.PublishAsync(new FlowEvent("product-viewed", new ProductViewed("kim", "p5"), "view-5")));
+            var kim = await engine.FindAsync("coupon-campaign", "kim");
+            Assert.Equal(FlowInstanceStatus.Waiting, kim!.Status);
+
+            _clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1));
+            await Eventually(host, async e => (await e.FindAsync("coupon-campaign", "kim"))!.Status == FlowInstanceStatus.Completed);
+            Assert.Contains("kim: remind C-kim", _tasks.Log);
+            // lee's week has not passed: still waiting.
+            Assert.Equal(FlowInstanceStatus.Waiting, (await engine.FindAsync("coupon-campaign", "lee"))!.Status);
+            await host.StopAsync();
+        }
+        Assert.Equal("timer", steps.Last(s => s.Instance.Key == "kim").Cause);
+    }
+}
