@@ -12,6 +12,8 @@ trap 'rm -rf "$work"' EXIT
 version="0.1.0-smoke.$(date +%s)"
 
 dotnet pack src/FlowGen -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
+dotnet pack src/FlowGen.Persistence.Sqlite -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
+dotnet pack src/FlowGen.Persistence.PostgreSql -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
 dotnet pack src/FlowGen.Hosting -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
 
 mkdir -p "$work/consumer/Flows"
@@ -68,8 +70,20 @@ cat > "$work/consumer/Flows/price.bpmn" <<'XML'
   </bpmn:process>
 </bpmn:definitions>
 XML
+cat > "$work/consumer/Flows/pay.flow.yaml" <<'YAML'
+flow: pay
+key: req.orderId
+actions:
+  - name: Wait
+    type: receive
+    receive:
+      - { event: paid, to: sta.payment, then: call("Ship") }
+      - { after: 1d, then: fail("UNPAID") }
+  - { name: Ship, task-component: prices, task-service: ship }
+YAML
 cat > "$work/consumer/Program.cs" <<'CS'
 using FlowGen;
+using FlowGen.Durable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -86,10 +100,28 @@ foreach (var flow in new IFlow<PriceRequest, string>[] { services.GetRequiredSer
 }
 var invalid = await services.GetRequiredService<PriceYaml>().RunAsync(new PriceRequest(0));
 results.Add(invalid.IsSuccess ? "valid?" : invalid.Error.Code);
+
+// A durable flow from the package: it waits for the payment event, then ships.
+var engineOptions = new FlowEngineOptions();
+engineOptions.JsonContexts.Add(PayJson.Default);
+await using (var engine = new FlowEngine([services.GetRequiredService<PayFlow>()], new InMemoryFlowStore(), engineOptions))
+{
+    await engine.StartAsync();
+    await engine.StartInstanceAsync("pay", new PayRequest("o-1"));
+    await engine.PublishAsync(new FlowEvent("paid", new Paid("o-1", 12.5m)));
+    await engine.DrainAsync();
+    results.Add((await engine.FindAsync("pay", "o-1"))?.Status.ToString() ?? "none");
+}
 Console.WriteLine(string.Join(" | ", results));
-return string.Join(" | ", results) == "total=135 | total=150 | total=150 | total=150 | FLOW_VALIDATION_FAILED" ? 0 : 1;
+return string.Join(" | ", results) == "total=135 | total=150 | total=150 | total=150 | FLOW_VALIDATION_FAILED | Completed" ? 0 : 1;
 
 public sealed record PriceRequest(int? Amount);
+public sealed record PayRequest(string OrderId);
+[FlowEvent("paid")] public sealed record Paid(string OrderId, decimal Amount);
+[Flow("pay")] public sealed partial class PayFlow : IFlow<PayRequest, string>;
+[System.Text.Json.Serialization.JsonSerializable(typeof(PayRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Paid))]
+internal sealed partial class PayJson : System.Text.Json.Serialization.JsonSerializerContext;
 
 [FlowComponent("prices")]
 public sealed class Prices
@@ -98,6 +130,7 @@ public sealed class Prices
     [FlowTask("discount"), ToVar("discount")] public int Discount([FromState("price")] int price) => price / 10;
     [FlowTask("total-plain"), ToResult] public string TotalPlain([FromState("price")] int price) => $"total={price}";
     [FlowTask("total"), ToResult] public string Total([FromState("price")] int price, [FromVar("discount")] int? discount) => $"total={price - (discount ?? 0)}";
+    [FlowTask("ship"), ToResult] public string Ship([FromState("payment")] Paid payment) => $"shipped {payment.OrderId}";
 }
 
 [Flow("price-yaml")] public sealed partial class PriceYaml : IFlow<PriceRequest, string>;
@@ -113,4 +146,4 @@ public sealed partial class PriceFluent : IFlow<PriceRequest, string>
 CS
 
 dotnet run --project "$work/consumer" -nologo
-echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows"
+echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows, and a durable flow on the FlowEngine"
