@@ -51,8 +51,18 @@ internal static class WaitChecks
         Dictionary<string, HashSet<string>> ancestors,
         List<DiagnosticInfo> diagnostics)
     {
-        if (!IsDurable(flow, index)) return null;
         var start = index.Nodes[flow.FlowId];
+        if (!IsDurable(flow, index))
+        {
+            // The durable settings of a flow with no wait and no trigger would do nothing: say so.
+            foreach (var name in new[] { "key", "on-failure", "continues" })
+            {
+                if (start.FindProperty(name) is { } unused)
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, unused.Location, start.Describe(), name, unused.Value,
+                        "it applies to durable flows only (a flow with a receive, a timer or a trigger), and this flow has none, so it does nothing; remove it"));
+            }
+            return null;
+        }
         var inFlow = new HashSet<string>(flow.NodeIds, StringComparer.Ordinal);
 
         CheckPlaces(flow, index, diagnostics);

@@ -578,11 +578,11 @@ public sealed class FlowEngine : IAsyncDisposable
         instance.DueAt = null;
         instance.ErrorCode = FlowErrorCodes.StateUnreadable;
         instance.ErrorNode = instance.Nodes.FirstOrDefault();
-        instance.ErrorMessage = "the instance's saved state cannot be read: " + exception.Message;
+        instance.ErrorMessage = "the instance's state cannot be read or written: " + exception.Message;
         instance.Updated = Clock.GetUtcNow();
         await _store.SaveAsync(instance, expected).ConfigureAwait(false);
         Interlocked.Increment(ref Counters.InstancesSuspended);
-        _options.OnError?.Invoke(exception, $"instance {instance.Id} suspended: its state cannot be read");
+        _options.OnError?.Invoke(exception, $"instance {instance.Id} suspended: its state cannot be read or written");
     }
 
     private FlowInstance NewInstance(IDurableFlow flow, string key)

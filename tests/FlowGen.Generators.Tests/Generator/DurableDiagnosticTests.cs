@@ -202,6 +202,21 @@ public sealed class DurableDiagnosticTests
     }
 
     [Fact]
+    public void Durable_settings_on_a_flow_without_waits_are_reported_as_doing_nothing()
+    {
+        var run = Check("/f/order.flow.yaml", """
+            flow: order
+            key: req.orderId
+            actions:
+              - { name: Ship, task-component: shop, task-service: ship }
+            """);
+        var d = Single(run, "FG0602");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal(2, Line(d));
+        Assert.Contains("applies to durable flows only", d.GetMessage());
+    }
+
+    [Fact]
     public void A_bad_duration_is_an_error_at_the_setting()
     {
         var run = Check("/f/order.flow.yaml", """

@@ -195,9 +195,15 @@ internal static class BpmnReader
             if (eventDefinition is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, map.StartTag(eventDefinition),
-                    $"{eventDefinition.Name.LocalName} on {local} '{nodeId}'", local == "intermediateCatchEvent"
-                        ? " (a catch event waits for a message or a timer)"
-                        : local == "startEvent" ? " (a start event is plain, or starts on a message)" : " (an end event is plain, or ends with an error)"));
+                    $"{eventDefinition.Name.LocalName} on {local} '{nodeId}'", local switch
+                    {
+                        "intermediateCatchEvent" => " (a catch event waits for a message or a timer)",
+                        "startEvent" => " (a start event is plain, or starts on a message)",
+                        "endEvent" => " (an end event is plain, or ends with an error)",
+                        _ => $" (a {local} takes no event definition)",
+                    }));
+                // An unsupported catch is not a wait: it must not make the flow durable.
+                kind = NodeKind.ServiceTask;
             }
 
             if (nodeId is null) continue;
