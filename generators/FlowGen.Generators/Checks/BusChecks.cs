@@ -448,12 +448,20 @@ internal static class BusChecks
     private static string? CompileCondition(
         ConditionSource condition, FlowEdge edge, FlowClassModel flowClass, TypeTable types, List<Producer> producers,
         HashSet<string> upstreamOfSource, string sourceId, List<DiagnosticInfo> diagnostics)
+        => CompileCondition(condition, edge, flowClass, types, producers.Where(p => p.NodeId == sourceId || upstreamOfSource.Contains(p.NodeId)).ToList(), diagnostics);
+
+    /// <summary>
+    /// A condition on a flow, over the bus values available to it (and <paramref name="roots"/>: a receive's event);
+    /// its errors are reported at their column of the flow file.
+    /// </summary>
+    internal static string? CompileCondition(
+        ConditionSource condition, FlowEdge edge, FlowClassModel flowClass, TypeTable types, List<Producer> available,
+        List<DiagnosticInfo> diagnostics, IReadOnlyDictionary<string, BusValue>? roots = null)
     {
         var errors = condition.Parsed.Errors;
         if (errors.IsEmpty && condition.Parsed.Root is { } root)
         {
-            var available = producers.Where(p => p.NodeId == sourceId || upstreamOfSource.Contains(p.NodeId)).ToList();
-            var compiled = ExpressionCompiler.CompileCondition(root, new Resolver(flowClass, types, available));
+            var compiled = ExpressionCompiler.CompileCondition(root, new Resolver(flowClass, types, available, roots));
             if (compiled.Errors.IsEmpty && compiled.Code is not null) return compiled.Code;
             errors = compiled.Errors;
         }

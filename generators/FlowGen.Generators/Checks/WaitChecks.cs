@@ -230,7 +230,8 @@ internal static class WaitChecks
         string? condition = null;
         if (fromGateway?.Condition is { } when)
         {
-            condition = Condition(when, fromGateway, flowClass, types, upstream, eventRoots, diagnostics);
+            // Over the event and the bus before the wait; errors at their column.
+            condition = BusChecks.CompileCondition(when, fromGateway, flowClass, types, upstream, diagnostics, eventRoots);
             if (condition is null) return null;
         }
 
@@ -327,25 +328,6 @@ internal static class WaitChecks
         }
         foreach (var error in errors.IsEmpty ? [new ExpressionError("FG0501", 0, text.Length, "the condition is empty")] : errors.ToList())
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax, location, text, where, error.Message));
-        return null;
-    }
-
-    /// <summary>A condition on a flow from an event gateway: over the event and the bus before the wait; errors at their column.</summary>
-    private static string? Condition(ConditionSource condition, FlowEdge edge, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> available, Dictionary<string, BusValue> roots, List<DiagnosticInfo> diagnostics)
-    {
-        var errors = condition.Parsed.Errors;
-        if (errors.IsEmpty && condition.Parsed.Root is { } root)
-        {
-            var compiled = ExpressionCompiler.CompileCondition(root, new BusChecks.Resolver(flowClass, types, available, roots));
-            if (compiled.Errors.IsEmpty && compiled.Code is not null) return compiled.Code;
-            errors = compiled.Errors;
-        }
-        if (errors.IsEmpty) errors = new[] { new ExpressionError("FG0501", 0, condition.Text.Length, "the condition is empty") }.ToEquatableArray();
-        foreach (var error in errors)
-        {
-            var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
-            diagnostics.Add(DiagnosticInfo.Create(descriptor, condition.Span(error.Start, error.Length), condition.Text, $"sequence flow '{edge.Id}'", error.Message));
-        }
         return null;
     }
 

@@ -2,17 +2,19 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace FlowGen.Persistence.PostgreSql;
+namespace FlowGen.Durable;
 
 /// <summary>
-/// Writes a string array (an instance's nodes or events) as a JSON array into one TEXT column and reads it back
-/// exactly: an empty array, an empty string and any character round-trip. Utf8JsonWriter/Utf8JsonReader only, no
-/// reflection (trim and AOT safe).
+/// For store implementations: writes a string array (an instance's <see cref="FlowInstance.Nodes"/> or
+/// <see cref="FlowInstance.Events"/>) as a JSON array into one text column and reads it back exactly: an empty
+/// array, an empty string and any character round-trip. Utf8JsonWriter/Utf8JsonReader only, no reflection (trim and
+/// AOT safe). The SQLite and PostgreSQL stores use it.
 /// </summary>
-internal static class StringArrayColumn
+public static class StringArrayColumn
 {
     private const string Empty = "[]";
 
+    /// <summary>The array as a JSON text.</summary>
     public static string Write(string[] values)
     {
         if (values.Length == 0) return Empty;
@@ -26,6 +28,7 @@ internal static class StringArrayColumn
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>The array a JSON text holds.</summary>
     public static string[] Read(string text)
     {
         if (text.Length == 0 || text == Empty) return [];
