@@ -141,6 +141,7 @@ public abstract class FlowContext
         _waitDueArm = -1;
         _suspendReason = null;
         _ended = false;
+        _timedOut = null;
         _callerToken = cancellationToken;
         _loopIterations = 0;
         _loopLimit = Options.MaxLoopIterations ?? _flow.LoopLimit;
@@ -346,8 +347,37 @@ public abstract class FlowContext
             return false;
         }
         if (_running is { } running) Interlocked.Decrement(ref running[node]);
-        Record(node, started, "ignored");
+        if (exception is TimeoutRejectedException) MarkTimedOut(node);
+        Record(node, started, exception is TimeoutRejectedException ? "timed out" : "ignored");
         return true;
+    }
+
+    // The tasks whose timeout the run went on after (on-timeout, a BPMN timer boundary event): @timedOut reads it.
+    private bool[]? _timedOut;
+
+    private void MarkTimedOut(int node)
+    {
+        var marks = LazyInitializer.EnsureInitialized(ref _timedOut, () => new bool[_nodeIds.Length]);
+        Volatile.Write(ref marks[node], true);
+    }
+
+    /// <summary>
+    /// True when the task with this node id timed out and the run went on (the task's <c>on-timeout</c> setting, a BPMN
+    /// timer boundary event): the condition <c>@timedOut('Task_1')</c>.
+    /// </summary>
+    public bool TimedOut(string nodeId)
+    {
+        var node = Array.IndexOf(_nodeIds, nodeId);
+        return node >= 0 && _timedOut is { } marks && Volatile.Read(ref marks[node]);
+    }
+
+    /// <summary>A task failed: its timeout is one the run goes on after (on-timeout), any other failure fails the run.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool TaskTimeoutIgnored(int node, long started, Exception exception)
+    {
+        if (exception is TimeoutRejectedException) return TaskIgnored(node, started, exception);
+        TaskFailed(node, started, exception);
+        return false;
     }
 
     /// <summary>An interceptor threw: the node fails with FLOW_TASK_FAILED naming the interceptor's exception.</summary>
@@ -440,6 +470,7 @@ public abstract class FlowContext
         _started = false;
         _resumeNodes = [];
         _stopped?.Clear();
+        _timedOut = null;
         _waitNode = -1;
         _waitDue = null;
         _waitDueArm = -1;

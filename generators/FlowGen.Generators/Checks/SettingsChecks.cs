@@ -11,7 +11,7 @@ internal static class SettingsChecks
     private enum Support { Applied, NotYet }
 
     /// <summary>What a property's value must be.</summary>
-    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo, Duration, FailurePolicy }
+    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo, Duration, FailurePolicy, OnTimeout }
 
     private sealed record Setting(string Name, ValueKind Value, Support Support, params NodeKind[] Kinds);
 
@@ -57,6 +57,7 @@ internal static class SettingsChecks
         new("trigger-when", ValueKind.Text, Support.Applied, Starts),
         new("on-failure", ValueKind.FailurePolicy, Support.Applied, Starts),
         new("continues", ValueKind.Text, Support.Applied, Starts),
+        new("on-timeout", ValueKind.OnTimeout, Support.Applied, Tasks),
         new("to", ValueKind.Text, Support.Applied, [NodeKind.MessageCatch]),
         new("duration", ValueKind.Duration, Support.Applied, [NodeKind.TimerCatch]),
         new("date", ValueKind.Text, Support.Applied, [NodeKind.TimerCatch]),
@@ -112,7 +113,7 @@ internal static class SettingsChecks
                 {
                     var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem);
                     // A policy with a bad value would silently run without its timeout or retries: an error.
-                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy)
+                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy or ValueKind.OnTimeout)
                     {
                         d = d.WithSeverity(DiagnosticSeverity.Error);
                         errorElements.Add(node.Id);
@@ -144,6 +145,7 @@ internal static class SettingsChecks
         ValueKind.Strategy when ParseStrategy(value) is null => "the value must be all, best or any",
         ValueKind.YesNo when ParseYesNo(value) is null => "the value must be true or false (Kstry's y and n work too)",
         ValueKind.Duration when TryDuration(value, out var span) is false || span <= TimeSpan.Zero => "the value must be a positive duration: an ISO 8601 duration (PT10M, P2D, P1DT12H), a number with a unit (500ms, 30s, 10m, 2h, 3d), or whole milliseconds",
+        ValueKind.OnTimeout when value.Trim().ToLowerInvariant() is not ("fail" or "continue") => "the value must be fail (a timeout fails the run, the default) or continue (the run goes on, and @timedOut('<task id>') is true)",
         ValueKind.FailurePolicy when ParseFailurePolicy(value) is null => "the value must be fail (a failed task fails the instance) or suspend (it suspends the instance, to be resumed or cancelled)",
         _ => null,
     };
@@ -236,8 +238,9 @@ internal static class SettingsChecks
         var strictProperty = node.GetProperty("strict-mode");
         var ignore = node.Kind == NodeKind.ServiceTask && (IsFalse(strictProperty) || (strictProperty is null && defaults.IgnoreFailure));
         var fallback = node.GetProperty("task-demotion") ?? node.GetProperty("demotion") ?? defaults.Demotion;
+        var continueOnTimeout = node.Kind == NodeKind.ServiceTask && string.Equals(node.GetProperty("on-timeout")?.Trim(), "continue", StringComparison.OrdinalIgnoreCase);
         if (timeout == 0 && retries == 0 && !ignore && fallback is null) return null;
-        return new TaskPolicy(timeout, retries, delay, backoff, ignore);
+        return new TaskPolicy(timeout, retries, delay, backoff, ignore) { ContinueOnTimeout = continueOnTimeout && timeout > 0 };
     }
 
     private static string KindName(NodeKind kind) => kind switch

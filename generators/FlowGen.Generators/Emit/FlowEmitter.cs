@@ -774,6 +774,11 @@ internal sealed partial class FlowEmitter
             _w.Line("// strict-mode=false: the failure is recorded and the run goes on without this task's values.");
             _w.Line($"if (!state.TaskIgnored({index}, started, failure)) return false;");
         }
+        else if (policy is { ContinueOnTimeout: true })
+        {
+            _w.Line("// on-timeout=continue (a timer boundary event): after a timeout the run goes on, and @timedOut says so; other failures fail it.");
+            _w.Line($"if (!state.TaskTimeoutIgnored({index}, started, failure)) return false;");
+        }
         else
         {
             _w.Line($"state.TaskFailed({index}, started, failure);");

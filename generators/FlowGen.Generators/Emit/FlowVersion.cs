@@ -32,7 +32,7 @@ internal static class FlowVersion
             foreach (var property in n.Properties.Where(p => p.Name != "continues").OrderBy(p => p.Name, StringComparer.Ordinal)) Line("set", property.Name, property.Value);
             Call("call", node.Call);
             Call("fallback", node.Fallback);
-            if (node.Policy is { } policy) Line("policy", policy.TimeoutMilliseconds, policy.Retries, policy.RetryDelayMilliseconds, policy.Backoff, policy.IgnoreFailure);
+            if (node.Policy is { } policy) Line("policy", policy.TimeoutMilliseconds, policy.Retries, policy.RetryDelayMilliseconds, policy.Backoff, policy.IgnoreFailure, policy.ContinueOnTimeout);
             if (node.Iteration is { } iteration) Line("iterate", iteration.SourceCode, iteration.ItemType, iteration.Strategy, iteration.Parallelism);
             if (node.Loop is { } loop) Line("loop", loop.ExitTargetId, loop.IsHeader);
             foreach (var branch in node.Outgoing) Line("to", Id(branch.Edge.TargetId), branch.ConditionCode, branch.Edge.IsDefault, branch.IsBackEdge);

@@ -25,11 +25,12 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Max = new("max", 2, "number, number");
     public static readonly ExpressionFunction Min = new("min", 2, "number, number");
     public static readonly ExpressionFunction Like = new("like", 2, "string, pattern with % and _");
+    public static readonly ExpressionFunction TimedOut = new("timedOut", 1, "the id of a task with on-timeout=continue, as a string");
 
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
-        NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like,
+        NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>

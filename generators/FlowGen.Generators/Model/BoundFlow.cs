@@ -92,6 +92,9 @@ internal sealed record BoundIteration(string SourceText, string SourceCode, stri
 /// <param name="IgnoreFailure">strict-mode=false: a failure is recorded and the run goes on.</param>
 internal sealed record TaskPolicy(int TimeoutMilliseconds, int Retries, int RetryDelayMilliseconds, string Backoff, bool IgnoreFailure)
 {
+    /// <summary>on-timeout=continue (a BPMN timer boundary event): the run goes on after a timeout, and @timedOut says so; other failures fail it.</summary>
+    public bool ContinueOnTimeout { get; init; }
+
     public bool NeedsPipeline => TimeoutMilliseconds > 0 || Retries > 0;
 }
 

@@ -217,6 +217,23 @@ public sealed class DurableDiagnosticTests
     }
 
     [Fact]
+    public void Only_interrupting_timer_boundary_events_on_tasks_are_read_the_others_are_FG0003()
+    {
+        string WithBoundary(string boundary) => Process(string.Join("\n",
+            """<startEvent id="order" />""", Task("Ship", "shop", "ship"), boundary,
+            """<endEvent id="End" />""", """<endEvent id="Late" />""",
+            Flow("a", "order", "Ship"), Flow("b", "Ship", "End"), Flow("c", "B", "Late")));
+        var message = Check("/f/b1.bpmn", WithBoundary("""<boundaryEvent id="B" attachedToRef="Ship"><messageEventDefinition /></boundaryEvent>"""));
+        Assert.Contains("only timer boundary events", Single(message, "FG0003").GetMessage());
+        var lingering = Check("/f/b2.bpmn", WithBoundary("""<boundaryEvent id="B" attachedToRef="Ship" cancelActivity="false"><timerEventDefinition><timeDuration>PT1S</timeDuration></timerEventDefinition></boundaryEvent>"""));
+        Assert.Contains("only interrupting", Single(lingering, "FG0003").GetMessage());
+        var timer = Check("/f/b3.bpmn", WithBoundary("""<boundaryEvent id="B" attachedToRef="Ship"><timerEventDefinition><timeDuration>PT1S</timeDuration></timerEventDefinition></boundaryEvent>"""));
+        Assert.DoesNotContain(timer.Diagnostics, d => d.Id == "FG0003");
+        // Ship takes no CancellationToken: the boundary's timeout could never stop it.
+        Assert.Single(timer.WithId("FG0604"));
+    }
+
+    [Fact]
     public void A_bad_duration_is_an_error_at_the_setting()
     {
         var run = Check("/f/order.flow.yaml", """

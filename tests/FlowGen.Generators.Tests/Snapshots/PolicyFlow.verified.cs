@@ -19,7 +19,7 @@ namespace Shop
         /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
         /// unchanged by names, comments and layout. Traces and spans carry it.
         /// </summary>
-        public const string FlowVersion = "3b9230047c83bd22";
+        public const string FlowVersion = "f1b2ee581b563318";
 
         private readonly global::Shop.Goods _goods;
 

@@ -19,7 +19,7 @@ namespace Shop
         /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
         /// unchanged by names, comments and layout. Traces and spans carry it.
         /// </summary>
-        public const string FlowVersion = "35a6114b1677693f";
+        public const string FlowVersion = "c6dd2d75d42d951a";
 
         private readonly global::Shop.Goods _goods;
 

@@ -27,7 +27,6 @@ internal static class BpmnNames
         ["businessRuleTask"] = "",
         ["sendTask"] = "",
         ["intermediateThrowEvent"] = "",
-        ["boundaryEvent"] = " (handle the failure in the task, or check the FlowResult error)",
         ["complexGateway"] = "",
     };
 }

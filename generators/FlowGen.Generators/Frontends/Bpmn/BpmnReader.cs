@@ -67,6 +67,7 @@ internal static class BpmnReader
         var edges = new List<FlowEdge>();
         var definesSubprocesses = false;
         var defaults = new HashSet<string>(StringComparer.Ordinal);
+        var boundaries = new List<Boundary>();
         var processLocation = map.StartTag(process);
         var processId = RegisterId(process, map, ids, diagnostics) ?? "";
 
@@ -123,6 +124,23 @@ internal static class BpmnReader
                         .FirstOrDefault(e => e.Name.NamespaceName == BpmnNames.Zeebe && e.Name.LocalName == "calledElement")?.Attribute("processId")?.Value;
                 properties.Insert(0, new NodeProperty("called-element", called ?? "", location));
                 nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.CallActivity, local, properties.ToEquatableArray(), location));
+                continue;
+            }
+
+            if (local == "boundaryEvent")
+            {
+                var id = RegisterId(element, map, ids, diagnostics);
+                if (id is null) continue;
+                if (ReadBoundary(element, id, map, diagnostics) is { } boundary)
+                {
+                    boundaries.Add(boundary);
+                    // Where the timer's path leaves from: an exclusive gateway after the task (see LowerBoundaries).
+                    nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.ExclusiveGateway, local, EquatableArray<NodeProperty>.Empty, location));
+                }
+                else
+                {
+                    nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.ServiceTask, local, EquatableArray<NodeProperty>.Empty, location) { IsUnsupported = true });
+                }
                 continue;
             }
 
@@ -213,6 +231,7 @@ internal static class BpmnReader
             });
         }
 
+        LowerBoundaries(boundaries, nodes, edges, map, diagnostics);
         return new FlowGraph(processId, map.Path, nodes.ToEquatableArray(), edges.ToEquatableArray(), processLocation) { DefinesSubprocesses = definesSubprocesses };
     }
 
@@ -251,6 +270,85 @@ internal static class BpmnReader
             condition,
             isDefault,
             location);
+    }
+
+    /// <summary>A timer boundary event on a task: its id, the task, the timeout and where its duration is written.</summary>
+    private sealed record Boundary(string Id, string TaskId, int Milliseconds, LocationInfo DurationLocation, LocationInfo Location);
+
+    /// <summary>
+    /// An interrupting timer boundary event with a timeDuration (Camunda's "the task took too long: go this way").
+    /// Anything else on a boundary (an error, a message, a non-interrupting timer, a date or cycle) is FG0003.
+    /// </summary>
+    private static Boundary? ReadBoundary(XElement element, string id, XmlTextMap map, List<DiagnosticInfo> diagnostics)
+    {
+        var location = map.StartTag(element);
+        var attached = element.Attribute("attachedToRef")?.Value;
+        var definition = element.Elements().FirstOrDefault(e => e.Name.Namespace.NamespaceName == BpmnNames.Model && e.Name.LocalName.EndsWith("EventDefinition", StringComparison.Ordinal));
+        string? why = null;
+        XElement? duration = null;
+        if (definition?.Name.LocalName != "timerEventDefinition")
+            why = $" with {(definition is null ? "no event definition" : "a " + definition.Name.LocalName)} (only timer boundary events are supported: a task's failure is handled with strict-mode=false and a gateway after it)";
+        else if (string.Equals(element.Attribute("cancelActivity")?.Value, "false", StringComparison.Ordinal))
+            why = " that does not interrupt the task (cancelActivity=\"false\"; only interrupting timer boundary events are supported)";
+        else if ((duration = definition.Element(XName.Get("timeDuration", BpmnNames.Model))) is null)
+            why = " without a timeDuration (a boundary timer says how long the task may take: give it a duration)";
+        else if (string.IsNullOrEmpty(attached))
+            why = " without attachedToRef";
+        if (why is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, location, Describe("boundaryEvent", id, element.Attribute("name")?.Value), why));
+            return null;
+        }
+        var text = duration!.Value.Trim().TrimStart('=').Trim();
+        if (!Checks.SettingsChecks.TryDuration(text, out var span) || span <= TimeSpan.Zero || span.TotalMilliseconds > 86_400_000)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, map.StartTag(duration), Describe("boundaryEvent", id, element.Attribute("name")?.Value), "timeDuration", text,
+                "a boundary timer's duration must be an ISO 8601 duration (PT30S, PT5M) from 1 ms to one day").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+            return null;
+        }
+        return new Boundary(id, attached!, (int)Math.Max(1, span.TotalMilliseconds), map.StartTag(duration), location);
+    }
+
+    /// <summary>
+    /// A timer boundary event B on task T becomes: T with the timeout and on-timeout=continue, then an exclusive gateway
+    /// B whose flow to the timer's path is taken when @timedOut('T'), and whose default flow is T's own.
+    /// </summary>
+    private static void LowerBoundaries(List<Boundary> boundaries, List<FlowNode> nodes, List<FlowEdge> edges, XmlTextMap map, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var boundary in boundaries)
+        {
+            var taskIndex = nodes.FindIndex(n => n.Id == boundary.TaskId);
+            var task = taskIndex < 0 ? null : nodes[taskIndex];
+            var ownFlows = edges.Where(e => e.SourceId == boundary.TaskId).ToList();
+            var timerFlows = edges.Where(e => e.SourceId == boundary.Id).ToList();
+            string? why = null;
+            if (task is null || task.Kind != NodeKind.ServiceTask || task.IsUnsupported) why = $"it is attached to '{boundary.TaskId}', which is not a service task of this process";
+            else if (ownFlows.Count != 1) why = $"its task '{boundary.TaskId}' has {ownFlows.Count} outgoing sequence flows; a task with a boundary timer must have exactly one (put a gateway after it)";
+            else if (timerFlows.Count != 1) why = $"it has {timerFlows.Count} outgoing sequence flows; give it exactly one";
+            else if (task.FindProperty("timeout") is not null || task.FindProperty("on-timeout") is not null) why = $"its task '{boundary.TaskId}' has a timeout property too; keep one of the two";
+            if (why is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, boundary.Location, $"boundaryEvent '{boundary.Id}'", " here: " + why));
+                var gateway = nodes.FindIndex(n => n.Id == boundary.Id);
+                nodes[gateway] = nodes[gateway] with { IsUnsupported = true };
+                continue;
+            }
+            var properties = task!.Properties.ToList();
+            properties.Add(new NodeProperty("timeout", boundary.Milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), boundary.DurationLocation));
+            properties.Add(new NodeProperty("on-timeout", "continue", boundary.DurationLocation));
+            nodes[taskIndex] = task with { Properties = properties.ToEquatableArray() };
+
+            // T -> B; B -> the timer's path when T timed out; B -> T's own path by default.
+            var own = ownFlows[0];
+            edges[edges.IndexOf(own)] = own with { SourceId = boundary.Id, IsDefault = true, Condition = null };
+            var text = $"@timedOut('{boundary.TaskId}')";
+            var offsets = Enumerable.Repeat(boundary.Location.Start, text.Length + 1).ToArray();
+            var condition = new ConditionSource(text, ExpressionParser.Parse(text), boundary.Location, offsets.ToEquatableArray(),
+                Enumerable.Repeat(boundary.Location.StartLine, offsets.Length).ToEquatableArray(), Enumerable.Repeat(boundary.Location.StartColumn, offsets.Length).ToEquatableArray());
+            var timer = timerFlows[0];
+            edges[edges.IndexOf(timer)] = timer with { Condition = condition, IsDefault = false };
+            edges.Add(new FlowEdge(boundary.TaskId + "->" + boundary.Id, null, boundary.TaskId, boundary.Id, null, false, boundary.Location));
+        }
     }
 
     /// <summary>
