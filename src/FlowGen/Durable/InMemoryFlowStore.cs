@@ -46,13 +46,13 @@ public sealed class InMemoryFlowStore : IFlowStore
     public ValueTask<FlowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         // Copies are taken under the lock: saves update the stored objects in place.
-        lock (_gate) return new(_byId.TryGetValue(instanceId, out var instance) ? instance.Clone() : null);
+        lock (_gate) return new(_byId.TryGetValue(instanceId, out var instance) ? Copy(instance) : null);
     }
 
     /// <inheritdoc />
     public ValueTask<FlowInstance?> FindLatestAsync(string flowId, string key, CancellationToken cancellationToken = default)
     {
-        lock (_gate) return new(_latest.TryGetValue((flowId, key), out var instance) ? instance.Clone() : null);
+        lock (_gate) return new(_latest.TryGetValue((flowId, key), out var instance) ? Copy(instance) : null);
     }
 
     /// <inheritdoc />
@@ -66,7 +66,7 @@ public sealed class InMemoryFlowStore : IFlowStore
                 foreach (var (due, id) in _timers)
                 {
                     if (due > dueBy || found.Count >= query.Limit) break;
-                    if (_byId.TryGetValue(id, out var instance) && Matches(instance, query)) found.Add(instance.Clone());
+                    if (_byId.TryGetValue(id, out var instance) && Matches(instance, query)) found.Add(Copy(instance));
                 }
             }
             return new(found);
@@ -75,7 +75,7 @@ public sealed class InMemoryFlowStore : IFlowStore
         {
             foreach (var instance in _byId.Values)
             {
-                if (Matches(instance, query)) found.Add(instance.Clone());
+                if (Matches(instance, query)) found.Add(Copy(instance));
             }
         }
         found.Sort(static (a, b) => a.Created.CompareTo(b.Created));
@@ -93,6 +93,14 @@ public sealed class InMemoryFlowStore : IFlowStore
             var due = x.Due.UtcTicks.CompareTo(y.Due.UtcTicks);
             return due != 0 ? due : string.CompareOrdinal(x.Id, y.Id);
         }
+    }
+
+    /// <summary>A copy for a reader: its state bytes too, since the stored array is updated in place.</summary>
+    private static FlowInstance Copy(FlowInstance stored)
+    {
+        var copy = stored.Clone();
+        copy.State = stored.State.ToArray();
+        return copy;
     }
 
     private static bool Matches(FlowInstance instance, FlowInstanceQuery query)
@@ -127,8 +135,15 @@ public sealed class InMemoryFlowStore : IFlowStore
             else
             {
                 // An update: written into the stored object, so that a million long-lived instances stay put in memory
-                // (a new object per step would be promoted through the GC's generations on every step).
+                // (a new object per step would be promoted through the GC's generations on every step). A state of the
+                // same length is copied into the stored array too, for the same reason; the step's own array dies young.
+                var bytes = stored.State;
                 stored.CopyFrom(instance);
+                if (bytes.Length == instance.State.Length && !ReferenceEquals(bytes, instance.State))
+                {
+                    instance.State.AsSpan().CopyTo(bytes);
+                    stored.State = bytes;
+                }
             }
             stored.Revision = expectedRevision + 1;
         }
