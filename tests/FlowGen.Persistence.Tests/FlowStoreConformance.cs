@@ -537,6 +537,22 @@ public abstract class FlowStoreConformance : IAsyncLifetime
         });
         return await Task.WhenAll(Run(first), Run(second));
     }
+
+    [Fact]
+    public async Task Objects_given_to_or_read_from_the_store_are_not_changed_by_later_saves()
+    {
+        var instance = FullInstance();
+        instance.State = [1, 2, 3];
+        await Store.SaveAsync(instance, 0);
+        var read = (await Store.GetAsync(instance.Id))!;
+        var update = read.Clone();
+        update.State = [7, 8, 9];
+        await Store.SaveAsync(update, read.Revision);
+
+        Assert.Equal(new byte[] { 1, 2, 3 }, instance.State);
+        Assert.Equal(new byte[] { 1, 2, 3 }, read.State);
+        Assert.Equal(new byte[] { 7, 8, 9 }, (await Store.GetAsync(instance.Id))!.State);
+    }
 }
 
 /// <summary>The inbox of a store that outlives the process: pending events are kept until marked processed.</summary>

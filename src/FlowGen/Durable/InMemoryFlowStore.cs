@@ -126,8 +126,8 @@ public sealed class InMemoryFlowStore : IFlowStore
             }
             if (stored is null)
             {
-                // A new instance: the store keeps a copy of its own.
-                stored = instance.Clone();
+                // A new instance: the store keeps a copy of its own (its state array too: the store writes into it).
+                stored = Copy(instance);
                 _byId[stored.Id] = stored;
                 if (!KeepFinished && _latest.TryGetValue(key, out var previous) && previous.Id != stored.Id) _byId.TryRemove(previous.Id, out _);
                 _latest[key] = stored;
@@ -139,11 +139,10 @@ public sealed class InMemoryFlowStore : IFlowStore
                 // same length is copied into the stored array too, for the same reason; the step's own array dies young.
                 var bytes = stored.State;
                 stored.CopyFrom(instance);
-                if (bytes.Length == instance.State.Length && !ReferenceEquals(bytes, instance.State))
-                {
-                    instance.State.AsSpan().CopyTo(bytes);
-                    stored.State = bytes;
-                }
+                if (bytes.Length == instance.State.Length) instance.State.AsSpan().CopyTo(bytes);
+                else bytes = instance.State.ToArray();
+                // Never the caller's array: the store writes into its own.
+                stored.State = bytes;
             }
             stored.Revision = expectedRevision + 1;
         }
