@@ -312,7 +312,8 @@ internal static class WaitChecks
                 $"{why}; write an ISO date (2026-12-24T18:00:00Z) or the path of a DateTimeOffset on the bus (sta.expiresAt)").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
             return null;
         }
-        return compiled.Type!.EndsWith("?", StringComparison.Ordinal) ? $"global::FlowGen.Durable.FlowKeys.Date({compiled.Code})" : $"(global::System.DateTimeOffset){compiled.Code}";
+        // A DateTimeOffset as it is; a DateTime (or a null) through FlowKeys.Date, which reads an unspecified kind as UTC.
+        return compiled.Type == "global::System.DateTimeOffset" ? compiled.Code : $"global::FlowGen.Durable.FlowKeys.Date({compiled.Code})";
     }
 
     /// <summary>A condition written as a setting (a trigger's when): errors land on the setting.</summary>
