@@ -9,19 +9,22 @@ namespace FlowGen.Tests.Durable;
 public sealed record Offer(string OfferId, int ValidHours);
 
 [FlowComponent("offers")]
-public sealed class Offers(TimeProvider clock)
+public sealed class Offers
 {
+    // A property, not a constructor parameter: AddFlowGen registers this component in every test host of the assembly.
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public ConcurrentQueue<string> Closed { get; } = new();
 
     [FlowTask("open"), ToState("expiresAt")]
-    public DateTimeOffset Open(Offer request) => clock.GetUtcNow().AddHours(request.ValidHours);
+    public DateTimeOffset Open(Offer request) => Clock.GetUtcNow().AddHours(request.ValidHours);
 
     // A DateTime of unspecified kind, read as UTC: one hour after the expiry.
     [FlowTask("local-date"), ToState("localDate")]
     public DateTime LocalDate([FromState("expiresAt")] DateTimeOffset expiresAt) => DateTime.SpecifyKind(expiresAt.UtcDateTime.AddHours(1), DateTimeKind.Unspecified);
 
     [FlowTask("close")]
-    public void Close(Offer request) => Closed.Enqueue(request.OfferId + " at " + clock.GetUtcNow().ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+    public void Close(Offer request) => Closed.Enqueue(request.OfferId + " at " + Clock.GetUtcNow().ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
 }
 
 [Flow("offer-expiry")]
@@ -37,7 +40,7 @@ public sealed class DateTimerTests
     public async Task A_timer_waits_until_the_date_a_task_wrote()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero));
-        var offers = new Offers(clock);
+        var offers = new Offers { Clock = clock };
         var options = new FlowEngineOptions { Clock = clock };
         options.JsonContexts.Add(OfferJson.Default);
         await using var engine = new FlowEngine([new OfferExpiryFlow(offers)], new InMemoryFlowStore(), options);
