@@ -590,10 +590,6 @@ public abstract class FlowContext
         lock (stopped) return _failedNode >= 0 ? [_failedNode, .. stopped] : [.. stopped];
     }
 
-    /// <summary>Restores the nodes a resumed durable instance enters again (as saved by <see cref="ContinueNodes"/>).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public void RestoreContinueNodes(int[] nodes) => _resumeNodes = nodes;
-
     /// <summary>Items of iterated tasks (strategy best) that failed, in the order they failed.</summary>
     public IReadOnlyList<IterationFailure> IterationFailures
     {

@@ -119,10 +119,10 @@ internal sealed partial class FlowEmitter
             _w.Line($"bool {Durable}.IDurableFlow.Starts({Durable}.FlowEvent flowEvent) => false;");
         }
         _w.Line();
-        _w.Line($"string? {Durable}.IDurableFlow.KeyOfRequest(object request) => request is {Class.RequestType} typed ? KeyOf(new State(typed)) : null;");
-        _w.Line();
-        _w.Line("// The instance's correlation key, read from its request (null: the engine keys the instance by its id).");
-        _w.Line($"private static string? KeyOf(State state) => {durable.KeyCode ?? "null"};");
+        _w.Line("/// <summary>The instance's correlation key, read from its request (null: the engine keys the instance by its id).</summary>");
+        _w.Line(durable.KeyCode is { } keyCode
+            ? $"string? {Durable}.IDurableFlow.KeyOfRequest(object request) => request is {Class.RequestType} typed ? {keyCode.Replace("state.Request", "typed")} : null;"
+            : $"string? {Durable}.IDurableFlow.KeyOfRequest(object request) => null;");
         _w.Line();
 
         // Start, continue, resume.

@@ -236,13 +236,6 @@ public sealed class FlowEngine : IAsyncDisposable
         return count;
     }
 
-    /// <summary>When the earliest waiting timer in the store is due, or null.</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default)
-    {
-        var next = await _store.QueryAsync(new FlowInstanceQuery { Status = FlowInstanceStatus.Waiting, DueBy = DateTimeOffset.MaxValue, Limit = 1 }, cancellationToken).ConfigureAwait(false);
-        return next.Count == 0 ? null : next[0].DueAt;
-    }
-
     /// <summary>Suspended instances (with their error), oldest first: the repair list.</summary>
     public Task<IReadOnlyList<FlowInstance>> ListSuspendedAsync(string? flowId = null, int limit = 1000, CancellationToken cancellationToken = default)
         => _store.QueryAsync(new FlowInstanceQuery { Status = FlowInstanceStatus.Suspended, FlowId = flowId, Limit = limit }, cancellationToken).AsTask();
@@ -291,16 +284,7 @@ public sealed class FlowEngine : IAsyncDisposable
         {
             if (instance.Status != FlowInstanceStatus.Waiting)
                 throw new FlowInstanceStateException($"instance '{instance.Id}' of flow '{instance.FlowId}' is {instance.Status}: only a waiting instance can be suspended");
-            var expected = instance.Revision;
-            instance.Status = FlowInstanceStatus.Suspended;
-            instance.DueAt = null;
-            instance.ErrorCode = FlowErrorCodes.Suspended;
-            instance.ErrorNode = instance.Nodes.FirstOrDefault();
-            instance.ErrorMessage = "suspended by hand: " + reason;
-            instance.Updated = Clock.GetUtcNow();
-            await _store.SaveAsync(instance, expected, cancellationToken).ConfigureAwait(false);
-            Interlocked.Increment(ref Counters.InstancesSuspended);
-            _options.OnStep?.Invoke(new FlowStepRecord(instance, "suspend", null, null));
+            await SuspendWithAsync(instance, FlowErrorCodes.Suspended, "suspended by hand: " + reason, "suspend", cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>Waits until every event, timer and operation handed to the mailboxes so far has been taken, and the inbox marks are written.</summary>
@@ -557,32 +541,28 @@ public sealed class FlowEngine : IAsyncDisposable
              + "Keep the old flow file beside the new one under another id and register its build with FlowEngine.ContinueVersion (docs/versions.md), then resume the instance; or cancel it";
     }
 
-    private async Task SuspendForVersionAsync(FlowInstance instance)
-    {
-        var expected = instance.Revision;
-        instance.Status = FlowInstanceStatus.Suspended;
-        instance.DueAt = null;
-        instance.ErrorCode = FlowErrorCodes.VersionMismatch;
-        instance.ErrorNode = instance.Nodes.FirstOrDefault();
-        instance.ErrorMessage = VersionMessage(instance);
-        instance.Updated = Clock.GetUtcNow();
-        await _store.SaveAsync(instance, expected).ConfigureAwait(false);
-        Interlocked.Increment(ref Counters.InstancesSuspended);
-        _options.OnStep?.Invoke(new FlowStepRecord(instance, "version", null, null));
-    }
+    private Task SuspendForVersionAsync(FlowInstance instance)
+        => SuspendWithAsync(instance, FlowErrorCodes.VersionMismatch, VersionMessage(instance), "version", CancellationToken.None);
 
     private async Task SuspendUnreadableAsync(FlowInstance instance, Exception exception)
     {
+        await SuspendWithAsync(instance, FlowErrorCodes.StateUnreadable, "the instance's state cannot be read or written: " + exception.Message, "unreadable", CancellationToken.None).ConfigureAwait(false);
+        _options.OnError?.Invoke(exception, $"instance {instance.Id} suspended: its state cannot be read or written");
+    }
+
+    /// <summary>Suspends an instance where it is (its nodes stay, its timer goes) with an error, in one save.</summary>
+    private async Task SuspendWithAsync(FlowInstance instance, string code, string message, string cause, CancellationToken cancellationToken)
+    {
         var expected = instance.Revision;
         instance.Status = FlowInstanceStatus.Suspended;
         instance.DueAt = null;
-        instance.ErrorCode = FlowErrorCodes.StateUnreadable;
+        instance.ErrorCode = code;
         instance.ErrorNode = instance.Nodes.FirstOrDefault();
-        instance.ErrorMessage = "the instance's state cannot be read or written: " + exception.Message;
+        instance.ErrorMessage = message;
         instance.Updated = Clock.GetUtcNow();
-        await _store.SaveAsync(instance, expected).ConfigureAwait(false);
+        await _store.SaveAsync(instance, expected, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref Counters.InstancesSuspended);
-        _options.OnError?.Invoke(exception, $"instance {instance.Id} suspended: its state cannot be read or written");
+        _options.OnStep?.Invoke(new FlowStepRecord(instance, cause, null, null));
     }
 
     private FlowInstance NewInstance(IDurableFlow flow, string key)

@@ -55,7 +55,7 @@ public sealed class FlowEngineOptions
 
 /// <summary>One step an instance took, for observers (<see cref="FlowEngineOptions.OnStep"/>).</summary>
 /// <param name="Instance">The instance as saved after the step.</param>
-/// <param name="Cause">What moved it: "start", "event", "timer", "resume", "cancel", "suspend" or "version".</param>
+/// <param name="Cause">What moved it: "start", "event", "timer", "resume", "cancel", "suspend", "version" or "unreadable".</param>
 /// <param name="Event">The event, when an event moved it.</param>
 /// <param name="Step">The step's outcome (null for cancel, suspend by hand and a version mismatch).</param>
 public sealed record FlowStepRecord(FlowInstance Instance, string Cause, FlowEvent? Event, DurableStep? Step);

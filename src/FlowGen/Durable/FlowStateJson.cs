@@ -167,9 +167,6 @@ public static class FlowStateJson
         options.MakeReadOnly();
         return options;
     }
-
-    /// <summary>The standard options: FlowGen's own types and primitives only.</summary>
-    public static JsonSerializerOptions Default { get; } = Options();
 }
 
 /// <summary>A durable state holds a value whose type the JSON options cannot write or read.</summary>

@@ -245,10 +245,8 @@ namespace Shop
         /// <summary>True when the event starts an instance: the trigger event, and the trigger's condition holds.</summary>
         bool global::FlowGen.Durable.IDurableFlow.Starts(global::FlowGen.Durable.FlowEvent flowEvent) => flowEvent.Name == "viewed" && flowEvent.Payload is global::Shop.Viewed e && (e.ProductId != "");
 
-        string? global::FlowGen.Durable.IDurableFlow.KeyOfRequest(object request) => request is global::Shop.Viewed typed ? KeyOf(new State(typed)) : null;
-
-        // The instance's correlation key, read from its request (null: the engine keys the instance by its id).
-        private static string? KeyOf(State state) => global::FlowGen.Durable.FlowKeys.Format(state.Request.UserId);
+        /// <summary>The instance's correlation key, read from its request (null: the engine keys the instance by its id).</summary>
+        string? global::FlowGen.Durable.IDurableFlow.KeyOfRequest(object request) => request is global::Shop.Viewed typed ? global::FlowGen.Durable.FlowKeys.Format(typed.UserId) : null;
 
         async global::System.Threading.Tasks.ValueTask<global::FlowGen.Durable.DurableStep> global::FlowGen.Durable.IDurableFlow.StartAsync(object request, global::FlowGen.Durable.DurableStepContext context)
         {
