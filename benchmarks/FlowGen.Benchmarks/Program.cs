@@ -8,7 +8,7 @@ using FlowGen.Benchmarks;
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency     the concurrency harness only (2,000 and 100,000 runs)
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency 500 the harness with other run counts
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --generator-steps where the generator's time goes, per pipeline step
-// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --durable [--postgres "<connection string>"]
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --durable [--postgres "<connection string>"] [--only memory|routing|sqlite|postgres]
 //                                                                                     the durable scale harness (a million waiting instances, routing, SQLite, PostgreSQL)
 // Other arguments go to BenchmarkDotNet (--filter '*Choice*', --job short, ...).
 Type[] cases =
@@ -29,7 +29,9 @@ if (concurrency >= 0)
 if (args.Contains("--durable"))
 {
     var pg = Array.IndexOf(args, "--postgres");
-    return DurableHarness.Run(smoke: args.Contains("--smoke"), postgres: pg >= 0 && pg + 1 < args.Length ? args[pg + 1] : null);
+    var only = Array.IndexOf(args, "--only");
+    return DurableHarness.Run(smoke: args.Contains("--smoke"), postgres: pg >= 0 && pg + 1 < args.Length ? args[pg + 1] : null,
+        only: only >= 0 && only + 1 < args.Length ? args[only + 1] : null);
 }
 
 var smoke = args.Contains("--smoke");
@@ -39,5 +41,5 @@ var summaries = BenchmarkSwitcher.FromTypes(cases).Run(rest.Length == 0 ? ["--fi
 var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
 // The harness after the cases when running everything (a small run for the smoke test).
 if (rest.Length == 0 || smoke) failed |= ConcurrencyHarness.Run(smoke ? [200] : [2_000, 100_000]) != 0;
-if (smoke) failed |= DurableHarness.Run(smoke: true, postgres: null) != 0;
+if (smoke) failed |= DurableHarness.Run(smoke: true, postgres: null, only: null) != 0;
 return failed ? 1 : 0;

@@ -422,6 +422,31 @@ public abstract class FlowStoreConformance : IAsyncLifetime
         Assert.Equal(["due10", "other-flow", "due3"], Ids(await Store.QueryAsync(new FlowInstanceQuery { DueBy = bound })));
     }
 
+    [Fact]
+    public async Task Timers_within_one_second_come_in_due_order_then_by_id_and_a_bound_inside_the_second_splits_them()
+    {
+        var second = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await Store.SaveAsync(BareInstance("late", key: "1", dueAt: second.AddMilliseconds(700)), 0);
+        await Store.SaveAsync(BareInstance("b", key: "2", dueAt: second.AddMilliseconds(300)), 0);
+        await Store.SaveAsync(BareInstance("early", key: "3", dueAt: second.AddMilliseconds(100)), 0);
+        await Store.SaveAsync(BareInstance("a", key: "4", dueAt: second.AddMilliseconds(300)), 0);
+        await Store.SaveAsync(BareInstance("before", key: "5", dueAt: second.AddMilliseconds(-1)), 0);
+
+        Assert.Equal(["before", "early", "a", "b"], Ids(await Store.QueryAsync(new FlowInstanceQuery { DueBy = second.AddMilliseconds(500) })));
+        Assert.Equal(["before", "early", "a", "b", "late"], Ids(await Store.QueryAsync(new FlowInstanceQuery { DueBy = second.AddSeconds(1) })));
+        Assert.Equal(["before", "early"], Ids(await Store.QueryAsync(new FlowInstanceQuery { DueBy = second.AddMilliseconds(100) })));
+        Assert.Equal(["before"], Ids(await Store.QueryAsync(new FlowInstanceQuery { DueBy = second })));
+
+        // Moved within its second, and out of it.
+        var late = (await Store.GetAsync("late"))!;
+        late.DueAt = second.AddMilliseconds(50);
+        await Store.SaveAsync(late, 1);
+        var early = (await Store.GetAsync("early"))!;
+        early.DueAt = second.AddHours(1);
+        await Store.SaveAsync(early, 1);
+        Assert.Equal(["before", "late", "a", "b"], Ids(await Store.QueryAsync(new FlowInstanceQuery { DueBy = second.AddMilliseconds(999) })));
+    }
+
     // ---- the inbox ----
 
     [Fact]

@@ -290,15 +290,12 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>Waits until every event, timer and operation handed to the mailboxes so far has been taken, and the inbox marks are written.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken = default)
     {
-        while (true)
+        while (Volatile.Read(ref _pending) != 0)
         {
             Task idle;
-            lock (_gate)
-            {
-                if (_pending == 0) break;
-                _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                idle = _idle.Task;
-            }
+            lock (_gate) idle = (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            // The last piece of work may have finished before the signal existed: look again (after a full fence).
+            if (Interlocked.CompareExchange(ref _pending, 0, 0) == 0) Signal(ref _idle);
             await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         await FlushProcessedAsync(cancellationToken).ConfigureAwait(false);
@@ -316,47 +313,53 @@ public sealed class FlowEngine : IAsyncDisposable
     // ---- Mailboxes ----
 
     /// <summary>
-    /// Hands work to its instance's mailbox. Mailboxes are bounded: when one is full the caller waits (back-pressure),
-    /// so a fast source cannot pile up events in memory faster than the instances take them.
+    /// Hands work to its instance's mailbox. Past <see cref="FlowEngineOptions.MaxQueuedWork"/> pieces of work in all,
+    /// the caller waits until the mailboxes have taken half of it (back-pressure), so a source faster than the
+    /// instances slows down instead of filling memory.
     /// </summary>
+    /// <remarks>
+    /// The count of queued work is one interlocked number, not a lock: every publisher and every mailbox touches it
+    /// for every event. The idle and room signals exist only while someone waits for them.
+    /// </remarks>
     private ValueTask EnqueueAsync(Work work)
     {
-        Task? full = null;
-        lock (_gate)
-        {
-            _pending++;
-            if (_pending > _options.MaxQueuedWork) full = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-        }
+        var pending = Interlocked.Increment(ref _pending);
         var writer = _mailboxes[(int)((uint)HashCode.Combine(work.FlowId, work.Key) % (uint)_mailboxes.Length)].Writer;
         if (!writer.TryWrite(work))
         {
             Done();
             work.Fail(new ObjectDisposedException(nameof(FlowEngine), "the engine is stopping"));
+            return default;
         }
-        // Back-pressure: past the limit the caller waits until the mailboxes have taken half of their work, so a
-        // source faster than the instances slows down instead of filling memory.
-        return full is null ? default : new ValueTask(full);
+        return pending > _options.MaxQueuedWork ? WaitForRoom() : default;
+    }
+
+    private ValueTask WaitForRoom()
+    {
+        Task room;
+        lock (_gate) room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        // The mailboxes may have taken half of their work before the signal existed: look again (after a full fence).
+        if (Interlocked.CompareExchange(ref _pending, 0, 0) <= _options.MaxQueuedWork / 2) Signal(ref _room);
+        return new ValueTask(room);
     }
 
     private void Done()
     {
-        TaskCompletionSource? idle = null;
-        TaskCompletionSource? room = null;
+        // A full fence (the decrement) before reading the signals: a waiter either sees this count or is signalled.
+        var pending = Interlocked.Decrement(ref _pending);
+        if (pending == 0 && Volatile.Read(ref _idle) is not null) Signal(ref _idle);
+        if (pending <= _options.MaxQueuedWork / 2 && Volatile.Read(ref _room) is not null) Signal(ref _room);
+    }
+
+    private void Signal(ref TaskCompletionSource? signal)
+    {
+        TaskCompletionSource? taken;
         lock (_gate)
         {
-            if (--_pending == 0)
-            {
-                idle = _idle;
-                _idle = null;
-            }
-            if (_room is not null && _pending <= _options.MaxQueuedWork / 2)
-            {
-                room = _room;
-                _room = null;
-            }
+            taken = signal;
+            signal = null;
         }
-        idle?.TrySetResult();
-        room?.TrySetResult();
+        taken?.TrySetResult();
     }
 
     private async Task WorkAsync(ChannelReader<Work> reader)
@@ -424,7 +427,8 @@ public sealed class FlowEngine : IAsyncDisposable
         if (latest is { IsActive: true })
         {
             if (latest.Status != FlowInstanceStatus.Waiting || Array.IndexOf(latest.Events, flowEvent.Name) < 0) return false;
-            if (BuildFor(latest) is not { } build)
+            // The flow that routed the event is the current build: it continues the instances of its own version.
+            if ((string.Equals(latest.Version, flow.Version, StringComparison.Ordinal) ? flow : BuildFor(latest)) is not { } build)
             {
                 await SuspendForVersionAsync(latest).ConfigureAwait(false);
                 return false;
