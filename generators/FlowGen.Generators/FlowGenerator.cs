@@ -63,6 +63,13 @@ public sealed class FlowGenerator : IIncrementalGenerator
         });
 
         // Lane 2: C# anchors, reduced at once to equatable models.
+
+        // [FlowComponent] and [FlowEvent] types of referenced assemblies (a services library, an event contracts package):
+        // each assembly is read once, so an edit costs a walk over the list of references, and the result is equal
+        // from one edit to the next.
+        var referenced = context.CompilationProvider
+            .Select(static (compilation, cancellationToken) => ReferencedTypes.Read(compilation, cancellationToken))
+            .WithTrackingName(TrackingNames.ReferencedTypes);
         var flowClasses = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 SymbolReader.FlowAttribute,
@@ -81,7 +88,9 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
             .Collect()
-            .Select(static (all, _) => all.OrderBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray())
+            .Combine(referenced)
+            // The project's own components first: where a reference has one of the same name, the project's is bound.
+            .Select(static (pair, _) => pair.Left.OrderBy(c => c.Name, StringComparer.Ordinal).Concat(pair.Right.Components).ToEquatableArray())
             .WithTrackingName(TrackingNames.Components);
 
         // Event types ([FlowEvent]) that durable flows wait for, by name.
@@ -93,7 +102,9 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
             .Collect()
-            .Select(static (all, _) => all.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.TypeFullName, StringComparer.Ordinal).ToEquatableArray())
+            .Combine(referenced)
+            .Select(static (pair, _) => pair.Left.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.TypeFullName, StringComparer.Ordinal)
+                .Concat(pair.Right.Events).ToEquatableArray())
             .WithTrackingName(TrackingNames.Events);
 
         // Subprocess bodies of every file: a call activity may name one in another file.
@@ -192,6 +203,7 @@ public static class TrackingNames
     public const string FlowClasses = nameof(FlowClasses);
     public const string Components = nameof(Components);
     public const string Events = nameof(Events);
+    public const string ReferencedTypes = nameof(ReferencedTypes);
     public const string Flows = nameof(Flows);
     public const string BoundFlows = nameof(BoundFlows);
     public const string Registrations = nameof(Registrations);

@@ -21,7 +21,8 @@ internal static class SymbolReader
     // every flow class and component of a compilation: kept per symbol object, for as long as the symbol lives.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ITypeSymbol, string> s_names = new();
 
-    public static ComponentModel? ReadComponent(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
+    /// <param name="fromReference">True for a component of a referenced assembly: the project can call its public methods only.</param>
+    public static ComponentModel? ReadComponent(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken, bool fromReference = false)
     {
         if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name) return null;
         var types = new TypeCollector();
@@ -31,7 +32,7 @@ internal static class SymbolReader
             cancellationToken.ThrowIfCancellationRequested();
             var taskAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TaskAttribute);
             if (taskAttribute?.ConstructorArguments.FirstOrDefault().Value is not string taskName) continue;
-            tasks.Add(ReadTask(method, taskName, types) with
+            tasks.Add(ReadTask(method, taskName, types, fromReference) with
             {
                 Defaults = ReadDefaults(taskAttribute),
                 Ability = taskAttribute.NamedArguments.FirstOrDefault(a => a.Key == "Ability").Value.Value is string { Length: > 0 } ability ? ability : null,
@@ -81,10 +82,12 @@ internal static class SymbolReader
         return defaults == TaskDefaults.None ? TaskDefaults.None : defaults;
     }
 
-    private static TaskMethodModel ReadTask(IMethodSymbol method, string taskName, TypeCollector types)
+    private static TaskMethodModel ReadTask(IMethodSymbol method, string taskName, TypeCollector types, bool fromReference)
     {
         string? problem = null;
         if (method.IsGenericMethod) problem = "is generic";
+        else if (fromReference && method.DeclaredAccessibility != Accessibility.Public)
+            problem = $"is not public, and its component is in the referenced assembly {method.ContainingAssembly.Name}, so the generated flow cannot call it";
         else if (method.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal)) problem = "is not public or internal, so the generated flow cannot call it";
         else if (method.Parameters.Any(p => p.RefKind is RefKind.Out or RefKind.Ref)) problem = "has a ref or out parameter";
 
