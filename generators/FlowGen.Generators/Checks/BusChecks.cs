@@ -33,11 +33,12 @@ internal static class BusChecks
         var loopBackEdges = new HashSet<string>(index.Graph.Edges.Where(e => backEdges.Contains(e.Id) && !index.OnlyDurableCycles(e)).Select(e => e.Id), StringComparer.Ordinal);
         var loops = new Dictionary<string, LoopMembership>(StringComparer.Ordinal);
         var headers = new HashSet<string>(index.Graph.Edges.Where(e => loopBackEdges.Contains(e.Id)).Select(e => e.TargetId), StringComparer.Ordinal);
-        foreach (var cycle in index.Cycles())
+        // The loops a run drives within one step: cycles that do not pass a wait. A loop with a wait on one of its paths
+        // (a Receive inside RepeatUntil) is still a loop on its other paths; the flow into the wait is not its exit.
+        foreach (var cycle in index.Cycles(throughWaits: false))
         {
-            if (cycle.Any(id => GraphIndex.IsWait(index.Nodes[id]))) continue;
             var members = new HashSet<string>(cycle, StringComparer.Ordinal);
-            var exit = cycle.SelectMany(id => index.Outgoing[id]).FirstOrDefault(e => !members.Contains(e.TargetId));
+            var exit = cycle.SelectMany(id => index.Outgoing[id]).FirstOrDefault(e => !members.Contains(e.TargetId) && !GraphIndex.IsWait(index.Nodes[e.TargetId]));
             if (exit is null) continue;
             // A subprocess on a loop brings its body into the loop: it must obey the loop's rules too.
             if (cycle.Any(id => index.Nodes[id].Kind is NodeKind.SubProcess or NodeKind.CallActivity) && LoopShape.Unsupported(index, members) is { } why)

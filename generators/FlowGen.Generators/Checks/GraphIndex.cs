@@ -104,7 +104,11 @@ internal sealed class GraphIndex
         => condition.Parsed.Root is Expressions.LiteralExpr { Kind: Expressions.LiteralKind.Boolean, Value: "true" };
 
     /// <summary>Strongly connected components with a cycle (Tarjan), each in document order.</summary>
-    public List<List<string>> Cycles()
+    /// <param name="throughWaits">
+    /// False to leave out the flows into waits of a durable flow: what is left are the loops a run goes round within one
+    /// step (a flow back through a wait is a new step each time, not a loop to drive).
+    /// </param>
+    public List<List<string>> Cycles(bool throughWaits = true)
     {
         var index = 0;
         var stack = new Stack<string>();
@@ -132,6 +136,7 @@ internal sealed class GraphIndex
                 {
                     work.Push((node, edgeIndex + 1));
                     var next = outgoing[edgeIndex].TargetId;
+                    if (!throughWaits && IsWait(Nodes[next])) continue;
                     if (!indices.ContainsKey(next))
                     {
                         indices[next] = low[next] = index++;
@@ -163,7 +168,7 @@ internal sealed class GraphIndex
                         component.Add(member);
                     }
                     while (member != node);
-                    var selfLoop = component.Count == 1 && Outgoing[node].Any(e => e.TargetId == node);
+                    var selfLoop = component.Count == 1 && Outgoing[node].Any(e => e.TargetId == node && (throughWaits || !IsWait(Nodes[node])));
                     if (component.Count > 1 || selfLoop)
                     {
                         component.Sort((a, b) => position[a].CompareTo(position[b]));

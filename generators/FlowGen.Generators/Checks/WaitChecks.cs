@@ -141,8 +141,9 @@ internal static class WaitChecks
 
         if (keyCode is null && keys.Values.Any(k => k.Name != trigger))
         {
-            var first = waits.SelectMany(w => w.Arms).First(a => a.EventName is not null);
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, start.Location, $"flow '{flow.FlowId}' waits for event '{first.EventName}'",
+            // From the keys, not the bound arms: an arm whose condition does not compile is not bound, but still waits.
+            var first = keys.Values.First(k => k.Name != trigger).Name;
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.CorrelationKey, start.Location, $"flow '{flow.FlowId}' waits for event '{first}'",
                 "it has no key, so an event cannot find the instance that waits for it", "Add the flow's key, such as key: req.orderId (YAML and JSON: at the top; BPMN: the start event's key property)"));
         }
 

@@ -56,6 +56,24 @@ public sealed class FlowBuilder<TRequest>
     /// <summary>Ends the run with an error of this code (an error end event); nothing may follow it in its branch.</summary>
     public FlowBuilder<TRequest> Fail(string code, string? message = null, string? id = null) => this;
 
+    /// <summary>Ends the run here, successfully (an end event; YAML's <c>finish()</c>); nothing may follow it in its branch.</summary>
+    public FlowBuilder<TRequest> Finish(string? id = null) => this;
+
+    // ---- durable flows: waits ----
+
+    /// <summary>
+    /// Waits for the first of its arms to happen, an event (<see cref="FlowReceive{TRequest}.On{TEvent}"/>) or a time
+    /// (<see cref="FlowReceive{TRequest}.After"/>), runs that arm's branch, and goes on after the Receive: a receive
+    /// action, an event-based gateway in BPMN. The flow becomes durable: a <c>FlowEngine</c> runs it.
+    /// </summary>
+    public FlowBuilder<TRequest> Receive(Action<FlowReceive<TRequest>> arms, string? id = null, string? name = null) => this;
+
+    /// <summary>Waits for a time (<c>2h</c>, <c>7d</c>, <c>PT30M</c>), then goes on: a sleep action, a timer catch event in BPMN.</summary>
+    public FlowBuilder<TRequest> Sleep(string duration, string? id = null, string? name = null) => this;
+
+    /// <summary>Waits until the date a bus value holds (a <c>DateTimeOffset</c> or <c>DateTime</c>, read as UTC when unspecified), then goes on.</summary>
+    public FlowBuilder<TRequest> SleepUntil(Func<FlowBus<TRequest>, DateTimeOffset> date, string? id = null, string? name = null) => this;
+
     // ---- settings of the node just added ----
 
     /// <summary>Limits each attempt of the task to this many milliseconds (<c>timeout</c>).</summary>
@@ -83,6 +101,37 @@ public sealed class FlowBuilder<TRequest>
 
     /// <summary>How many rounds any loop of a run may go at most (<c>loop-limit</c>).</summary>
     public FlowBuilder<TRequest> LoopLimit(int rounds) => this;
+
+    /// <summary>
+    /// A triggered flow: an instance starts on each event of type <typeparamref name="TEvent"/> (by its
+    /// <see cref="FlowEventAttribute"/> name) for which <paramref name="when"/> holds; the event is the request, so
+    /// <typeparamref name="TEvent"/> is the flow's request type (<c>trigger: { event, when }</c>).
+    /// </summary>
+    public FlowBuilder<TRequest> Trigger<TEvent>(Func<TEvent, bool>? when = null) => this;
+
+    /// <summary>The correlation key of the flow's instances: a path on the request (<c>key: req.userId</c>); events with that key go to the instance.</summary>
+    public FlowBuilder<TRequest> Key(Func<FlowBus<TRequest>, object?> key) => this;
+
+    /// <summary>What a task failure does to an instance (<c>on-failure</c>): fail it, or suspend it for a repair and a resume.</summary>
+    public FlowBuilder<TRequest> OnFailure(Durable.FlowFailurePolicy policy) => this;
+
+    /// <summary>Marks this flow as an older build kept for the instances of flow <paramref name="flowId"/> (<c>continues</c>, see versions).</summary>
+    public FlowBuilder<TRequest> Continues(string flowId) => this;
+}
+
+/// <summary>The arms of <see cref="FlowBuilder{TRequest}.Receive"/>: the first that happens is taken.</summary>
+public sealed class FlowReceive<TRequest>
+{
+    /// <summary>
+    /// An event of type <typeparamref name="TEvent"/> (its <see cref="FlowEventAttribute"/> name). <paramref name="when"/>:
+    /// a condition over the event; <paramref name="key"/>: the event's correlation path when it is not the flow's key
+    /// path; <paramref name="to"/>: the bus value the event is written to (<c>lastView</c> for sta.lastView, or
+    /// <c>var.name</c>); <paramref name="then"/>: the branch that runs when this arm is taken (none: go on after the Receive).
+    /// </summary>
+    public FlowReceive<TRequest> On<TEvent>(Action<FlowBuilder<TRequest>>? then = null, Func<TEvent, bool>? when = null, Func<TEvent, object?>? key = null, string? to = null, string? id = null) => this;
+
+    /// <summary>A time after the wait began (<c>2h</c>, <c>7d</c>, <c>PT30M</c>); <paramref name="then"/> runs when it comes first.</summary>
+    public FlowReceive<TRequest> After(string duration, Action<FlowBuilder<TRequest>>? then = null, string? id = null) => this;
 }
 
 /// <summary>The cases of <see cref="FlowBuilder{TRequest}.Choose"/> and <see cref="FlowBuilder{TRequest}.Inclusive"/>.</summary>

@@ -11,10 +11,9 @@ public sealed class DiagnosticTests
 
     private static Diagnostic Single(GeneratorHarness.Run run, string id)
     {
-        var found = run.WithId(id).ToList();
-        Assert.True(found.Count == 1, $"expected one {id}, got: " + string.Join("\n", run.Diagnostics));
-        Assert.Equal("/flows/demo.bpmn", found[0].Location.GetLineSpan().Path);
-        return found[0];
+        var found = run.Single(id);
+        Assert.Equal("/flows/demo.bpmn", found.Location.GetLineSpan().Path);
+        return found;
     }
 
     private static int Line(Diagnostic d) => d.Location.GetLineSpan().StartLinePosition.Line + 1;

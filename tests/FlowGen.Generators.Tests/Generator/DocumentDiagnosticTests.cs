@@ -13,12 +13,7 @@ public sealed class DocumentDiagnosticTests
         ? GeneratorHarness.RunGenerator(GeneratorHarness.Compilation(Components, text), GeneratorHarness.Driver()) // Source1.cs: the fluent definition
         : GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
 
-    private static Diagnostic Single(GeneratorHarness.Run run, string id)
-    {
-        var found = run.WithId(id).ToList();
-        Assert.True(found.Count == 1, $"expected one {id}, got: " + string.Join("\n", run.Diagnostics));
-        return found[0];
-    }
+    private static Diagnostic Single(GeneratorHarness.Run run, string id) => run.Single(id);
 
     private static (int Line, int Column) Position(Diagnostic d)
     {

@@ -29,12 +29,7 @@ public sealed class DurableDiagnosticTests
 
     private static GeneratorHarness.Run Check(string path, string text) => GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
 
-    private static Diagnostic Single(GeneratorHarness.Run run, string id)
-    {
-        var found = run.WithId(id).ToList();
-        Assert.True(found.Count == 1, $"expected one {id}, got: " + string.Join("\n", run.Diagnostics));
-        return found[0];
-    }
+    private static Diagnostic Single(GeneratorHarness.Run run, string id) => run.Single(id);
 
     /// <summary>Compile errors of the generated code (the other flow class of Components has no flow file in a test: its missing RunAsync is expected).</summary>
     private static IEnumerable<Diagnostic> GeneratedErrors(GeneratorHarness.Run run) => run.CompileErrors.Where(e => e.Id != "CS0535");
@@ -65,6 +60,19 @@ public sealed class DurableDiagnosticTests
             """));
         Assert.Empty(run.Diagnostics);
         Assert.Empty(GeneratedErrors(run));
+    }
+
+    [Fact]
+    public void A_flow_without_a_key_whose_only_event_arm_has_a_bad_condition_gets_both_diagnostics_not_an_internal_error()
+    {
+        // Regression: the missing-key message was taken from the bound arms, and an arm whose condition fails is not bound.
+        var run = Check("/f/watch.flow.yaml", Watch("""
+                  - { event: ordered, when: event.userId.length > 3, then: finish() }
+                  - { after: 3d, then: finish() }
+            """, top: "# no key"));
+        Assert.Empty(run.WithId("FG9001"));
+        Single(run, "FG0502");
+        Assert.Contains(run.WithId("FG0411"), d => d.GetMessage().Contains("waits for event 'ordered'"));
     }
 
     [Fact]

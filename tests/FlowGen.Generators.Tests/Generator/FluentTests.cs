@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
+using static FlowGen.Generators.Tests.Generator.GeneratorHarness;
 
 namespace FlowGen.Generators.Tests.Generator;
 
@@ -44,21 +45,6 @@ public sealed class FluentTests
         var run = GeneratorHarness.RunGenerator(csharp);
         var analyzer = await run.Output.WithAnalyzers([new FlowClassAnalyzer()], new AnalyzerOptions([])).GetAnalyzerDiagnosticsAsync();
         return run.Diagnostics.Where(d => d.Id.StartsWith("FG07", StringComparison.Ordinal)).Concat(analyzer).ToImmutableArray();
-    }
-
-    /// <summary>The one-based line and column of <paramref name="marker"/> in the C# source.</summary>
-    private static (int, int) Find(string text, string marker)
-    {
-        var offset = text.IndexOf(marker, StringComparison.Ordinal);
-        Assert.True(offset >= 0, marker);
-        var before = text.Substring(0, offset);
-        return (before.Count(c => c == '\n') + 1, offset - (before.LastIndexOf('\n') + 1) + 1);
-    }
-
-    private static (int, int) Position(Diagnostic d)
-    {
-        var p = d.Location.GetLineSpan().StartLinePosition;
-        return (p.Line + 1, p.Character + 1);
     }
 
     private const string Valid = """

@@ -35,6 +35,14 @@ internal static class GeneratorHarness
     {
         public IEnumerable<Diagnostic> WithId(string id) => Diagnostics.Where(d => d.Id == id);
 
+        /// <summary>The one diagnostic with this id; fails listing every diagnostic of the run when there are none or several.</summary>
+        public Diagnostic Single(string id)
+        {
+            var found = WithId(id).ToList();
+            Xunit.Assert.True(found.Count == 1, $"expected one {id}, got: " + string.Join("\n", Diagnostics));
+            return found[0];
+        }
+
         public string? Source(string hintName) => Result.Results.SelectMany(r => r.GeneratedSources).FirstOrDefault(s => s.HintName == hintName).SourceText?.ToString();
     }
 
@@ -54,6 +62,22 @@ internal static class GeneratorHarness
         paths.Add(typeof(FlowGen.IFlow<,>).Assembly.Location);
         paths.Add(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location);
         return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    }
+
+    /// <summary>The one-based line and column of <paramref name="marker"/> in a C# source.</summary>
+    public static (int Line, int Column) Find(string text, string marker)
+    {
+        var offset = text.IndexOf(marker, StringComparison.Ordinal);
+        if (offset < 0) throw new ArgumentException($"'{marker}' is not in the source", nameof(marker));
+        var before = text.Substring(0, offset);
+        return (before.Count(c => c == '\n') + 1, offset - (before.LastIndexOf('\n') + 1) + 1);
+    }
+
+    /// <summary>The one-based line and column a diagnostic starts at.</summary>
+    public static (int Line, int Column) Position(Diagnostic diagnostic)
+    {
+        var p = diagnostic.Location.GetLineSpan().StartLinePosition;
+        return (p.Line + 1, p.Character + 1);
     }
 
     /// <summary>The repository root (the folder with FlowGen.sln).</summary>

@@ -16,19 +16,25 @@ internal sealed class ConditionTranslator
 {
     private readonly SemanticModel _model;
     private readonly IParameterSymbol _bus;
+    private readonly bool _overEvent;
     private readonly StringBuilder _text = new();
     private readonly List<int> _offsets = [];
 
-    private ConditionTranslator(SemanticModel model, IParameterSymbol bus)
+    private ConditionTranslator(SemanticModel model, IParameterSymbol bus, bool overEvent)
     {
         _model = model;
         _bus = bus;
+        _overEvent = overEvent;
     }
 
     /// <summary>The translated text and the C# offset of each of its characters (plus the end), or the construct that cannot be translated.</summary>
-    public static (string Text, int[] Offsets, SyntaxNode? Unsupported, string? Why) Translate(SemanticModel model, IParameterSymbol bus, ExpressionSyntax body, CancellationToken cancellationToken)
+    /// <param name="overEvent">
+    /// True for a lambda over an event of a durable flow (<c>e =&gt; e.Total &gt; 0</c>): its parameter is the event,
+    /// <c>event</c> in the expression language, and it has no bus.
+    /// </param>
+    public static (string Text, int[] Offsets, SyntaxNode? Unsupported, string? Why) Translate(SemanticModel model, IParameterSymbol bus, ExpressionSyntax body, CancellationToken cancellationToken, bool overEvent = false)
     {
-        var translator = new ConditionTranslator(model, bus);
+        var translator = new ConditionTranslator(model, bus, overEvent);
         try
         {
             translator.Write(body, cancellationToken);
@@ -117,8 +123,11 @@ internal sealed class ConditionTranslator
     {
         switch (expression)
         {
+            case IdentifierNameSyntax when _overEvent && IsBus(expression, cancellationToken):
+                return "event";
+
             case MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.SimpleMemberAccessExpression } access:
-                if (IsBus(access.Expression, cancellationToken))
+                if (!_overEvent && IsBus(access.Expression, cancellationToken))
                     return access.Name.Identifier.ValueText == "Request" ? "req" : null;
                 var owner = BusPath(access.Expression, cancellationToken);
                 if (owner is null) return null;
@@ -131,7 +140,7 @@ internal sealed class ConditionTranslator
             {
                 Expression: MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "State" or "Var" } name } access,
                 ArgumentList.Arguments.Count: 1,
-            } invocation when IsBus(access.Expression, cancellationToken):
+            } invocation when !_overEvent && IsBus(access.Expression, cancellationToken):
                 var argument = invocation.ArgumentList.Arguments[0];
                 var value = _model.GetConstantValue(argument.Expression, cancellationToken);
                 if (!value.HasValue || value.Value is not string busName || busName.Length == 0)
@@ -174,13 +183,13 @@ internal sealed class ConditionTranslator
         _ => throw new UntranslatableException(at, $"the constant {value} has a type conditions cannot hold"),
     };
 
-    private static string Describe(ExpressionSyntax expression) => expression switch
+    private string Describe(ExpressionSyntax expression) => expression switch
     {
         InvocationExpressionSyntax => "a method call (call C# in a task and compare its result instead)",
         ConditionalExpressionSyntax => "the ?: operator (write the condition with && and ||)",
         LambdaExpressionSyntax => "a lambda",
         ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax => "'new'",
-        IdentifierNameSyntax => $"'{expression}', which is neither the bus nor a constant",
+        IdentifierNameSyntax => $"'{expression}', which is neither the {(_overEvent ? "event" : "bus")} nor a constant",
         _ => $"'{expression}'",
     };
 

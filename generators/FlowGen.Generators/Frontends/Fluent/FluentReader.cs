@@ -24,6 +24,10 @@ internal sealed class FluentReader
     private const string FlowAttribute = "FlowGen.FlowAttribute";
     private const string ComponentAttribute = "FlowGen.FlowComponentAttribute";
     private const string TaskAttribute = "FlowGen.FlowTaskAttribute";
+    private const string EventAttribute = "FlowGen.FlowEventAttribute";
+
+    /// <summary>The builder calls that set the whole flow: only on the definition's own builder.</summary>
+    private static readonly string[] FlowSettings = ["FlowTimeout", "LoopLimit", "Trigger", "Key", "OnFailure", "Continues"];
 
     private readonly SemanticModel _model;
     private readonly SourceText _text;
@@ -124,6 +128,28 @@ internal sealed class FluentReader
         return (calls, current);
     }
 
+    /// <summary>A call of a method of the builder type <paramref name="type"/> (a generic definition's name), or null after reporting FG0710.</summary>
+    private IInvocationOperation? CallOf(InvocationExpressionSyntax call, string type, string problem, string fix)
+    {
+        if (_model.GetOperation(call, _cancellationToken) is IInvocationOperation operation
+            && operation.TargetMethod.ContainingType.OriginalDefinition.ToDisplayString() == type)
+            return operation;
+        Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{Short(call)}'", problem, fix);
+        return null;
+    }
+
+    /// <summary>Takes an id written in the definition as it is written: false (and FG0102, as in flow files) when it is taken.</summary>
+    private bool Claim(string id, LocationInfo location)
+    {
+        if (_ids.TryGetValue(id, out var first))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DuplicateId, location, id, $"line {location.StartLine + 1}", $"line {first.StartLine + 1}").WithAdditional(first));
+            return false;
+        }
+        _ids.Add(id, location);
+        return true;
+    }
+
     private bool IsParameter(ExpressionSyntax expression, IParameterSymbol parameter)
         => expression is IdentifierNameSyntax && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(expression, _cancellationToken).Symbol, parameter);
 
@@ -147,30 +173,27 @@ internal sealed class FluentReader
 
         string? last = previous;
         FlowNode? lastNode = null;
+        string? ender = null;
         foreach (var call in calls)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_model.GetOperation(call, _cancellationToken) is not IInvocationOperation operation
-                || operation.TargetMethod.ContainingType.OriginalDefinition.ToDisplayString() != "FlowGen.FlowBuilder<TRequest>")
-            {
-                Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{Short(call)}'", "is not a FlowBuilder method", "use the builder's methods only");
-                continue;
-            }
+            if (CallOf(call, "FlowGen.FlowBuilder<TRequest>", "is not a FlowBuilder method", "use the builder's methods only") is not { } operation) continue;
             var name = operation.TargetMethod.Name;
-            if (last is null && name is not ("Timeout" or "Retry" or "Fallback" or "IgnoreError" or "Output" or "Setting" or "FlowTimeout" or "LoopLimit"))
+            if (last is null && name is not ("Timeout" or "Retry" or "Fallback" or "IgnoreError" or "Output" or "Setting") && !FlowSettings.Contains(name))
             {
-                Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "follows Fail, which ends its branch", "remove it, or move Fail to the end of the branch");
+                Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", $"follows {ender}, which ends its branch", $"remove it, or move {ender} to the end of the branch");
                 continue;
             }
 
             switch (name)
             {
-                case "Task" or "ForEach" or "Call" or "Fail":
+                case "Task" or "ForEach" or "Call" or "Fail" or "Finish":
                     var node = ReadNode(operation, call);
                     if (node is null) continue;
                     _nodes.Add(node);
                     Connect(last!, node.Id, node.Location);
-                    last = name == "Fail" ? null : node.Id;
+                    last = name is "Fail" or "Finish" ? null : node.Id;
+                    if (last is null) ender = name;
                     lastNode = node;
                     break;
                 case "Parallel":
@@ -189,11 +212,24 @@ internal sealed class FluentReader
                     last = ReadChoice(operation, call, last!, name == "Inclusive");
                     lastNode = null;
                     break;
-                case "FlowTimeout" or "LoopLimit":
+                case "Sleep" or "SleepUntil":
+                    var timer = ReadSleep(operation, call);
+                    if (timer is null) continue;
+                    _nodes.Add(timer);
+                    Connect(last!, timer.Id, timer.Location);
+                    last = timer.Id;
+                    lastNode = timer;
+                    break;
+                case "Receive":
+                    last = ReadReceive(operation, call, last!);
+                    if (last is null) ender = "a Receive whose every arm ends the run";
+                    lastNode = null;
+                    break;
+                case var _ when FlowSettings.Contains(name):
                     if (flowSettings is null)
                         Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "sets the whole flow", "call it on the definition's builder, not inside a branch");
-                    else if (ConstantInt(operation, name == "FlowTimeout" ? "milliseconds" : "rounds") is { } flowValue)
-                        flowSettings.Add(new NodeProperty(name == "FlowTimeout" ? "flow-timeout" : "loop-limit", flowValue, Locate(Span(call))));
+                    else
+                        ReadFlowSetting(operation, call, flowSettings);
                     break;
                 default:
                     if (lastNode is null || lastNode.Kind == NodeKind.EndEvent)
@@ -255,6 +291,11 @@ internal sealed class FluentReader
                 kind = NodeKind.CallActivity;
                 element = "Call";
                 break;
+            case "Finish":
+                id ??= "finish";
+                kind = NodeKind.EndEvent;
+                element = "Finish";
+                break;
             default: // Fail
                 var code = ConstantText(operation, "code");
                 if (code is null) return null;
@@ -265,20 +306,8 @@ internal sealed class FluentReader
                 element = "Fail";
                 break;
         }
-        if (explicitId)
-        {
-            // An id written in the definition is kept as written: used twice, it is FG0102 (as in flow files).
-            if (_ids.TryGetValue(id, out var first))
-            {
-                _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DuplicateId, location, id, $"line {location.StartLine + 1}", $"line {first.StartLine + 1}").WithAdditional(first));
-                return null;
-            }
-            _ids.Add(id, location);
-        }
-        else
-        {
-            id = Unique(id, location);
-        }
+        if (!explicitId) id = Unique(id, location);
+        else if (!Claim(id, location)) return null;
         return new FlowNode(id, name, kind, element, properties.ToEquatableArray(), location);
     }
 
@@ -385,7 +414,7 @@ internal sealed class FluentReader
         var end = ReadBranch(body[0], merge);
         if (end is null)
         {
-            Problem(FlowDiagnostics.FluentUnreadable, operation.Syntax.Span, "'RepeatUntil'", "has a body that ends with Fail, so it can never go round", "move Fail into an If inside the body");
+            Problem(FlowDiagnostics.FluentUnreadable, operation.Syntax.Span, "'RepeatUntil'", "has a body that ends the run (Fail or Finish), so it can never go round", "move Fail or Finish into an If inside the body");
             return previous;
         }
         var check = Synthetic("until", NodeKind.ExclusiveGateway, "RepeatUntil", until.Location);
@@ -418,12 +447,7 @@ internal sealed class FluentReader
         var hasDefault = false;
         foreach (var caseCall in calls)
         {
-            if (_model.GetOperation(caseCall, _cancellationToken) is not IInvocationOperation caseOperation
-                || caseOperation.TargetMethod.ContainingType.OriginalDefinition.ToDisplayString() != "FlowGen.FlowChoice<TRequest>")
-            {
-                Problem(FlowDiagnostics.FluentUnreadable, Span(caseCall), $"'{Short(caseCall)}'", "is not a When or Otherwise case", "use When(bus => ..., b => ...) and Otherwise(b => ...) only");
-                continue;
-            }
+            if (CallOf(caseCall, "FlowGen.FlowChoice<TRequest>", "is not a When or Otherwise case", "use When(bus => ..., b => ...) and Otherwise(b => ...) only") is not { } caseOperation) continue;
             var isDefault = caseOperation.TargetMethod.Name == "Otherwise";
             var condition = isDefault ? null : Condition(Argument(caseOperation, "condition"), "condition");
             if (!isDefault && condition is null) continue;
@@ -439,6 +463,143 @@ internal sealed class FluentReader
         if (!hasDefault && !inclusive)
             _edges.Add(new FlowEdge(EdgeId(choice, join), null, choice, join, null, true, location)); // no case holds: go on
         return join;
+    }
+
+    /// <summary>The settings of the whole flow: its time limit and loop limit, and those of a durable flow (its trigger, key, failure policy, the build it continues).</summary>
+    private void ReadFlowSetting(IInvocationOperation operation, InvocationExpressionSyntax call, List<NodeProperty> flowSettings)
+    {
+        var location = Locate(Span(call));
+        switch (operation.TargetMethod.Name)
+        {
+            case "FlowTimeout" or "LoopLimit":
+                var isTimeout = operation.TargetMethod.Name == "FlowTimeout";
+                if (ConstantInt(operation, isTimeout ? "milliseconds" : "rounds") is { } value)
+                    flowSettings.Add(new NodeProperty(isTimeout ? "flow-timeout" : "loop-limit", value, location));
+                break;
+            case "Trigger":
+                if (EventName(operation.TargetMethod.TypeArguments[0], call) is not { } eventName) return;
+                flowSettings.Add(new NodeProperty("event", eventName, location));
+                if (IsGiven(operation, "when") && Condition(Argument(operation, "when"), "trigger condition", overEvent: true) is { } when)
+                    flowSettings.Add(new NodeProperty("trigger-when", when.Text, when.Location));
+                break;
+            case "Key":
+                if (Condition(Argument(operation, "key"), "key") is { } key) flowSettings.Add(new NodeProperty("key", key.Text, key.Location));
+                break;
+            case "OnFailure":
+                var policy = Argument(operation, "policy")!;
+                if (policy.ConstantValue is { HasValue: true, Value: int chosen })
+                    flowSettings.Add(new NodeProperty("on-failure", chosen == 1 ? "suspend" : "fail", location));
+                else
+                    Problem(FlowDiagnostics.FluentNotConstant, policy.Syntax.Span, "'policy' of OnFailure", $"is '{Short(policy.Syntax)}', which is not a constant",
+                        "write FlowFailurePolicy.Fail or FlowFailurePolicy.Suspend");
+                break;
+            case "Continues":
+                if (ConstantText(operation, "flowId") is { } continued) flowSettings.Add(new NodeProperty("continues", continued, location));
+                break;
+        }
+    }
+
+    /// <summary>Sleep(duration) or SleepUntil(bus =&gt; date): a timer catch node.</summary>
+    private FlowNode? ReadSleep(IInvocationOperation operation, InvocationExpressionSyntax call)
+    {
+        var location = Locate(Span(call));
+        NodeProperty timer;
+        if (operation.TargetMethod.Name == "Sleep")
+        {
+            if (ConstantText(operation, "duration") is not { } duration) return null;
+            timer = new NodeProperty("duration", duration, location);
+        }
+        else
+        {
+            if (Condition(Argument(operation, "date"), "date") is not { } date) return null;
+            timer = new NodeProperty("date", date.Text, date.Location);
+        }
+        if (NodeId(operation, "sleep", location) is not { } id) return null;
+        return new FlowNode(id, ConstantText(operation, "name"), NodeKind.TimerCatch, operation.TargetMethod.Name, new[] { timer }.ToEquatableArray(), location);
+    }
+
+    /// <summary>
+    /// Receive(r =&gt; r.On&lt;E&gt;(...).After(...)): an event gateway, a catch node per arm (an event, or a time) with the
+    /// arm's branch after it, and an exclusive merge where the branches meet again, as a YAML receive action is read.
+    /// </summary>
+    private string? ReadReceive(IInvocationOperation operation, InvocationExpressionSyntax call, string previous)
+    {
+        var location = Locate(Span(call));
+        if (Lambda(Argument(operation, "arms")) is not { } lambda) return previous;
+        var (body, parameter) = lambda;
+        var (calls, start) = Unwind(body);
+        if (!IsParameter(start, parameter) || calls.Count == 0)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, body.Span, $"'{Short(body)}'", "is not a chain of On/After arms",
+                $"write {parameter.Name} => {parameter.Name}.On<MyEvent>(then: b => ...).After(\"7d\", then: b => ...)");
+            return previous;
+        }
+        if (NodeId(operation, "receive", location) is not { } gateway) return previous;
+        _nodes.Add(new FlowNode(gateway, ConstantText(operation, "name"), NodeKind.EventGateway, "Receive", EquatableArray<NodeProperty>.Empty, location));
+        Connect(previous, gateway, location);
+        var merge = Synthetic("merge", NodeKind.ExclusiveGateway, "Receive", location);
+        var reached = false;
+        foreach (var armCall in calls)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (CallOf(armCall, "FlowGen.FlowReceive<TRequest>", "is not an On or After arm", "use On<MyEvent>(...) and After(\"duration\", ...) only") is not { } arm) continue;
+            var armLocation = Locate(Span(armCall));
+            var properties = new List<NodeProperty>();
+            ConditionSource? when = null;
+            string armId;
+            NodeKind kind;
+            if (arm.TargetMethod.Name == "On")
+            {
+                if (EventName(arm.TargetMethod.TypeArguments[0], armCall) is not { } eventName) continue;
+                properties.Add(new NodeProperty("event", eventName, armLocation));
+                if (IsGiven(arm, "key"))
+                {
+                    if (Condition(Argument(arm, "key"), "key", overEvent: true) is not { } key) continue;
+                    properties.Add(new NodeProperty("key", key.Text, key.Location));
+                }
+                if (ConstantText(arm, "to") is { } to)
+                    properties.Add(new NodeProperty("to", to.StartsWith("sta.", StringComparison.Ordinal) || to.StartsWith("var.", StringComparison.Ordinal) ? to : "sta." + to, armLocation));
+                if (IsGiven(arm, "when") && (when = Condition(Argument(arm, "when"), "condition", overEvent: true)) is null) continue;
+                armId = ConstantText(arm, "id") ?? gateway + "." + eventName;
+                kind = NodeKind.MessageCatch;
+            }
+            else
+            {
+                if (ConstantText(arm, "duration") is not { } duration) continue;
+                properties.Add(new NodeProperty("duration", duration, armLocation));
+                armId = ConstantText(arm, "id") ?? gateway + ".after";
+                kind = NodeKind.TimerCatch;
+            }
+            if (!IsGiven(arm, "id")) armId = Unique(armId, armLocation);
+            else if (!Claim(armId, armLocation)) continue;
+            _nodes.Add(new FlowNode(armId, null, kind, arm.TargetMethod.Name, properties.ToEquatableArray(), armLocation));
+            _edges.Add(new FlowEdge(EdgeId(gateway, armId), null, gateway, armId, when, false, armLocation));
+            var end = IsGiven(arm, "then") && Branches(Argument(arm, "then")) is { Count: 1 } then ? ReadBranch(then[0], armId) : armId;
+            if (end is null) continue; // the arm's branch ends with Fail
+            Connect(end, merge, armLocation);
+            reached = true;
+        }
+        if (reached) return merge;
+        // Every arm ends the run: nothing follows the Receive.
+        _nodes.RemoveAll(n => n.Id == merge);
+        return null;
+    }
+
+    /// <summary>An event type's name: its [FlowEvent("name")].</summary>
+    private string? EventName(ITypeSymbol type, InvocationExpressionSyntax call)
+    {
+        if (type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == EventAttribute)?.ConstructorArguments.FirstOrDefault().Value is string { Length: > 0 } name)
+            return name;
+        Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{type.Name}'", "is not a flow event: it has no [FlowEvent(\"name\")]",
+            $"mark the type [FlowEvent(\"name\")] (the name flows and FlowEngine.PublishAsync use), or wait for a type that has it");
+        return null;
+    }
+
+    /// <summary>The id of a node a call adds: its id argument, kept as written (FG0102 when taken), else a made-up one.</summary>
+    private string? NodeId(IInvocationOperation operation, string kind, LocationInfo location)
+    {
+        if (ConstantText(operation, "id") is { } id) return Claim(id, location) ? id : null;
+        return Counted(kind, location);
     }
 
     /// <summary>Puts the condition (or the default mark) on the edge a branch added first out of its gateway.</summary>
@@ -487,10 +648,10 @@ internal sealed class FluentReader
         return null;
     }
 
-    private ConditionSource? Condition(IOperation? argument, string what)
+    private ConditionSource? Condition(IOperation? argument, string what, bool overEvent = false)
     {
         if (Lambda(argument) is not { } lambda) return null;
-        var (text, offsets, unsupported, why) = ConditionTranslator.Translate(_model, lambda.Parameter, lambda.Body, _cancellationToken);
+        var (text, offsets, unsupported, why) = ConditionTranslator.Translate(_model, lambda.Parameter, lambda.Body, _cancellationToken, overEvent);
         if (unsupported is not null)
         {
             Problem(FlowDiagnostics.FluentUntranslatable, unsupported.Span, $"The {what} '{Short(lambda.Body)}'", $"uses {why}", "");
@@ -581,10 +742,16 @@ internal sealed class FluentReader
 
     private string Synthetic(string kind, NodeKind nodeKind, string element, LocationInfo location)
     {
-        _counters[kind] = _counters.TryGetValue(kind, out var n) ? n + 1 : 1;
-        var id = Unique(kind + "-" + _counters[kind].ToString(CultureInfo.InvariantCulture), location);
+        var id = Counted(kind, location);
         _nodes.Add(new FlowNode(id, null, nodeKind, element, EquatableArray<NodeProperty>.Empty, location));
         return id;
+    }
+
+    /// <summary>The next made-up id of a kind of node: if-1, if-2, ... (one counter per kind).</summary>
+    private string Counted(string kind, LocationInfo location)
+    {
+        _counters[kind] = _counters.TryGetValue(kind, out var n) ? n + 1 : 1;
+        return Unique(kind + "-" + _counters[kind].ToString(CultureInfo.InvariantCulture), location);
     }
 
     /// <summary>A made-up node id: a task used twice without an id gets -2, -3 ...</summary>
