@@ -179,8 +179,10 @@ internal static class GatewayChecks
                 // The branch ends without reaching the target, unless it ends the run with an error (then no join waits).
                 result = node.Kind == NodeKind.EndEvent && node.GetProperty("error-code") is not null ? null : from;
             }
-            else if (node.Kind == NodeKind.ExclusiveGateway && outgoing.Count > 1)
+            else if (node.Kind is NodeKind.ExclusiveGateway or NodeKind.EventGateway && outgoing.Count > 1)
             {
+                // One alternative is taken (an event gateway's: the first event or time): the run avoids the target
+                // when some alternative does.
                 result = outgoing.Any(e => Avoid(e.TargetId, target, path) is not null) ? from : null;
             }
             else

@@ -242,7 +242,11 @@ internal static class WaitChecks
         return new BoundArm(catchNode.Id, name, model.TypeFullName, condition, toField, 0, null, continueAt);
     }
 
-    /// <summary>FG0111: waits stand on the flow's main path: not in a subprocess, not between a fork and its join.</summary>
+    /// <summary>
+    /// FG0111: an instance waits at one place at a time. A wait may stand in one branch of a fork (the other branches
+    /// run on to the join in the same step, and the join's counts are saved with the instance), but not in two
+    /// branches of one fork, and not inside a subprocess.
+    /// </summary>
     private static void CheckPlaces(FlowDefinition flow, GraphIndex index, List<DiagnosticInfo> diagnostics)
     {
         var waits = flow.NodeIds.Select(id => index.Nodes[id]).Where(GraphIndex.IsWait).ToList();
@@ -257,19 +261,42 @@ internal static class WaitChecks
         {
             var fork = index.Nodes[id];
             if (fork.Kind is not (NodeKind.ParallelGateway or NodeKind.InclusiveGateway) || index.Outgoing[id].Count < 2) continue;
-            // Everything a branch reaches before a join is inside the fork.
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var queue = new Queue<string>(index.Outgoing[id].Select(e => e.TargetId));
-            while (queue.Count > 0)
+            // The waits each branch reaches before a join; the first branch that waits may, any other may not.
+            FlowNode? first = null;
+            foreach (var branch in index.Outgoing[id])
             {
-                var next = index.Nodes[queue.Dequeue()];
-                if (!seen.Add(next.Id)) continue;
-                if (next.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway && index.Incoming[next.Id].Count > 1) continue;
-                if (GraphIndex.IsWait(next) && reported.Add(next.Id))
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, next.Location, next.Describe(), $"the parallel branches of {fork.Describe()}"));
-                foreach (var edge in index.Outgoing[next.Id]) queue.Enqueue(edge.TargetId);
+                var branchWaits = WaitsBeforeJoin(index, branch.TargetId);
+                if (branchWaits.Count == 0) continue;
+                if (first is null)
+                {
+                    first = branchWaits[0];
+                    continue;
+                }
+                foreach (var wait in branchWaits.Where(w => reported.Add(w.Id)))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, wait.Location, wait.Describe(),
+                        $"a branch of {fork.Describe()} while another branch waits at {first.Describe()}"));
+                }
             }
         }
+    }
+
+    /// <summary>The waits on a fork's branch, from its first node up to the next join, in the order reached.</summary>
+    private static List<FlowNode> WaitsBeforeJoin(GraphIndex index, string from)
+    {
+        var found = new List<FlowNode>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<string>();
+        queue.Enqueue(from);
+        while (queue.Count > 0)
+        {
+            var next = index.Nodes[queue.Dequeue()];
+            if (!seen.Add(next.Id)) continue;
+            if (next.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway && index.Incoming[next.Id].Count > 1) continue;
+            if (GraphIndex.IsWait(next)) found.Add(next);
+            foreach (var edge in index.Outgoing[next.Id]) queue.Enqueue(edge.TargetId);
+        }
+        return found;
     }
 
     private static string? Key(NodeProperty key, FlowNode node, Dictionary<string, BusValue> roots, FlowClassModel flowClass, TypeTable types, List<DiagnosticInfo> diagnostics, string hint)

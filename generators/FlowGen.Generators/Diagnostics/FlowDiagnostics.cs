@@ -147,8 +147,8 @@ internal static class FlowDiagnostics
         "{0} has a timeout of {1} ms, but {2} takes no CancellationToken, so the timeout could never stop it and is left out. Add a CancellationToken parameter and pass it on, or remove the timeout.", CategorySettings);
 
     // Durable flows (waits, triggers, correlation keys)
-    public static readonly DiagnosticDescriptor WaitNotOnMainPath = Error("FG0111", "Wait inside a parallel branch, a subprocess or an iteration",
-        "{0} waits inside {1}. A durable instance waits at one place at a time: put the wait on the flow's main path (before the fork or after the join, outside subprocesses).", CategoryStructure);
+    public static readonly DiagnosticDescriptor WaitNotOnMainPath = Error("FG0111", "Wait in a second parallel branch, a subprocess or an iteration",
+        "{0} waits inside {1}. A durable instance waits at one place at a time: keep a fork's waits in one of its branches or on the flow's main path (before the fork or after the join), outside subprocesses.", CategoryStructure);
     public static readonly DiagnosticDescriptor EventGatewayTarget = Error("FG0112", "Event gateway leads to something other than an event",
         "{0} leads to {1}. An event gateway waits for the first of its targets to happen, so each flow from it must go to a receive (message catch) or a timer; put the task after the catch.", CategoryStructure);
     public static readonly DiagnosticDescriptor UnknownEvent = Error("FG0309", "Unknown event",

@@ -60,8 +60,9 @@ internal sealed partial class FlowEmitter
         {
             foreach (var branch in node.Outgoing)
             {
+                // An event gateway's arms are alternatives too: the event or time that comes first is taken.
                 var choice = node.Node.Kind != NodeKind.ParallelGateway
-                    && (branch.ConditionCode is not null || branch.Edge.IsDefault || (node.Node.Kind == NodeKind.ExclusiveGateway && node.Outgoing.Count > 1));
+                    && (branch.ConditionCode is not null || branch.Edge.IsDefault || (node.Node.Kind is NodeKind.ExclusiveGateway or NodeKind.EventGateway && node.Outgoing.Count > 1));
                 if (choice && _skippable.Add(branch.Edge.TargetId)) queue.Enqueue(branch.Edge.TargetId);
             }
         }
@@ -469,6 +470,7 @@ internal sealed partial class FlowEmitter
         if (_flow.Durable?.Waits.FirstOrDefault(w => w.NodeId == node.Id) is { } wait)
         {
             WriteWait(wait, index);
+            WriteSkip(bound);
             return;
         }
 
@@ -525,6 +527,13 @@ internal sealed partial class FlowEmitter
             WriteAsyncNode(bound, index);
         }
 
+        WriteSkip(bound);
+    }
+
+    /// <summary>For a node a run may not take, with a join after it: the method that tells the joins it was not taken.</summary>
+    private void WriteSkip(BoundNode bound)
+    {
+        var node = bound.Node;
         if (_skippable.Contains(node.Id) && LeadsToJoin(node.Id))
         {
             _w.Line();

@@ -15,8 +15,11 @@ public static class DurableSteps
         if (state.EndedByTask) return new(FlowInstanceStatus.Completed, []);
         if (error is null)
             return state.WaitingNode >= 0 ? new(FlowInstanceStatus.Waiting, [state.WaitingNode]) : new(FlowInstanceStatus.Completed, []);
-        // A failure (or a task's suspend): the nodes a resume enters again.
-        return new(state.SuspendedByTask ? FlowInstanceStatus.Suspended : FlowInstanceStatus.Failed, state.ContinueNodes());
+        // A failure (or a task's suspend): the nodes a resume enters again. A wait another parallel branch had reached
+        // is one of them: the resume waits there again, instead of ending without that branch.
+        var nodes = state.ContinueNodes();
+        if (state.WaitingNode >= 0 && Array.IndexOf(nodes, state.WaitingNode) < 0) nodes = [.. nodes, state.WaitingNode];
+        return new(state.SuspendedByTask ? FlowInstanceStatus.Suspended : FlowInstanceStatus.Failed, nodes);
     }
 
     /// <summary>The step, with the saved state.</summary>

@@ -160,7 +160,7 @@ public sealed class DurableDiagnosticTests
     }
 
     [Fact]
-    public void A_wait_inside_parallel_branches_is_FG0111()
+    public void Waits_in_two_branches_of_one_fork_are_FG0111_at_the_second()
     {
         var run = Check("/f/order.flow.yaml", """
             flow: order
@@ -181,8 +181,77 @@ public sealed class DurableDiagnosticTests
                 - { from: Nap, to: Join }
                 - { from: Join, to: End }
             """);
-        Assert.Equal(2, run.WithId("FG0111").Count());
-        Assert.Contains("parallel branches", run.WithId("FG0111").First().GetMessage());
+        var d = Single(run, "FG0111");
+        Assert.Contains("timer 'Nap' waits inside a branch of parallel 'Fork' while another branch waits at receive 'Pay'", d.GetMessage());
+        Assert.Equal(8, Line(d)); // the Nap node's line
+    }
+
+    [Fact]
+    public void A_wait_in_one_branch_of_a_fork_compiles()
+    {
+        var run = Check("/f/order.flow.yaml", """
+            flow: order
+            key: req.orderId
+            graph:
+              nodes:
+                - { type: start }
+                - { id: Fork, type: parallel }
+                - { id: Pay, type: event-gateway }
+                - { id: Paid, type: receive, event: paid, key: event.orderId }
+                - { id: Late, type: timer, duration: 3d }
+                - { id: Either, type: exclusive }
+                - { id: Count, task-component: shop, task-service: count }
+                - { id: Join, type: parallel }
+                - { id: End, type: end }
+              connections:
+                - { from: order, to: Fork }
+                - { from: Fork, to: Pay }
+                - { from: Fork, to: Count }
+                - { from: Pay, to: Paid }
+                - { from: Pay, to: Late }
+                - { from: Paid, to: Either }
+                - { from: Late, to: Either }
+                - { from: Either, to: Join }
+                - { from: Count, to: Join }
+                - { from: Join, to: End }
+            """);
+        Assert.Empty(run.WithId("FG0111"));
+        Assert.True(!run.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error), string.Join("\n", run.Diagnostics));
+        Assert.True(!GeneratedErrors(run).Any(), string.Join("\n", GeneratedErrors(run)));
+    }
+
+    [Fact]
+    public void Waits_in_nested_forks_count_for_the_outer_fork_too()
+    {
+        // One wait per inner branch would be two places at once, and so would a wait beside an inner fork that waits.
+        var run = Check("/f/order.flow.yaml", """
+            flow: order
+            key: req.orderId
+            graph:
+              nodes:
+                - { type: start }
+                - { id: Outer, type: parallel }
+                - { id: Pay, type: receive, event: paid, key: event.orderId }
+                - { id: Inner, type: parallel }
+                - { id: Nap, type: timer, duration: 10m }
+                - { id: Ship, task-component: shop, task-service: ship }
+                - { id: InnerJoin, type: parallel }
+                - { id: OuterJoin, type: parallel }
+                - { id: End, type: end }
+              connections:
+                - { from: order, to: Outer }
+                - { from: Outer, to: Pay }
+                - { from: Outer, to: Inner }
+                - { from: Inner, to: Nap }
+                - { from: Inner, to: Ship }
+                - { from: Nap, to: InnerJoin }
+                - { from: Ship, to: InnerJoin }
+                - { from: InnerJoin, to: OuterJoin }
+                - { from: Pay, to: OuterJoin }
+                - { from: OuterJoin, to: End }
+            """);
+        var d = Single(run, "FG0111");
+        Assert.Contains("timer 'Nap' waits inside a branch of parallel 'Outer'", d.GetMessage());
     }
 
     [Fact]

@@ -140,12 +140,20 @@ public sealed class FluentDurableTests
     }
 
     [Fact]
-    public void A_receive_inside_a_parallel_branch_is_FG0111_at_the_receive()
+    public void Receives_in_two_parallel_branches_are_FG0111_at_the_second()
     {
-        var source = Flow("""flow.Parallel(a => a.Task<Tasks>(t => t.Count), b => b.Receive(r => r.On<Viewed>().After("1d")))""");
+        var source = Flow("""flow.Trigger<Viewed>().Key(bus => bus.Request.UserId).Parallel(a => a.Sleep("1h"), b => b.Receive(r => r.On<Viewed>().After("1d")))""");
         var d = GeneratorHarness.RunGenerator(source).WithId("FG0111").First();
         Assert.Equal(Find(source, "Receive(r =>"), Position(d));
-        Assert.Contains("Receive 'receive-1'", d.GetMessage());
+        Assert.Contains("Receive 'receive-1' waits inside a branch of Parallel 'fork-1' while another branch waits at Sleep 'sleep-1'", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_receive_in_one_parallel_branch_compiles()
+    {
+        var run = GeneratorHarness.RunGenerator(Flow("""flow.Trigger<Viewed>().Key(bus => bus.Request.UserId).Parallel(a => a.Task<Tasks>(t => t.Count), b => b.Receive(r => r.On<Viewed>(to: "last").After("1d"))).Task<Tasks>(t => t.Remind)"""));
+        Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
+        Assert.True(run.CompileErrors.IsEmpty, string.Join("\n", run.CompileErrors));
     }
 
     [Fact]
