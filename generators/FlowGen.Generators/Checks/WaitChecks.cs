@@ -261,11 +261,14 @@ internal static class WaitChecks
         {
             var fork = index.Nodes[id];
             if (fork.Kind is not (NodeKind.ParallelGateway or NodeKind.InclusiveGateway) || index.Outgoing[id].Count < 2) continue;
-            // The waits each branch reaches before a join; the first branch that waits may, any other may not.
+            // The joins where this fork's branches meet again (not a join inside one branch, which its own fork meets).
+            var reach = index.Outgoing[id].Select(e => new HashSet<string>(index.ReachableFrom(e.TargetId), StringComparer.Ordinal)).ToList();
+            bool Meets(string node) => reach.Count(r => r.Contains(node)) > 1;
+            // The waits each branch reaches before they meet; the first branch that waits may, any other may not.
             FlowNode? first = null;
             foreach (var branch in index.Outgoing[id])
             {
-                var branchWaits = WaitsBeforeJoin(index, branch.TargetId);
+                var branchWaits = WaitsBeforeJoin(index, branch.TargetId, Meets);
                 if (branchWaits.Count == 0) continue;
                 if (first is null)
                 {
@@ -281,8 +284,8 @@ internal static class WaitChecks
         }
     }
 
-    /// <summary>The waits on a fork's branch, from its first node up to the next join, in the order reached.</summary>
-    private static List<FlowNode> WaitsBeforeJoin(GraphIndex index, string from)
+    /// <summary>The waits on a fork's branch, from its first node up to a join where the fork's branches meet, in the order reached.</summary>
+    private static List<FlowNode> WaitsBeforeJoin(GraphIndex index, string from, Func<string, bool> branchesMeet)
     {
         var found = new List<FlowNode>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -292,7 +295,7 @@ internal static class WaitChecks
         {
             var next = index.Nodes[queue.Dequeue()];
             if (!seen.Add(next.Id)) continue;
-            if (next.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway && index.Incoming[next.Id].Count > 1) continue;
+            if (next.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway && index.Incoming[next.Id].Count > 1 && branchesMeet(next.Id)) continue;
             if (GraphIndex.IsWait(next)) found.Add(next);
             foreach (var edge in index.Outgoing[next.Id]) queue.Enqueue(edge.TargetId);
         }

@@ -255,6 +255,42 @@ public sealed class DurableDiagnosticTests
     }
 
     [Fact]
+    public void A_wait_after_a_join_inside_a_branch_still_counts_for_that_branch()
+    {
+        // The branch's own inner fork and join come before its wait: the wait is still on the branch, beside Pay.
+        var run = Check("/f/order.flow.yaml", """
+            flow: order
+            key: req.orderId
+            graph:
+              nodes:
+                - { type: start }
+                - { id: Outer, type: parallel }
+                - { id: Pay, type: receive, event: paid, key: event.orderId }
+                - { id: Inner, type: parallel }
+                - { id: Left, task-component: shop, task-service: count }
+                - { id: Right, task-component: shop, task-service: count }
+                - { id: InnerJoin, type: parallel }
+                - { id: Nap, type: timer, duration: 10m }
+                - { id: OuterJoin, type: parallel }
+                - { id: End, type: end }
+              connections:
+                - { from: order, to: Outer }
+                - { from: Outer, to: Pay }
+                - { from: Outer, to: Inner }
+                - { from: Inner, to: Left }
+                - { from: Inner, to: Right }
+                - { from: Left, to: InnerJoin }
+                - { from: Right, to: InnerJoin }
+                - { from: InnerJoin, to: Nap }
+                - { from: Nap, to: OuterJoin }
+                - { from: Pay, to: OuterJoin }
+                - { from: OuterJoin, to: End }
+            """);
+        var d = Single(run, "FG0111");
+        Assert.Contains("timer 'Nap' waits inside a branch of parallel 'Outer' while another branch waits at receive 'Pay'", d.GetMessage());
+    }
+
+    [Fact]
     public void An_event_gateway_must_lead_to_receives_and_timers_FG0112()
     {
         var run = Check("/f/order.flow.yaml", """

@@ -560,22 +560,30 @@ internal sealed class FluentReader
                 if (ConstantText(arm, "to") is { } to)
                     properties.Add(new NodeProperty("to", to.StartsWith("sta.", StringComparison.Ordinal) || to.StartsWith("var.", StringComparison.Ordinal) ? to : "sta." + to, armLocation));
                 if (IsGiven(arm, "when") && (when = Condition(Argument(arm, "when"), "condition", overEvent: true)) is null) continue;
-                armId = ConstantText(arm, "id") ?? gateway + "." + eventName;
+                armId = gateway + "." + eventName;
                 kind = NodeKind.MessageCatch;
             }
             else
             {
                 if (ConstantText(arm, "duration") is not { } duration) continue;
                 properties.Add(new NodeProperty("duration", duration, armLocation));
-                armId = ConstantText(arm, "id") ?? gateway + ".after";
+                armId = gateway + ".after";
                 kind = NodeKind.TimerCatch;
             }
-            if (!IsGiven(arm, "id")) armId = Unique(armId, armLocation);
-            else if (!Claim(armId, armLocation)) continue;
+            // An arm's id as written (FG0102 when taken), else the receive's id and the event's name (or "after").
+            if (ConstantText(arm, "id") is { } givenId)
+            {
+                if (!Claim(givenId, armLocation)) continue;
+                armId = givenId;
+            }
+            else
+            {
+                armId = Unique(armId, armLocation);
+            }
             _nodes.Add(new FlowNode(armId, null, kind, arm.TargetMethod.Name, properties.ToEquatableArray(), armLocation));
             _edges.Add(new FlowEdge(EdgeId(gateway, armId), null, gateway, armId, when, false, armLocation));
             var end = IsGiven(arm, "then") && Branches(Argument(arm, "then")) is { Count: 1 } then ? ReadBranch(then[0], armId) : armId;
-            if (end is null) continue; // the arm's branch ends with Fail
+            if (end is null) continue; // the arm's branch ends the run (Fail or Finish)
             Connect(end, merge, armLocation);
             reached = true;
         }
