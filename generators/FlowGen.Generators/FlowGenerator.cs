@@ -21,10 +21,17 @@ public sealed class FlowGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // The limits on flow files (FlowGenMax* properties): one small equatable value, so a change of any other
+        // option leaves every flow cached.
+        var limits = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => FlowLimits.Read(options.GlobalOptions))
+            .WithTrackingName(TrackingNames.Limits);
+
         // Lane 1: flow files, each parsed and structure-checked from its own text.
         var files = context.AdditionalTextsProvider
             .Where(static file => FlowFileReader.IsFlowFile(file.Path))
-            .Select(static (file, cancellationToken) => FlowFileReader.Read(file.Path, file.GetText(cancellationToken), cancellationToken))
+            .Combine(limits)
+            .Select(static (input, cancellationToken) => FlowFileReader.Read(input.Left.Path, input.Left.GetText(cancellationToken), input.Right, cancellationToken))
             .WithTrackingName(TrackingNames.FlowFiles);
 
         context.RegisterSourceOutput(files, static (spc, file) =>
@@ -122,8 +129,8 @@ public sealed class FlowGenerator : IIncrementalGenerator
         // Per flow: bind to its class and the components, check, emit. Flow files and fluent definitions go
         // through the same steps, each lane keeping its own per-flow caching.
         var context2 = (flowClasses, components.Combine(events), owners, subprocesses);
-        var boundFiles = Compile(context, files.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.Flows), context2, TrackingNames.BoundFlows);
-        var boundFluent = Compile(context, fluent.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.FluentFlowDefinitions), context2, TrackingNames.BoundFluentFlows);
+        var boundFiles = Compile(context, files.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.Flows), context2, limits, TrackingNames.BoundFlows);
+        var boundFluent = Compile(context, fluent.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.FluentFlowDefinitions), context2, limits, TrackingNames.BoundFluentFlows);
 
         var registrations = Registrations(boundFiles)
             .Combine(Registrations(boundFluent))
@@ -132,7 +139,10 @@ public sealed class FlowGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(registrations, static (spc, all) =>
         {
-            if (all.Count > 0) spc.AddSource("FlowGenRegistrations.g.cs", SourceText.From(RegistrationEmitter.Emit(all), System.Text.Encoding.UTF8));
+            if (all.Count == 0) return;
+            var source = RegistrationEmitter.Emit(all);
+            if (UnsafeOutput(source, "the flow registrations") is { } refused) spc.ReportDiagnostic(refused.ToDiagnostic());
+            else spc.AddSource("FlowGenRegistrations.g.cs", SourceText.From(source, System.Text.Encoding.UTF8));
         });
     }
 
@@ -141,6 +151,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
         IncrementalValuesProvider<FlowDefinition> flows,
         (IncrementalValueProvider<ImmutableArray<FlowClassModel>> Classes, IncrementalValueProvider<(EquatableArray<ComponentModel> Components, EquatableArray<EventModel> Events)> Components,
             IncrementalValueProvider<EquatableArray<FlowIdOwner>> Owners, IncrementalValueProvider<EquatableArray<SubprocessDefinition>> Subprocesses) inputs,
+        IncrementalValueProvider<FlowLimits> limits,
         string trackingName)
     {
         var bound = flows
@@ -159,8 +170,9 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (flow, _) => flow!)
             .WithTrackingName(trackingName);
 
-        context.RegisterSourceOutput(bound, static (spc, flow) =>
+        context.RegisterSourceOutput(bound.Combine(limits), static (spc, input) =>
         {
+            var (flow, limits) = input;
             foreach (var diagnostic in flow.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
             if (flow.HasErrors) return; // a flow with errors emits no code: RunAsync stays missing rather than wrong
             string source;
@@ -174,9 +186,33 @@ public sealed class FlowGenerator : IIncrementalGenerator
                     $"flow '{flow.Flow.FlowId}'", ex.GetType().Name + ": " + ex.Message).ToDiagnostic());
                 return;
             }
+            var location = flow.Flow.Graph.FindNode(flow.Flow.FlowId)?.Location;
+            if (source.Length > limits.MaxGeneratedSize)
+            {
+                spc.ReportDiagnostic(DiagnosticInfo.Create(FlowDiagnostics.GeneratedTooLarge, location, flow.Flow.FlowId,
+                    source.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), limits.MaxGeneratedSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToDiagnostic());
+                return;
+            }
+            if (UnsafeOutput(source, $"flow '{flow.Flow.FlowId}'", location) is { } refused)
+            {
+                spc.ReportDiagnostic(refused.ToDiagnostic());
+                return;
+            }
             spc.AddSource(HintName(flow.Class), SourceText.From(source, System.Text.Encoding.UTF8));
         });
         return bound;
+    }
+
+    /// <summary>
+    /// The last line of defence of Emit/CSharpText: generated code that holds a character none of its escaping
+    /// functions lets through is never added (an FG9001, a bug in FlowGen, instead of code that might not mean what it shows).
+    /// </summary>
+    private static DiagnosticInfo? UnsafeOutput(string source, string what, LocationInfo? location = null)
+    {
+        var at = CSharpText.FindUnsafe(source);
+        if (at < 0) return null;
+        return DiagnosticInfo.Create(FlowDiagnostics.InternalError, location, what,
+            $"the generated code holds U+{((int)source[at]).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)} unescaped at line {(source.Take(at).Count(c => c == '\n') + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}, after '{CSharpText.Comment(source.Substring(Math.Max(0, at - 60), Math.Min(at, 60)))}', so none of it was written");
     }
 
     private static IncrementalValueProvider<ImmutableArray<FlowRegistration>> Registrations(IncrementalValuesProvider<BoundFlow> bound) => bound
@@ -196,6 +232,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
 /// <summary>Names of the pipeline's steps, for incrementality tests (TrackedSteps).</summary>
 public static class TrackingNames
 {
+    public const string Limits = nameof(Limits);
     public const string FlowFiles = nameof(FlowFiles);
     public const string FlowIds = nameof(FlowIds);
     public const string FlowIdOwners = nameof(FlowIdOwners);

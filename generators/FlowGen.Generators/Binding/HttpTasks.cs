@@ -58,7 +58,7 @@ internal static class HttpTasks
                 // The expected value as the JSON text it must (or must not) be: 0, "ok", true, null.
                 var value = match.Groups["value"].Value;
                 var json = value[0] is '\'' or '"' ? JsonString(value.Substring(1, value.Length - 2)) : value;
-                check = $"new({SourceWriter.Literal(checkText.Trim())}, new[] {{ {string.Join(", ", match.Groups["path"].Value.Split('.').Select(s => SourceWriter.Literal(s)))} }}, {SourceWriter.Literal(json)}, {(match.Groups["op"].Value == "==" ? "true" : "false")})";
+                check = $"new({CSharpText.StringLiteral(checkText.Trim())}, new[] {{ {string.Join(", ", match.Groups["path"].Value.Split('.').Select(s => CSharpText.StringLiteral(s)))} }}, {CSharpText.StringLiteral(json)}, {(match.Groups["op"].Value == "==" ? "true" : "false")})";
             }
         }
 
@@ -73,14 +73,14 @@ internal static class HttpTasks
                 ok = false;
                 continue;
             }
-            headers.Add($"new({SourceWriter.Literal(header.Substring(0, colon).Trim())}, {Template(header.Substring(colon + 1).Trim(), parameters)})");
+            headers.Add($"new({CSharpText.StringLiteral(header.Substring(0, colon).Trim())}, {Template(header.Substring(colon + 1).Trim(), parameters)})");
         }
         var body = node.GetProperty("http-body") is { } bodyText ? Template(bodyText, parameters) : "null";
         if (!ok) return null;
 
-        var spec = new StringBuilder($"new {ClientType.Replace("FlowHttpClient", "FlowHttpSpec")}({SourceWriter.Literal(method)}, {url}");
+        var spec = new StringBuilder($"new {ClientType.Replace("FlowHttpClient", "FlowHttpSpec")}({CSharpText.StringLiteral(method)}, {url}");
         spec.Append(headers.Count == 0 ? ", null" : $", new global::FlowGen.FlowHttpHeader[] {{ {string.Join(", ", headers)} }}");
-        spec.Append($", {body}, {SourceWriter.Literal(success?.Trim())}, {SourceWriter.Literal(node.GetProperty("http-error"))}, {check})");
+        spec.Append($", {body}, {CSharpText.StringLiteral(success?.Trim())}, {CSharpText.StringLiteral(node.GetProperty("http-error"))}, {check})");
 
         parameters.InsertRange(0,
         [
@@ -120,7 +120,7 @@ internal static class HttpTasks
             last = match.Index + match.Length;
         }
         literals.Add(text.Substring(last));
-        return $"new({string.Join(", ", "new[] { " + string.Join(", ", literals.Select(l => SourceWriter.Literal(l))) + " }", "new int[] { " + string.Join(", ", slots.Select(s => s.ToString(CultureInfo.InvariantCulture))) + " }")})";
+        return $"new({string.Join(", ", "new[] { " + string.Join(", ", literals.Select(l => CSharpText.StringLiteral(l))) + " }", "new int[] { " + string.Join(", ", slots.Select(s => s.ToString(CultureInfo.InvariantCulture))) + " }")})";
     }
 
     private static string JsonString(string text)

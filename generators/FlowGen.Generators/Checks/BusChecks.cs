@@ -314,7 +314,7 @@ internal static class BusChecks
                 return parameter.Path;
             case ParameterSource.Variables:
                 // Kstry's KV: the node's kv-scope, the run's business id.
-                return $"state.VariablesFor({Emit.SourceWriter.Literal(node.GetProperty("kv-scope"))})";
+                return $"state.VariablesFor({Emit.CSharpText.StringLiteral(node.GetProperty("kv-scope"))})";
             case ParameterSource.Request:
                 if (!Assignable(flowClass.RequestType, parameter.Type, types))
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
@@ -650,10 +650,12 @@ internal static class BusChecks
     public static string FieldName(BusScope scope, string name)
     {
         // Characters a C# name cannot hold are spelled out ('-' becomes _2D_), so that 'a-b' and 'a_b' stay two fields.
+        // A long name is cut and keeps a hash of the whole name (Emit.CSharpText), so that fields stay apart.
         var text = new System.Text.StringBuilder(scope == BusScope.State ? "Sta_" : "Var_");
         foreach (var c in name)
         {
-            if (char.IsLetterOrDigit(c) || c == '_') text.Append(c);
+            if (text.Length >= Emit.CSharpText.IdentifierLength) return text.Append('_').Append(Emit.CSharpText.Hash(name)).ToString();
+            if (Emit.CSharpText.IsIdentifierCharacter(c)) text.Append(c);
             else text.Append('_').Append(((int)c).ToString("X", System.Globalization.CultureInfo.InvariantCulture)).Append('_');
         }
         return text.ToString();

@@ -130,7 +130,7 @@ internal static class RequestSchemaChecks
         switch (schemaType)
         {
             case "string":
-                return Emit.SourceWriter.Literal(text);
+                return Emit.CSharpText.StringLiteral(text);
             case "boolean":
                 return text == "true" ? "true" : "false";
             default:

@@ -13,8 +13,9 @@ internal static class StructureChecks
     public static FlowFile Check(string path, EquatableArray<FlowGraph> graphs, EquatableArray<DiagnosticInfo> syntax, CancellationToken cancellationToken)
         => Check(path, graphs, EquatableArray<FlowGraph>.Empty, syntax, cancellationToken);
 
-    public static FlowFile Check(string path, EquatableArray<FlowGraph> graphs, EquatableArray<FlowGraph> subprocessBodies, EquatableArray<DiagnosticInfo> syntax, CancellationToken cancellationToken)
+    public static FlowFile Check(string path, EquatableArray<FlowGraph> graphs, EquatableArray<FlowGraph> subprocessBodies, EquatableArray<DiagnosticInfo> syntax, CancellationToken cancellationToken, FlowLimits? limits = null)
     {
+        limits ??= FlowLimits.Default;
         var diagnostics = new List<DiagnosticInfo>(syntax);
         var fileLevelError = syntax.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id is "FG0001" or "FG0002" or "FG0004" or "FG0005" or "FG0006" or "FG0102" or "FG0103" or "FG0710" or "FG0711" or "FG0712" or "FG0713");
         var flows = new List<FlowDefinition>();
@@ -27,6 +28,17 @@ internal static class StructureChecks
             var graph = all[g];
             var isSubprocess = g >= graphs.Count;
             cancellationToken.ThrowIfCancellationRequested();
+            if (graph.Nodes.Count > limits.MaxNodes)
+            {
+                // Too large to check in bounded time: one error, and its flows stay uncompiled (marked as having errors).
+                var starts0 = graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent).ToList();
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TooManyNodes, (starts0.FirstOrDefault() ?? graph.Nodes[0]).Location,
+                    (isSubprocess ? "Subprocess '" : "Process '") + graph.ProcessId + "'", graph.Nodes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    limits.MaxNodes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                if (isSubprocess) subprocesses.Add(new SubprocessDefinition(graph.ProcessId, graph.Name, graph, true, graph.Location));
+                else foreach (var start in starts0) flows.Add(new FlowDefinition(start.Id, fileName, graph, new[] { start.Id }.ToEquatableArray(), true));
+                continue;
+            }
             var index = new GraphIndex(graph);
             var errorElements = new HashSet<string>(StringComparer.Ordinal);
             void Error(DiagnosticInfo d, params string[] elements)
@@ -46,6 +58,22 @@ internal static class StructureChecks
                     Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, graph.SourceKey, edge.SourceId), edge.TargetId);
                 if (!index.Nodes.ContainsKey(edge.TargetId))
                     Error(DiagnosticInfo.Create(FlowDiagnostics.DanglingFlow, edge.Location, edge.Id, graph.TargetKey, edge.TargetId), edge.SourceId);
+            }
+
+            // The same connection written twice (a pasted line) would run its target twice or make a choice ambiguous.
+            var connections = new Dictionary<(string, string), FlowEdge>();
+            foreach (var edge in graph.Edges)
+            {
+                // An exclusive gateway may lead to one node under two different conditions (or a condition and its
+                // default): that is an 'or'. Anything else twice is a mistake.
+                if (connections.TryGetValue((edge.SourceId, edge.TargetId), out var first)
+                    && !(index.Nodes.TryGetValue(edge.SourceId, out var source) && source.Kind == NodeKind.ExclusiveGateway
+                         && (edge.IsDefault || first.IsDefault || !string.Equals(edge.Condition?.Text?.Trim(), first.Condition?.Text?.Trim(), StringComparison.Ordinal))))
+                {
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.DuplicateConnection, edge.Location, Describe(edge, graph), "'" + edge.SourceId + "'", "'" + edge.TargetId + "'",
+                        Describe(first, graph) + " at line " + (first.Location.StartLine + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)), edge.SourceId, edge.TargetId);
+                }
+                else connections[(edge.SourceId, edge.TargetId)] = edge;
             }
 
             var starts = graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent && !n.IsUnsupported).ToList();
@@ -123,4 +151,8 @@ internal static class StructureChecks
 
         return new FlowFile(path, flows.ToEquatableArray(), diagnostics.ToEquatableArray()) { Subprocesses = subprocesses.ToEquatableArray() };
     }
+
+    // BPMN names a sequence flow by its id; JSON and YAML connections are named by their ends.
+    private static string Describe(FlowEdge edge, FlowGraph graph)
+        => graph.SourceKey == "sourceRef" ? "Sequence flow '" + edge.Id + "'" : "This connection";
 }

@@ -46,6 +46,19 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor UnknownKey = Warning("FG0007", "Unknown key in a flow document",
         "'{0}' is not a key of {1}, so it is ignored{2}. Known keys: {3}.", CategorySyntax);
 
+    public static readonly DiagnosticDescriptor InvisibleCharacter = Warning("FG0008", "Bidirectional or invisible control character in a flow file",
+        "The flow file holds {0} (U+{1}), an invisible character that can make text display in another order than it is read (the 'Trojan Source' pattern){2}. Remove it, or write the text without it; FlowGen never copies it into generated code as it is.", CategorySyntax);
+
+    // Limits on untrusted input: each has a default and an MSBuild property to raise it (docs/security.md).
+    public static readonly DiagnosticDescriptor FileTooLarge = Error("FG0009", "Flow file too large",
+        "The flow file has {0} characters, more than the limit of {1}, so it is not read. Split its flows into several files, or raise the limit with <FlowGenMaxFileSize> in the project file.", CategorySyntax);
+    public static readonly DiagnosticDescriptor NestedTooDeep = Error("FG0010", "Flow file nested too deeply",
+        "{0} is nested more than {1} levels deep, so the file is not read further. Flatten the structure, or raise the limit with <FlowGenMaxNesting> in the project file.", CategorySyntax);
+    public static readonly DiagnosticDescriptor TooManyNodes = Error("FG0011", "Flow has too many nodes",
+        "{0} has {1} nodes, more than the limit of {2}, so it is not checked or compiled. Split it into subprocesses or called flows, or raise the limit with <FlowGenMaxNodes> in the project file.", CategorySyntax);
+    public static readonly DiagnosticDescriptor GeneratedTooLarge = Error("FG0012", "Generated code too large",
+        "The code generated for flow '{0}' has {1} characters, more than the limit of {2}, so none is written. Shorten the long texts in the flow file (ids, names, HTTP bodies), split the flow, or raise the limit with <FlowGenMaxGeneratedSize> in the project file.", CategorySyntax);
+
     // 01xx: structure
     public static readonly DiagnosticDescriptor NoStartEvent = Error("FG0101", "Process has no start event",
         "Process '{0}' has no start event, so no flow can begin. Add a start event: its id becomes the flow id.", CategoryStructure);
@@ -55,6 +68,8 @@ internal static class FlowDiagnostics
         "Sequence flow '{0}' has {1} '{2}', which is not a node of the same process. Point it at an existing node (in BPMN: reconnect the flow in the modeler).", CategoryStructure);
     public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "Only gateways may join flows",
         "{0} has {1} incoming sequence flows, and at least two of them always arrive in the same run, so it is unclear whether it runs once or per branch. Put a parallel or inclusive gateway in front of it to join the branches. (A task may merge alternative branches: it then runs once for each branch that arrives.)", CategoryStructure);
+    public static readonly DiagnosticDescriptor DuplicateConnection = Error("FG0113", "Connection written twice",
+        "{0} connects {1} to {2} a second time (the first is {3}). Two flows between the same nodes would run the target twice or make the choice ambiguous: remove one, or join their conditions with || in one flow.", CategoryStructure);
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
         "{0} is on a cycle ({1}) that a run cannot leave: no node on it chooses a flow out of it, so a run entering it goes round forever. Add an exclusive gateway on the cycle with an exit to an end event, or break the cycle.", CategoryStructure);
     public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loop of a kind not supported yet",
@@ -135,6 +150,8 @@ internal static class FlowDiagnostics
         "Condition '{0}' on {1}: {2}.", CategoryExpressions);
     public static readonly DiagnosticDescriptor ExpressionRoleMalformed = Error("FG0505", "Malformed role expression",
         "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+    public static readonly DiagnosticDescriptor ExpressionTooLong = Error("FG0506", "Condition too long",
+        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
 
     // 06xx: settings
     public static readonly DiagnosticDescriptor UnknownProperty = Warning("FG0601", "Unknown property",
@@ -196,11 +213,12 @@ internal static class FlowDiagnostics
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         MalformedXml, NotBpmn, UnsupportedElement, MissingId, MalformedDocument, DocumentShape, UnknownKey,
-        NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement,
+        InvisibleCharacter, FileTooLarge, NestedTooDeep, TooManyNodes, GeneratedTooLarge,
+        NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement, DuplicateConnection,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
-        ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed,
+        ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed, ExpressionTooLong,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask,
         WaitNotOnMainPath, EventGatewayTarget, UnknownEvent, CorrelationKey, TriggerType,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,

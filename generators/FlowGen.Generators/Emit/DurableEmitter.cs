@@ -30,7 +30,7 @@ internal sealed partial class FlowEmitter
             var first = true;
             foreach (var (arm, i) in timers)
             {
-                var due = arm.DateCode ?? $"now.AddTicks({arm.DurationTicks.ToString(CultureInfo.InvariantCulture)}L) /* {SourceWriter.Comment(DescribeDuration(arm.DurationTicks))} */";
+                var due = arm.DateCode ?? $"now.AddTicks({arm.DurationTicks.ToString(CultureInfo.InvariantCulture)}L) /* {CSharpText.Comment(DescribeDuration(arm.DurationTicks))} */";
                 var number = i.ToString(CultureInfo.InvariantCulture);
                 if (first)
                 {
@@ -77,10 +77,10 @@ internal sealed partial class FlowEmitter
         _w.Line();
         _w.Line($"global::System.Type {Durable}.IDurableFlow.RequestType => typeof({Class.RequestType});");
         _w.Line();
-        _w.Line($"string? {Durable}.IDurableFlow.Trigger => {SourceWriter.Literal(durable.TriggerEvent)};");
+        _w.Line($"string? {Durable}.IDurableFlow.Trigger => {CSharpText.StringLiteral(durable.TriggerEvent)};");
         _w.Line();
         if (durable.Continues is not null) _w.Line("// An older build kept beside the current one: the engine runs the instances of this version with it, and starts none.");
-        _w.Line($"string? {Durable}.IDurableFlow.Continues => {SourceWriter.Literal(durable.Continues)};");
+        _w.Line($"string? {Durable}.IDurableFlow.Continues => {CSharpText.StringLiteral(durable.Continues)};");
         _w.Line();
         _w.Line($"{Durable}.FlowFailurePolicy? {Durable}.IDurableFlow.FailurePolicy => {durable.FailurePolicy switch { "suspend" => Durable + ".FlowFailurePolicy.Suspend", "fail" => Durable + ".FlowFailurePolicy.Fail", _ => "null" }};");
         _w.Line();
@@ -88,7 +88,7 @@ internal sealed partial class FlowEmitter
         _w.Line("private static readonly global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Type> s_events = new global::System.Collections.Generic.Dictionary<string, global::System.Type>");
         _w.Line("{");
         foreach (var e in durable.Events)
-            _w.Line($"    [{SourceWriter.Literal(e.Name)}] = typeof({e.Type}),");
+            _w.Line($"    [{CSharpText.StringLiteral(e.Name)}] = typeof({e.Type}),");
         _w.Line("};");
         _w.Line();
         _w.Line($"global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Type> {Durable}.IDurableFlow.Events => s_events;");
@@ -102,7 +102,7 @@ internal sealed partial class FlowEmitter
         _w.Open($"string? {Durable}.IDurableFlow.KeyOf({Durable}.FlowEvent flowEvent)");
         _w.Open("switch (flowEvent.Name)");
         foreach (var e in durable.Events)
-            _w.Line($"case {SourceWriter.Literal(e.Name)}: {{ return flowEvent.Payload is {e.Type} e ? {e.KeyCode ?? "null"} : null; }}");
+            _w.Line($"case {CSharpText.StringLiteral(e.Name)}: {{ return flowEvent.Payload is {e.Type} e ? {e.KeyCode ?? "null"} : null; }}");
         _w.Line("default: return null;");
         _w.Close();
         _w.Close();
@@ -111,7 +111,7 @@ internal sealed partial class FlowEmitter
         {
             var condition = durable.TriggerCondition is null ? "" : $" && ({durable.TriggerCondition})";
             _w.Line("/// <summary>True when the event starts an instance: the trigger event, and the trigger's condition holds.</summary>");
-            _w.Line($"bool {Durable}.IDurableFlow.Starts({Durable}.FlowEvent flowEvent) => flowEvent.Name == {SourceWriter.Literal(trigger)} && flowEvent.Payload is {Class.RequestType} e{condition};");
+            _w.Line($"bool {Durable}.IDurableFlow.Starts({Durable}.FlowEvent flowEvent) => flowEvent.Name == {CSharpText.StringLiteral(trigger)} && flowEvent.Payload is {Class.RequestType} e{condition};");
         }
         else
         {
@@ -127,7 +127,7 @@ internal sealed partial class FlowEmitter
 
         // Start, continue, resume.
         _w.Open($"async {Vt}<{Durable}.DurableStep> {Durable}.IDurableFlow.StartAsync(object request, {Durable}.DurableStepContext context)");
-        _w.Line($"if (request is not {Class.RequestType} typed) throw new global::System.ArgumentException(\"flow '\" + FlowId + \"' starts with a {Xml(Short(Class.RequestType))}, not a \" + request.GetType().Name, nameof(request));");
+        _w.Line($"if (request is not {Class.RequestType} typed) throw new global::System.ArgumentException(\"flow '\" + FlowId + {CSharpText.StringLiteral("' starts with a " + Short(Class.RequestType) + ", not a ")} + request.GetType().Name, nameof(request));");
         _w.Line("var state = Durable(context);");
         _w.Line("state.Request = typed;");
         _w.Line($"var result = await RunFromAsync(state, {startNode}, context.Options, context.CancellationToken, recycle: false).ConfigureAwait(false);");
@@ -216,7 +216,7 @@ internal sealed partial class FlowEmitter
         {
             _w.Line();
             var node = _nodes[wait.NodeId].Node;
-            _w.Line($"// {SourceWriter.Comment(node.Describe())}, {SourceWriter.Comment(_flow.Flow.FileName)} line {(node.Location.StartLine + 1).ToString(CultureInfo.InvariantCulture)}: waits for {SourceWriter.Comment(Describe(wait))}.");
+            _w.Line($"// {CSharpText.Comment(node.Describe())}, {CSharpText.Comment(_flow.Flow.FileName)} line {(node.Location.StartLine + 1).ToString(CultureInfo.InvariantCulture)}: waits for {CSharpText.Comment(Describe(wait))}.");
             _w.Open($"private static int Continue_{_names[wait.NodeId]}(State state, {Durable}.DurableSignal signal, out string? caught)");
             for (var i = 0; i < wait.Arms.Count; i++)
             {
@@ -226,31 +226,29 @@ internal sealed partial class FlowEmitter
                 {
                     var edge = _nodes[wait.NodeId].Node.Kind == NodeKind.EventGateway
                         ? _nodes[wait.NodeId].Outgoing.FirstOrDefault(b => b.Edge.TargetId == arm.NodeId)?.Edge : null;
-                    _w.Line($"// {SourceWriter.Comment(arm.NodeId)}: event {SourceWriter.Comment(name)}{(edge?.Condition is { } c ? ", when " + SourceWriter.Comment(c.Text) : "")}");
+                    _w.Line($"// {CSharpText.Comment(arm.NodeId)}: event {CSharpText.Comment(name)}{(edge?.Condition is { } c ? ", when " + CSharpText.Comment(c.Text) : "")}");
                     _w.OpenBlock();
                     if (arm.ConditionCode is { } condition && edge?.Condition is { } source)
                     {
-                        _w.Line($"if (signal.Event is {{ Name: {SourceWriter.Literal(name)}, Payload: {arm.EventType} e }}");
-                        _w.Directive($"#line {(source.Location.StartLine + 1).ToString(CultureInfo.InvariantCulture)} {SourceWriter.Literal(source.Location.FilePath)}");
-                        _w.Line($"    && ({condition}))");
-                        _w.Directive("#line default");
+                        _w.Line($"if (signal.Event is {{ Name: {CSharpText.StringLiteral(name)}, Payload: {arm.EventType} e }}");
+                        _w.MappedLine($"    && ({condition}))", source.Location);
                     }
                     else
                     {
-                        _w.Line($"if (signal.Event is {{ Name: {SourceWriter.Literal(name)}, Payload: {arm.EventType} e }})");
+                        _w.Line($"if (signal.Event is {{ Name: {CSharpText.StringLiteral(name)}, Payload: {arm.EventType} e }})");
                     }
                     _w.OpenBlock();
                     if (arm.ToField is { } to) _w.Line($"{to} = e;");
-                    _w.Line($"caught = {SourceWriter.Literal(arm.NodeId)};");
+                    _w.Line($"caught = {CSharpText.StringLiteral(arm.NodeId)};");
                     _w.Line($"return {target};");
                     _w.Close();
                     _w.Close();
                 }
                 else
                 {
-                    _w.Line($"// {SourceWriter.Comment(arm.NodeId)}: {(arm.DateCode is null ? SourceWriter.Comment(DescribeDuration(arm.DurationTicks)) + " after the wait began" : "at its date")}");
+                    _w.Line($"// {CSharpText.Comment(arm.NodeId)}: {(arm.DateCode is null ? CSharpText.Comment(DescribeDuration(arm.DurationTicks)) + " after the wait began" : "at its date")}");
                     _w.Open($"if (signal.Kind == {Durable}.DurableSignalKind.Timer && state.WaitDueArm == {i.ToString(CultureInfo.InvariantCulture)})");
-                    _w.Line($"caught = {SourceWriter.Literal(arm.NodeId)};");
+                    _w.Line($"caught = {CSharpText.StringLiteral(arm.NodeId)};");
                     _w.Line($"return {target};");
                     _w.Close();
                 }
@@ -268,7 +266,7 @@ internal sealed partial class FlowEmitter
         var wait = durable.Waits.FirstOrDefault(w => w.NodeId == nodeId);
         if (wait is null) return "null";
         var names = wait.Arms.Where(a => a.EventName is not null).Select(a => a.EventName!).Distinct().ToList();
-        return names.Count == 0 ? "global::System.Array.Empty<string>()" : $"new[] {{ {string.Join(", ", names.Select(SourceWriter.Literal))} }}";
+        return names.Count == 0 ? "global::System.Array.Empty<string>()" : $"new[] {{ {string.Join(", ", names.Select(CSharpText.StringLiteral))} }}";
     }
 
     /// <summary>The state as JSON: where the instance is, its timer, the request, the result, the bus values and the join counts.</summary>
@@ -282,11 +280,11 @@ internal sealed partial class FlowEmitter
         _w.Line($"{Durable}.FlowStateJson.Write(writer, \"req\", state.Request, json);");
         _w.Line($"{Durable}.FlowStateJson.Write(writer, \"res\", state.Result, json);");
         foreach (var field in _flow.Fields)
-            _w.Line($"{Durable}.FlowStateJson.Write(writer, {SourceWriter.Literal(field.Scope + "." + field.BusName)}, state.{field.FieldName}, json);");
+            _w.Line($"{Durable}.FlowStateJson.Write(writer, {CSharpText.StringLiteral(field.Scope + "." + field.BusName)}, state.{field.FieldName}, json);");
         foreach (var join in joins)
         {
-            _w.Line($"writer.WriteNumber({SourceWriter.Literal("join." + join + ".pending")}, state.{join}_pending);");
-            _w.Line($"writer.WriteNumber({SourceWriter.Literal("join." + join + ".live")}, state.{join}_live);");
+            _w.Line($"writer.WriteNumber({CSharpText.StringLiteral("join." + join + ".pending")}, state.{join}_pending);");
+            _w.Line($"writer.WriteNumber({CSharpText.StringLiteral("join." + join + ".live")}, state.{join}_live);");
         }
         _w.Line($"return {Durable}.FlowStateJson.EndState(writer);");
         _w.Close();
@@ -308,7 +306,7 @@ internal sealed partial class FlowEmitter
             reads.Add(("join." + join + ".live", $"state.{join}_live = {Durable}.FlowStateJson.ReadInt32(ref reader);"));
         }
         for (var i = 0; i < reads.Count; i++)
-            _w.Line($"{(i == 0 ? "" : "else ")}if (reader.ValueTextEquals({SourceWriter.Literal(reads[i].Name)}u8)) {reads[i].Assign}");
+            _w.Line($"{(i == 0 ? "" : "else ")}if (reader.ValueTextEquals({CSharpText.StringLiteral(reads[i].Name)}u8)) {reads[i].Assign}");
         _w.Line($"else {Durable}.FlowStateJson.ReadPosition(ref reader, state, ref at);");
         _w.Close();
         _w.Line("return at;");

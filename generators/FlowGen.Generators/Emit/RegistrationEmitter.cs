@@ -30,7 +30,7 @@ internal static class RegistrationEmitter
         const string TryAdd = Di + ".Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
         foreach (var flow in flows)
         {
-            w.Line($"// flow '{SourceWriter.Comment(flow.FlowId)}'");
+            w.Line($"// flow '{CSharpText.Comment(flow.FlowId)}'");
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({flow.ClassType}), typeof({flow.ClassType}), flowLifetime));");
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.IFlow<{flow.RequestType}, {flow.ResultType}>), static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider), flowLifetime));");
             // A durable flow is also one of the flows a FlowEngine runs (several of them: TryAddEnumerable).

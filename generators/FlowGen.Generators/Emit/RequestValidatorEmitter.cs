@@ -15,7 +15,7 @@ internal static class RequestValidatorEmitter
 
     public static void Write(SourceWriter w, BoundRequestSchema schema)
     {
-        w.Line($"// The request schema of {SourceWriter.Comment(schema.FileName)} (line {schema.Line}), checked when the start node runs:");
+        w.Line($"// The request schema of {CSharpText.Comment(schema.FileName)} (line {schema.Line}), checked when the start node runs:");
         w.Line("// defaults fill missing values, then every failing field is listed in one FLOW_VALIDATION_FAILED error.");
         w.Open($"private static global::System.Collections.Generic.List<global::FlowGen.FlowFieldError>? {MethodName}(State state)");
         w.Line("global::System.Collections.Generic.List<global::FlowGen.FlowFieldError>? errors = null;");
@@ -31,7 +31,7 @@ internal static class RequestValidatorEmitter
     {
         var rules = field.Field;
         var access = $"{owner}.{field.Member}";
-        w.Line($"// {SourceWriter.Comment(field.Path)}: {SourceWriter.Comment(Describe(field))}");
+        w.Line($"// {CSharpText.Comment(field.Path)}: {CSharpText.Comment(Describe(field))}");
         if (field.DefaultCode is { } value)
         {
             var store = field.DefaultVia == "with" && topLevel ? $"{owner} = {owner} with {{ {field.Member} = {value} }};" : $"{access} = {value};";
@@ -48,7 +48,7 @@ internal static class RequestValidatorEmitter
             return;
         }
 
-        var required = rules.Required ? $"global::FlowGen.FlowValidation.Add(ref errors, {SourceWriter.Literal(field.Path)}, \"required\", \"is required\");" : null;
+        var required = rules.Required ? $"global::FlowGen.FlowValidation.Add(ref errors, {CSharpText.StringLiteral(field.Path)}, \"required\", \"is required\");" : null;
         if (checks.Count == 0 && field.Fields.Count == 0)
         {
             if (required is not null) w.Line($"if ({access} is null) {required}");
@@ -70,7 +70,7 @@ internal static class RequestValidatorEmitter
         foreach (var (condition, rule, message) in checks)
         {
             w.Line($"if ({condition.Replace("$", value)})");
-            w.Line($"    global::FlowGen.FlowValidation.Add(ref errors, {SourceWriter.Literal(field.Path)}, \"{rule}\", {message.Replace("$", value)});");
+            w.Line($"    global::FlowGen.FlowValidation.Add(ref errors, {CSharpText.StringLiteral(field.Path)}, \"{rule}\", {message.Replace("$", value)});");
         }
         foreach (var child in field.Fields) WriteField(w, child, value, topLevel: false);
     }
@@ -95,7 +95,7 @@ internal static class RequestValidatorEmitter
         {
             var shown = rules.Type == "string" ? "$" : "global::FlowGen.FlowValidation.Text($)";
             yield return ($"$ is not ({string.Join(" or ", field.EnumCodes)})", "enum",
-                $"{SourceWriter.Literal("must be one of " + string.Join(", ", rules.Enum) + " (it is ")} + {shown} + \")\"");
+                $"{CSharpText.StringLiteral("must be one of " + string.Join(", ", rules.Enum) + " (it is ")} + {shown} + \")\"");
         }
     }
 

@@ -46,28 +46,16 @@ internal sealed class SourceWriter
 
     public override string ToString() => _text.ToString();
 
-    public static string Literal(string? value)
+    /// <summary>
+    /// A line of code that comes from a flow file (a compiled condition), mapped to that file's line with #line so
+    /// that errors and breakpoints land there; unmapped when the path cannot be written in a directive.
+    /// </summary>
+    public SourceWriter MappedLine(string code, Model.LocationInfo location)
     {
-        if (value is null) return "null";
-        var text = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': text.Append("\\\""); break;
-                case '\\': text.Append("\\\\"); break;
-                case '\n': text.Append("\\n"); break;
-                case '\r': text.Append("\\r"); break;
-                case '\t': text.Append("\\t"); break;
-                default:
-                    if (char.IsControl(c)) text.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-                    else text.Append(c);
-                    break;
-            }
-        }
-        return text.Append('"').ToString();
+        var directive = CSharpText.LineDirective(location.StartLine, location.FilePath);
+        if (directive is null) return Line(code);
+        Directive(directive);
+        Line(code);
+        return Directive("#line default");
     }
-
-    /// <summary>Text safe inside a // comment.</summary>
-    public static string Comment(string? value) => value is null ? "" : string.Join(" ", value.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 }

@@ -131,7 +131,7 @@ internal static class ExpressionCompiler
                     $"'{role.Permission}' is not a permission: write r:service or r:service@ability, or pr:component@service or pr:component@service@ability");
                 return null;
             }
-            return new Value($"state.HasPermission({FlowGen.Generators.Emit.SourceWriter.Literal(role.Permission)})", Precedence.Primary, ExpressionType.Bool, false, false, role.Permission);
+            return new Value($"state.HasPermission({FlowGen.Generators.Emit.CSharpText.StringLiteral(role.Permission)})", Precedence.Primary, ExpressionType.Bool, false, false, role.Permission);
         }
 
         // ---- literals and paths ----
@@ -161,7 +161,7 @@ internal static class ExpressionCompiler
                     var code = literal.Value.IndexOf('.') >= 0 ? literal.Value : literal.Value + ".0";
                     return new Value(code, Precedence.Primary, ExpressionType.Double, false, false, literal.Value, LiteralKind.Floating);
                 case LiteralKind.String:
-                    return new Value(ExpressionTypes.StringLiteral(literal.Value), Precedence.Primary, ExpressionType.String, false, false, "'" + literal.Value + "'", LiteralKind.String);
+                    return new Value(FlowGen.Generators.Emit.CSharpText.StringLiteral(literal.Value), Precedence.Primary, ExpressionType.String, false, false, "'" + literal.Value + "'", LiteralKind.String);
                 default:
                     return Mismatch(literal, "unknown literal");
             }
@@ -218,7 +218,7 @@ internal static class ExpressionCompiler
                 if (current.Type.Name == JsonElementName)
                 {
                     // A JSON value (an HTTP task's http-output): the rest of the path reads its properties by name.
-                    var names = path.Segments.Skip(i).Select(s => ExpressionTypes.StringLiteral(s.Name)).ToList();
+                    var names = path.Segments.Skip(i).Select(s => FlowGen.Generators.Emit.CSharpText.StringLiteral(s.Name)).ToList();
                     source += "." + string.Join(".", path.Segments.Skip(i).Select(s => s.Name));
                     current = new Value($"global::FlowGen.FlowFunctions.JsonPath({JsonCode(current)}, {string.Join(", ", names)})",
                         Precedence.Primary, current.Type, false, false, source);
@@ -356,7 +356,8 @@ internal static class ExpressionCompiler
                     }
                     if (!ok) return null;
                     var precedence = binary.Operator == BinaryOperator.And ? Precedence.ConditionalAnd : Precedence.ConditionalOr;
-                    var code = Wrap(AsBool(left), precedence) + " " + symbol + " " + Wrap(AsBool(right), precedence + 1);
+                    // && and || are associative: a chain read as a balanced tree is written without parentheses.
+                    var code = Wrap(AsBool(left), precedence) + " " + symbol + " " + Wrap(AsBool(right), precedence);
                     return new Value(code, precedence, ExpressionType.Bool, false, false, source);
                 }
 
@@ -570,7 +571,7 @@ internal static class ExpressionCompiler
 
         private static Value? AsCharLiteral(Value value) =>
             value.Literal == LiteralKind.String && value.Source.Length == 3
-                ? value with { Code = ExpressionTypes.CharLiteral(value.Source[1]), Type = ExpressionType.Char, Literal = null }
+                ? value with { Code = FlowGen.Generators.Emit.CSharpText.CharLiteral(value.Source[1]), Type = ExpressionType.Char, Literal = null }
                 : null;
 
         /// <summary>A string literal naming a member of the enum <paramref name="enumValue"/> becomes that member.</summary>

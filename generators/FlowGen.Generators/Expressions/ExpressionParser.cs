@@ -22,16 +22,29 @@ namespace FlowGen.Generators.Expressions;
 /// </summary>
 internal static class ExpressionParser
 {
-    private const int MaxDepth = 64;
     private const int MaxErrors = 10;
 
-    public static ParsedCondition Parse(string text)
+    /// <summary>
+    /// Nesting above this is refused whatever FlowGenMaxNesting says: the parser and every walk over the tree recurse
+    /// once per level, and a stack overflow cannot be caught.
+    /// </summary>
+    public const int HardMaxDepth = 1_000;
+
+    public static ParsedCondition Parse(string text, FlowLimits? limits = null)
     {
         text ??= "";
+        limits ??= FlowLimits.Default;
         var errors = new List<ExpressionError>();
         var (order, bodyStart) = ReadOrder(text, errors);
         var tokens = ExpressionLexer.Tokenize(text, bodyStart, errors);
-        var parser = new Parser(text, tokens, errors);
+        if (TooManyTerms(tokens, limits.MaxExpressionTerms) is { } beyond)
+        {
+            // Refused before parsing: a condition this long costs time in every later step and in the C# compiler.
+            var error = new ExpressionError(ExpressionErrorIds.TooLong, beyond.Start, beyond.Length,
+                $"it has more than {limits.MaxExpressionTerms.ToString(CultureInfo.InvariantCulture)} terms (this is the first one past the limit); move the logic into a task that computes one value, or raise the limit with <FlowGenMaxExpressionTerms> in the project file");
+            return new ParsedCondition(text, null, order, new[] { error }.ToEquatableArray());
+        }
+        var parser = new Parser(text, tokens, errors, Math.Min(limits.MaxNesting, HardMaxDepth));
         var root = parser.ParseCondition();
 
         if (errors.Count == 0)
@@ -47,6 +60,22 @@ internal static class ExpressionParser
             .Take(MaxErrors)
             .ToEquatableArray();
         return new ParsedCondition(text, null, order, sorted);
+    }
+
+    /// <summary>The first operand (a name, number, string or role) past the limit, or null.</summary>
+    private static Token? TooManyTerms(List<Token> tokens, int limit)
+    {
+        var terms = 0;
+        var previous = TokenKind.End;
+        foreach (var token in tokens)
+        {
+            // req.a.b is one term: a name after a dot continues a path.
+            var term = token.Kind is TokenKind.Integer or TokenKind.Floating or TokenKind.String or TokenKind.Role
+                || (token.Kind == TokenKind.Identifier && previous != TokenKind.Dot);
+            previous = token.Kind;
+            if (term && ++terms > limit) return token;
+        }
+        return null;
     }
 
     /// <summary>Reads Kstry's order prefix <c>O1:</c> (a letter O, digits, a colon) at the start of the text.</summary>
@@ -75,12 +104,14 @@ internal static class ExpressionParser
         private readonly List<ExpressionError> _errors;
         private int _position;
         private int _depth;
+        private readonly int _maxDepth;
         private bool _abandoned;
         private int _lastErrorStart = -1;
         private int _lastErrorEnd = -1;
 
-        public Parser(string text, List<Token> tokens, List<ExpressionError> errors)
+        public Parser(string text, List<Token> tokens, List<ExpressionError> errors, int maxDepth)
         {
+            _maxDepth = maxDepth;
             _text = text;
             _tokens = tokens;
             _errors = errors;
@@ -121,29 +152,63 @@ internal static class ExpressionParser
 
         private Expr ParseOr()
         {
-            var left = ParseAnd();
+            var first = ParseAnd();
+            if (!(Current.Kind == TokenKind.OrOr || IsKeyword(Current, "or"))) return first;
+            var operands = new List<Expr> { first };
             while (Current.Kind == TokenKind.OrOr || IsKeyword(Current, "or"))
             {
                 Advance();
-                var right = ParseAnd();
-                left = new BinaryExpr(BinaryOperator.Or, left, right, left.Start, right.End - left.Start);
+                operands.Add(ParseAnd());
             }
-            return left;
+            return Balanced(BinaryOperator.Or, operands, 0, operands.Count);
         }
 
         private Expr ParseAnd()
         {
-            var left = ParseEquality();
+            var first = ParseEquality();
+            if (!(Current.Kind == TokenKind.AndAnd || IsKeyword(Current, "and"))) return first;
+            var operands = new List<Expr> { first };
             while (Current.Kind == TokenKind.AndAnd || IsKeyword(Current, "and"))
             {
                 Advance();
-                var right = ParseEquality();
-                left = new BinaryExpr(BinaryOperator.And, left, right, left.Start, right.End - left.Start);
+                operands.Add(ParseEquality());
             }
-            return left;
+            return Balanced(BinaryOperator.And, operands, 0, operands.Count);
+        }
+
+        /// <summary>
+        /// A chain of && (or of ||) as a balanced tree: the operators are associative, so (a && b) && (c && d)
+        /// evaluates and short-circuits exactly as a && b && c && d, and a chain of thousands of terms stays a few
+        /// levels deep for every walk over the tree.
+        /// </summary>
+        private static Expr Balanced(BinaryOperator op, List<Expr> operands, int from, int to)
+        {
+            if (to - from == 1) return operands[from];
+            var middle = from + (to - from) / 2;
+            var left = Balanced(op, operands, from, middle);
+            var right = Balanced(op, operands, middle, to);
+            return new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
+        }
+
+        /// <summary>
+        /// Each operator of a chain that is not associative (a - b - c) makes the tree one level deeper: it counts
+        /// against the depth limit like a parenthesis, and is given back when the chain ends.
+        /// </summary>
+        private bool EnterChain(ref int levels)
+        {
+            if (!Enter(Current)) return false;
+            levels++;
+            return true;
         }
 
         private Expr ParseEquality()
+        {
+            var levels = 0;
+            try { return ParseEqualityChain(ref levels); }
+            finally { _depth -= levels; }
+        }
+
+        private Expr ParseEqualityChain(ref int levels)
         {
             var left = ParseRelational();
             while (true)
@@ -155,6 +220,7 @@ internal static class ExpressionParser
                     case TokenKind.BangEqual: op = BinaryOperator.NotEqual; break;
                     default: return left;
                 }
+                if (!EnterChain(ref levels)) return left;
                 Advance();
                 var right = ParseRelational();
                 left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
@@ -163,11 +229,19 @@ internal static class ExpressionParser
 
         private Expr ParseRelational()
         {
+            var levels = 0;
+            try { return ParseRelationalChain(ref levels); }
+            finally { _depth -= levels; }
+        }
+
+        private Expr ParseRelationalChain(ref int levels)
+        {
             var left = ParseAdditive();
             while (true)
             {
                 if (ParseSqlOperator(left) is { } sql)
                 {
+                    if (!EnterChain(ref levels)) return sql;
                     left = sql;
                     continue;
                 }
@@ -180,6 +254,7 @@ internal static class ExpressionParser
                     case TokenKind.GreaterEqual: op = BinaryOperator.GreaterOrEqual; break;
                     default: return left;
                 }
+                if (!EnterChain(ref levels)) return left;
                 Advance();
                 var right = ParseAdditive();
                 left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
@@ -218,13 +293,9 @@ internal static class ExpressionParser
                 var closed = Current.Kind == TokenKind.CloseParen;
                 var end = closed ? Advance().Start + 1 : Current.Start;
                 if (!closed) ExpectedAt(Current, $"expected ',' or ')' to close the list opened at column {open.Start + 1}");
-                Expr? result = null;
-                foreach (var item in items)
-                {
-                    Expr test = new BinaryExpr(negated ? BinaryOperator.NotEqual : BinaryOperator.Equal, left, item, left.Start, item.End - left.Start);
-                    result = result is null ? test : new BinaryExpr(negated ? BinaryOperator.And : BinaryOperator.Or, result, test, left.Start, item.End - left.Start);
-                }
-                return result is null ? left : result with { Length = end - left.Start };
+                var tests = items.Select(item => (Expr)new BinaryExpr(negated ? BinaryOperator.NotEqual : BinaryOperator.Equal, left, item, left.Start, item.End - left.Start)).ToList();
+                var result = Balanced(negated ? BinaryOperator.And : BinaryOperator.Or, tests, 0, tests.Count);
+                return result with { Start = left.Start, Length = end - left.Start };
             }
             if (IsKeyword(Current, "like"))
             {
@@ -267,6 +338,13 @@ internal static class ExpressionParser
 
         private Expr ParseAdditive()
         {
+            var levels = 0;
+            try { return ParseAdditiveChain(ref levels); }
+            finally { _depth -= levels; }
+        }
+
+        private Expr ParseAdditiveChain(ref int levels)
+        {
             var left = ParseMultiplicative();
             while (true)
             {
@@ -277,6 +355,7 @@ internal static class ExpressionParser
                     case TokenKind.Minus: op = BinaryOperator.Subtract; break;
                     default: return left;
                 }
+                if (!EnterChain(ref levels)) return left;
                 Advance();
                 var right = ParseMultiplicative();
                 left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
@@ -284,6 +363,13 @@ internal static class ExpressionParser
         }
 
         private Expr ParseMultiplicative()
+        {
+            var levels = 0;
+            try { return ParseMultiplicativeChain(ref levels); }
+            finally { _depth -= levels; }
+        }
+
+        private Expr ParseMultiplicativeChain(ref int levels)
         {
             var left = ParseUnary();
             while (true)
@@ -296,6 +382,7 @@ internal static class ExpressionParser
                     case TokenKind.Percent: op = BinaryOperator.Modulo; break;
                     default: return left;
                 }
+                if (!EnterChain(ref levels)) return left;
                 Advance();
                 var right = ParseUnary();
                 left = new BinaryExpr(op, left, right, left.Start, right.End - left.Start);
@@ -493,9 +580,9 @@ internal static class ExpressionParser
 
         private bool Enter(Token at)
         {
-            if (++_depth <= MaxDepth) return true;
+            if (++_depth <= _maxDepth) return true;
             _depth--;
-            Error(ExpressionErrorIds.Syntax, at.Start, at.Length, $"the condition is nested more than {MaxDepth} levels deep");
+            Error(ExpressionErrorIds.TooLong, at.Start, at.Length, $"the condition is nested more than {_maxDepth.ToString(CultureInfo.InvariantCulture)} levels deep (parentheses, '!' and chains such as a - b - c count); split it, or raise the limit with <FlowGenMaxNesting> in the project file");
             // Give up on the rest: every enclosing level would otherwise report its missing ')'.
             _abandoned = true;
             _position = _tokens.Count - 1;

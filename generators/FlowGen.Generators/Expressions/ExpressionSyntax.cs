@@ -97,6 +97,9 @@ internal static class ExpressionErrorIds
     /// <summary>Unknown function or wrong number of arguments.</summary>
     public const string UnknownFunction = "FG0504";
 
+    /// <summary>A condition with more terms, or nested deeper, than the limits allow (FlowGenMaxExpressionTerms).</summary>
+    public const string TooLong = "FG0506";
+
     /// <summary>A role expression, which FlowGen does not support yet.</summary>
     public const string RoleMalformed = "FG0505";
 }

@@ -170,43 +170,6 @@ internal static class ExpressionTypes
     public static bool FitsInteger(string type, long value) =>
         IntegerRanges.TryGetValue(type, out var range) && value >= range.Min && (value < 0 || (ulong)value <= range.Max);
 
-    /// <summary>Formats a C# string literal: quotes, backslashes and control characters escaped, non-ASCII as \uXXXX.</summary>
-    public static string StringLiteral(string value)
-    {
-        var sb = new System.Text.StringBuilder(value.Length + 2);
-        sb.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\0': sb.Append("\\0"); break;
-                default:
-                    if (c < 0x20 || c > 0x7e) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
-    }
-
-    /// <summary>Formats a C# char literal.</summary>
-    public static string CharLiteral(char c) => c switch
-    {
-        '\'' => "'\\''",
-        '\\' => "'\\\\'",
-        '\n' => "'\\n'",
-        '\r' => "'\\r'",
-        '\t' => "'\\t'",
-        '\0' => "'\\0'",
-        _ when c < 0x20 || c > 0x7e => "'\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) + "'",
-        _ => "'" + c + "'",
-    };
-
     private static readonly HashSet<string> ReservedWords = new(StringComparer.Ordinal)
     {
         "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",

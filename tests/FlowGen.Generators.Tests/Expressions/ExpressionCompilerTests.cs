@@ -58,7 +58,8 @@ public class ExpressionCompilerTests
         { "req.source=='app'", "state.Request.Source == \"app\"" },
         { "req.source!='app'", "state.Request.Source != \"app\"" },
         { "req.source == \"a\\\"b\\\\c\\n\"", "state.Request.Source == \"a\\\"b\\\\c\\n\"" },
-        { "req.source == 'caf\u00e9'", "state.Request.Source == \"caf\\u00e9\"" },
+        { "req.source == 'caf\u00e9'", "state.Request.Source == \"caf\u00e9\"" }, // printable non-ASCII stays readable
+        { "req.source == 'a\u2028b\u202Ec'", "state.Request.Source == \"a\\u2028b\\u202ec\"" }, // line and paragraph separators, bidi controls escaped
         { "req.name != null", "state.Request.Name != null" },
         { "req.price > 1.5", "state.Request.Price > 1.5m" },
         { "req.price > -1.5", "state.Request.Price > -1.5m" },

@@ -317,11 +317,60 @@ public class ExpressionParserTests
         var text = new string('(', 5000) + "req.a" + new string(')', 5000);
         var parsed = ExpressionParser.Parse(text);
         var e = Assert.Single(parsed.Errors);
-        Assert.Equal("FG0501", e.Id);
-        Assert.Contains("nested", e.Message);
+        Assert.Equal("FG0506", e.Id);
+        Assert.Contains("nested more than 64 levels", e.Message);
+        Assert.Contains("FlowGenMaxNesting", e.Message);
 
         Assert.Single(ExpressionParser.Parse(new string('!', 5000) + "req.a").Errors);
         Assert.Single(ExpressionParser.Parse(new string('-', 5000) + "1").Errors);
+    }
+
+    [Fact]
+    public void A_long_chain_of_and_or_is_a_shallow_balanced_tree_with_the_same_operands_in_order()
+    {
+        // 20,000 terms: once a stack overflow in the compiler; && and || are associative, so the tree is balanced.
+        var terms = Enumerable.Range(0, 20_000).Select(i => $"req.a == {i}").ToList();
+        var parsed = ExpressionParser.Parse(string.Join(" && ", terms));
+        Assert.Empty(parsed.Errors);
+        Assert.True(Depth(parsed.Root!) <= 20, $"depth {Depth(parsed.Root!)}");
+        var leaves = new List<string>();
+        Collect(parsed.Root!, BinaryOperator.And, leaves);
+        Assert.Equal(terms.Select(t => t.Replace("req.a == ", "")), leaves);
+
+        static int Depth(Expr e) => e switch
+        {
+            BinaryExpr b => 1 + Math.Max(Depth(b.Left), Depth(b.Right)),
+            UnaryExpr u => 1 + Depth(u.Operand),
+            _ => 1,
+        };
+        static void Collect(Expr e, BinaryOperator op, List<string> into)
+        {
+            if (e is BinaryExpr b && b.Operator == op) { Collect(b.Left, op, into); Collect(b.Right, op, into); }
+            else into.Add(((LiteralExpr)((BinaryExpr)e).Right).Value);
+        }
+    }
+
+    [Fact]
+    public void A_long_chain_of_a_non_associative_operator_counts_against_the_nesting_limit()
+    {
+        var parsed = ExpressionParser.Parse("req.a == " + string.Join(" - ", Enumerable.Repeat("1", 100)));
+        var e = Assert.Single(parsed.Errors);
+        Assert.Equal("FG0506", e.Id);
+        Assert.Contains("chains such as a - b - c", e.Message);
+        Assert.Empty(ExpressionParser.Parse("req.a == " + string.Join(" - ", Enumerable.Repeat("1", 50))).Errors);
+    }
+
+    [Fact]
+    public void More_terms_than_the_limit_is_FG0506_at_the_first_term_past_it()
+    {
+        var text = string.Join(" || ", Enumerable.Range(0, 6).Select(i => $"req.a == {i}")); // 12 terms
+        var limits = FlowGen.Generators.Model.FlowLimits.Default with { MaxExpressionTerms = 10 };
+        var e = Assert.Single(ExpressionParser.Parse(text, limits).Errors);
+        Assert.Equal("FG0506", e.Id);
+        Assert.Equal(text.LastIndexOf("req.a", StringComparison.Ordinal), e.Start); // the 11th term
+        Assert.Contains("more than 10 terms", e.Message);
+        Assert.Contains("FlowGenMaxExpressionTerms", e.Message);
+        Assert.Empty(ExpressionParser.Parse(text, limits with { MaxExpressionTerms = 12 }).Errors);
     }
 
     [Fact]

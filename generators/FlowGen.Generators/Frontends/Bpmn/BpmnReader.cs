@@ -15,20 +15,31 @@ internal static class BpmnReader
 {
     public static (EquatableArray<FlowGraph> Graphs, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, CancellationToken cancellationToken)
     {
-        var (graphs, _, diagnostics) = ReadAll(path, text, cancellationToken);
+        var (graphs, _, diagnostics) = ReadAll(path, text, FlowLimits.Default, cancellationToken);
         return (graphs, diagnostics);
     }
 
     /// <summary>The processes of a file, the bodies of its subProcess elements (graphs of their own), and the diagnostics.</summary>
-    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) ReadAll(string path, SourceText text, CancellationToken cancellationToken)
+    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) ReadAll(string path, SourceText text, FlowLimits limits, CancellationToken cancellationToken)
     {
         var subprocesses = new List<FlowGraph>();
         var diagnostics = new List<DiagnosticInfo>();
-        var map = new XmlTextMap(path, text);
+        var map = new XmlTextMap(path, text, limits);
         XDocument document;
+        var content = text.ToString();
         try
         {
-            document = XDocument.Parse(text.ToString(), LoadOptions.SetLineInfo | LoadOptions.PreserveWhitespace);
+            // First a streaming pass that stops at the first element nested deeper than the limit (a file of 100,000
+            // unclosed or nested elements is refused at once), then the tree. Neither reads a DTD, an entity or
+            // another file: a DOCTYPE is FG0001.
+            if (TooDeep(content, limits, cancellationToken) is { } deep)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NestedTooDeep, map.At(deep.Line, deep.Column), "This BPMN element",
+                    Math.Min(limits.MaxNesting, Expressions.ExpressionParser.HardMaxDepth).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                return (EquatableArray<FlowGraph>.Empty, EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
+            }
+            using var reader = XmlReader.Create(new StringReader(content), SafeSettings(limits));
+            document = XDocument.Load(reader, LoadOptions.SetLineInfo | LoadOptions.PreserveWhitespace);
         }
         catch (XmlException ex)
         {
@@ -52,6 +63,34 @@ internal static class BpmnReader
         }
 
         return (graphs.ToEquatableArray(), subprocesses.ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// How flow files are read: no DTD (a DOCTYPE is an error, so no entity is ever expanded and no external file or
+    /// URL is ever opened), no resolver, and no more characters than the file-size limit.
+    /// </summary>
+    internal static XmlReaderSettings SafeSettings(FlowLimits limits) => new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersFromEntities = 0,
+        MaxCharactersInDocument = limits.MaxFileSize,
+        IgnoreWhitespace = false,
+    };
+
+    /// <summary>The line and column of the first element nested deeper than the limit, or null.</summary>
+    private static (int Line, int Column)? TooDeep(string content, FlowLimits limits, CancellationToken cancellationToken)
+    {
+        var limit = Math.Min(limits.MaxNesting, Expressions.ExpressionParser.HardMaxDepth);
+        using var reader = XmlReader.Create(new StringReader(content), SafeSettings(limits));
+        var info = (IXmlLineInfo)reader;
+        var count = 0;
+        while (reader.Read())
+        {
+            if ((++count & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (reader.NodeType == XmlNodeType.Element && reader.Depth >= limit) return (info.LineNumber, info.LinePosition);
+        }
+        return null;
     }
 
     private static FlowGraph ReadProcess(XElement process, XmlTextMap map, Dictionary<string, LocationInfo> ids, List<DiagnosticInfo> diagnostics, List<FlowGraph> subprocesses, CancellationToken cancellationToken)
@@ -255,7 +294,7 @@ internal static class BpmnReader
             var conditionLocation = conditionText.Length == 0 ? map.StartTag(conditionElement) : map.Span(charOffsets[0], charOffsets[conditionText.Length]);
             condition = new ConditionSource(
                 conditionText,
-                ExpressionParser.Parse(conditionText),
+                ExpressionParser.Parse(conditionText, map.Limits),
                 conditionLocation,
                 charOffsets.ToEquatableArray(),
                 parts.Lines.ToEquatableArray(),
@@ -343,7 +382,7 @@ internal static class BpmnReader
             edges[edges.IndexOf(own)] = own with { SourceId = boundary.Id, IsDefault = true, Condition = null };
             var text = $"@timedOut('{boundary.TaskId}')";
             var offsets = Enumerable.Repeat(boundary.Location.Start, text.Length + 1).ToArray();
-            var condition = new ConditionSource(text, ExpressionParser.Parse(text), boundary.Location, offsets.ToEquatableArray(),
+            var condition = new ConditionSource(text, ExpressionParser.Parse(text, map.Limits), boundary.Location, offsets.ToEquatableArray(),
                 Enumerable.Repeat(boundary.Location.StartLine, offsets.Length).ToEquatableArray(), Enumerable.Repeat(boundary.Location.StartColumn, offsets.Length).ToEquatableArray());
             var timer = timerFlows[0];
             edges[edges.IndexOf(timer)] = timer with { Condition = condition, IsDefault = false };
@@ -439,6 +478,9 @@ internal static class BpmnReader
 
     private static string TrimXmlMessage(string message)
     {
+        // XmlReader's own words about a prohibited DTD tell the reader to turn DTD processing on: say what to do instead.
+        if (message.IndexOf("DTD", StringComparison.Ordinal) >= 0)
+            return "the file has a DOCTYPE (a DTD), which a flow file may not have: FlowGen never reads a DTD, expands its entities or opens the files it names. Remove the <!DOCTYPE ...> declaration (BPMN files never need one)";
         var index = message.IndexOf(" Line ", StringComparison.Ordinal);
         return (index > 0 ? message.Substring(0, index) : message).TrimEnd('.', ' ');
     }

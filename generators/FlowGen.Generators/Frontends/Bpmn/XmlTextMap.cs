@@ -9,11 +9,14 @@ namespace FlowGen.Generators.Frontends.Bpmn;
 /// Maps parsed XML back to exact places in the file text: element start tags, and the characters of an
 /// element's text content (entities such as <c>&amp;gt;</c> decoded, each character keeping its file offset).
 /// </summary>
-internal sealed class XmlTextMap(string path, SourceText text)
+internal sealed class XmlTextMap(string path, SourceText text, FlowLimits? limits = null)
 {
     private readonly string _content = text.ToString();
 
     public string Path => path;
+
+    /// <summary>The limits the BPMN reader enforces (nesting, condition terms).</summary>
+    public FlowLimits Limits { get; } = limits ?? FlowLimits.Default;
 
     /// <summary>The span of the element's start tag, from '&lt;' to '&gt;'.</summary>
     public LocationInfo StartTag(XElement element)
@@ -121,11 +124,29 @@ internal sealed class XmlTextMap(string path, SourceText text)
         return Math.Max(0, Offset(info.LineNumber, info.LinePosition) - 1);
     }
 
+    private List<int>? _xmlLineStarts;
+
+    /// <summary>
+    /// The offset of an XML reader's line and column. XML counts lines at CR, LF and CR LF only, while the compiler's
+    /// text also breaks lines at U+0085, U+2028 and U+2029, so the reader's lines are found here, not in
+    /// <c>text.Lines</c>: a separator inside an attribute must not shift every location after it.
+    /// </summary>
     private int Offset(int line, int column)
     {
-        var lineIndex = Math.Max(0, Math.Min(line - 1, text.Lines.Count - 1));
-        var lineStart = text.Lines[lineIndex].Start;
-        return Math.Min(_content.Length, lineStart + Math.Max(0, column - 1));
+        var starts = _xmlLineStarts ??= XmlLineStarts(_content);
+        var lineIndex = Math.Max(0, Math.Min(line - 1, starts.Count - 1));
+        return Math.Min(_content.Length, starts[lineIndex] + Math.Max(0, column - 1));
+    }
+
+    private static List<int> XmlLineStarts(string content)
+    {
+        var starts = new List<int> { 0 };
+        for (var i = 0; i < content.Length; i++)
+        {
+            if (content[i] == '\r' && i + 1 < content.Length && content[i + 1] == '\n') i++;
+            if (content[i] is '\r' or '\n') starts.Add(i + 1);
+        }
+        return starts;
     }
 }
 

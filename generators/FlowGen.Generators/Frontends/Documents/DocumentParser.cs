@@ -22,7 +22,7 @@ internal static class DocumentParser
             parser.Consume<StreamStart>();
             if (parser.Accept<StreamEnd>(out _)) return null;
             parser.Consume<DocumentStart>();
-            var root = ReadNode(parser, source, anchors, cancellationToken);
+            var root = ReadNode(parser, source, anchors, 1, cancellationToken);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _))
             {
@@ -32,6 +32,11 @@ internal static class DocumentParser
                 return null;
             }
             return root;
+        }
+        catch (NestedTooDeepException ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NestedTooDeep, ex.Location, $"This {dialect} value", ex.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return null;
         }
         catch (DocumentSyntaxException ex)
         {
@@ -55,9 +60,16 @@ internal static class DocumentParser
         }
     }
 
-    private static DocNode ReadNode(IParser parser, DocumentText source, Dictionary<string, DocNode> anchors, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads one value; recursive, one level per nesting level, so the depth is bounded (FlowGenMaxNesting, never
+    /// above the parser's hard limit): no file can overflow the compiler's stack.
+    /// </summary>
+    private static DocNode ReadNode(IParser parser, DocumentText source, Dictionary<string, DocNode> anchors, int depth, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var maxDepth = Math.Min(source.Limits.MaxNesting, Expressions.ExpressionParser.HardMaxDepth);
+        if (depth > maxDepth && parser.Current is { } deep)
+            throw new NestedTooDeepException(source.Span((int)deep.Start.Index, (int)deep.Start.Index + 1), maxDepth);
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
             if (anchors.TryGetValue(alias.Value.Value, out var target)) return target;
@@ -92,21 +104,22 @@ internal static class DocumentParser
         {
             anchor = sequenceStart.Anchor.IsEmpty ? null : sequenceStart.Anchor.Value;
             var items = new List<DocNode>();
-            while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(parser, source, anchors, cancellationToken));
+            while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(parser, source, anchors, depth + 1, cancellationToken));
             node = new DocSequence(items, source.Span((int)sequenceStart.Start.Index, (int)sequenceStart.Start.Index + 1));
         }
         else if (parser.TryConsume<MappingStart>(out var mappingStart))
         {
             anchor = mappingStart.Anchor.IsEmpty ? null : mappingStart.Anchor.Value;
             var entries = new List<KeyValuePair<DocKey, DocNode>>();
+            var names = new HashSet<string>(StringComparer.Ordinal); // a set: a mapping of 100,000 keys is read in linear time
             var startOffset = (int)mappingStart.Start.Index;
             while (!parser.TryConsume<MappingEnd>(out _))
             {
-                var keyNode = ReadNode(parser, source, anchors, cancellationToken);
+                var keyNode = ReadNode(parser, source, anchors, depth + 1, cancellationToken);
                 if (keyNode is not DocScalar keyScalar)
                     throw new DocumentSyntaxException(keyNode.Location, "a mapping key must be a plain name, not " + keyNode.Kind);
-                var value = ReadNode(parser, source, anchors, cancellationToken);
-                if (entries.Any(e => e.Key.Name == keyScalar.Value))
+                var value = ReadNode(parser, source, anchors, depth + 1, cancellationToken);
+                if (!names.Add(keyScalar.Value))
                     throw new DocumentSyntaxException(keyScalar.Location, $"the key '{keyScalar.Value}' appears twice in one mapping");
                 entries.Add(new KeyValuePair<DocKey, DocNode>(new DocKey(keyScalar.Value, keyScalar.Location), value));
             }
@@ -139,4 +152,12 @@ internal static class DocumentParser
 internal sealed class DocumentSyntaxException(LocationInfo location, string message) : Exception(message)
 {
     public LocationInfo Location { get; } = location;
+}
+
+/// <summary>A value nested deeper than the limit (FG0010): reading stops there.</summary>
+internal sealed class NestedTooDeepException(LocationInfo location, int limit) : Exception("nested too deep")
+{
+    public LocationInfo Location { get; } = location;
+
+    public int Limit { get; } = limit;
 }

@@ -86,9 +86,12 @@ internal sealed class DocMapping(IReadOnlyList<KeyValuePair<DocKey, DocNode>> en
 }
 
 /// <summary>The file a document came from: path, text, and offset-to-location mapping.</summary>
-internal sealed class DocumentText(string path, SourceText text)
+internal sealed class DocumentText(string path, SourceText text, FlowLimits? limits = null)
 {
     public string Path { get; } = path;
+
+    /// <summary>The limits the readers of this text enforce (nesting, condition terms).</summary>
+    public FlowLimits Limits { get; } = limits ?? FlowLimits.Default;
 
     public string Content { get; } = text.ToString();
 

@@ -802,7 +802,7 @@ internal sealed class FlowDocumentReader
         // A condition written as a plain YAML boolean (when: true) reads as the text 'true'.
         var offsets = scalar.CharOffsets();
         var (lines, columns) = _source.Locate(offsets);
-        return new ConditionSource(scalar.Value, ExpressionParser.Parse(scalar.Value), scalar.Location,
+        return new ConditionSource(scalar.Value, ExpressionParser.Parse(scalar.Value, _source.Limits), scalar.Location,
             offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
     }
 

@@ -10,6 +10,6 @@ internal static class JsonFlowReader
 {
     public const string Extension = ".flow.json";
 
-    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, CancellationToken cancellationToken)
-        => FlowDocumentReader.Read(new DocumentText(path, text), "JSON", cancellationToken);
+    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, FlowLimits limits, CancellationToken cancellationToken)
+        => FlowDocumentReader.Read(new DocumentText(path, text, limits), "JSON", cancellationToken);
 }

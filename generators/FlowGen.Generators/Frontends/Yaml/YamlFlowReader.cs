@@ -10,6 +10,6 @@ internal static class YamlFlowReader
 {
     public static readonly string[] Extensions = [".flow.yaml", ".flow.yml"];
 
-    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, CancellationToken cancellationToken)
-        => FlowDocumentReader.Read(new DocumentText(path, text), "YAML", cancellationToken);
+    public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, FlowLimits limits, CancellationToken cancellationToken)
+        => FlowDocumentReader.Read(new DocumentText(path, text, limits), "YAML", cancellationToken);
 }
