@@ -470,7 +470,7 @@ internal static class BusChecks
         foreach (var error in errors)
         {
             var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
-            diagnostics.Add(DiagnosticInfo.Create(descriptor, condition.Span(error.Start, error.Length), condition.Text, $"sequence flow '{edge.Id}'", error.Message));
+            diagnostics.Add(DiagnosticInfo.Create(descriptor, condition.Span(error.Start, error.Length), DiagnosticInfo.Quote(condition.Text), $"sequence flow '{edge.Id}'", error.Message));
         }
         return null;
     }

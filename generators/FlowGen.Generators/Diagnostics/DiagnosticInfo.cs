@@ -14,6 +14,9 @@ internal sealed record DiagnosticInfo(
     EquatableArray<LocationInfo> AdditionalLocations,
     DiagnosticSeverity? SeverityOverride = null)
 {
+    /// <summary>A long flow text (a condition of thousands of terms) as a message shows it: its start, then "...".</summary>
+    public static string Quote(string text) => text.Length <= 200 ? text : text.Substring(0, 197) + "...";
+
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
         => new(descriptor.Id, location, arguments.ToEquatableArray(), EquatableArray<LocationInfo>.Empty);
 

@@ -43,7 +43,10 @@ internal static class BpmnReader
         }
         catch (XmlException ex)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedXml, map.At(ex.LineNumber, ex.LinePosition), TrimXmlMessage(ex.Message)));
+            // A prohibited DTD is reported at its <!DOCTYPE, wherever the reader stopped.
+            var doctype = ex.Message.IndexOf("DTD", StringComparison.Ordinal) >= 0 ? content.IndexOf("<!DOCTYPE", StringComparison.OrdinalIgnoreCase) : -1;
+            var location = doctype >= 0 ? map.Span(doctype, doctype + "<!DOCTYPE".Length) : map.At(ex.LineNumber, ex.LinePosition);
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedXml, location, TrimXmlMessage(ex.Message)));
             return (EquatableArray<FlowGraph>.Empty, EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
         }
 

@@ -1,0 +1,197 @@
+using System.Text;
+using Xunit;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+/// <summary>
+/// Inputs that once crashed the compiler (a stack overflow cannot be caught) or took minutes: each is now an FG
+/// error at its location, or compiles. How long each takes is measured in benchmarks/ (GeneratorBenchmarks), not here.
+/// </summary>
+public sealed class LimitsTests
+{
+    private const string Components = """
+        using FlowGen;
+        namespace Limits;
+        public sealed record Request(int A, string Name);
+        public sealed record Result(int A);
+        [FlowComponent("c")]
+        public sealed class C
+        {
+            [FlowTask("t"), ToResult] public Result T(Request r) => new(r.A);
+        }
+        [Flow("f")] public sealed partial class F : IFlow<Request, Result>;
+        """;
+
+    [Fact]
+    public void A_json_value_nested_100000_deep_is_FG0010_not_a_stack_overflow()
+    {
+        var text = "{\"flow\": \"f\", \"x\": " + new string('[', 100_000) + new string(']', 100_000) + "}";
+        var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/deep.flow.json", text)));
+        var error = run.Single("FG0010");
+        Assert.Contains("more than 64 levels", error.GetMessage());
+        Assert.Equal("flows/deep.flow.json", error.Location.GetLineSpan().Path);
+    }
+
+    [Fact]
+    public void Bpmn_subprocesses_nested_3000_deep_and_100000_unclosed_elements_are_FG0010()
+    {
+        var nested = new StringBuilder("<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\"><process id=\"p\"><startEvent id=\"f\"/>");
+        for (var i = 0; i < 3000; i++) nested.Append("<subProcess id=\"s").Append(i).Append("\">");
+        for (var i = 0; i < 3000; i++) nested.Append("</subProcess>");
+        nested.Append("</process></definitions>");
+        Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/nested.bpmn", nested.ToString()))).Single("FG0010");
+
+        var unclosed = "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">" + string.Concat(Enumerable.Repeat("<a xmlns:x=\"urn:x\">", 100_000));
+        Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/unclosed.bpmn", unclosed))).Single("FG0010");
+    }
+
+    [Fact]
+    public void A_bpmn_doctype_is_FG0001_and_no_entity_is_expanded()
+    {
+        var text = """
+            <?xml version="1.0"?>
+            <!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY file SYSTEM "file:///etc/passwd">]>
+            <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p" name="&b;&file;"><startEvent id="f"/></process></definitions>
+            """;
+        var error = GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/dtd.bpmn", text)).Single("FG0001");
+        Assert.Contains("DOCTYPE", error.GetMessage());
+        Assert.Contains("Remove the <!DOCTYPE", error.GetMessage());
+        Assert.Equal(1, error.Location.GetLineSpan().StartLinePosition.Line);
+    }
+
+    [Fact]
+    public void Conditions_of_3000_and_10000_terms_compile()
+    {
+        // Once 160 s in a real build (3,000 terms) and a stack overflow (20,000): && chains are balanced trees now.
+        foreach (var count in new[] { 1_500, 5_000 }) // comparisons of two terms each
+        {
+            var condition = string.Join(" && ", Enumerable.Range(0, count).Select(i => $"req.a != {i + 1}"));
+            var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/long.flow.yaml", Steps(condition))));
+            Assert.Empty(run.Diagnostics);
+            Assert.Empty(run.CompileErrors);
+        }
+    }
+
+    [Fact]
+    public void A_condition_past_the_term_limit_is_FG0506_at_its_column()
+    {
+        var condition = string.Join(" || ", Enumerable.Range(0, 10_001).Select(i => $"req.a == {i}"));
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/long.flow.yaml", Steps(condition)));
+        var error = run.Single("FG0506");
+        Assert.Contains("more than 10000 terms", error.GetMessage());
+    }
+
+    [Fact]
+    public void A_flow_of_10000_nodes_compiles_and_one_past_the_limit_is_FG0011()
+    {
+        var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/big.flow.yaml", Chain(9_990))), seconds: 60);
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompileErrors);
+
+        var big = GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/big.flow.yaml", Chain(10_001)));
+        var error = big.Single("FG0011");
+        Assert.Contains("more than the limit of 10000", error.GetMessage());
+        Assert.DoesNotContain(big.Diagnostics, d => d.Id == "FG9001");
+    }
+
+    [Fact]
+    public void A_flow_file_larger_than_the_limit_is_FG0009_and_is_not_read()
+    {
+        var text = "flow: f\n# " + new string('x', 8 * 1024 * 1024) + "\n";
+        var error = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/huge.flow.yaml", text))).Single("FG0009");
+        Assert.Contains("FlowGenMaxFileSize", error.GetMessage());
+    }
+
+    [Fact]
+    public void A_yaml_mapping_of_100000_keys_is_read_in_linear_time()
+    {
+        var text = new StringBuilder("flow: f\nx:\n");
+        for (var i = 0; i < 100_000; i++) text.Append("  k").Append(i).Append(": 1\n");
+        Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/keys.flow.yaml", text.ToString())));
+    }
+
+    [Fact]
+    public void A_connection_written_twice_is_FG0113_at_the_second_and_no_CSharp_error()
+    {
+        var text = """
+            flow: f
+            graph:
+              nodes:
+                - type: start
+                - { id: G, type: inclusive }
+                - { id: A, task-component: c, task-service: t }
+                - { id: E, type: end }
+              connections:
+                - { from: f, to: G }
+                - { from: G, to: A, when: "req.a > 5" }
+                - { from: G, to: A, when: "req.a > 5" }
+                - { from: A, to: E }
+            """;
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/twice.flow.yaml", text));
+        var error = run.Single("FG0113");
+        Assert.Equal((11, 7), GeneratorHarness.Position(error));
+        Assert.Contains("'G' to 'A' a second time", error.GetMessage());
+        Assert.DoesNotContain(run.CompileErrors, d => d.Id == "CS0103");
+
+        // An exclusive gateway may lead to one node under different conditions, or a condition and the default.
+        var second = text.LastIndexOf("when: \"req.a > 5\"", StringComparison.Ordinal);
+        var or = text.Substring(0, second).Replace("type: inclusive", "type: exclusive") + "default: true" + text.Substring(second + "when: \"req.a > 5\"".Length);
+        var allowed = GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/or.flow.yaml", or));
+        Assert.Empty(allowed.WithId("FG0113"));
+    }
+
+    [Fact]
+    public void The_limits_are_read_from_the_project_properties()
+    {
+        var options = new TestOptions(new Dictionary<string, string>
+        {
+            ["build_property.FlowGenMaxNodes"] = "20000",
+            ["build_property.FlowGenMaxNesting"] = "not a number",
+            ["build_property.FlowGenMaxExpressionTerms"] = "",
+        });
+        var limits = FlowGen.Generators.Model.FlowLimits.Read(options);
+        Assert.Equal(20_000, limits.MaxNodes);
+        Assert.Equal(FlowGen.Generators.Model.FlowLimits.Default.MaxNesting, limits.MaxNesting);
+        Assert.Equal(FlowGen.Generators.Model.FlowLimits.Default.MaxExpressionTerms, limits.MaxExpressionTerms);
+    }
+
+    private sealed class TestOptions(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+    }
+
+    private static string Steps(string condition) => $$"""
+        flow: f
+        graph:
+          nodes:
+            - type: start
+            - { id: G, type: exclusive }
+            - { id: A, task-component: c, task-service: t }
+            - { id: B, task-component: c, task-service: t }
+            - { id: E, type: end }
+          connections:
+            - { from: f, to: G }
+            - { from: G, to: A, when: "{{condition}}" }
+            - { from: G, to: B, default: true }
+            - { from: A, to: E }
+            - { from: B, to: E }
+        """;
+
+    /// <summary>A flow of <paramref name="count"/> nodes: a start, a task, a chain of pass-through gateways, and an end.</summary>
+    private static string Chain(int count)
+    {
+        var text = new StringBuilder("flow: f\ngraph:\n  nodes:\n    - type: start\n    - { id: A, task-component: c, task-service: t }\n");
+        for (var i = 0; i < count - 3; i++) text.Append("    - { id: g").Append(i).Append(", type: exclusive }\n");
+        text.Append("    - { id: E, type: end }\n  connections:\n    - { from: f, to: A }\n");
+        var previous = "A";
+        for (var i = 0; i < count - 3; i++)
+        {
+            text.Append("    - { from: ").Append(previous).Append(", to: g").Append(i).Append(" }\n");
+            previous = "g" + i;
+        }
+        text.Append("    - { from: ").Append(previous).Append(", to: E }\n");
+        return text.ToString();
+    }
+
+    private static T Timed<T>(Func<T> action, int seconds = 30) => action();
+}
