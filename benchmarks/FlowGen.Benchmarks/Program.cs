@@ -4,6 +4,7 @@ using BenchmarkDotNet.Running;
 using FlowGen.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks                     every case, then the harness (benchmarks/README.md)
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --generator-limits a quick look at the generator on a 3,000-term condition and a 20,000-node flow
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --smoke           a dry run of every case and a small harness run (CI)
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency     the concurrency harness only (2,000 and 100,000 runs)
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --concurrency 500 the harness with other run counts
@@ -14,10 +15,11 @@ using FlowGen.Benchmarks;
 Type[] cases =
 [
     typeof(SequenceBenchmarks), typeof(ForkJoinBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks),
-    typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(GeneratorBenchmarks),
+    typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(GeneratorBenchmarks), typeof(GeneratorLimitsBenchmarks),
 ];
 
 if (args.Contains("--generator-steps")) return GeneratorBenchmarks.PrintSteps(args);
+if (args.Contains("--generator-limits")) return GeneratorLimitsBenchmarks.Print();
 
 var concurrency = Array.IndexOf(args, "--concurrency");
 if (concurrency >= 0)

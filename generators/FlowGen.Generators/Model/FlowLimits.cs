@@ -20,7 +20,7 @@ internal sealed record FlowLimits(int MaxFileSize, int MaxNesting, int MaxExpres
         MaxFileSize: 8 * 1024 * 1024,
         MaxNesting: 64,
         MaxExpressionTerms: 10_000,
-        MaxNodes: 10_000,
+        MaxNodes: 2_000,
         MaxGeneratedSize: 32 * 1024 * 1024);
 
     /// <summary>The limits set in the project file (build_property.FlowGenMax*), each falling back to its default.</summary>
