@@ -5,7 +5,10 @@ namespace FlowGen.Generators.Tests.Expressions;
 
 public class ExpressionParserTests
 {
-    /// <summary>Every condition in shared/corpus/kstry (XML entities decoded).</summary>
+    /// <summary>
+    /// Every condition of Kstry's corpus (XML entities decoded), written here so that this suite needs nothing beside
+    /// the repository; the corpus suite parses them in the files themselves (CorpusTests.Every_condition_in_the_corpus_parses).
+    /// </summary>
     public static readonly TheoryData<string> CorpusConditions = new()
     {
         "!r:check-img@triple",

@@ -89,12 +89,4 @@ internal static class GeneratorHarness
         }
         throw new InvalidOperationException("FlowGen.sln not found above " + AppContext.BaseDirectory);
     }
-
-    /// <summary>The Kstry corpus, read in place from ../shared/corpus/kstry beside the repository.</summary>
-    public static string CorpusFolder()
-    {
-        var folder = System.IO.Path.GetFullPath(System.IO.Path.Combine(RepositoryRoot(), "..", "shared", "corpus", "kstry"));
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The Kstry corpus is missing at {folder}; the corpus tests need ../shared/corpus/kstry beside the repository.");
-        return folder;
-    }
 }

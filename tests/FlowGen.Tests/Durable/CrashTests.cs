@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using Xunit;
 
 namespace FlowGen.Tests.Durable;
@@ -16,11 +17,11 @@ public sealed class CrashTests : IDisposable
 
     private static string HostPath()
     {
-        // tests/FlowGen.Tests/bin/<Configuration>/net10.0 -> tests/FlowGen.CrashHost/bin/<Configuration>/net10.0
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = here.Parent!.Name;
-        var path = Path.Combine(here.Parent.Parent!.Parent!.Parent!.FullName, "FlowGen.CrashHost", "bin", configuration, here.Name, "FlowGen.CrashHost.dll");
-        Assert.True(File.Exists(path), $"the crash host is not built: {path} (build the solution)");
+        // The build writes the crash host's path into this assembly (FlowGen.Tests.csproj, target FlowGenCrashHostPath),
+        // after building it in the same configuration.
+        var path = typeof(CrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "FlowGen.CrashHost")?.Value;
+        Assert.False(string.IsNullOrEmpty(path), "this test assembly does not name the crash host (FlowGen.Tests.csproj builds tests/FlowGen.CrashHost and names it)");
+        Assert.True(File.Exists(path), $"the crash host is not built: {path} (build tests/FlowGen.Tests, which builds it)");
         return path;
     }
 

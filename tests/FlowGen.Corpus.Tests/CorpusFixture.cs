@@ -1,11 +1,12 @@
 using System.Text;
 using System.Xml.Linq;
+using FlowGen.Generators.Tests.Generator;
 using Microsoft.CodeAnalysis;
 
-namespace FlowGen.Generators.Tests.Generator;
+namespace FlowGen.Corpus.Tests;
 
 /// <summary>
-/// Compiles one Kstry corpus file (read in place) with test components for every task-component and
+/// Compiles one Kstry corpus file (read in place from <see cref="Folder"/>) with test components for every task-component and
 /// task-service it names and one [Flow] class per start event.
 /// </summary>
 internal sealed class CorpusFile
@@ -49,6 +50,18 @@ internal sealed class CorpusFile
         ExpectedFailures = document.Descendants(XName.Get("association", Model))
             .Where(a => annotations.TryGetValue((string?)a.Attribute("targetRef") ?? "", out var text) && text.Contains("【异常】"))
             .Select(a => (string)a.Attribute("sourceRef")!).ToHashSet();
+    }
+
+    /// <summary>
+    /// The Kstry corpus, read in place from ../shared/corpus/kstry beside the repository (never copied into it). When it
+    /// is missing, every test that reads it fails with this message: the suite exists to run over it, so it never skips.
+    /// </summary>
+    public static string Folder()
+    {
+        var folder = System.IO.Path.GetFullPath(System.IO.Path.Combine(GeneratorHarness.RepositoryRoot(), "..", "shared", "corpus", "kstry"));
+        if (!Directory.Exists(folder) || Directory.GetFiles(folder, "*.bpmn").Length == 0)
+            throw new DirectoryNotFoundException($"The Kstry corpus is missing: no *.bpmn files in {folder}. The corpus suite (dotnet test tests/FlowGen.Corpus.Tests) reads ../shared/corpus/kstry beside the repository; the default suite (dotnet test FlowGen.sln) does not need it.");
+        return folder;
     }
 
     public string Path { get; }

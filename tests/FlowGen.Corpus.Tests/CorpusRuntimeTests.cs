@@ -1,9 +1,10 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using FlowGen.Generators.Tests.Generator;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
-namespace FlowGen.Generators.Tests.Generator;
+namespace FlowGen.Corpus.Tests;
 
 // Kstry's corpus files, read in place, compiled by the real generator together with components written
 // here, emitted, loaded and run: each flow behaves as its text annotation says.
@@ -394,7 +395,7 @@ public sealed class CorpusRuntimeTests
 
         public static CorpusAssembly Compile(string file, string csharp)
         {
-            var path = Path.Combine(GeneratorHarness.CorpusFolder(), file);
+            var path = Path.Combine(CorpusFile.Folder(), file);
             var run = GeneratorHarness.RunGenerator(csharp, new InMemoryText(path, File.ReadAllText(path)));
             Assert.Empty(run.CompileErrors);
             using var stream = new MemoryStream();

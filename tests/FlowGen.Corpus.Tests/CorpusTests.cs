@@ -1,21 +1,30 @@
+using FlowGen.Generators.Tests.Generator;
 using Microsoft.CodeAnalysis;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace FlowGen.Generators.Tests.Generator;
+namespace FlowGen.Corpus.Tests;
 
-// The Kstry corpus, read in place from ../shared/corpus/kstry (never copied into the repository).
+// The Kstry corpus, read in place from ../shared/corpus/kstry (never copied into the repository; see CorpusFile.Folder).
 public sealed class CorpusTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Files()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(GeneratorHarness.CorpusFolder(), "*.bpmn").OrderBy(f => f, StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(CorpusFile.Folder(), "*.bpmn").OrderBy(f => f, StringComparer.Ordinal))
             data.Add(Path.GetFileName(file));
         return data;
     }
 
-    private static CorpusFile Load(string name) => new(Path.Combine(GeneratorHarness.CorpusFolder(), name));
+    private static CorpusFile Load(string name) => new(Path.Combine(CorpusFile.Folder(), name));
+
+    [Fact]
+    public void The_corpus_is_read_in_place_beside_the_repository()
+    {
+        var folder = CorpusFile.Folder(); // fails, naming the folder, when ../shared/corpus/kstry is missing
+        Assert.NotEmpty(Directory.GetFiles(folder, "*.bpmn"));
+        Assert.False(folder.StartsWith(GeneratorHarness.RepositoryRoot() + Path.DirectorySeparatorChar, StringComparison.Ordinal), $"{folder} is inside the repository");
+    }
 
     // Constructs of later issues.
     private static readonly HashSet<string> OutOfScope = ["FG0003", "FG0106"];
@@ -42,7 +51,7 @@ public sealed class CorpusTests(ITestOutputHelper output)
             {
                 var missing = expected.Where(id => !found.Any(d => d.Id == id)).ToList();
                 if (missing.Count > 0) problems.Add($"{flow}: expected {string.Join(", ", missing)}, got {string.Join(", ", found.Select(d => d.Id).Distinct())}");
-                if (expected.Any(id => Microsoft.CodeAnalysis.DiagnosticSeverity.Error == Diagnostics.FlowDiagnostics.Find(id).DefaultSeverity) != (source is null))
+                if (expected.Any(id => Microsoft.CodeAnalysis.DiagnosticSeverity.Error == Generators.Diagnostics.FlowDiagnostics.Find(id).DefaultSeverity) != (source is null))
                     problems.Add($"{flow}: {(source is null ? "did not compile" : "compiled")} against expectation");
             }
             else if (corpus.ExpectedFailures.Contains(flow) && !RunTimeFailures.Contains(flow))
@@ -95,9 +104,9 @@ public sealed class CorpusTests(ITestOutputHelper output)
     private static List<Diagnostic> DiagnosticsOf(GeneratorHarness.Run run, CorpusFile corpus, string flow)
     {
         var text = Microsoft.CodeAnalysis.Text.SourceText.From(corpus.Text);
-        var (graphs, _) = Frontends.Bpmn.BpmnReader.Read(corpus.Path, text, default);
+        var (graphs, _) = Generators.Frontends.Bpmn.BpmnReader.Read(corpus.Path, text, default);
         var graph = graphs.First(g => g.Nodes.Any(n => n.Id == flow));
-        var index = new Checks.GraphIndex(graph);
+        var index = new Generators.Checks.GraphIndex(graph);
         var ids = index.ReachableFrom(flow).ToHashSet();
         var spans = graph.Nodes.Where(n => ids.Contains(n.Id)).Select(n => n.Location.Start)
             .Concat(graph.Edges.Where(e => ids.Contains(e.SourceId)).Select(e => e.Location.Start)).ToList();
@@ -106,7 +115,7 @@ public sealed class CorpusTests(ITestOutputHelper output)
         return run.Diagnostics.Where(d => d.Severity != DiagnosticSeverity.Hidden && nodeEnds.Any(s => d.Location.SourceSpan.Start >= s.Start && d.Location.SourceSpan.Start < s.End)).ToList();
     }
 
-    private static int NextElementStart(Model.FlowGraph graph, int start)
+    private static int NextElementStart(Generators.Model.FlowGraph graph, int start)
         => graph.Nodes.Select(n => n.Location.Start).Concat(graph.Edges.Select(e => e.Location.Start)).Where(s => s > start).DefaultIfEmpty(int.MaxValue).Min();
 
     [Fact]
@@ -155,9 +164,9 @@ public sealed class CorpusTests(ITestOutputHelper output)
     [Fact]
     public void Every_condition_in_the_corpus_parses()
     {
-        foreach (var file in Directory.GetFiles(GeneratorHarness.CorpusFolder(), "*.bpmn"))
+        foreach (var file in Directory.GetFiles(CorpusFile.Folder(), "*.bpmn"))
         {
-            var (graphs, _) = Frontends.Bpmn.BpmnReader.Read(file, Microsoft.CodeAnalysis.Text.SourceText.From(File.ReadAllText(file)), default);
+            var (graphs, _) = Generators.Frontends.Bpmn.BpmnReader.Read(file, Microsoft.CodeAnalysis.Text.SourceText.From(File.ReadAllText(file)), default);
             foreach (var edge in graphs.SelectMany(g => g.Edges).Where(e => e.Condition is not null))
                 Assert.True(edge.Condition!.Parsed.Errors.IsEmpty, $"{Path.GetFileName(file)} {edge.Id}: '{edge.Condition.Text}': {string.Join("; ", edge.Condition.Parsed.Errors)}");
         }
