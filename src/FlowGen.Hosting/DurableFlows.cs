@@ -27,6 +27,9 @@ namespace FlowGen.Hosting
         /// <summary>Called after every step an instance takes.</summary>
         public Action<FlowStepRecord>? OnStep { get; set; }
 
+        /// <summary>Called when an event is parked (besides the error the engine logs for it): see FlowEngineOptions.OnParked.</summary>
+        public Action<FlowParkedEvent>? OnParked { get; set; }
+
         /// <summary>Older builds of flows to keep running instances of (flow id, build): see FlowEngine.ContinueVersion.</summary>
         public IList<(string FlowId, Func<IServiceProvider, IDurableFlow> Build)> KeptVersions { get; } = new List<(string, Func<IServiceProvider, IDurableFlow>)>();
     }
@@ -131,6 +134,11 @@ namespace Microsoft.Extensions.DependencyInjection
                     RunOptions = provider.GetService<FlowRunOptions>(),
                     OnStep = settings.OnStep,
                     OnError = logger is null ? null : (exception, what) => logger.LogError(exception, "FlowGen engine: {Work} failed", what),
+                    OnParked = parked =>
+                    {
+                        logger?.LogError("FlowGen engine: event {Event} for {Flow}/{Key} parked ({Code}): {Message}", parked.Event, parked.FlowId, parked.Key, parked.Error.Code, parked.Error.Message);
+                        settings.OnParked?.Invoke(parked);
+                    },
                 };
                 if (settings.Partitions is { } partitions) engineOptions.Partitions = partitions;
                 foreach (var context in settings.JsonContexts) engineOptions.JsonContexts.Add(context);

@@ -48,6 +48,18 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
 
     private const string MarkProcessedSql = "UPDATE flowgen_events SET processed = 1 WHERE seq = $1";
 
+    private const string ActiveFlowIdsSql = "SELECT DISTINCT flow_id FROM flowgen_instances WHERE status NOT IN (2, 3, 4)";
+
+    private const string TableColumnsSql =
+        "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN ('flowgen_instances', 'flowgen_events')";
+
+    // The columns FlowGen reads and writes, by table: an existing table without one of them is not a FlowGen table (or is damaged).
+    private static readonly (string Table, string[] Columns)[] Tables =
+    [
+        ("flowgen_instances", Columns.Split(", ")),
+        ("flowgen_events", ["seq", "id", "name", "payload", "time", "processed"]),
+    ];
+
     // row_id: the insertion order, the tie-break between instances created at the same instant (SQLite's rowid).
     // The advisory lock keeps two processes that initialize at once from racing on CREATE ... IF NOT EXISTS.
     private const string SchemaSql = """
@@ -88,6 +100,7 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
+    private readonly string _location;
 
     /// <summary>A store in the database a connection string names.</summary>
     /// <param name="connectionString">
@@ -102,27 +115,78 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 20;
         _dataSource = new NpgsqlSlimDataSourceBuilder(builder.ConnectionString).Build();
         _ownsDataSource = true;
+        _location = Describe(builder);
     }
 
     /// <summary>A store that uses a data source the application owns (and disposes).</summary>
     public PostgreSqlFlowStore(NpgsqlDataSource dataSource)
     {
         _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+        _location = Describe(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString));
     }
+
+    /// <summary>Where the store is, for messages: the host, port, database and schema (never the password).</summary>
+    public string Location => _location;
+
+    private static string Describe(NpgsqlConnectionStringBuilder builder)
+        => $"PostgreSQL database '{builder.Database ?? builder.Username}' on {builder.Host}:{builder.Port}, schema '{(string.IsNullOrEmpty(builder.SearchPath) ? "public" : builder.SearchPath)}'";
 
     /// <summary>True: the database outlives the process.</summary>
     public bool IsDurable => true;
 
     /// <inheritdoc />
+    /// <exception cref="FlowStoreException">
+    /// FlowGen's tables exist without the columns FlowGen writes, or the server reports damaged data
+    /// (<see cref="FlowErrorCodes.StoreDamaged"/>); or the server cannot be reached or refuses the connection or the
+    /// tables (<see cref="FlowErrorCodes.StoreUnavailable"/>). The message names the host, database and schema.
+    /// </exception>
     public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var command = new NpgsqlCommand(SchemaSql, connection, transaction))
+        try
         {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await CheckTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await using (var command = new NpgsqlCommand(SchemaSql, connection, transaction))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // XX001 data_corrupted, XX002 index_corrupted: the server found damaged pages.
+            var damaged = exception is PostgresException { SqlState: "XX001" or "XX002" };
+            throw new FlowStoreException(damaged ? FlowErrorCodes.StoreDamaged : FlowErrorCodes.StoreUnavailable, _location,
+                $"the PostgreSQL flow store ({_location}) cannot be opened: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Tables FlowGen made have every column it reads: an existing table without them is damaged, or not FlowGen's.</summary>
+    private async Task CheckTablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(TableColumnsSql, connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var table = reader.GetString(0);
+                if (!found.TryGetValue(table, out var columns)) found[table] = columns = new HashSet<string>(StringComparer.Ordinal);
+                columns.Add(reader.GetString(1));
+            }
+        }
+        foreach (var (table, columns) in Tables)
+        {
+            if (!found.TryGetValue(table, out var present)) continue; // not made yet
+            var missing = columns.Where(c => !present.Contains(c)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new FlowStoreException(FlowErrorCodes.StoreDamaged, _location,
+                    $"the PostgreSQL flow store ({_location}) has a table {table} without the column(s) {string.Join(", ", missing)}: it was not made by FlowGen, or it is damaged. "
+                    + "Give the store a schema of its own (Search Path), or repair or drop the table");
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -234,6 +298,16 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
     }
 
     /// <inheritdoc />
+    public async ValueTask<IReadOnlyCollection<string>> ListActiveFlowIdsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(ActiveFlowIdsSql);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    /// <inheritdoc />
     public async ValueTask SaveAsync(FlowInstance instance, long expectedRevision, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instance);
@@ -286,25 +360,34 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadInstance(reader) : null;
     }
 
-    private static FlowInstance ReadInstance(NpgsqlDataReader reader) => new()
+    /// <summary>
+    /// A row as an instance. Nodes or events that are not a JSON array of strings are recorded in
+    /// <see cref="FlowInstance.ReadError"/> instead of thrown, so that one damaged row neither hides itself nor breaks a
+    /// list; a status none of <see cref="FlowInstanceStatus"/>'s is kept as it is (<see cref="FlowInstance.Unreadable"/>).
+    /// </summary>
+    private static FlowInstance ReadInstance(NpgsqlDataReader reader)
     {
-        Id = reader.GetString(0),
-        FlowId = reader.GetString(1),
-        Key = reader.GetString(2),
-        Version = reader.GetString(3),
-        Status = (FlowInstanceStatus)reader.GetInt32(4),
-        Nodes = StringArrayColumn.Read(reader.GetString(5)),
-        Events = StringArrayColumn.Read(reader.GetString(6)),
-        DueAt = reader.IsDBNull(7) ? null : FromTicks(reader.GetInt64(7)),
-        State = reader.GetFieldValue<byte[]>(8),
-        ErrorCode = reader.IsDBNull(9) ? null : reader.GetString(9),
-        ErrorNode = reader.IsDBNull(10) ? null : reader.GetString(10),
-        ErrorMessage = reader.IsDBNull(11) ? null : reader.GetString(11),
-        Revision = reader.GetInt64(12),
-        LastSequence = reader.GetInt64(13),
-        Created = FromTicks(reader.GetInt64(14)),
-        Updated = FromTicks(reader.GetInt64(15)),
-    };
+        var instance = new FlowInstance
+        {
+            Id = reader.GetString(0),
+            FlowId = reader.GetString(1),
+            Key = reader.GetString(2),
+            Version = reader.GetString(3),
+            Status = (FlowInstanceStatus)reader.GetInt32(4),
+            DueAt = reader.IsDBNull(7) ? null : FromTicks(reader.GetInt64(7)),
+            State = reader.GetFieldValue<byte[]>(8),
+            ErrorCode = reader.IsDBNull(9) ? null : reader.GetString(9),
+            ErrorNode = reader.IsDBNull(10) ? null : reader.GetString(10),
+            ErrorMessage = reader.IsDBNull(11) ? null : reader.GetString(11),
+            Revision = reader.GetInt64(12),
+            LastSequence = reader.GetInt64(13),
+            Created = FromTicks(reader.GetInt64(14)),
+            Updated = FromTicks(reader.GetInt64(15)),
+        };
+        instance.Nodes = StringArrayColumn.ReadInto(instance, "nodes", reader.GetString(5));
+        instance.Events = StringArrayColumn.ReadInto(instance, "events", reader.GetString(6));
+        return instance;
+    }
 
     // UTC ticks: the exact instant (DateTimeOffset equality compares instants), read back with offset zero.
     private static DateTimeOffset FromTicks(long utcTicks) => new(utcTicks, TimeSpan.Zero);

@@ -69,6 +69,15 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
 
     private const string MarkProcessedSql = "UPDATE flowgen_events SET processed = 1 WHERE seq = @seq";
 
+    private const string ActiveFlowIdsSql = "SELECT DISTINCT flow_id FROM flowgen_instances WHERE status NOT IN (2, 3, 4)";
+
+    // The columns FlowGen reads and writes, by table: an existing table without one of them is not a FlowGen table (or is damaged).
+    private static readonly (string Table, string[] Columns)[] Tables =
+    [
+        ("flowgen_instances", Columns.Split(", ")),
+        ("flowgen_events", ["seq", "id", "name", "payload", "time", "processed"]),
+    ];
+
     private const string SchemaSql = """
         CREATE TABLE IF NOT EXISTS flowgen_instances (
             id TEXT NOT NULL PRIMARY KEY,
@@ -156,24 +165,52 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
     public bool IsDurable => true;
 
     /// <inheritdoc />
+    /// <exception cref="FlowStoreException">
+    /// The file is not a SQLite database, is corrupt, or holds FlowGen tables without the columns FlowGen writes
+    /// (<see cref="FlowErrorCodes.StoreDamaged"/>); or it cannot be opened or written
+    /// (<see cref="FlowErrorCodes.StoreUnavailable"/>). The message names the file.
+    /// </exception>
     public ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var folder = Path.GetDirectoryName(Path.GetFullPath(DataSource));
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        var path = FullPath;
+        try
+        {
+            var folder = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new FlowStoreException(FlowErrorCodes.StoreUnavailable, path, $"the folder of the SQLite flow store '{path}' cannot be made: {exception.Message}", exception);
+        }
+        try
+        {
+            Initialize();
+        }
+        catch (SqliteException exception)
+        {
+            throw StoreError(exception, "cannot be opened");
+        }
+        return default;
+    }
+
+    private void Initialize()
+    {
         var session = Rent();
         try
         {
-            // WAL is a property of the file: set once, every later connection uses it.
+            // WAL is a property of the file: set once, every later connection uses it. This is also the first statement
+            // that reads the file's header: a file that is not a database fails here.
             using (var command = session.Connection.CreateCommand())
             {
                 command.CommandText = "PRAGMA journal_mode=WAL";
                 var mode = command.ExecuteScalar() as string;
                 if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new InvalidOperationException($"SQLite refused WAL mode for '{DataSource}' (journal mode is '{mode}')");
+                    throw new FlowStoreException(FlowErrorCodes.StoreUnavailable, FullPath, $"SQLite refused WAL mode for the flow store '{FullPath}' (journal mode is '{mode}')");
                 }
             }
+            CheckTables(session.Connection);
             using var transaction = session.Connection.BeginTransaction();
             using (var command = session.Connection.CreateCommand())
             {
@@ -187,7 +224,46 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
         {
             Return(session);
         }
-        return default;
+    }
+
+    /// <summary>Tables FlowGen made have every column it reads: an existing table without them is damaged, or not FlowGen's.</summary>
+    private void CheckTables(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        foreach (var (table, columns) in Tables)
+        {
+            command.CommandText = $"SELECT name FROM pragma_table_info('{table}')";
+            var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read()) found.Add(reader.GetString(0));
+            }
+            if (found.Count == 0) continue; // not made yet
+            var missing = columns.Where(c => !found.Contains(c)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new FlowStoreException(FlowErrorCodes.StoreDamaged, FullPath,
+                    $"the SQLite flow store '{FullPath}' has a table {table} without the column(s) {string.Join(", ", missing)}: it was not made by FlowGen, or it is damaged. "
+                    + "Move the file away (FlowGen makes a new one) or restore it from a backup");
+            }
+        }
+    }
+
+    /// <summary>The file's full path (what error messages name).</summary>
+    private string FullPath => Path.GetFullPath(DataSource);
+
+    /// <summary>True for SQLite's "the file is damaged" errors: not a database, or corrupt.</summary>
+    private static bool IsDamage(SqliteException exception) => exception.SqliteErrorCode is SQLitePCL.raw.SQLITE_CORRUPT or SQLitePCL.raw.SQLITE_NOTADB;
+
+    /// <summary>A SQLite error as a store error naming the file: damaged (corrupt, not a database) or unavailable (anything else).</summary>
+    private FlowStoreException StoreError(SqliteException exception, string what)
+    {
+        var damaged = IsDamage(exception);
+        var message = damaged
+            ? $"the SQLite flow store '{FullPath}' {what}: the file is damaged or not a SQLite database (SQLite error {exception.SqliteErrorCode}: {exception.Message}). "
+              + "Restore it from a backup, or move it away to start with an empty store (its instances and inbox are then lost)"
+            : $"the SQLite flow store '{FullPath}' {what} (SQLite error {exception.SqliteErrorCode}: {exception.Message})";
+        return new FlowStoreException(damaged ? FlowErrorCodes.StoreDamaged : FlowErrorCodes.StoreUnavailable, FullPath, message, exception);
     }
 
     /// <inheritdoc />
@@ -207,6 +283,10 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             parameters[3].Value = time.UtcTicks;
             var sequence = command.ExecuteScalar();
             return new(sequence is null or DBNull ? null : Convert.ToInt64(sequence, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
         }
         finally
         {
@@ -240,6 +320,10 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             }
             return new(events);
         }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
+        }
         finally
         {
             Return(session);
@@ -272,6 +356,10 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
                 command.Transaction = null;
             }
         }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
+        }
         finally
         {
             Return(session);
@@ -290,6 +378,10 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             var command = session.Command(GetSql, "@id");
             command.Parameters[0].Value = instanceId;
             return new(ReadOne(command));
+        }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
         }
         finally
         {
@@ -310,6 +402,10 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             command.Parameters[0].Value = flowId;
             command.Parameters[1].Value = key;
             return new(ReadOne(command));
+        }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
         }
         finally
         {
@@ -359,6 +455,35 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             }
             return new(found);
         }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
+        }
+        finally
+        {
+            Return(session);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyCollection<string>> ListActiveFlowIdsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var session = Rent();
+        try
+        {
+            var command = session.Command(ActiveFlowIdsSql);
+            var ids = new List<string>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read()) ids.Add(reader.GetString(0));
+            }
+            return new(ids);
+        }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
+        }
         finally
         {
             Return(session);
@@ -402,6 +527,10 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             // An update that would make a second instance of its flow and key active.
             throw new FlowConcurrencyException(instance.Id, expectedRevision);
         }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
+        }
         finally
         {
             Return(session);
@@ -441,28 +570,50 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
         return reader.Read() ? ReadInstance(reader) : null;
     }
 
-    private static FlowInstance ReadInstance(SqliteDataReader reader) => new()
+    /// <summary>
+    /// A row as an instance. A column that does not hold what the store writes (the nodes or events not a JSON array of
+    /// strings, a status or time that is not a whole number) is recorded in <see cref="FlowInstance.ReadError"/>
+    /// instead of thrown, so that one damaged row neither hides itself nor breaks a list.
+    /// </summary>
+    private static FlowInstance ReadInstance(SqliteDataReader reader)
     {
-        Id = reader.GetString(0),
-        FlowId = reader.GetString(1),
-        Key = reader.GetString(2),
-        Version = reader.GetString(3),
-        Status = (FlowInstanceStatus)reader.GetInt32(4),
-        Nodes = StringArrayColumn.Read(reader.GetString(5)),
-        Events = StringArrayColumn.Read(reader.GetString(6)),
-        DueAt = reader.IsDBNull(7) ? null : FromTicks(reader.GetInt64(7)),
-        State = ReadBytes(reader, 8),
-        ErrorCode = reader.IsDBNull(9) ? null : reader.GetString(9),
-        ErrorNode = reader.IsDBNull(10) ? null : reader.GetString(10),
-        ErrorMessage = reader.IsDBNull(11) ? null : reader.GetString(11),
-        Revision = reader.GetInt64(12),
-        LastSequence = reader.GetInt64(13),
-        Created = FromTicks(reader.GetInt64(14)),
-        Updated = FromTicks(reader.GetInt64(15)),
-    };
+        var instance = new FlowInstance
+        {
+            Id = reader.GetString(0),
+            FlowId = reader.GetString(1),
+            Key = reader.GetString(2),
+            Version = reader.GetString(3),
+            DueAt = reader.IsDBNull(7) ? null : FromTicks(reader.GetInt64(7)),
+            State = ReadBytes(reader, 8),
+            ErrorCode = reader.IsDBNull(9) ? null : reader.GetString(9),
+            ErrorNode = reader.IsDBNull(10) ? null : reader.GetString(10),
+            ErrorMessage = reader.IsDBNull(11) ? null : reader.GetString(11),
+            Revision = reader.GetInt64(12),
+            LastSequence = reader.GetInt64(13),
+            Created = FromTicks(reader.GetInt64(14)),
+            Updated = FromTicks(reader.GetInt64(15)),
+        };
+        // SQLite keeps any value in any column, and reads text as the number 0: check the numbers' storage class.
+        var status = reader.GetValue(4);
+        if (status is long number and >= int.MinValue and <= int.MaxValue) instance.Status = (FlowInstanceStatus)(int)number;
+        else
+        {
+            instance.Status = (FlowInstanceStatus)(-1);
+            instance.MarkUnreadable("status", status, "which is not a whole number");
+        }
+        if (!reader.IsDBNull(7) && reader.GetValue(7) is not long) instance.MarkUnreadable("due_at", reader.GetValue(7), "which is not a whole number of ticks");
+        instance.Nodes = StringArrayColumn.ReadInto(instance, "nodes", reader.GetString(5));
+        instance.Events = StringArrayColumn.ReadInto(instance, "events", reader.GetString(6));
+        return instance;
+    }
 
-    private static byte[] ReadBytes(SqliteDataReader reader, int ordinal)
-        => reader.IsDBNull(ordinal) ? [] : reader.GetValue(ordinal) as byte[] ?? [];
+    // A state written as text (by hand) reads as its UTF-8 bytes: its JSON is read, or reported, when the instance continues.
+    private static byte[] ReadBytes(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? [] : reader.GetValue(ordinal) switch
+    {
+        byte[] bytes => bytes,
+        string text => Encoding.UTF8.GetBytes(text),
+        _ => [],
+    };
 
     // UTC ticks: the exact instant (DateTimeOffset equality compares instants), read back with offset zero.
     private static DateTimeOffset FromTicks(long utcTicks) => new(utcTicks, TimeSpan.Zero);
@@ -475,7 +626,14 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             Interlocked.Decrement(ref _idleCount);
             return session;
         }
-        return new Session(_connectionString, SynchronousFull, _busyTimeoutMilliseconds, WalAutoCheckpointPages);
+        try
+        {
+            return new Session(_connectionString, SynchronousFull, _busyTimeoutMilliseconds, WalAutoCheckpointPages);
+        }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be opened");
+        }
     }
 
     private void Return(Session session)

@@ -82,6 +82,41 @@ public static class FlowErrorCodes
 
     /// <summary>A persisted instance's state could not be read or written (for example a bus type the JSON options do not know).</summary>
     public const string StateUnreadable = "FLOW_STATE_UNREADABLE";
+
+    /// <summary>
+    /// A persisted instance's row holds a value the engine cannot read: its <c>nodes</c> or <c>events</c> column is not
+    /// a JSON array of strings, or its status is none of <c>FlowInstanceStatus</c>'s. The engine does not continue it
+    /// and starts no other instance of its flow and key over it.
+    /// </summary>
+    public const string InstanceUnreadable = "FLOW_INSTANCE_UNREADABLE";
+
+    /// <summary>
+    /// A persisted instance that is not finished belongs to a flow id no registered build runs (neither a current
+    /// build nor one kept with <c>ContinueVersion</c>/<c>continues</c>).
+    /// </summary>
+    public const string UnknownFlow = "FLOW_UNKNOWN_FLOW";
+
+    /// <summary>
+    /// A durable flow store cannot be used at start-up because its data is damaged: a SQLite file that is not a
+    /// database or is corrupt, or FlowGen tables that lack columns FlowGen writes. The message names the file (or the
+    /// database and schema).
+    /// </summary>
+    public const string StoreDamaged = "FLOW_STORE_DAMAGED";
+
+    /// <summary>
+    /// A durable flow store cannot be reached or opened at start-up (a file that cannot be opened or written, a
+    /// database server that refuses the connection). The message names the file (or the host and database).
+    /// </summary>
+    public const string StoreUnavailable = "FLOW_STORE_UNAVAILABLE";
+
+    /// <summary>
+    /// An HTTP task's answer was larger than its limit (the task's <c>http-max-response</c>, else
+    /// <c>FlowHttpOptions.MaxResponseBytes</c>, 4 MB by default). The answer is not read beyond the limit.
+    /// </summary>
+    public const string HttpResponseTooLarge = "FLOW_HTTP_RESPONSE_TOO_LARGE";
+
+    /// <summary>An HTTP task whose answer goes to the bus (<c>http-output</c>, <c>output</c>) got a success status with an empty body.</summary>
+    public const string HttpEmptyResponse = "FLOW_HTTP_EMPTY_RESPONSE";
 }
 
 /// <summary>One request field that failed a rule of the flow file's request schema.</summary>

@@ -447,6 +447,35 @@ public abstract class FlowStoreConformance : IAsyncLifetime
         Assert.Equal(["before", "late", "a", "b"], Ids(await Store.QueryAsync(new FlowInstanceQuery { DueBy = second.AddMilliseconds(999) })));
     }
 
+    // ---- faults ----
+
+    [Fact]
+    public async Task A_status_none_of_the_enum_reads_back_as_it_is_and_the_instance_says_it_is_unreadable()
+    {
+        await Store.SaveAsync(BareInstance("odd", status: (FlowInstanceStatus)9), 0);
+
+        var read = (await Store.GetAsync("odd"))!;
+        Assert.Equal(9, (int)read.Status);
+        Assert.False(read.IsActive);
+        Assert.Null(read.ReadError);
+        Assert.Equal(FlowErrorCodes.InstanceUnreadable, read.Unreadable!.Code);
+        Assert.Contains("instance 'odd' (flow/key) has the status 9", read.Unreadable.Message);
+    }
+
+    [Fact]
+    public async Task The_flows_of_unfinished_instances_are_listed_once_each()
+    {
+        await Store.SaveAsync(BareInstance("w1", flowId: "waits", key: "1"), 0);
+        await Store.SaveAsync(BareInstance("w2", flowId: "waits", key: "2"), 0);
+        await Store.SaveAsync(BareInstance("s1", flowId: "suspends", key: "1", status: FlowInstanceStatus.Suspended), 0);
+        await Store.SaveAsync(BareInstance("odd", flowId: "odd", key: "1", status: (FlowInstanceStatus)9), 0);
+        await Store.SaveAsync(BareInstance("c1", flowId: "done", key: "1", status: FlowInstanceStatus.Completed), 0);
+        await Store.SaveAsync(BareInstance("f1", flowId: "done", key: "2", status: FlowInstanceStatus.Failed), 0);
+        await Store.SaveAsync(BareInstance("x1", flowId: "done", key: "3", status: FlowInstanceStatus.Cancelled), 0);
+
+        Assert.Equal(["odd", "suspends", "waits"], (await Store.ListActiveFlowIdsAsync()).Order(StringComparer.Ordinal));
+    }
+
     // ---- the inbox ----
 
     [Fact]
@@ -580,11 +609,49 @@ public abstract class FlowStoreConformance : IAsyncLifetime
     }
 }
 
-/// <summary>The inbox of a store that outlives the process: pending events are kept until marked processed.</summary>
+/// <summary>
+/// The inbox of a store that outlives the process: pending events are kept until marked processed. And rows damaged
+/// outside the store (written with raw SQL): read with <see cref="FlowInstance.ReadError"/>, never thrown.
+/// </summary>
 public abstract class DurableFlowStoreConformance : FlowStoreConformance
 {
+    /// <summary>Runs a statement on the store's tables (named without a schema).</summary>
+    protected abstract Task ExecuteAsync(string sql);
+
     [Fact]
     public void The_store_is_durable() => Assert.True(Store.IsDurable);
+
+    [Theory]
+    [InlineData("nodes", "[\"wait\"")]
+    [InlineData("nodes", "[\"wait\"] and more")]
+    [InlineData("events", "{\"paid\": 1}")]
+    [InlineData("events", "[1, 2]")]
+    [InlineData("events", "not json")]
+    public async Task A_row_with_a_damaged_column_reads_with_its_read_error_and_does_not_break_lists(string column, string value)
+    {
+        var damaged = FullInstance("bad", key: "k1");
+        await Store.SaveAsync(damaged, 0);
+        await Store.SaveAsync(FullInstance("good", key: "k2"), 0);
+        await ExecuteAsync($"UPDATE flowgen_instances SET {column} = '{value}' WHERE id = 'bad'");
+
+        var read = (await Store.GetAsync("bad"))!;
+        Assert.Equal(FlowErrorCodes.InstanceUnreadable, read.ReadError!.Code);
+        Assert.Equal("order-flow", read.ReadError.FlowId);
+        Assert.Contains($"the column '{column}' of instance 'bad' (order-flow/k1) holds '{value}', which is not a JSON array of strings", read.ReadError.Message);
+        Assert.Same(read.ReadError, read.Unreadable);
+        Assert.Empty(column == "nodes" ? read.Nodes : read.Events);
+        // The other columns read as saved.
+        Assert.Equal(column == "nodes" ? damaged.Events : damaged.Nodes, column == "nodes" ? read.Events : read.Nodes);
+        Assert.Equal(damaged.State, read.State);
+        Assert.Equal(FlowInstanceStatus.Waiting, read.Status);
+
+        Assert.Equal(FlowErrorCodes.InstanceUnreadable, (await Store.FindLatestAsync("order-flow", "k1"))!.ReadError!.Code);
+        var listed = await Store.QueryAsync(new FlowInstanceQuery { Status = FlowInstanceStatus.Waiting });
+        Assert.Equal(["bad", "good"], listed.Select(i => i.Id));
+        Assert.NotNull(listed[0].ReadError);
+        Assert.Null(listed[1].ReadError);
+        Assert.Null(listed[1].Unreadable);
+    }
 
     [Fact]
     public async Task Pending_events_read_back_in_arrival_order_after_a_sequence()

@@ -24,6 +24,16 @@ public sealed class SqliteFlowStoreTests : DurableFlowStoreConformance, IDisposa
 
     protected override IFlowStore CreateStore() => new SqliteFlowStore(DatabasePath);
 
+    protected override Task ExecuteAsync(string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, command.ExecuteNonQuery());
+        return Task.CompletedTask;
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -98,6 +108,90 @@ public sealed class SqliteFlowStoreTests : DurableFlowStoreConformance, IDisposa
     }
 
     [Fact]
+    public async Task A_file_that_is_not_a_database_is_FLOW_STORE_DAMAGED_at_start_up_naming_the_file()
+    {
+        var path = Path.Combine(_folder, "garbage.db");
+        var bytes = new byte[16 * 1024];
+        new Random(21).NextBytes(bytes);
+        await File.WriteAllBytesAsync(path, bytes);
+
+        using var store = new SqliteFlowStore(path);
+        var error = await Assert.ThrowsAsync<FlowStoreException>(async () => await store.InitializeAsync());
+        Assert.Equal(FlowErrorCodes.StoreDamaged, error.Code);
+        Assert.Equal(path, error.Location);
+        Assert.Contains($"the SQLite flow store '{path}' cannot be opened: the file is damaged or not a SQLite database", error.Message);
+        Assert.IsType<SqliteException>(error.InnerException);
+
+        // The engine's start-up says the same (a host fails to start with it).
+        await using var engine = new FlowEngine([], store);
+        Assert.Equal(FlowErrorCodes.StoreDamaged, (await Assert.ThrowsAsync<FlowStoreException>(() => engine.StartAsync())).Code);
+        // The file is left as it was, for whoever repairs it.
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
+    }
+
+    [Fact]
+    public async Task Pages_damaged_behind_a_sound_header_are_FLOW_STORE_DAMAGED_when_read()
+    {
+        var path = Path.Combine(_folder, "torn.db");
+        using (var store = new SqliteFlowStore(path))
+        {
+            await store.InitializeAsync();
+            for (var i = 0; i < 400; i++) await store.SaveAsync(FullInstance($"i-{i}", key: $"k-{i}"), 0);
+        }
+        SqliteConnection.ClearAllPools();
+        // Page 1 (the header and the schema) stays; the table's pages after it become noise.
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            var length = file.Length;
+            Assert.True(length > 16 * 4096, $"the file has {length} bytes");
+            file.Position = 4096;
+            var noise = new byte[length - 4096];
+            Array.Fill(noise, (byte)0xA5);
+            await file.WriteAsync(noise);
+        }
+
+        using var damaged = new SqliteFlowStore(path);
+        var error = await Assert.ThrowsAsync<FlowStoreException>(async () =>
+        {
+            await damaged.InitializeAsync();
+            await damaged.QueryAsync(new FlowInstanceQuery());
+        });
+        Assert.Equal(FlowErrorCodes.StoreDamaged, error.Code);
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public async Task A_table_without_the_columns_flowgen_writes_is_FLOW_STORE_DAMAGED()
+    {
+        var path = Path.Combine(_folder, "foreign.db");
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE flowgen_instances (id TEXT PRIMARY KEY, flow_id TEXT, key TEXT, body TEXT)";
+            command.ExecuteNonQuery();
+        }
+
+        using var store = new SqliteFlowStore(path);
+        var error = await Assert.ThrowsAsync<FlowStoreException>(async () => await store.InitializeAsync());
+        Assert.Equal(FlowErrorCodes.StoreDamaged, error.Code);
+        Assert.Contains($"the SQLite flow store '{path}' has a table flowgen_instances without the column(s) version, status, nodes, events, due_at, state", error.Message);
+    }
+
+    [Fact]
+    public async Task A_file_that_cannot_be_made_is_FLOW_STORE_UNAVAILABLE()
+    {
+        var blocker = Path.Combine(_folder, "a-file");
+        await File.WriteAllTextAsync(blocker, "not a folder");
+        var path = Path.Combine(blocker, "flows.db");
+
+        using var store = new SqliteFlowStore(path);
+        var error = await Assert.ThrowsAsync<FlowStoreException>(async () => await store.InitializeAsync());
+        Assert.Equal(FlowErrorCodes.StoreUnavailable, error.Code);
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
     public async Task A_missing_folder_is_made_and_synchronous_full_works()
     {
         var path = Path.Combine(_folder, "nested", "deeper", "full.db");
@@ -125,6 +219,47 @@ public sealed class PostgreSqlFlowStoreTests(PostgresServer server) : DurableFlo
     {
         await base.DestroyStoreAsync(store);
         server.Execute($"DROP SCHEMA {_schema} CASCADE");
+    }
+
+    protected override Task ExecuteAsync(string sql)
+    {
+        server.Execute(sql.Replace("flowgen_instances", _schema + ".flowgen_instances", StringComparison.Ordinal));
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_table_without_the_columns_flowgen_writes_is_FLOW_STORE_DAMAGED_naming_the_database_and_schema()
+    {
+        var schema = _schema + "_x";
+        server.Execute($"CREATE SCHEMA {schema}");
+        try
+        {
+            server.Execute($"CREATE TABLE {schema}.flowgen_events (seq bigint, name text)");
+            await using var store = new PostgreSqlFlowStore(server.ConnectionStringWithSchema(schema));
+            var error = await Assert.ThrowsAsync<FlowStoreException>(async () => await store.InitializeAsync());
+            Assert.Equal(FlowErrorCodes.StoreDamaged, error.Code);
+            Assert.Equal($"PostgreSQL database 'flowgen' on 127.0.0.1:{server.Port}, schema '{schema}'", error.Location);
+            Assert.Contains("has a table flowgen_events without the column(s) id, payload, time, processed", error.Message);
+        }
+        finally
+        {
+            server.Execute($"DROP SCHEMA {schema} CASCADE");
+        }
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_be_reached_is_FLOW_STORE_UNAVAILABLE_without_the_password()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+
+        await using var store = new PostgreSqlFlowStore($"Host=127.0.0.1;Port={port};Database=shop;Username=shop;Password=s3cret-pw;Timeout=5");
+        var error = await Assert.ThrowsAsync<FlowStoreException>(async () => await store.InitializeAsync());
+        Assert.Equal(FlowErrorCodes.StoreUnavailable, error.Code);
+        Assert.Contains($"PostgreSQL database 'shop' on 127.0.0.1:{port}, schema 'public'", error.Message);
+        Assert.DoesNotContain("s3cret-pw", error.ToString());
     }
 
     [Fact]

@@ -9,7 +9,9 @@ namespace FlowGen.Durable;
 /// the instances that wait for them by correlation key, fires due timers, and persists every step in an
 /// <see cref="IFlowStore"/>. Instances are spread over mailboxes by flow and key: the events of one instance are
 /// taken in arrival order, one at a time. An event no instance takes is dropped and counted (Playwell's rule); an
-/// event whose id was taken before is a duplicated delivery, dropped and counted.
+/// event whose id was taken before is a duplicated delivery, dropped and counted. An event for an instance the engine
+/// cannot work with (a row it cannot read, a status it does not know, an unfinished instance of a flow it does not run)
+/// is parked: kept, counted and reported, never applied to the instance nor allowed to start another over it.
 /// </summary>
 /// <remarks>
 /// Events are committed to the store's inbox before <see cref="PublishAsync"/> returns (so before the caller
@@ -31,6 +33,8 @@ public sealed class FlowEngine : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _timersInFlight = new(StringComparer.Ordinal);
     private readonly List<long> _processed = [];
     private readonly object _gate = new();
+    private readonly LinkedList<FlowParkedEvent> _parked = new();
+    private HashSet<string> _unknownFlows = new(StringComparer.Ordinal);
     private TaskCompletionSource? _idle;
     private TaskCompletionSource? _room;
     private int _pending;
@@ -108,12 +112,48 @@ public sealed class FlowEngine : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the engine has started already");
         await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await FindUnknownFlowsAsync(cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < _mailboxes.Length; i++)
         {
             var reader = _mailboxes[i].Reader;
             _workers[i] = Task.Run(() => WorkAsync(reader), CancellationToken.None);
         }
         if (_store.IsDurable) await RecoverAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Flow ids the engine runs no build of, whose instances in the store are not finished: reported once here, and kept
+    /// so that an event never starts a new instance over one of them (<see cref="DeliverAsync"/>).
+    /// </summary>
+    private async Task FindUnknownFlowsAsync(CancellationToken cancellationToken)
+    {
+        var known = new HashSet<string>(_flows.Keys, StringComparer.Ordinal);
+        foreach (var (flowId, _) in _builds.Keys) known.Add(flowId);
+        var unknown = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var flowId in await _store.ListActiveFlowIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (known.Contains(flowId) || !unknown.Add(flowId)) continue;
+            var error = new FlowError(FlowErrorCodes.UnknownFlow, flowId, null, null,
+                $"the store holds unfinished instances of flow '{flowId}', which no registered build runs: they take no events, and an event never starts an instance of another flow "
+                + "over one of them (it is parked). Register the flow (or keep its old build with ContinueVersion), or cancel those instances");
+            _options.OnError?.Invoke(new FlowInstanceFaultException(error), $"instances of flow '{flowId}'");
+        }
+        _unknownFlows = unknown;
+    }
+
+    /// <summary>Flow ids whose unfinished instances are in the store but which no registered build runs (found at start-up).</summary>
+    public IReadOnlyCollection<string> UnknownFlows => _unknownFlows;
+
+    /// <summary>
+    /// The newest events parked since the engine started (at most <see cref="FlowEngineOptions.MaxParkedEvents"/>),
+    /// oldest first: events not applied because the instance of their flow and key could not take them safely.
+    /// </summary>
+    public IReadOnlyList<FlowParkedEvent> ParkedEvents
+    {
+        get
+        {
+            lock (_parked) return [.. _parked];
+        }
     }
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
@@ -138,7 +178,7 @@ public sealed class FlowEngine : IAsyncDisposable
                 {
                     payload = FlowStateJson.ReadPayload(stored.Payload, type, Json);
                 }
-                catch (Exception exception) when (exception is JsonException or FlowStateTypeException or NotSupportedException)
+                catch (Exception exception) when (IsStateError(exception))
                 {
                     _options.OnError?.Invoke(exception, $"inbox event {stored.Sequence} ({stored.Name}) cannot be read and is dropped");
                     Interlocked.Increment(ref Counters.EventsDropped);
@@ -207,10 +247,22 @@ public sealed class FlowEngine : IAsyncDisposable
         return Run(flowId, key, async () =>
         {
             var latest = await _store.FindLatestAsync(flowId, key, cancellationToken).ConfigureAwait(false);
+            if (latest is not null && !IsFinished(latest) && latest.Unreadable is { } unreadable)
+                throw new FlowInstanceFaultException(unreadable, latest);
             if (latest is { IsActive: true })
                 throw new FlowInstanceStateException($"flow '{flowId}' has an active instance with key '{key}' already ({latest.Id}, {latest.Status})");
+            if (await UnknownFlowInstanceAsync(key).ConfigureAwait(false) is { } blocker)
+                throw new FlowInstanceFaultException(UnknownFlowError(flow, key, blocker), blocker);
             var instance = NewInstance(flow, key);
-            var step = await flow.StartAsync(request, _context).ConfigureAwait(false);
+            DurableStep step;
+            try
+            {
+                step = await flow.StartAsync(request, _context).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (IsStateError(exception))
+            {
+                throw new FlowInstanceFaultException(NewStateError(flow, key, exception), null, exception);
+            }
             Interlocked.Increment(ref Counters.InstancesStarted);
             await ApplyAsync(instance, flow, step, 0, "start", null).ConfigureAwait(false);
             return instance;
@@ -236,36 +288,72 @@ public sealed class FlowEngine : IAsyncDisposable
         return count;
     }
 
-    /// <summary>Suspended instances (with their error), oldest first: the repair list.</summary>
+    /// <summary>
+    /// Suspended instances (with their error), oldest first: the repair list. A row whose columns cannot all be read is
+    /// listed too, with <see cref="FlowInstance.ReadError"/> set.
+    /// </summary>
     public Task<IReadOnlyList<FlowInstance>> ListSuspendedAsync(string? flowId = null, int limit = 1000, CancellationToken cancellationToken = default)
         => _store.QueryAsync(new FlowInstanceQuery { Status = FlowInstanceStatus.Suspended, FlowId = flowId, Limit = limit }, cancellationToken).AsTask();
 
     /// <summary>An instance by id, or null.</summary>
-    public Task<FlowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default) => _store.GetAsync(instanceId, cancellationToken).AsTask();
+    /// <exception cref="FlowInstanceFaultException">Its row cannot be read (<see cref="FlowErrorCodes.InstanceUnreadable"/>); the exception holds what could be read.</exception>
+    public async Task<FlowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default)
+        => Readable(await _store.GetAsync(instanceId, cancellationToken).ConfigureAwait(false));
 
     /// <summary>The newest instance of a flow with a key, or null.</summary>
-    public Task<FlowInstance?> FindAsync(string flowId, string key, CancellationToken cancellationToken = default) => _store.FindLatestAsync(flowId, key, cancellationToken).AsTask();
+    /// <exception cref="FlowInstanceFaultException">Its row cannot be read (<see cref="FlowErrorCodes.InstanceUnreadable"/>); the exception holds what could be read.</exception>
+    public async Task<FlowInstance?> FindAsync(string flowId, string key, CancellationToken cancellationToken = default)
+        => Readable(await _store.FindLatestAsync(flowId, key, cancellationToken).ConfigureAwait(false));
+
+    private static FlowInstance? Readable(FlowInstance? instance)
+        => instance?.Unreadable is { } unreadable ? throw new FlowInstanceFaultException(unreadable, instance) : instance;
 
     /// <summary>
     /// Resumes a suspended instance: the nodes it stopped at run again (a failed task is called again, with the bus
     /// values it had), typically after the cause was repaired. Throws <see cref="FlowInstanceStateException"/> when
     /// it is not suspended, or when no registered build can continue its version.
     /// </summary>
-    public Task<FlowInstance> ResumeAsync(string instanceId, CancellationToken cancellationToken = default)
-        => OnInstance(instanceId, "resume", async instance =>
+    /// <exception cref="FlowInstanceFaultException">
+    /// Its status cannot be read (<see cref="FlowErrorCodes.InstanceUnreadable"/>), its saved state cannot be read
+    /// (<see cref="FlowErrorCodes.StateUnreadable"/>; the instance stays as it was), or no build of its flow is registered
+    /// (<see cref="FlowErrorCodes.UnknownFlow"/>).
+    /// </exception>
+    public async Task<FlowInstance> ResumeAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var resumed = await OnInstance(instanceId, "resume", async instance =>
         {
+            // A status it does not know, the engine does not change; unreadable nodes or events are written again from
+            // the state by the step, so a suspended instance with such a row resumes.
+            if (instance.Status is not (>= FlowInstanceStatus.Waiting and <= FlowInstanceStatus.Cancelled)) throw new FlowInstanceFaultException(instance.Unreadable!, instance);
             if (instance.Status != FlowInstanceStatus.Suspended)
                 throw new FlowInstanceStateException($"instance '{instance.Id}' of flow '{instance.FlowId}' is {instance.Status}, not Suspended: only a suspended instance resumes");
-            var build = BuildFor(instance) ?? throw new FlowInstanceStateException(VersionMessage(instance));
-            var step = await build.ContinueAsync(instance.State, DurableSignal.Resume, _context).ConfigureAwait(false);
+            if (BuildFor(instance) is not { } build)
+            {
+                if (!IsKnownFlow(instance.FlowId))
+                    throw new FlowInstanceFaultException(new FlowError(FlowErrorCodes.UnknownFlow, instance.FlowId, null, null, VersionMessage(instance)), instance);
+                throw new FlowInstanceStateException(VersionMessage(instance));
+            }
+            DurableStep step;
+            try
+            {
+                step = await build.ContinueAsync(instance.State, DurableSignal.Resume, _context).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (IsStateError(exception))
+            {
+                throw new FlowInstanceFaultException(StateError(instance, exception), instance, exception);
+            }
             await ApplyAsync(instance, build, step, 0, "resume", null).ConfigureAwait(false);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        await DeliverParkedAsync(resumed).ConfigureAwait(false);
+        return resumed;
+    }
 
     /// <summary>Cancels an active instance (waiting or suspended): it takes no more events or timers.</summary>
     public Task<FlowInstance> CancelAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
         => OnInstance(instanceId, "cancel", async instance =>
         {
-            if (!instance.IsActive)
+            // An instance whose status the engine does not know can be cancelled: that is how an operator gives up on it.
+            if (IsFinished(instance))
                 throw new FlowInstanceStateException($"instance '{instance.Id}' of flow '{instance.FlowId}' is {instance.Status}: only a waiting or suspended instance can be cancelled");
             var expected = instance.Revision;
             instance.Status = FlowInstanceStatus.Cancelled;
@@ -275,6 +363,7 @@ public sealed class FlowEngine : IAsyncDisposable
             instance.ErrorMessage = reason is null ? "cancelled by hand" : "cancelled by hand: " + reason;
             instance.Updated = Clock.GetUtcNow();
             await _store.SaveAsync(instance, expected, cancellationToken).ConfigureAwait(false);
+            instance.ReadError = null;
             _options.OnStep?.Invoke(new FlowStepRecord(instance, "cancel", null, null));
         }, cancellationToken);
 
@@ -282,6 +371,7 @@ public sealed class FlowEngine : IAsyncDisposable
     public Task<FlowInstance> SuspendAsync(string instanceId, string reason, CancellationToken cancellationToken = default)
         => OnInstance(instanceId, "suspend", async instance =>
         {
+            if (instance.Unreadable is { } unreadable) throw new FlowInstanceFaultException(unreadable, instance);
             if (instance.Status != FlowInstanceStatus.Waiting)
                 throw new FlowInstanceStateException($"instance '{instance.Id}' of flow '{instance.FlowId}' is {instance.Status}: only a waiting instance can be suspended");
             await SuspendWithAsync(instance, FlowErrorCodes.Suspended, "suspended by hand: " + reason, "suspend", cancellationToken).ConfigureAwait(false);
@@ -419,41 +509,131 @@ public sealed class FlowEngine : IAsyncDisposable
 
     // ---- Steps ----
 
-    private async Task<bool> DeliverAsync(IDurableFlow flow, string key, FlowEvent flowEvent)
+    private enum Outcome { Dropped, Taken, Parked }
+
+    private async Task<Outcome> DeliverAsync(IDurableFlow flow, string key, FlowEvent flowEvent)
     {
         var latest = await _store.FindLatestAsync(flow.Id, key).ConfigureAwait(false);
         // Applied before a restart (replayed from the inbox): not applied twice.
-        if (latest is not null && flowEvent.Sequence > 0 && latest.LastSequence >= flowEvent.Sequence) return true;
+        if (latest is not null && flowEvent.Sequence > 0 && latest.LastSequence >= flowEvent.Sequence) return Outcome.Taken;
+        // A row the engine cannot read (or whose status it does not know) is neither continued nor replaced: the event
+        // is parked, and the instance suspended for repair. A finished instance is out of the way whatever its columns.
+        if (latest is not null && !IsFinished(latest) && latest.Unreadable is { } unreadable)
+        {
+            await SuspendDamagedAsync(latest, unreadable).ConfigureAwait(false);
+            Park(flowEvent, flow.Id, key, latest.Id, unreadable);
+            return Outcome.Parked;
+        }
         if (latest is { IsActive: true })
         {
-            if (latest.Status != FlowInstanceStatus.Waiting || Array.IndexOf(latest.Events, flowEvent.Name) < 0) return false;
+            if (latest.Status != FlowInstanceStatus.Waiting || Array.IndexOf(latest.Events, flowEvent.Name) < 0) return Outcome.Dropped;
             // The flow that routed the event is the current build: it continues the instances of its own version.
             if ((string.Equals(latest.Version, flow.Version, StringComparison.Ordinal) ? flow : BuildFor(latest)) is not { } build)
             {
                 await SuspendForVersionAsync(latest).ConfigureAwait(false);
-                return false;
+                return Outcome.Dropped;
             }
             DurableStep step;
             try
             {
                 step = await build.ContinueAsync(latest.State, DurableSignal.For(flowEvent), _context).ConfigureAwait(false);
             }
-            catch (Exception exception) when (exception is JsonException or FlowStateTypeException or NotSupportedException)
+            catch (Exception exception) when (IsStateError(exception))
             {
                 await SuspendUnreadableAsync(latest, exception).ConfigureAwait(false);
-                return false;
+                return Outcome.Dropped;
             }
-            if (!step.Accepted) return false;
+            if (!step.Accepted) return Outcome.Dropped;
             Interlocked.Increment(ref Counters.Deliveries);
             await ApplyAsync(latest, build, step, flowEvent.Sequence, "event", flowEvent).ConfigureAwait(false);
-            return true;
+            return Outcome.Taken;
         }
-        if (!flow.Starts(flowEvent)) return false;
+        if (!flow.Starts(flowEvent)) return Outcome.Dropped;
+        if (await UnknownFlowInstanceAsync(key).ConfigureAwait(false) is { } blocker)
+        {
+            Park(flowEvent, flow.Id, key, blocker.Id, UnknownFlowError(flow, key, blocker));
+            return Outcome.Parked;
+        }
         var instance = NewInstance(flow, key);
-        var first = await flow.StartAsync(flowEvent.Payload, _context).ConfigureAwait(false);
+        DurableStep first;
+        try
+        {
+            first = await flow.StartAsync(flowEvent.Payload, _context).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsStateError(exception))
+        {
+            // Nothing is saved: the event is kept, to start the instance once the JSON options know its types.
+            Park(flowEvent, flow.Id, key, null, NewStateError(flow, key, exception));
+            return Outcome.Parked;
+        }
         Interlocked.Increment(ref Counters.InstancesStarted);
         await ApplyAsync(instance, flow, first, flowEvent.Sequence, "start", flowEvent).ConfigureAwait(false);
-        return true;
+        return Outcome.Taken;
+    }
+
+    /// <summary>The newest unfinished instance with this key of a flow the engine does not run (found at start-up), or null.</summary>
+    private async Task<FlowInstance?> UnknownFlowInstanceAsync(string key)
+    {
+        foreach (var flowId in _unknownFlows)
+        {
+            if (await _store.FindLatestAsync(flowId, key).ConfigureAwait(false) is { } other && !IsFinished(other)) return other;
+        }
+        return null;
+    }
+
+    private static FlowError UnknownFlowError(IDurableFlow flow, string key, FlowInstance blocker)
+        => new(FlowErrorCodes.UnknownFlow, blocker.FlowId, null, null,
+            $"the key '{key}' has an unfinished instance '{blocker.Id}' ({StatusText(blocker)}) of flow '{blocker.FlowId}', which no registered build runs: "
+            + $"no instance of flow '{flow.Id}' is started over it. Register the flow '{blocker.FlowId}' (or keep its old build with ContinueVersion), or cancel the instance");
+
+    private static FlowError StateError(FlowInstance instance, Exception exception)
+        => new(FlowErrorCodes.StateUnreadable, instance.FlowId, instance.Nodes.FirstOrDefault(), null,
+            $"the saved state of instance '{instance.Id}' ({instance.FlowId}/{instance.Key}) cannot be read or written: {exception.Message}", exception);
+
+    private static FlowError NewStateError(IDurableFlow flow, string key, Exception exception)
+        => new(FlowErrorCodes.StateUnreadable, flow.Id, null, null,
+            $"the state of a new instance of flow '{flow.Id}' with key '{key}' cannot be written: {exception.Message}", exception);
+
+    private static bool IsStateError(Exception exception) => exception is JsonException or FlowStateTypeException or NotSupportedException;
+
+    private static string StatusText(FlowInstance instance)
+        => instance.Status is >= FlowInstanceStatus.Waiting and <= FlowInstanceStatus.Cancelled ? instance.Status.ToString() : "status " + ((int)instance.Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Completed, failed or cancelled: never continued again. An unknown status is not finished.</summary>
+    private static bool IsFinished(FlowInstance instance) => instance.Status is FlowInstanceStatus.Completed or FlowInstanceStatus.Failed or FlowInstanceStatus.Cancelled;
+
+    private bool IsKnownFlow(string flowId) => _flows.ContainsKey(flowId) || _builds.Keys.Any(b => b.FlowId == flowId);
+
+    /// <summary>Keeps an event the engine could not apply safely: counted, listed, reported; its inbox mark is not written.</summary>
+    private void Park(FlowEvent flowEvent, string flowId, string key, string? instanceId, FlowError error)
+    {
+        var parked = new FlowParkedEvent(flowEvent, flowId, key, instanceId, error, Clock.GetUtcNow());
+        Interlocked.Increment(ref Counters.EventsParked);
+        lock (_parked)
+        {
+            _parked.AddLast(parked);
+            while (_parked.Count > Math.Max(0, _options.MaxParkedEvents)) _parked.RemoveFirst();
+        }
+        _options.OnParked?.Invoke(parked);
+    }
+
+    /// <summary>After a resume: the events parked for the instance's flow and key are delivered again, in arrival order.</summary>
+    private async Task DeliverParkedAsync(FlowInstance instance)
+    {
+        List<FlowParkedEvent> again;
+        lock (_parked)
+        {
+            again = [.. _parked.Where(p => p.FlowId == instance.FlowId && p.Key == instance.Key)];
+            foreach (var parked in again) _parked.Remove(parked);
+        }
+        if (!_flows.TryGetValue(instance.FlowId, out var flow)) return;
+        foreach (var parked in again.OrderBy(p => p.Event.Sequence))
+        {
+            var tracker = new EventTracker(this, parked.Event.Sequence);
+            tracker.Add();
+            await EnqueueAsync(new Delivery(flow, instance.Key, parked.Event, tracker)).ConfigureAwait(false);
+            tracker.Routed();
+        }
     }
 
     private async Task FireAsync(string instanceId, DateTimeOffset due, DateTimeOffset now)
@@ -465,6 +645,12 @@ public sealed class FlowEngine : IAsyncDisposable
                 var instance = await _store.GetAsync(instanceId).ConfigureAwait(false);
                 // Moved on since the timer was read (an event came first, or it was suspended): nothing to fire.
                 if (instance is not { Status: FlowInstanceStatus.Waiting } || instance.DueAt != due || due > now) return;
+                if (instance.Unreadable is { } unreadable)
+                {
+                    // Suspended, which also takes it out of the due timers (else it would come first in every round).
+                    await SuspendDamagedAsync(instance, unreadable).ConfigureAwait(false);
+                    return;
+                }
                 if (BuildFor(instance) is not { } build)
                 {
                     await SuspendForVersionAsync(instance).ConfigureAwait(false);
@@ -477,7 +663,7 @@ public sealed class FlowEngine : IAsyncDisposable
                     {
                         step = await build.ContinueAsync(instance.State, DurableSignal.Timer, _context).ConfigureAwait(false);
                     }
-                    catch (Exception exception) when (exception is JsonException or FlowStateTypeException or NotSupportedException)
+                    catch (Exception exception) when (IsStateError(exception))
                     {
                         await SuspendUnreadableAsync(instance, exception).ConfigureAwait(false);
                         return;
@@ -517,6 +703,8 @@ public sealed class FlowEngine : IAsyncDisposable
         if (sequence > instance.LastSequence) instance.LastSequence = sequence;
         instance.Updated = Clock.GetUtcNow();
         await _store.SaveAsync(instance, expected).ConfigureAwait(false);
+        // Every column was written again from the step: a row that could not all be read before can be now.
+        instance.ReadError = null;
         switch (status)
         {
             case FlowInstanceStatus.Completed: Interlocked.Increment(ref Counters.InstancesCompleted); break;
@@ -546,7 +734,30 @@ public sealed class FlowEngine : IAsyncDisposable
     }
 
     private Task SuspendForVersionAsync(FlowInstance instance)
-        => SuspendWithAsync(instance, FlowErrorCodes.VersionMismatch, VersionMessage(instance), "version", CancellationToken.None);
+        => SuspendWithAsync(instance, IsKnownFlow(instance.FlowId) ? FlowErrorCodes.VersionMismatch : FlowErrorCodes.UnknownFlow, VersionMessage(instance), "version", CancellationToken.None);
+
+    /// <summary>
+    /// Suspends an instance whose row cannot be read, so that nothing continues it and it is on the repair list: its
+    /// error says what could not be read (and what it was before); its unreadable columns are written empty (a resume
+    /// writes them again from the state). When even that save fails (another instance of its key is active, or a race),
+    /// it stays as it is: the caller parks what it brought all the same.
+    /// </summary>
+    private async Task SuspendDamagedAsync(FlowInstance instance, FlowError unreadable)
+    {
+        var before = instance.ErrorCode is null ? "" : $"; before, it had the error {instance.ErrorCode}: {instance.ErrorMessage}";
+        var message = $"{unreadable.Message}; it was {StatusText(instance)}{before}. "
+            + "Suspended so that nothing continues it or starts over it: repair the cause, then resume it (its nodes and events are written again from its state) or cancel it";
+        try
+        {
+            await SuspendWithAsync(instance, FlowErrorCodes.InstanceUnreadable, message, "damaged", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (FlowConcurrencyException exception)
+        {
+            _options.OnError?.Invoke(exception, $"instance {instance.Id} cannot be read and could not be suspended");
+            return;
+        }
+        _options.OnError?.Invoke(new FlowInstanceFaultException(unreadable, instance), $"instance {instance.Id} suspended: its row cannot be read");
+    }
 
     private async Task SuspendUnreadableAsync(FlowInstance instance, Exception exception)
     {
@@ -565,6 +776,7 @@ public sealed class FlowEngine : IAsyncDisposable
         instance.ErrorMessage = message;
         instance.Updated = Clock.GetUtcNow();
         await _store.SaveAsync(instance, expected, cancellationToken).ConfigureAwait(false);
+        instance.ReadError = null;
         Interlocked.Increment(ref Counters.InstancesSuspended);
         _options.OnStep?.Invoke(new FlowStepRecord(instance, cause, null, null));
     }
@@ -633,20 +845,26 @@ public sealed class FlowEngine : IAsyncDisposable
         public virtual void Fail(Exception exception) { }
     }
 
-    /// <summary>Counts an event's deliveries; when all are done the event is marked processed (and counted dropped if none took it).</summary>
+    /// <summary>
+    /// Counts an event's deliveries; when all are done the event is marked processed (and counted dropped if none took
+    /// it), unless a delivery parked it: a parked event stays pending in the inbox, so that a restart routes it again.
+    /// </summary>
     private sealed class EventTracker(FlowEngine engine, long sequence)
     {
         private int _open = 1;
         private int _taken;
+        private int _parked;
 
         public void Add() => Interlocked.Increment(ref _open);
 
-        public void Routed() => Finish(false);
+        public void Routed() => Finish(Outcome.Dropped);
 
-        public void Finish(bool taken)
+        public void Finish(Outcome outcome)
         {
-            if (taken) Volatile.Write(ref _taken, 1);
+            if (outcome == Outcome.Taken) Volatile.Write(ref _taken, 1);
+            if (outcome == Outcome.Parked) Volatile.Write(ref _parked, 1);
             if (Interlocked.Decrement(ref _open) != 0) return;
+            if (Volatile.Read(ref _parked) != 0) return;
             if (Volatile.Read(ref _taken) == 0) Interlocked.Increment(ref engine.Counters.EventsDropped);
             engine.MarkProcessed(sequence);
         }
@@ -656,14 +874,14 @@ public sealed class FlowEngine : IAsyncDisposable
     {
         public override async Task RunAsync(FlowEngine engine)
         {
-            var taken = false;
+            var outcome = Outcome.Dropped;
             try
             {
                 for (var attempt = 0; ; attempt++)
                 {
                     try
                     {
-                        taken = await engine.DeliverAsync(flow, Key, flowEvent).ConfigureAwait(false);
+                        outcome = await engine.DeliverAsync(flow, Key, flowEvent).ConfigureAwait(false);
                         break;
                     }
                     catch (FlowConcurrencyException) when (attempt < 5)
@@ -674,7 +892,7 @@ public sealed class FlowEngine : IAsyncDisposable
             }
             finally
             {
-                tracker.Finish(taken);
+                tracker.Finish(outcome);
             }
         }
 

@@ -46,8 +46,21 @@ public sealed class FlowEngineOptions
     /// <summary>Called after every step an instance takes (start, event, timer, resume, cancel), from its mailbox.</summary>
     public Action<FlowStepRecord>? OnStep { get; set; }
 
-    /// <summary>Called when a mailbox cannot finish a piece of work (a store that is down, a state that cannot be read), with what it was.</summary>
+    /// <summary>
+    /// Called when a mailbox cannot finish a piece of work (a store that is down, a state that cannot be read), with
+    /// what it was; and at start-up for each flow id whose unfinished instances no registered build runs (a
+    /// <see cref="FlowInstanceFaultException"/> with <see cref="FlowErrorCodes.UnknownFlow"/>).
+    /// </summary>
     public Action<Exception, string>? OnError { get; set; }
+
+    /// <summary>
+    /// Called, from the instance's mailbox, when an event is parked: not applied because the instance of its flow and
+    /// key cannot take it safely (<see cref="FlowParkedEvent"/>). The hosted engine logs it as an error.
+    /// </summary>
+    public Action<FlowParkedEvent>? OnParked { get; set; }
+
+    /// <summary>How many parked events <see cref="FlowEngine.ParkedEvents"/> keeps (the newest). Default 1,000; every one is counted.</summary>
+    public int MaxParkedEvents { get; set; } = 1000;
 
     /// <summary>How many due timers one <see cref="FlowEngine.FireDueTimersAsync"/> round takes from the store at a time.</summary>
     public int TimerBatch { get; set; } = 1000;
@@ -55,7 +68,7 @@ public sealed class FlowEngineOptions
 
 /// <summary>One step an instance took, for observers (<see cref="FlowEngineOptions.OnStep"/>).</summary>
 /// <param name="Instance">The instance as saved after the step.</param>
-/// <param name="Cause">What moved it: "start", "event", "timer", "resume", "cancel", "suspend", "version" or "unreadable".</param>
+/// <param name="Cause">What moved it: "start", "event", "timer", "resume", "cancel", "suspend", "version", "unreadable" (its state) or "damaged" (its row).</param>
 /// <param name="Event">The event, when an event moved it.</param>
 /// <param name="Step">The step's outcome (null for cancel, suspend by hand and a version mismatch).</param>
 public sealed record FlowStepRecord(FlowInstance Instance, string Cause, FlowEvent? Event, DurableStep? Step);
@@ -86,6 +99,7 @@ public sealed class FlowEngineCounters
     internal long InstancesSuspended;
     internal long TimersFired;
     internal long Conflicts;
+    internal long EventsParked;
 
     /// <summary>Events committed to the inbox.</summary>
     public long Accepted => Interlocked.Read(ref EventsAccepted);
@@ -117,9 +131,15 @@ public sealed class FlowEngineCounters
     /// <summary>Saves that lost an optimistic-concurrency race and were retried.</summary>
     public long ConcurrencyRetries => Interlocked.Read(ref Conflicts);
 
+    /// <summary>
+    /// Event deliveries parked: not applied because the instance of their flow and key could not take them safely
+    /// (<see cref="FlowParkedEvent"/>). An event parked again after a restart is counted again.
+    /// </summary>
+    public long Parked => Interlocked.Read(ref EventsParked);
+
     /// <inheritdoc />
     public override string ToString()
-        => $"accepted {Accepted}, duplicates {Duplicates}, dropped {Dropped}, delivered {Delivered}, started {Started}, completed {Completed}, failed {Failed}, suspended {Suspended}, timers {Timers}";
+        => $"accepted {Accepted}, duplicates {Duplicates}, dropped {Dropped}, delivered {Delivered}, started {Started}, completed {Completed}, failed {Failed}, suspended {Suspended}, timers {Timers}, parked {Parked}";
 }
 
 /// <summary>An operation on an instance that its state does not allow (resuming one that is not suspended, ...).</summary>

@@ -77,6 +77,46 @@ public sealed class FlowInstance
     /// <summary>True while it can still go on (waiting or suspended).</summary>
     public bool IsActive => Status is FlowInstanceStatus.Waiting or FlowInstanceStatus.Suspended;
 
+    /// <summary>
+    /// Set by the store that read the instance when a column of its row could not be read (code
+    /// <see cref="FlowErrorCodes.InstanceUnreadable"/>; the message names the column and quotes what it holds). The
+    /// fields that column fills are then empty. Null for a row read cleanly. Never stored.
+    /// </summary>
+    public FlowError? ReadError { get; set; }
+
+    /// <summary>
+    /// Why the engine cannot work with the instance as it was read: <see cref="ReadError"/>, or a status that is none of
+    /// <see cref="FlowInstanceStatus"/>'s (code <see cref="FlowErrorCodes.InstanceUnreadable"/>); null when it can.
+    /// </summary>
+    public FlowError? Unreadable => ReadError ?? (Status is >= FlowInstanceStatus.Waiting and <= FlowInstanceStatus.Cancelled
+        ? null
+        : new FlowError(FlowErrorCodes.InstanceUnreadable, FlowId, null, null,
+            $"instance '{Id}' ({FlowId}/{Key}) has the status {(int)Status}, which is none of 0 Waiting, 1 Suspended, 2 Completed, 3 Failed, 4 Cancelled"));
+
+    /// <summary>
+    /// For stores: records that a column of the instance's row could not be read (the first such column is kept in
+    /// <see cref="ReadError"/>), instead of throwing: the engine then parks what would continue the instance, and
+    /// lists still list it.
+    /// </summary>
+    /// <param name="column">The column's name.</param>
+    /// <param name="value">What it holds (quoted in the message, the first 100 characters).</param>
+    /// <param name="problem">What is wrong with it: "which is not a JSON array of strings".</param>
+    /// <param name="exception">The exception reading it threw, if any.</param>
+    public void MarkUnreadable(string column, object? value, string problem, Exception? exception = null)
+    {
+        if (ReadError is not null) return;
+        var text = value switch
+        {
+            null or DBNull => "NULL",
+            byte[] bytes => $"{bytes.Length} bytes",
+            _ => Quote(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+        };
+        ReadError = new FlowError(FlowErrorCodes.InstanceUnreadable, FlowId, null, null,
+            $"the column '{column}' of instance '{Id}' ({FlowId}/{Key}) holds {text}, {problem}", exception);
+
+        static string Quote(string text) => "'" + (text.Length <= 100 ? text : text.Substring(0, 100) + "...") + "'";
+    }
+
     /// <summary>Takes every changeable field of another copy of this instance (stores that keep objects update them in place).</summary>
     public void CopyFrom(FlowInstance other)
     {
@@ -101,7 +141,7 @@ public sealed class FlowInstance
     public override string ToString()
     {
         var at = Nodes.Length == 0 ? "" : " at " + string.Join(", ", Nodes);
-        var error = ErrorCode is null ? "" : $" ({ErrorCode}: {ErrorMessage})";
+        var error = Unreadable is { } unreadable ? $" ({unreadable.Code}: {unreadable.Message})" : ErrorCode is null ? "" : $" ({ErrorCode}: {ErrorMessage})";
         return $"{FlowId}/{Key} [{Id}] {Status}{at}{error}, revision {Revision}";
     }
 }

@@ -29,7 +29,11 @@ public interface IFlowStore
     /// <summary>Marks inbox events processed: applied to every instance they concern.</summary>
     ValueTask MarkEventsProcessedAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
 
-    /// <summary>An instance by id, or null.</summary>
+    /// <summary>
+    /// An instance by id, or null. A row whose columns cannot all be read is returned with
+    /// <see cref="FlowInstance.ReadError"/> set (as are the rows of <see cref="FindLatestAsync"/> and
+    /// <see cref="QueryAsync"/>): a store does not throw for one damaged row.
+    /// </summary>
     ValueTask<FlowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default);
 
     /// <summary>The newest instance of a flow with a correlation key (active or not), or null.</summary>
@@ -37,6 +41,22 @@ public interface IFlowStore
 
     /// <summary>Instances matching a query, oldest first.</summary>
     ValueTask<IReadOnlyList<FlowInstance>> QueryAsync(FlowInstanceQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The flow ids of the instances that are not finished (any status but Completed, Failed and Cancelled, unknown
+    /// statuses included), each once. The engine reads them at start-up to find instances of flows it does not run.
+    /// The default implementation queries waiting and suspended instances; the FlowGen stores ask their index instead.
+    /// </summary>
+    async ValueTask<IReadOnlyCollection<string>> ListActiveFlowIdsAsync(CancellationToken cancellationToken = default)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var status in new[] { FlowInstanceStatus.Waiting, FlowInstanceStatus.Suspended })
+        {
+            foreach (var instance in await QueryAsync(new FlowInstanceQuery { Status = status, Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false))
+                ids.Add(instance.FlowId);
+        }
+        return ids;
+    }
 
     /// <summary>
     /// Saves an instance in one atomic write, if the store still holds <paramref name="expectedRevision"/> (0 for a

@@ -89,6 +89,17 @@ public sealed class InMemoryFlowStore : IFlowStore
     }
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyCollection<string>> ListActiveFlowIdsAsync(CancellationToken cancellationToken = default)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var stored in _byId.Values)
+        {
+            if (stored.Status is not (FlowInstanceStatus.Completed or FlowInstanceStatus.Failed or FlowInstanceStatus.Cancelled)) ids.Add(stored.FlowId);
+        }
+        return new(ids);
+    }
+
+    /// <inheritdoc />
     public ValueTask SaveAsync(FlowInstance instance, long expectedRevision, CancellationToken cancellationToken = default)
     {
         if (_byId.TryGetValue(instance.Id, out var stored)) Update(stored, instance, expectedRevision);

@@ -28,18 +28,47 @@ public static class StringArrayColumn
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// The array a column of an instance's row holds; when the text is not a JSON array of strings, an empty array,
+    /// and the instance records the column as unreadable (<see cref="FlowInstance.MarkUnreadable"/>) instead of
+    /// throwing.
+    /// </summary>
+    public static string[] ReadInto(FlowInstance instance, string column, string text)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        try
+        {
+            return Read(text);
+        }
+        catch (Exception exception) when (exception is FormatException or JsonException)
+        {
+            instance.MarkUnreadable(column, text, "which is not a JSON array of strings", exception);
+            return [];
+        }
+    }
+
     /// <summary>The array a JSON text holds.</summary>
+    /// <exception cref="FormatException">The text is not a JSON array of strings.</exception>
+    /// <exception cref="JsonException">The text is not JSON.</exception>
     public static string[] Read(string text)
     {
         if (text.Length == 0 || text == Empty) return [];
         var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text));
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) throw new FormatException($"not a JSON array of strings: {text}");
         var values = new List<string>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        var closed = false;
+        while (reader.Read())
         {
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                closed = true;
+                break;
+            }
             if (reader.TokenType != JsonTokenType.String) throw new FormatException($"not a JSON array of strings: {text}");
             values.Add(reader.GetString()!);
         }
+        // Nothing may follow the array, and it must be closed: a cut or appended text is not what the store wrote.
+        if (!closed || reader.Read()) throw new FormatException($"not a JSON array of strings: {text}");
         return [.. values];
     }
 }
