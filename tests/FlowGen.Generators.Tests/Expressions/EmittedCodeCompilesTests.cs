@@ -75,7 +75,7 @@ public class EmittedCodeCompilesTests
         {
             var compiled = ExpressionCompilerTests.Compile(conditions[i]);
             Assert.True(compiled.Errors.IsEmpty, conditions[i] + ": " + string.Join("; ", compiled.Errors.Select(e => e.Message)));
-            source.AppendLine($"        // {conditions[i]}");
+            source.AppendLine($"        // {FlowGen.Generators.Emit.CSharpText.Comment(conditions[i])}");
             source.AppendLine($"        public static bool Check{i}(global::Demo.State state) => {compiled.Code};");
         }
         source.AppendLine("    }");

@@ -118,7 +118,8 @@ public class ExpressionCompilerTests
         { "@validId(var.b) && @validId(var.bb) ", F + ".ValidId(state.B) && " + F + ".ValidId(state.Bb)" },
         { "@validId(req.ratio)", F + ".ValidId(state.Request.Ratio)" },
         { "O1: (@equals(var.a, var.a)) && (@notEquals(var.a, var.b) && @notNull(var.c))",
-            F + ".AreEqual(state.A, state.A) && (" + F + ".AreNotEqual(state.A, state.B) && " + F + ".NotNull(state.C))" },
+            // && is associative: a && (b && c) is written a && b && c, which evaluates and short-circuits the same way.
+            F + ".AreEqual(state.A, state.A) && " + F + ".AreNotEqual(state.A, state.B) && " + F + ".NotNull(state.C)" },
         { "@equals(var.num, var.maybe)", F + ".AreEqual<int?>(state.Num, state.Maybe)" },
         { "@equals(req.count, req.id)", F + ".AreEqual<long>(state.Request.Count, state.Request.Id)" },
         { "@equals(req.kind, 'web')", F + ".AreEqual(state.Request.Kind, global::Demo.Kind.Web)" },

@@ -333,7 +333,7 @@ public class ExpressionParserTests
     {
         // 20,000 terms: once a stack overflow in the compiler; && and || are associative, so the tree is balanced.
         var terms = Enumerable.Range(0, 20_000).Select(i => $"req.a == {i}").ToList();
-        var parsed = ExpressionParser.Parse(string.Join(" && ", terms));
+        var parsed = ExpressionParser.Parse(string.Join(" && ", terms), FlowGen.Generators.Model.FlowLimits.Default with { MaxExpressionTerms = 40_000 });
         Assert.Empty(parsed.Errors);
         Assert.True(Depth(parsed.Root!) <= 20, $"depth {Depth(parsed.Root!)}");
         var leaves = new List<string>();
