@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using FlowGen;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace FlowGen.Tests;
@@ -242,6 +244,19 @@ public sealed class HttpFaultTests(HttpFaultServer server) : IClassFixture<HttpF
         var read = await new HttpFaultsFlow(generous, new HttpFaultTasks()).RunAsync(Request("/big?mb=6&id=generous&"));
         Assert.True(read.IsSuccess, read.ToString());
         Assert.Equal($"Object:{6 * Megabyte}", read.Value);
+    }
+
+    [Fact]
+    public async Task The_applications_limit_comes_from_configuration_in_a_host()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["FlowGen:HttpMaxResponseBytes"] = "300", ["FlowGen:LogTasks"] = "false" });
+        builder.Services.AddFlowGen(builder.Configuration);
+        using var host = builder.Build();
+
+        var flow = host.Services.GetRequiredService<HttpFaultsFlow>();
+        Assert.Contains("limit of 300 bytes", (await flow.RunAsync(Request("/json?size=500&"))).Error!.Message);
+        Assert.True((await flow.RunAsync(Request("/json?size=300&"))).IsSuccess);
     }
 
     [Theory]
