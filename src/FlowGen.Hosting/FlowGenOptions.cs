@@ -26,6 +26,12 @@ public sealed class FlowGenOptions
     /// <summary>How often a run may go round loops when the flow file does not say.</summary>
     public int? MaxLoopIterations { get; set; }
 
+    /// <summary>
+    /// The largest answer an HTTP task reads, in bytes, when its flow file does not say (<c>http-max-response</c>); null:
+    /// <see cref="FlowHttpOptions.DefaultMaxResponseBytes"/> (4 MB). Becomes the registered <see cref="FlowHttpOptions"/>.
+    /// </summary>
+    public long? HttpMaxResponseBytes { get; set; }
+
     /// <summary>The lifetime of the generated flow classes (Transient by default: they hold no run state).</summary>
     public ServiceLifetime FlowLifetime { get; set; } = ServiceLifetime.Transient;
 

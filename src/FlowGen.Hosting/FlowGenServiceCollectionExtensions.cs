@@ -40,6 +40,11 @@ public static class FlowGenServiceCollectionExtensions
             services.TryAddSingleton<FlowGen.IFlowVariableSource>(provider => new ConfigurationVariableSource(variables, provider.GetService<Microsoft.Extensions.Hosting.IHostEnvironment>()?.EnvironmentName));
         }
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<FlowGenOptions>>().Value.ToRunOptions(provider.GetService<FlowGen.IFlowVariableSource>(), provider.GetService<FlowGen.IFlowRoleSource>()));
+        // The settings of HTTP tasks: FlowHttpClient (registered with the flows that call it) takes them from DI.
+        services.TryAddSingleton(static provider => new FlowGen.FlowHttpOptions
+        {
+            MaxResponseBytes = provider.GetRequiredService<IOptions<FlowGenOptions>>().Value.HttpMaxResponseBytes ?? FlowGen.FlowHttpOptions.DefaultMaxResponseBytes,
+        });
         if (options.LogTasks)
             services.TryAddEnumerable(ServiceDescriptor.Singleton<FlowGen.IFlowInterceptor, FlowLoggingInterceptor>());
 

@@ -325,7 +325,10 @@ public abstract class FlowContext
             error = new FlowError(FlowErrorCodes.IterationFailed, FlowId, _nodeIds[node], _nodeNames[node], $"the iteration failed: {iteration.Message}", iteration.InnerException ?? iteration);
         else if (exception is TimeoutRejectedException timeout)
             error = new FlowError(FlowErrorCodes.TaskTimedOut, FlowId, _nodeIds[node], _nodeNames[node],
-                $"the task did not finish within its timeout of {timeout.Timeout.TotalMilliseconds:0} ms", exception);
+                $"the task did not finish within its timeout of {timeout.Timeout.TotalMilliseconds:0} ms{(timeout.InnerException is FlowHttpCanceledException http ? ": " + http.Message : "")}", exception);
+        else if (exception is FlowHttpException { Code: not FlowErrorCodes.TaskFailed } http)
+            // An HTTP task's failure with a code of its own (an answer too large, an empty answer): its message says it all.
+            error = new FlowError(http.Code, FlowId, _nodeIds[node], _nodeNames[node], http.Message, exception);
         else
             error = new FlowError(FlowErrorCodes.TaskFailed, FlowId, _nodeIds[node], _nodeNames[node],
                 $"the task threw {exception.GetType().Name}: {exception.Message}", exception);

@@ -199,6 +199,8 @@ public sealed class HttpTaskTests(HttpServerFixture server) : IClassFixture<Http
         Assert.Equal(FlowErrorCodes.TaskTimedOut, result.Error.Code);
         Assert.Equal("load-user", result.Error.NodeId);
         Assert.Contains("timeout of 2000 ms", result.Error.Message);
+        // The message names the call that did not answer (without its query string).
+        Assert.Contains($"GET {server.BaseUrl}/users/slow had not answered when the task was stopped", result.Error.Message);
         // Each attempt reached the server and was given up (the retry itself is shown by A_failed_attempt_is_retried;
         // on a loaded machine the second attempt may time out before its request is read).
         Assert.InRange(server.Calls["/users/slow"], 1, 2);

@@ -13,6 +13,7 @@ namespace FlowGen.Generators.Binding;
 /// body, accepted statuses, error message) is a constant built here, and each <c>{req.x}</c>, <c>{sta.y}</c> or
 /// <c>{var.z}</c> placeholder of a template is a parameter bound from the bus like any task parameter, so the
 /// bus checks (FG0401, FG0402, FG0403) apply to it. The JSON response goes to <c>http-output</c> as a JsonElement.
+/// <c>http-max-response</c> caps the answer's size (the runtime's default when absent).
 /// </summary>
 internal static class HttpTasks
 {
@@ -80,7 +81,13 @@ internal static class HttpTasks
 
         var spec = new StringBuilder($"new {ClientType.Replace("FlowHttpClient", "FlowHttpSpec")}({CSharpText.StringLiteral(method)}, {url}");
         spec.Append(headers.Count == 0 ? ", null" : $", new global::FlowGen.FlowHttpHeader[] {{ {string.Join(", ", headers)} }}");
-        spec.Append($", {body}, {CSharpText.StringLiteral(success?.Trim())}, {CSharpText.StringLiteral(node.GetProperty("http-error"))}, {check})");
+        spec.Append($", {body}, {CSharpText.StringLiteral(success?.Trim())}, {CSharpText.StringLiteral(node.GetProperty("http-error"))}, {check}");
+        // The answer size limit (checked by SettingsChecks, FG0602), and whether the answer goes to the bus: an empty
+        // body is then an error at this task instead of a JsonElement that throws wherever it is read.
+        if (Checks.SettingsChecks.TryByteSize(node.GetProperty("http-max-response"), out var maxResponse))
+            spec.Append($", maxResponseBytes: {maxResponse.ToString(CultureInfo.InvariantCulture)}L");
+        if (node.GetProperty("http-output") is { Length: > 0 } || node.FindProperty("output") is not null) spec.Append(", expectsValue: true");
+        spec.Append(')');
 
         parameters.InsertRange(0,
         [

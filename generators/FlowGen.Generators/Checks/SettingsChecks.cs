@@ -11,7 +11,7 @@ internal static class SettingsChecks
     private enum Support { Applied, NotYet }
 
     /// <summary>What a property's value must be.</summary>
-    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo, Duration, FailurePolicy, OnTimeout }
+    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo, Duration, FailurePolicy, OnTimeout, ByteSize }
 
     private sealed record Setting(string Name, ValueKind Value, Support Support, params NodeKind[] Kinds);
 
@@ -47,6 +47,7 @@ internal static class SettingsChecks
         new("http-check", ValueKind.Text, Support.Applied, Tasks),
         new("http-error", ValueKind.Text, Support.Applied, Tasks),
         new("http-output", ValueKind.Text, Support.Applied, Tasks),
+        new("http-max-response", ValueKind.ByteSize, Support.Applied, Tasks),
         new("error-code", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),
         new("error-message", ValueKind.Text, Support.Applied, [NodeKind.EndEvent]),
         new("flow-timeout", ValueKind.Milliseconds, Support.Applied, Starts),
@@ -113,7 +114,7 @@ internal static class SettingsChecks
                 {
                     var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem);
                     // A policy with a bad value would silently run without its timeout or retries: an error.
-                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy or ValueKind.OnTimeout)
+                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy or ValueKind.OnTimeout or ValueKind.ByteSize)
                     {
                         d = d.WithSeverity(DiagnosticSeverity.Error);
                         errorElements.Add(node.Id);
@@ -146,6 +147,7 @@ internal static class SettingsChecks
         ValueKind.YesNo when ParseYesNo(value) is null => "the value must be true or false (Kstry's y and n work too)",
         ValueKind.Duration when TryDuration(value, out var span) is false || span <= TimeSpan.Zero => "the value must be a positive duration: an ISO 8601 duration (PT10M, P2D, P1DT12H), a number with a unit (500ms, 30s, 10m, 2h, 3d), or whole milliseconds",
         ValueKind.OnTimeout when value.Trim().ToLowerInvariant() is not ("fail" or "continue") => "the value must be fail (a timeout fails the run, the default) or continue (the run goes on, and @timedOut('<task id>') is true)",
+        ValueKind.ByteSize when !TryByteSize(value, out _) => "the value must be a size from 1 byte to 1GB: whole bytes (65536) or a number with a unit (64KB, 1.5MB, 1GB; KB, MB and GB count 1024)",
         ValueKind.FailurePolicy when ParseFailurePolicy(value) is null => "the value must be fail (a failed task fails the instance) or suspend (it suspends the instance, to be resumed or cancelled)",
         _ => null,
     };
@@ -191,6 +193,23 @@ internal static class SettingsChecks
         if (!iso.Success || text.EndsWith("T", StringComparison.OrdinalIgnoreCase) || text.Length == 1) return false;
         double Part(int group) => iso.Groups[group].Success ? double.Parse(iso.Groups[group].Value, CultureInfo.InvariantCulture) : 0;
         duration = TimeSpan.FromDays(7 * Part(1) + Part(2)) + TimeSpan.FromHours(Part(3)) + TimeSpan.FromMinutes(Part(4)) + TimeSpan.FromSeconds(Part(5));
+        return true;
+    }
+
+    /// <summary>
+    /// A size in bytes (<c>http-max-response</c>): whole bytes (<c>65536</c>), or a number with a unit, B, KB, MB or GB
+    /// (1024-based; KiB, MiB and GiB too), any case; from 1 byte to 1 GB.
+    /// </summary>
+    public static bool TryByteSize(string? value, out long bytes)
+    {
+        bytes = 0;
+        var match = System.Text.RegularExpressions.Regex.Match(value?.Trim() ?? "", @"^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (!match.Success || !double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount)) return false;
+        var unit = match.Groups[2].Value.ToLowerInvariant();
+        if (unit.Length == 0 && match.Groups[1].Value.Contains(".")) return false;
+        double size = amount * (unit.Length == 0 || unit == "b" ? 1 : unit[0] switch { 'k' => 1024d, 'm' => 1024d * 1024, _ => 1024d * 1024 * 1024 });
+        if (size < 1 || size > 1024d * 1024 * 1024) return false;
+        bytes = (long)Math.Floor(size);
         return true;
     }
 

@@ -34,6 +34,10 @@ public sealed class HttpTaskDiagnosticTests
     [InlineData("http-success: ok", "http-success")]
     [InlineData("http-headers: Broken", "http-headers")]
     [InlineData("http-check: code > 0", "http-check")]
+    [InlineData("http-max-response: lots", "http-max-response")]
+    [InlineData("http-max-response: 0", "http-max-response")]
+    [InlineData("http-max-response: 2GB", "http-max-response")]
+    [InlineData("http-max-response: 1.5", "http-max-response")]
     public void A_bad_http_setting_is_an_FG0602_error(string setting, string name)
     {
         var run = Check($$"""{ id: call, http-url: "https://api.example/x", {{setting}} }""");
@@ -43,6 +47,41 @@ public sealed class HttpTaskDiagnosticTests
         Assert.Contains(name, d.GetMessage());
         Assert.Equal(4, d.Location.GetLineSpan().StartLinePosition.Line + 1);
     }
+
+    [Fact]
+    public void The_answer_size_limit_and_whether_the_answer_is_used_reach_the_request()
+    {
+        var limited = Check("""{ id: call, http-url: "https://api.example/x", http-max-response: 64KB, http-output: reply }""");
+        Assert.True(limited.Diagnostics.IsEmpty, string.Join("\n", limited.Diagnostics));
+        Assert.Empty(limited.CompileErrors);
+        Assert.Contains(", null, null, null, maxResponseBytes: 65536L, expectsValue: true);", limited.Source("Demo.DemoFlow.g.cs")!);
+
+        // No limit of its own (the application's applies) and no output: an empty answer is fine for it.
+        var plain = Check("""{ id: call, http-method: POST, http-url: "https://api.example/x" }""");
+        Assert.Empty(plain.CompileErrors);
+        Assert.Contains("s_http_call = new global::FlowGen.FlowHttpSpec(\"POST\", new(new[] { \"https://api.example/x\" }, new int[] {  }), null, null, null, null, null);", plain.Source("Demo.DemoFlow.g.cs")!);
+
+        // The output setting uses the answer too.
+        Assert.Contains("expectsValue: true", Check("""{ id: call, http-url: "https://api.example/x", output: reply }""").Source("Demo.DemoFlow.g.cs")!);
+    }
+
+    [Theory]
+    [InlineData("65536", 65536L)]
+    [InlineData("64KB", 65536L)]
+    [InlineData(" 64 kib ", 65536L)]
+    [InlineData("1.5MB", 1572864L)]
+    [InlineData("1GB", 1073741824L)]
+    [InlineData("2b", 2L)]
+    [InlineData("0.5KB", 512L)]
+    [InlineData("0", null)]
+    [InlineData("1.5", null)]
+    [InlineData("1025MB", null)]
+    [InlineData("1TB", null)]
+    [InlineData("-1", null)]
+    [InlineData("MB", null)]
+    [InlineData("", null)]
+    public void Sizes_are_bytes_or_a_number_with_a_1024_based_unit(string text, long? bytes)
+        => Assert.Equal(bytes, FlowGen.Generators.Checks.SettingsChecks.TryByteSize(text, out var parsed) ? parsed : null);
 
     [Fact]
     public void A_placeholder_no_task_writes_is_FG0401()
