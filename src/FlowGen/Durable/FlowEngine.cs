@@ -740,8 +740,8 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>
     /// Suspends an instance whose row cannot be read, so that nothing continues it and it is on the repair list: its
     /// error says what could not be read (and what it was before); its unreadable columns are written empty (a resume
-    /// writes them again from the state). When even that save fails (another instance of its key is active, or a race),
-    /// it stays as it is: the caller parks what it brought all the same.
+    /// writes them again from the state). When even that save fails (another instance of its key is active, a race, the
+    /// store), it stays as it is, and the failure goes to OnError: the caller parks what it brought all the same.
     /// </summary>
     private async Task SuspendDamagedAsync(FlowInstance instance, FlowError unreadable)
     {
@@ -752,8 +752,9 @@ public sealed class FlowEngine : IAsyncDisposable
         {
             await SuspendWithAsync(instance, FlowErrorCodes.InstanceUnreadable, message, "damaged", CancellationToken.None).ConfigureAwait(false);
         }
-        catch (FlowConcurrencyException exception)
+        catch (Exception exception)
         {
+            // Another instance of its key is active, a race, or the store failed: what it brought is parked all the same.
             _options.OnError?.Invoke(exception, $"instance {instance.Id} cannot be read and could not be suspended");
             return;
         }
