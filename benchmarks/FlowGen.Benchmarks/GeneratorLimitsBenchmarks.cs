@@ -77,6 +77,11 @@ public class GeneratorLimitsBenchmarks
             var times = Enumerable.Range(0, 3).Select(_ => { var watch = Stopwatch.StartNew(); run(); return watch.Elapsed.TotalMilliseconds; }).ToList();
             Console.WriteLine($"{name}: {string.Join(", ", times.Select(t => t.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " ms"))}");
         }
+        // Where the time of the large flow goes, per tracked step of the pipeline.
+        var tracked = CSharpGeneratorDriver.Create([new FlowGenerator().AsSourceGenerator()], [bench._graph], ParseOptions, new Options(),
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true)).RunGenerators(bench._compilation);
+        foreach (var step in tracked.GetRunResult().Results.Single().TrackedSteps.OrderByDescending(s => s.Value.Sum(r => r.ElapsedTime.Ticks)).Take(6))
+            Console.WriteLine($"  {step.Key}: {step.Value.Sum(r => r.ElapsedTime.TotalMilliseconds):0} ms");
         return 0;
     }
 

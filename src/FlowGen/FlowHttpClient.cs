@@ -73,7 +73,8 @@ public sealed class FlowHttpClient(HttpClient? client = null, FlowHttpOptions? o
                 var what = request.ErrorMessage ?? $"{shown} answered {status} {response.ReasonPhrase}";
                 throw new FlowHttpException($"{what} (status {status}{(text.Length == 0 ? "" : ": " + Excerpt(text))})", status);
             }
-            if (response.Content.Headers.ContentLength is { } declared && declared > limit)
+            // A HEAD answer declares the length of a body it does not send.
+            if (request.Method != "HEAD" && response.Content.Headers.ContentLength is { } declared && declared > limit)
                 throw TooLarge(shown, status, limit, declared);
             text = await ReadAsync(response, limit, shown, status, truncate: false, cancellationToken).ConfigureAwait(false);
         }
@@ -157,7 +158,7 @@ public sealed class FlowHttpClient(HttpClient? client = null, FlowHttpOptions? o
             {
                 encoding = Encoding.GetEncoding(charset.Trim('"'));
             }
-            catch (ArgumentException)
+            catch (Exception exception) when (exception is ArgumentException or NotSupportedException)
             {
                 // An unknown charset: read as UTF-8, as JSON is.
             }

@@ -344,13 +344,17 @@ public sealed class FlowEngine : IAsyncDisposable
             }
             await ApplyAsync(instance, build, step, 0, "resume", null).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-        await DeliverParkedAsync(resumed).ConfigureAwait(false);
+        await DeliverParkedAsync(resumed.Id).ConfigureAwait(false);
         return resumed;
     }
 
-    /// <summary>Cancels an active instance (waiting or suspended): it takes no more events or timers.</summary>
-    public Task<FlowInstance> CancelAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
-        => OnInstance(instanceId, "cancel", async instance =>
+    /// <summary>
+    /// Cancels an active instance (waiting or suspended, or in a status the engine does not know): it takes no more
+    /// events or timers. The events parked because of it are delivered again, as if it had not been there.
+    /// </summary>
+    public async Task<FlowInstance> CancelAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var cancelled = await OnInstance(instanceId, "cancel", async instance =>
         {
             // An instance whose status the engine does not know can be cancelled: that is how an operator gives up on it.
             if (IsFinished(instance))
@@ -365,7 +369,10 @@ public sealed class FlowEngine : IAsyncDisposable
             await _store.SaveAsync(instance, expected, cancellationToken).ConfigureAwait(false);
             instance.ReadError = null;
             _options.OnStep?.Invoke(new FlowStepRecord(instance, "cancel", null, null));
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        await DeliverParkedAsync(cancelled.Id).ConfigureAwait(false);
+        return cancelled;
+    }
 
     /// <summary>Suspends a waiting instance by hand: it takes no events or timers until it is resumed (its wait then begins again).</summary>
     public Task<FlowInstance> SuspendAsync(string instanceId, string reason, CancellationToken cancellationToken = default)
@@ -617,21 +624,24 @@ public sealed class FlowEngine : IAsyncDisposable
         _options.OnParked?.Invoke(parked);
     }
 
-    /// <summary>After a resume: the events parked for the instance's flow and key are delivered again, in arrival order.</summary>
-    private async Task DeliverParkedAsync(FlowInstance instance)
+    /// <summary>
+    /// After a resume or a cancel of an instance that was in the way: the events parked because of it are delivered
+    /// again, in arrival order, each to the flow and key it was parked for.
+    /// </summary>
+    private async Task DeliverParkedAsync(string instanceId)
     {
         List<FlowParkedEvent> again;
         lock (_parked)
         {
-            again = [.. _parked.Where(p => p.FlowId == instance.FlowId && p.Key == instance.Key)];
+            again = [.. _parked.Where(p => p.InstanceId == instanceId)];
             foreach (var parked in again) _parked.Remove(parked);
         }
-        if (!_flows.TryGetValue(instance.FlowId, out var flow)) return;
         foreach (var parked in again.OrderBy(p => p.Event.Sequence))
         {
+            if (!_flows.TryGetValue(parked.FlowId, out var flow)) continue;
             var tracker = new EventTracker(this, parked.Event.Sequence);
             tracker.Add();
-            await EnqueueAsync(new Delivery(flow, instance.Key, parked.Event, tracker)).ConfigureAwait(false);
+            await EnqueueAsync(new Delivery(flow, parked.Key, parked.Event, tracker)).ConfigureAwait(false);
             tracker.Routed();
         }
     }
@@ -740,8 +750,8 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>
     /// Suspends an instance whose row cannot be read, so that nothing continues it and it is on the repair list: its
     /// error says what could not be read (and what it was before); its unreadable columns are written empty (a resume
-    /// writes them again from the state). When even that save fails (another instance of its key is active, or a race),
-    /// it stays as it is: the caller parks what it brought all the same.
+    /// writes them again from the state). When even that save fails (another instance of its key is active, a race, the
+    /// store), it stays as it is, and the failure goes to OnError: the caller parks what it brought all the same.
     /// </summary>
     private async Task SuspendDamagedAsync(FlowInstance instance, FlowError unreadable)
     {
@@ -752,8 +762,9 @@ public sealed class FlowEngine : IAsyncDisposable
         {
             await SuspendWithAsync(instance, FlowErrorCodes.InstanceUnreadable, message, "damaged", CancellationToken.None).ConfigureAwait(false);
         }
-        catch (FlowConcurrencyException exception)
+        catch (Exception exception)
         {
+            // Another instance of its key is active, a race, or the store failed: what it brought is parked all the same.
             _options.OnError?.Invoke(exception, $"instance {instance.Id} cannot be read and could not be suspended");
             return;
         }

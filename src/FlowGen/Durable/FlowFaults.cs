@@ -41,7 +41,8 @@ public sealed class FlowStoreException(string code, string location, string mess
 /// over the old one, could lose that instance; the event is kept
 /// instead (on a durable store it stays pending in the inbox, so a restart routes it again), counted
 /// (<see cref="FlowEngineCounters.Parked"/>), reported (<see cref="FlowEngineOptions.OnParked"/>) and listed
-/// (<see cref="FlowEngine.ParkedEvents"/>). <see cref="FlowEngine.ResumeAsync"/> of the instance delivers it again.
+/// (<see cref="FlowEngine.ParkedEvents"/>). <see cref="FlowEngine.ResumeAsync"/> or <see cref="FlowEngine.CancelAsync"/> of
+/// the instance in the way delivers it again.
 /// </summary>
 /// <param name="Event">The event (with its inbox sequence).</param>
 /// <param name="FlowId">The flow it was routed to.</param>
