@@ -22,6 +22,19 @@ public class GeneratorLimitsBenchmarks
     private CSharpCompilation _compilation = null!;
     private AdditionalText _condition = null!;
     private AdditionalText _graph = null!;
+    private AdditionalText _readers = null!;
+
+    /// <summary>A start, a task, <paramref name="count"/> nodes of one kind in a row, an end.</summary>
+    private static string Chain(int count, string node, string first = "t")
+    {
+        var graph = new StringBuilder("flow: f\ngraph:\n  nodes:\n    - type: start\n    - { id: A, task-component: c, task-service: " + first + " }\n");
+        for (var i = 0; i < count; i++) graph.Append("    - { id: g").Append(i).Append(", ").Append(node).Append(" }\n");
+        graph.Append("    - { id: E, type: end }\n  connections:\n    - { from: f, to: A }\n");
+        var previous = "A";
+        for (var i = 0; i < count; i++) { graph.Append("    - { from: ").Append(previous).Append(", to: g").Append(i).Append(" }\n"); previous = "g" + i; }
+        graph.Append("    - { from: ").Append(previous).Append(", to: E }\n");
+        return graph.ToString();
+    }
 
     [GlobalSetup]
     public void Setup()
@@ -44,14 +57,9 @@ public class GeneratorLimitsBenchmarks
                 - { from: A, to: E }
                 - { from: B, to: E }
             """);
-        var graph = new StringBuilder("flow: f\ngraph:\n  nodes:\n    - type: start\n    - { id: A, task-component: c, task-service: t }\n");
-        for (var i = 0; i < 19_997; i++) graph.Append("    - { id: g").Append(i).Append(", type: exclusive }\n");
-        graph.Append("    - { id: E, type: end }\n  connections:\n    - { from: f, to: A }\n");
-        var previous = "A";
-        for (var i = 0; i < 19_997; i++) { graph.Append("    - { from: ").Append(previous).Append(", to: g").Append(i).Append(" }\n"); previous = "g" + i; }
-        graph.Append("    - { from: ").Append(previous).Append(", to: E }\n");
-        _graph = new Text("/flows/graph.flow.yaml", graph.ToString());
-        foreach (var (name, file) in new[] { ("condition", _condition), ("graph", _graph) })
+        _graph = new Text("/flows/graph.flow.yaml", Chain(19_997, "type: exclusive"));
+        _readers = new Text("/flows/readers.flow.yaml", Chain(4_997, "task-component: c, task-service: v", first: "s"));
+        foreach (var (name, file) in new[] { ("condition", _condition), ("graph", _graph), ("readers", _readers) })
         {
             var run = Run(file).GetRunResult();
             if (run.Diagnostics.Length > 0 || run.Results.Single().GeneratedSources.Length == 0)
@@ -72,7 +80,8 @@ public class GeneratorLimitsBenchmarks
     {
         var bench = new GeneratorLimitsBenchmarks();
         bench.Setup();
-        foreach (var (name, run) in new (string, Func<GeneratorDriver>)[] { ("3,000-term condition", bench.Condition_3000Terms), ("20,000-node flow", bench.Graph_20000Nodes) })
+        foreach (var (name, run) in new (string, Func<GeneratorDriver>)[] { ("3,000-term condition", bench.Condition_3000Terms), ("20,000-node flow", bench.Graph_20000Nodes),
+            ("5,000 tasks in a row, each reading the one before", () => bench.Run(bench._readers)) })
         {
             var times = Enumerable.Range(0, 3).Select(_ => { var watch = Stopwatch.StartNew(); run(); return watch.Elapsed.TotalMilliseconds; }).ToList();
             Console.WriteLine($"{name}: {string.Join(", ", times.Select(t => t.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " ms"))}");
@@ -95,7 +104,12 @@ public class GeneratorLimitsBenchmarks
             namespace Limits;
             public sealed record Request(int A);
             public sealed record Result(int A);
-            [FlowComponent("c")] public sealed class C { [FlowTask("t"), ToResult] public Result T(Request r) => new(r.A); }
+            [FlowComponent("c")] public sealed class C
+            {
+                [FlowTask("t"), ToResult] public Result T(Request r) => new(r.A);
+                [FlowTask("s"), ToVar("x")] public int S(Request r) => r.A;
+                [FlowTask("v"), ToVar("x")] public int V([FromVar("x")] int? x) => (x ?? 0) + 1;
+            }
             [Flow("f")] public sealed partial class F : IFlow<Request, Result>;
             """;
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)

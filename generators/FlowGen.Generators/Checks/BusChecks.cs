@@ -27,8 +27,10 @@ internal static class BusChecks
     {
         var types = MergeTypes(flowClass, resolved.Values.Concat(fallbacks.Values).Select(v => v.Component), events);
         var backEdges = LoopShape.BackEdges(index, flow.FlowId);
-        var ancestors = Ancestors(index, flow);
-        var mustRun = MustRun(index, flow, backEdges);
+        // Both are asked for at few nodes (tasks that read the bus, conditions, waits): found when first asked for, so
+        // a flow of thousands of pass-through nodes does not cost a set per node.
+        var ancestors = new Ancestry(index);
+        var mustRun = new Lazy<Dictionary<string, HashSet<string>>>(() => MustRun(index, flow, backEdges));
         // Flows back through a wait of a durable flow are not loops to drive: the run stops at the wait each time round.
         var loopBackEdges = new HashSet<string>(index.Graph.Edges.Where(e => backEdges.Contains(e.Id) && !index.OnlyDurableCycles(e)).Select(e => e.Id), StringComparer.Ordinal);
         var loops = new Dictionary<string, LoopMembership>(StringComparer.Ordinal);
@@ -299,8 +301,8 @@ internal static class BusChecks
         FlowClassModel flowClass,
         TypeTable types,
         List<Producer> producers,
-        Dictionary<string, HashSet<string>> ancestors,
-        Dictionary<string, HashSet<string>> mustRun,
+        Ancestry ancestors,
+        Lazy<Dictionary<string, HashSet<string>>> mustRun,
         List<DiagnosticInfo> diagnostics)
     {
         var method = $"{task.Component.TypeName}.{task.Method.MethodName}";
@@ -368,7 +370,7 @@ internal static class BusChecks
 
     private static string? BusValue(
         ParameterModel parameter, BusScope scope, string path, FlowNode node, string method, TypeTable types,
-        List<Producer> producers, Dictionary<string, HashSet<string>> ancestors, Dictionary<string, HashSet<string>> mustRun, List<DiagnosticInfo> diagnostics)
+        List<Producer> producers, Ancestry ancestors, Lazy<Dictionary<string, HashSet<string>>> mustRun, List<DiagnosticInfo> diagnostics)
     {
         var segments = path.Split('.');
         var all = producers.Where(p => p.Output.Scope == scope && Matches(p.Output.Name, segments[0])).ToList();
@@ -402,7 +404,7 @@ internal static class BusChecks
                 producer.Node.Describe() + $" (as {display})", Short(walk.Type!)).WithAdditional(producer.Node.Location));
             return null;
         }
-        if (!parameter.IsNullable && !upstream.Any(p => mustRun[node.Id].Contains(p.NodeId)))
+        if (!parameter.IsNullable && !upstream.Any(p => mustRun.Value[node.Id].Contains(p.NodeId)))
         {
             var isValueType = types.Find(parameter.Type)?.IsValueType ?? false;
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotOnEveryPath, node.Location, node.Describe(), display, producer.Node.Describe(),
@@ -497,27 +499,6 @@ internal static class BusChecks
             var canonical = available.First(p => p.Output.Scope == scope && Matches(p.Output.Name, producer.Output.Name)).Output.Name;
             return new BusValue("state." + FieldName(scope.Value, canonical), producer.Output.Type, !isValueType || producer.Output.IsNullable);
         }
-    }
-
-    /// <summary>Upstream nodes of every node: those with a path to it.</summary>
-    private static Dictionary<string, HashSet<string>> Ancestors(GraphIndex index, FlowDefinition flow)
-    {
-        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var id in flow.NodeIds)
-        {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var queue = new Queue<string>();
-            queue.Enqueue(id);
-            while (queue.Count > 0)
-            {
-                foreach (var edge in index.Incoming[queue.Dequeue()])
-                {
-                    if (seen.Add(edge.SourceId)) queue.Enqueue(edge.SourceId);
-                }
-            }
-            result[id] = seen;
-        }
-        return result;
     }
 
     /// <summary>

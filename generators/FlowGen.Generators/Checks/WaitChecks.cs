@@ -48,7 +48,7 @@ internal static class WaitChecks
         TypeTable types,
         EquatableArray<EventModel> events,
         List<BusChecks.Producer> producers,
-        Dictionary<string, HashSet<string>> ancestors,
+        Ancestry ancestors,
         List<DiagnosticInfo> diagnostics)
     {
         var start = index.Nodes[flow.FlowId];
@@ -156,7 +156,7 @@ internal static class WaitChecks
 
     private static BoundArm? Arm(
         FlowNode catchNode, FlowEdge? fromGateway, string continueAt, FlowDefinition flow, FlowClassModel flowClass, TypeTable types, EquatableArray<EventModel> events,
-        List<BusChecks.Producer> producers, Dictionary<string, HashSet<string>> ancestors, Dictionary<string, BoundEventKey> keys, Dictionary<string, string> keyTexts, string? keyMember, List<DiagnosticInfo> diagnostics)
+        List<BusChecks.Producer> producers, Ancestry ancestors, Dictionary<string, BoundEventKey> keys, Dictionary<string, string> keyTexts, string? keyMember, List<DiagnosticInfo> diagnostics)
     {
         var upstream = producers.Where(p => ancestors[catchNode.Id].Contains(p.NodeId) && p.NodeId != catchNode.Id).ToList();
         if (catchNode.Kind == NodeKind.TimerCatch)

@@ -1185,20 +1185,52 @@ internal sealed partial class FlowEmitter
 
     private string SkipOrDefault(string id) => LeadsToJoin(id) ? $"{SkipName(id)}(state)" : "default";
 
-    /// <summary>True when a join lies after this node, so skipping it must be passed on.</summary>
+    /// <summary>
+    /// True when a join lies after this node, so skipping it must be passed on. A depth-first walk with a stack of its
+    /// own, not recursion: a chain of thousands of nodes must not overflow the compiler's stack. A node counts as
+    /// leading to no join while it is being walked, which ends the walk round a cycle.
+    /// </summary>
     private bool LeadsToJoin(string id)
     {
         if (_leadsToJoin.TryGetValue(id, out var known)) return known;
-        _leadsToJoin[id] = false; // guards the recursion
+        _leadsToJoin[id] = false;
+        var stack = new Stack<(string Id, int Next)>();
+        stack.Push((id, 0));
+        while (stack.Count > 0)
+        {
+            var (current, next) = stack.Pop();
+            var successors = JoinSuccessors(current);
+            var result = false;
+            var descended = false;
+            for (var i = next; i < successors.Count; i++)
+            {
+                var target = successors[i];
+                if (IsJoin(_nodes[target])) { result = true; break; }
+                if (_leadsToJoin.TryGetValue(target, out var value))
+                {
+                    if (value) { result = true; break; }
+                    continue;
+                }
+                // Walk the successor first, then look at it again from here.
+                _leadsToJoin[target] = false;
+                stack.Push((current, i));
+                stack.Push((target, 0));
+                descended = true;
+                break;
+            }
+            if (!descended) _leadsToJoin[current] = result;
+        }
+        return _leadsToJoin[id];
+    }
+
+    /// <summary>Where a skip of this node goes on: a skipped loop to the loop's exit, a skipped subprocess to its end.</summary>
+    private List<string> JoinSuccessors(string id)
+    {
         var node = _nodes[id];
-        // A skipped loop hands its skip straight to the loop's exit, a skipped subprocess to its end.
-        var result = node.Node.Kind == NodeKind.EndEvent ? false
-            : IsSubprocess(node.Node) ? LeadsToJoin(node.Node.Id + Binding.SubprocessExpander.ExitSuffix) || IsJoin(_nodes[node.Node.Id + Binding.SubprocessExpander.ExitSuffix])
-            : node.Loop is { } loop
-            ? IsJoin(_nodes[loop.ExitTargetId]) || LeadsToJoin(loop.ExitTargetId)
-            : node.Outgoing.Any(b => !b.IsBackEdge && (IsJoin(_nodes[b.Edge.TargetId]) || LeadsToJoin(b.Edge.TargetId)));
-        _leadsToJoin[id] = result;
-        return result;
+        if (node.Node.Kind == NodeKind.EndEvent) return [];
+        if (IsSubprocess(node.Node)) return [node.Node.Id + Binding.SubprocessExpander.ExitSuffix];
+        if (node.Loop is { } loop) return [loop.ExitTargetId];
+        return node.Outgoing.Where(b => !b.IsBackEdge).Select(b => b.Edge.TargetId).ToList();
     }
 
     private bool IsValueType(string type)

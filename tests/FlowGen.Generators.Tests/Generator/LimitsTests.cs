@@ -95,6 +95,34 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public void A_flow_of_20000_nodes_with_the_limit_raised_generates_on_a_1_MB_stack()
+    {
+        // The emitter once walked the graph recursively (a stack overflow at about 17,000 nodes in a row). The
+        // compiler may run generators on threads with 1 MB stacks (Windows): run it on one.
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
+            [Microsoft.CodeAnalysis.GeneratorExtensions.AsSourceGenerator(new FlowGenerator())], [new InMemoryText("flows/big.flow.yaml", Chain(20_000))],
+            new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest), new Properties(("FlowGenMaxNodes", "20000")));
+        Microsoft.CodeAnalysis.GeneratorDriverRunResult? result = null;
+        var thread = new Thread(() => result = driver.RunGenerators(GeneratorHarness.Compilation(Components)).GetRunResult(), maxStackSize: 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Empty(result!.Diagnostics);
+        Assert.Contains(result.Results.Single().GeneratedSources, s => s.HintName == "Limits.F.g.cs");
+    }
+
+    private sealed class Properties(params (string Name, string Value)[] values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        private readonly TestOptions _global = new(values.ToDictionary(v => "build_property." + v.Name, v => v.Value));
+        private static readonly TestOptions s_empty = new([]);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(Microsoft.CodeAnalysis.SyntaxTree tree) => s_empty;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(Microsoft.CodeAnalysis.AdditionalText textFile) => s_empty;
+    }
+
+    [Fact]
     public void A_flow_file_larger_than_the_limit_is_FG0009_and_is_not_read()
     {
         var text = "flow: f\n# " + new string('x', 8 * 1024 * 1024) + "\n";
