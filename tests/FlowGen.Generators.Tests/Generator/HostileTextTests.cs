@@ -63,7 +63,7 @@ public sealed class HostileTextTests
 
     [Theory]
     [MemberData(nameof(Payloads))]
-    public void Fluent_flow_ids_and_component_and_task_names_never_reach_generated_code_as_they_are(string name, string payload)
+    public void Fluent_flow_ids_node_ids_names_conditions_fail_codes_and_component_and_task_names_never_reach_generated_code_as_they_are(string name, string payload)
         => CompileAndRun(name, payload, null, null);
 
     [Fact]
@@ -167,7 +167,6 @@ public sealed class HostileTextTests
             var ok = Run(flow, Activator.CreateInstance(requestType, "ok")!);
             Assert.True((bool)ok.GetType().GetProperty("IsSuccess")!.GetValue(ok)!, name + ": " + ok);
             Assert.Equal("ok", ok.GetType().GetProperty("Value")!.GetValue(ok)!.GetType().GetProperty("Name")!.GetValue(ok.GetType().GetProperty("Value")!.GetValue(ok)));
-            if (!fluent)
             {
                 // The condition compares with the payload itself, and the error end carries it as code and message.
                 var failed = Run(flow, Activator.CreateInstance(requestType, payload)!);
@@ -211,7 +210,7 @@ public sealed class HostileTextTests
         [Flow({{Lit(payload)}})]
         public sealed partial class HostileFlow : IFlow<Request, Result>
         {
-        {{(fluent ? "    [FlowDefinition] private static void Define(FlowBuilder<Request> flow) => flow.Task<Component>(c => c.Run);" : "")}}
+        {{(fluent ? $"    [FlowDefinition] private static void Define(FlowBuilder<Request> flow) => flow.Task<Component>(c => c.Run, id: {Lit("t " + payload)}, name: {Lit(payload)}).If(bus => bus.Request.Name == {Lit(payload)}, then => then.Fail({Lit(payload)}, {Lit(payload)}));" : "")}}
         }
         """;
 
