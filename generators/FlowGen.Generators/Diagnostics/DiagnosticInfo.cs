@@ -18,7 +18,29 @@ internal sealed record DiagnosticInfo(
     public static string Quote(string text) => text.Length <= 200 ? text : text.Substring(0, 197) + "...";
 
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
-        => new(descriptor.Id, location, arguments.ToEquatableArray(), EquatableArray<LocationInfo>.Empty);
+        => new(descriptor.Id, location, arguments.Select(Visible).ToEquatableArray(), EquatableArray<LocationInfo>.Empty);
+
+    /// <summary>
+    /// Flow text quoted in a message, with the characters that would reorder or hide it in the IDE's error list (bidi
+    /// controls, U+0085, U+2028, U+2029) shown as \uXXXX: a message must read as the file does.
+    /// </summary>
+    private static string Visible(string argument)
+    {
+        if (argument is null) return "";
+        var clean = true;
+        foreach (var c in argument)
+        {
+            if (Emit.CSharpText.IsBidiControl(c) || c is '\u0085' or '\u2028' or '\u2029') { clean = false; break; }
+        }
+        if (clean) return argument;
+        var text = new System.Text.StringBuilder(argument.Length + 8);
+        foreach (var c in argument)
+        {
+            if (Emit.CSharpText.IsBidiControl(c) || c is '\u0085' or '\u2028' or '\u2029') text.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            else text.Append(c);
+        }
+        return text.ToString();
+    }
 
     public DiagnosticInfo WithAdditional(params LocationInfo?[] locations)
         => this with { AdditionalLocations = locations.Where(l => l is not null).Select(l => l!).ToEquatableArray() };

@@ -93,6 +93,11 @@ public sealed class HostileTextTests
         Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.Equal(text.IndexOf('\u202E'), warning.Location.SourceSpan.Start);
         Assert.Contains("RIGHT-TO-LEFT OVERRIDE (U+202E)", warning.GetMessage());
+        // Messages that quote flow text show such characters as escapes, so the error list reads as the file does.
+        var quoted = GeneratorHarness.RunGenerator(CSharp("p", fluent: false), new InMemoryText("flows/bidi.flow.yaml",
+            Document("p", json: false).Replace("req.name == 'web'", "req.nam\u202Ee == 'web'"))).WithId("FG0501").First();
+        Assert.Contains("req.nam\\u202Ee", quoted.GetMessage());
+        Assert.DoesNotContain('\u202E', quoted.GetMessage());
         // Eleven of them: ten reported, the tenth says one more is not listed.
         var many = text.Replace("name: \"a\u202Eb\"", "name: \"" + string.Concat(Enumerable.Repeat("\u2066x", 11)) + "\"");
         var all = GeneratorHarness.RunGenerator(CSharp("p", fluent: false), new InMemoryText("flows/bidi.flow.yaml", many)).WithId("FG0008").ToList();
