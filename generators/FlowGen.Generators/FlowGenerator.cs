@@ -121,6 +121,11 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (all, _) => all.SelectMany(s => s).OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Location.FilePath, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.Subprocesses);
 
+        context.RegisterSourceOutput(subprocesses, static (spc, all) =>
+        {
+            foreach (var duplicate in DuplicateFlows.FindSubprocesses(all)) spc.ReportDiagnostic(duplicate.ToDiagnostic());
+        });
+
         // A flow id defined in several places (FG0102) is compiled from its first file only.
         var owners = flowIds
             .Select(static (all, _) => DuplicateFlows.Owners(all.AsImmutableArray()))

@@ -22,6 +22,26 @@ internal static class DuplicateFlows
             .OrderBy(o => o.FlowId, StringComparer.Ordinal)
             .ToEquatableArray();
 
+    /// <summary>
+    /// Subprocess ids are one namespace across files too (a call activity names one by id, as in Kstry, which rejects
+    /// a second definition when it loads the files): FG0102 at every definition after the first by path. Within a
+    /// file the reader's id check reports them already.
+    /// </summary>
+    public static IEnumerable<DiagnosticInfo> FindSubprocesses(EquatableArray<SubprocessDefinition> all)
+    {
+        foreach (var group in all.GroupBy(s => s.Id, StringComparer.Ordinal))
+        {
+            var sites = group.OrderBy(s => s.Location.FilePath, StringComparer.Ordinal).ThenBy(s => s.Location.Start).ToList();
+            var first = sites[0].Location;
+            foreach (var later in sites.Skip(1).Where(s => s.Location.FilePath != first.FilePath))
+            {
+                yield return DiagnosticInfo.Create(FlowDiagnostics.DuplicateId, later.Location, later.Id,
+                    $"{System.IO.Path.GetFileName(later.Location.FilePath)} line {later.Location.StartLine + 1}",
+                    $"{System.IO.Path.GetFileName(first.FilePath)} line {first.StartLine + 1}").WithAdditional(first);
+            }
+        }
+    }
+
     public static IEnumerable<DiagnosticInfo> Find(ImmutableArray<EquatableArray<FlowIdSite>> files)
     {
         var first = new Dictionary<string, LocationInfo>(StringComparer.Ordinal);

@@ -63,7 +63,7 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor NoStartEvent = Error("FG0101", "Process has no start event",
         "Process '{0}' has no start event, so no flow can begin. Add a start event: its id becomes the flow id.", CategoryStructure);
     public static readonly DiagnosticDescriptor DuplicateId = Error("FG0102", "Duplicate element id",
-        "The id '{0}' is used more than once ({1} here, {2} before). Element ids must be unique within a file, and flow ids (start event ids) across all flow files: rename one of them.", CategoryStructure);
+        "The id '{0}' is used more than once ({1} here, {2} before). Element ids must be unique within a file, and flow ids (start event ids) and subprocess ids across all flow files: rename one of them.", CategoryStructure);
     public static readonly DiagnosticDescriptor DanglingFlow = Error("FG0103", "Sequence flow refers to a missing element",
         "Sequence flow '{0}' has {1} '{2}', which is not a node of the same process. Point it at an existing node (in BPMN: reconnect the flow in the modeler).", CategoryStructure);
     public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "Only gateways may join flows",
