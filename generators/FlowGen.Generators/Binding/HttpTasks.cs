@@ -145,7 +145,7 @@ internal static class HttpTasks
     private static void Invalid(FlowNode node, string name, string problem, List<DiagnosticInfo> diagnostics)
     {
         var property = node.FindProperty(name)!;
-        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), name, property.Value, problem)
+        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), name, property.Value, problem + "; fix the value")
             .WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
     }
 }

@@ -106,13 +106,13 @@ internal static class SettingsChecks
                 if (Array.IndexOf(setting.Kinds, node.Kind) < 0)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value,
-                        $"'{property.Name}' applies to {string.Join(" and ", setting.Kinds.Select(KindName).Distinct())} only"));
+                        $"'{property.Name}' applies only to {JoinList(setting.Kinds.Select(KindName).Distinct().ToList())}, so it has no effect here; remove it, or move it to such a node"));
                     continue;
                 }
 
                 if (Invalid(setting.Value, property.Value) is { } problem)
                 {
-                    var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem);
+                    var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem + "; fix the value");
                     // A policy with a bad value would silently run without its timeout or retries: an error.
                     if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy or ValueKind.OnTimeout or ValueKind.ByteSize)
                     {
@@ -261,6 +261,10 @@ internal static class SettingsChecks
         if (timeout == 0 && retries == 0 && !ignore && fallback is null) return null;
         return new TaskPolicy(timeout, retries, delay, backoff, ignore) { ContinueOnTimeout = continueOnTimeout && timeout > 0 };
     }
+
+    /// <summary>"a", "a and b", "a, b and c".</summary>
+    private static string JoinList(List<string> items)
+        => items.Count <= 1 ? string.Join("", items) : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[items.Count - 1];
 
     private static string KindName(NodeKind kind) => kind switch
     {

@@ -157,7 +157,7 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor UnknownProperty = Warning("FG0601", "Unknown property",
         "{0} has property '{1}', which FlowGen does not know{2}. Remove it or fix its name.", CategorySettings);
     public static readonly DiagnosticDescriptor InvalidPropertyValue = Warning("FG0602", "Invalid property value",
-        "{0} has {1}='{2}', but {3}. Fix the value.", CategorySettings);
+        "{0} has {1}='{2}', but {3}.", CategorySettings);
     public static readonly DiagnosticDescriptor PropertyNotApplied = Warning("FG0603", "Property not applied yet",
         "{0} has '{1}', which this version of FlowGen reads but does not apply yet. The run behaves as if it were absent.", CategorySettings);
     public static readonly DiagnosticDescriptor TimeoutCannotStopTask = Warning("FG0604", "Timeout cannot stop the task",

@@ -345,7 +345,7 @@ internal static class BpmnReader
         if (!Checks.SettingsChecks.TryDuration(text, out var span) || span <= TimeSpan.Zero || span.TotalMilliseconds > 86_400_000)
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, map.StartTag(duration), Describe("boundaryEvent", id, element.Attribute("name")?.Value), "timeDuration", text,
-                "a boundary timer's duration must be an ISO 8601 duration (PT30S, PT5M) from 1 ms to one day").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+                "a boundary timer's duration must be an ISO 8601 duration (PT30S, PT5M) from 1 ms to one day; fix the value").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
             return null;
         }
         return new Boundary(id, attached!, (int)Math.Max(1, span.TotalMilliseconds), map.StartTag(duration), location);
