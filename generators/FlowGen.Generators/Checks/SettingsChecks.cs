@@ -99,7 +99,15 @@ internal static class SettingsChecks
                 if (!Known.TryGetValue(property.Name, out var setting))
                 {
                     var hint = Replaced.TryGetValue(property.Name, out var replaced) ? replaced : Suggest(property.Name);
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownProperty, property.Location, node.Describe(), property.Name, hint));
+                    var unknown = DiagnosticInfo.Create(FlowDiagnostics.UnknownProperty, property.Location, node.Describe(), property.Name, hint);
+                    // A near miss of a setting ('retry-dealy') would run the task without it: an error. Other unknown
+                    // properties stay warnings (a team's own properties, read by its interceptors, are allowed).
+                    if (!Replaced.ContainsKey(property.Name) && NearMiss(property.Name))
+                    {
+                        unknown = unknown.WithSeverity(DiagnosticSeverity.Error);
+                        errorElements.Add(node.Id);
+                    }
+                    diagnostics.Add(unknown);
                     continue;
                 }
 
@@ -280,6 +288,10 @@ internal static class SettingsChecks
         NodeKind.EventGateway => "event gateways",
         _ => kind.ToString(),
     };
+
+    /// <summary>A name one or two edits (or only case) away from a setting FlowGen knows.</summary>
+    private static bool NearMiss(string name)
+        => Known.Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase) || Distance(k, name.ToLowerInvariant()) <= 2);
 
     private static string Suggest(string name)
     {

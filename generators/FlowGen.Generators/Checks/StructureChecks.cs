@@ -17,7 +17,7 @@ internal static class StructureChecks
     {
         limits ??= FlowLimits.Default;
         var diagnostics = new List<DiagnosticInfo>(syntax);
-        var fileLevelError = syntax.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id is "FG0001" or "FG0002" or "FG0004" or "FG0005" or "FG0006" or "FG0102" or "FG0103" or "FG0710" or "FG0711" or "FG0712" or "FG0713");
+        var fileLevelError = syntax.Any(d => d.Severity == DiagnosticSeverity.Error && d.Id is "FG0001" or "FG0002" or "FG0004" or "FG0005" or "FG0006" or "FG0007" or "FG0102" or "FG0103" or "FG0710" or "FG0711" or "FG0712" or "FG0713");
         var flows = new List<FlowDefinition>();
         var subprocesses = new List<SubprocessDefinition>();
         var fileName = System.IO.Path.GetFileName(path);

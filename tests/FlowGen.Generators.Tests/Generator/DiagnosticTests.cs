@@ -186,8 +186,13 @@ public sealed class DiagnosticTests
         var run = Check(string.Join("\n", """<startEvent id="f" />""", Task("t1", "calc", "noop", """<c:property name="alow-absent" value="true" />"""), """<endEvent id="e" />""",
             Flow("a", "f", "t1"), Flow("b", "t1", "e")));
         var d = Single(run, "FG0601");
-        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        // A near miss of a setting would run the task without it: an error; a property far from any stays a warning.
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
         Assert.Contains("did you mean 'allow-absent'", d.GetMessage());
+
+        var own = Check(string.Join("\n", """<startEvent id="f" />""", Task("t1", "calc", "noop", """<c:property name="owner-team" value="payments" />"""), """<endEvent id="e" />""",
+            Flow("a", "f", "t1"), Flow("b", "t1", "e")));
+        Assert.Equal(DiagnosticSeverity.Warning, Single(own, "FG0601").Severity);
     }
 
     [Fact]

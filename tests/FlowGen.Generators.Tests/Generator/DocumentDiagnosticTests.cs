@@ -274,7 +274,23 @@ public sealed class DocumentDiagnosticTests
 
         Assert.Equal((2, 1), Position(d));
         Assert.Contains("did you mean 'flow-timeout'", d.GetMessage());
-        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        // A near miss would silently run the flow without its timeout: an error (issue 22).
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+    }
+
+    [Fact]
+    public void A_misspelt_when_on_a_connection_is_an_error_and_an_unknown_key_far_from_any_stays_a_warning()
+    {
+        // 'whn' would make the connection unconditional and the default branch dead.
+        var misspelt = Form("yaml").Replace("to: e }", "to: e, whn: \"req.a > 1\" }");
+        Assert.Contains("whn", misspelt);
+        var d = Single(Check("/flows/f.flow.yaml", misspelt), "FG0007");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("did you mean 'when'", d.GetMessage());
+
+        var other = Form("yaml").Replace("to: e }", "to: e, owner-team: payments }");
+        var w = Single(Check("/flows/f.flow.yaml", other), "FG0007");
+        Assert.Equal(DiagnosticSeverity.Warning, w.Severity);
     }
 
     [Fact]

@@ -812,8 +812,11 @@ internal sealed class FlowDocumentReader
         {
             if (known.Contains(entry.Key.Name)) continue;
             var suggestion = known.FirstOrDefault(k => Close(k, entry.Key.Name));
-            _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownKey, entry.Key.Location, entry.Key.Name, where,
-                suggestion is null ? "" : $" (did you mean '{suggestion}'?)", string.Join(", ", known)));
+            var diagnostic = DiagnosticInfo.Create(FlowDiagnostics.UnknownKey, entry.Key.Location, entry.Key.Name, where,
+                suggestion is null ? "" : $" (did you mean '{suggestion}'?)", string.Join(", ", known));
+            // A near miss of a known key ('whn' for 'when') is a mistake whose silent effect is another flow (a
+            // connection without its condition, a rule dropped): an error, so the file compiles into nothing.
+            _diagnostics.Add(suggestion is null ? diagnostic : diagnostic.WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         }
     }
 
