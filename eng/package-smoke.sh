@@ -146,4 +146,24 @@ public sealed partial class PriceFluent : IFlow<PriceRequest, string>
 CS
 
 dotnet run --project "$work/consumer" -nologo
-echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows, and a durable flow on the FlowEngine"
+
+# Incremental builds see a deleted flow file (issue 22): a flow and its class build; once the file is deleted, the
+# next build must compile again and fail on the class that lost its flow, not keep the deleted flow's code.
+cat > "$work/consumer/Flows/extra.flow.yaml" <<'YAML'
+flow: extra
+steps:
+  - { id: base, task-component: prices, task-service: base }
+  - { id: total, task-component: prices, task-service: total-plain }
+YAML
+cat > "$work/consumer/Extra.cs" <<'CS'
+[FlowGen.Flow("extra")] public sealed partial class ExtraFlow : FlowGen.IFlow<PriceRequest, string>;
+CS
+dotnet build "$work/consumer" -nologo -v quiet
+rm "$work/consumer/Flows/extra.flow.yaml"
+if dotnet build "$work/consumer" -nologo -v quiet > "$work/after-delete.log" 2>&1; then
+  echo "package smoke test: the build after deleting Flows/extra.flow.yaml succeeded: the compiler was skipped and the deleted flow's code kept" >&2
+  exit 1
+fi
+rm "$work/consumer/Extra.cs"
+dotnet build "$work/consumer" -nologo -v quiet
+echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows, and a durable flow on the FlowEngine; deleting a flow file rebuilt the project"
