@@ -43,6 +43,25 @@ public static class FlowTelemetry
 
     internal static bool MetricsEnabled => Runs.Enabled || RunDuration.Enabled || Failures.Enabled;
 
+    /// <summary>
+    /// The caller's current span, read by a generated entry point before it starts the run's span (null, and nothing
+    /// read, when nobody listens to the source).
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static Activity? CallerSpan() => Source.HasListeners() ? Activity.Current : null;
+
+    /// <summary>
+    /// Gives the caller its current span back when a generated entry point returns a run that goes on without it: the
+    /// run's span is current inside the run only, so it never leaks into the caller's code (whose next span would
+    /// otherwise become a child of a run that has already ended). Reads nothing of the run's state, which may belong to
+    /// another run by then.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static void ReturnSpan(Activity? caller)
+    {
+        if (Source.HasListeners() && Activity.Current != caller) Activity.Current = caller;
+    }
+
     internal static void RecordRun(string flowId, TimeSpan duration, FlowError? error)
     {
         var outcome = new KeyValuePair<string, object?>(Tags.Outcome, error is null ? "success" : "failure");

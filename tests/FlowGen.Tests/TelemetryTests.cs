@@ -66,6 +66,37 @@ public sealed class TelemetryTests : IDisposable
         Assert.True(span.Duration >= TimeSpan.FromMilliseconds(5)); // part-b waits 5 ms
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_run_span_is_a_child_of_the_callers_span_and_never_stays_current_in_the_callers_code(bool completesAsynchronously)
+    {
+        // The caller's own span, as an ASP.NET Core request would have.
+        using var callerSource = new ActivitySource("FlowGen.Tests.Caller");
+        using var callerListener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == callerSource.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(callerListener);
+        using var request = callerSource.StartActivity("request")!;
+        Assert.Same(request, Activity.Current);
+
+        // part-b of the parallel flow awaits 5 ms (the run ends on another thread); the choice flow's tasks are synchronous.
+        var result = completesAsynchronously
+            ? await new EqParallelFluent(new EqTasks(new Recorder())).RunAsync(new EqRequest(10, []))
+            : await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(10, []));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Same(request, Activity.Current);
+        var run = Assert.Single(_spans);
+        Assert.Equal(request.SpanId, run.ParentSpanId);
+        Assert.Equal(request.TraceId, run.TraceId);
+        // The caller's next span is the request's child, not the ended run's.
+        using var next = callerSource.StartActivity("next")!;
+        Assert.Equal(request.SpanId, next.ParentSpanId);
+    }
+
     [Fact]
     public async Task With_TraceTasks_each_task_is_a_child_span_with_its_node_and_outcome()
     {

@@ -161,16 +161,27 @@ namespace Shop
         /// </summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
         {
+            var caller = global::FlowGen.FlowTelemetry.CallerSpan();
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: true) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
-            return ResumeFromAsync(state);
+            var resumed = ResumeFromAsync(state);
+            // The run's span is current inside the run only: the caller gets its own back.
+            global::FlowGen.FlowTelemetry.ReturnSpan(caller);
+            return resumed;
         }
 
         // recycle: the state is the flow's own (RunAsync(request)), to be cleared and kept for a next run once this one ended.
         private global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken, bool recycle)
         {
+            var caller = global::FlowGen.FlowTelemetry.CallerSpan();
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
             var running = Enter(state, start);
-            if (!running.IsCompletedSuccessfully) return FinishAsync(state, running, recycle);
+            if (!running.IsCompletedSuccessfully)
+            {
+                // Not finished: the run goes on with its span current; the caller gets its own back (the run's span would
+                // otherwise stay current in the caller's code after the run ends on another thread).
+                global::FlowGen.FlowTelemetry.ReturnSpan(caller);
+                return FinishAsync(state, running, recycle);
+            }
             running.GetAwaiter().GetResult();
             return new(End(state, recycle));
         }
