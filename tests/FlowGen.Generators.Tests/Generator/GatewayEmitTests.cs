@@ -24,6 +24,38 @@ public sealed class GatewayEmitTests
 
     private static string Property(string name, string value) => $"""<c:property name="{name}" value="{value}" />""";
 
+    /// <summary>
+    /// Every split and join kind, each outgoing flow plain, conditional or default, with and without a service and
+    /// open-async on the gateways: whatever the checks accept (no FG error) compiles with no C# error or warning.
+    /// </summary>
+    [Fact]
+    public void Every_accepted_split_and_join_shape_compiles_cleanly()
+    {
+        var kinds = new[] { "exclusive", "inclusive", "parallel" };
+        var flowKinds = new[] { "plain", "condition", "default" };
+        var failures = new List<string>();
+        foreach (var split in kinds)
+        foreach (var join in kinds)
+        foreach (var first in flowKinds)
+        foreach (var second in flowKinds)
+        foreach (var service in new[] { false, true })
+        {
+            if (first == "default" && second == "default") continue;
+            var properties = service ? Property("task-component", "calc") + Property("task-service", "noop") + Property("open-async", "true") : "";
+            string Out(string id, string target, string how) => how == "condition" ? Flow(id, "g", target, $"req.count &gt; {id.Length}") : Flow(id, "g", target);
+            var defaultFlow = first == "default" ? "f2" : second == "default" ? "f3" : null;
+            var run = Check(string.Join("\n",
+                """<startEvent id="f" />""", Task("b", "calc", "begin"), Gateway(split, "g", split == "exclusive" ? "" : properties, defaultFlow), Task("t", "calc", "noop"), Task("a", "calc", "noop"),
+                Gateway(join, "m", join == "exclusive" ? "" : properties), Task("z", "calc", "end"), """<endEvent id="e" />""",
+                Flow("f0", "f", "b"), Flow("f1", "b", "g"), Out("f2", "t", first), Out("f3", "a", second),
+                Flow("f4", "t", "m"), Flow("f5", "a", "m"), Flow("f6", "m", "z"), Flow("f7", "z", "e")));
+            if (run.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) continue;
+            var problems = run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+            if (problems.Count > 0) failures.Add($"{split} ({first}, {second}) -> {join}{(service ? ", service and open-async" : "")}: {problems[0]}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     [Fact]
     public void Inclusive_gateway_with_an_unconditional_and_a_conditional_flow_compiles_cleanly()
     {
