@@ -1125,13 +1125,9 @@ internal sealed partial class FlowEmitter
     private static bool IsAlways(BoundBranch branch)
         => !branch.Edge.IsDefault && (branch.ConditionCode is null || branch.Edge.Condition is { } c && GraphIndex.IsLiteralTrue(c));
 
+    /// <summary>A fork's decision for one conditional flow (a flow without a condition needs none: it is always taken).</summary>
     private void WriteConditionAssignment(string variable, BoundBranch branch)
     {
-        if (branch.ConditionCode is null)
-        {
-            _w.Line($"{variable} = true; // {CSharpText.Comment(branch.Edge.Id)}: no condition");
-            return;
-        }
         _w.Line($"// {CSharpText.Comment(branch.Edge.Id)}: {CSharpText.Comment(branch.Edge.Condition!.Text)}");
         WriteLineMapped(branch, $"{variable} = {branch.ConditionCode};");
     }
