@@ -471,3 +471,41 @@ public sealed class Reuse
 }
 
 [Flow("reuse-join")] public sealed partial class ReuseJoinFlow : IFlow<OrderRequest, int>;
+
+// Flows/gateway-shapes.bpmn: gateway shapes whose generated code once did not compile or warned (issue 14).
+[FlowComponent("shapes")]
+public sealed class Shapes(Recorder log)
+{
+    [FlowTask("t")] public void T() => log.Add("T");
+
+    [FlowTask("a")] public void A() => log.Add("A");
+
+    [FlowTask("big")] public void Big() => log.Add("big");
+
+    [FlowTask("gate")] public void Gate() => log.Add("gate");
+
+    [FlowTask("gate-join")] public void GateJoin() => log.Add("gate-join");
+
+    [FlowTask("summary"), ToResult] public string Summary() { log.Add("summary"); return "done"; }
+}
+
+[Flow("shape-inclusive-mixed")]
+public sealed partial class ShapeInclusiveMixedFlow : IFlow<OrderRequest, string>;
+
+[Flow("shape-inclusive-default")]
+public sealed partial class ShapeInclusiveDefaultFlow : IFlow<OrderRequest, string>;
+
+[Flow("shape-parallel-service")]
+public sealed partial class ShapeParallelServiceFlow : IFlow<OrderRequest, string>;
+
+[Flow("shape-inclusive-service")]
+public sealed partial class ShapeInclusiveServiceFlow : IFlow<OrderRequest, string>;
+
+[Flow("shape-exclusive-plain")]
+public sealed partial class ShapeExclusivePlainFlow : IFlow<OrderRequest, string>;
+
+[Flow("shape-exclusive-same-default")]
+public sealed partial class ShapeExclusiveSameDefaultFlow : IFlow<OrderRequest, string>;
+
+[Flow("shape-exclusive-same-conditions")]
+public sealed partial class ShapeExclusiveSameConditionsFlow : IFlow<OrderRequest, string>;

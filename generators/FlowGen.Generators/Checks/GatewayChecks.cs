@@ -27,6 +27,8 @@ internal static class GatewayChecks
                         "it is a default flow and also has a condition; a default flow is taken exactly when no other condition is true, so its condition is ignored; remove it"));
             }
 
+            if (node.Kind == NodeKind.ExclusiveGateway) CheckUnconditional(node, outgoing, diagnostics);
+
             var choosing = node.Kind is NodeKind.ExclusiveGateway or NodeKind.InclusiveGateway
                 || (node.Kind is NodeKind.ServiceTask or NodeKind.StartEvent && outgoing.Count > 0 && outgoing.All(e => e.Condition is not null || e.IsDefault));
             if (choosing && outgoing.Count > 0 && MayMatchNothing(outgoing))
@@ -71,6 +73,22 @@ internal static class GatewayChecks
                     break;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// An exclusive gateway takes the first flow, in its order (Kstry's O1:, O2: ... first, then document order), whose
+    /// condition is true; a flow without a condition is true. A second such flow can never be taken: FG0208 at it.
+    /// </summary>
+    private static void CheckUnconditional(FlowNode node, List<FlowEdge> outgoing, List<DiagnosticInfo> diagnostics)
+    {
+        FlowEdge? first = null;
+        foreach (var edge in outgoing.Where(e => !e.IsDefault).Select((e, i) => (Edge: e, Index: i))
+            .OrderBy(e => e.Edge.Condition?.Parsed.Order ?? int.MaxValue).ThenBy(e => e.Index).Select(e => e.Edge))
+        {
+            if (edge.Condition is not null && !GraphIndex.IsLiteralTrue(edge.Condition)) continue;
+            if (first is null) first = edge;
+            else diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.SeveralUnconditionalFlows, edge.Condition?.Location ?? edge.Location, edge.Id, node.Id, first.Id));
         }
     }
 

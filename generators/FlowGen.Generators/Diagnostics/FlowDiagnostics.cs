@@ -100,6 +100,8 @@ internal static class FlowDiagnostics
         "Sequence flow '{0}' leaves parallel gateway '{1}' and has a condition, but a parallel gateway takes every branch. Remove the condition or use an inclusive gateway.", CategoryGateways);
     public static readonly DiagnosticDescriptor InvalidDefaultFlow = Warning("FG0207", "Invalid default flow",
         "{0}: {1}", CategoryGateways);
+    public static readonly DiagnosticDescriptor SeveralUnconditionalFlows = Warning("FG0208", "Exclusive gateway with several flows without a condition",
+        "Sequence flow '{0}' leaves exclusive gateway '{1}' without a condition, but '{2}' comes before it in the gateway's order and has no condition either, so the gateway always takes '{2}' when it gets that far and never takes '{0}'. Give '{2}' a condition, or remove one of the two flows.", CategoryGateways);
 
     // 03xx: binding
     public static readonly DiagnosticDescriptor UnknownComponent = Error("FG0301", "Unknown task component",
@@ -215,7 +217,7 @@ internal static class FlowDiagnostics
         MalformedXml, NotBpmn, UnsupportedElement, MissingId, MalformedDocument, DocumentShape, UnknownKey,
         InvisibleCharacter, FileTooLarge, NestedTooDeep, TooManyNodes, GeneratedTooLarge,
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement, DuplicateConnection,
-        EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow,
+        EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow, SeveralUnconditionalFlows,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed, ExpressionTooLong,

@@ -653,9 +653,11 @@ internal sealed partial class FlowEmitter
         {
             // Inside interceptors, the next node runs once they report success: at once when they finished synchronously.
             var next = Go(bound.Outgoing[0], "true", OpenAsync(bound));
+            // The same call from the static continuation, made on its flow parameter (Go writes it unqualified).
+            var then = OpenAsync(bound) ? Offload($"flow.{Go(bound.Outgoing[0], "true", false)}") : $"flow.{next}";
             _w.Open($"if (_interceptors?.For({index}) is {{ }} interceptors)");
             _w.Line($"var intercepted = interceptors.RunAsync(this, state, {index}, {TaskLambda(bound)});");
-            _w.Line($"return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => flow.{next});");
+            _w.Line($"return global::FlowGen.FlowSteps.Then(intercepted, this, state, static (flow, state) => {then});");
             _w.Close();
             if (IsSyncCall(bound))
             {
@@ -986,22 +988,27 @@ internal sealed partial class FlowEmitter
             return;
         }
 
-        // A fork: decide every branch first, then start them all and await them together.
-        if (conditional)
+        // A fork: decide every branch first, then start them all and await them together. A flow without a
+        // condition is always taken: it is started as such (its target need not be skippable), and a default flow
+        // beside it is never taken.
+        var defaultIndex = conditional ? IndexOfDefault(branches) : -1;
+        bool Always(int i) => !branches[i].Edge.IsDefault && branches[i].ConditionCode is null;
+        string Take(int i) => !conditional || Always(i) ? "true"
+            : i == defaultIndex && Enumerable.Range(0, branches.Count).Any(Always) ? "false"
+            : $"take{i.ToString(CultureInfo.InvariantCulture)}";
+        var decided = Enumerable.Range(0, branches.Count).Where(i => Take(i).StartsWith("take", StringComparison.Ordinal)).ToList();
+        if (decided.Count > 0)
         {
-            _w.Line("bool " + string.Join(", ", branches.Select((_, i) => $"take{i.ToString(CultureInfo.InvariantCulture)}")) + ";");
+            _w.Line("bool " + string.Join(", ", decided.Select(Take)) + ";");
             _w.Open("try");
-            for (var i = 0; i < branches.Count; i++)
+            foreach (var i in decided)
             {
-                var branch = branches[i];
-                if (branch.Edge.IsDefault) continue;
-                WriteConditionAssignment($"take{i.ToString(CultureInfo.InvariantCulture)}", branch);
+                if (i != defaultIndex) WriteConditionAssignment(Take(i), branches[i]);
             }
-            var defaultIndex = IndexOfDefault(branches);
-            if (defaultIndex >= 0)
+            if (defaultIndex >= 0 && decided.Contains(defaultIndex))
             {
-                var others = string.Join(" || ", Enumerable.Range(0, branches.Count).Where(i => i != defaultIndex).Select(i => $"take{i.ToString(CultureInfo.InvariantCulture)}"));
-                _w.Line($"take{defaultIndex.ToString(CultureInfo.InvariantCulture)} = !({(others.Length == 0 ? "false" : others)}); // default flow {CSharpText.Comment(branches[defaultIndex].Edge.Id)}");
+                var others = string.Join(" || ", decided.Where(i => i != defaultIndex).Select(Take));
+                _w.Line($"{Take(defaultIndex)} = !({(others.Length == 0 ? "false" : others)}); // default flow {CSharpText.Comment(branches[defaultIndex].Edge.Id)}");
             }
             _w.Close();
             WriteConditionCatch(index);
@@ -1018,7 +1025,7 @@ internal sealed partial class FlowEmitter
 
         for (var i = 0; i < branches.Count; i++)
         {
-            var take = conditional ? $"take{i.ToString(CultureInfo.InvariantCulture)}" : "true";
+            var take = Take(i);
             _w.Line($"// branch {CSharpText.Comment(branches[i].Edge.Id)} -> {CSharpText.Comment(branches[i].Edge.TargetId)}");
             _w.Line($"var branch{i.ToString(CultureInfo.InvariantCulture)} = {Go(branches[i], take, OpenAsync(bound))};");
         }
@@ -1050,6 +1057,11 @@ internal sealed partial class FlowEmitter
             .OrderBy(i => branches[i].Edge.Condition?.Parsed.Order ?? int.MaxValue)
             .ThenBy(i => i)
             .ToList();
+        // The first flow without a condition is taken when no condition before it is true: it ends the chain as its
+        // else, and the flows after it (FG0208) and the default flow are never taken.
+        var cut = order.FindIndex(i => IsAlways(branches[i]));
+        var always = cut >= 0 ? order[cut] : -1;
+        if (cut >= 0) order.RemoveRange(cut, order.Count - cut);
         var defaultIndex = IndexOfDefault(branches);
         _w.Line("int chosen;");
         _w.Open("try");
@@ -1057,16 +1069,17 @@ internal sealed partial class FlowEmitter
         foreach (var i in order)
         {
             var branch = branches[i];
-            _w.Line($"// {CSharpText.Comment(branch.Edge.Id)}{(branch.Edge.Condition is { } c ? ": " + CSharpText.Comment(c.Text) : ": no condition")}");
-            var condition = branch.ConditionCode ?? "true";
-            WriteLineMapped(branch, $"{(first ? "" : "else ")}if ({condition}) chosen = {i.ToString(CultureInfo.InvariantCulture)};");
+            _w.Line($"// {CSharpText.Comment(branch.Edge.Id)}: {CSharpText.Comment(branch.Edge.Condition!.Text)}");
+            WriteLineMapped(branch, $"{(first ? "" : "else ")}if ({branch.ConditionCode}) chosen = {i.ToString(CultureInfo.InvariantCulture)};");
             first = false;
         }
-        var fallback = defaultIndex >= 0 ? $"chosen = {defaultIndex.ToString(CultureInfo.InvariantCulture)}; // default flow {CSharpText.Comment(branches[defaultIndex].Edge.Id)}" : "chosen = -1;";
+        var fallback = always >= 0 ? $"chosen = {always.ToString(CultureInfo.InvariantCulture)}; // {CSharpText.Comment(branches[always].Edge.Id)}: no condition"
+            : defaultIndex >= 0 ? $"chosen = {defaultIndex.ToString(CultureInfo.InvariantCulture)}; // default flow {CSharpText.Comment(branches[defaultIndex].Edge.Id)}"
+            : "chosen = -1;";
         _w.Line(first ? fallback : "else " + fallback);
         _w.Close();
         WriteConditionCatch(index);
-        if (defaultIndex < 0)
+        if (defaultIndex < 0 && always < 0)
         {
             _w.Open("if (chosen < 0)");
             _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.NoMatchingBranch, \"no condition of the exclusive gateway is true and it has no default flow\");");
@@ -1118,13 +1131,13 @@ internal sealed partial class FlowEmitter
         return false;
     }
 
+    /// <summary>A flow an exclusive gateway takes whenever it comes to it: no condition, or the literal <c>true</c>.</summary>
+    private static bool IsAlways(BoundBranch branch)
+        => !branch.Edge.IsDefault && (branch.ConditionCode is null || branch.Edge.Condition is { } c && GraphIndex.IsLiteralTrue(c));
+
+    /// <summary>A fork's decision for one conditional flow (a flow without a condition needs none: it is always taken).</summary>
     private void WriteConditionAssignment(string variable, BoundBranch branch)
     {
-        if (branch.ConditionCode is null)
-        {
-            _w.Line($"{variable} = true; // {CSharpText.Comment(branch.Edge.Id)}: no condition");
-            return;
-        }
         _w.Line($"// {CSharpText.Comment(branch.Edge.Id)}: {CSharpText.Comment(branch.Edge.Condition!.Text)}");
         WriteLineMapped(branch, $"{variable} = {branch.ConditionCode};");
     }
@@ -1181,10 +1194,11 @@ internal sealed partial class FlowEmitter
         else if (live == "true") call = $"{RunName(target)}(state)";
         else if (live == "false") call = Skip(target);
         else call = LeadsToJoin(target) ? $"({live} ? {RunName(target)}(state) : {SkipName(target)}(state))" : $"({live} ? {RunName(target)}(state) : default)";
-        if (!offload) return call;
-        // open-async: the branch starts on the thread pool, so CPU-bound sync tasks run in parallel too.
-        return $"new {Vt}(global::System.Threading.Tasks.Task.Run(() => {call}.AsTask()))";
+        return offload ? Offload(call) : call;
     }
+
+    /// <summary>open-async: the branch starts on the thread pool, so CPU-bound sync tasks run in parallel too.</summary>
+    private static string Offload(string call) => $"new {Vt}(global::System.Threading.Tasks.Task.Run(() => {call}.AsTask()))";
 
     private string Skip(string target)
     {

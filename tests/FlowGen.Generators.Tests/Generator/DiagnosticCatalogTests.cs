@@ -48,6 +48,8 @@ public sealed class DiagnosticCatalogTests
             Flow("a", "f", "pg"), Flow("b", "pg", "t1", "req.count &gt; 1"), Flow("c", "pg", "t2"), Flow("d", "t1", "j"), Flow("g", "t2", "j"), Flow("h", "j", "e")), DiagnosticSeverity.Warning, 11 },
         { "FG0207", string.Join("\n", Start, """<exclusiveGateway id="x" default="d" />""", Task("t1", "calc", "noop"), End,
             Flow("a", "f", "x"), Flow("c", "x", "t1", "req.count &gt; 1"), Flow("d", "x", "e", "req.count &lt; 0"), Flow("g", "t1", "e")), DiagnosticSeverity.Warning, 10 },
+        { "FG0208", string.Join("\n", Start, """<exclusiveGateway id="x" />""", Task("t1", "calc", "noop"), End,
+            Flow("a", "f", "x"), Flow("c", "x", "t1"), Flow("d", "x", "e"), Flow("g", "t1", "e")), DiagnosticSeverity.Warning, 10 },
         { "FG0303", string.Join("\n", Start, """<serviceTask id="t1"><extensionElements><c:properties><c:property name="task-service" value="noop" /></c:properties></extensionElements></serviceTask>""", End,
             Flow("a", "f", "t1"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 5 },
         { "FG0304", string.Join("\n", Start, """<serviceTask id="t1" />""", End, Flow("a", "f", "t1"), Flow("b", "t1", "e")), DiagnosticSeverity.Error, 5 },
