@@ -174,11 +174,11 @@ public sealed class FlowGenerator : IIncrementalGenerator
         {
             var (flow, limits) = input;
             foreach (var diagnostic in flow.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            if (flow.HasErrors) return; // a flow with errors emits no code: RunAsync stays missing rather than wrong
             string source;
             try
             {
-                source = FlowEmitter.Emit(flow);
+                // A flow with errors gets a body that never runs it, so the FG errors are the build's only errors (no CS0535).
+                source = flow.HasErrors ? NotGeneratedEmitter.Emit(flow) : FlowEmitter.Emit(flow);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -43,6 +43,11 @@ internal static class GeneratorHarness
             return found[0];
         }
 
+        /// <summary>True when the flow's class got only the body of a flow with errors (which never runs it), not the flow's code.</summary>
+        public bool NotGenerated(string hintName) => Source(hintName) is { } text
+            && text.Contains("global::FlowGen.FlowErrorCodes.NotGenerated", StringComparison.Ordinal)
+            && !text.Contains("public sealed class State", StringComparison.Ordinal);
+
         public string? Source(string hintName) => Result.Results.SelectMany(r => r.GeneratedSources).FirstOrDefault(s => s.HintName == hintName).SourceText?.ToString();
     }
 
