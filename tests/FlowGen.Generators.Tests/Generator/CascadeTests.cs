@@ -39,6 +39,28 @@ public sealed class CascadeTests
         Assert.NotEmpty(run.WithId("FG0108").Concat(run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("FG", StringComparison.Ordinal))));
         Assert.Empty(run.CompileErrors);
         Assert.Contains("public DemoFlow(global::Demo.Calc", run.Source("Demo.DemoFlow.g.cs"));
+
+        // Were the FG errors turned down to warnings, the flow still would not run: every run fails, saying why.
+        using var stream = new MemoryStream();
+        var emitted = run.Output.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var context = new System.Runtime.Loader.AssemblyLoadContext("not-generated", isCollectible: true);
+        try
+        {
+            stream.Position = 0;
+            var go = context.LoadFromStream(stream).GetType("Demo.Use")!.GetMethod("Go")!;
+            var result = go.Invoke(null, null)!; // a ValueTask<FlowResult<Res>> of the loaded assembly's types
+            var task = result.GetType().GetMethod("AsTask")!.Invoke(result, null)!;
+            var flowResult = task.GetType().GetProperty("Result")!.GetValue(task)!;
+            var error = (FlowGen.FlowError)flowResult.GetType().GetProperty("Error")!.GetValue(flowResult)!;
+            Assert.Equal(FlowGen.FlowErrorCodes.NotGenerated, error.Code);
+            Assert.Equal("f", error.FlowId);
+            Assert.Contains("was not generated", error.Message);
+        }
+        finally
+        {
+            context.Unload();
+        }
     }
 
     [Fact]
