@@ -16,6 +16,13 @@ dotnet pack src/FlowGen.Persistence.Sqlite -c "$configuration" --no-build -o "$w
 dotnet pack src/FlowGen.Persistence.PostgreSql -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
 dotnet pack src/FlowGen.Hosting -c "$configuration" --no-build -o "$work/feed" -p:Version="$version" -nologo -v quiet
 
+# The diagnostics pages ship in the package: the default help links open them (docs/diagnostics/README.md).
+nupkg="$work/feed/FlowGen.$version.nupkg"
+unzip -l "$nupkg" > "$work/contents.txt"
+for entry in docs/diagnostics/FG0001.md docs/diagnostics/FG0106.md build/FlowGen.Generator.targets; do
+  grep -q " $entry\$" "$work/contents.txt" || { echo "package smoke test: $entry is not in $nupkg" >&2; exit 1; }
+done
+
 mkdir -p "$work/consumer/Flows"
 cat > "$work/consumer/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
@@ -147,6 +154,18 @@ CS
 
 dotnet run --project "$work/consumer" -nologo
 
+# A flow file with an error: the build fails with the FG error, whose help link (read from the SARIF log) is a file
+# URI to the page in the restored package, and that page exists.
+printf '<definitions>\n<process id="p">\n' > "$work/consumer/Flows/broken.bpmn"
+if dotnet build "$work/consumer" -nologo -v quiet -p:ErrorLog="$work/errors.sarif,version=2.1" > "$work/broken.log" 2>&1; then
+  echo "package smoke test: a broken flow file built without an error" >&2; exit 1
+fi
+grep -q "FG0001" "$work/broken.log" || { echo "package smoke test: no FG0001 for the broken flow file" >&2; cat "$work/broken.log" >&2; exit 1; }
+help=$(grep -o '"helpUri": *"file://[^"]*/docs/diagnostics/FG0001.md"' "$work/errors.sarif" | head -1 | sed 's/.*"\(file:[^"]*\)"/\1/')
+page=${help#file://}
+[ -n "$help" ] && [ -f "$page" ] || { echo "package smoke test: FG0001's help link '$help' does not open a shipped page" >&2; exit 1; }
+rm "$work/consumer/Flows/broken.bpmn"
+
 # Incremental builds see a deleted flow file (issue 22): a flow and its class build; once the file is deleted, the
 # next build must compile again and fail on the class that lost its flow, not keep the deleted flow's code.
 cat > "$work/consumer/Flows/extra.flow.yaml" <<'YAML'
@@ -166,4 +185,4 @@ if dotnet build "$work/consumer" -nologo -v quiet > "$work/after-delete.log" 2>&
 fi
 rm "$work/consumer/Extra.cs"
 dotnet build "$work/consumer" -nologo -v quiet
-echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows, and a durable flow on the FlowEngine; deleting a flow file rebuilt the project"
+echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows, and a durable flow on the FlowEngine; a broken flow file's help link opened the shipped page; deleting a flow file rebuilt the project"

@@ -27,6 +27,11 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (options, _) => FlowLimits.Read(options.GlobalOptions))
             .WithTrackingName(TrackingNames.Limits);
 
+        // Where help links point (FlowGenHelpLinkBase, else the pages shipped in the package): chosen when a diagnostic is reported.
+        var links = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => HelpLinks.Read(options.GlobalOptions))
+            .WithTrackingName(TrackingNames.HelpLinks);
+
         // Lane 1: flow files, each parsed and structure-checked from its own text.
         var files = context.AdditionalTextsProvider
             .Where(static file => FlowFileReader.IsFlowFile(file.Path))
@@ -34,9 +39,9 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (input, cancellationToken) => FlowFileReader.Read(input.Left.Path, input.Left.GetText(cancellationToken), input.Right, cancellationToken))
             .WithTrackingName(TrackingNames.FlowFiles);
 
-        context.RegisterSourceOutput(files, static (spc, file) =>
+        context.RegisterSourceOutput(files.Combine(links), static (spc, input) =>
         {
-            foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (var diagnostic in input.Left.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic(input.Right));
         });
 
         // Lane 1b: fluent definitions ([FlowDefinition] methods), read from syntax and the semantic model into the
@@ -48,9 +53,9 @@ public sealed class FlowGenerator : IIncrementalGenerator
                 static (ctx, cancellationToken) => FluentReader.Read((IMethodSymbol)ctx.TargetSymbol, (MethodDeclarationSyntax)ctx.TargetNode, ctx.SemanticModel, cancellationToken))
             .WithTrackingName(TrackingNames.FluentFlows);
 
-        context.RegisterSourceOutput(fluent, static (spc, file) =>
+        context.RegisterSourceOutput(fluent.Combine(links), static (spc, input) =>
         {
-            foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (var diagnostic in input.Left.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic(input.Right));
         });
 
         // Flow ids must be unique across files and definitions (Kstry loads every file into one namespace of flows).
@@ -64,9 +69,9 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Combine(fluentIds)
             .Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray())
             .WithTrackingName(TrackingNames.FlowIds);
-        context.RegisterSourceOutput(flowIds, static (spc, all) =>
+        context.RegisterSourceOutput(flowIds.Combine(links), static (spc, input) =>
         {
-            foreach (var duplicate in DuplicateFlows.Find(all.AsImmutableArray())) spc.ReportDiagnostic(duplicate.ToDiagnostic());
+            foreach (var duplicate in DuplicateFlows.Find(input.Left.AsImmutableArray())) spc.ReportDiagnostic(duplicate.ToDiagnostic(input.Right));
         });
 
         // Lane 2: C# anchors, reduced at once to equatable models.
@@ -134,19 +139,20 @@ public sealed class FlowGenerator : IIncrementalGenerator
         // Per flow: bind to its class and the components, check, emit. Flow files and fluent definitions go
         // through the same steps, each lane keeping its own per-flow caching.
         var context2 = (flowClasses, components.Combine(events), owners, subprocesses);
-        var boundFiles = Compile(context, files.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.Flows), context2, limits, TrackingNames.BoundFlows);
-        var boundFluent = Compile(context, fluent.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.FluentFlowDefinitions), context2, limits, TrackingNames.BoundFluentFlows);
+        var boundFiles = Compile(context, files.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.Flows), context2, limits, links, TrackingNames.BoundFlows);
+        var boundFluent = Compile(context, fluent.SelectMany(static (file, _) => file.Flows).WithTrackingName(TrackingNames.FluentFlowDefinitions), context2, limits, links, TrackingNames.BoundFluentFlows);
 
         var registrations = Registrations(boundFiles)
             .Combine(Registrations(boundFluent))
             .Select(static (pair, _) => pair.Left.AddRange(pair.Right).OrderBy(r => r.ClassType, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.Registrations);
 
-        context.RegisterSourceOutput(registrations, static (spc, all) =>
+        context.RegisterSourceOutput(registrations.Combine(links), static (spc, input) =>
         {
+            var (all, links) = input;
             if (all.Count == 0) return;
             var source = RegistrationEmitter.Emit(all);
-            if (UnsafeOutput(source, "the flow registrations") is { } refused) spc.ReportDiagnostic(refused.ToDiagnostic());
+            if (UnsafeOutput(source, "the flow registrations") is { } refused) spc.ReportDiagnostic(refused.ToDiagnostic(links));
             else spc.AddSource("FlowGenRegistrations.g.cs", SourceText.From(source, System.Text.Encoding.UTF8));
         });
     }
@@ -157,6 +163,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
         (IncrementalValueProvider<ImmutableArray<FlowClassModel>> Classes, IncrementalValueProvider<(EquatableArray<ComponentModel> Components, EquatableArray<EventModel> Events)> Components,
             IncrementalValueProvider<EquatableArray<FlowIdOwner>> Owners, IncrementalValueProvider<EquatableArray<SubprocessDefinition>> Subprocesses) inputs,
         IncrementalValueProvider<FlowLimits> limits,
+        IncrementalValueProvider<HelpLinks> links,
         string trackingName)
     {
         var bound = flows
@@ -175,32 +182,32 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (flow, _) => flow!)
             .WithTrackingName(trackingName);
 
-        context.RegisterSourceOutput(bound.Combine(limits), static (spc, input) =>
+        context.RegisterSourceOutput(bound.Combine(limits.Combine(links)), static (spc, input) =>
         {
-            var (flow, limits) = input;
-            foreach (var diagnostic in flow.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            if (flow.HasErrors) return; // a flow with errors emits no code: RunAsync stays missing rather than wrong
+            var (flow, (limits, links)) = input;
+            foreach (var diagnostic in flow.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic(links));
             string source;
             try
             {
-                source = FlowEmitter.Emit(flow);
+                // A flow with errors gets a body that never runs it, so the FG errors are the build's only errors (no CS0535).
+                source = flow.HasErrors ? NotGeneratedEmitter.Emit(flow) : FlowEmitter.Emit(flow);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 spc.ReportDiagnostic(DiagnosticInfo.Create(FlowDiagnostics.InternalError, flow.Flow.Graph.FindNode(flow.Flow.FlowId)?.Location,
-                    $"flow '{flow.Flow.FlowId}'", ex.GetType().Name + ": " + ex.Message).ToDiagnostic());
+                    $"flow '{flow.Flow.FlowId}'", ex.GetType().Name + ": " + ex.Message).ToDiagnostic(links));
                 return;
             }
             var location = flow.Flow.Graph.FindNode(flow.Flow.FlowId)?.Location;
             if (source.Length > limits.MaxGeneratedSize)
             {
                 spc.ReportDiagnostic(DiagnosticInfo.Create(FlowDiagnostics.GeneratedTooLarge, location, flow.Flow.FlowId,
-                    source.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), limits.MaxGeneratedSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToDiagnostic());
+                    source.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), limits.MaxGeneratedSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToDiagnostic(links));
                 return;
             }
             if (UnsafeOutput(source, $"flow '{flow.Flow.FlowId}'", location) is { } refused)
             {
-                spc.ReportDiagnostic(refused.ToDiagnostic());
+                spc.ReportDiagnostic(refused.ToDiagnostic(links));
                 return;
             }
             spc.AddSource(HintName(flow.Class), SourceText.From(source, System.Text.Encoding.UTF8));
@@ -238,6 +245,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
 public static class TrackingNames
 {
     public const string Limits = nameof(Limits);
+    public const string HelpLinks = nameof(HelpLinks);
     public const string FlowFiles = nameof(FlowFiles);
     public const string FlowIds = nameof(FlowIds);
     public const string FlowIdOwners = nameof(FlowIdOwners);

@@ -23,6 +23,12 @@ public sealed record FlowError(string Code, string FlowId, string? NodeId, strin
 /// <summary>The error codes a run can end with. Each is documented in docs/errors.md.</summary>
 public static class FlowErrorCodes
 {
+    /// <summary>
+    /// The flow was not generated because its flow file has errors (FG diagnostics, which fail the build unless their
+    /// severity was lowered): its class holds only a body that fails every run with this code.
+    /// </summary>
+    public const string NotGenerated = "FLOW_NOT_GENERATED";
+
     /// <summary>A task threw an exception (after its retries and fallback, if it has them).</summary>
     public const string TaskFailed = "FLOW_TASK_FAILED";
 

@@ -68,7 +68,11 @@ internal sealed record FlowClassModel(
     string RequestType,
     string ResultType,
     TypeTable Types,
-    bool IsValid);
+    bool IsValid)
+{
+    /// <summary>True when the class itself declares <c>FlowGen.Durable.IDurableFlow</c> (the generator adds it to durable flows).</summary>
+    public bool DeclaresDurable { get; init; }
+}
 
 /// <summary>A [FlowEvent] type: the event name flows use and the type's shape (for key paths, conditions and bus writes).</summary>
 internal sealed record EventModel(string Name, string TypeFullName, string TypeName, TypeTable Types);

@@ -18,6 +18,7 @@ internal static class FlowBinder
         var resolved = new Dictionary<string, (ComponentModel Component, TaskMethodModel Method)>(StringComparer.Ordinal);
         var skipped = new HashSet<string>(StringComparer.Ordinal);
         var fallbacks = new Dictionary<string, (ComponentModel Component, TaskMethodModel Method)>(StringComparer.Ordinal);
+        var unbound = new HashSet<string>(StringComparer.Ordinal);
 
         foreach (var id in flow.NodeIds)
         {
@@ -31,6 +32,7 @@ internal static class FlowBinder
             {
                 // An HTTP task calls the runtime's HTTP client, not a [FlowTask] method.
                 if (HttpTasks.Bind(node, diagnostics) is { } http) resolved[id] = (http.Component, WithOutputSetting(node, http.Method, diagnostics));
+                else unbound.Add(id);
                 continue;
             }
             var allowAbsent = SettingsChecks.IsTrue(node.GetProperty("allow-absent"));
@@ -38,7 +40,10 @@ internal static class FlowBinder
             if (result is { } found)
             {
                 if (found.Method.Problem is { } why)
+                {
+                    unbound.Add(id);
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedMethod, node.Location, node.Describe(), $"{found.Component.TypeName}.{found.Method.MethodName}", why));
+                }
                 else
                     resolved[id] = (found.Component, WithAbilities(node, found.Component, WithOutputSetting(node, found.Method, diagnostics), diagnostics));
                 if (ResolveFallback(node, found.Method.Defaults.Demotion, components, diagnostics) is { } fallback) fallbacks[id] = fallback;
@@ -50,10 +55,11 @@ internal static class FlowBinder
                 skipped.Add(id);
                 problem = problem! with { SeverityOverride = DiagnosticSeverity.Info };
             }
+            else unbound.Add(id);
             diagnostics.Add(problem!);
         }
 
-        return BusChecks.Check(flow, flowClass, index, resolved, skipped, fallbacks, diagnostics, cancellationToken, events);
+        return BusChecks.Check(flow, flowClass, index, resolved, skipped, fallbacks, diagnostics, cancellationToken, events, unbound);
     }
 
     /// <summary>

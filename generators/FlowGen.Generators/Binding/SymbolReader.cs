@@ -70,7 +70,10 @@ internal static class SymbolReader
             request is null ? "object" : Name(request),
             result is null ? "object" : Name(result),
             types.ToTable(),
-            valid);
+            valid)
+        {
+            DeclaresDurable = type.AllInterfaces.Any(i => i.ToDisplayString() == "FlowGen.Durable.IDurableFlow"),
+        };
     }
 
     private static TaskDefaults ReadDefaults(AttributeData attribute)

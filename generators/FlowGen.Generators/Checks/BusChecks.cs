@@ -23,8 +23,12 @@ internal static class BusChecks
         Dictionary<string, (ComponentModel Component, TaskMethodModel Method)> fallbacks,
         List<DiagnosticInfo> diagnostics,
         CancellationToken cancellationToken,
-        EquatableArray<EventModel> events = default)
+        EquatableArray<EventModel> events = default,
+        HashSet<string>? unbound = null)
     {
+        // Tasks whose binding failed with a reported error (FG0301, FG0302, ...): what they would write is unknown, so a
+        // reader after one of them that finds no writer is not reported again (the binding error is the one to fix).
+        unbound ??= new HashSet<string>(StringComparer.Ordinal);
         var types = MergeTypes(flowClass, resolved.Values.Concat(fallbacks.Values).Select(v => v.Component), events);
         var backEdges = LoopShape.BackEdges(index, flow.FlowId);
         // Both are asked for at few nodes (tasks that read the bus, conditions, waits): found when first asked for, so
@@ -37,13 +41,19 @@ internal static class BusChecks
         var headers = new HashSet<string>(index.Graph.Edges.Where(e => loopBackEdges.Contains(e.Id)).Select(e => e.TargetId), StringComparer.Ordinal);
         // The loops a run drives within one step: cycles that do not pass a wait. A loop with a wait on one of its paths
         // (a Receive inside RepeatUntil) is still a loop on its other paths; the flow into the wait is not its exit.
+        // The graph is the whole process, shared by every start event: only this flow's cycles are its loops (a cycle
+        // is wholly inside the nodes reachable from the start or wholly outside them).
+        var flowNodes = new HashSet<string>(flow.NodeIds, StringComparer.Ordinal);
         foreach (var cycle in index.Cycles(throughWaits: false))
         {
+            if (!flowNodes.Contains(cycle[0])) continue;
             var members = new HashSet<string>(cycle, StringComparer.Ordinal);
             var exit = cycle.SelectMany(id => index.Outgoing[id]).FirstOrDefault(e => !members.Contains(e.TargetId) && !GraphIndex.IsWait(index.Nodes[e.TargetId]));
             if (exit is null) continue;
-            // A subprocess on a loop brings its body into the loop: it must obey the loop's rules too.
-            if (cycle.Any(id => index.Nodes[id].Kind is NodeKind.SubProcess or NodeKind.CallActivity) && LoopShape.Unsupported(index, members) is { } why)
+            // A subprocess on a loop brings its body into the loop: it must obey the loop's rules too (unless the structure
+            // checks reported this loop already, before the expansion).
+            if (cycle.Any(id => index.Nodes[id].Kind is NodeKind.SubProcess or NodeKind.CallActivity) && !cycle.Any(flow.ReportedLoopNodes.Contains)
+                && LoopShape.Unsupported(index, members) is { } why)
             {
                 var first = index.Nodes[cycle.First(id => index.Nodes[id].Kind is NodeKind.SubProcess or NodeKind.CallActivity)];
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), string.Join(" -> ", cycle.Take(8)), why));
@@ -131,7 +141,7 @@ internal static class BusChecks
             foreach (var parameter in task.Method.Parameters)
             {
                 arguments.Add(ItemArgument(parameter, node, task, iteration, diagnostics)
-                    ?? Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, diagnostics) ?? "default!");
+                    ?? Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, unbound, diagnostics) ?? "default!");
             }
             if (iteration is not null && !task.Method.Parameters.Any(p => p.Source == ParameterSource.Item || (p.Source == ParameterSource.Auto && p.Name == "item")))
             {
@@ -303,6 +313,7 @@ internal static class BusChecks
         List<Producer> producers,
         Ancestry ancestors,
         Lazy<Dictionary<string, HashSet<string>>> mustRun,
+        HashSet<string> unbound,
         List<DiagnosticInfo> diagnostics)
     {
         var method = $"{task.Component.TypeName}.{task.Method.MethodName}";
@@ -327,7 +338,7 @@ internal static class BusChecks
             case ParameterSource.State:
             case ParameterSource.Var:
                 return BusValue(parameter, parameter.Source == ParameterSource.State ? BusScope.State : BusScope.Var, parameter.Path ?? parameter.Name,
-                    node, method, types, producers, ancestors, mustRun, diagnostics);
+                    node, method, types, producers, ancestors, mustRun, unbound, diagnostics);
         }
 
         // Auto: the request by type, then a bus value by name, then a request property by name.
@@ -337,13 +348,14 @@ internal static class BusChecks
             if (producers.Any(p => p.Output.Scope == scope && Matches(p.Output.Name, parameter.Name) && ancestors[node.Id].Contains(p.NodeId)))
             {
                 var name = producers.First(p => p.Output.Scope == scope && Matches(p.Output.Name, parameter.Name)).Output.Name;
-                return BusValue(parameter, scope, name, node, method, types, producers, ancestors, mustRun, diagnostics);
+                return BusValue(parameter, scope, name, node, method, types, producers, ancestors, mustRun, unbound, diagnostics);
             }
         }
         var request = types.Find(flowClass.RequestType);
         if (request is not null && request.Properties.Any(p => Matches(p.Name, parameter.Name)))
             return RequestPath(parameter, parameter.Name, node, method, flowClass, types, diagnostics);
 
+        if (AfterUnboundTask(node, ancestors, unbound)) return parameter.IsNullable ? "default" : null;
         var missing = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
             $"it is not the request ({Short(flowClass.RequestType)}), no earlier task writes a value named '{parameter.Name}', and the request has no property of that name");
         // A nullable parameter can run with null: a warning. A non-nullable one cannot: an error.
@@ -368,9 +380,13 @@ internal static class BusChecks
         return Coalesce(walk, parameter, types);
     }
 
+    /// <summary>True when a task that failed to bind (its error reported) runs before <paramref name="node"/>: it may be the missing writer.</summary>
+    private static bool AfterUnboundTask(FlowNode node, Ancestry ancestors, HashSet<string> unbound)
+        => unbound.Count > 0 && ancestors[node.Id].Any(id => id != node.Id && unbound.Contains(id));
+
     private static string? BusValue(
         ParameterModel parameter, BusScope scope, string path, FlowNode node, string method, TypeTable types,
-        List<Producer> producers, Ancestry ancestors, Lazy<Dictionary<string, HashSet<string>>> mustRun, List<DiagnosticInfo> diagnostics)
+        List<Producer> producers, Ancestry ancestors, Lazy<Dictionary<string, HashSet<string>>> mustRun, HashSet<string> unbound, List<DiagnosticInfo> diagnostics)
     {
         var segments = path.Split('.');
         var all = producers.Where(p => p.Output.Scope == scope && Matches(p.Output.Name, segments[0])).ToList();
@@ -378,6 +394,7 @@ internal static class BusChecks
         var nullable = parameter.IsNullable;
         if (all.Count == 0)
         {
+            if (AfterUnboundTask(node, ancestors, unbound)) return nullable ? "default" : null;
             var d = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"no task in this flow writes {display}");
             diagnostics.Add(nullable ? d.WithSeverity(DiagnosticSeverity.Warning) : d);
             return nullable ? "default" : null;

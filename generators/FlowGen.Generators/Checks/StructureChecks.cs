@@ -41,6 +41,7 @@ internal static class StructureChecks
             }
             var index = new GraphIndex(graph);
             var errorElements = new HashSet<string>(StringComparer.Ordinal);
+            var loopNodes = new HashSet<string>(StringComparer.Ordinal);
             void Error(DiagnosticInfo d, params string[] elements)
             {
                 diagnostics.Add(d);
@@ -122,6 +123,8 @@ internal static class StructureChecks
                     Error(DiagnosticInfo.Create(FlowDiagnostics.CycleWithoutExit, first.Location, first.Describe(), names), cycle.ToArray());
                 else if (!durable && LoopShape.Unsupported(index, members) is { } why)
                     Error(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), names, why), cycle.ToArray());
+                else continue;
+                loopNodes.UnionWith(cycle);
             }
 
             GatewayChecks.Check(index, diagnostics, errorElements);
@@ -145,7 +148,10 @@ internal static class StructureChecks
                 if (!flowNodes.Any(id => index.Nodes[id].Kind == NodeKind.EndEvent))
                     Error(DiagnosticInfo.Create(FlowDiagnostics.EndNotReachable, start.Location, start.Id), start.Id);
                 var hasErrors = fileLevelError || flowNodes.Any(errorElements.Contains);
-                flows.Add(new FlowDefinition(start.Id, fileName, graph, flowNodes.ToEquatableArray(), hasErrors));
+                flows.Add(new FlowDefinition(start.Id, fileName, graph, flowNodes.ToEquatableArray(), hasErrors)
+                {
+                    ReportedLoopNodes = flowNodes.Where(loopNodes.Contains).ToEquatableArray(),
+                });
             }
         }
 

@@ -49,9 +49,10 @@ internal sealed record DiagnosticInfo(
 
     public DiagnosticSeverity Severity => SeverityOverride ?? FlowDiagnostics.Find(Id).DefaultSeverity;
 
-    public Diagnostic ToDiagnostic()
+    /// <summary>The Roslyn diagnostic, with the help link of <paramref name="links"/> (default: the package's shipped pages).</summary>
+    public Diagnostic ToDiagnostic(HelpLinks? links = null)
     {
-        var descriptor = FlowDiagnostics.Find(Id);
+        var descriptor = (links ?? HelpLinks.Default).Descriptor(Id);
         var location = Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None;
         var additional = AdditionalLocations.Select(l => l.ToLocation());
         var args = Arguments.Cast<object>().ToArray();

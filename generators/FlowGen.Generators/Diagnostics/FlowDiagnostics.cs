@@ -5,11 +5,10 @@ namespace FlowGen.Generators.Diagnostics;
 /// <summary>
 /// Every FG diagnostic. Ids are fixed and grouped: 00xx flow-file syntax, 01xx structure, 02xx reachability
 /// and gateways, 03xx binding to C#, 04xx types and the bus, 05xx expressions, 06xx settings, 07xx C#-side
-/// analyzer rules, 9xxx internal. Each id has a page at docs/diagnostics/FGxxxx.md.
+/// analyzer rules, 9xxx internal. Each id has a page at docs/diagnostics/FGxxxx.md, shipped in the package (HelpLinks).
 /// </summary>
 internal static class FlowDiagnostics
 {
-    private const string HelpBase = "https://github.com/flowgen/flowgen/blob/main/docs/diagnostics/";
 
     public const string CategorySyntax = "FlowGen.Syntax";
     public const string CategoryStructure = "FlowGen.Structure";
@@ -27,7 +26,9 @@ internal static class FlowDiagnostics
     private static DiagnosticDescriptor Warning(string id, string title, string message, string category)
         => new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
-    public static string HelpLink(string id) => HelpBase + id + ".md";
+    // The pages shipped in the package (docs/diagnostics), when the generator runs from it; a project's FlowGenHelpLinkBase
+    // replaces it when the diagnostic is reported (HelpLinks).
+    public static string HelpLink(string id) => HelpLinks.Default.Link(id);
 
     // 00xx: syntax of flow files
     public static readonly DiagnosticDescriptor MalformedXml = Error("FG0001", "Flow file is not well-formed XML",

@@ -164,7 +164,14 @@ internal sealed record FlowGraph(
 /// One flow: a start event of a graph and everything reachable from it. The graph is shared by every start
 /// event of its process; <see cref="HasErrors"/> is true when an error diagnostic touches this flow.
 /// </summary>
-internal sealed record FlowDefinition(string FlowId, string FileName, FlowGraph Graph, EquatableArray<string> NodeIds, bool HasErrors);
+internal sealed record FlowDefinition(string FlowId, string FileName, FlowGraph Graph, EquatableArray<string> NodeIds, bool HasErrors)
+{
+    /// <summary>
+    /// Nodes of this flow on a cycle the structure checks already reported (FG0105, FG0106): the bus checks, which look at
+    /// loops again once subprocesses are expanded, do not report the same loop a second time.
+    /// </summary>
+    public EquatableArray<string> ReportedLoopNodes { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>
 /// A subProcess element's body: its own graph with one start event. Called by call activities (Kstry keeps

@@ -446,7 +446,7 @@ public sealed class DocumentDiagnosticTests
         var run = Check("/flows/f.flow.yaml", text);
 
         Single(run, "FG0006");
-        Assert.Null(run.Source("Demo.DemoFlow.g.cs"));
+        Assert.True(run.NotGenerated("Demo.DemoFlow.g.cs"));
     }
 
     [Fact]

@@ -14,6 +14,24 @@ internal sealed class InMemoryText(string path, string text) : AdditionalText
     public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
 }
 
+/// <summary>MSBuild properties the generator sees (build_property.*), as a project's CompilerVisibleProperty items give them.</summary>
+internal sealed class BuildProperties(params (string Name, string Value)[] values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+{
+    private readonly BuildOptions _global = new(values.ToDictionary(v => "build_property." + v.Name, v => v.Value));
+    private static readonly BuildOptions s_empty = new([]);
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => s_empty;
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => s_empty;
+}
+
+internal sealed class BuildOptions(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+{
+    public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+}
+
 /// <summary>Runs the real generator over C# sources and flow files, the way the compiler does.</summary>
 internal static class GeneratorHarness
 {
@@ -25,10 +43,13 @@ internal static class GeneratorHarness
         References,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver Driver(params AdditionalText[] files) => CSharpGeneratorDriver.Create(
+    public static GeneratorDriver Driver(params AdditionalText[] files) => Driver(null, files);
+
+    public static GeneratorDriver Driver(BuildProperties? properties, params AdditionalText[] files) => CSharpGeneratorDriver.Create(
         [new FlowGenerator().AsSourceGenerator()],
         additionalTexts: files,
         parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
+        optionsProvider: properties,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public sealed record Run(GeneratorDriver Driver, GeneratorDriverRunResult Result, ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<Diagnostic> CompileErrors, Compilation Output)
@@ -42,6 +63,11 @@ internal static class GeneratorHarness
             Xunit.Assert.True(found.Count == 1, $"expected one {id}, got: " + string.Join("\n", Diagnostics));
             return found[0];
         }
+
+        /// <summary>True when the flow's class got only the body of a flow with errors (which never runs it), not the flow's code.</summary>
+        public bool NotGenerated(string hintName) => Source(hintName) is { } text
+            && text.Contains("global::FlowGen.FlowErrorCodes.NotGenerated", StringComparison.Ordinal)
+            && !text.Contains("public sealed class State", StringComparison.Ordinal);
 
         public string? Source(string hintName) => Result.Results.SelectMany(r => r.GeneratedSources).FirstOrDefault(s => s.HintName == hintName).SourceText?.ToString();
     }

@@ -101,25 +101,13 @@ public sealed class LimitsTests
         // compiler may run generators on threads with 1 MB stacks (Windows): run it on one.
         var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
             [Microsoft.CodeAnalysis.GeneratorExtensions.AsSourceGenerator(new FlowGenerator())], [new InMemoryText("flows/big.flow.yaml", Chain(20_000))],
-            new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest), new Properties(("FlowGenMaxNodes", "20000")));
+            new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest), new BuildProperties(("FlowGenMaxNodes", "20000")));
         Microsoft.CodeAnalysis.GeneratorDriverRunResult? result = null;
         var thread = new Thread(() => result = driver.RunGenerators(GeneratorHarness.Compilation(Components)).GetRunResult(), maxStackSize: 1024 * 1024);
         thread.Start();
         thread.Join();
         Assert.Empty(result!.Diagnostics);
         Assert.Contains(result.Results.Single().GeneratedSources, s => s.HintName == "Limits.F.g.cs");
-    }
-
-    private sealed class Properties(params (string Name, string Value)[] values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
-    {
-        private readonly TestOptions _global = new(values.ToDictionary(v => "build_property." + v.Name, v => v.Value));
-        private static readonly TestOptions s_empty = new([]);
-
-        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
-
-        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(Microsoft.CodeAnalysis.SyntaxTree tree) => s_empty;
-
-        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(Microsoft.CodeAnalysis.AdditionalText textFile) => s_empty;
     }
 
     [Fact]
@@ -171,7 +159,7 @@ public sealed class LimitsTests
     [Fact]
     public void The_limits_are_read_from_the_project_properties()
     {
-        var options = new TestOptions(new Dictionary<string, string>
+        var options = new BuildOptions(new Dictionary<string, string>
         {
             ["build_property.FlowGenMaxNodes"] = "20000",
             ["build_property.FlowGenMaxNesting"] = "not a number",
@@ -183,10 +171,6 @@ public sealed class LimitsTests
         Assert.Equal(FlowGen.Generators.Model.FlowLimits.Default.MaxExpressionTerms, limits.MaxExpressionTerms);
     }
 
-    private sealed class TestOptions(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
-    {
-        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
-    }
 
     private static string Steps(string condition) => $$"""
         flow: f
