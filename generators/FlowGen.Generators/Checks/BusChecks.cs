@@ -33,7 +33,7 @@ internal static class BusChecks
         var backEdges = LoopShape.BackEdges(index, flow.FlowId);
         // Both are asked for at few nodes (tasks that read the bus, conditions, waits): found when first asked for, so
         // a flow of thousands of pass-through nodes does not cost a set per node.
-        var ancestors = new Ancestry(index);
+        var ancestors = new Ancestry(index, flow.FlowId);
         var mustRun = new Lazy<Dictionary<string, HashSet<string>>>(() => MustRun(index, flow, backEdges));
         // Flows back through a wait of a durable flow are not loops to drive: the run stops at the wait each time round.
         var loopBackEdges = new HashSet<string>(index.Graph.Edges.Where(e => backEdges.Contains(e.Id) && !index.OnlyDurableCycles(e)).Select(e => e.Id), StringComparer.Ordinal);
@@ -421,7 +421,10 @@ internal static class BusChecks
                 producer.Node.Describe() + $" (as {display})", Short(walk.Type!)).WithAdditional(producer.Node.Location));
             return null;
         }
-        if (!parameter.IsNullable && !upstream.Any(p => mustRun.Value[node.Id].Contains(p.NodeId)))
+        // Written before it for certain: by one producer that always runs first, or by one of several on every path
+        // (two exclusive branches that each write the value).
+        if (!parameter.IsNullable && !upstream.Any(p => mustRun.Value[node.Id].Contains(p.NodeId))
+            && !ancestors.EveryPathPasses(node.Id, upstream.Select(p => p.NodeId)))
         {
             var isValueType = types.Find(parameter.Type)?.IsValueType ?? false;
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotOnEveryPath, node.Location, node.Describe(), display, producer.Node.Describe(),

@@ -160,6 +160,17 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Value_written_on_each_of_two_exclusive_branches_is_not_FG0403()
+    {
+        // Issue 14: whichever branch runs writes sta.total, so the reader after the merge always has it.
+        var run = Check(string.Join("\n", """<startEvent id="f" />""", """<exclusiveGateway id="x" default="n" />""", Task("t1", "calc", "begin"), Task("t1b", "calc", "begin"),
+            """<exclusiveGateway id="m" />""", Task("t2", "calc", "end"), """<endEvent id="e" />""",
+            Flow("a", "f", "x"), Flow("y", "x", "t1", "req.count &gt; 1"), Flow("n", "x", "t1b"), Flow("b", "t1", "m"), Flow("b2", "t1b", "m"), Flow("c", "m", "t2"), Flow("d", "t2", "e")));
+        Assert.Empty(run.WithId("FG0403"));
+        Assert.Empty(run.CompileErrors);
+    }
+
+    [Fact]
     public void Condition_errors_are_reported_at_the_exact_column_of_the_flow_file()
     {
         var run = Check(string.Join("\n", """<startEvent id="f" />""", """<exclusiveGateway id="x" default="n" />""", Task("t1", "calc", "noop"), """<endEvent id="e" />""",
