@@ -23,7 +23,6 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
     [
         FlowDiagnostics.FlowClassNotPartial,
-        FlowDiagnostics.FlowIdNotFound,
         FlowDiagnostics.FlowClassWithoutInterface,
         FlowDiagnostics.TaskOutsideComponent,
         FlowDiagnostics.DuplicateTask,
@@ -39,7 +38,6 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var flowIds = new Lazy<HashSet<string>>(() => FlowIds(start.Options.AdditionalFiles, start.CancellationToken));
             var flowClasses = new ConcurrentBag<(string FlowId, INamedTypeSymbol Type, Location Location)>();
             var components = new ConcurrentBag<(string Name, INamedTypeSymbol Type, Location Location)>();
 
@@ -53,7 +51,7 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
                     if (name == FlowAttribute && attribute.ConstructorArguments.FirstOrDefault().Value is string flowId)
                     {
                         flowClasses.Add((flowId, type, location));
-                        CheckFlowClass(symbolContext, type, flowId, location, flowIds.Value);
+                        CheckFlowClass(symbolContext, type, flowId);
                     }
                     else if (name == ComponentAttribute && attribute.ConstructorArguments.FirstOrDefault().Value is string componentName)
                     {
@@ -81,7 +79,7 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void CheckFlowClass(SymbolAnalysisContext context, INamedTypeSymbol type, string flowId, Location location, HashSet<string> flowIds)
+    private static void CheckFlowClass(SymbolAnalysisContext context, INamedTypeSymbol type, string flowId)
     {
         var isPartial = type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(context.CancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(m => m.ValueText == "partial"));
         if (!isPartial)
@@ -91,14 +89,8 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
                 type.ContainingType is not null ? "is nested in another type" : type.IsGenericType ? "is generic" : type.IsRecord ? "is a record" : "is not a class"));
         if (!type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "FlowGen.IFlow<TRequest, TResult>"))
             context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassWithoutInterface, type.Locations.FirstOrDefault(), type.Name, flowId));
-        var hasDefinition = type.GetMembers().OfType<IMethodSymbol>().Any(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FluentReader.DefinitionAttribute));
-        if (!flowIds.Contains(flowId) && !hasDefinition)
-        {
-            var known = flowIds.Count == 0
-                ? " (the project has no flow files: add *.bpmn, *.flow.json or *.flow.yaml as AdditionalFiles)"
-                : " (flows found: " + string.Join(", ", flowIds.OrderBy(i => i, StringComparer.Ordinal).Take(10)) + (flowIds.Count > 10 ? ", ..." : "") + ")";
-            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowIdNotFound, location, flowId, type.Name, known));
-        }
+        // FG0702 (an id that names no flow) is the generator's: this analyzer does not run when the compilation has
+        // errors, and a flow class without its flow always has one.
     }
 
     private static void CheckTasks(SymbolAnalysisContext context, INamedTypeSymbol type)
@@ -143,17 +135,5 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
             if (problem is not null)
                 context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.TaskPolicyValue, location, taskName, methodName, argument.Key, value.ToString(System.Globalization.CultureInfo.InvariantCulture), problem));
         }
-    }
-
-    /// <summary>The flow ids of the project's flow files, read by the generator's own front end.</summary>
-    private static HashSet<string> FlowIds(ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in files.Where(f => FlowFileReader.IsFlowFile(f.Path)))
-        {
-            foreach (var flow in FlowFileReader.Read(file.Path, file.GetText(cancellationToken), cancellationToken).Flows)
-                ids.Add(flow.FlowId);
-        }
-        return ids;
     }
 }

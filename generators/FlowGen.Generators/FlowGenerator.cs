@@ -74,6 +74,31 @@ public sealed class FlowGenerator : IIncrementalGenerator
             foreach (var duplicate in DuplicateFlows.Find(input.Left.AsImmutableArray())) spc.ReportDiagnostic(duplicate.ToDiagnostic(input.Right));
         });
 
+        // [Flow] classes whose id names no flow (FG0702), with the files that look like flows but are not named as flow files.
+        var flowClassSites = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                SymbolReader.FlowAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, cancellationToken) => SymbolReader.ReadFlowClassSite(ctx.TargetSymbol, ctx.Attributes[0], cancellationToken))
+            .Where(static site => site is not null)
+            .Select(static (site, _) => site!)
+            .Collect();
+        var lookAlikes = context.AdditionalTextsProvider
+            .Where(static file => !FlowFileReader.IsFlowFile(file.Path) && FlowClassChecks.LooksLikeFlowFile(file.Path))
+            .Select(static (file, _) => file.Path)
+            .Collect();
+        // A flow file that cannot be read may hold the missing flow: its own error is the one to fix first.
+        var unreadable = files
+            .Select(static (file, _) => FlowClassChecks.IsUnreadable(file))
+            .Collect()
+            .Select(static (all, _) => all.Contains(true));
+        context.RegisterSourceOutput(flowClassSites.Combine(flowIds).Combine(lookAlikes).Combine(unreadable).Combine(links), static (spc, input) =>
+        {
+            var ((((sites, ids), files), anyUnreadable), help) = input;
+            if (anyUnreadable) return;
+            foreach (var unknown in FlowClassChecks.UnknownIds(sites, ids, files)) spc.ReportDiagnostic(unknown.ToDiagnostic(help));
+        });
+
         // Lane 2: C# anchors, reduced at once to equatable models.
 
         // [FlowComponent] and [FlowEvent] types of referenced assemblies (a services library, an event contracts package):

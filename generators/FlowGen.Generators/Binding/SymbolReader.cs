@@ -50,6 +50,19 @@ internal static class SymbolReader
         return new EventModel(name, Name(type), type.Name, types.ToTable());
     }
 
+    /// <summary>A [Flow("id")] attribute's id, class and place, for FG0702.</summary>
+    public static Checks.FlowClassSite? ReadFlowClassSite(ISymbol type, AttributeData attribute, CancellationToken cancellationToken)
+    {
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string flowId) return null;
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
+        if (syntax is null) return null;
+        // A class with a fluent definition is its own flow: a definition that cannot be read is FG071x already.
+        if (type is INamedTypeSymbol named && named.GetMembers().OfType<IMethodSymbol>()
+            .Any(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == Frontends.Fluent.FluentReader.DefinitionAttribute))) return null;
+        var tree = syntax.SyntaxTree;
+        return new Checks.FlowClassSite(flowId, type.Name, Model.LocationInfo.From(tree.FilePath, tree.GetText(cancellationToken), syntax.Span));
+    }
+
     public static FlowClassModel? ReadFlowClass(INamedTypeSymbol type, AttributeData attribute)
     {
         if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string flowId) return null;

@@ -42,12 +42,26 @@ public sealed class AnalyzerTests
     }
 
     [Fact]
-    public async Task Unknown_flow_id_is_FG0702_listing_the_flows_found()
+    public void Unknown_flow_id_is_FG0702_from_the_generator_listing_the_flows_found_and_look_alike_files()
     {
-        var d = Assert.Single(await Analyze(Types + """[Flow("nope")] public sealed partial class DemoFlow : IFlow<Req, Res>;"""));
-        Assert.Equal("FG0702", d.Id);
+        // The generator reports it (the analyzer does not run once CS0535 is there): at the attribute, with the ids
+        // it knows and the additional files that look like flows but are not named as flow files.
+        var run = GeneratorHarness.RunGenerator(Types + """[Flow("nope")] public sealed partial class DemoFlow : IFlow<Req, Res>;""",
+            new InMemoryText("/flows/demo.bpmn", FlowFile), new InMemoryText("/flows/order.json", "{}"));
+        var d = run.Single("FG0702");
         Assert.Contains("flows found: f", d.GetMessage());
+        Assert.Contains("order.json", d.GetMessage());
         Assert.Equal("Source0.cs", d.Location.GetLineSpan().Path);
+        Assert.Equal(GeneratorHarness.Find(Types + """[Flow("nope")] public sealed partial class DemoFlow : IFlow<Req, Res>;""", "Flow(\"nope\")"), GeneratorHarness.Position(d));
+
+        // While a flow file cannot be read, its flows are unknown: its own error is the one to fix, not FG0702.
+        var unreadable = GeneratorHarness.RunGenerator(Types + """[Flow("nope")] public sealed partial class DemoFlow : IFlow<Req, Res>;""",
+            new InMemoryText("/flows/demo.bpmn", "<definitions"));
+        unreadable.Single("FG0001");
+        Assert.Empty(unreadable.WithId("FG0702"));
+
+        // A known id is not FG0702 (a class with a fluent definition is its own flow: the fluent tests compile such classes with no FG0702).
+        Assert.Empty(GeneratorHarness.RunGenerator(Types + """[Flow("f")] public sealed partial class DemoFlow : IFlow<Req, Res>;""", new InMemoryText("/flows/demo.bpmn", FlowFile)).WithId("FG0702"));
     }
 
     [Fact]

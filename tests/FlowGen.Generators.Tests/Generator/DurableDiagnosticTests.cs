@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Xunit;
 using static FlowGen.Generators.Tests.Generator.Bpmn;
@@ -27,7 +28,13 @@ public sealed class DurableDiagnosticTests
         [Flow("order")] public sealed partial class OrderFlow : IFlow<Order, Done>;
         """;
 
-    private static GeneratorHarness.Run Check(string path, string text) => GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
+    // The C# declares a class for each of the two flows, and each test compiles one flow file: the other class's
+    // FG0702 (its flow is not in this compilation) is left out.
+    private static GeneratorHarness.Run Check(string path, string text)
+    {
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
+        return run with { Diagnostics = run.Diagnostics.Where(d => d.Id != "FG0702").ToImmutableArray() };
+    }
 
     private static Diagnostic Single(GeneratorHarness.Run run, string id) => run.Single(id);
 
