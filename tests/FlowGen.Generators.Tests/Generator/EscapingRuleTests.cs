@@ -22,8 +22,8 @@ public sealed class EscapingRuleTests
     // Reviewed holes: the text is escaped later in the same statement.
     private static readonly string[] Reviewed =
     [
-        "Emit/FlowEmitter.cs: node.Describe()", // the default fail message, written through CSharpText.StringLiteral(message)
-        "Emit/DurableEmitter.cs: string.Join(\", \", _flow.Nodes.Select(n => WaitEvents(durable, n.Node.Id)))", // WaitEvents writes event names with CSharpText.StringLiteral
+        "Emit/FlowEmitter.Nodes.cs: node.Describe()", // the default fail message, written through CSharpText.StringLiteral(message)
+        "Emit/FlowEmitter.Durable.cs: string.Join(\", \", _flow.Nodes.Select(n => WaitEvents(durable, n.Node.Id)))", // WaitEvents writes event names with CSharpText.StringLiteral
     ];
 
     [Fact]

@@ -1,0 +1,109 @@
+using System.Globalization;
+using FlowGen.Generators.Binding;
+using FlowGen.Generators.Checks;
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Emit;
+
+/// <summary>The entry points: RunAsync, ResumeAsync and the dispatch that enters a run at any node.</summary>
+internal sealed partial class FlowEmitter
+{
+    private void WriteEntryPoints()
+    {
+        var result = $"global::FlowGen.FlowResult<{Class.ResultType}>";
+        var start = _flow.Nodes.First(n => n.Node.Id == _flow.Flow.FlowId);
+        var startNode = $"Node.{_names[start.Node.Id]}";
+        _w.Line("// A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes");
+        _w.Line("// synchronously allocates nothing, and one that finished on another thread leaves its state there.");
+        _w.Line("[global::System.ThreadStatic] private static State? t_spare;");
+        _w.Line();
+        _w.Line("/// <inheritdoc />");
+        _w.Open($"public {Vt}<{result}> RunAsync({Class.RequestType} request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+        _w.Line("var state = t_spare;");
+        _w.Open("if (state is null)");
+        _w.Line("state = new State(request);");
+        _w.Close();
+        _w.Open("else");
+        _w.Line("t_spare = null;");
+        _w.Line("state.Request = request;");
+        _w.Close();
+        _w.Line($"return RunFromAsync(state, {startNode}, options, cancellationToken, recycle: true);");
+        _w.Close();
+        _w.Line();
+        _w.Line("/// <summary>Runs the flow with a state made by the caller (to keep it for <see cref=\"ResumeAsync\"/>).</summary>");
+        _w.Line($"public {Vt}<{result}> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+        _w.Line($"    => RunFromAsync(state, {startNode}, options, cancellationToken, recycle: false);");
+        _w.Line();
+        _w.Line("/// <summary>");
+        _w.Line("/// Continues a failed run where it stopped (the failed node and the branches the failure stopped), with the");
+        _w.Line("/// bus values and join counts it had: tasks that completed are not run again.");
+        _w.Line("/// </summary>");
+        _w.Open($"public {Vt}<{result}> ResumeAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+        _w.Line("var caller = global::FlowGen.FlowTelemetry.CallerSpan();");
+        _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: true) is {{ }} refused) return new({result}.Failure(refused));");
+        _w.Line("var resumed = ResumeFromAsync(state);");
+        _w.Line("// The run's span is current inside the run only: the caller gets its own back.");
+        _w.Line("global::FlowGen.FlowTelemetry.ReturnSpan(caller);");
+        _w.Line("return resumed;");
+        _w.Close();
+        _w.Line();
+        _w.Line("// recycle: the state is the flow's own (RunAsync(request)), to be cleared and kept for a next run once this one ended.");
+        _w.Open($"private {Vt}<{result}> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken, bool recycle)");
+        _w.Line("var caller = global::FlowGen.FlowTelemetry.CallerSpan();");
+        _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is {{ }} refused) return new({result}.Failure(refused));");
+        _w.Line("var running = Enter(state, start);");
+        _w.Open("if (!running.IsCompletedSuccessfully)");
+        _w.Line("// Not finished: the run goes on with its span current; the caller gets its own back (the run's span would");
+        _w.Line("// otherwise stay current in the caller's code after the run ends on another thread).");
+        _w.Line("global::FlowGen.FlowTelemetry.ReturnSpan(caller);");
+        _w.Line("return FinishAsync(state, running, recycle);");
+        _w.Close();
+        _w.Line("running.GetAwaiter().GetResult();");
+        _w.Line("return new(End(state, recycle));");
+        _w.Close();
+        _w.Line();
+        _w.Open($"private static async {Vt}<{result}> FinishAsync(State state, {Vt} running, bool recycle)");
+        _w.Line("await running.ConfigureAwait(false);");
+        _w.Line("return End(state, recycle);");
+        _w.Close();
+        _w.Line();
+        _w.Open($"private static {result} End(State state, bool recycle)");
+        _w.Line("var result = state.EndRun(state.Result);");
+        _w.Open("if (recycle && t_spare is null)");
+        _w.Line("// Finished: nothing holds the state any more (the result and trace are objects of their own).");
+        _w.Line("state.Clear();");
+        _w.Line("t_spare = state;");
+        _w.Close();
+        _w.Line("return result;");
+        _w.Close();
+        _w.Line();
+        _w.Open($"private async {Vt}<{result}> ResumeFromAsync(State state)");
+        _w.Line("var nodes = state.TakeResumeNodes();");
+        _w.Line($"var running = new {Vt}[nodes.Length];");
+        _w.Line("for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);");
+        _w.Line("foreach (var branch in running) await branch.ConfigureAwait(false);");
+        _w.Line("return state.EndRun(state.Result);");
+        _w.Close();
+        _w.Line();
+        _w.Line("/// <summary>Enters a state: the dispatch that restores a run at any node.</summary>");
+        _w.Line($"private {Vt} Enter(State state, Node node) => node switch");
+        _w.Line("{");
+        foreach (var node in _flow.Nodes)
+            _w.Line(node.Loop is { IsHeader: true }
+                ? $"    Node.{_names[node.Node.Id]} => Loop_{_names[node.Node.Id]}(state, again: false),"
+                : $"    Node.{_names[node.Node.Id]} => {RunName(node.Node.Id)}(state),");
+        _w.Line("    _ => throw new global::System.ArgumentOutOfRangeException(nameof(node)),");
+        _w.Line("};");
+        _w.Line();
+    }
+
+    /// <summary>Opens an async node method: one that awaits within its body.</summary>
+    private void OpenAsyncMethod(string signature, bool returnsBool = false)
+        => _w.Open($"private async {Vt}{(returnsBool ? "<bool>" : "")} {signature}");
+
+    private string RunName(string id) => "Run_" + _names[id];
+
+    private string SkipName(string id) => "Skip_" + _names[id];
+
+    private string ArriveName(string id) => "Arrive_" + _names[id];
+}
