@@ -72,7 +72,7 @@ internal static class StructureChecks
                          && (edge.IsDefault || first.IsDefault || !string.Equals(edge.Condition?.Text?.Trim(), first.Condition?.Text?.Trim(), StringComparison.Ordinal))))
                 {
                     Error(DiagnosticInfo.Create(FlowDiagnostics.DuplicateConnection, edge.Location, Describe(edge, graph), "'" + edge.SourceId + "'", "'" + edge.TargetId + "'",
-                        Describe(first, graph) + " at line " + (first.Location.StartLine + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)), edge.SourceId, edge.TargetId);
+                        DescribeFirst(first, graph) + " at line " + (first.Location.StartLine + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)), edge.SourceId, edge.TargetId);
                 }
                 else connections[(edge.SourceId, edge.TargetId)] = edge;
             }
@@ -161,4 +161,7 @@ internal static class StructureChecks
     // BPMN names a sequence flow by its id; JSON and YAML connections are named by their ends.
     private static string Describe(FlowEdge edge, FlowGraph graph)
         => graph.SourceKey == "sourceRef" ? "Sequence flow '" + edge.Id + "'" : "This connection";
+
+    private static string DescribeFirst(FlowEdge edge, FlowGraph graph)
+        => graph.SourceKey == "sourceRef" ? "sequence flow '" + edge.Id + "'" : "the connection";
 }

@@ -55,12 +55,12 @@ internal static class FlowFileReader
     private static List<DiagnosticInfo> InvisibleCharacters(string path, SourceText text)
     {
         var found = new List<DiagnosticInfo>();
-        var content = text.ToString();
         var total = 0;
         var tenth = -1;
-        for (var i = 0; i < content.Length; i++)
+        // Read through the SourceText itself: the readers hold their own copy of the file's text already.
+        for (var i = 0; i < text.Length; i++)
         {
-            var c = content[i];
+            var c = text[i];
             if (c < '\u061C' || !Emit.CSharpText.IsBidiControl(c)) continue;
             if (++total > 10) continue;
             if (total == 10) tenth = i;
