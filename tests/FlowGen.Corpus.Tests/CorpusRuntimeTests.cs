@@ -336,6 +336,37 @@ public sealed class CorpusRuntimeTests
         Assert.NotNull(value);
     }
 
+    private const string LoadComponents = """
+        using FlowGen;
+        using System.Threading;
+        namespace Corpus;
+
+        public sealed class SayRequest { public int Said; }
+
+        [FlowComponent("goods_service")]
+        public sealed class GoodsService
+        {
+            [FlowTask("say_request")] public void SayRequest(SayRequest request) => Interlocked.Increment(ref request.Said);
+        }
+
+        [Flow("story-def-load_error_01")] public sealed partial class LoadError01 : IFlow<SayRequest, int>;
+        """;
+
+    [Fact]
+    public async Task A_task_with_two_incoming_flows_in_load_bpmn_006_runs_once_after_both()
+    {
+        // Kstry accepts this file (kstry-core LoadBpmnConfigTest.loadTest006 asserts no error, though its annotation says
+        // 【异常】): the task gets an implicit join before it, so it runs once, after both of its incoming flows.
+        using var run = CorpusAssembly.Compile("load_bpmn_006.bpmn", LoadComponents);
+        var request = run.Create("Corpus.SayRequest");
+
+        var (success, _, error) = await run.RunAsync("Corpus.LoadError01", request, "Corpus.GoodsService");
+
+        Assert.True(success, error?.ToString());
+        // Three tasks, each once: without the join the last one would run once per incoming flow (four calls).
+        Assert.Equal(3, (int)request.GetType().GetField("Said")!.GetValue(request)!);
+    }
+
     [Theory]
     [InlineData("Flow007", FlowErrorCodes.TaskFailed, "Activity_0041xxu")]    // 【异常】 the request's validation fails
     [InlineData("Flow008", FlowErrorCodes.NoMatchingBranch, "Activity_0u3omyj")] // 【异常】 every flow after the task is false: the flow is interrupted

@@ -509,3 +509,27 @@ public sealed partial class ShapeExclusiveSameDefaultFlow : IFlow<OrderRequest, 
 
 [Flow("shape-exclusive-same-conditions")]
 public sealed partial class ShapeExclusiveSameConditionsFlow : IFlow<OrderRequest, string>;
+
+// Flows/join-*.flow.yaml: tasks, subflows and calls with several incoming connections (Kstry's implicit join).
+[FlowComponent("joins")]
+public sealed class Joins(Recorder log)
+{
+    [FlowTask("t"), ToVar("fromT")] public int T() { log.Add("t"); return 1; }
+
+    [FlowTask("a"), ToVar("fromA")] public int A() { log.Add("a"); return 20; }
+
+    // Reads what both branches wrote: the checks know both have run when the join does (no FG0403).
+    [FlowTask("both"), ToResult]
+    public string Both([FromVar("fromT")] int t, [FromVar("fromA")] int a) { log.Add("both"); return (t + a).ToString(System.Globalization.CultureInfo.InvariantCulture); }
+
+    [FlowTask("once"), ToResult] public string Once() { log.Add("once"); return "done"; }
+}
+
+[Flow("join-after-fork")]
+public sealed partial class JoinAfterForkFlow : IFlow<OrderRequest, string>;
+
+[Flow("join-after-choices")]
+public sealed partial class JoinAfterChoicesFlow : IFlow<OrderRequest, string>;
+
+[Flow("join-into-subflow")]
+public sealed partial class JoinIntoSubflowFlow : IFlow<OrderRequest, string>;

@@ -533,6 +533,8 @@ internal static class BusChecks
         // Back edges are left out: what runs before a loop has run before every time round it.
         foreach (var id in flow.NodeIds) pending[id] = index.Incoming[id].Count(e => inFlow.Contains(e.SourceId) && !backEdges.Contains(e.Id));
         var ready = new Queue<string>(flow.NodeIds.Where(id => pending[id] == 0));
+        Dictionary<string, string?>? dominators = null;
+        Dominance.Avoidance? avoidance = null;
         while (ready.Count > 0)
         {
             var id = ready.Dequeue();
@@ -563,6 +565,18 @@ internal static class BusChecks
                 {
                     var other = new HashSet<string>(result[edge.SourceId], StringComparer.Ordinal) { edge.SourceId };
                     if (strictJoin) set.UnionWith(other); else set.IntersectWith(other);
+                }
+                // A join that waits for the branches taken (an inclusive gateway, a task's implicit join) has also run
+                // whatever ran on a branch that always arrives: no choice after the join's dominator can avoid it.
+                if (!strictJoin && incoming.Count > 1 && (node.Kind == NodeKind.InclusiveGateway || GraphIndex.ImplicitlyJoins(node))
+                    && (dominators ??= Dominance.Dominators(index, flow.FlowId)).TryGetValue(id, out var from) && from is not null)
+                {
+                    avoidance ??= new Dominance.Avoidance(index);
+                    foreach (var edge in incoming.Where(e => !index.IsChoice(e) && avoidance.ChoiceAvoiding(from, e.SourceId) is null))
+                    {
+                        set.UnionWith(result[edge.SourceId]);
+                        set.Add(edge.SourceId);
+                    }
                 }
             }
             result[id] = set;

@@ -32,6 +32,12 @@ internal sealed class GraphIndex
 
     public static bool IsGateway(FlowNode node) => node.Kind is NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway;
 
+    /// <summary>
+    /// The node kinds that join several incoming flows as an inclusive gateway would (Kstry's implicit join: it waits
+    /// for the branches that can still arrive, and runs once). Inside a loop only alternatives meet, and pass through.
+    /// </summary>
+    public static bool ImplicitlyJoins(FlowNode node) => node.Kind is NodeKind.ServiceTask or NodeKind.SubProcess or NodeKind.CallActivity;
+
     /// <summary>A wait of a durable flow: a message or timer catch, or an event gateway.</summary>
     public static bool IsWait(FlowNode node) => node.Kind is NodeKind.MessageCatch or NodeKind.TimerCatch or NodeKind.EventGateway;
 

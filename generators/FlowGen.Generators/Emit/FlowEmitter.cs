@@ -80,7 +80,11 @@ internal sealed partial class FlowEmitter
     private FlowClassModel Class => _flow.Class;
 
     /// <summary>A node that counts arrivals: a gateway, or a task merging alternative branches, with several incoming flows.</summary>
-    private static bool IsJoin(BoundNode node) => (GraphIndex.IsGateway(node.Node) || node.Node.Kind == NodeKind.ServiceTask) && node.IncomingCount > 1;
+    /// <summary>
+    /// A node that counts its incoming branches: a gateway, or a task, subprocess or call activity with several
+    /// incoming flows (Kstry's implicit join: it waits for the branches that can still arrive and runs once).
+    /// </summary>
+    private static bool IsJoin(BoundNode node) => (GraphIndex.IsGateway(node.Node) || GraphIndex.ImplicitlyJoins(node.Node)) && node.IncomingCount > 1;
 
     private static bool IsSubprocess(FlowNode node) => node.Kind is NodeKind.SubProcess or NodeKind.CallActivity;
 

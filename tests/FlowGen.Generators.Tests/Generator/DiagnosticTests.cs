@@ -79,13 +79,28 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void Task_with_two_incoming_flows_is_FG0104()
+    public void Task_with_two_incoming_flows_after_a_fork_joins_them_and_compiles()
     {
-        var run = Check(string.Join("\n", """<startEvent id="f" />""", """<parallelGateway id="g" />""", Task("t1", "calc", "noop"), """<endEvent id="e" />""",
-            Flow("a", "f", "g"), Flow("b", "g", "t1"), Flow("c", "g", "t1"), Flow("d", "t1", "e")));
+        // Kstry's implicit join (kstry-core loadTest006): the task waits for both branches and runs once.
+        var run = Check(string.Join("\n", """<startEvent id="f" />""", """<parallelGateway id="g" />""", Task("t0", "calc", "begin"), Task("t1", "calc", "noop"),
+            Task("t2", "calc", "end"), """<endEvent id="e" />""",
+            Flow("a", "f", "g"), Flow("b", "g", "t0"), Flow("c", "g", "t1"), Flow("b2", "t0", "t2"), Flow("c2", "t1", "t2"), Flow("d", "t2", "e")));
+        Assert.Empty(run.Diagnostics); // no FG0104, and no FG0403: sta.total is written on a branch that always arrives
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains("it joins them as an inclusive gateway would", run.Source("Demo.DemoFlow.g.cs"));
+    }
+
+    [Fact]
+    public void Loop_entered_by_two_branches_that_arrive_together_is_FG0104()
+    {
+        var body = string.Join("\n", """<startEvent id="f" />""", """<parallelGateway id="g" />""", Task("t0", "calc", "noop"), Task("t1", "calc", "noop"),
+            """<exclusiveGateway id="x" default="out" />""", """<endEvent id="e" />""",
+            Flow("a", "f", "g"), Flow("b", "g", "t0"), Flow("b2", "t0", "t1"), Flow("c", "g", "t1"), Flow("d", "t1", "x"), Flow("again", "x", "t1", "req.count &gt; 1"), Flow("out", "x", "e"));
+        var run = Check(body);
         var d = Single(run, "FG0104");
-        Assert.Equal(6, Line(d));
-        Assert.Contains("2 incoming", d.GetMessage());
+        Assert.Equal(GeneratorHarness.Find(Process(body), "<serviceTask id=\"t1\"").Line, Line(d));
+        Assert.Contains("is on a loop and has 3 incoming", d.GetMessage());
+        Assert.Empty(run.CompileErrors);
     }
 
     [Fact]
@@ -168,6 +183,26 @@ public sealed class DiagnosticTests
             Flow("a", "f", "x"), Flow("y", "x", "t1", "req.count &gt; 1"), Flow("n", "x", "t1b"), Flow("b", "t1", "m"), Flow("b2", "t1b", "m"), Flow("c", "m", "t2"), Flow("d", "t2", "e")));
         Assert.Empty(run.WithId("FG0403"));
         Assert.Empty(run.CompileErrors);
+    }
+
+    [Fact]
+    public void Value_written_on_an_inclusive_branch_without_a_condition_is_not_FG0403()
+    {
+        // Issue 14: a flow without a condition out of an inclusive gateway is always taken, so the join has its value.
+        var run = Check(string.Join("\n", """<startEvent id="f" />""", """<inclusiveGateway id="x" />""", Task("t1", "calc", "begin"), Task("t1b", "calc", "noop"),
+            """<inclusiveGateway id="m" />""", Task("t2", "calc", "end"), """<endEvent id="e" />""",
+            Flow("a", "f", "x"), Flow("y", "x", "t1"), Flow("n", "x", "t1b", "req.count &gt; 1"), Flow("b", "t1", "m"), Flow("b2", "t1b", "m"), Flow("c", "m", "t2"), Flow("d", "t2", "e")));
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompileErrors);
+    }
+
+    [Fact]
+    public void Value_written_on_a_conditional_inclusive_branch_is_still_FG0403()
+    {
+        var run = Check(string.Join("\n", """<startEvent id="f" />""", """<inclusiveGateway id="x" />""", Task("t1", "calc", "begin"), Task("t1b", "calc", "noop"),
+            """<inclusiveGateway id="m" />""", Task("t2", "calc", "end"), """<endEvent id="e" />""",
+            Flow("a", "f", "x"), Flow("y", "x", "t1", "req.count &gt; 1"), Flow("n", "x", "t1b"), Flow("b", "t1", "m"), Flow("b2", "t1b", "m"), Flow("c", "m", "t2"), Flow("d", "t2", "e")));
+        Assert.Contains("sta.total", Single(run, "FG0403").GetMessage());
     }
 
     [Fact]
