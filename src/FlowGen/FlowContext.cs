@@ -274,6 +274,36 @@ public abstract class FlowContext
     /// <summary>True when the run's role holds the permission (a role condition such as <c>r:check-img@triple</c>).</summary>
     public bool HasPermission(string permission) => Role?.Has(permission) == true;
 
+    /// <summary>
+    /// Which implementation of a task with abilities the run's role picks (Kstry's abilities): the index of the
+    /// ability whose permission (<c>r:service@ability</c> or <c>pr:component@service@ability</c>, given in pairs) the
+    /// role holds, or -1 for the plain method when it holds none. A role granted two abilities by name is ambiguous,
+    /// as in Kstry (TASK_SERVICE_MATCH_ERROR): <see cref="FlowAbilityException"/>, which fails the run with
+    /// <see cref="FlowErrorCodes.AbilityAmbiguous"/>. A wildcard (<c>r:service@*</c>) alone picks the first
+    /// ability in declaration order.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int ChooseAbility(params ReadOnlySpan<string> permissions)
+    {
+        if (Role is not { } role) return -1;
+        var chosen = -1;
+        for (var i = 0; i + 1 < permissions.Length; i += 2)
+        {
+            if (!role.HasExactly(permissions[i]) && !role.HasExactly(permissions[i + 1])) continue;
+            if (chosen >= 0)
+                throw new FlowAbilityException($"the role '{role.Name}' is granted two abilities of the task, {Ability(permissions[chosen * 2])} and {Ability(permissions[i])}, so which one runs is not clear; grant it one of them");
+            chosen = i / 2;
+        }
+        if (chosen >= 0) return chosen;
+        for (var i = 0; i + 1 < permissions.Length; i += 2)
+        {
+            if (role.Has(permissions[i]) || role.Has(permissions[i + 1])) return i / 2;
+        }
+        return -1;
+
+        static string Ability(string permission) => "'" + permission.Substring(permission.LastIndexOf('@') + 1) + "'";
+    }
+
     /// <summary>The run's variables as a task with this service scope (<c>kv-scope</c>) sees them.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public FlowVariables VariablesFor(string? service) => new(Options.Variables, service, Options.BusinessId);
@@ -326,6 +356,8 @@ public abstract class FlowContext
         else if (exception is TimeoutRejectedException timeout)
             error = new FlowError(FlowErrorCodes.TaskTimedOut, FlowId, _nodeIds[node], _nodeNames[node],
                 $"the task did not finish within its timeout of {timeout.Timeout.TotalMilliseconds:0} ms{(timeout.InnerException is FlowHttpCanceledException http ? ": " + http.Message : "")}", exception);
+        else if (exception is FlowAbilityException ability)
+            error = new FlowError(FlowErrorCodes.AbilityAmbiguous, FlowId, _nodeIds[node], _nodeNames[node], ability.Message, exception);
         else if (exception is FlowHttpException { Code: not FlowErrorCodes.TaskFailed } http)
             // An HTTP task's failure with a code of its own (an answer too large, an empty answer): its message says it all.
             error = new FlowError(http.Code, FlowId, _nodeIds[node], _nodeNames[node], http.Message, exception);

@@ -121,6 +121,12 @@ public static class FlowErrorCodes
     /// </summary>
     public const string HttpResponseTooLarge = "FLOW_HTTP_RESPONSE_TOO_LARGE";
 
+    /// <summary>
+    /// The run's role holds the permissions of two abilities of one task, so which implementation runs is not clear
+    /// (Kstry's TASK_SERVICE_MATCH_ERROR). The message names the role and the two abilities.
+    /// </summary>
+    public const string AbilityAmbiguous = "FLOW_ABILITY_AMBIGUOUS";
+
     /// <summary>An HTTP task whose answer goes to the bus (<c>http-output</c>, <c>output</c>) got a success status with an empty body.</summary>
     public const string HttpEmptyResponse = "FLOW_HTTP_EMPTY_RESPONSE";
 }

@@ -49,7 +49,7 @@ public static class FlowPolicies
                     _ => DelayBackoffType.Constant,
                 },
                 UseJitter = false,
-                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } exception
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } exception and not FlowAbilityException
                     && (exception is not OperationCanceledException || exception is TimeoutRejectedException)),
             });
         }

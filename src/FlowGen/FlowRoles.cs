@@ -24,6 +24,9 @@ public sealed class FlowRole(string name, IEnumerable<string> permissions)
         return at > 0 && _permissions.Contains(permission.Substring(0, at) + "@*");
     }
 
+    /// <summary>True when the role holds exactly this permission (no wildcard).</summary>
+    public bool HasExactly(string permission) => _permissions.Contains(permission);
+
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({string.Join(", ", _permissions.Order(StringComparer.Ordinal))})";
 }
@@ -78,3 +81,9 @@ public static class FlowRolePermission
         return parts.All(p => p.Length > 0) && parts.Length >= (prefix == "pr" ? 2 : 1) && parts.Length <= (prefix == "pr" ? 3 : 2);
     }
 }
+
+/// <summary>
+/// The run's role holds two abilities of one task (<see cref="FlowContext.ChooseAbility"/>); the run fails with
+/// <see cref="FlowErrorCodes.AbilityAmbiguous"/>. Retries and fallbacks do not apply: the role will not change.
+/// </summary>
+public sealed class FlowAbilityException(string message) : InvalidOperationException(message);

@@ -96,14 +96,33 @@ public sealed class AbilityTests
     [InlineData("r:check-img@triple", "triple:a.png")]
     [InlineData("pr:images@check-img@fast", "fast:a.png")]
     [InlineData("r:check-img@*", "triple:a.png")]   // every ability: the first declared wins
+    [InlineData("r:check-img@*|pr:images@check-img@fast", "fast:a.png")] // an ability granted by name wins over the wildcard
     public async Task The_role_picks_the_implementation(string? permission, string expected)
     {
-        var role = permission is null ? null : new FlowRole("r", [permission]);
+        var role = permission is null ? null : new FlowRole("r", permission.Split('|'));
 
         var result = await new ImageCheckFlow(new ImageChecks()).RunAsync(new ImageRequest("a.png"), new FlowRunOptions { Role = role });
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal(expected, result.Value);
+    }
+}
+
+public sealed class AmbiguousAbilityTests
+{
+    [Fact]
+    public async Task A_role_granted_two_abilities_fails_the_run_as_Kstry_does_and_is_not_retried()
+    {
+        // kstry-core RoleCaseTest.testRole00103: a role that matches two abilities is TASK_SERVICE_MATCH_ERROR.
+        var role = new FlowRole("both", ["r:check-img@triple", "pr:images@check-img@fast"]);
+
+        var result = await new ImageCheckFlow(new ImageChecks()).RunAsync(new ImageRequest("a.png"), new FlowRunOptions { Role = role, Tracking = TrackingMode.Node });
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.AbilityAmbiguous, result.Error!.Code);
+        Assert.Equal("check", result.Error.NodeId);
+        Assert.Contains("'both' is granted two abilities of the task, 'triple' and 'fast'", result.Error.Message);
+        Assert.IsType<FlowAbilityException>(result.Error.Exception);
     }
 }
 
@@ -142,5 +161,29 @@ public sealed class AbilityFormTests
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal(expected, result.Value);
+    }
+}
+
+// Flows/demotion-ability.flow.yaml: the live source fails; the fallback is the task's "cache" ability.
+[FlowComponent("stock")]
+public sealed class StockSource
+{
+    [FlowTask("load"), ToResult] public string Load(ImageRequest request) => throw new InvalidOperationException("the stock service is down");
+
+    [FlowTask("load", Ability = "cache"), ToResult] public string LoadCached(ImageRequest request) => "cached:" + request.Url;
+}
+
+[Flow("demotion-ability")]
+public sealed partial class DemotionAbilityFlow : IFlow<ImageRequest, string>;
+
+public sealed class DemotionToAbilityTests
+{
+    [Fact]
+    public async Task A_fallback_may_name_one_ability_of_a_task_whatever_the_role()
+    {
+        var result = await new DemotionAbilityFlow(new StockSource()).RunAsync(new ImageRequest("a.png"));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal("cached:a.png", result.Value);
     }
 }

@@ -105,8 +105,10 @@ internal static class FlowBinder
     }
 
     /// <summary>
-    /// The task-demotion (fallback) of a node: Kstry writes <c>pr:component@service</c>; <c>component@service</c>
-    /// and a bare <c>service</c> (unique across components) work too.
+    /// The task-demotion (fallback) of a node: Kstry writes <c>pr:component@service</c>, or
+    /// <c>pr:component@service@ability</c> for one ability of the service; <c>component@service[@ability]</c>,
+    /// <c>r:service[@ability]</c> and a bare <c>service</c> (unique across components) work too. Without an ability
+    /// the plain method stands in (and picks its ability by the run's role, as the task does).
     /// </summary>
     private static (ComponentModel Component, TaskMethodModel Method)? ResolveFallback(FlowNode node, string? fromAttribute, EquatableArray<ComponentModel> components, List<DiagnosticInfo> diagnostics)
     {
@@ -115,19 +117,33 @@ internal static class FlowBinder
             ?? (fromAttribute is null ? null : new NodeProperty("task-demotion", fromAttribute, node.Location));
         if (property is null) return null;
         var reference = property.Value.Trim();
-        if (reference.StartsWith("pr:", StringComparison.Ordinal)) reference = reference.Substring(3);
-        var at = reference.IndexOf('@');
-        var component = at >= 0 ? reference.Substring(0, at) : null;
-        var service = at >= 0 ? reference.Substring(at + 1) : reference;
+        string? component = null;
+        string service;
+        string? ability = null;
+        if (reference.StartsWith("r:", StringComparison.Ordinal))
+        {
+            var parts = reference.Substring(2).Split(['@'], 2);
+            service = parts[0];
+            ability = parts.Length > 1 ? parts[1] : null;
+        }
+        else
+        {
+            if (reference.StartsWith("pr:", StringComparison.Ordinal)) reference = reference.Substring(3);
+            var parts = reference.Split(['@'], 3);
+            if (parts.Length == 1) service = parts[0];
+            else (component, service, ability) = (parts[0], parts[1], parts.Length > 2 ? parts[2] : null);
+        }
         var matches = components
             .Where(c => component is null || c.Name == component)
-            .SelectMany(c => c.Tasks.Where(t => t.TaskName == service).Select(t => (c, t)))
+            .SelectMany(c => c.Tasks.Where(t => t.TaskName == service && t.Ability == ability).Select(t => (c, t)))
             .ToList();
         if (matches.Count == 1 && matches[0].t.Problem is null) return matches[0];
         var why = matches.Count switch
         {
             0 => component is not null && !components.Any(c => c.Name == component)
                 ? $"no class has [FlowComponent(\"{component}\")]"
+                : ability is not null && components.Any(c => (component is null || c.Name == component) && c.Tasks.Any(t => t.TaskName == service))
+                    ? $"[FlowTask(\"{service}\")] has no method with Ability = \"{ability}\"{(component is null ? "" : $" in component '{component}'")}"
                 : $"no method has [FlowTask(\"{service}\")]{(component is null ? "" : $" in component '{component}'")}",
             1 => $"{matches[0].c.TypeName}.{matches[0].t.MethodName} {matches[0].t.Problem}",
             _ => $"several components have it ({string.Join(", ", matches.Select(m => m.c.Name))}): write component@service",

@@ -47,7 +47,9 @@ internal sealed partial class FlowEmitter
         _w.Close();
         if (bound.Fallback is { } fallback)
         {
-            _w.Open("if (failure is not null && !state.IsRunCancellation(failure))");
+            // A role that holds two abilities is the caller's mistake: the fallback does not hide it.
+            _w.Open(call.Abilities.Count > 0 ? "if (failure is not null and not global::FlowGen.FlowAbilityException && !state.IsRunCancellation(failure))"
+                : "if (failure is not null && !state.IsRunCancellation(failure))");
             _w.Line($"// task-demotion: {CSharpText.Comment(fallback.ComponentName)}/{CSharpText.Comment(fallback.TaskName)} stands in, its value written where the task's would have been.");
             _w.Open("try");
             WriteInvocation(fallback, Invocation(fallback, TokenFor(bound.Node)));
@@ -144,29 +146,25 @@ internal sealed partial class FlowEmitter
         => CallText(call, string.Join(", ", call.Arguments.Select(a => a == "state.CancellationToken" ? token : Hoisted(a))));
 
     /// <summary>
-    /// The call; with abilities, the first one the run's role holds, else the plain method: a conditional
-    /// expression, or for methods that return nothing an if/else statement (without its last semicolon).
+    /// The call; with abilities, the one the run's role holds (two are an error, FLOW_ABILITY_AMBIGUOUS), else the
+    /// plain method: a switch expression, or for methods that return nothing a switch statement.
     /// </summary>
     private static string CallText(BoundCall call, string arguments)
     {
-        if (call.ReturnKind == ReturnKind.Void && call.Abilities.Count > 0)
+        var plain = $"{call.Receiver}.{call.MethodName}({arguments})";
+        if (call.Abilities.Count == 0) return plain;
+        var choose = "state.ChooseAbility(" + string.Join(", ", call.Abilities.SelectMany(a => new[] { CSharpText.StringLiteral(a.Permission), CSharpText.StringLiteral(a.ComponentPermission) })) + ")";
+        if (call.ReturnKind == ReturnKind.Void)
         {
-            var statement = new System.Text.StringBuilder();
-            foreach (var ability in call.Abilities)
-            {
-                statement.Append($"if (state.HasPermission({CSharpText.StringLiteral(ability.Permission)}) || state.HasPermission({CSharpText.StringLiteral(ability.ComponentPermission)})) ")
-                    .Append($"{call.Receiver}.{ability.MethodName}({arguments}); else ");
-            }
-            return statement.Append($"{call.Receiver}.{call.MethodName}({arguments})").ToString();
+            var statement = new System.Text.StringBuilder($"switch ({choose}) {{ ");
+            for (var i = 0; i < call.Abilities.Count; i++)
+                statement.Append($"case {i.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {call.Receiver}.{call.Abilities[i].MethodName}({arguments}); break; ");
+            return statement.Append($"default: {plain}; break; }}").ToString();
         }
-        var text = $"{call.Receiver}.{call.MethodName}({arguments})";
-        for (var i = call.Abilities.Count - 1; i >= 0; i--)
-        {
-            var ability = call.Abilities[i];
-            text = $"state.HasPermission({CSharpText.StringLiteral(ability.Permission)}) || state.HasPermission({CSharpText.StringLiteral(ability.ComponentPermission)})"
-                + $" ? {call.Receiver}.{ability.MethodName}({arguments}) : {text}";
-        }
-        return call.Abilities.Count == 0 ? text : "(" + text + ")";
+        var text = new System.Text.StringBuilder($"({choose} switch {{ ");
+        for (var i = 0; i < call.Abilities.Count; i++)
+            text.Append($"{i.ToString(System.Globalization.CultureInfo.InvariantCulture)} => {call.Receiver}.{call.Abilities[i].MethodName}({arguments}), ");
+        return text.Append($"_ => {plain} }})").ToString();
     }
 
     private string Hoisted(string argument) => _hoisted.TryGetValue(argument, out var field) ? field : argument;
@@ -192,7 +190,8 @@ internal sealed partial class FlowEmitter
         var awaited = awaitAlways || call.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
         var expression = awaited ? $"await {invocation}.ConfigureAwait(false)" : invocation;
         var usesValue = hasValue && call.Assignments.Count > 0;
-        _w.Line(usesValue ? $"var value = {expression};" : $"{expression};");
+        // A void task with abilities is a switch statement, which takes no semicolon.
+        _w.Line(usesValue ? $"var value = {expression};" : expression.EndsWith("}", StringComparison.Ordinal) ? expression : $"{expression};");
         if (usesValue && call.Assignments.Any(a => a.Property is not null) && call.ValueType is { } valueType && !IsValueType(valueType))
         {
             _w.Line("if (value is null) throw new global::System.InvalidOperationException(" +

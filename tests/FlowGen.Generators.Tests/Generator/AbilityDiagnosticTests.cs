@@ -54,7 +54,32 @@ public sealed class AbilityDiagnosticTests
             """);
 
         Assert.True(run.Diagnostics.IsEmpty, string.Join("\n", run.Diagnostics));
-        Assert.Contains("(state.HasPermission(\"r:check@triple\") || state.HasPermission(\"pr:images@check@triple\") ? _images.CheckThree(state.Request) : _images.Check(state.Request))",
+        Assert.Contains("(state.ChooseAbility(\"r:check@triple\", \"pr:images@check@triple\") switch { 0 => _images.CheckThree(state.Request), _ => _images.Check(state.Request) })",
             run.Source("Demo.DemoFlow.g.cs"));
+    }
+
+    [Fact]
+    public void A_fallback_naming_an_ability_the_task_lacks_is_FG0306_saying_so()
+    {
+        var run = GeneratorHarness.RunGenerator("""
+            using FlowGen;
+            namespace Demo;
+            public sealed record Req(string Url);
+            [FlowComponent("images")]
+            public sealed class Images
+            {
+                [FlowTask("check"), ToResult] public string Check(Req r) => "";
+                [FlowTask("check", Ability = "fast"), ToResult] public string CheckFast(Req r) => "";
+            }
+            [Flow("f")] public sealed partial class DemoFlow : IFlow<Req, string>;
+            """, new InMemoryText("/flows/f.flow.yaml", """
+            flow: f
+            steps:
+              - { id: Check, task-component: images, task-service: check, task-demotion: "pr:images@check@slow" }
+            """));
+        var d = Assert.Single(run.WithId("FG0306"));
+
+        Assert.Contains("[FlowTask(\"check\")] has no method with Ability = \"slow\" in component 'images'", d.GetMessage());
+        Assert.Equal(3, GeneratorHarness.Position(d).Line);
     }
 }
