@@ -24,6 +24,12 @@ public sealed class FlowRole(string name, IEnumerable<string> permissions)
         return at > 0 && _permissions.Contains(permission.Substring(0, at) + "@*");
     }
 
+    /// <summary>
+    /// This role with more permissions (a new role of the same name): what a custom-role task gives the run, as Kstry's
+    /// <c>@CustomRole</c> methods add permissions to the role they are handed.
+    /// </summary>
+    public FlowRole With(params IEnumerable<string> permissions) => new(Name, _permissions.Concat(permissions));
+
     /// <summary>True when the role holds exactly this permission (no wildcard).</summary>
     public bool HasExactly(string permission) => _permissions.Contains(permission);
 

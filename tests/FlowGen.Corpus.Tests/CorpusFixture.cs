@@ -31,10 +31,11 @@ internal sealed class CorpusFile
             if (component is null) unqualified.Add(service); else tasks.Add((component, service));
             // A task iterates when it has ite-* properties (inside an iterated subprocess it inherits ite-source).
             if (properties.Any(p => ((string?)p.Attribute("name"))?.StartsWith("ite-", StringComparison.Ordinal) == true)) iterated.Add(service);
-            // A fallback (task-demotion) names a task too: pr:component@service.
-            if (properties.FirstOrDefault(p => (string?)p.Attribute("name") == "task-demotion")?.Attribute("value")?.Value is { } demotion)
+            // A fallback (task-demotion) and a custom-role name a task too: pr:component@service.
+            foreach (var named in new[] { "task-demotion", "custom-role" })
             {
-                var reference = demotion.StartsWith("pr:", StringComparison.Ordinal) ? demotion[3..] : demotion;
+                if (properties.FirstOrDefault(p => (string?)p.Attribute("name") == named)?.Attribute("value")?.Value is not { } value) continue;
+                var reference = value.StartsWith("pr:", StringComparison.Ordinal) ? value[3..] : value;
                 var at = reference.IndexOf('@');
                 if (at > 0) tasks.Add((reference[..at], reference[(at + 1)..]));
             }

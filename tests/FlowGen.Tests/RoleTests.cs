@@ -187,3 +187,42 @@ public sealed class DemotionToAbilityTests
         Assert.Equal("cached:a.png", result.Value);
     }
 }
+
+// Flows/custom-role.flow.yaml: Kstry's custom-role, a task that changes the run's role after another task.
+[FlowComponent("members")]
+public sealed class Members
+{
+    [FlowTask("load"), ToVar("spent")] public int Load(ImageRequest request) => request.Url.Length * 100;
+
+    // Kstry's @CustomRole method adds permissions to the role it is handed; here it sets the context's role.
+    [FlowTask("promote")]
+    public void Promote(FlowContext context, [FromVar("spent")] int spent)
+    {
+        if (spent >= 500) context.Role = (context.Role ?? new FlowRole("member", [])).With("r:vip");
+    }
+
+    [FlowTask("vip"), ToResult] public string Vip(FlowContext context) => "vip:" + context.Role!.Name;
+
+    [FlowTask("plain"), ToResult] public string Plain() => "plain";
+}
+
+[Flow("custom-role")]
+public sealed partial class CustomRoleFlow : IFlow<ImageRequest, string>;
+
+public sealed class CustomRoleTests
+{
+    [Theory]
+    [InlineData("a.png", null, "vip:member")]        // 500 spent: promoted, with a role made for it
+    [InlineData("a.png", "buyer", "vip:buyer")]      // the run's own role gets the permission added
+    [InlineData("a.p", "buyer", "plain")]            // 300 spent: not promoted
+    public async Task A_custom_role_task_runs_after_its_task_and_the_conditions_after_it_see_the_new_role(string url, string? role, string expected)
+    {
+        var options = new FlowRunOptions { Role = role is null ? null : new FlowRole(role, ["r:browse"]), Tracking = TrackingMode.Node };
+
+        var result = await new CustomRoleFlow(new Members()).RunAsync(new ImageRequest(url), options);
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(expected, result.Value);
+        Assert.Contains(result.Trace!.Nodes, n => n.NodeId == "Load.custom-role");
+    }
+}

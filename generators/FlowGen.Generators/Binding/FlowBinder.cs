@@ -212,6 +212,7 @@ internal static class FlowBinder
         try
         {
             var (expanded, problems) = SubprocessExpander.Expand(flow, subprocesses);
+            expanded = CustomRoles.Expand(expanded);
             var bound = Bind(expanded, flowClass, components, cancellationToken, events);
             var schemaProblems = new List<DiagnosticInfo>();
             var schema = RequestSchemaChecks.Bind(flow.Graph.RequestSchema, flow.FileName, flowClass, schemaProblems);

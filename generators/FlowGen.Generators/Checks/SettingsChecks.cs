@@ -64,7 +64,7 @@ internal static class SettingsChecks
         new("date", ValueKind.Text, Support.Applied, [NodeKind.TimerCatch]),
         new("time-cycle", ValueKind.Text, Support.NotYet, [NodeKind.TimerCatch]),
         new("ability", ValueKind.Text, Support.NotYet, Tasks),
-        new("custom-role", ValueKind.Text, Support.NotYet, Tasks),
+        new("custom-role", ValueKind.Text, Support.Applied, Tasks),
         new("ite-source", ValueKind.Text, Support.Applied, [NodeKind.ServiceTask, NodeKind.SubProcess, NodeKind.CallActivity]),
         new("ite-strategy", ValueKind.Strategy, Support.Applied, Tasks),
         new("ite-async", ValueKind.YesNo, Support.Applied, Tasks),
