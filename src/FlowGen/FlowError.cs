@@ -98,9 +98,16 @@ public static class FlowErrorCodes
 
     /// <summary>
     /// A persisted instance that is not finished belongs to a flow id no registered build runs (neither a current
-    /// build nor one kept with <c>ContinueVersion</c>/<c>continues</c>).
+    /// build nor one kept with <c>ContinueVersion</c>/<c>continues</c>); or <see cref="FlowCatalog"/> was asked to run a
+    /// flow id that no registered flow has.
     /// </summary>
     public const string UnknownFlow = "FLOW_UNKNOWN_FLOW";
+
+    /// <summary>
+    /// <see cref="FlowCatalog"/> was asked to run a flow with a request, or as a result type, the flow does not have. The
+    /// message names the flow's types and the caller's.
+    /// </summary>
+    public const string FlowTypeMismatch = "FLOW_TYPE_MISMATCH";
 
     /// <summary>
     /// A durable flow store cannot be used at start-up because its data is damaged: a SQLite file that is not a

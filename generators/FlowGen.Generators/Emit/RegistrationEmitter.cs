@@ -18,9 +18,9 @@ internal static class RegistrationEmitter
         const string Di = "global::Microsoft.Extensions.DependencyInjection";
         const string Lifetime = Di + ".ServiceLifetime";
         w.Line("/// <summary>");
-        w.Line("/// Adds every generated flow (transient, as itself and as its IFlow interface) and every component the");
-        w.Line("/// flows call (singleton). Registrations made before this call win: register a component yourself to choose");
-        w.Line("/// its lifetime or to replace it.");
+        w.Line("/// Adds every generated flow (transient, as itself, as its IFlow interface and in the FlowCatalog that runs");
+        w.Line("/// flows by id) and every component the flows call (singleton). Registrations made before this call win:");
+        w.Line("/// register a component yourself to choose its lifetime or to replace it.");
         w.Line("/// </summary>");
         w.Line($"public static {Di}.IServiceCollection AddFlowGenFlows(this {Di}.IServiceCollection services)");
         w.Line($"    => AddFlowGenFlows(services, {Lifetime}.Transient, {Lifetime}.Singleton);");
@@ -33,10 +33,13 @@ internal static class RegistrationEmitter
             w.Line($"// flow '{CSharpText.Comment(flow.FlowId)}'");
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({flow.ClassType}), typeof({flow.ClassType}), flowLifetime));");
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.IFlow<{flow.RequestType}, {flow.ResultType}>), static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider), flowLifetime));");
+            // Its entry in the FlowCatalog, which runs flows by id.
+            w.Line($"{Di}.ServiceCollectionServiceExtensions.AddSingleton(services, global::FlowGen.FlowCatalogEntry.For<{flow.ClassType}, {flow.RequestType}, {flow.ResultType}>({CSharpText.StringLiteral(flow.FlowId)}));");
             // A durable flow is also one of the flows a FlowEngine runs (several of them: TryAddEnumerable).
             if (flow.IsDurable)
                 w.Line($"{Di}.Extensions.ServiceCollectionDescriptorExtensions.TryAddEnumerable(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.Durable.IDurableFlow), (global::System.Func<global::System.IServiceProvider, {flow.ClassType}>)(static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider)), flowLifetime));");
         }
+        if (flows.Count > 0) w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.FlowCatalog), typeof(global::FlowGen.FlowCatalog), flowLifetime));");
         foreach (var component in flows.SelectMany(f => f.Components).Distinct().OrderBy(c => c, StringComparer.Ordinal))
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({component}), typeof({component}), componentLifetime));");
         w.Line("return services;");
