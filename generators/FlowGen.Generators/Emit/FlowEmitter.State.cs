@@ -107,9 +107,9 @@ internal sealed partial class FlowEmitter
         if (SeedParameters() is { Count: > 0 } seeds)
         {
             _w.Line("/// <summary>Creates the state of a new run whose bus starts with the caller's values (null: none of that scope).</summary>");
-            _w.Open($"public State({Class.RequestType} request, {string.Join(", ", seeds.Select(p => $"{p.Type}? {p.Name}"))}) : base(s_flow)");
+            _w.Open($"public State({Class.RequestType} request, {string.Join(", ", seeds.Select(p => $"{p.Type}? {p.ParameterName}"))}) : base(s_flow)");
             _w.Line("Request = request;");
-            _w.Line($"Seed({string.Join(", ", seeds.Select(p => p.Name))});");
+            _w.Line($"Seed({string.Join(", ", seeds.Select(p => p.ParameterName))});");
             _w.Close();
             _w.Line();
         }
@@ -174,9 +174,9 @@ internal sealed partial class FlowEmitter
     }
 
     /// <summary>The parameters that seed a run's bus: <c>vars</c> for [Flow(Vars = ...)], <c>states</c> for [Flow(States = ...)].</summary>
-    private List<(string Type, string Name)> SeedParameters()
+    private List<(string Type, string ParameterName)> SeedParameters()
     {
-        var seeds = new List<(string Type, string Name)>();
+        var seeds = new List<(string Type, string ParameterName)>();
         if (Class.VarsType is { } vars) seeds.Add((vars, "vars"));
         if (Class.StatesType is { } states) seeds.Add((states, "states"));
         return seeds;
@@ -188,7 +188,7 @@ internal sealed partial class FlowEmitter
         var seeds = SeedParameters();
         if (seeds.Count == 0) return;
         _w.Line("/// <summary>Writes the caller's values to the bus: each property of a seed object to its var or sta value.</summary>");
-        _w.Open($"internal void Seed({string.Join(", ", seeds.Select(p => $"{p.Type}? {p.Name}"))})");
+        _w.Open($"internal void Seed({string.Join(", ", seeds.Select(p => $"{p.Type}? {p.ParameterName}"))})");
         foreach (var (type, name) in seeds)
         {
             var scope = name == "vars" ? "var" : "sta";
