@@ -10,6 +10,20 @@ public sealed class FlowAttribute(string flowId) : Attribute
 {
     /// <summary>The flow id this class runs.</summary>
     public string FlowId { get; } = flowId;
+
+    /// <summary>
+    /// The type whose public properties seed the rewritable bus scope <c>var</c> at the start of a run (Kstry's
+    /// <c>varScopeData</c>): each property <c>Channel</c> is the bus value <c>var.channel</c>, of the property's type,
+    /// present from the start for conditions and tasks. The generated <c>RunAsync</c> then has an overload taking an
+    /// instance (<c>vars</c>).
+    /// </summary>
+    public Type? Vars { get; set; }
+
+    /// <summary>
+    /// Like <see cref="Vars"/>, for the write-once bus scope <c>sta</c> (Kstry's <c>staScopeData</c>): each property
+    /// <c>Limit</c> is <c>sta.limit</c>. The generated <c>RunAsync</c> overload takes an instance (<c>states</c>).
+    /// </summary>
+    public Type? States { get; set; }
 }
 
 /// <summary>
@@ -68,8 +82,11 @@ public sealed class FlowTaskAttribute(string name) : Attribute
     public string? Ability { get; set; }
 }
 
-/// <summary>Binds a task parameter to the request, or to a property path inside it (<c>"id"</c>, <c>"address.city"</c>).</summary>
-[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+/// <summary>
+/// Binds a task parameter (or a property or constructor parameter of a <see cref="FromBusAttribute"/> object) to the
+/// request, or to a property path inside it (<c>"id"</c>, <c>"address.city"</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class FromRequestAttribute : Attribute
 {
     /// <summary>Binds the whole request.</summary>
@@ -82,20 +99,58 @@ public sealed class FromRequestAttribute : Attribute
     public string? Path { get; }
 }
 
-/// <summary>Binds a task parameter to a write-once bus value (Kstry's <c>sta</c> scope), optionally a path inside it.</summary>
-[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+/// <summary>
+/// Binds a task parameter (or a property or constructor parameter of a <see cref="FromBusAttribute"/> object) to a
+/// write-once bus value (Kstry's <c>sta</c> scope), optionally a path inside it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class FromStateAttribute(string name) : Attribute
 {
     /// <summary>The bus value name, optionally followed by a property path (<c>"goods.price"</c>).</summary>
     public string Name { get; } = name;
 }
 
-/// <summary>Binds a task parameter to a rewritable bus value (Kstry's <c>var</c> scope), optionally a path inside it.</summary>
-[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+/// <summary>
+/// Binds a task parameter (or a property or constructor parameter of a <see cref="FromBusAttribute"/> object) to a
+/// rewritable bus value (Kstry's <c>var</c> scope), optionally a path inside it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class FromVarAttribute(string name) : Attribute
 {
     /// <summary>The bus value name, optionally followed by a property path.</summary>
     public string Name { get; } = name;
+}
+
+/// <summary>
+/// Binds a task parameter (or a property or constructor parameter of a <see cref="FromBusAttribute"/> object) to the
+/// flow's result as earlier tasks' <see cref="ToResultAttribute"/> wrote it so far (Kstry's <c>res</c> scope, which
+/// conditions read as <c>res.img</c>), or to a property path inside it (<c>"Img"</c>, <c>"shop.name"</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class FromResultAttribute : Attribute
+{
+    /// <summary>Binds the whole result.</summary>
+    public FromResultAttribute() { }
+
+    /// <summary>Binds a property path of the result.</summary>
+    public FromResultAttribute(string path) => Path = path;
+
+    /// <summary>The property path inside the result, or null for the whole result.</summary>
+    public string? Path { get; }
+}
+
+/// <summary>
+/// Makes a task parameter an object the flow builds from the bus (Kstry's <c>@TaskParam</c> object with
+/// <c>@ReqTaskField</c>, <c>@VarTaskField</c>, <c>@StaTaskField</c>): the generated code calls the type's public
+/// constructor with the most parameters, each filled like a task parameter (by its <see cref="FromRequestAttribute"/>,
+/// <see cref="FromStateAttribute"/>, <see cref="FromVarAttribute"/> or <see cref="FromResultAttribute"/>, else by
+/// name), then sets each settable property that carries one of these attributes. A property or constructor parameter
+/// may itself be marked <see cref="FromBusAttribute"/> (a nested object). The bus checks treat every member as a read
+/// of its own.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class FromBusAttribute : Attribute
+{
 }
 
 /// <summary>

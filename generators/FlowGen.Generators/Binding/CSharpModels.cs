@@ -8,13 +8,34 @@ namespace FlowGen.Generators.Binding;
 
 internal enum ReturnKind { Void, Value, Task, TaskOfT, ValueTask, ValueTaskOfT }
 
-internal enum ParameterSource { Auto, Request, RequestPath, State, Var, CancellationToken, Context, Item, Variables, Constant }
+internal enum ParameterSource { Auto, Request, RequestPath, State, Var, CancellationToken, Context, Item, Variables, Constant, Result, Object }
 
 internal enum BusScope { State, Var, Result }
 
-/// <summary>A task method parameter and where its value comes from.</summary>
-/// <param name="Path">For RequestPath/State/Var: the path or value name (with optional ".member" path); for Constant: the C# expression passed.</param>
-internal sealed record ParameterModel(string Name, string Type, bool IsNullable, ParameterSource Source, string? Path);
+/// <summary>A task method parameter (or a member of a [FromBus] parameter object) and where its value comes from.</summary>
+/// <param name="Path">For RequestPath/State/Var: the path or value name (with optional ".member" path); for Result: the path inside the
+/// result, or null; for Constant: the C# expression passed.</param>
+internal sealed record ParameterModel(string Name, string Type, bool IsNullable, ParameterSource Source, string? Path)
+{
+    /// <summary>For Object (a [FromBus] parameter): its constructor's arguments, then the properties it sets, in that order.</summary>
+    public EquatableArray<ParameterModel> Members { get; init; } = EquatableArray<ParameterModel>.Empty;
+
+    /// <summary>For a member of a [FromBus] object: true for a constructor argument, false for a property it sets.</summary>
+    public bool IsConstructorArgument { get; init; }
+
+    /// <summary>For a member of a [FromBus] object: the parameter (or member) it belongs to, for messages (<c>input.Channel</c>).</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>How messages name it: the parameter's name, or <c>owner.Member</c>.</summary>
+    public string Label => Owner is null ? Name : Owner + "." + Name;
+}
+
+/// <summary>A bus value the caller seeds for a run: one public property of the flow's Vars or States type.</summary>
+/// <param name="Scope">State or Var.</param>
+/// <param name="Name">The bus name (the property's name in camelCase).</param>
+/// <param name="Property">The C# property it is read from.</param>
+/// <param name="SeedType">The seed type's full name (for messages and the generated code).</param>
+internal sealed record SeedModel(BusScope Scope, string Name, string Type, bool IsNullable, string Property, string SeedType);
 
 /// <summary>A value a task writes to the bus: the whole return value, or one property of it.</summary>
 internal sealed record OutputModel(BusScope Scope, string Name, string Type, bool IsNullable, string? Property);
@@ -72,6 +93,15 @@ internal sealed record FlowClassModel(
 {
     /// <summary>True when the class itself declares <c>FlowGen.Durable.IDurableFlow</c> (the generator adds it to durable flows).</summary>
     public bool DeclaresDurable { get; init; }
+
+    /// <summary>The type of [Flow(Vars = ...)], or null: the caller seeds the var scope with an instance of it.</summary>
+    public string? VarsType { get; init; }
+
+    /// <summary>The type of [Flow(States = ...)], or null: the caller seeds the sta scope with an instance of it.</summary>
+    public string? StatesType { get; init; }
+
+    /// <summary>The bus values the Vars and States types seed, in declaration order (vars first).</summary>
+    public EquatableArray<SeedModel> Seeds { get; init; } = EquatableArray<SeedModel>.Empty;
 }
 
 /// <summary>A [FlowEvent] type: the event name flows use and the type's shape (for key paths, conditions and bus writes).</summary>

@@ -75,6 +75,19 @@ internal static class SymbolReader
         var result = flowInterface?.TypeArguments[1];
         if (request is not null) types.Add(request, 0);
         if (result is not null) types.Add(result, 0);
+        var vars = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Vars").Value.Value as ITypeSymbol;
+        var states = attribute.NamedArguments.FirstOrDefault(a => a.Key == "States").Value.Value as ITypeSymbol;
+        var seeds = new List<SeedModel>();
+        foreach (var (seedType, scope) in new[] { (vars, BusScope.Var), (states, BusScope.State) })
+        {
+            if (seedType is null) continue;
+            types.Add(seedType, 0);
+            foreach (var property in SeedProperties(seedType))
+            {
+                types.Add(property.Type, 1);
+                seeds.Add(new SeedModel(scope, CamelCase(property.Name), Name(property.Type), IsNullable(property.Type), property.Name, Name(seedType)));
+            }
+        }
         return new FlowClassModel(
             flowId,
             type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
@@ -86,7 +99,28 @@ internal static class SymbolReader
             valid)
         {
             DeclaresDurable = type.AllInterfaces.Any(i => i.ToDisplayString() == "FlowGen.Durable.IDurableFlow"),
+            VarsType = vars is null ? null : Name(vars),
+            StatesType = states is null ? null : Name(states),
+            Seeds = seeds.ToEquatableArray(),
         };
+    }
+
+    /// <summary>The public instance properties a seed type gives the bus, base class first, each name once.</summary>
+    private static IEnumerable<IPropertySymbol> SeedProperties(ITypeSymbol type)
+    {
+        var chain = new List<ITypeSymbol>();
+        for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object && t.SpecialType != SpecialType.System_ValueType; t = t.BaseType) chain.Insert(0, t);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in chain)
+        {
+            foreach (var property in t.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property.IsStatic || property.IsIndexer || property.GetMethod is null || property.DeclaredAccessibility != Accessibility.Public) continue;
+                // A record's compiler-made EqualityContract is not a value.
+                if (property.IsImplicitlyDeclared || !seen.Add(property.Name)) continue;
+                yield return property;
+            }
+        }
     }
 
     private static TaskDefaults ReadDefaults(AttributeData attribute)
@@ -114,8 +148,7 @@ internal static class SymbolReader
         foreach (var p in method.Parameters)
         {
             types.Add(p.Type, 1);
-            var (source, path) = SourceOf(p);
-            parameters.Add(new ParameterModel(p.Name, Name(p.Type), IsNullable(p.Type), source, path));
+            parameters.Add(ReadParameter(p.Name, p.Type, p.GetAttributes(), types, null, 0, ref problem));
         }
 
         var outputs = new List<OutputModel>();
@@ -164,13 +197,76 @@ internal static class SymbolReader
         };
     }
 
-    private static (ParameterSource, string?) SourceOf(IParameterSymbol parameter)
+    /// <summary>
+    /// A parameter of a task method, or a member of a [FromBus] object (<paramref name="owner"/> names the object): where
+    /// its value comes from, and for an object, the members it is built from.
+    /// </summary>
+    private static ParameterModel ReadParameter(string name, ITypeSymbol type, IEnumerable<AttributeData> attributes, TypeCollector types, string? owner, int depth, ref string? problem)
     {
-        var typeName = parameter.Type.ToDisplayString();
+        var (source, path) = SourceOf(type, attributes);
+        var model = new ParameterModel(name, Name(type), IsNullable(type), source, path) { Owner = owner };
+        if (owner is not null && source is ParameterSource.CancellationToken or ParameterSource.Context or ParameterSource.Variables or ParameterSource.Item)
+            problem ??= $"takes a parameter object whose member '{model.Label}' is a {Short(model.Type)}{(source == ParameterSource.Item ? " item" : "")}: a parameter object's members read the bus only; take it as a parameter of the method";
+        if (source != ParameterSource.Object) return model;
+        if (depth >= MaxDepth || type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct, IsAbstract: false } objectType)
+        {
+            problem ??= $"marks '{model.Label}' [FromBus], but {Short(model.Type)} is not a class or struct the flow can create{(depth >= MaxDepth ? " (nested too deep)" : "")}";
+            return model;
+        }
+        var label = model.Label;
+        var members = new List<ParameterModel>();
+        // The public constructor with the most parameters (a record's primary constructor), each filled like a task parameter.
+        var constructor = objectType.InstanceConstructors
+            .Where(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal && !IsCopyConstructor(c, objectType))
+            .OrderByDescending(c => c.Parameters.Length).FirstOrDefault();
+        if (constructor is null && objectType.TypeKind == TypeKind.Class)
+        {
+            problem ??= $"marks '{label}' [FromBus], but {Short(model.Type)} has no public constructor";
+            return model;
+        }
+        var fromConstructor = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in constructor?.Parameters ?? [])
+        {
+            types.Add(p.Type, 1);
+            fromConstructor.Add(p.Name);
+            members.Add(ReadParameter(p.Name, p.Type, p.GetAttributes(), types, label, depth + 1, ref problem) with { IsConstructorArgument = true });
+        }
+        // Then each settable property that says where its value comes from (a record's positional properties are set by the constructor).
+        for (var t = (ITypeSymbol?)objectType; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
+        {
+            foreach (var property in t.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property.IsStatic || property.IsIndexer || members.Any(m => !m.IsConstructorArgument && m.Name == property.Name)) continue;
+                var propertyAttributes = property.GetAttributes();
+                if (!propertyAttributes.Any(a => IsBusAttribute(a.AttributeClass?.ToDisplayString()))) continue;
+                if (fromConstructor.Contains(property.Name)) continue;
+                if (property.SetMethod is not { DeclaredAccessibility: Accessibility.Public or Accessibility.Internal })
+                {
+                    problem ??= $"marks '{label}' [FromBus], but its property {property.Name} has a bus attribute and no public setter";
+                    continue;
+                }
+                types.Add(property.Type, 1);
+                members.Add(ReadParameter(property.Name, property.Type, propertyAttributes, types, label, depth + 1, ref problem));
+            }
+        }
+        return model with { Members = members.ToEquatableArray() };
+    }
+
+    private static bool IsCopyConstructor(IMethodSymbol constructor, INamedTypeSymbol type)
+        => constructor.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(constructor.Parameters[0].Type, type);
+
+    private static bool IsBusAttribute(string? name) => name is "FlowGen.FromRequestAttribute" or "FlowGen.FromStateAttribute" or "FlowGen.FromVarAttribute"
+        or "FlowGen.FromResultAttribute" or "FlowGen.FromBusAttribute";
+
+    private static string Short(string type) => type.Replace("global::", "");
+
+    private static (ParameterSource, string?) SourceOf(ITypeSymbol type, IEnumerable<AttributeData> attributes)
+    {
+        var typeName = type.ToDisplayString();
         if (typeName == "System.Threading.CancellationToken") return (ParameterSource.CancellationToken, null);
         if (typeName == "FlowGen.FlowContext") return (ParameterSource.Context, null);
         if (typeName == "FlowGen.FlowVariables") return (ParameterSource.Variables, null);
-        foreach (var attribute in parameter.GetAttributes())
+        foreach (var attribute in attributes)
         {
             var value = attribute.ConstructorArguments.FirstOrDefault().Value as string;
             switch (attribute.AttributeClass?.ToDisplayString())
@@ -183,6 +279,10 @@ internal static class SymbolReader
                     return (ParameterSource.Var, value);
                 case "FlowGen.FromItemAttribute":
                     return (ParameterSource.Item, null);
+                case "FlowGen.FromResultAttribute":
+                    return (ParameterSource.Result, value);
+                case "FlowGen.FromBusAttribute":
+                    return (ParameterSource.Object, null);
             }
         }
         return (ParameterSource.Auto, null);

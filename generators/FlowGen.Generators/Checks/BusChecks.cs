@@ -12,7 +12,14 @@ namespace FlowGen.Generators.Checks;
 /// </summary>
 internal static class BusChecks
 {
-    internal sealed record Producer(string NodeId, FlowNode Node, OutputModel Output);
+    internal sealed record Producer(string NodeId, FlowNode Node, OutputModel Output)
+    {
+        /// <summary>For a value the caller seeds ([Flow(Vars = ..., States = ...)]): how messages name it (<c>the caller's seed OrderVars.Channel</c>).</summary>
+        public string? Seed { get; init; }
+
+        /// <summary>How messages name the writer: the node, or the caller's seed.</summary>
+        public string Describe() => Seed ?? Node.Describe();
+    }
 
     public static BoundFlow Check(
         FlowDefinition flow,
@@ -61,8 +68,17 @@ internal static class BusChecks
             foreach (var id in cycle) loops[id] = new LoopMembership(exit.TargetId, headers.Contains(id));
         }
 
-        // Producers and the bus fields they define.
+        // Producers and the bus fields they define. The caller's seeds come first: they are written before the start
+        // event runs, so every node of the flow reads them as written (the start event stands for them in the graph).
         var producers = new List<Producer>();
+        var startNode = index.Nodes[flow.FlowId];
+        foreach (var seed in flowClass.Seeds)
+        {
+            producers.Add(new Producer(flow.FlowId, startNode, new OutputModel(seed.Scope, seed.Name, seed.Type, seed.IsNullable, null))
+            {
+                Seed = $"the caller's seed {Short(seed.SeedType)}.{seed.Property}",
+            });
+        }
         foreach (var id in flow.NodeIds)
         {
             if (!resolved.TryGetValue(id, out var task)) continue;
@@ -105,20 +121,24 @@ internal static class BusChecks
             {
                 if (other.Output.Type != first.Output.Type)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ConflictingProducers, other.Node.Location, ScopeName(group.Key.Scope) + "." + first.Output.Name,
-                        Short(first.Output.Type), first.Node.Describe(), Short(other.Output.Type), other.Node.Describe()).WithAdditional(first.Node.Location));
+                        Short(first.Output.Type), first.Describe(), Short(other.Output.Type), other.Describe()).WithAdditional(first.Node.Location));
                 else if (group.Key.Scope == BusScope.State && ancestors[other.NodeId].Contains(first.NodeId))
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.StateWrittenTwice, other.Node.Location, "sta." + first.Output.Name, first.Node.Describe(), other.Node.Describe())
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.StateWrittenTwice, other.Node.Location, "sta." + first.Output.Name, first.Describe(), other.Describe())
                         .WithAdditional(first.Node.Location));
             }
             var shape = types.Find(first.Output.Type);
-            fields.Add(new BusField(FieldName(group.Key.Scope, first.Output.Name), first.Output.Type, shape?.IsValueType ?? false, ScopeName(group.Key.Scope), first.Output.Name));
+            var seeded = flowClass.Seeds.FirstOrDefault(s => s.Scope == group.Key.Scope && Matches(s.Name, first.Output.Name));
+            fields.Add(new BusField(FieldName(group.Key.Scope, first.Output.Name), first.Output.Type, shape?.IsValueType ?? false, ScopeName(group.Key.Scope), first.Output.Name)
+            {
+                SeedProperty = seeded?.Property,
+            });
         }
 
         foreach (var producer in producers.Where(p => p.Output.Scope == BusScope.Result))
         {
             if (!Assignable(producer.Output.Type, flowClass.ResultType, types))
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, producer.Node.Location, $"flow class '{flowClass.ClassName}'",
-                    Short(flowClass.ResultType), "its result (res)", producer.Node.Describe(), Short(producer.Output.Type)));
+                    Short(flowClass.ResultType), "its result (res)", producer.Describe(), Short(producer.Output.Type)));
         }
 
         // Components the constructor takes, in first-use order.
@@ -224,6 +244,11 @@ internal static class BusChecks
         }
 
         var durable = WaitChecks.Bind(flow, index, flowClass, types, events, producers, ancestors, diagnostics);
+        if (durable is not null && (flowClass.VarsType ?? flowClass.StatesType) is not null)
+        {
+            var seedTypes = string.Join(", ", new[] { flowClass.VarsType is { } v ? "Vars = " + Short(v) : null, flowClass.StatesType is { } t ? "States = " + Short(t) : null }.Where(x => x is not null));
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.SeededDurableFlow, startNode.Location, flowClass.ClassName, seedTypes, flow.FlowId));
+        }
         return new BoundFlow(flowClass, flow, nodes.ToEquatableArray(), fields.ToEquatableArray(), components.ToEquatableArray(),
             types.Types.Where(t => t.IsValueType).Select(t => t.FullName).ToEquatableArray(), diagnostics.ToEquatableArray()) { Durable = durable };
     }
@@ -239,7 +264,7 @@ internal static class BusChecks
         var method = $"{task.Component.TypeName}.{task.Method.MethodName}";
         if (iteration is null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Label, method, node.Describe(),
                 "it is marked [FromItem], but the task has no ite-source to iterate over"));
             return "default!";
         }
@@ -330,7 +355,7 @@ internal static class BusChecks
                 return $"state.VariablesFor({Emit.CSharpText.StringLiteral(node.GetProperty("kv-scope"))})";
             case ParameterSource.Request:
                 if (!Assignable(flowClass.RequestType, parameter.Type, types))
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Label}'",
                         "the request", Short(flowClass.RequestType)));
                 return "state.Request";
             case ParameterSource.RequestPath:
@@ -339,6 +364,10 @@ internal static class BusChecks
             case ParameterSource.Var:
                 return BusValue(parameter, parameter.Source == ParameterSource.State ? BusScope.State : BusScope.Var, parameter.Path ?? parameter.Name,
                     node, method, types, producers, ancestors, mustRun, unbound, diagnostics);
+            case ParameterSource.Result:
+                return ResultValue(parameter, node, method, flowClass, types, producers, ancestors, mustRun, unbound, diagnostics);
+            case ParameterSource.Object:
+                return ParameterObject(parameter, node, task, flowClass, types, producers, ancestors, mustRun, unbound, diagnostics);
         }
 
         // Auto: the request by type, then a bus value by name, then a request property by name.
@@ -356,7 +385,7 @@ internal static class BusChecks
             return RequestPath(parameter, parameter.Name, node, method, flowClass, types, diagnostics);
 
         if (AfterUnboundTask(node, ancestors, unbound)) return parameter.IsNullable ? "default" : null;
-        var missing = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
+        var missing = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Label, method, node.Describe(),
             $"it is not the request ({Short(flowClass.RequestType)}), no earlier task writes a value named '{parameter.Name}', and the request has no property of that name");
         // A nullable parameter can run with null: a warning. A non-nullable one cannot: an error.
         diagnostics.Add(parameter.IsNullable ? missing.WithSeverity(DiagnosticSeverity.Warning) : missing);
@@ -368,12 +397,12 @@ internal static class BusChecks
         var walk = Walk("state.Request", flowClass.RequestType, false, path.Split('.'), types);
         if (walk.Error is not null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"the request path 'req.{path}' {walk.Error}"));
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Label, method, node.Describe(), $"the request path 'req.{path}' {walk.Error}"));
             return null;
         }
         if (!Assignable(walk.Type!, parameter.Type, types))
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Label}'",
                 $"the request path 'req.{path}'", Short(walk.Type!)));
             return null;
         }
@@ -391,34 +420,65 @@ internal static class BusChecks
         var segments = path.Split('.');
         var all = producers.Where(p => p.Output.Scope == scope && Matches(p.Output.Name, segments[0])).ToList();
         var display = ScopeName(scope) + "." + segments[0];
+        var field = all.Count == 0 ? null : all[0].Output;
+        return Read(parameter, display, $"{ScopeName(scope)}.{path}", $"no task in this flow writes {display}", all,
+            field is null ? "" : "state." + FieldName(scope, CanonicalName(producers, field)), field?.Type ?? "",
+            field is not null && (field.IsNullable || !(types.Find(field.Type)?.IsValueType ?? false)), segments.Skip(1).ToArray(),
+            node, method, types, ancestors, mustRun, unbound, diagnostics);
+    }
+
+    /// <summary>
+    /// [FromResult] / [FromResult("path")]: the flow's result as the [ToResult] tasks before this one wrote it (Kstry's
+    /// <c>res</c> scope), read with the same checks as a bus value.
+    /// </summary>
+    private static string? ResultValue(
+        ParameterModel parameter, FlowNode node, string method, FlowClassModel flowClass, TypeTable types,
+        List<Producer> producers, Ancestry ancestors, Lazy<Dictionary<string, HashSet<string>>> mustRun, HashSet<string> unbound, List<DiagnosticInfo> diagnostics)
+    {
+        var all = producers.Where(p => p.Output.Scope == BusScope.Result).ToList();
+        var path = parameter.Path is { Length: > 0 } p ? p : null;
+        return Read(parameter, "res", path is null ? "res" : "res." + path, "no task in this flow writes the result (res): none has [ToResult]", all,
+            "state.Result", flowClass.ResultType, !(types.Find(flowClass.ResultType)?.IsValueType ?? false), path?.Split('.') ?? [],
+            node, method, types, ancestors, mustRun, unbound, diagnostics);
+    }
+
+    /// <summary>
+    /// A read of one bus value (a sta or var field, or the result) written by <paramref name="all"/>: FG0401 when none of
+    /// them runs before the reader, FG0402 when the type does not fit, FG0403 when it may not be written yet.
+    /// </summary>
+    private static string? Read(
+        ParameterModel parameter, string display, string fullPath, string nobody, List<Producer> all, string fieldCode, string fieldType, bool fieldMayBeNull,
+        string[] segments, FlowNode node, string method, TypeTable types, Ancestry ancestors, Lazy<Dictionary<string, HashSet<string>>> mustRun,
+        HashSet<string> unbound, List<DiagnosticInfo> diagnostics)
+    {
         var nullable = parameter.IsNullable;
         if (all.Count == 0)
         {
             if (AfterUnboundTask(node, ancestors, unbound)) return nullable ? "default" : null;
-            var d = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"no task in this flow writes {display}");
+            var d = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Label, method, node.Describe(), nobody);
             diagnostics.Add(nullable ? d.WithSeverity(DiagnosticSeverity.Warning) : d);
             return nullable ? "default" : null;
         }
         var upstream = all.Where(p => ancestors[node.Id].Contains(p.NodeId)).ToList();
         if (upstream.Count == 0)
         {
-            var d = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(),
-                $"{display} is written by {all[0].Node.Describe()}, which does not run before this task").WithAdditional(all[0].Node.Location);
+            var d = DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Label, method, node.Describe(),
+                $"{display} is written by {all[0].Describe()}, which does not run before this task").WithAdditional(all[0].Node.Location);
             diagnostics.Add(nullable ? d.WithSeverity(DiagnosticSeverity.Warning) : d);
             return nullable ? "default" : null;
         }
 
         var producer = upstream[0];
-        var walk = Walk("state." + FieldName(scope, CanonicalName(producers, producer.Output)), producer.Output.Type, producer.Output.IsNullable || !(types.Find(producer.Output.Type)?.IsValueType ?? false), segments.Skip(1).ToArray(), types);
+        var walk = Walk(fieldCode, fieldType, fieldMayBeNull, segments, types);
         if (walk.Error is not null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Name, method, node.Describe(), $"the path '{ScopeName(scope)}.{path}' {walk.Error}"));
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MissingValue, node.Location, parameter.Label, method, node.Describe(), $"the path '{fullPath}' {walk.Error}"));
             return null;
         }
         if (!Assignable(walk.Type!, parameter.Type, types))
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Name}'",
-                producer.Node.Describe() + $" (as {display})", Short(walk.Type!)).WithAdditional(producer.Node.Location));
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TypeMismatch, node.Location, node.Describe(), Short(parameter.Type), $"parameter '{parameter.Label}'",
+                producer.Describe() + $" (as {display})", Short(walk.Type!)).WithAdditional(producer.Node.Location));
             return null;
         }
         // Written before it for certain: by one producer that always runs first, or by one of several on every path
@@ -427,10 +487,33 @@ internal static class BusChecks
             && !ancestors.EveryPathPasses(node.Id, upstream.Select(p => p.NodeId)))
         {
             var isValueType = types.Find(parameter.Type)?.IsValueType ?? false;
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotOnEveryPath, node.Location, node.Describe(), display, producer.Node.Describe(),
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotOnEveryPath, node.Location, node.Describe(), display, producer.Describe(),
                 isValueType ? "its default value" : "null").WithAdditional(producer.Node.Location));
         }
         return Coalesce(walk, parameter, types);
+    }
+
+    /// <summary>
+    /// A [FromBus] parameter object: its constructor called with, and its properties set to, the bus reads of its members
+    /// (each checked like a parameter, and named <c>parameter.Member</c> in messages).
+    /// </summary>
+    private static string? ParameterObject(
+        ParameterModel parameter, FlowNode node, (ComponentModel Component, TaskMethodModel Method) task, FlowClassModel flowClass, TypeTable types,
+        List<Producer> producers, Ancestry ancestors, Lazy<Dictionary<string, HashSet<string>>> mustRun, HashSet<string> unbound, List<DiagnosticInfo> diagnostics)
+    {
+        var arguments = new List<string>();
+        var properties = new List<string>();
+        var failed = false;
+        foreach (var member in parameter.Members)
+        {
+            var value = Argument(member, node, task, flowClass, types, producers, ancestors, mustRun, unbound, diagnostics);
+            failed |= value is null;
+            if (member.IsConstructorArgument) arguments.Add(value ?? "default!");
+            else properties.Add($"{Identifier(member.Name)} = {value ?? "default!"}");
+        }
+        if (failed) return null;
+        var code = $"new {parameter.Type}({string.Join(", ", arguments)})";
+        return properties.Count == 0 ? code : $"{code} {{ {string.Join(", ", properties)} }}";
     }
 
     /// <summary>A path that may be null feeding a non-nullable parameter: null-forgiving for references, default for values.</summary>

@@ -177,6 +177,8 @@ internal static class FlowDiagnostics
         "{0}: {1}. {2}.", CategoryBus);
     public static readonly DiagnosticDescriptor TriggerType = Error("FG0412", "Triggered flow's request is not its trigger event",
         "Flow class '{0}' runs flow '{1}', which starts on event '{2}' of type {3}, but its request type is {4}. The trigger event is the request of a triggered flow: implement IFlow<{3}, ...>.", CategoryBus);
+    public static readonly DiagnosticDescriptor SeededDurableFlow = Error("FG0413", "Durable flow cannot take seeded bus values",
+        "Flow class '{0}' seeds the bus ({1}), but flow '{2}' is durable: the engine starts its instances from the request alone, so the seeded values would never be written. Move them into the request and read them as req values, or remove Vars and States from [Flow].", CategoryBus);
 
     // 07xx: C#-side rules (reported by FlowGen.Analyzers)
     public static readonly DiagnosticDescriptor FlowClassNotPartial = Error("FG0701", "Flow class must be partial",
@@ -223,7 +225,7 @@ internal static class FlowDiagnostics
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed, ExpressionTooLong,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask,
-        WaitNotOnMainPath, EventGatewayTarget, UnknownEvent, CorrelationKey, TriggerType,
+        WaitNotOnMainPath, EventGatewayTarget, UnknownEvent, CorrelationKey, TriggerType, SeededDurableFlow,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,
         InternalError,
     ];

@@ -30,6 +30,32 @@ internal sealed partial class FlowEmitter
         _w.Line($"return RunFromAsync(state, {startNode}, options, cancellationToken, recycle: true);");
         _w.Close();
         _w.Line();
+        if (SeedParameters() is { Count: > 0 } seeds)
+        {
+            // [Flow(Vars = ..., States = ...)]: the run's bus starts with the caller's values (Kstry's varScopeData/staScopeData).
+            var first = true;
+            var parameters = string.Join(", ", seeds.Select(p =>
+            {
+                var text = $"{p.Type}? {p.ParameterName}{(first ? "" : " = null")}";
+                first = false;
+                return text;
+            }));
+            _w.Line("/// <summary>Runs the flow with the bus seeded by the caller: each property of <paramref name=\"" + seeds[0].ParameterName + "\"/>" +
+                (seeds.Count > 1 ? " and <paramref name=\"" + seeds[1].ParameterName + "\"/>" : "") + " is the var or sta value of its name.</summary>");
+            _w.Open($"public {Vt}<{result}> RunAsync({Class.RequestType} request, {parameters}, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+            _w.Line("var state = t_spare;");
+            _w.Open("if (state is null)");
+            _w.Line("state = new State(request);");
+            _w.Close();
+            _w.Open("else");
+            _w.Line("t_spare = null;");
+            _w.Line("state.Request = request;");
+            _w.Close();
+            _w.Line($"state.Seed({string.Join(", ", seeds.Select(p => p.ParameterName))});");
+            _w.Line($"return RunFromAsync(state, {startNode}, options, cancellationToken, recycle: true);");
+            _w.Close();
+            _w.Line();
+        }
         _w.Line("/// <summary>Runs the flow with a state made by the caller (to keep it for <see cref=\"ResumeAsync\"/>).</summary>");
         _w.Line($"public {Vt}<{result}> RunAsync(State state, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
         _w.Line($"    => RunFromAsync(state, {startNode}, options, cancellationToken, recycle: false);");

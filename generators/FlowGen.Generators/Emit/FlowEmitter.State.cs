@@ -104,6 +104,15 @@ internal sealed partial class FlowEmitter
         _w.Line("Request = request;");
         _w.Close();
         _w.Line();
+        if (SeedParameters() is { Count: > 0 } seeds)
+        {
+            _w.Line("/// <summary>Creates the state of a new run whose bus starts with the caller's values (null: none of that scope).</summary>");
+            _w.Open($"public State({Class.RequestType} request, {string.Join(", ", seeds.Select(p => $"{p.Type}? {p.ParameterName}"))}) : base(s_flow)");
+            _w.Line("Request = request;");
+            _w.Line($"Seed({string.Join(", ", seeds.Select(p => p.ParameterName))});");
+            _w.Close();
+            _w.Line();
+        }
         _w.Line("/// <summary>req: the request.</summary>");
         _w.Line($"public {Class.RequestType} Request {{ get; internal set; }}");
         _w.Line();
@@ -114,7 +123,9 @@ internal sealed partial class FlowEmitter
             var writers = _flow.Nodes.Where(n => n.Call?.Assignments.Any(a => a.Target == "state." + field.FieldName) == true).Select(n => n.Node.Id)
                 .Concat(_flow.Durable?.Waits.SelectMany(w => w.Arms).Where(a => a.ToField == "state." + field.FieldName).Select(a => a.NodeId) ?? []);
             _w.Line();
-            _w.Line($"/// <summary>{field.Scope}.{CSharpText.XmlDoc(field.BusName)}, written by {CSharpText.XmlDoc(string.Join(", ", writers))}.</summary>");
+            var seeded = field.SeedProperty is { } property ? $"seeded by the caller ({Short(field.Scope == "var" ? Class.VarsType! : Class.StatesType!)}.{property})" : null;
+            var written = writers.Any() ? "written by " + string.Join(", ", writers) : null;
+            _w.Line($"/// <summary>{field.Scope}.{CSharpText.XmlDoc(field.BusName)}, {CSharpText.XmlDoc(string.Join(", ", new[] { seeded, written }.Where(t => t is not null)))}.</summary>");
             _w.Line($"public {field.Type}{(field.IsValueType ? "" : "?")} {field.FieldName};");
         }
         foreach (var header in _flow.Nodes.Where(n => n.Loop is { IsHeader: true }))
@@ -134,6 +145,7 @@ internal sealed partial class FlowEmitter
             _w.Line($"internal int {name}_live;");
         }
         _w.Line();
+        WriteSeed();
         _w.Line("/// <summary>The node that failed, where <see cref=\"ResumeAsync\"/> continues, or null.</summary>");
         _w.Line("public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;");
         _w.Line();
@@ -160,4 +172,38 @@ internal sealed partial class FlowEmitter
         _w.Close();
         _w.Line();
     }
+
+    /// <summary>The parameters that seed a run's bus: <c>vars</c> for [Flow(Vars = ...)], <c>states</c> for [Flow(States = ...)].</summary>
+    private List<(string Type, string ParameterName)> SeedParameters()
+    {
+        var seeds = new List<(string Type, string ParameterName)>();
+        if (Class.VarsType is { } vars) seeds.Add((vars, "vars"));
+        if (Class.StatesType is { } states) seeds.Add((states, "states"));
+        return seeds;
+    }
+
+    /// <summary>State.Seed: copies each property of the caller's seed objects to its bus field, before the run starts.</summary>
+    private void WriteSeed()
+    {
+        var seeds = SeedParameters();
+        if (seeds.Count == 0) return;
+        _w.Line("/// <summary>Writes the caller's values to the bus: each property of a seed object to its var or sta value.</summary>");
+        _w.Open($"internal void Seed({string.Join(", ", seeds.Select(p => $"{p.Type}? {p.ParameterName}"))})");
+        foreach (var (type, name) in seeds)
+        {
+            var scope = name == "vars" ? "var" : "sta";
+            var fields = _flow.Fields.Where(f => f.Scope == scope && f.SeedProperty is not null).ToList();
+            if (fields.Count == 0) continue;
+            _w.Open($"if ({name} is {{ }} {scope}Seed)");
+            foreach (var field in fields)
+                _w.Line($"{field.FieldName} = {scope}Seed.{MemberName(field.SeedProperty!)};");
+            _w.Close();
+        }
+        _w.Close();
+        _w.Line();
+    }
+
+    /// <summary>A C# member name as written in source: a reserved keyword gets its '@'.</summary>
+    private static string MemberName(string name)
+        => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 }

@@ -54,6 +54,15 @@ internal static class NotGeneratedEmitter
         w.Line("/// <summary>Does not run the flow: it has errors. Returns a failure with code <c>FLOW_NOT_GENERATED</c>.</summary>");
         w.Line($"public {Vt}<global::FlowGen.FlowResult<{type.ResultType}>> RunAsync({type.RequestType} request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
         w.Line($"    => new(global::FlowGen.FlowResult<{type.ResultType}>.Failure(NotGenerated));");
+        // The seeded entry point ([Flow(Vars = ..., States = ...)]), so that callers of it compile too.
+        var seeds = new[] { (type.VarsType, "vars"), (type.StatesType, "states") }.Where(s => s.Item1 is not null).Select((s, i) => $"{s.Item1}? {s.Item2}{(i == 0 ? "" : " = null")}").ToList();
+        if (seeds.Count > 0)
+        {
+            w.Line();
+            w.Line("/// <summary>Does not run the flow: it has errors. Returns a failure with code <c>FLOW_NOT_GENERATED</c>.</summary>");
+            w.Line($"public {Vt}<global::FlowGen.FlowResult<{type.ResultType}>> RunAsync({type.RequestType} request, {string.Join(", ", seeds)}, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+            w.Line($"    => new(global::FlowGen.FlowResult<{type.ResultType}>.Failure(NotGenerated));");
+        }
         if (durable)
         {
             w.Line();

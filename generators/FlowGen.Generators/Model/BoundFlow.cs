@@ -133,7 +133,11 @@ internal sealed record BusAssignment(string Target, string? Property);
 internal sealed record BoundBranch(FlowEdge Edge, string? ConditionCode, bool IsBackEdge = false);
 
 /// <summary>A typed bus value: one field of the generated state.</summary>
-internal sealed record BusField(string FieldName, string Type, bool IsValueType, string Scope, string BusName);
+internal sealed record BusField(string FieldName, string Type, bool IsValueType, string Scope, string BusName)
+{
+    /// <summary>For a value the caller seeds: the property of the flow's Vars or States type it is read from, else null.</summary>
+    public string? SeedProperty { get; init; }
+}
 
 /// <summary>A component the flow's constructor takes.</summary>
 internal sealed record ComponentDependency(string Type, string FieldName, string ParameterName);

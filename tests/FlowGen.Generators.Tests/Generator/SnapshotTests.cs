@@ -49,6 +49,10 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Seeded_bus_result_reads_and_parameter_objects()
+        => Verify("SeededFlow", "Shop.SeededFlow.g.cs", BusDataTests.SeededFlow(), "/flows/seeded.bpmn", BusDataTests.Components);
+
+    [Fact]
     public void Registration_of_the_flows_in_an_assembly() => Verify("Registrations", "FlowGenRegistrations.g.cs", PageFlow());
 
     [Fact]
