@@ -8,9 +8,9 @@ namespace FlowGen.Generated
     internal static class FlowGenRegistrations
     {
         /// <summary>
-        /// Adds every generated flow (transient, as itself and as its IFlow interface) and every component the
-        /// flows call (singleton). Registrations made before this call win: register a component yourself to choose
-        /// its lifetime or to replace it.
+        /// Adds every generated flow (transient, as itself, as its IFlow interface and in the FlowCatalog that runs
+        /// flows by id) and every component the flows call (singleton). Registrations made before this call win:
+        /// register a component yourself to choose its lifetime or to replace it.
         /// </summary>
         public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddFlowGenFlows(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services)
             => AddFlowGenFlows(services, global::Microsoft.Extensions.DependencyInjection.ServiceLifetime.Transient, global::Microsoft.Extensions.DependencyInjection.ServiceLifetime.Singleton);
@@ -21,6 +21,8 @@ namespace FlowGen.Generated
             // flow 'page'
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, new global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor(typeof(global::Shop.PageFlow), typeof(global::Shop.PageFlow), flowLifetime));
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, new global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor(typeof(global::FlowGen.IFlow<global::Shop.Req, global::Shop.Page>), static provider => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.PageFlow>(provider), flowLifetime));
+            global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(services, global::FlowGen.FlowCatalogEntry.For<global::Shop.PageFlow, global::Shop.Req, global::Shop.Page>("page"));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, new global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor(typeof(global::FlowGen.FlowCatalog), typeof(global::FlowGen.FlowCatalog), flowLifetime));
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, new global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor(typeof(global::Shop.Goods), typeof(global::Shop.Goods), componentLifetime));
             return services;
         }
