@@ -196,6 +196,17 @@ public sealed class ToVarAttribute : Attribute
 }
 
 /// <summary>
+/// Binds a task parameter to the node's <c>task-property</c> setting (Kstry's task property, which its tasks read with
+/// <c>getTaskProperty()</c>): one task method, configured per node in the flow file. The text is converted to the
+/// parameter's type at build time (a string, a number, a bool); a node without the setting passes null to a nullable
+/// parameter and is FG0401 for another.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class FromTaskPropertyAttribute : Attribute
+{
+}
+
+/// <summary>
 /// Binds a task parameter to the current item of the task's iteration (the <c>ite-source</c> property). A
 /// parameter named <c>item</c> binds to it without the attribute.
 /// </summary>

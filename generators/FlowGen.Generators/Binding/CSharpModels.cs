@@ -8,7 +8,7 @@ namespace FlowGen.Generators.Binding;
 
 internal enum ReturnKind { Void, Value, Task, TaskOfT, ValueTask, ValueTaskOfT }
 
-internal enum ParameterSource { Auto, Request, RequestPath, State, Var, CancellationToken, Context, Item, Variables, Constant, Result, Object }
+internal enum ParameterSource { Auto, Request, RequestPath, State, Var, CancellationToken, Context, Item, Variables, Constant, Result, Object, TaskProperty }
 
 internal enum BusScope { State, Var, Result }
 

@@ -279,6 +279,8 @@ internal static class SymbolReader
                     return (ParameterSource.Var, value);
                 case "FlowGen.FromItemAttribute":
                     return (ParameterSource.Item, null);
+                case "FlowGen.FromTaskPropertyAttribute":
+                    return (ParameterSource.TaskProperty, null);
                 case "FlowGen.FromResultAttribute":
                     return (ParameterSource.Result, value);
                 case "FlowGen.FromBusAttribute":

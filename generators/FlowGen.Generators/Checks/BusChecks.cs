@@ -158,8 +158,20 @@ internal static class BusChecks
         {
             var arguments = new List<string>();
             iterations.TryGetValue(node.Id, out var iteration);
-            foreach (var parameter in task.Method.Parameters)
+            // Kstry's task-params give parameters of the node's own task (not of its fallback) a constant or a bus path.
+            var given = assignmentsOf is null ? TaskParams.Read(node, task.Method.Parameters, diagnostics) : null;
+            foreach (var declared in task.Method.Parameters)
             {
+                var parameter = declared;
+                if (given is not null && given.TryGetValue(declared.Name, out var value))
+                {
+                    if (TaskParams.Rebind(declared, value, node, types, diagnostics) is not { } rebound)
+                    {
+                        arguments.Add("default!");
+                        continue;
+                    }
+                    parameter = rebound;
+                }
                 arguments.Add(ItemArgument(parameter, node, task, iteration, diagnostics)
                     ?? Argument(parameter, node, task, flowClass, types, producers, ancestors, mustRun, unbound, diagnostics) ?? "default!");
             }
@@ -366,6 +378,8 @@ internal static class BusChecks
                     node, method, types, producers, ancestors, mustRun, unbound, diagnostics);
             case ParameterSource.Result:
                 return ResultValue(parameter, node, method, flowClass, types, producers, ancestors, mustRun, unbound, diagnostics);
+            case ParameterSource.TaskProperty:
+                return TaskParams.TaskProperty(parameter, node, method, types, diagnostics);
             case ParameterSource.Object:
                 return ParameterObject(parameter, node, task, flowClass, types, producers, ancestors, mustRun, unbound, diagnostics);
         }

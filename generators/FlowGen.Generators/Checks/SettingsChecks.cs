@@ -39,6 +39,8 @@ internal static class SettingsChecks
         new("demotion", ValueKind.Text, Support.Applied, Callers),
         new("output", ValueKind.Text, Support.Applied, Callers),
         new("kv-scope", ValueKind.Text, Support.Applied, Callers),
+        new("task-params", ValueKind.Text, Support.Applied, Callers),
+        new("task-property", ValueKind.Text, Support.Applied, Callers),
         new("http-url", ValueKind.Text, Support.Applied, Tasks),
         new("http-method", ValueKind.Text, Support.Applied, Tasks),
         new("http-headers", ValueKind.Text, Support.Applied, Tasks),
@@ -79,15 +81,16 @@ internal static class SettingsChecks
     /// <summary>The settings FlowGen applies, by name (the JSON Schema of flow documents lists exactly these).</summary>
     internal static IEnumerable<string> AppliedNames => Known.Values.Where(s => s.Support == Support.Applied).Select(s => s.Name);
 
-    /// <summary>Properties of Kstry features FlowGen replaces with C#, with what to do instead.</summary>
-    private static readonly Dictionary<string, string> Replaced = new(StringComparer.Ordinal)
+    /// <summary>What some Kstry instructs (c-*, ^c-*: a script or an action run before the task) do, for FG0605.</summary>
+    private static readonly Dictionary<string, string> Instructs = new(StringComparer.Ordinal)
     {
-        ["c-jscript"] = " (Kstry script tasks: FlowGen calls a [FlowTask] C# method instead)",
-        ["^c-jscript"] = " (Kstry script tasks: FlowGen calls a [FlowTask] C# method instead)",
-        ["^c-async-http-post"] = " (Kstry HTTP actions: declare an HTTP task with http-url, or call the service from a [FlowTask] C# method)",
-        ["task-params"] = " (Kstry task parameters: bind C# parameters with [FromRequest], [FromState] or [FromVar])",
-        ["task-property"] = " (Kstry task properties: bind C# parameters with [FromRequest], [FromState] or [FromVar])",
+        ["c-jscript"] = " (a JavaScript run before the task; FlowGen calls [FlowTask] C# methods)",
+        ["^c-jscript"] = " (a JavaScript run before the task; FlowGen calls [FlowTask] C# methods)",
+        ["^c-async-http-post"] = " (an HTTP call; FlowGen has HTTP tasks: declare one with http-url, see docs/http-tasks.md)",
     };
+
+    /// <summary>A Kstry instruct: a node property named c-... or ^c-... (Kstry's SERVICE_TASK_TASK_INSTRUCT prefix).</summary>
+    private static bool IsInstruct(string name) => name.StartsWith("c-", StringComparison.Ordinal) || name.StartsWith("^c-", StringComparison.Ordinal);
 
     public static void Check(FlowGraph graph, List<DiagnosticInfo> diagnostics, HashSet<string> errorElements)
     {
@@ -96,13 +99,18 @@ internal static class SettingsChecks
             if (node.IsUnsupported) continue;
             foreach (var property in node.Properties)
             {
-                if (!Known.TryGetValue(property.Name, out var setting))
+                if (!Known.TryGetValue(property.Name, out var setting) && IsInstruct(property.Name))
                 {
-                    var hint = Replaced.TryGetValue(property.Name, out var replaced) ? replaced : Suggest(property.Name);
-                    var unknown = DiagnosticInfo.Create(FlowDiagnostics.UnknownProperty, property.Location, node.Describe(), property.Name, hint);
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InstructNotRun, property.Location, node.Describe(), property.Name,
+                        Instructs.TryGetValue(property.Name, out var what) ? what : ""));
+                    continue;
+                }
+                if (setting is null)
+                {
+                    var unknown = DiagnosticInfo.Create(FlowDiagnostics.UnknownProperty, property.Location, node.Describe(), property.Name, Suggest(property.Name));
                     // A near miss of a setting ('retry-dealy') would run the task without it: an error. Other unknown
                     // properties stay warnings (a team's own properties, read by its interceptors, are allowed).
-                    if (!Replaced.ContainsKey(property.Name) && NearMiss(property.Name))
+                    if (NearMiss(property.Name))
                     {
                         unknown = unknown.WithSeverity(DiagnosticSeverity.Error);
                         errorElements.Add(node.Id);

@@ -163,6 +163,8 @@ internal static class FlowDiagnostics
         "{0} has {1}='{2}', but {3}.", CategorySettings);
     public static readonly DiagnosticDescriptor PropertyNotApplied = Warning("FG0603", "Property not applied yet",
         "{0} has '{1}', which this version of FlowGen reads but does not apply yet. The run behaves as if it were absent.", CategorySettings);
+    public static readonly DiagnosticDescriptor InstructNotRun = Warning("FG0605", "Kstry instruct not run",
+        "{0} has the Kstry instruct '{1}'{2}, which FlowGen does not run: the task runs without it. Do its work in the task's C# method (or, for many tasks, in an IFlowInterceptor), then remove it.", CategorySettings);
     public static readonly DiagnosticDescriptor TimeoutCannotStopTask = Warning("FG0604", "Timeout cannot stop the task",
         "{0} has a timeout of {1} ms, but {2} takes no CancellationToken, so the timeout could never stop it and is left out. Add a CancellationToken parameter and pass it on, or remove the timeout.", CategorySettings);
 
@@ -224,7 +226,7 @@ internal static class FlowDiagnostics
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed, ExpressionTooLong,
-        UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask,
+        UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask, InstructNotRun,
         WaitNotOnMainPath, EventGatewayTarget, UnknownEvent, CorrelationKey, TriggerType, SeededDurableFlow,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,
         InternalError,
