@@ -170,6 +170,17 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public void Settings_named_with_200000_characters_are_FG0601_in_linear_time()
+    {
+        // The near-miss check compared each unknown name with every known setting by a full edit-distance matrix: eight
+        // such names took minutes (found by RobustnessTests).
+        var name = string.Concat(Enumerable.Repeat("type", 50_000));
+        var text = "flow: f\nsteps:\n" + string.Concat(Enumerable.Range(0, 8).Select(i => $"  - {{ id: A{i}, task-component: c, task-service: t, {name}: x }}\n"));
+        var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/names.flow.yaml", text)), seconds: 10);
+        Assert.Equal(8, run.WithId("FG0601").Count());
+    }
+
+    [Fact]
     public void Anchors_that_repeat_small_values_still_compile()
     {
         var text = """

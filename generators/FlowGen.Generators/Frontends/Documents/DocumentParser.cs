@@ -68,6 +68,17 @@ internal static class DocumentParser
                 dialect, Clean(ex.Message), "fix the text at this position"));
             return null;
         }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName is "lowSurrogate" or "highSurrogate")
+        {
+            // YamlDotNet joins an escaped high surrogate with the escape after it, and throws when that is no low surrogate
+            // ("\ud800\u0041", "\ud800x"): report the escape that starts the broken pair.
+            var offset = (int)Math.Min(scanner.CurrentPosition.Index, source.Content.Length);
+            var escape = LastHighSurrogateEscape(source.Content, offset);
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, escape >= 0 ? source.Span(escape, escape + 6) : source.Span(offset, offset + 1),
+                dialect, "this escape is the first half of a surrogate pair (\\uD800-\\uDBFF), but no escaped second half (\\uDC00-\\uDFFF) follows it",
+                "write the character itself, or both halves of the pair, such as \\uD83D\\uDE00"));
+            return null;
+        }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner gives up on some broken input without a YamlException: report where it stopped.
@@ -189,6 +200,18 @@ internal static class DocumentParser
 
     // Saturates: a node that stands for more values than the limit is refused at its first alias anyway.
     private static long Add(long a, long b) => Math.Min(a + b, (long)MaxAliasValues + 1);
+
+    /// <summary>The offset of the last escape of a high surrogate (\uD800-\uDBFF) before <paramref name="end"/>, or -1.</summary>
+    private static int LastHighSurrogateEscape(string text, int end)
+    {
+        for (var i = Math.Min(end, text.Length - 6); i >= 0; i--)
+        {
+            if (text[i] == '\\' && text[i + 1] == 'u' && text[i + 2] is 'd' or 'D' && text[i + 3] is '8' or '9' or 'a' or 'b' or 'A' or 'B'
+                && Uri.IsHexDigit(text[i + 4]) && Uri.IsHexDigit(text[i + 5]))
+                return i;
+        }
+        return -1;
+    }
 
     private static string Clean(string message)
     {
