@@ -102,7 +102,7 @@ public sealed class DiagnosticMessageTests
     }
 
     [Fact]
-    public void FG0503_names_a_decimal_state_value_decimal_not_decimal_nullable()
+    public void FG0503_names_a_decimal_state_value_decimal()
     {
         Assert.Equal("Condition 'sta.price > 'a'' on sequence flow 'g->t': cannot compare decimal (sta.price) with string ('a')",
             PriceCondition("sta.price > 'a'").GetMessage().TrimEnd('.'));
@@ -111,6 +111,7 @@ public sealed class DiagnosticMessageTests
     [Fact]
     public void FG0503_names_a_decimal_member_behind_a_nullable_receiver_decimal_and_a_declared_decimal_nullable_as_such()
     {
+        // The ?. before Total made the value nullable where the condition reads it, and the message said decimal?.
         Assert.Equal("Condition 'req.order.total > 'a'' on sequence flow 'g->t': cannot compare decimal (req.order.total) with string ('a')",
             PriceCondition("req.order.total > 'a'").GetMessage().TrimEnd('.'));
         Assert.Equal("Condition 'req.order.discount > 'a'' on sequence flow 'g->t': cannot compare decimal? (req.order.discount) with string ('a')",
