@@ -176,15 +176,17 @@ internal static class FlowBinder
             var method = component.Tasks.FirstOrDefault(t => t.TaskName == service && t.Ability is null);
             if (method is null && component.Tasks.Any(t => t.TaskName == service))
             {
-                problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service,
+                problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, node.Location, node.Describe(), service,
                     $" without an Ability in component '{component.Name}' ({component.TypeName}; a run whose role holds none of its abilities needs one)",
-                    string.Join(", ", component.Tasks.Where(t => t.TaskName == service).Select(t => $"{t.TaskName} (Ability = {t.Ability})")));
+                    string.Join(", ", component.Tasks.Where(t => t.TaskName == service).Select(t => $"{t.TaskName} (Ability = {t.Ability})")))
+                    .WithAdditional(serviceProperty.Location);
                 return null;
             }
             if (method is null)
             {
-                problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service,
-                    $" in component '{component.Name}' ({component.TypeName})", List(component.Tasks.Select(t => t.TaskName)));
+                problem = DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, node.Location, node.Describe(), service,
+                    $" in component '{component.Name}' ({component.TypeName})", List(component.Tasks.Select(t => t.TaskName)))
+                    .WithAdditional(serviceProperty.Location);
                 return null;
             }
             return (component, method);
@@ -193,8 +195,8 @@ internal static class FlowBinder
         var matches = components.SelectMany(c => c.Tasks.Where(t => t.TaskName == service && t.Ability is null).Select(t => (c, t))).ToList();
         if (matches.Count == 1) return matches[0];
         problem = matches.Count == 0
-            ? DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, serviceProperty.Location, node.Describe(), service, " in any component",
-                List(components.SelectMany(c => c.Tasks.Select(t => $"{c.Name}/{t.TaskName}"))))
+            ? DiagnosticInfo.Create(FlowDiagnostics.UnknownTask, node.Location, node.Describe(), service, " in any component",
+                List(components.SelectMany(c => c.Tasks.Select(t => $"{c.Name}/{t.TaskName}")))).WithAdditional(serviceProperty.Location)
             : DiagnosticInfo.Create(FlowDiagnostics.AmbiguousTask, serviceProperty.Location, node.Describe(), service, List(matches.Select(m => m.c.Name)));
         return null;
     }

@@ -32,7 +32,7 @@ internal static class FlowClassChecks
     /// <summary>True when a flow file could not be read at all (its syntax, shape or size), so its flows are unknown.</summary>
     public static bool IsUnreadable(FlowFile file)
         => file.Diagnostics.Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error
-            && d.Id is "FG0001" or "FG0002" or "FG0005" or "FG0006" or "FG0009" or "FG0010" or "FG9001");
+            && d.Id is "FG0001" or "FG0002" or "FG0005" or "FG0006" or "FG0009" or "FG0010" or "FG0013" or "FG9001");
 
     /// <summary>An additional file named like a flow document, but not as a flow file (order.json for order.flow.json).</summary>
     public static bool LooksLikeFlowFile(string path)

@@ -309,6 +309,9 @@ internal static class SettingsChecks
 
     private static int Distance(string a, string b)
     {
+        // Callers only ask whether a name is within 3 edits: past that, the length difference (a lower bound) answers, and a
+        // property name of 100,000 characters costs no matrix of 100,000 x 20 per known setting (it once took minutes).
+        if (Math.Abs(a.Length - b.Length) > 3) return Math.Abs(a.Length - b.Length);
         var d = new int[a.Length + 1, b.Length + 1];
         for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
         for (var j = 0; j <= b.Length; j++) d[0, j] = j;

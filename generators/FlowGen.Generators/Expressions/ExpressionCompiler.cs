@@ -59,6 +59,9 @@ internal static class ExpressionCompiler
     /// <param name="Source">The expression as the flow wrote it, for messages.</param>
     /// <param name="Literal">The literal kind when the value is a literal (possibly negated).</param>
     /// <param name="IntegerConstant">The value of an integer constant, for range and overflow checks.</param>
+    /// <param name="DeclaredNullable">The C# declaration itself is <c>T?</c> (a <c>decimal?</c> property), as opposed to a
+    /// value that may be null only where the condition reads it (a state value not yet written, a member behind a
+    /// <c>?.</c>): messages name the declared type, as the user wrote it.</param>
     private sealed record Value(
         string Code,
         int Precedence,
@@ -67,13 +70,14 @@ internal static class ExpressionCompiler
         bool ReceiverMayBeNull,
         string Source,
         LiteralKind? Literal = null,
-        long? IntegerConstant = null)
+        long? IntegerConstant = null,
+        bool DeclaredNullable = false)
     {
         public bool IsNullLiteral => Literal == LiteralKind.Null;
 
         public bool IsNullableValueType => Type.IsValueType && MayBeNull;
 
-        public string DisplayType => IsNullLiteral ? "null" : Type.Display + (IsNullableValueType ? "?" : "");
+        public string DisplayType => IsNullLiteral ? "null" : Type.Display + (Type.IsValueType && DeclaredNullable ? "?" : "");
 
         public string CSharpType => Type.Name + (IsNullableValueType ? "?" : "");
 
@@ -236,7 +240,8 @@ internal static class ExpressionCompiler
                     type,
                     MayBeNull: memberMayBeNull || current.MayBeNull || current.ReceiverMayBeNull,
                     ReceiverMayBeNull: memberMayBeNull,
-                    source);
+                    source,
+                    DeclaredNullable: nullable);
             }
             return current with { Source = PathText(path) };
         }
@@ -245,7 +250,7 @@ internal static class ExpressionCompiler
         {
             var (type, nullable) = ExpressionTypes.Describe(_bus.Types, value.Type);
             var mayBeNull = value.IsNullable || nullable;
-            return new Value(value.Code, Precedence.Primary, type, mayBeNull, mayBeNull, source);
+            return new Value(value.Code, Precedence.Primary, type, mayBeNull, mayBeNull, source, DeclaredNullable: nullable);
         }
 
         private PropertyShape? FindMember(Value receiver, PathSegment segment)
@@ -329,7 +334,7 @@ internal static class ExpressionCompiler
             var type = resultName == name ? operand.Type : ExpressionTypes.Describe(_bus.Types, resultName).Type;
             var operandCode = Wrap(operand, Precedence.Unary);
             if (operandCode.StartsWith("-", StringComparison.Ordinal)) operandCode = "(" + operandCode + ")";
-            return new Value("-" + operandCode, Precedence.Unary, type, operand.MayBeNull, false, PrintText(unary), operand.Literal, -operand.IntegerConstant);
+            return new Value("-" + operandCode, Precedence.Unary, type, operand.MayBeNull, false, PrintText(unary), operand.Literal, -operand.IntegerConstant, operand.DeclaredNullable);
         }
 
         private Value? CompileBinary(BinaryExpr binary)
@@ -432,7 +437,7 @@ internal static class ExpressionCompiler
             var precedence = binary.Operator is BinaryOperator.Add or BinaryOperator.Subtract ? Precedence.Additive : Precedence.Multiplicative;
             var code = Wrap(l, precedence) + " " + symbol + " " + Wrap(r, precedence + 1);
             var literal = constant is not null ? LiteralKind.Integer : (LiteralKind?)null;
-            return new Value(code, precedence, resultType, l.MayBeNull || r.MayBeNull, false, source, literal, constant);
+            return new Value(code, precedence, resultType, l.MayBeNull || r.MayBeNull, false, source, literal, constant, l.DeclaredNullable || r.DeclaredNullable);
         }
 
         private static bool IsZeroConstant(Value v) =>
@@ -459,7 +464,7 @@ internal static class ExpressionCompiler
                 Mismatch(at, $"{json.Source} is a JSON value: compare it with a string, a number, true/false or null, not {other.Describe()}");
                 return null;
             }
-            return new Value($"global::FlowGen.FlowFunctions.{function}({JsonCode(json)})", Precedence.Primary, type, true, true, json.Source);
+            return new Value($"global::FlowGen.FlowFunctions.{function}({JsonCode(json)})", Precedence.Primary, type, true, true, json.Source, DeclaredNullable: true);
         }
 
         /// <summary>A JSON value's code as a JsonElement: a JsonElement? that is null reads as an undefined value.</summary>
@@ -757,7 +762,7 @@ internal static class ExpressionCompiler
                     var typeArgument = l.Type.Name == r.Type.Name ? null : common;
                     var type = common == l.Type.Name ? l.Type : common == r.Type.Name ? r.Type : ExpressionTypes.Describe(_bus.Types, common).Type;
                     var code = Emit(function.Name == "max" ? "Max" : "Min", typeArgument, l, r);
-                    return new Value(code, Precedence.Primary, type, l.MayBeNull || r.MayBeNull, l.MayBeNull || r.MayBeNull, source);
+                    return new Value(code, Precedence.Primary, type, l.MayBeNull || r.MayBeNull, l.MayBeNull || r.MayBeNull, source, DeclaredNullable: l.DeclaredNullable || r.DeclaredNullable);
                 }
             }
 
@@ -781,11 +786,13 @@ internal static class ExpressionCompiler
             }
 
             var (elementType, elementNullable) = ExpressionTypes.Describe(_bus.Types, container.Type.ElementType!);
-            var element = new Value("", Precedence.Primary, elementType, elementNullable, elementNullable, "item");
+            var element = new Value("", Precedence.Primary, elementType, elementNullable, elementNullable, "item", DeclaredNullable: elementNullable);
             var converted = ConvertTo(item, element, call);
             if (converted is null)
             {
-                return Mismatch(call.Arguments[1], $"@contains cannot look for {item.Describe()} in {container.Describe()}, a collection of {element.DisplayType}");
+                // Messages name declared types: when only the nullability differs, say so rather than "decimal in a collection of decimal".
+                var why = item.IsNullableValueType && !element.MayBeNull && !item.DeclaredNullable ? $" ({item.Source} may be null here)" : "";
+                return Mismatch(call.Arguments[1], $"@contains cannot look for {item.Describe()} in {container.Describe()}, a collection of {element.DisplayType}{why}");
             }
             return new Value(Emit("Contains", null, container, converted), Precedence.Primary, ExpressionType.Bool, false, false, source);
         }

@@ -57,9 +57,14 @@ internal static class ExpressionParser
             .Distinct()
             .OrderBy(e => e.Start)
             .ThenBy(e => e.Length)
-            .Take(MaxErrors)
-            .ToEquatableArray();
-        return new ParsedCondition(text, null, order, sorted);
+            .ToList();
+        // After a syntax error the parser guesses where the condition goes on, and what it finds there (a stray
+        // character, a name read out of place as an unknown one) follows from that guess: one bad spot is one error,
+        // the first syntax error (or the nesting limit, where the parser gave up). Without one, each unknown name or
+        // malformed role is an error of its own.
+        if ((sorted.FirstOrDefault(e => e.Id == ExpressionErrorIds.TooLong) ?? sorted.FirstOrDefault(e => e.Id == ExpressionErrorIds.Syntax)) is { } first)
+            return new ParsedCondition(text, null, order, new[] { first }.ToEquatableArray());
+        return new ParsedCondition(text, null, order, sorted.Take(MaxErrors).ToEquatableArray());
     }
 
     /// <summary>The first operand (a name, number, string or role) past the limit, or null.</summary>

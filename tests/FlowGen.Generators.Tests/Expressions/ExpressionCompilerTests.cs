@@ -189,7 +189,7 @@ public class ExpressionCompilerTests
     [InlineData("req.count / 0 > 1", 0, 13, "'/' by zero: req.count / 0 has no value")]
     [InlineData("2147483647 + 1 > req.count", 0, 14, "2147483647 + 1 overflows int")]
     [InlineData("req.count", 0, 9, "a condition must be true or false, but this is int")]
-    [InlineData("req.inner.level", 0, 15, "a condition must be true or false, but this is int?")]
+    [InlineData("req.inner.level", 0, 15, "a condition must be true or false, but this is int")] // Level is declared int: the ?. before it is no part of its type
     [InlineData("@size(var.cc)", 0, 13, "a condition must be true or false, but this is int")]
     [InlineData("req.count && true", 0, 9, "'&&' needs true or false on both sides, but int (req.count) is not")]
     [InlineData("req.active || 'x'", 14, 3, "'||' needs true or false on both sides, but string ('x') is not")]

@@ -157,12 +157,13 @@ public sealed class DocumentDiagnosticTests
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public void An_unknown_service_is_FG0302_on_the_line_of_the_task(string form)
+    public void An_unknown_service_is_FG0302_on_the_line_of_the_task_with_its_task_service_as_additional_location(string form)
     {
         var text = Form(form, service: "nope");
         var d = Single(Check(PathOf(form), text), "FG0302");
 
-        Assert.Equal(Find(text, "nope").Line, Position(d).Line);
+        Assert.Equal(Find(text, "t1").Line, Position(d).Line);
+        Assert.Equal(Find(text, "nope").Line, Assert.Single(d.AdditionalLocations).GetLineSpan().StartLinePosition.Line + 1);
     }
 
     [Theory]

@@ -24,6 +24,22 @@ public sealed class JsonStrictTests
         """;
 
     [Theory]
+    [InlineData("flows/f.flow.json", "\\ud800\\u0041")]
+    [InlineData("flows/f.flow.json", "\\uD83D\\u202E\\u0000")]
+    [InlineData("flows/f.flow.yaml", "\\ud800\\u0041")]
+    public void An_escaped_half_surrogate_pair_is_FG0005_at_the_escape_not_an_internal_error(string path, string escapes)
+    {
+        // YamlDotNet threw ArgumentOutOfRangeException (lowSurrogate), which became FG9001 (found by RobustnessTests).
+        var text = Valid.Replace("\"flow\": \"f\"", "\"flow\": \"f\", \"description\": \"x" + escapes + "\"");
+        if (path.EndsWith(".yaml", StringComparison.Ordinal)) text = "flow: f\ndescription: \"x" + escapes + "\"\nsteps:\n  - { id: t, task-component: c, task-service: t }\n";
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
+        Assert.Empty(run.WithId("FG9001"));
+        var error = run.Single("FG0005");
+        Assert.Equal(GeneratorHarness.Find(text, escapes[..6]), GeneratorHarness.Position(error));
+        Assert.Contains("this escape is the first half of a surrogate pair (\\uD800-\\uDBFF), but no escaped second half (\\uDC00-\\uDFFF) follows it", error.GetMessage());
+    }
+
+    [Theory]
     [InlineData("{ \"id\": \"t\", \"task-component\": \"c\", \"task-service\": \"t\" }\n  ]", "{ \"id\": \"t\", \"task-component\": \"c\", \"task-service\": \"t\" },\n  ]", "]", "remove the comma before it")]
     [InlineData("\"task-service\": \"t\" }", "\"task-service\": \"t\", }", "}", "remove the comma before '}'")]
     [InlineData("\"flow\": \"f\"", "'flow': \"f\"", "'flow'", "not single quotes")]

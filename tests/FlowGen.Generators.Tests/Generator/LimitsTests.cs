@@ -118,6 +118,89 @@ public sealed class LimitsTests
         Assert.Contains("FlowGenMaxFileSize", error.GetMessage());
     }
 
+    /// <summary>Nine lines of ten aliases each: 10^9 values once expanded (the YAML "billion laughs").</summary>
+    private static string AliasBomb(string indent = "  ")
+    {
+        var text = new StringBuilder(indent + "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 1; i <= 9; i++)
+            text.Append(indent).Append($"a{i}: &a{i} [").Append(string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))).Append("]\n");
+        return text.ToString();
+    }
+
+    [Fact]
+    public void A_yaml_alias_bomb_is_FG0013_at_the_alias_that_passes_the_limit()
+    {
+        var text = "flow: f\nbomb:\n" + AliasBomb() + "steps:\n  - { id: A, task-component: c, task-service: t }\n";
+        var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/bomb.flow.yaml", text)), seconds: 10);
+        var error = run.Single("FG0013");
+        // a1, a2 and a3 stand for 110, 1,110 and 11,110 values; a4's eighth alias of a3 (11,111 values) passes 100,000.
+        var line = text.Split('\n')[6];
+        Assert.StartsWith("  a4: &a4", line, StringComparison.Ordinal);
+        var eighth = line.IndexOf("*a3", StringComparison.Ordinal) + 7 * ", *a3".Length;
+        Assert.Equal((7, eighth + 1), GeneratorHarness.Position(error));
+        Assert.Equal(3, error.Location.SourceSpan.Length);
+        Assert.Equal("With the alias '*a3', the aliases of this YAML file stand for more than 100,000 values, so the file is not read further. "
+            + "An alias repeats its anchor's whole value, and aliases inside anchored values multiply (the 'billion laughs' pattern). "
+            + "Write the values out, or repeat only small values with anchors.", error.GetMessage());
+        Assert.Equal(["FG0013"], run.Diagnostics.Select(d => d.Id)); // the file is not read further: no cascade
+    }
+
+    [Fact]
+    public void A_yaml_alias_bomb_in_nested_request_fields_is_FG0013_not_a_hang()
+    {
+        // The request schema reader walks nested fields once per alias: this once ran for minutes (10^9 fields).
+        var text = new StringBuilder("flow: f\nrequest:\n  x0: &x0 { type: string }\n");
+        for (var i = 1; i <= 9; i++)
+            text.Append($"  x{i}: &x{i} {{ type: object, fields: {{ ").Append(string.Join(", ", "abcdefghij".Select(c => $"{c}: *x{i - 1}"))).Append(" } }\n");
+        text.Append("steps:\n  - { id: A, task-component: c, task-service: t }\n");
+        var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/fields.flow.yaml", text.ToString())), seconds: 10);
+        Assert.Equal(["FG0013"], run.Diagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void An_alias_whose_value_would_be_nested_past_the_limit_is_FG0010_at_the_alias()
+    {
+        // 40 levels anchored, used 30 levels down: 70 levels once the alias is read, as deep as writing it out there.
+        var deep = "[" + new string('[', 39) + new string(']', 39) + "]";
+        var text = "flow: f\nx: &deep " + deep + "\ny: " + new string('[', 30) + "*deep" + new string(']', 30) + "\nsteps:\n  - { id: A, task-component: c, task-service: t }\n";
+        var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/deep-alias.flow.yaml", text)), seconds: 10);
+        var error = run.Single("FG0010");
+        Assert.Equal(GeneratorHarness.Find(text, "*deep"), GeneratorHarness.Position(error));
+        Assert.Equal("The value of the alias '*deep' is nested more than 64 levels deep, so the file is not read further. Flatten the structure, or raise the limit with <FlowGenMaxNesting> in the project file.", error.GetMessage());
+    }
+
+    [Fact]
+    public void Settings_named_with_200000_characters_are_FG0601_in_linear_time()
+    {
+        // The near-miss check compared each unknown name with every known setting by a full edit-distance matrix: eight
+        // such names took minutes (found by RobustnessTests).
+        var name = string.Concat(Enumerable.Repeat("type", 50_000));
+        var text = "flow: f\nsteps:\n" + string.Concat(Enumerable.Range(0, 8).Select(i => $"  - {{ id: A{i}, task-component: c, task-service: t, {name}: x }}\n"));
+        var run = Timed(() => GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/names.flow.yaml", text)), seconds: 10);
+        Assert.Equal(8, run.WithId("FG0601").Count());
+    }
+
+    [Fact]
+    public void Anchors_that_repeat_small_values_still_compile()
+    {
+        var text = """
+            flow: f
+            steps:
+              - id: A
+                task-component: c
+                task-service: t
+                retry: &retry 2
+                timeout: &timeout 500
+              - id: B
+                task-component: c
+                task-service: t
+                retry: *retry
+                timeout: *timeout
+            """;
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/anchors.flow.yaml", text));
+        Assert.DoesNotContain(run.Diagnostics, d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+    }
+
     [Fact]
     public void A_yaml_mapping_of_100000_keys_is_read_in_linear_time()
     {
@@ -205,5 +288,7 @@ public sealed class LimitsTests
         return text.ToString();
     }
 
-    private static T Timed<T>(Func<T> action, int seconds = 30) => action();
+    /// <summary>The action, failing when it runs longer than <paramref name="seconds"/> (it bounds hangs; it is not a performance assertion).</summary>
+    private static T Timed<T>(Func<T> action, int seconds = 30, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+        => Bounded.Run(test, action, TimeSpan.FromSeconds(seconds));
 }
