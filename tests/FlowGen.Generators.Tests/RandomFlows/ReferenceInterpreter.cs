@@ -189,6 +189,8 @@ internal sealed class ReferenceInterpreter : IBusValues
         if (node.Task is { } task) Execute(task);
         var edges = frame.Graph.Outgoing(node.Id).ToList();
         if (edges.Count == 0) return;
+        // A subflow's outgoing flows leave the made node <id>#end, where the caller goes on (subprocesses.md, node ids).
+        if (node.Kind is GraphNodeKind.Subflow or GraphNodeKind.Call) node = new GraphNode(node.Id + "#end", node.Kind);
         switch (node.Kind)
         {
             case GraphNodeKind.Exclusive:
