@@ -279,10 +279,16 @@ internal sealed partial class FlowEmitter
     {
         var node = _nodes[target];
         if (IsJoin(node)) return $"{ArriveName(target)}(state, false)";
-        return LeadsToJoin(target) ? $"{SkipName(target)}(state)" : "default";
+        return HasSkip(target) ? $"{SkipName(target)}(state)" : "default";
     }
 
-    private string SkipOrDefault(string id) => LeadsToJoin(id) ? $"{SkipName(id)}(state)" : "default";
+    private string SkipOrDefault(string id) => HasSkip(id) ? $"{SkipName(id)}(state)" : "default";
+
+    /// <summary>
+    /// True when the node has a Skip_ method (WriteSkip's condition): a run may not take it and a join lies after it. A join
+    /// that no choice comes before is never skipped, so its arrival must not call a Skip_ that was not written.
+    /// </summary>
+    private bool HasSkip(string id) => _skippable.Contains(id) && LeadsToJoin(id);
 
     /// <summary>
     /// True when a join lies after this node, so skipping it must be passed on. A depth-first walk with a stack of its

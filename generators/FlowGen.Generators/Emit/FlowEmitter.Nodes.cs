@@ -82,7 +82,7 @@ internal sealed partial class FlowEmitter
     private void WriteSkip(BoundNode bound)
     {
         var node = bound.Node;
-        if (_skippable.Contains(node.Id) && LeadsToJoin(node.Id))
+        if (HasSkip(node.Id))
         {
             _w.Line();
             _w.Line($"// {CSharpText.Comment(node.Id)} is not taken on this run: tell the joins after it.");

@@ -1,0 +1,291 @@
+using FlowGen;
+
+namespace FlowGen.Generators.Tests.RandomFlows;
+
+/// <summary>The request a random flow runs with: the fields conditions read and the items an iterated task runs over.</summary>
+internal sealed record FlowInput(int A, int B, int C, int[] Items)
+{
+    public override string ToString() => $"a={A} b={B} c={C} items=[{string.Join(",", Items)}]";
+}
+
+/// <summary>What a run did: the visits the tasks logged, the result, and the error (null on success).</summary>
+internal sealed record FlowOutcome(IReadOnlyList<string> Visits, int Result, string? ErrorCode, string? ErrorNode);
+
+/// <summary>
+/// A reference interpreter of the flow semantics that docs/concepts.md, loops.md and subprocesses.md document, written
+/// over the random-flow model (never over generated code). Tokens move depth first:
+/// <list type="bullet">
+/// <item>a task (and a start) takes every flow without a condition and every flow whose condition holds; its default flow
+/// when no other is taken; none true, no default and every flow conditional: FLOW_NO_MATCHING_BRANCH;</item>
+/// <item>an exclusive gateway takes the first flow in document order whose condition holds (no condition, or <c>true</c>,
+/// counts as true), else its default flow, else FLOW_NO_MATCHING_BRANCH;</item>
+/// <item>a parallel gateway takes every flow, an inclusive gateway chooses like a task;</item>
+/// <item>a flow not taken sends a skip (dead-path elimination) except from a node on a loop; a skip passes through nodes
+/// without running them, a skipped subflow passes it to what follows;</item>
+/// <item>a gateway with several incoming flows (back edges of loops not counted) is a join: a parallel one waits for every
+/// incoming branch, arrived or skipped, and fails with FLOW_JOIN_INCOMPLETE when some were skipped and some arrived; an
+/// inclusive one goes on once with the branches that arrived; both are skipped when every branch was; an exclusive one
+/// passes every live branch on at once and is skipped when every branch was;</item>
+/// <item>a flow back to a node on the current depth-first path is a loop round: counted over the run, over the limit it
+/// fails with FLOW_LOOP_LIMIT at the node it goes back to;</item>
+/// <item>a subflow or call activity runs its body on the same bus, each run a fresh copy with ids prefixed by the path of
+/// subflow nodes; the caller goes on once the body's branches have all ended.</item>
+/// </list>
+/// A failure stops its own branch; the others go on, so on a failure <see cref="FlowOutcome.Visits"/> is every visit a
+/// run may have made, and <see cref="Errors"/> every error that may come first.
+/// </summary>
+internal sealed class ReferenceInterpreter : IBusValues
+{
+    private const int StandardLoopLimit = 10_000;
+    private readonly RandomFlow _flow;
+    private readonly FlowInput _input;
+    private readonly Dictionary<string, int> _vars = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _visits = [];
+    private readonly Dictionary<FlowGraph, GraphFacts> _facts = [];
+    private readonly HashSet<(Frame, string)> _driving = [];
+    private readonly HashSet<(Frame, string)> _repeat = [];
+    private int _result;
+    private int _rounds;
+    private int _steps;
+
+    private ReferenceInterpreter(RandomFlow flow, FlowInput input)
+    {
+        _flow = flow;
+        _input = input;
+    }
+
+    /// <summary>Every error the run may end with: the first in run order when only one branch can fail.</summary>
+    public List<(string Code, string Node)> Errors { get; } = [];
+
+    public static (FlowOutcome Outcome, IReadOnlyList<(string Code, string Node)> Errors) Run(RandomFlow flow, FlowInput input)
+    {
+        var interpreter = new ReferenceInterpreter(flow, input);
+        interpreter.Arrive(new Frame(flow.Main, ""), flow.Main.StartId, live: true);
+        var first = interpreter.Errors.FirstOrDefault();
+        return (new FlowOutcome(interpreter._visits, interpreter._result, first.Code, first.Node), interpreter.Errors);
+    }
+
+    public int Request(string field) => field switch { "a" => _input.A, "b" => _input.B, "c" => _input.C, _ => throw new InvalidOperationException(field) };
+
+    public int Var(string name) => _vars.TryGetValue(name, out var value) ? value : 0;
+
+    /// <summary>A run of one graph: the main flow, or one run of a subflow body, with its own join counters.</summary>
+    private sealed class Frame(FlowGraph graph, string prefix)
+    {
+        public FlowGraph Graph { get; } = graph;
+        public string Prefix { get; } = prefix;
+        public Dictionary<string, (int Pending, int Arrived)> Joins { get; } = [];
+        public bool Failed { get; set; }
+    }
+
+    /// <summary>What the interpreter works out once per graph: back edges (depth first from the start) and the nodes on cycles.</summary>
+    private sealed class GraphFacts
+    {
+        public HashSet<GraphEdge> BackEdges { get; } = [];
+        public HashSet<string> OnCycle { get; } = new(StringComparer.Ordinal);
+    }
+
+    private GraphFacts Facts(FlowGraph graph)
+    {
+        if (_facts.TryGetValue(graph, out var known)) return known;
+        var facts = new GraphFacts();
+        var onPath = new HashSet<string>(StringComparer.Ordinal);
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        void Walk(string id)
+        {
+            onPath.Add(id);
+            foreach (var edge in graph.Outgoing(id))
+            {
+                if (onPath.Contains(edge.To)) facts.BackEdges.Add(edge);
+                else if (!done.Contains(edge.To)) Walk(edge.To);
+            }
+            onPath.Remove(id);
+            done.Add(id);
+        }
+        Walk(graph.StartId);
+        foreach (var node in graph.Nodes)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var stack = new Stack<string>(graph.Outgoing(node.Id).Select(e => e.To));
+            while (stack.Count > 0)
+            {
+                var id = stack.Pop();
+                if (id == node.Id) { facts.OnCycle.Add(node.Id); break; }
+                if (seen.Add(id)) foreach (var e in graph.Outgoing(id)) stack.Push(e.To);
+            }
+        }
+        _facts[graph] = facts;
+        return facts;
+    }
+
+    private static bool IsGateway(GraphNode node) => node.Kind is GraphNodeKind.Exclusive or GraphNodeKind.Parallel or GraphNodeKind.Inclusive;
+
+    private void Fail(Frame frame, string code, string node)
+    {
+        // A subflow body's start has no node of its own: the subflow node takes its place (subprocesses.md, node ids).
+        Errors.Add((code, node == frame.Graph.StartId && frame.Prefix.Length > 0 ? frame.Prefix.TrimEnd('/') : frame.Prefix + node));
+        frame.Failed = true;
+    }
+
+    /// <summary>A token (live) or a skip arrives at a node along one flow.</summary>
+    private void Arrive(Frame frame, string id, bool live)
+    {
+        if (++_steps > 200_000) throw new InvalidOperationException("the interpreter took too many steps");
+        var graph = frame.Graph;
+        var node = graph.Node(id);
+        var facts = Facts(graph);
+        var incoming = graph.Incoming(id).Count(e => !facts.BackEdges.Contains(e));
+        if (!(IsGateway(node) && incoming > 1))
+        {
+            if (!live) Skip(frame, node);
+            else if (graph.Incoming(id).Any(facts.BackEdges.Contains)) DriveLoop(frame, node);
+            else RunNode(frame, node);
+            return;
+        }
+        var (pending, arrived) = frame.Joins.TryGetValue(id, out var counts) ? counts : (incoming, 0);
+        pending--;
+        if (live) arrived++;
+        frame.Joins[id] = (pending, arrived);
+        if (node.Kind == GraphNodeKind.Exclusive)
+        {
+            if (live) RunNode(frame, node);
+            else if (pending == 0 && arrived == 0) Skip(frame, node);
+            return;
+        }
+        if (pending != 0) return;
+        if (arrived == 0) { Skip(frame, node); return; }
+        if (node.Kind == GraphNodeKind.Parallel && arrived != incoming)
+        {
+            Fail(frame, FlowErrorCodes.JoinIncomplete, id);
+            return;
+        }
+        RunNode(frame, node);
+    }
+
+    private void Skip(Frame frame, GraphNode node)
+    {
+        var facts = Facts(frame.Graph);
+        foreach (var edge in frame.Graph.Outgoing(node.Id).Where(e => !facts.BackEdges.Contains(e)).ToList())
+            Arrive(frame, edge.To, live: false);
+    }
+
+    private void RunNode(Frame frame, GraphNode node)
+    {
+        switch (node.Kind)
+        {
+            case GraphNodeKind.End:
+                return;
+            case GraphNodeKind.Fail:
+                Fail(frame, node.FailCode!, node.Id);
+                return;
+            case GraphNodeKind.Subflow:
+            case GraphNodeKind.Call:
+                var body = node.Body ?? _flow.Subflows[node.Calls!];
+                var inner = new Frame(body, frame.Prefix + node.Id + "/");
+                Arrive(inner, body.StartId, live: true);
+                if (inner.Failed) { frame.Failed = true; return; }
+                break;
+        }
+        if (node.Task is { } task) Execute(task);
+        var edges = frame.Graph.Outgoing(node.Id).ToList();
+        if (edges.Count == 0) return;
+        // A subflow's outgoing flows leave the made node <id>#end, where the caller goes on (subprocesses.md, node ids).
+        if (node.Kind is GraphNodeKind.Subflow or GraphNodeKind.Call) node = new GraphNode(node.Id + "#end", node.Kind);
+        switch (node.Kind)
+        {
+            case GraphNodeKind.Exclusive:
+                Exclusive(frame, node, edges);
+                break;
+            case GraphNodeKind.Parallel:
+                foreach (var edge in edges) Take(frame, edge, live: true);
+                break;
+            default:
+                Inclusive(frame, node, edges);
+                break;
+        }
+    }
+
+    private void Execute(TaskSpec task)
+    {
+        if (task.Formula == TaskFormula.Iterate)
+        {
+            foreach (var item in _input.Items)
+                _visits.Add($"{task.Service}[{item}]={task.Compute(_input.A, _input.B, _input.C, [], item)}");
+            return;
+        }
+        var value = task.Compute(_input.A, _input.B, _input.C, task.ReadsVars.Select(Var).ToList(), 0);
+        _visits.Add($"{task.Service}={value}");
+        _vars[task.WritesVar] = value;
+        if (task.ToResult) _result = value;
+    }
+
+    private void Exclusive(Frame frame, GraphNode node, List<GraphEdge> edges)
+    {
+        var chosen = edges.Where(e => !e.IsDefault).FirstOrDefault(e => e.When is null || e.When.Evaluate(this)) ?? edges.FirstOrDefault(e => e.IsDefault);
+        if (chosen is null)
+        {
+            Fail(frame, FlowErrorCodes.NoMatchingBranch, node.Id);
+            return;
+        }
+        if (!Facts(frame.Graph).OnCycle.Contains(node.Id))
+        {
+            foreach (var edge in edges.Where(e => e != chosen)) Take(frame, edge, live: false);
+        }
+        Take(frame, chosen, live: true);
+    }
+
+    private void Inclusive(Frame frame, GraphNode node, List<GraphEdge> edges)
+    {
+        var taken = edges.Select(e => !e.IsDefault && (e.When is null || e.When.Evaluate(this))).ToArray();
+        var other = taken.Any(t => t);
+        for (var i = 0; i < edges.Count; i++)
+        {
+            if (edges[i].IsDefault) taken[i] = !other;
+        }
+        if (!taken.Any(t => t))
+        {
+            Fail(frame, FlowErrorCodes.NoMatchingBranch, node.Id);
+            return;
+        }
+        for (var i = 0; i < edges.Count; i++) Take(frame, edges[i], taken[i]);
+    }
+
+    private void Take(Frame frame, GraphEdge edge, bool live)
+    {
+        if (!Facts(frame.Graph).BackEdges.Contains(edge))
+        {
+            Arrive(frame, edge.To, live);
+            return;
+        }
+        if (!live) return;
+        _rounds++;
+        if (_rounds > (_flow.LoopLimit ?? StandardLoopLimit))
+        {
+            Fail(frame, FlowErrorCodes.LoopLimit, edge.To);
+            return;
+        }
+        DriveLoop(frame, frame.Graph.Node(edge.To));
+    }
+
+    /// <summary>
+    /// Runs a loop's first node, and again for each round a back edge asks for while it runs, in a loop rather than by
+    /// recursion (as the generated loop driver does), so ten thousand rounds do not deepen the stack.
+    /// </summary>
+    private void DriveLoop(Frame frame, GraphNode node)
+    {
+        var key = (frame, node.Id);
+        if (!_driving.Add(key))
+        {
+            _repeat.Add(key);
+            return;
+        }
+        try
+        {
+            do RunNode(frame, node); while (_repeat.Remove(key));
+        }
+        finally
+        {
+            _driving.Remove(key);
+        }
+    }
+}
