@@ -155,6 +155,35 @@ public static class FlowValidation
     public static void Add(ref List<FlowFieldError>? errors, string field, string rule, string message)
         => (errors ??= []).Add(new FlowFieldError(field, rule, message));
 
+    /// <summary>
+    /// The request's DataAnnotations, as generated flows check them when they start: a context for the request
+    /// (the trim-safe constructor: no reflection over the request's type).
+    /// </summary>
+    public static System.ComponentModel.DataAnnotations.ValidationContext ContextFor(object request, string displayName)
+        => new(request, displayName, null, null);
+
+    /// <summary>Checks one DataAnnotations attribute of a request member and records it when it fails, with the attribute's own message.</summary>
+    public static void Check(ref List<FlowFieldError>? errors, System.ComponentModel.DataAnnotations.ValidationAttribute rule, object? value,
+        System.ComponentModel.DataAnnotations.ValidationContext context, string member, string displayName, string ruleName)
+    {
+        context.MemberName = member;
+        context.DisplayName = displayName;
+        if (rule.GetValidationResult(value, context) is { } failed)
+            Add(ref errors, member, ruleName, failed.ErrorMessage ?? $"fails [{ruleName}]");
+    }
+
+    /// <summary>Runs the request's own IValidatableObject.Validate and records what it reports, one entry per result.</summary>
+    public static void CheckObject(ref List<FlowFieldError>? errors, System.ComponentModel.DataAnnotations.IValidatableObject request,
+        System.ComponentModel.DataAnnotations.ValidationContext context)
+    {
+        context.MemberName = null;
+        foreach (var failed in request.Validate(context))
+        {
+            if (failed is null) continue;
+            Add(ref errors, string.Join(",", failed.MemberNames), "Validate", failed.ErrorMessage ?? "fails Validate");
+        }
+    }
+
     /// <summary>A number in messages, culture-independent.</summary>
     public static string Text<T>(T value) where T : IFormattable => value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
 }

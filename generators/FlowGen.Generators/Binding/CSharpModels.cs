@@ -102,7 +102,23 @@ internal sealed record FlowClassModel(
 
     /// <summary>The bus values the Vars and States types seed, in declaration order (vars first).</summary>
     public EquatableArray<SeedModel> Seeds { get; init; } = EquatableArray<SeedModel>.Empty;
+
+    /// <summary>The request type's DataAnnotations (Kstry's JSR-303), checked when the flow starts; empty without any.</summary>
+    public EquatableArray<AnnotationRule> RequestRules { get; init; } = EquatableArray<AnnotationRule>.Empty;
+
+    /// <summary>True when the request type implements IValidatableObject: its Validate runs after the attributes.</summary>
+    public bool RequestIsValidatable { get; init; }
 }
+
+/// <summary>
+/// One DataAnnotations attribute on a member of the request: checked at run time by an instance of the attribute made
+/// once, as the attribute is written (no reflection over the request).
+/// </summary>
+/// <param name="Member">The C# member name.</param>
+/// <param name="DisplayName">The name messages use: [Display(Name = ...)] when given, else the member name.</param>
+/// <param name="Rule">The attribute's name without "Attribute" (Required, Range, ...).</param>
+/// <param name="Creation">The C# expression that makes the attribute (<c>new global::...RangeAttribute(1, 100) { ErrorMessage = "..." }</c>).</param>
+internal sealed record AnnotationRule(string Member, string DisplayName, string Rule, string Creation);
 
 /// <summary>A [FlowEvent] type: the event name flows use and the type's shape (for key paths, conditions and bus writes).</summary>
 internal sealed record EventModel(string Name, string TypeFullName, string TypeName, TypeTable Types);

@@ -102,7 +102,97 @@ internal static class SymbolReader
             VarsType = vars is null ? null : Name(vars),
             StatesType = states is null ? null : Name(states),
             Seeds = seeds.ToEquatableArray(),
+            RequestRules = request is null ? EquatableArray<AnnotationRule>.Empty : AnnotationRules(request).ToEquatableArray(),
+            RequestIsValidatable = request?.AllInterfaces.Any(i => i.ToDisplayString() == "System.ComponentModel.DataAnnotations.IValidatableObject") == true,
         };
+    }
+
+    /// <summary>
+    /// The DataAnnotations validation attributes (any ValidationAttribute, custom ones included) on the request type's
+    /// public instance properties and fields, and on a record's primary constructor parameters, in declaration order.
+    /// </summary>
+    private static IEnumerable<AnnotationRule> AnnotationRules(ITypeSymbol request)
+    {
+        var primary = (request as INamedTypeSymbol)?.InstanceConstructors
+            .FirstOrDefault(c => c.Parameters.Length > 0 && c.Parameters.All(p => request.GetMembers(p.Name).OfType<IPropertySymbol>().Any()));
+        var members = new List<ISymbol>();
+        for (var t = request; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType) members.InsertRange(0, t.GetMembers());
+        foreach (var member in members)
+        {
+            if (member.IsStatic || member.DeclaredAccessibility != Accessibility.Public || member is not (IPropertySymbol { IsIndexer: false, GetMethod: not null } or IFieldSymbol { IsImplicitlyDeclared: false })) continue;
+            // A positional record's [Range(1, 10)] without 'property:' sits on the constructor parameter: read it there too.
+            var attributes = member.GetAttributes().AsEnumerable();
+            if (primary?.Parameters.FirstOrDefault(p => p.Name == member.Name) is { } parameter) attributes = attributes.Concat(parameter.GetAttributes());
+            var display = member.Name;
+            foreach (var attribute in attributes)
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == "System.ComponentModel.DataAnnotations.DisplayAttribute"
+                    && attribute.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value is string shown) display = shown;
+            }
+            foreach (var attribute in attributes)
+            {
+                if (attribute.AttributeClass is not { } type || !IsValidationAttribute(type) || Creation(attribute) is not { } creation) continue;
+                var rule = type.Name.EndsWith("Attribute", StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "Attribute".Length) : type.Name;
+                yield return new AnnotationRule(member.Name, display, rule, creation);
+            }
+        }
+    }
+
+    private static bool IsValidationAttribute(INamedTypeSymbol type)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.ToDisplayString() == "System.ComponentModel.DataAnnotations.ValidationAttribute") return true;
+        }
+        return false;
+    }
+
+    /// <summary>The attribute as a C# creation expression: its constructor arguments and named arguments as written.</summary>
+    private static string? Creation(AttributeData attribute)
+    {
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)) return null;
+        var arguments = string.Join(", ", attribute.ConstructorArguments.Select(Constant));
+        var named = attribute.NamedArguments.Select(a => $"{a.Key} = {Constant(a.Value)}").ToList();
+        return $"new {Name(attribute.AttributeClass!)}({arguments})" + (named.Count == 0 ? "" : " { " + string.Join(", ", named) + " }");
+
+        // Each kind of constant through the one escaping function for its context (CSharpText), never raw.
+        static string Constant(TypedConstant value)
+        {
+            if (value.IsNull) return "null";
+            return value.Kind switch
+            {
+                TypedConstantKind.Array => $"new {Name(value.Type!)} {{ {string.Join(", ", value.Values.Select(Constant))} }}",
+                TypedConstantKind.Type => $"typeof({Name((ITypeSymbol)value.Value!)})",
+                TypedConstantKind.Enum => $"({Name(value.Type!)})({Number(value.Value!)})",
+                _ => value.Value switch
+                {
+                    string text => Emit.CSharpText.StringLiteral(text),
+                    char c => Emit.CSharpText.CharLiteral(c),
+                    bool b => b ? "true" : "false",
+                    _ => Number(value.Value!),
+                },
+            };
+        }
+
+        static string Number(object number) => number switch
+        {
+            double d when double.IsNaN(d) => "double.NaN",
+            double d when double.IsPositiveInfinity(d) => "double.PositiveInfinity",
+            double d when double.IsNegativeInfinity(d) => "double.NegativeInfinity",
+            double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "d",
+            float f when float.IsNaN(f) => "float.NaN",
+            float f when float.IsPositiveInfinity(f) => "float.PositiveInfinity",
+            float f when float.IsNegativeInfinity(f) => "float.NegativeInfinity",
+            float f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f",
+            decimal m => m.ToString(System.Globalization.CultureInfo.InvariantCulture) + "m",
+            long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L",
+            ulong u => u.ToString(System.Globalization.CultureInfo.InvariantCulture) + "UL",
+            uint u => u.ToString(System.Globalization.CultureInfo.InvariantCulture) + "U",
+            int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => $"({Name2(number)}){System.Convert.ToString(number, System.Globalization.CultureInfo.InvariantCulture)}",
+        };
+
+        static string Name2(object number) => number switch { short => "short", ushort => "ushort", byte => "byte", sbyte => "sbyte", _ => "int" };
     }
 
     /// <summary>The public instance properties a seed type gives the bus, base class first, each name once.</summary>

@@ -131,11 +131,21 @@ internal sealed partial class FlowEmitter
     /// <summary>The validation of the request, at the flow's start.</summary>
     private void WriteValidation(BoundNode bound, string index)
     {
-        if (bound.Node.Id != _flow.Flow.FlowId || _flow.RequestSchema is null) return;
-        _w.Open($"if ({RequestValidatorEmitter.MethodName}(state) is {{ }} invalid)");
-        _w.Line($"state.FailValidation({index}, invalid);");
-        _w.Line(Return);
-        _w.Close();
+        if (bound.Node.Id != _flow.Flow.FlowId) return;
+        if (_flow.RequestSchema is not null)
+        {
+            _w.Open($"if ({RequestValidatorEmitter.MethodName}(state) is {{ }} invalid)");
+            _w.Line($"state.FailValidation({index}, invalid);");
+            _w.Line(Return);
+            _w.Close();
+        }
+        if (AnnotationValidatorEmitter.Needed(_flow.Class))
+        {
+            _w.Open($"if ({AnnotationValidatorEmitter.MethodName}(state) is {{ }} annotated)");
+            _w.Line($"state.FailValidation({index}, annotated);");
+            _w.Line(Return);
+            _w.Close();
+        }
     }
 
     /// <summary>

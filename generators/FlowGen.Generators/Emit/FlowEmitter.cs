@@ -119,6 +119,7 @@ internal sealed partial class FlowEmitter
         WriteState();
         WriteEntryPoints();
         if (_flow.RequestSchema is { } schema) RequestValidatorEmitter.Write(_w, schema);
+        if (AnnotationValidatorEmitter.Needed(_flow.Class)) AnnotationValidatorEmitter.Write(_w, _flow.Class);
         WriteHttpRequests();
         if (_flow.Durable is { } durable) WriteDurable(durable);
         _w.Line($"// ---- The nodes of {CSharpText.Comment(_flow.Flow.FileName)}, one method per state. ----");
