@@ -105,6 +105,27 @@ internal sealed partial class FlowEmitter
         }
     }
 
+    /// <summary>
+    /// For a catch node under an event gateway (the node a continuation enters when its event or time comes): the skips
+    /// of the gateway's other arms that a join lies after. Without them a join after the arms would wait for an arm
+    /// that was not taken.
+    /// </summary>
+    private List<string> SiblingArmSkips(BoundNode bound)
+    {
+        if (_armSiblings.TryGetValue(bound.Node.Id, out var known)) return known;
+        var skips = new List<string>();
+        foreach (var gateway in _flow.Nodes.Where(n => n.Node.Kind == NodeKind.EventGateway && n.Outgoing.Any(b => b.Edge.TargetId == bound.Node.Id)))
+        {
+            foreach (var sibling in gateway.Outgoing.Where(b => b.Edge.TargetId != bound.Node.Id))
+            {
+                var skip = Skip(sibling.Edge.TargetId);
+                if (skip != "default" && !skips.Contains(skip)) skips.Add(skip);
+            }
+        }
+        _armSiblings[bound.Node.Id] = skips;
+        return skips;
+    }
+
     /// <summary>A node that awaits within its body: a fork, a subprocess, a choice that tells joins about skipped branches.</summary>
     private void WriteAsyncNode(BoundNode bound, string index)
     {
@@ -125,6 +146,13 @@ internal sealed partial class FlowEmitter
             WriteSubprocess(bound, index);
         else
             WriteOutgoing(bound, index);
+        var siblings = SiblingArmSkips(bound);
+        if (siblings.Count > 0)
+        {
+            // After this arm's own branch, so that an error it ends in (a fail end) is the run's error, not a join's.
+            _w.Line("// This arm of the event gateway was taken: the joins after the other arms learn that those will not come.");
+            foreach (var skip in siblings) _w.Line($"await {skip}.ConfigureAwait(false);");
+        }
         _w.Close();
     }
 
@@ -154,7 +182,7 @@ internal sealed partial class FlowEmitter
     /// </summary>
     private bool CanTail(BoundNode bound)
     {
-        if (IsSubprocess(bound.Node)) return false;
+        if (IsSubprocess(bound.Node) || SiblingArmSkips(bound).Count > 0) return false;
         var single = bound.Outgoing.Count == 1 && bound.Node.Kind != NodeKind.ExclusiveGateway
             && bound.Outgoing[0].ConditionCode is null && (bound.Node.Kind == NodeKind.ParallelGateway || !bound.Outgoing[0].Edge.IsDefault);
         if (bound.Call is not null) return single;

@@ -23,6 +23,7 @@ internal sealed partial class FlowEmitter
     private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _leadsToJoin = new(StringComparer.Ordinal);
     private readonly HashSet<string> _skippable = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _armSiblings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _scopeIndexes = new(StringComparer.Ordinal);
     private readonly SourceWriter _w = new();
 
