@@ -117,6 +117,16 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Collect()
             .WithTrackingName(TrackingNames.FlowClasses);
 
+        // A [Flow] class whose flow is not found while a flow file cannot be read (that file may hold it) still gets a
+        // body that never runs, so the file's own error is the build's only one (no CS0535 beside it).
+        context.RegisterSourceOutput(flowClasses.Combine(flowIds).Combine(unreadable), static (spc, input) =>
+        {
+            var ((classes, ids), anyUnreadable) = input;
+            if (!anyUnreadable) return;
+            foreach (var flowClass in classes.Where(c => c.IsValid && !ids.SelectMany(file => file).Any(site => site.FlowId == c.FlowId)))
+                spc.AddSource(HintName(flowClass), SourceText.From(NotGeneratedEmitter.EmitUnread(flowClass), System.Text.Encoding.UTF8));
+        });
+
         var components = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 SymbolReader.ComponentAttribute,

@@ -36,28 +36,13 @@ internal static class GatewayChecks
         }
 
         // Strict parallel joins: every incoming branch must arrive whenever the join is reached.
-        HashSet<string>? onLoop = null;
+        List<List<string>>? loops = null;
         foreach (var start in index.Graph.Nodes.Where(n => n.Kind == NodeKind.StartEvent && !n.IsUnsupported && index.Nodes.ContainsKey(n.Id)))
         {
             var dominators = Dominance.Dominators(index, start.Id);
+            foreach (var loop in loops ??= index.Cycles(throughWaits: false)) CheckLoopEntries(index, loop, dominators, diagnostics, errorElements);
             foreach (var join in dominators.Keys.Select(id => index.Nodes[id]))
             {
-                if (join.Kind == NodeKind.ServiceTask && index.Incoming[join.Id].Count > 1 && dominators[join.Id] is { } from
-                    && (onLoop ??= new HashSet<string>(index.Cycles(throughWaits: false).SelectMany(c => c), StringComparer.Ordinal)).Contains(join.Id))
-                {
-                    // Outside loops a task with several incoming flows joins them (Kstry's implicit join). A loop has no
-                    // joins: only alternatives may meet on it; branches that always arrive together would each go round.
-                    var avoidance = new Dominance.Avoidance(index);
-                    var together = index.Incoming[join.Id].Where(e => !index.IsChoice(e) && avoidance.ChoiceAvoiding(from, e.SourceId) is null).ToList();
-                    if (together.Count > 1)
-                    {
-                        var d = DiagnosticInfo.Create(FlowDiagnostics.SeveralIncoming, join.Location, join.Describe(),
-                            index.Incoming[join.Id].Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                        if (!diagnostics.Contains(d)) diagnostics.Add(d);
-                        errorElements.Add(join.Id);
-                    }
-                    continue;
-                }
                 if (join.Kind != NodeKind.ParallelGateway || index.Incoming[join.Id].Count < 2) continue;
                 if (SettingsChecks.IsFalse(join.GetProperty("strict-mode"))) continue;
                 var dominator = dominators[join.Id];
@@ -110,5 +95,57 @@ internal static class GatewayChecks
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// A loop has no joins: only alternatives may enter it. When a fork (a parallel or inclusive gateway, a task with
+    /// several flows out) between the entries' common dominator and the entries can take two of them in one run, the
+    /// loop would run once per branch at the same time: FG0104 at the first node entered.
+    /// </summary>
+    private static void CheckLoopEntries(GraphIndex index, List<string> loop, Dictionary<string, string?> dominators, List<DiagnosticInfo> diagnostics, HashSet<string> errorElements)
+    {
+        var members = new HashSet<string>(loop, StringComparer.Ordinal);
+        var entries = loop.SelectMany(id => index.Incoming[id]).Where(e => !members.Contains(e.SourceId) && dominators.ContainsKey(e.SourceId)).ToList();
+        if (entries.Count < 2) return;
+
+        // The last node every path to every entry passes: walk the first source's dominators up until one dominates all.
+        var chain = new List<string>();
+        for (string? n = entries[0].SourceId; n is not null; n = dominators.TryGetValue(n, out var up) ? up : null) chain.Add(n);
+        var common = chain.FirstOrDefault(c => entries.All(e => Dominates(dominators, c, e.SourceId)));
+        if (common is null) return;
+
+        // The nodes between it and the entries, found backwards from the entries.
+        var region = new HashSet<string>(StringComparer.Ordinal) { common };
+        var queue = new Queue<string>(entries.Select(e => e.SourceId).Where(region.Add));
+        while (queue.Count > 0)
+        {
+            foreach (var edge in index.Incoming[queue.Dequeue()])
+            {
+                if (!members.Contains(edge.SourceId) && dominators.ContainsKey(edge.SourceId) && region.Add(edge.SourceId)) queue.Enqueue(edge.SourceId);
+            }
+        }
+        var entryIds = new HashSet<string>(entries.Select(e => e.Id), StringComparer.Ordinal);
+        foreach (var id in region.OrderBy(id => index.Nodes[id].Location.Start))
+        {
+            var node = index.Nodes[id];
+            if (node.Kind is NodeKind.ExclusiveGateway or NodeKind.EventGateway) continue; // one way only
+            var onward = index.Outgoing[id].Count(e => region.Contains(e.TargetId) || entryIds.Contains(e.Id));
+            if (onward < 2) continue;
+            var first = index.Nodes[entries.OrderBy(e => index.Nodes[e.TargetId].Location.Start).First().TargetId];
+            var d = DiagnosticInfo.Create(FlowDiagnostics.SeveralIncoming, first.Location, first.Describe(),
+                entries.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(", ", entries.Select(e => e.Id)), node.Describe());
+            if (!diagnostics.Contains(d)) diagnostics.Add(d);
+            errorElements.Add(first.Id);
+            return;
+        }
+    }
+
+    private static bool Dominates(Dictionary<string, string?> dominators, string dominator, string node)
+    {
+        for (string? n = node; n is not null; n = dominators.TryGetValue(n, out var up) ? up : null)
+        {
+            if (n == dominator) return true;
+        }
+        return false;
     }
 }

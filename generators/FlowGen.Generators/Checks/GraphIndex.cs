@@ -36,7 +36,14 @@ internal sealed class GraphIndex
     /// The node kinds that join several incoming flows as an inclusive gateway would (Kstry's implicit join: it waits
     /// for the branches that can still arrive, and runs once). Inside a loop only alternatives meet, and pass through.
     /// </summary>
-    public static bool ImplicitlyJoins(FlowNode node) => node.Kind is NodeKind.ServiceTask or NodeKind.SubProcess or NodeKind.CallActivity;
+    public static bool ImplicitlyJoins(FlowNode node) => node.Kind is NodeKind.ServiceTask or NodeKind.SubProcess or NodeKind.CallActivity or NodeKind.ExclusiveGateway;
+
+    /// <summary>
+    /// Nodes that wait for their incoming branches when several flows enter them outside a loop: parallel and inclusive
+    /// gateways, and as Kstry does (an inclusive join it puts in front), exclusive gateways, tasks, subprocesses and
+    /// call activities. An event gateway passes each flow on.
+    /// </summary>
+    public static bool Joins(FlowNode node) => node.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway || ImplicitlyJoins(node);
 
     /// <summary>A wait of a durable flow: a message or timer catch, or an event gateway.</summary>
     public static bool IsWait(FlowNode node) => node.Kind is NodeKind.MessageCatch or NodeKind.TimerCatch or NodeKind.EventGateway;

@@ -70,8 +70,8 @@ internal static class FlowDiagnostics
         "The id '{0}' is used more than once ({1} here, {2} before). Element ids must be unique within a file, and flow ids (start event ids) and subprocess ids across all flow files: rename one of them.", CategoryStructure);
     public static readonly DiagnosticDescriptor DanglingFlow = Error("FG0103", "Sequence flow refers to a missing element",
         "Sequence flow '{0}' has {1} '{2}', which is not a node of the same process. Point it at an existing node (in BPMN: reconnect the flow in the modeler).", CategoryStructure);
-    public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "A loop entered by branches that arrive together",
-        "{0} is on a loop and has {1} incoming sequence flows, at least two of which always arrive in the same run, so the loop would be entered once per branch. Join the branches with a parallel or inclusive gateway before the loop. (Outside loops, a task, subprocess or call activity with several incoming flows joins them as an inclusive gateway would.)", CategoryStructure);
+    public static readonly DiagnosticDescriptor SeveralIncoming = Error("FG0104", "A loop entered by branches that may arrive together",
+        "The loop through {0} is entered by {1} sequence flows ({2}), and {3} can take more than one of them in the same run, so the loop would go round once per branch, at the same time. Join those branches with a parallel or inclusive gateway before the loop, or choose between them with an exclusive gateway.", CategoryStructure);
     public static readonly DiagnosticDescriptor DuplicateConnection = Error("FG0113", "Connection written twice",
         "{0} connects {1} to {2} a second time (the first is {3}). Two flows between the same nodes would run the target twice or make the choice ambiguous: remove one, or join their conditions with || in one flow.", CategoryStructure);
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",

@@ -13,10 +13,10 @@ internal sealed partial class FlowEmitter
         var name = _names[join.Node.Id];
         _w.Open($"private {Vt} {ArriveName(join.Node.Id)}(State state, bool live)");
         _w.Line($"if (live) global::System.Threading.Interlocked.Increment(ref state.{name}_live);");
-        if ((join.Node.Kind is not (NodeKind.ParallelGateway or NodeKind.InclusiveGateway) && !GraphIndex.ImplicitlyJoins(join.Node)) || join.Loop is not null)
+        if (!GraphIndex.Joins(join.Node) || join.Loop is not null)
         {
-            // An exclusive gateway merges as BPMN says, passing every token on; inside a loop only alternatives meet
-            // (nothing forks in a loop), and nothing is skipped there, so a merge there passes them on too.
+            // Inside a loop only alternatives meet (nothing forks in a loop) and nothing is skipped, so a merge there
+            // passes each branch on; so does an event gateway that several flows enter.
             _w.Line("// A merge passes every live branch on; it is skipped only when every branch was.");
             _w.Line($"var remaining = global::System.Threading.Interlocked.Decrement(ref state.{name}_pending);");
             _w.Line($"if (live) return {RunName(join.Node.Id)}(state);");
@@ -26,7 +26,7 @@ internal sealed partial class FlowEmitter
             return;
         }
         if (join.Node.Kind is not (NodeKind.ParallelGateway or NodeKind.InclusiveGateway))
-            _w.Line($"// {CSharpText.Comment(join.Node.Element)} with {join.IncomingCount.ToString(CultureInfo.InvariantCulture)} incoming flows: it joins them as an inclusive gateway would, waiting for the branches that can still arrive, and runs once.");
+            _w.Line($"// {CSharpText.Comment(join.Node.Element)} with {join.IncomingCount.ToString(CultureInfo.InvariantCulture)} incoming flows: it joins them as an inclusive gateway would, waiting for the branches that can still arrive, and goes on once.");
         _w.Line($"if (global::System.Threading.Interlocked.Decrement(ref state.{name}_pending) != 0) return default;");
         _w.Line($"var arrived = global::System.Threading.Volatile.Read(ref state.{name}_live);");
         _w.Line($"if (arrived == 0) return {SkipOrDefault(join.Node.Id)};");

@@ -23,6 +23,21 @@ public sealed class CascadeTests
         Assert.Contains("global::FlowGen.FlowErrorCodes.NotGenerated", stub);
     }
 
+    [Theory]
+    [InlineData("/flows/f.flow.yaml", "flow: f\nsteps:\n  - { id: T, task-component: calc, task-service: noop, strict-mode: true, strict-mode: false }\n")]
+    [InlineData("/flows/f.bpmn", "<definitions><process id=\"p\"><startEvent id=\"f\"></process>")]
+    public void Flow_class_whose_file_cannot_be_read_gets_a_stub_body_so_the_file_error_is_the_only_one(string path, string text)
+    {
+        // Found by the random-flow test (seed 15375): a duplicate key made the file unreadable, and the flow class,
+        // whose flow was in that file, got no body: CS0535 beside the FG error.
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText(path, text));
+
+        Assert.NotEmpty(run.Diagnostics.Where(d => d.Id.StartsWith("FG", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error && d.Location.GetLineSpan().Path == path));
+        Assert.Empty(run.CompileErrors);
+        Assert.Empty(run.WithId("FG0702")); // not "no flow has this id": the file that may hold it is the one to fix
+        Assert.Contains("a flow file that could not be read", run.Source("Demo.DemoFlow.g.cs"));
+    }
+
     [Fact]
     public void Stub_of_a_flow_with_errors_returns_a_failure_and_keeps_the_constructor()
     {

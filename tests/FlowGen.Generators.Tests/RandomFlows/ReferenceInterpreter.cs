@@ -24,8 +24,8 @@ internal sealed record FlowOutcome(IReadOnlyList<string> Visits, int Result, str
 /// without running them, a skipped subflow passes it to what follows;</item>
 /// <item>a gateway with several incoming flows (back edges of loops not counted) is a join: a parallel one waits for every
 /// incoming branch, arrived or skipped, and fails with FLOW_JOIN_INCOMPLETE when some were skipped and some arrived; an
-/// inclusive one goes on once with the branches that arrived; both are skipped when every branch was; an exclusive one
-/// passes every live branch on at once and is skipped when every branch was;</item>
+/// inclusive one, and an exclusive one outside a loop (Kstry's implicit join), go on once with the branches that arrived;
+/// all are skipped when every branch was; an exclusive one on a loop passes every live branch on at once;</item>
 /// <item>a flow back to a node on the current depth-first path is a loop round: counted over the run, over the limit it
 /// fails with FLOW_LOOP_LIMIT at the node it goes back to;</item>
 /// <item>a subflow or call activity runs its body on the same bus, each run a fresh copy with ids prefixed by the path of
@@ -146,7 +146,8 @@ internal sealed class ReferenceInterpreter : IBusValues
         pending--;
         if (live) arrived++;
         frame.Joins[id] = (pending, arrived);
-        if (node.Kind == GraphNodeKind.Exclusive)
+        // On a loop an exclusive merge passes each branch on (only alternatives meet there); elsewhere it joins (Kstry).
+        if (node.Kind == GraphNodeKind.Exclusive && facts.OnCycle.Contains(id))
         {
             if (live) RunNode(frame, node);
             else if (pending == 0 && arrived == 0) Skip(frame, node);
