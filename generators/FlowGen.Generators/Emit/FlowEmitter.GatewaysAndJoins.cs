@@ -26,7 +26,7 @@ internal sealed partial class FlowEmitter
             return;
         }
         if (join.Node.Kind is not (NodeKind.ParallelGateway or NodeKind.InclusiveGateway))
-            _w.Line($"// {CSharpText.Comment(join.Node.Element)} with {join.IncomingCount.ToString(CultureInfo.InvariantCulture)} incoming flows: it joins them as an inclusive gateway would, waiting for the branches that can still arrive, and goes on once.");
+            _w.Line($"// {join.IncomingCount.ToString(CultureInfo.InvariantCulture)} incoming flows (Kstry's implicit join): it joins them as an inclusive gateway would, waiting for the branches that can still arrive, then goes on once.");
         _w.Line($"if (global::System.Threading.Interlocked.Decrement(ref state.{name}_pending) != 0) return default;");
         _w.Line($"var arrived = global::System.Threading.Volatile.Read(ref state.{name}_live);");
         _w.Line($"if (arrived == 0) return {SkipOrDefault(join.Node.Id)};");
@@ -98,23 +98,29 @@ internal sealed partial class FlowEmitter
             }
         }
 
+        var started = new List<string>();
         for (var i = 0; i < branches.Count; i++)
         {
             var take = Take(i);
-            _w.Line($"// branch {CSharpText.Comment(branches[i].Edge.Id)} -> {CSharpText.Comment(branches[i].Edge.TargetId)}");
-            _w.Line($"var branch{i.ToString(CultureInfo.InvariantCulture)} = {Go(branches[i], take, OpenAsync(bound))};");
+            var call = Go(branches[i], take, OpenAsync(bound));
+            _w.Line($"// branch {CSharpText.Comment(branches[i].Edge.Id)} -> {CSharpText.Comment(branches[i].Edge.TargetId)}{(call == "default" ? ": never taken, and no join after it waits for it" : "")}");
+            if (call == "default") continue;
+            var name = "branch" + i.ToString(CultureInfo.InvariantCulture);
+            _w.Line($"var {name} = {call};");
+            started.Add(name);
         }
         if (_tail)
         {
             // Done at once when every branch finished synchronously; else one continuation awaits them.
-            var all = string.Join(", ", Enumerable.Range(0, branches.Count).Select(i => "branch" + i.ToString(CultureInfo.InvariantCulture)));
-            _w.Line(branches.Count == 1 ? "return branch0;"
-                : branches.Count <= 4 ? $"return global::FlowGen.FlowSteps.WhenAll({all});"
+            var all = string.Join(", ", started);
+            _w.Line(started.Count == 0 ? "return default;"
+                : started.Count == 1 ? $"return {started[0]};"
+                : started.Count <= 4 ? $"return global::FlowGen.FlowSteps.WhenAll({all});"
                 : $"return global::FlowGen.FlowSteps.WhenAll(new[] {{ {all} }});");
             return;
         }
-        for (var i = 0; i < branches.Count; i++)
-            _w.Line($"await branch{i.ToString(CultureInfo.InvariantCulture)}.ConfigureAwait(false);");
+        foreach (var name in started)
+            _w.Line($"await {name}.ConfigureAwait(false);");
     }
 
     private void WriteExclusive(BoundNode bound, string index)
@@ -269,7 +275,7 @@ internal sealed partial class FlowEmitter
         else if (live == "true") call = $"{RunName(target)}(state)";
         else if (live == "false") call = Skip(target);
         else call = LeadsToJoin(target) ? $"({live} ? {RunName(target)}(state) : {SkipName(target)}(state))" : $"({live} ? {RunName(target)}(state) : default)";
-        return offload ? Offload(call) : call;
+        return offload && call != "default" ? Offload(call) : call;
     }
 
     /// <summary>open-async: the branch starts on the thread pool, so CPU-bound sync tasks run in parallel too.</summary>

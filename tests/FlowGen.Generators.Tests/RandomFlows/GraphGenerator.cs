@@ -4,7 +4,7 @@ namespace FlowGen.Generators.Tests.RandomFlows;
 /// Makes a random flow from a seed, block by block (tasks, exclusive / parallel / inclusive splits with their joins,
 /// forking tasks, loops, embedded and called subflows, iterated tasks, end and fail nodes), so most flows are valid;
 /// then, for some, one mutation (an edge removed or added, a join of another kind, an unknown var, a bad setting) that
-/// the checks should reject, or that changes how the flow runs. A service task never gets more than one incoming flow.
+/// the checks should reject, or that changes how the flow runs. Now and then a task joins branches itself (Kstry's implicit join).
 /// Conditions read the request (a, b, c) and vars that tasks certain to have run before (or joined before) wrote, so
 /// different requests take different paths and every value is deterministic whatever order branches run in.
 /// </summary>
@@ -181,10 +181,17 @@ internal sealed class GraphGenerator
             written.AddRange(branchVars.Except(vars));
         }
         if (ends.Count == 0) return null;
-        var join = AddNode(scope.Graph, joinKind, "j");
+        // Now and then no join gateway at all: the next task joins the branches itself (Kstry's implicit join).
+        if (!scope.InLoop && Chance(12)) joinKind = GraphNodeKind.Task;
+        var join = AddNode(scope.Graph, joinKind, joinKind == GraphNodeKind.Task ? "t" : "j");
         foreach (var end in ends) Connect(scope.Graph, end, join.Id);
         vars.AddRange(written.Distinct());
-        if (Chance(10) && !scope.InLoop)
+        if (joinKind == GraphNodeKind.Task)
+        {
+            join.Task = NewTask(join.Id, vars, scope.TopLevel);
+            vars.Add(join.Task.WritesVar);
+        }
+        else if (Chance(10) && !scope.InLoop)
         {
             // A join that calls a service: it runs once the branches have joined.
             join.Task = NewTask(join.Id, vars, scope.TopLevel);

@@ -22,7 +22,8 @@ internal sealed record FlowOutcome(IReadOnlyList<string> Visits, int Result, str
 /// <item>a parallel gateway takes every flow, an inclusive gateway chooses like a task;</item>
 /// <item>a flow not taken sends a skip (dead-path elimination) except from a node on a loop; a skip passes through nodes
 /// without running them, a skipped subflow passes it to what follows;</item>
-/// <item>a gateway with several incoming flows (back edges of loops not counted) is a join: a parallel one waits for every
+/// <item>a gateway, task, subflow or call with several incoming flows (back edges of loops not counted) is a join (a task,
+/// subflow or call as an inclusive gateway, Kstry's implicit join): a parallel one waits for every
 /// incoming branch, arrived or skipped, and fails with FLOW_JOIN_INCOMPLETE when some were skipped and some arrived; an
 /// inclusive one, and an exclusive one outside a loop (Kstry's implicit join), go on once with the branches that arrived;
 /// all are skipped when every branch was; an exclusive one on a loop passes every live branch on at once;</item>
@@ -83,6 +84,9 @@ internal sealed class ReferenceInterpreter : IBusValues
     {
         public HashSet<GraphEdge> BackEdges { get; } = [];
         public HashSet<string> OnCycle { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The nodes the start reaches: a join counts only the flows that can reach it in this run (FG0202 warns of the rest).</summary>
+        public HashSet<string> Reachable { get; } = new(StringComparer.Ordinal);
     }
 
     private GraphFacts Facts(FlowGraph graph)
@@ -103,6 +107,7 @@ internal sealed class ReferenceInterpreter : IBusValues
             done.Add(id);
         }
         Walk(graph.StartId);
+        facts.Reachable.UnionWith(done);
         foreach (var node in graph.Nodes)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -134,8 +139,9 @@ internal sealed class ReferenceInterpreter : IBusValues
         var graph = frame.Graph;
         var node = graph.Node(id);
         var facts = Facts(graph);
-        var incoming = graph.Incoming(id).Count(e => !facts.BackEdges.Contains(e));
-        if (!(IsGateway(node) && incoming > 1))
+        var incoming = graph.Incoming(id).Count(e => !facts.BackEdges.Contains(e) && facts.Reachable.Contains(e.From));
+        // A task, subflow or call with several incoming flows joins them as an inclusive gateway would (Kstry).
+        if (!((IsGateway(node) || node.Kind is GraphNodeKind.Task or GraphNodeKind.Subflow or GraphNodeKind.Call) && incoming > 1))
         {
             if (!live) Skip(frame, node);
             else if (graph.Incoming(id).Any(facts.BackEdges.Contains)) DriveLoop(frame, node);
@@ -147,7 +153,7 @@ internal sealed class ReferenceInterpreter : IBusValues
         if (live) arrived++;
         frame.Joins[id] = (pending, arrived);
         // On a loop an exclusive merge passes each branch on (only alternatives meet there); elsewhere it joins (Kstry).
-        if (node.Kind == GraphNodeKind.Exclusive && facts.OnCycle.Contains(id))
+        if (node.Kind is GraphNodeKind.Exclusive or GraphNodeKind.Task && facts.OnCycle.Contains(id))
         {
             if (live) RunNode(frame, node);
             else if (pending == 0 && arrived == 0) Skip(frame, node);

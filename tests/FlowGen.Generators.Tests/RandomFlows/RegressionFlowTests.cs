@@ -20,8 +20,13 @@ public sealed class RegressionFlowTests
         {
             [FlowTask("t4"), ToVar("vt4")]
             public int T4(Req request) { request.Log.Enqueue("t4"); return request.A; }
+            [FlowTask("t1"), ToVar("vt1")]
+            public int T1(Req request) { request.Log.Enqueue("t1"); return 1; }
+            [FlowTask("t2"), ToVar("vt2")]
+            public int T2(Req request) { request.Log.Enqueue("t2"); return 2; }
+            [FlowTask("after"), ToResult]
+            public int After(Req request, [FromVar("vt1")] int one, [FromVar("vt2")] int two) { request.Log.Enqueue("after"); return one + two; }
         }
-        [Flow("nested-joins")] public sealed partial class NestedJoinsFlow : IFlow<Req, int>;
         """;
 
     /// <summary>
@@ -64,9 +69,83 @@ public sealed class RegressionFlowTests
         Assert.Equal(["t4"], log);
     }
 
+    /// <summary>
+    /// An exclusive gateway merging both branches of a parallel fork: what followed ran once per branch, at the same time,
+    /// each reading what the other branch may or may not have written yet (seed 15196). It now joins them, as Kstry does.
+    /// </summary>
+    [Fact]
+    public void An_exclusive_merge_of_a_forks_branches_runs_what_follows_once_after_both()
+    {
+        const string flow = """
+            {
+              "flow": "exclusive-merge",
+              "graph": {
+                "nodes": [
+                  { "id": "exclusive-merge", "type": "start" },
+                  { "id": "g0", "type": "parallel" },
+                  { "id": "t1", "task-component": "c", "task-service": "t1" },
+                  { "id": "t2", "task-component": "c", "task-service": "t2" },
+                  { "id": "j3", "type": "exclusive" },
+                  { "id": "t4", "task-component": "c", "task-service": "after" },
+                  { "id": "n9", "type": "end" }
+                ],
+                "connections": [
+                  { "from": "exclusive-merge", "to": "g0" },
+                  { "from": "g0", "to": "t1" },
+                  { "from": "g0", "to": "t2" },
+                  { "from": "t1", "to": "j3" },
+                  { "from": "t2", "to": "j3" },
+                  { "from": "j3", "to": "t4" },
+                  { "from": "t4", "to": "n9" }
+                ]
+              }
+            }
+            """;
+        var (result, log) = CompileAndRun(flow, "Regression.ExclusiveMergeFlow", 5);
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(3, result.Value);
+        Assert.Equal(["after", "t1", "t2"], log.Order(StringComparer.Ordinal));
+        Assert.Equal("after", log[^1]);
+    }
+
+    /// <summary>
+    /// An inclusive gateway with a flow without a condition (always taken) and a default flow (so never taken) to a fail
+    /// end that no join follows: the emitter wrote <c>var branch1 = default;</c> (CS8716). Found by seed 31142.
+    /// </summary>
+    [Fact]
+    public void A_never_taken_default_flow_to_an_end_compiles_and_is_not_taken()
+    {
+        const string flow = """
+            {
+              "flow": "never-default",
+              "graph": {
+                "nodes": [
+                  { "id": "never-default", "type": "start" },
+                  { "id": "g1", "type": "inclusive", "open-async": true },
+                  { "id": "x3", "type": "fail", "code": "E_X3" },
+                  { "id": "t4", "task-component": "c", "task-service": "t4" },
+                  { "id": "n12", "type": "end" }
+                ],
+                "connections": [
+                  { "from": "never-default", "to": "g1" },
+                  { "from": "g1", "to": "x3", "default": true },
+                  { "from": "g1", "to": "t4" },
+                  { "from": "t4", "to": "n12" }
+                ]
+              }
+            }
+            """;
+        var (result, log) = CompileAndRun(flow, "Regression.NeverDefaultFlow", 5);
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(["t4"], log);
+    }
+
     private static (FlowResult<int> Result, List<string> Log) CompileAndRun(string flow, string flowClass, int a)
     {
-        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("flows/regression.flow.json", flow));
+        // Each test compiles its own flow, with its own [Flow] class.
+        var flowId = System.Text.Json.JsonDocument.Parse(flow).RootElement.GetProperty("flow").GetString();
+        var declaration = $"[Flow(\"{flowId}\")] public sealed partial class {flowClass.Substring(flowClass.LastIndexOf('.') + 1)} : IFlow<Req, int>;";
+        var run = GeneratorHarness.RunGenerator(Components + declaration, new InMemoryText("flows/regression.flow.json", flow));
         Assert.Empty(run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
         var problems = run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));

@@ -437,10 +437,11 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Arrive_Shop_merge(State state, bool live)
         {
             if (live) global::System.Threading.Interlocked.Increment(ref state.Shop_merge_live);
-            // A merge passes every live branch on; it is skipped only when every branch was.
-            var remaining = global::System.Threading.Interlocked.Decrement(ref state.Shop_merge_pending);
-            if (live) return Run_Shop_merge(state);
-            return remaining == 0 && global::System.Threading.Volatile.Read(ref state.Shop_merge_live) == 0 ? Skip_Shop_merge(state) : default;
+            // 2 incoming flows (Kstry's implicit join): it joins them as an inclusive gateway would, waiting for the branches that can still arrive, then goes on once.
+            if (global::System.Threading.Interlocked.Decrement(ref state.Shop_merge_pending) != 0) return default;
+            var arrived = global::System.Threading.Volatile.Read(ref state.Shop_merge_live);
+            if (arrived == 0) return Skip_Shop_merge(state);
+            return Run_Shop_merge(state);
         }
 
         private async global::System.Threading.Tasks.ValueTask Run_Shop_merge(State state)
