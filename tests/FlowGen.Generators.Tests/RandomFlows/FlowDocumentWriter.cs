@@ -12,6 +12,7 @@ internal static class FlowDocumentWriter
 {
     public static string Write(RandomFlow flow)
     {
+        if (flow.Bpmn) return BpmnFlowWriter.Write(flow);
         var nodes = flow.Main.Nodes.Select(n => Node(flow, n)).ToList();
         var connections = flow.Main.Edges.Select(Connection).ToList();
         var subflows = flow.Subflows.Select(s => $"{S(s.Key)}: {{ \"graph\": {Graph(flow, s.Value)} }}").ToList();

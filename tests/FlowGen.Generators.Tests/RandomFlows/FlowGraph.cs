@@ -88,10 +88,13 @@ internal sealed class RandomFlow(int seed, string id)
     public int? LoopLimit { get; set; }
     public bool Yaml { get; set; }
 
+    /// <summary>Written as a BPMN file (<see cref="BpmnFlowWriter"/>) rather than a flow document.</summary>
+    public bool Bpmn { get; set; }
+
     public string ClassName => "F_" + Id.Replace('-', '_');
     public string ComponentName => "c-" + Id;
     public string ComponentClass => "C_" + Id.Replace('-', '_');
-    public string Path => "flows/" + Id + (Yaml ? ".flow.yaml" : ".flow.json");
+    public string Path => "flows/" + Id + (Bpmn ? ".bpmn" : Yaml ? ".flow.yaml" : ".flow.json");
 
     public IEnumerable<FlowGraph> AllGraphs() => Main.AllGraphs().Concat(Subflows.Values.SelectMany(g => g.AllGraphs()));
 
@@ -100,7 +103,7 @@ internal sealed class RandomFlow(int seed, string id)
 
     public RandomFlow Clone()
     {
-        var copy = new RandomFlow(Seed, Id) { Main = Main.Clone(), LoopLimit = LoopLimit, Yaml = Yaml };
+        var copy = new RandomFlow(Seed, Id) { Main = Main.Clone(), LoopLimit = LoopLimit, Yaml = Yaml, Bpmn = Bpmn };
         foreach (var (name, graph) in Subflows) copy.Subflows[name] = graph.Clone();
         return copy;
     }

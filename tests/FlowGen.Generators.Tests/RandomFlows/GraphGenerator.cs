@@ -35,6 +35,8 @@ internal sealed class GraphGenerator
         var generator = new GraphGenerator(seed, id);
         var flow = generator._flow;
         flow.Yaml = generator._random.Next(2) == 0;
+        // One flow in three as BPMN, chosen from the seed so that the flows themselves do not change with the form.
+        flow.Bpmn = ((uint)seed % 3) == 0;
         var main = flow.Main;
         main.Nodes.Add(new GraphNode(id, GraphNodeKind.Start));
         var scope = new Scope(main, InLoop: false, TopLevel: true, Depth: 0);
