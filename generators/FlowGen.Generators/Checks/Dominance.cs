@@ -120,4 +120,14 @@ internal static class Dominance
             return result;
         }
     }
+
+    /// <summary>True when every path from the start to <paramref name="node"/> passes <paramref name="dominator"/> (given the immediate dominators).</summary>
+    public static bool Dominates(Dictionary<string, string?> dominators, string dominator, string node)
+    {
+        for (string? n = node; n is not null; n = dominators.TryGetValue(n, out var up) ? up : null)
+        {
+            if (n == dominator) return true;
+        }
+        return false;
+    }
 }

@@ -111,7 +111,7 @@ internal static class GatewayChecks
         // The last node every path to every entry passes: walk the first source's dominators up until one dominates all.
         var chain = new List<string>();
         for (string? n = entries[0].SourceId; n is not null; n = dominators.TryGetValue(n, out var up) ? up : null) chain.Add(n);
-        var common = chain.FirstOrDefault(c => entries.All(e => Dominates(dominators, c, e.SourceId)));
+        var common = chain.FirstOrDefault(c => entries.All(e => Dominance.Dominates(dominators, c, e.SourceId)));
         if (common is null) return;
 
         // The nodes between it and the entries, found backwards from the entries.
@@ -138,14 +138,5 @@ internal static class GatewayChecks
             errorElements.Add(first.Id);
             return;
         }
-    }
-
-    private static bool Dominates(Dictionary<string, string?> dominators, string dominator, string node)
-    {
-        for (string? n = node; n is not null; n = dominators.TryGetValue(n, out var up) ? up : null)
-        {
-            if (n == dominator) return true;
-        }
-        return false;
     }
 }
