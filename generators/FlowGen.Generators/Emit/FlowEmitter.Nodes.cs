@@ -114,7 +114,7 @@ internal sealed partial class FlowEmitter
     {
         if (_armSiblings.TryGetValue(bound.Node.Id, out var known)) return known;
         var skips = new List<string>();
-        foreach (var gateway in _flow.Nodes.Where(n => n.Node.Kind == NodeKind.EventGateway && n.Outgoing.Any(b => b.Edge.TargetId == bound.Node.Id)))
+        foreach (var gateway in _armGateways.TryGetValue(bound.Node.Id, out var gateways) ? gateways : [])
         {
             foreach (var sibling in gateway.Outgoing.Where(b => b.Edge.TargetId != bound.Node.Id))
             {

@@ -23,6 +23,8 @@ internal sealed partial class FlowEmitter
     private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _leadsToJoin = new(StringComparer.Ordinal);
     private readonly HashSet<string> _skippable = new(StringComparer.Ordinal);
+    // Catch nodes under an event gateway -> the gateway; the skips of their sibling arms, once worked out.
+    private readonly Dictionary<string, List<BoundNode>> _armGateways = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _armSiblings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _scopeIndexes = new(StringComparer.Ordinal);
     private readonly SourceWriter _w = new();
@@ -53,6 +55,15 @@ internal sealed partial class FlowEmitter
         {
             var timeout = SettingsChecks.TryMilliseconds(node.Node.GetProperty("timeout"), out var ms) && ms > 0;
             if (timeout || SettingsChecks.IsFalse(node.Node.GetProperty("strict-mode"))) _scopeIndexes[node.Node.Id] = _scopeIndexes.Count;
+        }
+
+        foreach (var gateway in flow.Nodes.Where(n => n.Node.Kind == NodeKind.EventGateway))
+        {
+            foreach (var arm in gateway.Outgoing)
+            {
+                if (!_armGateways.TryGetValue(arm.Edge.TargetId, out var gateways)) _armGateways[arm.Edge.TargetId] = gateways = [];
+                gateways.Add(gateway);
+            }
         }
 
         // Nodes a run may not take: after a choice (an exclusive alternative, a conditional or default flow).
