@@ -9,6 +9,12 @@ namespace FlowGen.Generators.Checks;
 /// </summary>
 internal static class LoopShape
 {
+    /// <summary>The rule a loop keeps, as FG0106 states it.</summary>
+    public const string Rule = "A loop may hold tasks and exclusive gateways, and must leave through one flow of an exclusive gateway";
+
+    /// <summary>The rule a loop through a wait keeps, as FG0106 states it.</summary>
+    public const string RuleThroughWait = "A loop through a wait may hold tasks, exclusive gateways and waits, and may leave from any of them, but nothing on it may fork or join";
+
     /// <summary>Why a cycle cannot run as a loop, or null when it can.</summary>
     public static string? Unsupported(GraphIndex index, HashSet<string> members)
     {
@@ -26,6 +32,24 @@ internal static class LoopShape
             return $"it has {exits.Count} flows leaving it ({string.Join(", ", exits.Select(e => e.Id))})";
         if (index.Nodes[exits[0].SourceId].Kind != NodeKind.ExclusiveGateway)
             return $"it is left by '{exits[0].Id}', which does not leave an exclusive gateway";
+        return null;
+    }
+
+    /// <summary>
+    /// Why a cycle through a wait of a durable flow (each time round a step of its own) cannot run, or null when it can:
+    /// it may have several exits and choices at tasks' gateways, but nothing on it may fork or join, since the join
+    /// counts of one round would meet the branches of the next.
+    /// </summary>
+    public static string? UnsupportedThroughWait(GraphIndex index, HashSet<string> members)
+    {
+        foreach (var id in members)
+        {
+            var node = index.Nodes[id];
+            if (node.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway)
+                return $"{node.Describe()} would fork or join inside the loop";
+            if (node.Kind is not (NodeKind.ExclusiveGateway or NodeKind.EventGateway) && index.Outgoing[id].Count > 1)
+                return $"{node.Describe()} has several outgoing flows inside the loop, so it would fork (use an exclusive gateway)";
+        }
         return null;
     }
 

@@ -117,12 +117,13 @@ internal static class StructureChecks
                 var canChoose = inner.Any(index.IsChoice);
                 var first = index.Nodes[cycle[0]];
                 var names = string.Join(" -> ", cycle.Take(8)) + (cycle.Count > 8 ? " -> ..." : "");
-                // A cycle through a wait (a durable loop) stops at the wait each time round: any shape runs.
+                // A cycle through a wait (a durable loop) stops at the wait each time round: it may have several exits and
+                // choices, but it may not fork or join (the random-flow test found joins that one round left half counted).
                 var durable = cycle.Any(id => GraphIndex.IsWait(index.Nodes[id]));
                 if (!leaves || !canChoose)
                     Error(DiagnosticInfo.Create(FlowDiagnostics.CycleWithoutExit, first.Location, first.Describe(), names), cycle.ToArray());
-                else if (!durable && LoopShape.Unsupported(index, members) is { } why)
-                    Error(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), names, why), cycle.ToArray());
+                else if ((durable ? LoopShape.UnsupportedThroughWait(index, members) : LoopShape.Unsupported(index, members)) is { } why)
+                    Error(DiagnosticInfo.Create(FlowDiagnostics.LoopNotSupported, first.Location, first.Describe(), names, why, durable ? LoopShape.RuleThroughWait : LoopShape.Rule), cycle.ToArray());
                 else continue;
                 loopNodes.UnionWith(cycle);
             }

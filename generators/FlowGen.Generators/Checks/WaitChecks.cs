@@ -134,6 +134,16 @@ internal static class WaitChecks
             {
                 var next = index.Outgoing[id].FirstOrDefault(e => inFlow.Contains(e.TargetId));
                 if (next is null) continue; // a dead end, reported by the structure checks
+                // The instance continues at the one node after the wait: a second flow, or a condition, would be dropped.
+                var outgoing = index.Outgoing[id];
+                if (outgoing.Count > 1 || next.Condition is not null || next.IsDefault)
+                {
+                    var flows = string.Join(", ", outgoing.Take(4).Select(e => $"'{e.Id}'" + (e.Condition is not null ? " (with a condition)" : e.IsDefault ? " (the default)" : "")));
+                    var at = outgoing.Count > 1 ? outgoing[1] : next;
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitOutgoing, at.Condition?.Location ?? at.Location, node.Describe(),
+                        (outgoing.Count == 1 ? "the flow " : outgoing.Count.ToString(CultureInfo.InvariantCulture) + " flows: ") + flows));
+                    continue;
+                }
                 if (Arm(node, null, next.TargetId, flow, flowClass, types, events, producers, ancestors, keys, keyTexts, keyMember, diagnostics) is { } arm) arms.Add(arm);
             }
             waits.Add(new BoundWait(id, arms.ToEquatableArray()));
@@ -277,8 +287,10 @@ internal static class WaitChecks
                 }
                 foreach (var wait in branchWaits.Where(w => reported.Add(w.Id)))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, wait.Location, wait.Describe(),
-                        $"a branch of {fork.Describe()} while another branch waits at {first.Describe()}"));
+                    var where = wait.Id == first.Id
+                        ? $"two branches of {fork.Describe()}, which meet there without a join"
+                        : $"a branch of {fork.Describe()} while another branch waits at {first.Describe()}";
+                    diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, wait.Location, wait.Describe(), where));
                 }
             }
         }
@@ -295,7 +307,9 @@ internal static class WaitChecks
         {
             var next = index.Nodes[queue.Dequeue()];
             if (!seen.Add(next.Id)) continue;
-            if (next.Kind is NodeKind.ParallelGateway or NodeKind.InclusiveGateway && index.Incoming[next.Id].Count > 1 && branchesMeet(next.Id)) continue;
+            // A join where the branches meet: a parallel or inclusive gateway, or a node that joins as Kstry does (an
+            // exclusive gateway, a task): what comes after it is on the main path again.
+            if (GraphIndex.Joins(next) && index.Incoming[next.Id].Count > 1 && branchesMeet(next.Id)) continue;
             if (GraphIndex.IsWait(next)) found.Add(next);
             foreach (var edge in index.Outgoing[next.Id]) queue.Enqueue(edge.TargetId);
         }

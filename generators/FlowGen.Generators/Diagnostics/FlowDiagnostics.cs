@@ -77,7 +77,7 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor CycleWithoutExit = Error("FG0105", "Cycle with no way out",
         "{0} is on a cycle ({1}) that a run cannot leave: no node on it chooses a flow out of it, so a run entering it goes round forever. Add an exclusive gateway on the cycle with an exit to an end event, or break the cycle.", CategoryStructure);
     public static readonly DiagnosticDescriptor LoopNotSupported = Error("FG0106", "Loop of a kind not supported yet",
-        "{0} is on a loop ({1}) of a kind FlowGen does not run yet: {2}. A loop may hold tasks and exclusive gateways, and must leave through one flow of an exclusive gateway; move the rest into a task or a flow of its own.", CategoryStructure);
+        "{0} is on a loop ({1}) of a kind FlowGen does not run yet: {2}. {3}; move the rest into a task or a flow of its own.", CategoryStructure);
     public static readonly DiagnosticDescriptor StartWithIncoming = Error("FG0107", "Start event with incoming flow",
         "Start event '{0}' has incoming sequence flows. A start event only begins a flow: connect the flow to a gateway or task instead.", CategoryStructure);
     public static readonly DiagnosticDescriptor SubprocessStarts = Error("FG0109", "Subprocess with several start events",
@@ -176,6 +176,8 @@ internal static class FlowDiagnostics
         "{0} waits inside {1}. A durable instance waits at one place at a time: keep a fork's waits in one of its branches or on the flow's main path (before the fork or after the join), outside subprocesses.", CategoryStructure);
     public static readonly DiagnosticDescriptor EventGatewayTarget = Error("FG0112", "Event gateway leads to something other than an event",
         "{0} leads to {1}. An event gateway waits for the first of its targets to happen, so each flow from it must go to a receive (message catch) or a timer; put the task after the catch.", CategoryStructure);
+    public static readonly DiagnosticDescriptor WaitOutgoing = Error("FG0114", "A wait goes on along one flow without a condition",
+        "{0} goes on along {1}, but a wait that stops the run goes on along exactly one flow, without a condition or a default marker. Put an exclusive gateway after it to choose, or a parallel gateway to fork.", CategoryStructure);
     public static readonly DiagnosticDescriptor UnknownEvent = Error("FG0309", "Unknown event",
         "{0} names event '{1}', but no type in the compilation is marked [FlowEvent(\"{1}\")]{2}. Mark the event's C# type with [FlowEvent(\"{1}\")], or fix the name.", CategoryBinding);
     public static readonly DiagnosticDescriptor CorrelationKey = Error("FG0411", "Correlation key cannot be read",
@@ -230,7 +232,7 @@ internal static class FlowDiagnostics
         MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed, ExpressionTooLong,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask, InstructNotRun,
-        WaitNotOnMainPath, EventGatewayTarget, UnknownEvent, CorrelationKey, TriggerType, SeededDurableFlow,
+        WaitNotOnMainPath, EventGatewayTarget, WaitOutgoing, UnknownEvent, CorrelationKey, TriggerType, SeededDurableFlow,
         FlowClassNotPartial, FlowIdNotFound, FlowClassWithoutInterface, TaskOutsideComponent, DuplicateTask, DuplicateFlowClass, FlowClassShape, DuplicateComponent, TaskPolicyValue, FluentUnreadable, FluentNotConstant, FluentUntranslatable, FluentNotATask,
         InternalError,
     ];

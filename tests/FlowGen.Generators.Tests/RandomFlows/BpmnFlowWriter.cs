@@ -17,6 +17,11 @@ internal static class BpmnFlowWriter
         text.Append("""<?xml version="1.0" encoding="UTF-8"?>""").Append('\n');
         text.Append("""<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" """)
             .Append("""xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Definitions_Random" targetNamespace="http://bpmn.io/schema/bpmn">""").Append('\n');
+        // The events a receive waits for are the names of bpmn:message elements (docs/bpmn.md, messages and events).
+        if (flow.Durable)
+        {
+            foreach (var name in TestComponents.Events) text.Append($"  <bpmn:message id=\"{A(MessageId(flow, name))}\" name=\"{A(name)}\" />\n");
+        }
         text.Append($"  <bpmn:process id=\"{A("Process_" + flow.Id)}\" isExecutable=\"true\">\n");
         var edges = 0;
         Graph(text, flow, flow.Main, "    ", ref edges);
@@ -55,6 +60,7 @@ internal static class BpmnFlowWriter
     {
         var properties = new List<(string Name, string Value)>();
         if (node.Kind == GraphNodeKind.Start && node.Id == flow.Id && flow.LoopLimit is { } limit) properties.Add(("loop-limit", limit.ToString(CultureInfo.InvariantCulture)));
+        if (node.Kind == GraphNodeKind.Start && node.Id == flow.Id && flow.Durable) properties.Add(("key", "req.key"));
         if (node.Task is { } task)
         {
             properties.Add(("task-component", flow.ComponentName));
@@ -77,6 +83,8 @@ internal static class BpmnFlowWriter
             GraphNodeKind.Parallel => "parallelGateway",
             GraphNodeKind.Inclusive => "inclusiveGateway",
             GraphNodeKind.Call => "callActivity",
+            GraphNodeKind.Receive or GraphNodeKind.Timer => "intermediateCatchEvent",
+            GraphNodeKind.EventGateway => "eventBasedGateway",
             _ => "subProcess",
         };
         var attributes = $" id=\"{A(node.Id)}\"";
@@ -90,9 +98,14 @@ internal static class BpmnFlowWriter
             inner.Append("</camunda:properties></bpmn:extensionElements>\n");
         }
         if (node.Kind == GraphNodeKind.Fail) inner.Append($"{indent}  <bpmn:errorEventDefinition />\n");
+        if (node.Event is { } message) inner.Append($"{indent}  <bpmn:messageEventDefinition messageRef=\"{A(MessageId(flow, message))}\" />\n");
+        if (node.Duration is { } duration)
+            inner.Append($"{indent}  <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">{A(duration)}</bpmn:timeDuration></bpmn:timerEventDefinition>\n");
         if (node.Body is { } body) Graph(inner, flow, body, indent + "  ", ref edges);
         text.Append(inner.Length == 0 ? $"{indent}<bpmn:{element}{attributes} />\n" : $"{indent}<bpmn:{element}{attributes}>\n{inner}{indent}</bpmn:{element}>\n");
     }
 
     private static string A(string value) => SecurityElement.Escape(value);
+
+    private static string MessageId(RandomFlow flow, string name) => "Message_" + name + "_" + flow.Id;
 }

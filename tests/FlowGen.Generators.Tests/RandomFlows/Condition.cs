@@ -2,12 +2,15 @@ using System.Globalization;
 
 namespace FlowGen.Generators.Tests.RandomFlows;
 
-/// <summary>What a condition reads: the request's fields a, b, c and the vars earlier tasks wrote.</summary>
+/// <summary>What a condition reads: the request's fields a, b, c, the vars earlier tasks wrote, and the event a receive is offered.</summary>
 internal interface IBusValues
 {
     int Request(string field);
 
     int Var(string name);
+
+    /// <summary>The <c>V</c> of the event on offer (in the condition of a flow from an event gateway to a receive).</summary>
+    int EventValue { get; }
 }
 
 /// <summary>A condition of a random flow: a small AST written out as condition-language text and evaluated by the interpreter.</summary>
@@ -47,6 +50,16 @@ internal sealed record VarValue(string Name) : Operand
     public override int Value(IBusValues bus) => bus.Var(Name);
 
     public override IEnumerable<string> Vars() => [Name];
+}
+
+/// <summary><c>event.v</c>: the value of the event a receive is offered.</summary>
+internal sealed record EventField : Operand
+{
+    public override string Text => "event.v";
+
+    public override int Value(IBusValues bus) => bus.EventValue;
+
+    public override IEnumerable<string> Vars() => [];
 }
 
 internal sealed record Sum(Operand Left, Operand Right) : Operand

@@ -103,11 +103,27 @@ internal static class FlowChecker
     private static string? RunAndCompare(System.Reflection.Assembly assembly, RandomFlow flow, IReadOnlyList<FlowInput> inputs)
     {
         var flowType = assembly.GetType(TestComponents.Namespace + "." + flow.ClassName)!;
-        var requestType = assembly.GetType(TestComponents.Namespace + ".Req")!;
+        var requestType = assembly.GetType(TestComponents.Namespace + "." + flow.RequestType)!;
         var constructor = flowType.GetConstructors().OrderByDescending(c => c.GetParameters().Length).First();
         var arguments = constructor.GetParameters()
             .Select(p => p.ParameterType.Assembly == assembly ? Activator.CreateInstance(p.ParameterType) : null).ToArray();
         var instance = constructor.Invoke(arguments);
+        if (flow.Durable)
+        {
+            if (instance is not FlowGen.Durable.IDurableFlow durable) return "Durable: the flow class is not an IDurableFlow";
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                var input = inputs[i];
+                var pending = DurableDriver.RunAsync(assembly, flow, durable, input, flow.Id + "-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (!pending.Wait(TimeSpan.FromSeconds(30))) return $"Hang: the durable run did not end within 30 s for {input}";
+                var (actual, problem) = pending.Result;
+                if (problem is not null) return problem;
+                var (expected, errors) = ReferenceInterpreter.Run(flow, input);
+                var mismatch = Compare(flow, actual!, expected, errors);
+                if (mismatch is not null) return $"Mismatch: {mismatch} for {input}\n  actual:   {Describe(actual!)}\n  expected: {Describe(expected)}";
+            }
+            return null;
+        }
         var runAsync = flowType.GetMethods().Single(m => m.Name == "RunAsync" && m.GetParameters()[0].ParameterType == requestType);
         foreach (var input in inputs)
         {
@@ -125,7 +141,8 @@ internal static class FlowChecker
     }
 
     private static string Describe(FlowOutcome outcome)
-        => (outcome.ErrorCode is null ? $"success, result {outcome.Result}" : $"{outcome.ErrorCode} at {outcome.ErrorNode}") + "; visits " + string.Join(" ", outcome.Visits);
+        => (outcome.ErrorCode is not null ? $"{outcome.ErrorCode} at {outcome.ErrorNode}" : outcome.WaitingAt is not null ? $"waiting at {outcome.WaitingAt}" : $"success, result {outcome.Result}")
+            + "; visits " + string.Join(" ", outcome.Visits) + (outcome.Waits is { } waits ? "; waits " + string.Join(" ", waits) : "");
 
     /// <summary>
     /// On success the same result and the same visits (in the same order when nothing in the flow runs concurrently);
@@ -136,6 +153,8 @@ internal static class FlowChecker
         if (errors.Count == 0)
         {
             if (actual.ErrorCode is not null) return "the run failed";
+            if (actual.WaitingAt != expected.WaitingAt) return "another end of waiting";
+            if (actual.Waits is not null && !actual.Waits.SequenceEqual(expected.Waits ?? [])) return "other waits";
             if (actual.Result != expected.Result) return "another result";
             if (Sequential(flow) ? !actual.Visits.SequenceEqual(expected.Visits) : !SameMultiset(actual.Visits, expected.Visits)) return "other visits";
             return null;

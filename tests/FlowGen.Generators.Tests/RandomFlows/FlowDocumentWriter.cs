@@ -19,14 +19,18 @@ internal static class FlowDocumentWriter
         if (!flow.Yaml)
         {
             var text = new StringBuilder();
-            text.Append("{\n  \"flow\": ").Append(S(flow.Id)).Append(",\n  \"graph\": {\n    \"nodes\": [\n      ")
+            text.Append("{\n  \"flow\": ").Append(S(flow.Id));
+            if (flow.Durable) text.Append(",\n  \"key\": \"req.key\"");
+            text.Append(",\n  \"graph\": {\n    \"nodes\": [\n      ")
                 .Append(string.Join(",\n      ", nodes)).Append("\n    ],\n    \"connections\": [\n      ")
                 .Append(string.Join(",\n      ", connections)).Append("\n    ]\n  }");
             if (subflows.Count > 0) text.Append(",\n  \"subflows\": {\n    ").Append(string.Join(",\n    ", subflows)).Append("\n  }");
             return text.Append("\n}\n").ToString();
         }
         var yaml = new StringBuilder();
-        yaml.Append("flow: ").Append(S(flow.Id)).Append("\ngraph:\n  nodes:\n");
+        yaml.Append("flow: ").Append(S(flow.Id)).Append('\n');
+        if (flow.Durable) yaml.Append("key: req.key\n");
+        yaml.Append("graph:\n  nodes:\n");
         foreach (var node in nodes) yaml.Append("    - ").Append(node).Append('\n');
         yaml.Append("  connections:\n");
         foreach (var connection in connections) yaml.Append("    - ").Append(connection).Append('\n');
@@ -55,6 +59,9 @@ internal static class FlowDocumentWriter
             GraphNodeKind.Exclusive => "exclusive",
             GraphNodeKind.Parallel => "parallel",
             GraphNodeKind.Inclusive => "inclusive",
+            GraphNodeKind.Receive => "receive",
+            GraphNodeKind.Timer => "timer",
+            GraphNodeKind.EventGateway => "event-gateway",
             _ => "subflow",
         }));
         if (node.Kind == GraphNodeKind.Start && node.Id == flow.Id && flow.LoopLimit is { } limit)
@@ -72,6 +79,8 @@ internal static class FlowDocumentWriter
         if (node.OpenAsync) fields.Add("\"open-async\": true");
         if (node.FailCode is { } code) fields.Add($"\"code\": {S(code)}");
         if (node.Calls is { } calls) fields.Add($"\"call\": {S(calls)}");
+        if (node.Event is { } name) fields.Add($"\"event\": {S(name)}");
+        if (node.Duration is { } duration) fields.Add($"\"duration\": {S(duration)}");
         if (node.Body is { } body) fields.Add("\"graph\": " + Graph(flow, body));
         if (node.ExtraSetting is { } extra) fields.Add($"{S(extra.Name)}: {S(extra.Value)}");
         return "{ " + string.Join(", ", fields) + " }";

@@ -1,7 +1,7 @@
 namespace FlowGen.Generators.Tests.RandomFlows;
 
 /// <summary>The node kinds a random flow is made of: the graph form's node types.</summary>
-internal enum GraphNodeKind { Start, End, Fail, Task, Exclusive, Parallel, Inclusive, Subflow, Call }
+internal enum GraphNodeKind { Start, End, Fail, Task, Exclusive, Parallel, Inclusive, Subflow, Call, Receive, Timer, EventGateway }
 
 /// <summary>How a test task computes its value from what it reads (the component method and the interpreter share it).</summary>
 internal enum TaskFormula { Mix, CounterInit, CounterIncrement, Iterate }
@@ -36,10 +36,15 @@ internal sealed class GraphNode(string id, GraphNodeKind kind)
     public bool IteAsync { get; set; }
     /// <summary>A setting written as it is (a mutation that makes the flow invalid).</summary>
     public (string Name, string Value)? ExtraSetting { get; set; }
+    /// <summary>The event a receive waits for (<see cref="TestComponents.Events"/>).</summary>
+    public string? Event { get; set; }
+    /// <summary>How long a timer waits, as an ISO 8601 duration.</summary>
+    public string? Duration { get; set; }
 
     public GraphNode Clone() => new(Id, Kind)
     {
         Task = Task, OpenAsync = OpenAsync, FailCode = FailCode, Body = Body?.Clone(), Calls = Calls, IteAsync = IteAsync, ExtraSetting = ExtraSetting,
+        Event = Event, Duration = Duration,
     };
 }
 
@@ -88,6 +93,12 @@ internal sealed class RandomFlow(int seed, string id)
     public int? LoopLimit { get; set; }
     public bool Yaml { get; set; }
 
+    /// <summary>
+    /// A durable flow (docs/durable.md): it may wait for events and timers outside forks and subflows, its request is
+    /// <c>DReq</c> with the key <c>req.key</c>, and a FlowEngine runs it (<see cref="FlowChecker"/>).
+    /// </summary>
+    public bool Durable { get; set; }
+
     /// <summary>Written as a BPMN file (<see cref="BpmnFlowWriter"/>) rather than a flow document.</summary>
     public bool Bpmn { get; set; }
 
@@ -95,6 +106,7 @@ internal sealed class RandomFlow(int seed, string id)
     public string ComponentName => "c-" + Id;
     public string ComponentClass => "C_" + Id.Replace('-', '_');
     public string Path => "flows/" + Id + (Bpmn ? ".bpmn" : Yaml ? ".flow.yaml" : ".flow.json");
+    public string RequestType => Durable ? "DReq" : "Req";
 
     public IEnumerable<FlowGraph> AllGraphs() => Main.AllGraphs().Concat(Subflows.Values.SelectMany(g => g.AllGraphs()));
 
@@ -103,7 +115,7 @@ internal sealed class RandomFlow(int seed, string id)
 
     public RandomFlow Clone()
     {
-        var copy = new RandomFlow(Seed, Id) { Main = Main.Clone(), LoopLimit = LoopLimit, Yaml = Yaml, Bpmn = Bpmn };
+        var copy = new RandomFlow(Seed, Id) { Main = Main.Clone(), LoopLimit = LoopLimit, Yaml = Yaml, Bpmn = Bpmn, Durable = Durable };
         foreach (var (name, graph) in Subflows) copy.Subflows[name] = graph.Clone();
         return copy;
     }

@@ -5,6 +5,8 @@ namespace FlowGen.Generators.Tests.RandomFlows;
 /// forking tasks, loops, embedded and called subflows, iterated tasks, end and fail nodes), so most flows are valid;
 /// then, for some, one mutation (an edge removed or added, a join of another kind, an unknown var, a bad setting) that
 /// the checks should reject, or that changes how the flow runs. Now and then a task joins branches itself (Kstry's implicit join).
+/// One flow in four is durable: it waits now and then (a timer, a receive, an event gateway whose arms go on as branches),
+/// never inside a fork, a loop or a subflow (FG0111), and a FlowEngine runs it.
 /// Conditions read the request (a, b, c) and vars that tasks certain to have run before (or joined before) wrote, so
 /// different requests take different paths and every value is deterministic whatever order branches run in.
 /// </summary>
@@ -25,8 +27,11 @@ internal sealed class GraphGenerator
     /// <summary>An edge waiting for the node it goes to.</summary>
     private readonly record struct Open(string From, Condition? When, bool IsDefault);
 
-    /// <summary>Where a block is made: its graph, whether it is inside a loop or a fork, how deep in subflows.</summary>
-    private sealed record Scope(FlowGraph Graph, bool InLoop, bool TopLevel, int Depth);
+    /// <summary>Where a block is made: its graph, whether it is inside a loop or a fork, how deep in subflows, and whether a wait may stand there.</summary>
+    private sealed record Scope(FlowGraph Graph, bool InLoop, bool TopLevel, int Depth, bool CanWait = false);
+
+    /// <summary>What a timer waits: ISO 8601 durations (the driver moves its clock past them).</summary>
+    private static readonly string[] s_durations = ["PT30S", "PT5M", "PT2H", "P1D"];
 
     public static RandomFlow Generate(int seed) => Generate(seed, "f" + ((uint)seed).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
@@ -37,12 +42,24 @@ internal sealed class GraphGenerator
         flow.Yaml = generator._random.Next(2) == 0;
         // One flow in three as BPMN, chosen from the seed so that the flows themselves do not change with the form.
         flow.Bpmn = ((uint)seed % 3) == 0;
+        // One flow in four durable, also from the seed, so that the other flows do not change with it.
+        flow.Durable = ((uint)seed / 3 % 4) == 1;
         var main = flow.Main;
         main.Nodes.Add(new GraphNode(id, GraphNodeKind.Start));
-        var scope = new Scope(main, InLoop: false, TopLevel: true, Depth: 0);
+        var scope = new Scope(main, InLoop: false, TopLevel: true, Depth: 0, CanWait: flow.Durable);
         var vars = new List<string>();
         var end = generator.Sequence(scope, new Open(id, null, false), 2 + generator._random.Next(10), vars);
         if (end is { } open) generator.Connect(main, open, generator.AddNode(main, GraphNodeKind.End).Id);
+        if (flow.Durable && !main.Nodes.Any(n => n.Kind is GraphNodeKind.Receive or GraphNodeKind.Timer))
+        {
+            // A durable flow waits at least once: a timer on the start's flow.
+            var first = main.Outgoing(id).First();
+            var timer = generator.Timer(main);
+            generator.Connect(main, new Open(id, first.When, first.IsDefault), timer.Id);
+            first.From = timer.Id;
+            first.When = null;
+            first.IsDefault = false;
+        }
         if (generator._loops > 0 && generator._random.Next(6) == 0) flow.LoopLimit = 1 + generator._random.Next(3);
         if (generator._random.Next(5) == 0) generator.Mutate();
         return flow;
@@ -65,6 +82,14 @@ internal sealed class GraphGenerator
     {
         while (budget > 0)
         {
+            if (scope.CanWait && Chance(25))
+            {
+                var waited = WaitBlock(scope, open, Math.Min(budget, 3), vars);
+                if (waited is null) return null;
+                open = waited.Value;
+                budget -= 2;
+                continue;
+            }
             var roll = _random.Next(100);
             var size = 1;
             Open? next;
@@ -164,19 +189,23 @@ internal sealed class GraphGenerator
     }
 
     /// <summary>Makes each branch's body, then joins the branches that go on at a new node of <paramref name="joinKind"/>.</summary>
-    private Open? JoinBranches(Scope scope, List<Open> branches, int budget, List<string> vars, GraphNodeKind joinKind, bool terminals)
+    private Open? JoinBranches(Scope scope, List<Open> branches, int budget, List<string> vars, GraphNodeKind joinKind, bool terminals, bool alternatives = false)
     {
         var branchScope = scope with { TopLevel = false };
         var ends = new List<Open>();
         var written = new List<string>();
         var emptyBranch = false;
-        foreach (var branch in branches)
+        for (var i = 0; i < branches.Count; i++)
         {
+            var branch = branches[i];
             var branchVars = new List<string>(vars);
             Open? end = branch;
             var roll = _random.Next(100);
+            // Waits may stand in alternative branches (of an exclusive split or an event gateway), and in the first branch
+            // of a fork, whose other branches run on to the join in the same step; never in two of a fork's (FG0111).
+            var canWait = scope.CanWait && (alternatives || i == 0);
             if (terminals && roll < 15) end = Terminal(scope, branch);
-            else if (roll < 70 || emptyBranch) end = Sequence(branchScope, branch, 1 + _random.Next(Math.Max(1, budget)), branchVars);
+            else if (roll < 70 || emptyBranch) end = Sequence(branchScope with { CanWait = canWait }, branch, 1 + _random.Next(Math.Max(1, budget)), branchVars);
             // Two empty branches would connect the split to the join twice (FG0113).
             if (end == branch) emptyBranch = true;
             if (end is { } e) ends.Add(e);
@@ -209,7 +238,7 @@ internal sealed class GraphGenerator
         var branches = Branches(split, 2 + _random.Next(2), conditional: true, vars);
         var roll = _random.Next(100);
         var join = scope.InLoop || roll < 80 ? GraphNodeKind.Exclusive : roll < 95 ? GraphNodeKind.Inclusive : GraphNodeKind.Parallel;
-        return JoinBranches(scope, branches, budget, vars, join, terminals: !scope.InLoop);
+        return JoinBranches(scope, branches, budget, vars, join, terminals: !scope.InLoop, alternatives: true);
     }
 
     private Open? ParallelBlock(Scope scope, Open open, int budget, List<string> vars)
@@ -254,7 +283,7 @@ internal sealed class GraphGenerator
         Connect(scope.Graph, open, init.Id);
         vars.Add(counter);
         var bound = 1 + _random.Next(4);
-        var loopScope = scope with { InLoop = true, TopLevel = false };
+        var loopScope = scope with { InLoop = true, TopLevel = false, CanWait = false };
         Condition Again() => new Compare(new VarValue(counter), "<", bound);
         Condition Leave() => new Compare(new VarValue(counter), ">=", bound);
 
@@ -332,6 +361,57 @@ internal sealed class GraphGenerator
         return new Open(node.Id, null, false);
     }
 
+    private GraphNode Timer(FlowGraph graph)
+    {
+        var timer = AddNode(graph, GraphNodeKind.Timer, "z");
+        timer.Duration = s_durations[_random.Next(s_durations.Length)];
+        return timer;
+    }
+
+    private GraphNode Receive(FlowGraph graph, string name)
+    {
+        var receive = AddNode(graph, GraphNodeKind.Receive, "r");
+        receive.Event = name;
+        return receive;
+    }
+
+    /// <summary>
+    /// A wait of a durable flow: a timer, a receive, or an event gateway with two or three arms (receives of different
+    /// events, some with a condition over the event, and at most one timer) that go on as branches and meet again.
+    /// </summary>
+    private Open? WaitBlock(Scope scope, Open open, int budget, List<string> vars)
+    {
+        var roll = _random.Next(100);
+        if (roll < 40)
+        {
+            var single = roll < 20 ? Timer(scope.Graph) : Receive(scope.Graph, TestComponents.Events[_random.Next(TestComponents.Events.Length)]);
+            Connect(scope.Graph, open, single.Id);
+            return new Open(single.Id, null, false);
+        }
+        var gateway = AddNode(scope.Graph, GraphNodeKind.EventGateway, "w");
+        Connect(scope.Graph, open, gateway.Id);
+        var events = TestComponents.Events.OrderBy(_ => _random.Next()).ToList();
+        var count = 2 + _random.Next(2);
+        var timerArm = Chance(60) ? _random.Next(count) : -1;
+        var arms = new List<Open>();
+        for (var i = 0; i < count; i++)
+        {
+            var arm = i == timerArm ? Timer(scope.Graph) : Receive(scope.Graph, events[i]);
+            Connect(scope.Graph, new Open(gateway.Id, arm.Kind == GraphNodeKind.Receive && Chance(40) ? EventCondition(vars) : null, false), arm.Id);
+            arms.Add(new Open(arm.Id, null, false));
+        }
+        roll = _random.Next(100);
+        var join = roll < 80 ? GraphNodeKind.Exclusive : roll < 95 ? GraphNodeKind.Inclusive : GraphNodeKind.Parallel;
+        return JoinBranches(scope, arms, budget, vars, join, terminals: true, alternatives: true);
+    }
+
+    /// <summary>A condition on the flow to a receive: over the event's value, and now and then the bus too.</summary>
+    private Condition EventCondition(List<string> vars)
+    {
+        var onEvent = new Compare(new EventField(), new[] { ">=", ">=", "<", "==", "!=" }[_random.Next(5)], _random.Next(10));
+        return Chance(20) ? new Both(onEvent, NewCondition(vars)) : onEvent;
+    }
+
     private Open? Terminal(Scope scope, Open open)
     {
         var node = Chance(50) ? AddNode(scope.Graph, GraphNodeKind.End, "e") : AddNode(scope.Graph, GraphNodeKind.Fail, "x");
@@ -346,8 +426,15 @@ internal sealed class GraphGenerator
         var graphs = _flow.AllGraphs().ToList();
         var graph = graphs[_random.Next(graphs.Count)];
         var gateways = graph.Nodes.Where(n => n.Kind is GraphNodeKind.Exclusive or GraphNodeKind.Parallel or GraphNodeKind.Inclusive).ToList();
-        switch (_random.Next(7))
+        switch (_flow.Durable ? _random.Next(8) : _random.Next(7))
         {
+            case 7 when graph != _flow.Main:
+                // A wait inside a subflow: FG0111.
+                var split = graph.Edges[_random.Next(graph.Edges.Count)];
+                var timer = Timer(graph);
+                graph.Edges.Add(new GraphEdge(timer.Id, split.To));
+                split.To = timer.Id;
+                break;
             case 0 when graph.Edges.Count > 1:
                 graph.Edges.RemoveAt(1 + _random.Next(graph.Edges.Count - 1));
                 break;

@@ -34,8 +34,8 @@ public sealed class RandomFlowTests(ITestOutputHelper output)
         var rejected = verdicts.Where(v => v.RejectedBy.Count > 0).ToList();
         var failures = verdicts.Where(v => v.Problem is not null).ToList();
         output.WriteLine($"{verdicts.Count} random flows (seeds {seeds[0]}..{seeds[^1]}) in {clock.Elapsed.TotalSeconds:F1} s: {accepted} accepted, {rejected.Count} rejected, {failures.Count} failed");
-        foreach (var group in rejected.SelectMany(v => v.RejectedBy).GroupBy(id => id).OrderBy(g => g.Key, StringComparer.Ordinal))
-            output.WriteLine($"  rejected with {group.Key}: {group.Count()}");
+        foreach (var group in rejected.SelectMany(v => v.RejectedBy.Select(id => (Id: id, v.Flow.Seed))).GroupBy(r => r.Id).OrderBy(g => g.Key, StringComparer.Ordinal))
+            output.WriteLine($"  rejected with {group.Key}: {group.Count()} (seeds {string.Join(", ", group.Take(3).Select(r => r.Seed))})");
         output.WriteLine($"  node kinds in accepted flows: {string.Join(", ", verdicts.Where(v => v.Accepted).SelectMany(v => v.Flow.AllGraphs()).SelectMany(g => g.Nodes).GroupBy(n => n.Kind).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))}");
 
         if (single is not null)

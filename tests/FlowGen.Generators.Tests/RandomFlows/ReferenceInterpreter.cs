@@ -8,8 +8,11 @@ internal sealed record FlowInput(int A, int B, int C, int[] Items)
     public override string ToString() => $"a={A} b={B} c={C} items=[{string.Join(",", Items)}]";
 }
 
-/// <summary>What a run did: the visits the tasks logged, the result, and the error (null on success).</summary>
-internal sealed record FlowOutcome(IReadOnlyList<string> Visits, int Result, string? ErrorCode, string? ErrorNode);
+/// <summary>
+/// What a run did: the visits the tasks logged, the result, and the error (null on success); for a durable flow also the
+/// waits it stopped at, one per step, and the wait it still stands at when the events ran out (null when it ended).
+/// </summary>
+internal sealed record FlowOutcome(IReadOnlyList<string> Visits, int Result, string? ErrorCode, string? ErrorNode, IReadOnlyList<string>? Waits = null, string? WaitingAt = null);
 
 /// <summary>
 /// A reference interpreter of the flow semantics that docs/concepts.md, loops.md and subprocesses.md document, written
@@ -30,7 +33,12 @@ internal sealed record FlowOutcome(IReadOnlyList<string> Visits, int Result, str
 /// <item>a flow back to a node on the current depth-first path is a loop round: counted over the run, over the limit it
 /// fails with FLOW_LOOP_LIMIT at the node it goes back to;</item>
 /// <item>a subflow or call activity runs its body on the same bus, each run a fresh copy with ids prefixed by the path of
-/// subflow nodes; the caller goes on once the body's branches have all ended.</item>
+/// subflow nodes; the caller goes on once the body's branches have all ended;</item>
+/// <item>a wait (durable flows: a receive, a timer, an event gateway) stops the step; what comes is chosen by
+/// <see cref="Choose"/> from the request, the wait and the number of deliveries so far, exactly as the driver of the
+/// engine chooses it (<see cref="DurableDriver"/>): an event whose condition fails is dropped and the wait goes on; the
+/// arm taken goes on and its siblings are skipped, as an exclusive gateway's; after <see cref="MaxDeliveries"/>
+/// deliveries the run is left waiting.</item>
 /// </list>
 /// A failure stops its own branch; the others go on, so on a failure <see cref="FlowOutcome.Visits"/> is every visit a
 /// run may have made, and <see cref="Errors"/> every error that may come first.
@@ -38,6 +46,9 @@ internal sealed record FlowOutcome(IReadOnlyList<string> Visits, int Result, str
 internal sealed class ReferenceInterpreter : IBusValues
 {
     private const int StandardLoopLimit = 10_000;
+
+    /// <summary>How many events and timers a durable run is given before it is left waiting.</summary>
+    public const int MaxDeliveries = 12;
     private readonly RandomFlow _flow;
     private readonly FlowInput _input;
     private readonly Dictionary<string, int> _vars = new(StringComparer.OrdinalIgnoreCase);
@@ -45,6 +56,9 @@ internal sealed class ReferenceInterpreter : IBusValues
     private readonly Dictionary<FlowGraph, GraphFacts> _facts = [];
     private readonly HashSet<(Frame, string)> _driving = [];
     private readonly HashSet<(Frame, string)> _repeat = [];
+    private readonly List<string> _waits = [];
+    private string? _waitingAt;
+    private int _deliveries;
     private int _result;
     private int _rounds;
     private int _steps;
@@ -63,10 +77,26 @@ internal sealed class ReferenceInterpreter : IBusValues
         var interpreter = new ReferenceInterpreter(flow, input);
         interpreter.Arrive(new Frame(flow.Main, ""), flow.Main.StartId, live: true);
         var first = interpreter.Errors.FirstOrDefault();
-        return (new FlowOutcome(interpreter._visits, interpreter._result, first.Code, first.Node), interpreter.Errors);
+        var waits = flow.Durable ? interpreter._waits : null;
+        return (new FlowOutcome(interpreter._visits, interpreter._waitingAt is null ? interpreter._result : 0, first.Code, first.Node, waits, interpreter._waitingAt), interpreter.Errors);
+    }
+
+    /// <summary>
+    /// What happens at a wait, for the interpreter and the engine's driver alike: which of its <paramref name="arms"/>
+    /// (the event gateway's flows in document order, or the lone receive or timer) comes, and the value of the event
+    /// (every third delivery 9, so that most conditions over it hold in the end).
+    /// </summary>
+    public static (int Arm, int Value) Choose(FlowInput input, string waitId, int delivery, int arms)
+    {
+        var hash = 17;
+        foreach (var c in waitId) hash = unchecked(hash * 31 + c);
+        hash = unchecked(hash * 31 + input.A * 7 + input.B * 11 + input.C * 13 + delivery * 101) & 0x7fffffff;
+        return (hash % arms, delivery % 3 == 2 ? 9 : hash / 7 % 10);
     }
 
     public int Request(string field) => field switch { "a" => _input.A, "b" => _input.B, "c" => _input.C, _ => throw new InvalidOperationException(field) };
+
+    public int EventValue { get; private set; }
 
     public int Var(string name) => _vars.TryGetValue(name, out var value) ? value : 0;
 
@@ -160,6 +190,8 @@ internal sealed class ReferenceInterpreter : IBusValues
             return;
         }
         if (pending != 0) return;
+        // The join is done: a durable flow's loop through a wait comes round to it again, one step per round.
+        frame.Joins.Remove(id);
         if (arrived == 0) { Skip(frame, node); return; }
         if (node.Kind == GraphNodeKind.Parallel && arrived != incoming)
         {
@@ -180,6 +212,12 @@ internal sealed class ReferenceInterpreter : IBusValues
     {
         switch (node.Kind)
         {
+            case GraphNodeKind.EventGateway:
+                Wait(frame, node, frame.Graph.Outgoing(node.Id).ToList());
+                return;
+            case GraphNodeKind.Receive or GraphNodeKind.Timer when !frame.Graph.Incoming(node.Id).Any(e => frame.Graph.Node(e.From).Kind == GraphNodeKind.EventGateway):
+                if (!Wait(frame, node, arms: null)) return;
+                break;
             case GraphNodeKind.End:
                 return;
             case GraphNodeKind.Fail:
@@ -209,6 +247,35 @@ internal sealed class ReferenceInterpreter : IBusValues
             default:
                 Inclusive(frame, node, edges);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A wait: at an event gateway (<paramref name="arms"/> its flows) the arm that comes goes on and the others are
+    /// skipped; a lone receive or timer goes on after its delivery. An event whose condition fails is dropped. A wait
+    /// stands on the main path or in the first branch of a fork, whose other branches the interpreter runs after this
+    /// one (the engine runs them in the same step as the wait: the visits are compared as a multiset then).
+    /// </summary>
+    /// <returns>False when the run stays here: a failure came first (the engine ends the step), or the deliveries ran out.</returns>
+    private bool Wait(Frame frame, GraphNode node, List<GraphEdge>? arms)
+    {
+        if (Errors.Count > 0) return false;
+        _waits.Add(node.Id);
+        while (true)
+        {
+            if (_deliveries >= MaxDeliveries)
+            {
+                _waitingAt = node.Id;
+                return false;
+            }
+            var (arm, value) = Choose(_input, node.Id, _deliveries++, arms?.Count ?? 1);
+            if (arms is null) return true;
+            var chosen = arms[arm];
+            EventValue = value;
+            if (frame.Graph.Node(chosen.To).Kind == GraphNodeKind.Receive && chosen.When is { } when && !when.Evaluate(this)) continue;
+            foreach (var edge in arms.Where(e => e != chosen)) Take(frame, edge, live: false);
+            Take(frame, chosen, live: true);
+            return true;
         }
     }
 

@@ -140,6 +140,173 @@ public sealed class RegressionFlowTests
         Assert.Equal(["t4"], log);
     }
 
+    /// <summary>
+    /// A durable flow's loop through a wait with a fork and join on it (t9 forks to t11 and the join j12): the join's
+    /// counts of the first round met the branches of the second, and the instance ended after its second round without
+    /// going on. Such loops are now FG0106 at the loop, with the rule for loops through a wait. Found by seed 14069.
+    /// </summary>
+    [Fact]
+    public void A_fork_on_a_loop_through_a_wait_is_FG0106()
+    {
+        const string flow = """
+            {
+              "flow": "wait-loop-fork",
+              "key": "req.key",
+              "graph": {
+                "nodes": [
+                  { "id": "wait-loop-fork", "type": "start" },
+                  { "id": "g0", "type": "exclusive" },
+                  { "id": "r3", "type": "receive", "event": "e1" },
+                  { "id": "t9", "task-component": "d", "task-service": "t9" },
+                  { "id": "t11", "task-component": "d", "task-service": "t11" },
+                  { "id": "j12", "type": "parallel" },
+                  { "id": "g15", "type": "exclusive" },
+                  { "id": "n19", "type": "end" }
+                ],
+                "connections": [
+                  { "from": "wait-loop-fork", "to": "g0" },
+                  { "from": "g0", "to": "r3" },
+                  { "from": "r3", "to": "t9" },
+                  { "from": "t9", "to": "t11" },
+                  { "from": "t9", "to": "j12" },
+                  { "from": "t11", "to": "j12" },
+                  { "from": "j12", "to": "g15" },
+                  { "from": "g15", "to": "n19", "when": "req.a > 100" },
+                  { "from": "g15", "to": "g0", "default": true }
+                ]
+              }
+            }
+            """;
+        const string components = """
+            using FlowGen;
+            namespace Regression;
+            public sealed record DReq(string Key, int A);
+            [FlowEvent("e1")] public sealed record E1(string Key, int V);
+            [FlowComponent("d")]
+            public sealed class D
+            {
+                [FlowTask("t9"), ToVar("vt9")] public int T9(DReq request) => 9;
+                [FlowTask("t11"), ToVar("vt11")] public int T11(DReq request) => 11;
+            }
+            [Flow("wait-loop-fork")] public sealed partial class WaitLoopForkFlow : IFlow<DReq, int>;
+            """;
+        var run = GeneratorHarness.RunGenerator(components, new InMemoryText("flows/wait-loop-fork.flow.json", flow));
+        var error = Assert.Single(run.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("FG0106", error.Id);
+        var message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("task 't9' has several outgoing flows inside the loop", message, StringComparison.Ordinal);
+        Assert.Contains("A loop through a wait may hold tasks, exclusive gateways and waits", message, StringComparison.Ordinal);
+        Assert.Equal("flows/wait-loop-fork.flow.json", error.Location.GetLineSpan().Path);
+    }
+
+    /// <summary>
+    /// A loop (h2 .. g9) whose only way out is a flow into a timer of a durable flow: the loop got no driver, but its flow
+    /// back called one (CS0103 'Repeat_h2'). Found by seed 14415; checked against the reference interpreter on the engine.
+    /// </summary>
+    [Fact]
+    public void A_loop_left_only_into_a_timer_compiles_and_runs_its_rounds_then_waits()
+    {
+        var flow = new RandomFlow(14415, "loop-into-timer") { Durable = true };
+        var graph = flow.Main;
+        graph.Nodes.Add(new GraphNode(flow.Id, GraphNodeKind.Start));
+        graph.Nodes.Add(new GraphNode("t1", GraphNodeKind.Task) { Task = new TaskSpec("t1", 0, TaskFormula.CounterInit, [], "ct1", Async: false, Static: false, ToResult: false) });
+        graph.Nodes.Add(new GraphNode("h2", GraphNodeKind.Exclusive));
+        graph.Nodes.Add(new GraphNode("t3", GraphNodeKind.Task) { Task = new TaskSpec("t3", 0, TaskFormula.CounterIncrement, ["ct1"], "ct1", Async: true, Static: false, ToResult: true) });
+        graph.Nodes.Add(new GraphNode("g9", GraphNodeKind.Exclusive));
+        graph.Nodes.Add(new GraphNode("z10", GraphNodeKind.Timer) { Duration = "P1D" });
+        graph.Nodes.Add(new GraphNode("n11", GraphNodeKind.End));
+        graph.Edges.Add(new GraphEdge(flow.Id, "t1"));
+        graph.Edges.Add(new GraphEdge("t1", "h2"));
+        graph.Edges.Add(new GraphEdge("h2", "t3"));
+        graph.Edges.Add(new GraphEdge("t3", "g9"));
+        graph.Edges.Add(new GraphEdge("g9", "h2") { When = new Compare(new VarValue("ct1"), "<", 4) });
+        graph.Edges.Add(new GraphEdge("g9", "z10") { IsDefault = true });
+        graph.Edges.Add(new GraphEdge("z10", "n11"));
+        var verdict = Assert.Single(FlowChecker.Check([flow]));
+        Assert.True(verdict.Accepted, verdict.Problem ?? string.Join("\n", verdict.Messages ?? []));
+    }
+
+    /// <summary>
+    /// A parallel fork whose branches an exclusive gateway joins (Kstry's implicit join), then a receive: FG0111 said the
+    /// receive waited in two branches of the fork ("... while another branch waits at" itself). The wait is after the
+    /// join, on the main path. Found by seed 14139; checked against the reference interpreter on the engine.
+    /// </summary>
+    [Fact]
+    public void A_wait_after_branches_an_exclusive_gateway_joins_is_on_the_main_path()
+    {
+        var flow = new RandomFlow(14139, "wait-after-join") { Durable = true };
+        var graph = flow.Main;
+        TaskSpec Task(string id, IReadOnlyList<string> reads, bool result = false) => new(id, 1, TaskFormula.Mix, reads, "v" + id, Async: id == "t2", Static: false, ToResult: result);
+        graph.Nodes.Add(new GraphNode(flow.Id, GraphNodeKind.Start));
+        graph.Nodes.Add(new GraphNode("g1", GraphNodeKind.Parallel));
+        graph.Nodes.Add(new GraphNode("t1", GraphNodeKind.Task) { Task = Task("t1", []) });
+        graph.Nodes.Add(new GraphNode("t2", GraphNodeKind.Task) { Task = Task("t2", []) });
+        graph.Nodes.Add(new GraphNode("j3", GraphNodeKind.Exclusive));
+        graph.Nodes.Add(new GraphNode("w4", GraphNodeKind.EventGateway));
+        graph.Nodes.Add(new GraphNode("r5", GraphNodeKind.Receive) { Event = "e1" });
+        graph.Nodes.Add(new GraphNode("z6", GraphNodeKind.Timer) { Duration = "PT5M" });
+        graph.Nodes.Add(new GraphNode("t7", GraphNodeKind.Task) { Task = Task("t7", ["vt1", "vt2"], result: true) });
+        graph.Nodes.Add(new GraphNode("n8", GraphNodeKind.End));
+        graph.Edges.Add(new GraphEdge(flow.Id, "g1"));
+        graph.Edges.Add(new GraphEdge("g1", "t1"));
+        graph.Edges.Add(new GraphEdge("g1", "t2"));
+        graph.Edges.Add(new GraphEdge("t1", "j3"));
+        graph.Edges.Add(new GraphEdge("t2", "j3"));
+        graph.Edges.Add(new GraphEdge("j3", "w4"));
+        graph.Edges.Add(new GraphEdge("w4", "r5") { When = new Compare(new EventField(), ">=", 5) });
+        graph.Edges.Add(new GraphEdge("w4", "z6"));
+        graph.Edges.Add(new GraphEdge("r5", "t7"));
+        graph.Edges.Add(new GraphEdge("z6", "t7"));
+        graph.Edges.Add(new GraphEdge("t7", "n8"));
+        var verdict = Assert.Single(FlowChecker.Check([flow]));
+        Assert.True(verdict.Accepted, verdict.Problem ?? string.Join("\n", verdict.Messages ?? []));
+    }
+
+    /// <summary>
+    /// A receive whose one flow has a condition: the instance went on along it whatever the condition said, and ended
+    /// as a success (seeds 30243 and 31745). A wait goes on along one flow without a condition: FG0114 at the condition.
+    /// </summary>
+    [Fact]
+    public void A_condition_on_a_waits_flow_is_FG0114_at_the_condition()
+    {
+        const string flow = """
+            flow: wait-condition
+            key: req.key
+            graph:
+              nodes:
+                - { id: wait-condition, type: start }
+                - { id: r0, type: receive, event: e1 }
+                - { id: z1, type: timer, duration: PT5M }
+                - { id: t2, task-component: d, task-service: t2 }
+                - { id: e3, type: end }
+              connections:
+                - { from: wait-condition, to: r0 }
+                - { from: r0, to: z1, when: "req.a >= 3" }
+                - { from: z1, to: t2 }
+                - { from: z1, to: e3 }
+                - { from: t2, to: e3 }
+            """;
+        const string components = """
+            using FlowGen;
+            namespace Regression;
+            public sealed record DReq(string Key, int A);
+            [FlowEvent("e1")] public sealed record E1(string Key, int V);
+            [FlowComponent("d")]
+            public sealed class D
+            {
+                [FlowTask("t2"), ToVar("vt2")] public int T2(DReq request) => 2;
+            }
+            [Flow("wait-condition")] public sealed partial class WaitConditionFlow : IFlow<DReq, int>;
+            """;
+        var run = GeneratorHarness.RunGenerator(components, new InMemoryText("flows/wait-condition.flow.yaml", flow));
+        var errors = run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).OrderBy(d => d.Location.SourceSpan.Start).ToList();
+        Assert.Equal(["FG0114", "FG0114"], errors.Select(e => e.Id));
+        var onCondition = errors[0].Location.GetLineSpan();
+        Assert.Equal((11, 32), (onCondition.StartLinePosition.Line, onCondition.StartLinePosition.Character));
+        Assert.Contains("receive 'r0' goes on along the flow 'r0->z1' (with a condition)", errors[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Contains("timer 'z1' goes on along 2 flows: 'z1->t2', 'z1->e3'", errors[1].GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
     private static (FlowResult<int> Result, List<string> Log) CompileAndRun(string flow, string flowClass, int a)
     {
         // Each test compiles its own flow, with its own [Flow] class.
