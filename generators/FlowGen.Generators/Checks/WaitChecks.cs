@@ -293,6 +293,47 @@ internal static class WaitChecks
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, wait.Location, wait.Describe(), where));
                 }
             }
+            CheckPartialJoins(index, fork, reach, reported, diagnostics);
+        }
+    }
+
+    /// <summary>
+    /// Branches that some of the fork's branches join but not all (one branch ends on its own, the others meet): what
+    /// follows such a join runs while the lone branch may still wait. Branches are grouped by the joins they meet at; a
+    /// wait reachable from one group before the join of every branch stands beside the waits of another group (the
+    /// random-flow test's seed 30951: one branch waited at an event gateway, the other two met and went on to another).
+    /// </summary>
+    private static void CheckPartialJoins(GraphIndex index, FlowNode fork, List<HashSet<string>> reach, HashSet<string> reported, List<DiagnosticInfo> diagnostics)
+    {
+        var branches = index.Outgoing[fork.Id];
+        var group = Enumerable.Range(0, branches.Count).ToArray();
+        int Find(int i) => group[i] == i ? i : group[i] = Find(group[i]);
+        for (var i = 0; i < branches.Count; i++)
+        {
+            for (var j = i + 1; j < branches.Count; j++)
+            {
+                if (reach[i].Any(id => reach[j].Contains(id) && GraphIndex.Joins(index.Nodes[id]) && index.Incoming[id].Count > 1)) group[Find(j)] = Find(i);
+            }
+        }
+        if (Enumerable.Range(0, branches.Count).Select(Find).Distinct().Count() < 2) return;
+        // The waits of each group up to a node every branch reaches (the fork's own join, if it has one).
+        bool JoinsAll(string id) => reach.All(r => r.Contains(id));
+        FlowNode? first = null;
+        foreach (var members in Enumerable.Range(0, branches.Count).GroupBy(Find))
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var waits = members.SelectMany(i => WaitsBeforeJoin(index, branches[i].TargetId, JoinsAll)).Where(w => seen.Add(w.Id)).ToList();
+            if (waits.Count == 0) continue;
+            if (first is null)
+            {
+                first = waits[0];
+                continue;
+            }
+            foreach (var wait in waits.Where(w => reported.Add(w.Id)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.WaitNotOnMainPath, wait.Location, wait.Describe(),
+                    $"a branch of {fork.Describe()} while another branch waits at {first.Describe()}"));
+            }
         }
     }
 

@@ -69,6 +69,7 @@ internal static class BpmnFlowWriter
             {
                 properties.Add(("ite-source", "req.items"));
                 if (node.IteAsync) properties.Add(("ite-async", "true"));
+                if (node.IteStrategy is { } strategy) properties.Add(("ite-strategy", strategy));
             }
         }
         if (node.OpenAsync) properties.Add(("open-async", "true"));

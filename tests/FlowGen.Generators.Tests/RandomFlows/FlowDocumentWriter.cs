@@ -74,6 +74,7 @@ internal static class FlowDocumentWriter
             {
                 fields.Add("\"ite-source\": \"req.items\"");
                 if (node.IteAsync) fields.Add("\"ite-async\": true");
+                if (node.IteStrategy is { } strategy) fields.Add($"\"ite-strategy\": {S(strategy)}");
             }
         }
         if (node.OpenAsync) fields.Add("\"open-async\": true");

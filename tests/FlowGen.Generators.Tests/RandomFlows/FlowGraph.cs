@@ -12,6 +12,9 @@ internal enum TaskFormula { Mix, CounterInit, CounterIncrement, Iterate }
 /// </summary>
 internal sealed record TaskSpec(string Service, int Salt, TaskFormula Formula, IReadOnlyList<string> ReadsVars, string WritesVar, bool Async, bool Static, bool ToResult)
 {
+    /// <summary>An iterated task's item that throws (it logs nothing), or null when every item succeeds.</summary>
+    public int? FailsOn { get; init; }
+
     public int Compute(int a, int b, int c, IReadOnlyList<int> reads, int item) => Formula switch
     {
         TaskFormula.CounterInit => c % 3,
@@ -34,6 +37,8 @@ internal sealed class GraphNode(string id, GraphNodeKind kind)
     /// <summary>The subflow a call activity runs.</summary>
     public string? Calls { get; set; }
     public bool IteAsync { get; set; }
+    /// <summary>An iterated task's <c>ite-strategy</c> (<c>all</c>, <c>best</c>, <c>any</c>), or null for the default (all).</summary>
+    public string? IteStrategy { get; set; }
     /// <summary>A setting written as it is (a mutation that makes the flow invalid).</summary>
     public (string Name, string Value)? ExtraSetting { get; set; }
     /// <summary>The event a receive waits for (<see cref="TestComponents.Events"/>).</summary>
@@ -43,7 +48,7 @@ internal sealed class GraphNode(string id, GraphNodeKind kind)
 
     public GraphNode Clone() => new(Id, Kind)
     {
-        Task = Task, OpenAsync = OpenAsync, FailCode = FailCode, Body = Body?.Clone(), Calls = Calls, IteAsync = IteAsync, ExtraSetting = ExtraSetting,
+        Task = Task, OpenAsync = OpenAsync, FailCode = FailCode, Body = Body?.Clone(), Calls = Calls, IteAsync = IteAsync, IteStrategy = IteStrategy, ExtraSetting = ExtraSetting,
         Event = Event, Duration = Duration,
     };
 }

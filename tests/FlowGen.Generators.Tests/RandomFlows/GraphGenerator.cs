@@ -129,8 +129,14 @@ internal sealed class GraphGenerator
     private Open IterationBlock(Scope scope, Open open)
     {
         var node = AddNode(scope.Graph, GraphNodeKind.Task, "t");
-        node.Task = new TaskSpec(node.Id, _random.Next(10), TaskFormula.Iterate, [], "l" + node.Id, Async: Chance(25), Static: false, ToResult: false);
+        node.Task = new TaskSpec(node.Id, _random.Next(10), TaskFormula.Iterate, [], "l" + node.Id, Async: Chance(25), Static: false, ToResult: false)
+        {
+            FailsOn = Chance(40) ? _random.Next(10) : null,
+        };
         node.IteAsync = Chance(40);
+        // any with ite-async keeps whichever success finishes first (iteration.md): not one answer to compare.
+        var roll = _random.Next(100);
+        node.IteStrategy = roll < 45 ? null : roll < 60 ? "all" : roll < 80 || node.IteAsync ? "best" : "any";
         Connect(scope.Graph, open, node.Id);
         return new Open(node.Id, null, false);
     }

@@ -231,7 +231,7 @@ internal sealed class ReferenceInterpreter : IBusValues
                 if (inner.Failed) { frame.Failed = true; return; }
                 break;
         }
-        if (node.Task is { } task) Execute(task);
+        if (node.Task is { } task && !Execute(frame, node, task)) return;
         var edges = frame.Graph.Outgoing(node.Id).ToList();
         if (edges.Count == 0) return;
         // A subflow's outgoing flows leave the made node <id>#end, where the caller goes on (subprocesses.md, node ids).
@@ -279,19 +279,48 @@ internal sealed class ReferenceInterpreter : IBusValues
         }
     }
 
-    private void Execute(TaskSpec task)
+    /// <summary>Runs a task; false when it failed (an iteration whose strategy the failing items break).</summary>
+    private bool Execute(Frame frame, GraphNode node, TaskSpec task)
     {
-        if (task.Formula == TaskFormula.Iterate)
-        {
-            foreach (var item in _input.Items)
-                _visits.Add($"{task.Service}[{item}]={task.Compute(_input.A, _input.B, _input.C, [], item)}");
-            return;
-        }
+        if (task.Formula == TaskFormula.Iterate) return Iterate(frame, node, task);
         var value = task.Compute(_input.A, _input.B, _input.C, task.ReadsVars.Select(Var).ToList(), 0);
         _visits.Add($"{task.Service}={value}");
         _vars[task.WritesVar] = value;
         if (task.ToResult) _result = value;
+        return true;
     }
+
+    /// <summary>
+    /// An iterated task by its strategy (iteration.md): <c>all</c> fails at the first failing item (with ite-async the
+    /// others may have run: the failed run's visits are a bound), <c>best</c> keeps the successes, <c>any</c> stops at
+    /// the first success and fails when none (or no item) succeeds.
+    /// </summary>
+    private bool Iterate(Frame frame, GraphNode node, TaskSpec task)
+    {
+        var strategy = node.IteStrategy ?? "all";
+        for (var i = 0; i < _input.Items.Length; i++)
+        {
+            var item = _input.Items[i];
+            if (item == task.FailsOn)
+            {
+                if (strategy != "all") continue;
+                if (node.IteAsync)
+                {
+                    // The items started with it may still log before they are cancelled.
+                    foreach (var later in _input.Items.Skip(i + 1).Where(later => later != task.FailsOn)) _visits.Add(Visit(task, later));
+                }
+                Fail(frame, FlowErrorCodes.IterationFailed, node.Id);
+                return false;
+            }
+            _visits.Add(Visit(task, item));
+            if (strategy == "any") return true;
+        }
+        if (strategy != "any") return true;
+        Fail(frame, FlowErrorCodes.IterationFailed, node.Id);
+        return false;
+    }
+
+    private string Visit(TaskSpec task, int item) => $"{task.Service}[{item}]={task.Compute(_input.A, _input.B, _input.C, [], item)}";
 
     private void Exclusive(Frame frame, GraphNode node, List<GraphEdge> edges)
     {

@@ -307,6 +307,59 @@ public sealed class RegressionFlowTests
         Assert.Contains("timer 'z1' goes on along 2 flows: 'z1->t2', 'z1->e3'", errors[1].GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A fork whose first branch waits and ends on its own, while the other two branches meet and go on to another wait:
+    /// the instance would wait at both at once, and FG0111 missed it because the two met at a join (seed 30951). Now the
+    /// wait after the partial join is FG0111.
+    /// </summary>
+    [Fact]
+    public void A_wait_after_a_join_of_some_of_a_forks_branches_is_FG0111_when_another_branch_waits()
+    {
+        const string flow = """
+            flow: partial-join
+            key: req.key
+            graph:
+              nodes:
+                - { id: partial-join, type: start }
+                - { id: g1, type: parallel }
+                - { id: r2, type: receive, event: e1 }
+                - { id: e3, type: end }
+                - { id: t4, task-component: d, task-service: t4 }
+                - { id: t5, task-component: d, task-service: t5 }
+                - { id: j6, type: parallel }
+                - { id: z7, type: timer, duration: PT5M }
+                - { id: e8, type: end }
+              connections:
+                - { from: partial-join, to: g1 }
+                - { from: g1, to: r2 }
+                - { from: r2, to: e3 }
+                - { from: g1, to: t4 }
+                - { from: g1, to: t5 }
+                - { from: t4, to: j6 }
+                - { from: t5, to: j6 }
+                - { from: j6, to: z7 }
+                - { from: z7, to: e8 }
+            """;
+        const string components = """
+            using FlowGen;
+            namespace Regression;
+            public sealed record DReq(string Key, int A);
+            [FlowEvent("e1")] public sealed record E1(string Key, int V);
+            [FlowComponent("d")]
+            public sealed class D
+            {
+                [FlowTask("t4"), ToVar("vt4")] public int T4(DReq request) => 4;
+                [FlowTask("t5"), ToVar("vt5")] public int T5(DReq request) => 5;
+            }
+            [Flow("partial-join")] public sealed partial class PartialJoinFlow : IFlow<DReq, int>;
+            """;
+        var run = GeneratorHarness.RunGenerator(components, new InMemoryText("flows/partial-join.flow.yaml", flow));
+        var error = Assert.Single(run.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("FG0111", error.Id);
+        Assert.Equal(11, error.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Contains("timer 'z7' waits inside a branch of parallel 'g1' while another branch waits at receive 'r2'", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
     private static (FlowResult<int> Result, List<string> Log) CompileAndRun(string flow, string flowClass, int a)
     {
         // Each test compiles its own flow, with its own [Flow] class.

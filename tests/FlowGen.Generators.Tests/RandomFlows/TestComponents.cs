@@ -78,6 +78,7 @@ internal static class TestComponents
         var returns = task.Async ? "async ValueTask<int>" : "int";
         text.Append($"    {attributes}\n    {modifiers} {returns} {name}({string.Join(", ", parameters)})\n    {{\n");
         if (task.Async) text.Append("        await Task.Yield();\n");
+        if (task.FailsOn is { } fails) text.Append($"        if (item == {fails.ToString(CultureInfo.InvariantCulture)}) throw new System.InvalidOperationException(\"item {fails.ToString(CultureInfo.InvariantCulture)} fails\");\n");
         text.Append($"        var value = {value};\n        request.Log.Enqueue({log});\n        return value;\n    }}\n");
     }
 }
