@@ -308,6 +308,32 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public FlowVariables VariablesFor(string? service) => new(Options.Variables, service, Options.BusinessId);
 
+    /// <summary>True when the run has a span (someone listens to the "FlowGen" source): generated code then reports its gateways' decisions.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool HasSpan => _activity is not null;
+
+    /// <summary>
+    /// A gateway's decision, as an event "gateway {node id}" on the run's span: the flows it took and the nodes they go to
+    /// (comma-separated; empty when it took none). Called by generated code when <see cref="HasSpan"/>.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void Decided(int node, string flows, string targets)
+    {
+        if (_activity is not { IsAllDataRequested: true } activity) return;
+        var tags = new ActivityTagsCollection
+        {
+            [FlowTelemetry.Tags.NodeId] = _nodeIds[node],
+            [FlowTelemetry.Tags.FlowsTaken] = flows,
+            [FlowTelemetry.Tags.TakenTo] = targets,
+        };
+        lock (activity) activity.AddEvent(new ActivityEvent("gateway " + _nodeIds[node], tags: tags));
+    }
+
+    /// <summary>A decision of several flows (an inclusive gateway, a task's conditional flows): null entries were not taken.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void Decided(int node, string?[] flows, string?[] targets)
+        => Decided(node, string.Join(",", flows.Where(f => f is not null)), string.Join(",", targets.Where(t => t is not null)));
+
     /// <summary>True when the run records tasks' inputs and outputs (tracking ServiceDetail and up): generated code then reports them.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public bool TracksDetails => _details is not null;

@@ -39,6 +39,10 @@ public static class FlowTelemetry
         public const string NodeName = "flowgen.node.name";
         public const string Outcome = "flowgen.outcome";
         public const string ErrorCode = "flowgen.error.code";
+
+        /// <summary>On a gateway's event: the flows it took (their ids, comma-separated), and the nodes they go to.</summary>
+        public const string FlowsTaken = "flowgen.flows.taken";
+        public const string TakenTo = "flowgen.flows.to";
     }
 
     internal static bool MetricsEnabled => Runs.Enabled || RunDuration.Enabled || Failures.Enabled;

@@ -97,6 +97,35 @@ public sealed class TelemetryTests : IDisposable
         Assert.Equal(request.SpanId, next.ParentSpanId);
     }
 
+    [Theory]
+    [InlineData(10, "f5", "Small")]
+    [InlineData(500, "f3", "Big")]
+    [InlineData(-1, "f4", "Bad")]
+    public async Task A_gateways_decision_is_an_event_on_the_run_span_with_the_flow_it_took(int amount, string flow, string target)
+    {
+        await new EqChoiceBpmn(new EqTasks(new Recorder())).RunAsync(new EqRequest(amount, []));
+
+        var span = Assert.Single(_spans);
+        var decision = Assert.Single(span.Events, e => e.Name == "gateway Level");
+        var tags = decision.Tags.ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal("Level", tags[FlowTelemetry.Tags.NodeId]);
+        Assert.Equal(flow, tags[FlowTelemetry.Tags.FlowsTaken]);
+        Assert.Equal(target, tags[FlowTelemetry.Tags.TakenTo]);
+    }
+
+    [Fact]
+    public async Task An_inclusive_gateways_decision_lists_every_flow_it_took()
+    {
+        // inclusive.bpmn: Gateway_Split takes Flow_Coupon when req.amount > 10 and Flow_Sms when req.source == 'app'.
+        var result = await new OrderInclusiveFlow(new Extras(new Recorder())).RunAsync(new OrderRequest(50, "app"));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        var decision = Assert.Single(Assert.Single(_spans).Events, e => e.Name == "gateway Gateway_Split");
+        var tags = decision.Tags.ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal("Flow_Coupon,Flow_Sms", tags[FlowTelemetry.Tags.FlowsTaken]);
+        Assert.Equal("Task_Coupon,Task_Sms", tags[FlowTelemetry.Tags.TakenTo]);
+    }
+
     [Fact]
     public async Task With_TraceTasks_each_task_is_a_child_span_with_its_node_and_outcome()
     {

@@ -96,6 +96,14 @@ internal sealed partial class FlowEmitter
                 _w.Line(Return);
                 _w.Close();
             }
+            // literal: a C# string literal made by CSharpText.
+            string Taken(Func<BoundBranch, string> literal) => "new string?[] { " + string.Join(", ", Enumerable.Range(0, branches.Count).Select(i => Take(i) switch
+            {
+                "true" => literal(branches[i]),
+                "false" => "null",
+                var take => $"{take} ? {literal(branches[i])} : null",
+            })) + " }";
+            _w.Line($"if (state.HasSpan) state.Decided({index}, {Taken(b => CSharpText.StringLiteral(b.Edge.Id))}, {Taken(b => CSharpText.StringLiteral(b.Edge.TargetId))});");
         }
 
         var started = new List<string>();
@@ -167,6 +175,10 @@ internal sealed partial class FlowEmitter
             _w.Line(Return);
             _w.Close();
         }
+        // literal: a C# string literal made by CSharpText.
+        string Chosen(Func<BoundBranch, string> literal)
+            => "chosen switch { " + string.Join(", ", Enumerable.Range(0, branches.Count).Select(i => $"{i.ToString(CultureInfo.InvariantCulture)} => {literal(branches[i])}")) + ", _ => \"\" }";
+        _w.Line($"if (state.HasSpan) state.Decided({index}, {Chosen(b => CSharpText.StringLiteral(b.Edge.Id))}, {Chosen(b => CSharpText.StringLiteral(b.Edge.TargetId))});");
         for (var i = 0; i < branches.Count; i++)
         {
             if (NeedsSkip(bound, i))

@@ -497,6 +497,7 @@ namespace Shop
                 state.Fail((int)Node.Count_case, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
                 return default;
             }
+            if (state.HasSpan) state.Decided((int)Node.Count_case, chosen switch { 0 => "Count.case->Remind", 1 => "Count.case->Watch", _ => "" }, chosen switch { 0 => "Remind", 1 => "Watch", _ => "" });
             return chosen switch
             {
                 0 => Run_Remind(state),

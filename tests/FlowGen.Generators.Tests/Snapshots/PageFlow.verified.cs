@@ -337,6 +337,7 @@ namespace Shop
                 state.Fail((int)Node.Safe, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
                 return;
             }
+            if (state.HasSpan) state.Decided((int)Node.Safe, chosen switch { 0 => "ToHide", 1 => "ToFork", _ => "" }, chosen switch { 0 => "Hide", 1 => "Fork", _ => "" });
             if (chosen != 1) await Skip_Fork(state).ConfigureAwait(false);
             switch (chosen)
             {
@@ -543,6 +544,7 @@ namespace Shop
                 state.Fail((int)Node.Extras, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
                 return default;
             }
+            if (state.HasSpan) state.Decided((int)Node.Extras, new string?[] { take0 ? "WithCoupon" : null, take1 ? "NoExtra" : null }, new string?[] { take0 ? "Coupon" : null, take1 ? "ExtrasDone" : null });
             // branch WithCoupon -> Coupon
             var branch0 = (take0 ? Run_Coupon(state) : Skip_Coupon(state));
             // branch NoExtra -> ExtrasDone

@@ -333,6 +333,7 @@ namespace Shop
                 state.Fail((int)Node.Which, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
                 return default;
             }
+            if (state.HasSpan) state.Decided((int)Node.Which, chosen switch { 0 => "ToWeb", 1 => "Other", _ => "" }, chosen switch { 0 => "Web", 1 => "e2", _ => "" });
             return chosen switch
             {
                 0 => Run_Web(state),

@@ -461,6 +461,7 @@ namespace Shop
                 state.Fail((int)Node.Again, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
                 return default;
             }
+            if (state.HasSpan) state.Decided((int)Node.Again, chosen switch { 0 => "Loop", 1 => "Done", _ => "" }, chosen switch { 0 => "Risk", 1 => "End", _ => "" });
             return chosen switch
             {
                 0 => Repeat_Risk(state),

@@ -369,6 +369,7 @@ namespace Shop
                 state.Fail((int)Node.Shop_when, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
                 return;
             }
+            if (state.HasSpan) state.Decided((int)Node.Shop_when, chosen switch { 0 => "Shop.when->Shop", 1 => "Shop.when->Shop.merge", _ => "" }, chosen switch { 0 => "Shop", 1 => "Shop.merge", _ => "" });
             if (chosen != 0) await Skip_Shop(state).ConfigureAwait(false);
             if (chosen != 1) await Arrive_Shop_merge(state, false).ConfigureAwait(false);
             switch (chosen)
