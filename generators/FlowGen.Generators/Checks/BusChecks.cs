@@ -499,15 +499,29 @@ internal static class BusChecks
         }
         // Written before it for certain: by one producer that always runs first, or by one of several on every path
         // (two exclusive branches that each write the value).
-        if (!parameter.IsNullable && !upstream.Any(p => mustRun.Value[node.Id].Contains(p.NodeId))
-            && !ancestors.EveryPathPasses(node.Id, upstream.Select(p => p.NodeId)))
+        var certain = upstream.Any(p => mustRun.Value[node.Id].Contains(p.NodeId)) || ancestors.EveryPathPasses(node.Id, upstream.Select(p => p.NodeId));
+        if (!parameter.IsNullable && !certain)
         {
             var isValueType = types.Find(parameter.Type)?.IsValueType ?? false;
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.NotOnEveryPath, node.Location, node.Describe(), display, producer.Describe(),
                 isValueType ? "its default value" : "null").WithAdditional(producer.Node.Location));
         }
-        return Coalesce(walk, parameter, types);
+        var code = Coalesce(walk, parameter, types);
+        // A nullable parameter over a value-type field that may not be written yet: the field holds its default (0, false)
+        // then, so the read asks the field's written flag and passes null (the emitter keeps a flag for each field read so).
+        if (parameter.IsNullable && !certain && fieldCode.StartsWith("state.", StringComparison.Ordinal) && fieldCode != "state.Result"
+            && !fieldMayBeNull && (types.Find(fieldType)?.IsValueType ?? false))
+        {
+            return $"({fieldCode}{WrittenSuffix} ? ({parameter.Type}){code} : null)";
+        }
+        return code;
     }
+
+    /// <summary>
+    /// The suffix of a value-type field's written flag (<c>state.Sta_stock_written</c>): kept only for fields that a
+    /// nullable parameter reads where they may not be written yet (the emitter finds them in the calls' arguments).
+    /// </summary>
+    public const string WrittenSuffix = "_written";
 
     /// <summary>
     /// A [FromBus] parameter object: its constructor called with, and its properties set to, the bus reads of its members

@@ -89,7 +89,9 @@ internal sealed partial class FlowEmitter
     {
         const string Pair = "global::System.Collections.Generic.KeyValuePair<string, object?>";
         var inputs = call.Arguments.Select((argument, i) => (Argument: argument, Name: i < call.ParameterNames.Count ? call.ParameterNames[i] : "arg" + i.ToString(CultureInfo.InvariantCulture)))
-            .Where(a => a.Argument.StartsWith("state.", StringComparison.Ordinal) && a.Argument != "state.CancellationToken")
+            // A bus read, or a nullable read of a value that may be unwritten ("(state.X_written ? ... : null)").
+            .Where(a => a.Argument.StartsWith("state.", StringComparison.Ordinal) && a.Argument != "state.CancellationToken"
+                || a.Argument.StartsWith("(state.", StringComparison.Ordinal) && a.Argument.Contains(BusChecks.WrittenSuffix + " ? "))
             .Select(a => $"new({CSharpText.StringLiteral(a.Name)}, {a.Argument})");
         var outputs = call.Assignments.Select(a => a.Target).Distinct()
             .Select(target => $"new({CSharpText.StringLiteral(BusName(target))}, {target})");
@@ -139,7 +141,10 @@ internal sealed partial class FlowEmitter
         if (call.ValueType is null || call.Assignments.Count == 0) return;
         _w.Line(iteration.Strategy == "Any" ? "var value = results[0]; // the first item that succeeded" : "var value = results;");
         foreach (var assignment in call.Assignments)
+        {
             _w.Line($"{assignment.Target} = value;");
+            WriteWrittenFlag(assignment.Target);
+        }
     }
 
     private string Invocation(BoundCall call, string token)
@@ -198,7 +203,16 @@ internal sealed partial class FlowEmitter
                 CSharpText.StringLiteral($"{call.MethodName} returned null, so the bus values it writes from the result's properties cannot be read.") + ");");
         }
         foreach (var assignment in call.Assignments)
+        {
             _w.Line($"{assignment.Target} = value{(assignment.Property is null ? "" : "." + assignment.Property)};");
+            WriteWrittenFlag(assignment.Target);
+        }
+    }
+
+    /// <summary>After a write to a field that a nullable parameter may read unwritten: its flag, so that the read is not null.</summary>
+    private void WriteWrittenFlag(string target)
+    {
+        if (_flagged.Contains(target)) _w.Line($"{target}{BusChecks.WrittenSuffix} = true;");
     }
 
     /// <summary>The pipeline and the call it wraps, for a task with a timeout or retries.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FlowGen.Generators.Checks;
 using FlowGen.Generators.Model;
 
 namespace FlowGen.Generators.Emit;
@@ -238,7 +239,11 @@ internal sealed partial class FlowEmitter
                         _w.Line($"if (signal.Event is {{ Name: {CSharpText.StringLiteral(name)}, Payload: {arm.EventType} e }})");
                     }
                     _w.OpenBlock();
-                    if (arm.ToField is { } to) _w.Line($"{to} = e;");
+                    if (arm.ToField is { } to)
+                    {
+                        _w.Line($"{to} = e;");
+                        WriteWrittenFlag(to);
+                    }
                     _w.Line($"caught = {CSharpText.StringLiteral(arm.NodeId)};");
                     _w.Line($"return {target};");
                     _w.Close();
@@ -280,7 +285,11 @@ internal sealed partial class FlowEmitter
         _w.Line($"{Durable}.FlowStateJson.Write(writer, \"req\", state.Request, json);");
         _w.Line($"{Durable}.FlowStateJson.Write(writer, \"res\", state.Result, json);");
         foreach (var field in _flow.Fields)
+        {
             _w.Line($"{Durable}.FlowStateJson.Write(writer, {CSharpText.StringLiteral(field.Scope + "." + field.BusName)}, state.{field.FieldName}, json);");
+            if (_flagged.Contains("state." + field.FieldName))
+                _w.Line($"writer.WriteBoolean({CSharpText.StringLiteral("written." + field.Scope + "." + field.BusName)}, state.{field.FieldName}{BusChecks.WrittenSuffix});");
+        }
         foreach (var join in joins)
         {
             _w.Line($"writer.WriteNumber({CSharpText.StringLiteral("join." + join + ".pending")}, state.{join}_pending);");
@@ -299,7 +308,11 @@ internal sealed partial class FlowEmitter
             ("res", $"state.Result = {Durable}.FlowStateJson.Read<{Class.ResultType}>(ref reader, json)!;"),
         };
         foreach (var field in _flow.Fields)
+        {
             reads.Add((field.Scope + "." + field.BusName, $"state.{field.FieldName} = {Durable}.FlowStateJson.Read<{field.Type}>(ref reader, json)!;"));
+            if (_flagged.Contains("state." + field.FieldName))
+                reads.Add(("written." + field.Scope + "." + field.BusName, $"state.{field.FieldName}{BusChecks.WrittenSuffix} = {Durable}.FlowStateJson.Read<bool>(ref reader, json);"));
+        }
         foreach (var join in joins)
         {
             reads.Add(("join." + join + ".pending", $"state.{join}_pending = {Durable}.FlowStateJson.ReadInt32(ref reader);"));

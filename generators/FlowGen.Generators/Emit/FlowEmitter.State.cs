@@ -127,6 +127,11 @@ internal sealed partial class FlowEmitter
             var written = writers.Any() ? "written by " + string.Join(", ", writers) : null;
             _w.Line($"/// <summary>{field.Scope}.{CSharpText.XmlDoc(field.BusName)}, {CSharpText.XmlDoc(string.Join(", ", new[] { seeded, written }.Where(t => t is not null)))}.</summary>");
             _w.Line($"public {field.Type}{(field.IsValueType ? "" : "?")} {field.FieldName};");
+            if (_flagged.Contains("state." + field.FieldName))
+            {
+                _w.Line($"// Whether {CSharpText.Comment(field.FieldName)} was written: a nullable parameter that reads it gets null until then.");
+                _w.Line($"internal bool {field.FieldName}{BusChecks.WrittenSuffix};");
+            }
         }
         foreach (var header in _flow.Nodes.Where(n => n.Loop is { IsHeader: true }))
         {
@@ -154,7 +159,10 @@ internal sealed partial class FlowEmitter
         _w.Line("Request = default!;");
         _w.Line("Result = default!;");
         foreach (var field in _flow.Fields)
+        {
             _w.Line($"{field.FieldName} = default!;");
+            if (_flagged.Contains("state." + field.FieldName)) _w.Line($"{field.FieldName}{BusChecks.WrittenSuffix} = false;");
+        }
         foreach (var header in _flow.Nodes.Where(n => n.Loop is { IsHeader: true }))
         {
             var name = _names[header.Node.Id];

@@ -27,6 +27,9 @@ internal sealed partial class FlowEmitter
     private readonly Dictionary<string, List<BoundNode>> _armGateways = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _armSiblings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _scopeIndexes = new(StringComparer.Ordinal);
+    // Value-type bus fields that a nullable parameter reads where they may not be written yet: "state.<field>" of each,
+    // which keeps a <field>_written flag (set by every write, saved with a durable instance) so that the read gives null.
+    private readonly HashSet<string> _flagged = new(StringComparer.Ordinal);
     private readonly SourceWriter _w = new();
 
     // True while writing a node method that returns the next node's ValueTask instead of awaiting it.
@@ -55,6 +58,13 @@ internal sealed partial class FlowEmitter
         {
             var timeout = SettingsChecks.TryMilliseconds(node.Node.GetProperty("timeout"), out var ms) && ms > 0;
             if (timeout || SettingsChecks.IsFalse(node.Node.GetProperty("strict-mode"))) _scopeIndexes[node.Node.Id] = _scopeIndexes.Count;
+        }
+
+        var arguments = flow.Nodes.SelectMany(n => new[] { n.Call, n.Fallback }).OfType<BoundCall>().SelectMany(c => c.Arguments).ToList();
+        foreach (var field in flow.Fields)
+        {
+            var target = "state." + field.FieldName;
+            if (field.IsValueType && arguments.Any(a => a.Contains(target + BusChecks.WrittenSuffix))) _flagged.Add(target);
         }
 
         foreach (var gateway in flow.Nodes.Where(n => n.Node.Kind == NodeKind.EventGateway))

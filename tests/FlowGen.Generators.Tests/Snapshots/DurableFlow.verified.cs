@@ -19,7 +19,7 @@ namespace Shop
         /// The flow's structural version: a hash of what it does (nodes, flows, conditions, tasks, settings, types),
         /// unchanged by names, comments and layout. Traces and spans carry it.
         /// </summary>
-        public const string FlowVersion = "f0ab37077e1e03d5";
+        public const string FlowVersion = "70d78f7cbcf740c7";
 
         private readonly global::Shop.Campaign _campaign;
 
@@ -98,6 +98,8 @@ namespace Shop
 
             /// <summary>sta.views, written by Count.</summary>
             public int Sta_views;
+            // Whether Sta_views was written: a nullable parameter that reads it gets null until then.
+            internal bool Sta_views_written;
 
             /// <summary>sta.last, written by Watch.viewed.</summary>
             public global::Shop.Viewed? Sta_last;
@@ -111,6 +113,7 @@ namespace Shop
                 Request = default!;
                 Result = default!;
                 Sta_views = default!;
+                Sta_views_written = false;
                 Sta_last = default!;
                 ClearRun();
             }
@@ -412,6 +415,7 @@ namespace Shop
             global::FlowGen.Durable.FlowStateJson.Write(writer, "req", state.Request, json);
             global::FlowGen.Durable.FlowStateJson.Write(writer, "res", state.Result, json);
             global::FlowGen.Durable.FlowStateJson.Write(writer, "sta.views", state.Sta_views, json);
+            writer.WriteBoolean("written.sta.views", state.Sta_views_written);
             global::FlowGen.Durable.FlowStateJson.Write(writer, "sta.last", state.Sta_last, json);
             return global::FlowGen.Durable.FlowStateJson.EndState(writer);
         }
@@ -425,6 +429,7 @@ namespace Shop
                 if (reader.ValueTextEquals("req"u8)) state.Request = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Viewed>(ref reader, json)!;
                 else if (reader.ValueTextEquals("res"u8)) state.Result = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Done>(ref reader, json)!;
                 else if (reader.ValueTextEquals("sta.views"u8)) state.Sta_views = global::FlowGen.Durable.FlowStateJson.Read<int>(ref reader, json)!;
+                else if (reader.ValueTextEquals("written.sta.views"u8)) state.Sta_views_written = global::FlowGen.Durable.FlowStateJson.Read<bool>(ref reader, json);
                 else if (reader.ValueTextEquals("sta.last"u8)) state.Sta_last = global::FlowGen.Durable.FlowStateJson.Read<global::Shop.Viewed>(ref reader, json)!;
                 else global::FlowGen.Durable.FlowStateJson.ReadPosition(ref reader, state, ref at);
             }
@@ -454,15 +459,16 @@ namespace Shop
             var started = state.TaskStarting((int)Node.Count);
             try
             {
-                var value = _campaign.Count(state.Sta_views);
+                var value = _campaign.Count((state.Sta_views_written ? (int?)state.Sta_views : null));
                 state.Sta_views = value;
+                state.Sta_views_written = true;
             }
             catch (global::System.Exception exception)
             {
                 state.TaskFailed((int)Node.Count, started, exception);
                 return false;
             }
-            if (state.TracksDetails) state.TaskDetails((int)Node.Count, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("views", state.Sta_views) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.views", state.Sta_views) });
+            if (state.TracksDetails) state.TaskDetails((int)Node.Count, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("views", (state.Sta_views_written ? (int?)state.Sta_views : null)) }, new global::System.Collections.Generic.KeyValuePair<string, object?>[] { new("sta.views", state.Sta_views) });
             state.TaskCompleted((int)Node.Count, started);
             return true;
         }
