@@ -46,6 +46,8 @@ cat > "$work/consumer/Consumer.csproj" <<XML
   <ItemGroup>
     <PackageReference Include="FlowGen" Version="$version" />
     <PackageReference Include="FlowGen.Hosting" Version="$version" />
+    <PackageReference Include="FlowGen.Persistence.Sqlite" Version="$version" />
+    <PackageReference Include="FlowGen.Persistence.PostgreSql" Version="$version" />
   </ItemGroup>
 </Project>
 XML
@@ -94,10 +96,15 @@ using FlowGen.Durable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-// FlowGen.Hosting: AddFlowGen() finds this assembly's generated flows and components.
+// FlowGen.Hosting: AddFlowGen() finds this assembly's generated flows and components; AddDurableFlows() runs the
+// durable ones on the store the app chose (FlowGen.Persistence.Sqlite here; PostgreSQL when asked for).
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddFlowGen(builder.Configuration);
+builder.Services.AddDurableFlows(o => o.JsonContexts.Add(PayJson.Default));
+if (Environment.GetEnvironmentVariable("SMOKE_POSTGRES") is { } postgres) builder.Services.AddPostgreSqlFlowStore(postgres);
+else builder.Services.AddSqliteFlowStore(Path.Combine(AppContext.BaseDirectory, "smoke-flows.db"));
 using var host = builder.Build();
+await host.StartAsync();
 var services = host.Services;
 var results = new List<string>();
 foreach (var flow in new IFlow<PriceRequest, string>[] { services.GetRequiredService<PriceYaml>(), services.GetRequiredService<PriceJson>(), services.GetRequiredService<PriceBpmn>(), services.GetRequiredService<PriceFluent>() })
@@ -119,8 +126,17 @@ await using (var engine = new FlowEngine([services.GetRequiredService<PayFlow>()
     await engine.DrainAsync();
     results.Add((await engine.FindAsync("pay", "o-1"))?.Status.ToString() ?? "none");
 }
+
+// The same flow under the hosted engine, on the SQLite file: an event through the in-process channel.
+var hosted = services.GetRequiredService<FlowEngine>();
+var key = "o-" + Guid.NewGuid().ToString("N");
+await hosted.StartInstanceAsync("pay", new PayRequest(key));
+await services.GetRequiredService<FlowEventChannel>().WriteAsync("paid", new Paid(key, 12.5m));
+for (var i = 0; i < 200 && (await hosted.FindAsync("pay", key))?.Status != FlowInstanceStatus.Completed; i++) await Task.Delay(50);
+results.Add(hosted.Store.GetType().Name + " " + ((await hosted.FindAsync("pay", key))?.Status.ToString() ?? "none"));
+await host.StopAsync();
 Console.WriteLine(string.Join(" | ", results));
-return string.Join(" | ", results) == "total=135 | total=150 | total=150 | total=150 | FLOW_VALIDATION_FAILED | Completed" ? 0 : 1;
+return string.Join(" | ", results) == "total=135 | total=150 | total=150 | total=150 | FLOW_VALIDATION_FAILED | Completed | SqliteFlowStore Completed" ? 0 : 1;
 
 public sealed record PriceRequest(int? Amount);
 public sealed record PayRequest(string OrderId);
@@ -185,4 +201,21 @@ if dotnet build "$work/consumer" -nologo -v quiet > "$work/after-delete.log" 2>&
 fi
 rm "$work/consumer/Extra.cs"
 dotnet build "$work/consumer" -nologo -v quiet
-echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows, and a durable flow on the FlowEngine; a broken flow file's help link opened the shipped page; deleting a flow file rebuilt the project"
+# FlowGen.Hosting alone brings no store and no database driver (issue 22): an app without durable flows stays small.
+mkdir -p "$work/hostonly"
+cp "$work/consumer/nuget.config" "$work/hostonly/"
+cat > "$work/hostonly/HostOnly.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="FlowGen" Version="$version" />
+    <PackageReference Include="FlowGen.Hosting" Version="$version" />
+  </ItemGroup>
+</Project>
+XML
+dotnet restore "$work/hostonly" -nologo -v quiet
+if grep -qi '"Microsoft.Data.Sqlite\|"Npgsql\|"FlowGen.Persistence' "$work/hostonly/obj/project.assets.json"; then
+  echo "package smoke test: FlowGen.Hosting pulls a store or a database driver" >&2; exit 1
+fi
+
+echo "package smoke test: the packed FlowGen and FlowGen.Hosting $version compiled and ran BPMN, JSON, YAML and fluent flows, and a durable flow on the FlowEngine and under AddDurableFlows with AddSqliteFlowStore; FlowGen.Hosting alone pulled no store; a broken flow file's help link opened the shipped page; deleting a flow file rebuilt the project"

@@ -2,7 +2,6 @@ using System.Text.Json.Serialization.Metadata;
 using FlowGen;
 using FlowGen.Durable;
 using FlowGen.Hosting;
-using FlowGen.Persistence.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -108,10 +107,18 @@ namespace Microsoft.Extensions.DependencyInjection
     /// <summary>Registers durable flows: the FlowEngine, its store, the in-process event channel and the hosted runner.</summary>
     public static class DurableFlowServiceCollectionExtensions
     {
+        private const string NoStore =
+            "AddDurableFlows needs a store for its durable instances, and none is registered. Add the package FlowGen.Persistence.Sqlite " +
+            "and call services.AddSqliteFlowStore() (a flowgen.db file beside the application) or AddSqliteFlowStore(\"path/to/flows.db\"); " +
+            "or FlowGen.Persistence.PostgreSql and services.AddPostgreSqlFlowStore(connectionString); or, for tests and flows that need not " +
+            "survive a restart, services.AddSingleton<IFlowStore>(new InMemoryFlowStore()).";
+
         /// <summary>
-        /// Adds the FlowEngine over every generated durable flow (call <c>AddFlowGen</c> too), the hosted runner, the
-        /// in-process <see cref="FlowEventChannel"/>, and the store: an <see cref="IFlowStore"/> registered before
-        /// this call wins; otherwise the SQLite store on <c>flowgen.db</c> beside the application.
+        /// Adds the FlowEngine over every generated durable flow (call <c>AddFlowGen</c> too), the hosted runner and the
+        /// in-process <see cref="FlowEventChannel"/>. The store is the <see cref="IFlowStore"/> the application registers,
+        /// before or after this call: <c>AddSqliteFlowStore()</c> (FlowGen.Persistence.Sqlite),
+        /// <c>AddPostgreSqlFlowStore(...)</c> (FlowGen.Persistence.PostgreSql) or an <see cref="InMemoryFlowStore"/>.
+        /// Without one, the host does not start: <see cref="InvalidOperationException"/> says how to register one.
         /// </summary>
         public static IServiceCollection AddDurableFlows(this IServiceCollection services, Action<DurableFlowOptions>? configure = null)
         {
@@ -120,7 +127,8 @@ namespace Microsoft.Extensions.DependencyInjection
             configure?.Invoke(options);
             services.TryAddSingleton(options);
             services.TryAddSingleton(TimeProvider.System);
-            services.TryAddSingleton<IFlowStore>(static _ => SqliteFlowStore.Default());
+            // A store registered before this call wins (TryAdd); one registered after it wins too (the last registration).
+            services.TryAddSingleton<IFlowStore>(static _ => throw new InvalidOperationException(NoStore));
             services.TryAddSingleton<FlowEventChannel>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IFlowEventSource, FlowEventChannel>(static provider => provider.GetRequiredService<FlowEventChannel>()));
             services.TryAddSingleton(static provider =>

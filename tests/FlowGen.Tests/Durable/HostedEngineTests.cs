@@ -24,13 +24,12 @@ public sealed class HostedEngineTests : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    private IHost Host(List<FlowStepRecord>? steps = null)
+    private IHost Host(List<FlowStepRecord>? steps = null, bool store = true)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<TimeProvider>(_clock);
         builder.Services.AddSingleton(_tasks);
-        builder.Services.AddSingleton<IFlowStore>(new SqliteFlowStore(Path.Combine(_folder, "flows.db")));
         builder.Services.AddFlowGen(o => o.LogTasks = false);
         builder.Services.AddDurableFlows(o =>
         {
@@ -38,7 +37,32 @@ public sealed class HostedEngineTests : IDisposable
             o.TimerInterval = TimeSpan.FromMinutes(1);
             if (steps is not null) o.OnStep = step => { lock (steps) steps.Add(step); };
         });
+        // After AddDurableFlows, as an application may write it: the registered store is the one used.
+        if (store) builder.Services.AddSqliteFlowStore(Path.Combine(_folder, "flows.db"));
         return builder.Build();
+    }
+
+    [Fact]
+    public async Task Without_a_store_the_host_does_not_start_and_says_how_to_register_one()
+    {
+        using var host = Host(store: false);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("AddDurableFlows needs a store", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddSqliteFlowStore()", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddPostgreSqlFlowStore(connectionString)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddSqliteFlowStore_puts_the_instances_in_the_file_it_names()
+    {
+        using var host = Host();
+        await host.StartAsync();
+        var store = Assert.IsType<SqliteFlowStore>(host.Services.GetRequiredService<FlowEngine>().Store);
+        Assert.Equal(Path.Combine(_folder, "flows.db"), store.DataSource);
+        await host.StopAsync();
+        Assert.True(File.Exists(Path.Combine(_folder, "flows.db")));
     }
 
     /// <summary>Waits (at most 10 s of real time) until the engine has taken what the channel holds and the condition holds.</summary>
