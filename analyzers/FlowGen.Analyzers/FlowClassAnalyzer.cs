@@ -10,8 +10,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace FlowGen.Analyzers;
 
 /// <summary>
-/// C#-side rules (FG07xx): the [Flow], [FlowComponent] and [FlowTask] declarations the generator relies on.
-/// Reported by an analyzer, not the generator, so that #pragma and .editorconfig suppression work as usual.
+/// C#-side rules (FG07xx): the [FlowComponent] and [FlowTask] declarations the generator relies on, and two flow classes
+/// with one id. The rules about a flow class FlowGen cannot complete (FG0701, FG0702, FG0703, FG0707) are the generator's:
+/// such a class does not compile (CS0535), and an analyzer does not run when the compilation has errors.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
@@ -22,12 +23,9 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
     [
-        FlowDiagnostics.FlowClassNotPartial,
-        FlowDiagnostics.FlowClassWithoutInterface,
         FlowDiagnostics.TaskOutsideComponent,
         FlowDiagnostics.DuplicateTask,
         FlowDiagnostics.DuplicateFlowClass,
-        FlowDiagnostics.FlowClassShape,
         FlowDiagnostics.DuplicateComponent,
         FlowDiagnostics.TaskPolicyValue,
     ];
@@ -50,8 +48,9 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
                     var location = attribute.ApplicationSyntaxReference?.GetSyntax(symbolContext.CancellationToken).GetLocation() ?? type.Locations.FirstOrDefault() ?? Location.None;
                     if (name == FlowAttribute && attribute.ConstructorArguments.FirstOrDefault().Value is string flowId)
                     {
+                        // FG0701, FG0702, FG0703 and FG0707 are the generator's: a flow class it cannot complete does not
+                        // compile (CS0535), and this analyzer does not run when the compilation has errors.
                         flowClasses.Add((flowId, type, location));
-                        CheckFlowClass(symbolContext, type, flowId);
                     }
                     else if (name == ComponentAttribute && attribute.ConstructorArguments.FirstOrDefault().Value is string componentName)
                     {
@@ -77,20 +76,6 @@ public sealed class FlowClassAnalyzer : DiagnosticAnalyzer
                 }
             });
         });
-    }
-
-    private static void CheckFlowClass(SymbolAnalysisContext context, INamedTypeSymbol type, string flowId)
-    {
-        var isPartial = type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(context.CancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(m => m.ValueText == "partial"));
-        if (!isPartial)
-            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassNotPartial, type.Locations.FirstOrDefault(), type.Name, flowId));
-        if (type.ContainingType is not null || type.IsGenericType || type.TypeKind != TypeKind.Class || type.IsRecord)
-            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassShape, type.Locations.FirstOrDefault(), type.Name,
-                type.ContainingType is not null ? "is nested in another type" : type.IsGenericType ? "is generic" : type.IsRecord ? "is a record" : "is not a class"));
-        if (!type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "FlowGen.IFlow<TRequest, TResult>"))
-            context.ReportDiagnostic(Diagnostic.Create(FlowDiagnostics.FlowClassWithoutInterface, type.Locations.FirstOrDefault(), type.Name, flowId));
-        // FG0702 (an id that names no flow) is the generator's: this analyzer does not run when the compilation has
-        // errors, and a flow class without its flow always has one.
     }
 
     private static void CheckTasks(SymbolAnalysisContext context, INamedTypeSymbol type)

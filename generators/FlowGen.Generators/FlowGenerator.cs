@@ -74,12 +74,13 @@ public sealed class FlowGenerator : IIncrementalGenerator
             foreach (var duplicate in DuplicateFlows.Find(input.Left.AsImmutableArray())) spc.ReportDiagnostic(duplicate.ToDiagnostic(input.Right));
         });
 
-        // [Flow] classes whose id names no flow (FG0702), with the files that look like flows but are not named as flow files.
+        // [Flow] classes whose id names no flow (FG0702), with the files that look like flows but are not named as flow files;
+        // and classes FlowGen cannot complete (FG0701, FG0703, FG0707).
         var flowClassSites = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 SymbolReader.FlowAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
-                static (ctx, cancellationToken) => SymbolReader.ReadFlowClassSite(ctx.TargetSymbol, ctx.Attributes[0], cancellationToken))
+                static (ctx, cancellationToken) => SymbolReader.ReadFlowClassSite(ctx.TargetSymbol, ctx.TargetNode, ctx.Attributes[0], cancellationToken))
             .Where(static site => site is not null)
             .Select(static (site, _) => site!)
             .Collect();
@@ -95,6 +96,7 @@ public sealed class FlowGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(flowClassSites.Combine(flowIds).Combine(lookAlikes).Combine(unreadable).Combine(links), static (spc, input) =>
         {
             var ((((sites, ids), files), anyUnreadable), help) = input;
+            foreach (var shape in FlowClassChecks.ClassShapes(sites)) spc.ReportDiagnostic(shape.ToDiagnostic(help));
             if (anyUnreadable) return;
             foreach (var unknown in FlowClassChecks.UnknownIds(sites, ids, files)) spc.ReportDiagnostic(unknown.ToDiagnostic(help));
         });

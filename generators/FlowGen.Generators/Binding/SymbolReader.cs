@@ -50,17 +50,26 @@ internal static class SymbolReader
         return new EventModel(name, Name(type), type.Name, types.ToTable());
     }
 
-    /// <summary>A [Flow("id")] attribute's id, class and place, for FG0702.</summary>
-    public static Checks.FlowClassSite? ReadFlowClassSite(ISymbol type, AttributeData attribute, CancellationToken cancellationToken)
+    /// <summary>A [Flow("id")] attribute's id, class and place, for FG0702, and what is wrong with its class (FG0701, FG0703, FG0707).</summary>
+    public static Checks.FlowClassSite? ReadFlowClassSite(ISymbol symbol, SyntaxNode declaration, AttributeData attribute, CancellationToken cancellationToken)
     {
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string flowId) return null;
+        if (symbol is not INamedTypeSymbol type || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string flowId) return null;
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
         if (syntax is null) return null;
-        // A class with a fluent definition is its own flow: a definition that cannot be read is FG071x already.
-        if (type is INamedTypeSymbol named && named.GetMembers().OfType<IMethodSymbol>()
-            .Any(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == Frontends.Fluent.FluentReader.DefinitionAttribute))) return null;
         var tree = syntax.SyntaxTree;
-        return new Checks.FlowClassSite(flowId, type.Name, Model.LocationInfo.From(tree.FilePath, tree.GetText(cancellationToken), syntax.Span));
+        var text = tree.GetText(cancellationToken);
+        var name = declaration is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax typeSyntax ? typeSyntax.Identifier.Span : declaration.Span;
+        return new Checks.FlowClassSite(flowId, type.Name, Model.LocationInfo.From(tree.FilePath, text, syntax.Span))
+        {
+            ClassLocation = Model.LocationInfo.From(tree.FilePath, text, name),
+            IsPartial = type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax t
+                && t.Modifiers.Any(m => m.ValueText == "partial")),
+            ImplementsFlow = type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "FlowGen.IFlow<TRequest, TResult>"),
+            ShapeProblem = type.ContainingType is not null ? "is nested in another type" : type.IsGenericType ? "is generic" : type.IsRecord ? "is a record" : type.TypeKind != TypeKind.Class ? "is not a class" : null,
+            // A class with a fluent definition is its own flow: a definition that cannot be read is FG071x already.
+            IsFluent = type.GetMembers().OfType<IMethodSymbol>()
+                .Any(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == Frontends.Fluent.FluentReader.DefinitionAttribute)),
+        };
     }
 
     public static FlowClassModel? ReadFlowClass(INamedTypeSymbol type, AttributeData attribute)
