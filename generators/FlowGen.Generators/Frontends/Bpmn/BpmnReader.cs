@@ -161,6 +161,7 @@ internal static class BpmnReader
                 var id = RegisterId(element, map, ids, diagnostics);
                 if (id is null) continue;
                 var properties = ReadProperties(element, map).ToList();
+                CamundaDialect.Read(element, Describe(local, id, element.Attribute("name")?.Value), properties, map, diagnostics);
                 var called = element.Attribute("calledElement")?.Value
                     ?? element.Elements().FirstOrDefault(e => e.Name.LocalName == "extensionElements")?.Elements()
                         .FirstOrDefault(e => e.Name.NamespaceName == BpmnNames.Zeebe && e.Name.LocalName == "calledElement")?.Attribute("processId")?.Value;
@@ -220,6 +221,13 @@ internal static class BpmnReader
             // Events with a definition (timer, message, error, terminate...) are not plain start/end events.
             var eventDefinition = element.Elements().FirstOrDefault(e => e.Name.Namespace.NamespaceName == BpmnNames.Model && e.Name.LocalName.EndsWith("EventDefinition", StringComparison.Ordinal));
             var nodeProperties = ReadProperties(element, map);
+            var cannotRun = false;
+            if (local is "serviceTask" or "task")
+            {
+                var withDialect = nodeProperties.ToList();
+                cannotRun = CamundaDialect.Read(element, Describe(local, nodeId, element.Attribute("name")?.Value), withDialect, map, diagnostics);
+                nodeProperties = withDialect.ToEquatableArray();
+            }
             if (eventDefinition is not null && local == "endEvent" && eventDefinition.Name.LocalName == "errorEventDefinition")
             {
                 // An error end event: the run ends with the error's code (errorCode, else its name, else its id, else the end event's id).
@@ -269,7 +277,7 @@ internal static class BpmnReader
             if (nodeId is null) continue;
             nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, kind.Value, local, nodeProperties, location)
             {
-                IsUnsupported = eventDefinition is not null,
+                IsUnsupported = eventDefinition is not null || cannotRun,
             });
         }
 
@@ -289,15 +297,20 @@ internal static class BpmnReader
             var end = raw.Length;
             while (start < end && char.IsWhiteSpace(raw[start])) start++;
             while (end > start && char.IsWhiteSpace(raw[end - 1])) end--;
-            if (start < end && raw[start] == '=' && (start + 1 == end || raw[start + 1] != '=')) start++;
+            var feel = start < end && raw[start] == '=' && (start + 1 == end || raw[start + 1] != '=');
+            if (feel) start++;
             var conditionText = raw.Substring(start, end - start);
             var charOffsets = new int[conditionText.Length + 1];
             Array.Copy(offsets, start, charOffsets, 0, conditionText.Length + 1);
             var parts = map.Locate(charOffsets);
             var conditionLocation = conditionText.Length == 0 ? map.StartTag(conditionElement) : map.Span(charOffsets[0], charOffsets[conditionText.Length]);
+            var parsed = ExpressionParser.Parse(conditionText, map.Limits);
+            // JUEL (${...}) or FEEL that FlowGen's language does not read: one error that shows the condition rewritten.
+            if (CamundaDialect.ForeignCondition(conditionText, feel, parsed.Errors.IsEmpty) is { } foreign)
+                parsed = new ParsedCondition(conditionText, null, null, new[] { new ExpressionError("FG0501", 0, conditionText.Length, foreign) }.ToEquatableArray());
             condition = new ConditionSource(
                 conditionText,
-                ExpressionParser.Parse(conditionText, map.Limits),
+                parsed,
                 conditionLocation,
                 charOffsets.ToEquatableArray(),
                 parts.Lines.ToEquatableArray(),
