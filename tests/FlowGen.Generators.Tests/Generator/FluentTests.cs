@@ -103,6 +103,22 @@ public sealed class FluentTests
     }
 
     [Fact]
+    public void A_method_group_that_does_not_bind_keeps_the_compilers_error_and_FG0710_points_at_it()
+    {
+        // A typo (c => c.Ende): CS1061 names the missing member and stays visible; FG0710 says the definition does not
+        // compile, at the same place, rather than that the call is not the builder's; no CS0535 (the class gets a body).
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).Task<Calc>(c => c.Ende)""");
+        var run = GeneratorHarness.RunGenerator(source);
+
+        var fg = run.Single("FG0710");
+        Assert.Contains("does not compile (CS1061", fg.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(Find(source, "Ende"), Position(fg));
+        var error = Assert.Single(run.Output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("CS1061", error.Id);
+        Assert.Contains("Ende", error.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_with_statements_is_FG0710()
     {
         var source = Types + """

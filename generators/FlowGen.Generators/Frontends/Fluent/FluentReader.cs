@@ -134,6 +134,14 @@ internal sealed class FluentReader
         if (_model.GetOperation(call, _cancellationToken) is IInvocationOperation operation
             && operation.TargetMethod.ContainingType.OriginalDefinition.ToDisplayString() == type)
             return operation;
+        // A call the compiler cannot bind (a typo in a method group: c => c.Ende) is the compiler's error to show: say
+        // so, with its id, rather than call it a method that is not the builder's.
+        if (_model.GetDiagnostics(call.Span, _cancellationToken).FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) is { } error)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, error.Location.SourceSpan, $"'{Short(call)}'",
+                $"does not compile ({error.Id}: {error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)})", "fix that C# error first: FlowGen reads the definition once it compiles");
+            return null;
+        }
         Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{Short(call)}'", problem, fix);
         return null;
     }
