@@ -39,9 +39,11 @@ if (args.Contains("--durable"))
 var smoke = args.Contains("--smoke");
 var rest = args.Where(a => a != "--smoke").ToArray();
 var config = smoke ? DefaultConfig.Instance.AddJob(Job.Dry).WithOptions(ConfigOptions.DisableOptimizationsValidator) : DefaultConfig.Instance;
-var summaries = BenchmarkSwitcher.FromTypes(cases).Run(rest.Length == 0 ? ["--filter", "*"] : rest, config);
+// Without a filter BenchmarkDotNet asks which cases to run and waits for an answer: every case, unless one is named.
+if (!rest.Any(a => a is "--filter" or "-f")) rest = [.. rest, "--filter", "*"];
+var summaries = BenchmarkSwitcher.FromTypes(cases).Run(rest, config);
 var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
 // The harness after the cases when running everything (a small run for the smoke test).
-if (rest.Length == 0 || smoke) failed |= ConcurrencyHarness.Run(smoke ? [200] : [2_000, 100_000]) != 0;
+if (args.Length == 0 || smoke) failed |= ConcurrencyHarness.Run(smoke ? [200] : [2_000, 100_000]) != 0;
 if (smoke) failed |= DurableHarness.Run(smoke: true, postgres: null, only: null) != 0;
 return failed ? 1 : 0;
