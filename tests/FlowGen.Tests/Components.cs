@@ -287,9 +287,14 @@ public sealed class PolicyTasks(Recorder log)
         return "after";
     }
 
+    // Set when the slow sibling has started: the fast branch fails only then, so that its failure cancels a running
+    // sibling whatever the scheduler does (on a loaded machine the fork could otherwise fail before the sibling starts).
+    private readonly TaskCompletionSource _slowStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     [FlowTask("fail-fast")]
     public async Task FailFastAsync()
     {
+        await _slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(20);
         log.Add("fail-fast");
         throw new InvalidOperationException("the fast branch failed");
@@ -298,6 +303,7 @@ public sealed class PolicyTasks(Recorder log)
     [FlowTask("slow-sibling")]
     public async Task SlowSiblingAsync(CancellationToken cancellationToken)
     {
+        _slowStarted.TrySetResult();
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
