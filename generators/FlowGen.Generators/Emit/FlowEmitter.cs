@@ -60,11 +60,18 @@ internal sealed partial class FlowEmitter
             if (timeout || SettingsChecks.IsFalse(node.Node.GetProperty("strict-mode"))) _scopeIndexes[node.Node.Id] = _scopeIndexes.Count;
         }
 
-        var arguments = flow.Nodes.SelectMany(n => new[] { n.Call, n.Fallback }).OfType<BoundCall>().SelectMany(c => c.Arguments).ToList();
-        foreach (var field in flow.Fields)
+        // The reads BusChecks wrote as "(state.<field>_written ? ... : null)": one pass over the arguments, not one per field.
+        var valueFields = new HashSet<string>(flow.Fields.Where(f => f.IsValueType).Select(f => "state." + f.FieldName), StringComparer.Ordinal);
+        const string Flag = BusChecks.WrittenSuffix + " ? ";
+        foreach (var argument in flow.Nodes.SelectMany(n => new[] { n.Call, n.Fallback }).OfType<BoundCall>().SelectMany(c => c.Arguments))
         {
-            var target = "state." + field.FieldName;
-            if (field.IsValueType && arguments.Any(a => a.Contains(target + BusChecks.WrittenSuffix))) _flagged.Add(target);
+            for (var at = argument.IndexOf(Flag, StringComparison.Ordinal); at >= 0; at = argument.IndexOf(Flag, at + Flag.Length, StringComparison.Ordinal))
+            {
+                var start = argument.LastIndexOf("(state.", at, StringComparison.Ordinal);
+                if (start < 0) continue;
+                var target = argument.Substring(start + 1, at - start - 1);
+                if (valueFields.Contains(target)) _flagged.Add(target);
+            }
         }
 
         foreach (var gateway in flow.Nodes.Where(n => n.Node.Kind == NodeKind.EventGateway))

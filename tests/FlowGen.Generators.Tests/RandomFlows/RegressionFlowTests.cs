@@ -177,20 +177,7 @@ public sealed class RegressionFlowTests
               }
             }
             """;
-        const string components = """
-            using FlowGen;
-            namespace Regression;
-            public sealed record DReq(string Key, int A);
-            [FlowEvent("e1")] public sealed record E1(string Key, int V);
-            [FlowComponent("d")]
-            public sealed class D
-            {
-                [FlowTask("t9"), ToVar("vt9")] public int T9(DReq request) => 9;
-                [FlowTask("t11"), ToVar("vt11")] public int T11(DReq request) => 11;
-            }
-            [Flow("wait-loop-fork")] public sealed partial class WaitLoopForkFlow : IFlow<DReq, int>;
-            """;
-        var run = GeneratorHarness.RunGenerator(components, new InMemoryText("flows/wait-loop-fork.flow.json", flow));
+        var run = RunDurable(flow, "flows/wait-loop-fork.flow.json");
         var error = Assert.Single(run.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("FG0106", error.Id);
         var message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
@@ -286,19 +273,7 @@ public sealed class RegressionFlowTests
                 - { from: z1, to: e3 }
                 - { from: t2, to: e3 }
             """;
-        const string components = """
-            using FlowGen;
-            namespace Regression;
-            public sealed record DReq(string Key, int A);
-            [FlowEvent("e1")] public sealed record E1(string Key, int V);
-            [FlowComponent("d")]
-            public sealed class D
-            {
-                [FlowTask("t2"), ToVar("vt2")] public int T2(DReq request) => 2;
-            }
-            [Flow("wait-condition")] public sealed partial class WaitConditionFlow : IFlow<DReq, int>;
-            """;
-        var run = GeneratorHarness.RunGenerator(components, new InMemoryText("flows/wait-condition.flow.yaml", flow));
+        var run = RunDurable(flow, "flows/wait-condition.flow.yaml");
         var errors = run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).OrderBy(d => d.Location.SourceSpan.Start).ToList();
         Assert.Equal(["FG0114", "FG0114"], errors.Select(e => e.Id));
         var onCondition = errors[0].Location.GetLineSpan();
@@ -340,24 +315,36 @@ public sealed class RegressionFlowTests
                 - { from: j6, to: z7 }
                 - { from: z7, to: e8 }
             """;
-        const string components = """
-            using FlowGen;
-            namespace Regression;
-            public sealed record DReq(string Key, int A);
-            [FlowEvent("e1")] public sealed record E1(string Key, int V);
-            [FlowComponent("d")]
-            public sealed class D
-            {
-                [FlowTask("t4"), ToVar("vt4")] public int T4(DReq request) => 4;
-                [FlowTask("t5"), ToVar("vt5")] public int T5(DReq request) => 5;
-            }
-            [Flow("partial-join")] public sealed partial class PartialJoinFlow : IFlow<DReq, int>;
-            """;
-        var run = GeneratorHarness.RunGenerator(components, new InMemoryText("flows/partial-join.flow.yaml", flow));
+        var run = RunDurable(flow, "flows/partial-join.flow.yaml");
         var error = Assert.Single(run.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("FG0111", error.Id);
         Assert.Equal(11, error.Location.GetLineSpan().StartLinePosition.Line);
         Assert.Contains("timer 'z7' waits inside a branch of parallel 'g1' while another branch waits at receive 'r2'", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    /// <summary>The C# side of the durable regression flows: a keyed request, an event and the tasks they call.</summary>
+    private const string DurableComponents = """
+        using FlowGen;
+        namespace Regression;
+        public sealed record DReq(string Key, int A);
+        [FlowEvent("e1")] public sealed record E1(string Key, int V);
+        [FlowComponent("d")]
+        public sealed class D
+        {
+            [FlowTask("t2"), ToVar("vt2")] public int T2(DReq request) => 2;
+            [FlowTask("t4"), ToVar("vt4")] public int T4(DReq request) => 4;
+            [FlowTask("t5"), ToVar("vt5")] public int T5(DReq request) => 5;
+            [FlowTask("t9"), ToVar("vt9")] public int T9(DReq request) => 9;
+            [FlowTask("t11"), ToVar("vt11")] public int T11(DReq request) => 11;
+        }
+        """;
+
+    /// <summary>Runs the generator over one durable flow file (its flow id read from the file) and its own [Flow] class.</summary>
+    private static GeneratorHarness.Run RunDurable(string flow, string path)
+    {
+        var flowId = System.Text.RegularExpressions.Regex.Match(flow, @"""?flow""?:\s*""?([\w-]+)").Groups[1].Value;
+        var declaration = $"[Flow(\"{flowId}\")] public sealed partial class DurableRegressionFlow : IFlow<DReq, int>;";
+        return GeneratorHarness.RunGenerator(DurableComponents + declaration, new InMemoryText(path, flow));
     }
 
     private static (FlowResult<int> Result, List<string> Log) CompileAndRun(string flow, string flowClass, int a)
