@@ -9,13 +9,20 @@ namespace FlowGen.Benchmarks;
 
 // Each case: the generated flow and a hand-written baseline of identical behaviour, side by side in one class.
 
-/// <summary>Case a: ten synchronous tasks in a row.</summary>
+/// <summary>Case a: ten synchronous tasks in a row; beside it the same with FlowGen's per-step work by hand, and the peers (Peers.cs).</summary>
 [MemoryDiagnoser]
 public class SequenceBenchmarks
 {
     private readonly BenchTasks _tasks = new();
     private readonly SequenceFlow _flow = new(new BenchTasks());
     private readonly BenchRequest _request = new(5);
+    private WorkflowCorePeer? _workflowCore;
+
+    [GlobalSetup(Target = nameof(Sequence_WorkflowCore))]
+    public void StartWorkflowCore() => _workflowCore = WorkflowCorePeer.Start(_tasks);
+
+    [GlobalCleanup(Target = nameof(Sequence_WorkflowCore))]
+    public void StopWorkflowCore() => _workflowCore?.Dispose();
 
     [Benchmark(Baseline = true)]
     public int Sequence_HandWritten()
@@ -26,15 +33,25 @@ public class SequenceBenchmarks
     }
 
     [Benchmark]
+    public int Sequence_HandWritten_SameSemantics() => SameSemantics.Sequence(_tasks, _request, CancellationToken.None);
+
+    [Benchmark]
     public int Sequence_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
+
+    [Benchmark]
+    public int Sequence_Stateless() => StatelessPeer.Sequence(_tasks, _request);
+
+    [Benchmark]
+    public Task<int> Sequence_WorkflowCore() => _workflowCore!.RunAsync(WorkflowCorePeer.SequenceId, _request);
 }
 
-/// <summary>Case c: an exclusive gateway with compiled conditions against hand-written if/else.</summary>
+/// <summary>Case c: an exclusive gateway with compiled conditions against hand-written if/else; beside it the same by hand with FlowGen's per-step work, and the peers (Peers.cs).</summary>
 [MemoryDiagnoser]
 public class ChoiceBenchmarks
 {
     private readonly BenchTasks _tasks = new();
     private readonly ChoiceFlow _flow = new(new BenchTasks());
+    private WorkflowCorePeer? _workflowCore;
 
     [Params(5, 50, 500)]
     public int Start { get; set; }
@@ -44,11 +61,31 @@ public class ChoiceBenchmarks
     [GlobalSetup]
     public void Setup() => _request = new BenchRequest(Start);
 
+    // A targeted set-up replaces the general one for its benchmark: it sets the request too.
+    [GlobalSetup(Target = nameof(Choice_WorkflowCore))]
+    public void StartWorkflowCore()
+    {
+        Setup();
+        _workflowCore = WorkflowCorePeer.Start(_tasks);
+    }
+
+    [GlobalCleanup(Target = nameof(Choice_WorkflowCore))]
+    public void StopWorkflowCore() => _workflowCore?.Dispose();
+
     [Benchmark(Baseline = true)]
     public int Choice_HandWritten() => _request.Start > 100 ? _tasks.Big(_request) : _request.Start > 10 ? _tasks.Medium(_request) : _tasks.Small(_request);
 
     [Benchmark]
+    public int Choice_HandWritten_SameSemantics() => SameSemantics.Choice(_tasks, _request, CancellationToken.None);
+
+    [Benchmark]
     public int Choice_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
+
+    [Benchmark]
+    public int Choice_Stateless() => StatelessPeer.Choice(_tasks, _request);
+
+    [Benchmark]
+    public Task<int> Choice_WorkflowCore() => _workflowCore!.RunAsync(WorkflowCorePeer.ChoiceId, _request);
 }
 
 /// <summary>Case d: timeout and retry policies on the success path, against the same Polly pipeline by hand.</summary>

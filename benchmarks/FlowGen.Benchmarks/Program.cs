@@ -16,7 +16,6 @@ Type[] cases =
 [
     typeof(SequenceBenchmarks), typeof(ForkJoinBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks),
     typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(GeneratorBenchmarks), typeof(GeneratorLimitsBenchmarks),
-    typeof(SequencePeerBenchmarks), typeof(ChoicePeerBenchmarks),
 ];
 
 if (args.Contains("--generator-steps")) return GeneratorBenchmarks.PrintSteps(args);

@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Stateless;
@@ -7,78 +6,11 @@ using WorkflowCore.Models;
 
 namespace FlowGen.Benchmarks;
 
-// The peers a .NET team would pick instead, in the same run as FlowGen and two hand-written baselines, calling the same
-// task methods (issue 15): Stateless 5.20.1 (a state machine per run, the tasks in its entry actions) and Workflow Core
-// 3.22.0 (its in-memory host, started once; a run is started and awaited until its last step has run).
-// "Same semantics" is hand-written code that does what a FlowGen run does per step: a cancellation check and an error
-// capture, so that a failing task ends the run with an error instead of an exception.
-
-/// <summary>Case a with the peers: ten synchronous tasks in a row.</summary>
-[MemoryDiagnoser]
-public class SequencePeerBenchmarks
-{
-    private readonly BenchTasks _tasks = new();
-    private readonly SequenceFlow _flow = new(new BenchTasks());
-    private readonly BenchRequest _request = new(5);
-    private WorkflowCorePeer? _workflowCore;
-
-    [GlobalSetup(Target = nameof(Sequence_WorkflowCore))]
-    public void StartWorkflowCore() => _workflowCore = WorkflowCorePeer.Start(_tasks);
-
-    [GlobalCleanup(Target = nameof(Sequence_WorkflowCore))]
-    public void StopWorkflowCore() => _workflowCore?.Dispose();
-
-    [Benchmark(Baseline = true)]
-    public int Sequence_HandWritten()
-    {
-        var n = _tasks.First(_request);
-        for (var i = 0; i < 8; i++) n = _tasks.Next(n);
-        return _tasks.Last(n);
-    }
-
-    [Benchmark]
-    public int Sequence_HandWritten_SameSemantics() => SameSemantics.Sequence(_tasks, _request, CancellationToken.None);
-
-    [Benchmark]
-    public int Sequence_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
-
-    [Benchmark]
-    public int Sequence_Stateless() => StatelessPeer.Sequence(_tasks, _request);
-
-    [Benchmark]
-    public Task<int> Sequence_WorkflowCore() => _workflowCore!.RunAsync(WorkflowCorePeer.SequenceId, _request);
-}
-
-/// <summary>Case c with the peers: an exclusive choice of three.</summary>
-[MemoryDiagnoser]
-public class ChoicePeerBenchmarks
-{
-    private readonly BenchTasks _tasks = new();
-    private readonly ChoiceFlow _flow = new(new BenchTasks());
-    private readonly BenchRequest _request = new(50);
-    private WorkflowCorePeer? _workflowCore;
-
-    [GlobalSetup(Target = nameof(Choice_WorkflowCore))]
-    public void StartWorkflowCore() => _workflowCore = WorkflowCorePeer.Start(_tasks);
-
-    [GlobalCleanup(Target = nameof(Choice_WorkflowCore))]
-    public void StopWorkflowCore() => _workflowCore?.Dispose();
-
-    [Benchmark(Baseline = true)]
-    public int Choice_HandWritten() => _request.Start > 100 ? _tasks.Big(_request) : _request.Start > 10 ? _tasks.Medium(_request) : _tasks.Small(_request);
-
-    [Benchmark]
-    public int Choice_HandWritten_SameSemantics() => SameSemantics.Choice(_tasks, _request, CancellationToken.None);
-
-    [Benchmark]
-    public int Choice_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
-
-    [Benchmark]
-    public int Choice_Stateless() => StatelessPeer.Choice(_tasks, _request);
-
-    [Benchmark]
-    public Task<int> Choice_WorkflowCore() => _workflowCore!.RunAsync(WorkflowCorePeer.ChoiceId, _request);
-}
+// The peers a .NET team would pick instead, measured in SequenceBenchmarks and ChoiceBenchmarks beside FlowGen and two
+// hand-written baselines, calling the same task methods (issue 15): Stateless 5.20.1 (a state machine per run, the
+// tasks in its entry actions) and Workflow Core 3.22.0 (its in-memory host, started once; a run is started and awaited
+// until its last step has run). "Same semantics" is hand-written code that does what a FlowGen run does per step: a
+// cancellation check and an error capture, so that a failing task ends the run with an error instead of an exception.
 
 /// <summary>Hand-written code with a FlowGen run's per-step work: the token checked and a failure captured as the run's error.</summary>
 internal static class SameSemantics
