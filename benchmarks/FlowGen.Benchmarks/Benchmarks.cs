@@ -19,7 +19,7 @@ public class SequenceBenchmarks
     private WorkflowCorePeer? _workflowCore;
 
     [GlobalSetup(Target = nameof(Sequence_WorkflowCore))]
-    public void StartWorkflowCore() => _workflowCore = WorkflowCorePeer.Start(_tasks);
+    public void StartWorkflowCore() => _workflowCore = WorkflowCorePeer.Start(tasks: _tasks);
 
     [GlobalCleanup(Target = nameof(Sequence_WorkflowCore))]
     public void StopWorkflowCore() => _workflowCore?.Dispose();
@@ -66,7 +66,7 @@ public class ChoiceBenchmarks
     public void StartWorkflowCore()
     {
         Setup();
-        _workflowCore = WorkflowCorePeer.Start(_tasks);
+        _workflowCore = WorkflowCorePeer.Start(tasks: _tasks);
     }
 
     [GlobalCleanup(Target = nameof(Choice_WorkflowCore))]
@@ -154,7 +154,69 @@ public class ForkJoinBenchmarks
     }
 
     [Benchmark]
+    public Task<int> ForkJoin_HandWritten_SameSemantics() => SameSemantics.ForkJoin(_tasks, _request, CancellationToken.None);
+
+    [Benchmark]
     public async Task<int> ForkJoin_FlowGen() => (await _flow.RunAsync(_request).ConfigureAwait(false)).Value;
+
+    [Benchmark]
+    public Task<int> ForkJoin_Stateless() => StatelessAsyncPeer.ForkJoin(_tasks, _request);
+
+    [Benchmark]
+    public Task<int> ForkJoin_WorkflowCore() => _workflowCore!.RunAsync(WorkflowCorePeer.ForkJoinId, _request);
+
+    private WorkflowCorePeer? _workflowCore;
+
+    [GlobalSetup(Target = nameof(ForkJoin_WorkflowCore))]
+    public void StartWorkflowCore()
+    {
+        Setup();
+        _workflowCore = WorkflowCorePeer.Start(asyncTasks: _tasks);
+    }
+
+    [GlobalCleanup(Target = nameof(ForkJoin_WorkflowCore))]
+    public void StopWorkflowCore() => _workflowCore?.Dispose();
+}
+
+/// <summary>Case g: a task whose first attempt fails and whose one retry succeeds, by hand, with Polly by hand, in the flow and in the peers.</summary>
+[MemoryDiagnoser]
+public class RetryBenchmarks
+{
+    private readonly BenchFlakyTasks _tasks = new();
+    private readonly RetryFlow _flow = new(new BenchFlakyTasks());
+    private readonly BenchRequest _request = new(5);
+    private static readonly ResiliencePipeline s_pipeline = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 1, Delay = TimeSpan.Zero })
+        .Build();
+    private WorkflowCorePeer? _workflowCore;
+
+    [GlobalSetup(Target = nameof(Retry_WorkflowCore))]
+    public void StartWorkflowCore() => _workflowCore = WorkflowCorePeer.Start(flaky: _tasks);
+
+    [GlobalCleanup(Target = nameof(Retry_WorkflowCore))]
+    public void StopWorkflowCore() => _workflowCore?.Dispose();
+
+    [Benchmark(Baseline = true)]
+    public int Retry_HandWritten()
+    {
+        try { return _tasks.Flaky(_request); }
+        catch (InvalidOperationException) { return _tasks.Flaky(_request); }
+    }
+
+    [Benchmark]
+    public int Retry_HandWritten_SameSemantics() => SameSemantics.Retry(_tasks, _request, CancellationToken.None);
+
+    [Benchmark]
+    public int Retry_Polly_HandWritten() => s_pipeline.Execute(static state => state.Tasks.Flaky(state.Request), (Tasks: _tasks, Request: _request));
+
+    [Benchmark]
+    public int Retry_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
+
+    [Benchmark]
+    public int Retry_Stateless() => StatelessAsyncPeer.Retry(_tasks, _request);
+
+    [Benchmark]
+    public Task<int> Retry_WorkflowCore() => _workflowCore!.RunAsync(WorkflowCorePeer.RetryId, _request);
 }
 
 /// <summary>Case e: what tracking and tracing cost, on the ten-task sequence of case a.</summary>

@@ -65,6 +65,20 @@ public sealed class BenchAsyncTasks
     public int Sum([FromVar("a")] int a, [FromVar("b")] int b, [FromVar("c")] int c, [FromVar("d")] int d) => a + b + c + d;
 }
 
+/// <summary>Case g: a task whose every other call fails, so that each run's first attempt fails and its retry succeeds.</summary>
+[FlowComponent("bench-flaky")]
+public sealed class BenchFlakyTasks
+{
+    private int _calls;
+
+    [FlowTask("flaky"), ToResult]
+    public int Flaky(BenchRequest request)
+    {
+        if (++_calls % 2 == 1) throw new InvalidOperationException("a transient failure");
+        return request.Start * 2;
+    }
+}
+
 /// <summary>Case f: a task run once per item, and the total of its results.</summary>
 [FlowComponent("bench-items")]
 public sealed class BenchItemTasks
@@ -102,3 +116,4 @@ public sealed class BenchIoTasks
 [Flow("bench-sequence")] public sealed partial class SequenceFlow : IFlow<BenchRequest, int>;
 [Flow("bench-choice")] public sealed partial class ChoiceFlow : IFlow<BenchRequest, int>;
 [Flow("bench-policy")] public sealed partial class PolicyFlow : IFlow<BenchRequest, int>;
+[Flow("bench-retry")] public sealed partial class RetryFlow : IFlow<BenchRequest, int>;

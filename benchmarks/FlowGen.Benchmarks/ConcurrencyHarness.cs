@@ -7,7 +7,10 @@ namespace FlowGen.Benchmarks;
 /// The concurrency harness (issue 6): N runs started at once of a flow whose one task awaits 500 ms of simulated
 /// I/O (Task.Delay), with a flow timeout of 3 s; beside it the same task called by hand under a 3 s
 /// CancellationTokenSource. Each case runs twice: once timed, once with a full collection while every run waits,
-/// for the memory one waiting run holds.
+/// for the memory one waiting run holds. Workflow Core 3.22.0 (issue 15) runs the same step as a workflow on its
+/// in-memory host, timed only (a started workflow cannot be cancelled by its caller), for counts up to 2,000: once
+/// with its concurrency raised to the count (UseMaxConcurrentWorkflows), where a run not finished within the flow's 3 s
+/// counts as a failure, and once with its default (one workflow per core at a time) for 20 runs, given 30 s each.
 /// </summary>
 internal static class ConcurrencyHarness
 {
@@ -44,8 +47,37 @@ internal static class ConcurrencyHarness
                 Console.WriteLine($"| {name} | {count:N0} | {run.Failures:N0} | {run.WallTime.TotalSeconds:0.000} s | {memory.BytesPerRun:N0} B | {goalText} | {met} |");
                 failed |= run.Failures > 0;
             }
+            if (count <= 2_000) WorkflowCoreRuns(request, count);
         }
         return failed ? 1 : 0;
+    }
+
+    /// <summary>Workflow Core: with its concurrency raised to the count, then with its default for at most 20 runs (its defaults run one workflow per core at a time).</summary>
+    private static void WorkflowCoreRuns(BenchRequest request, int count)
+    {
+        foreach (var (runs, raised) in new[] { (count, true), (Math.Min(count, 20), false) })
+        {
+            using var peer = WorkflowCorePeer.Start(io: new BenchIoTasks(), maxConcurrentWorkflows: raised ? runs : null);
+            // Warm up the host and its workers.
+            Measure((r, _) => Within(peer.RunAsync(WorkflowCorePeer.WaitId, r), TimeSpan.FromSeconds(30)), request, 1, measureMemory: false);
+            var run = Measure((r, _) => Within(peer.RunAsync(WorkflowCorePeer.WaitId, r), TimeSpan.FromSeconds(raised ? 3 : 30)), request, runs, measureMemory: false);
+            var name = raised ? "Workflow Core, concurrency raised to the count" : "Workflow Core, default concurrency";
+            Console.WriteLine($"| {name} | {runs:N0} | {run.Failures:N0} | {run.WallTime.TotalSeconds:0.000} s | - | - | - |");
+        }
+    }
+
+    // A run that is not done within the limit is a failure, as a flow run past its 3 s timeout is (the workflow itself goes on).
+    private static async Task<bool> Within(Task<int> run, TimeSpan limit)
+    {
+        try
+        {
+            await run.WaitAsync(limit).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

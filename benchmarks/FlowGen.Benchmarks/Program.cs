@@ -11,15 +11,20 @@ using FlowGen.Benchmarks;
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --generator-steps where the generator's time goes, per pipeline step
 // dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --durable [--postgres "<connection string>"] [--only memory|routing|sqlite|postgres]
 //                                                                                     the durable scale harness (a million waiting instances, routing, SQLite, PostgreSQL)
+// dotnet run -c Release --project benchmarks/FlowGen.Benchmarks -- --profile sequence|choice [seconds]
+//                                                                                     one case's FlowGen run in a loop, for `perf record` (benchmarks/README.md)
 // Other arguments go to BenchmarkDotNet (--filter '*Choice*', --job short, ...).
 Type[] cases =
 [
-    typeof(SequenceBenchmarks), typeof(ForkJoinBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks),
+    typeof(SequenceBenchmarks), typeof(ForkJoinBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks), typeof(RetryBenchmarks),
     typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(GeneratorBenchmarks), typeof(GeneratorLimitsBenchmarks),
 ];
 
 if (args.Contains("--generator-steps")) return GeneratorBenchmarks.PrintSteps(args);
 if (args.Contains("--generator-limits")) return GeneratorLimitsBenchmarks.Print();
+
+var profile = Array.IndexOf(args, "--profile");
+if (profile >= 0) return ProfileLoop.Run(args.ElementAtOrDefault(profile + 1) ?? "sequence", int.TryParse(args.ElementAtOrDefault(profile + 2), out var seconds) ? seconds : 20);
 
 var concurrency = Array.IndexOf(args, "--concurrency");
 if (concurrency >= 0)

@@ -117,7 +117,18 @@ public abstract class FlowContext
     /// the <see cref="FlowErrorCodes.InvalidResume"/> error, leaving the state untouched, when neither holds.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FlowError? BeginRun(FlowRunOptions? options, CancellationToken cancellationToken, bool resume)
+    {
+        if (options is null && !resume && !_started && _flow.PassesCallerToken)
+        {
+            BeginPlainRun(cancellationToken);
+            return null;
+        }
+        return BeginRunWith(options, cancellationToken, resume);
+    }
+
+    private FlowError? BeginRunWith(FlowRunOptions? options, CancellationToken cancellationToken, bool resume)
     {
         string? problem = null;
         if (resume && _failedNode < 0) problem = "there is nothing to resume: the run has not failed";
@@ -174,6 +185,40 @@ public abstract class FlowContext
         _taskActivities = _activity is not null && Options.TraceTasks ? new Activity?[_nodeIds.Length] : null;
         _observed = _trace is not null || _running is not null || _taskActivities is not null;
         return null;
+    }
+
+    /// <summary>
+    /// The common start: a new run with the default options, of a flow with no timeout and no branches to cancel. It
+    /// leaves the state as the general path would, but writes an object reference only where it changes (each such
+    /// write costs a GC write barrier) and reads no options.
+    /// </summary>
+    private void BeginPlainRun(CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(Options, FlowRunOptions.Default)) Options = FlowRunOptions.Default;
+        _started = true;
+        _error = null;
+        _failedNode = -1;
+        _waitNode = -1;
+        _waitDue = null;
+        _waitDueArm = -1;
+        _suspendReason = null;
+        _ended = false;
+        _timedOut = null;
+        if (_callerToken != cancellationToken) _callerToken = cancellationToken;
+        if (CancellationToken != cancellationToken) CancellationToken = cancellationToken;
+        _loopIterations = 0;
+        _loopLimit = _flow.LoopLimit;
+        _scopes = _flow.Scopes.Length == 0 ? null : new ScopeState[_flow.Scopes.Length];
+        _running = null;
+        _trace = null;
+        Role = null;
+        _details = null;
+        _taskActivities = null;
+        _observed = false;
+        _measure = FlowTelemetry.MetricsEnabled;
+        if (_measure) _runStarted = Stopwatch.GetTimestamp();
+        if (FlowTelemetry.Source.HasListeners()) _activity = StartRunActivity(resume: false);
+        else _activity = null;
     }
 
     private Activity? StartRunActivity(bool resume)
@@ -333,6 +378,17 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void Decided(int node, string?[] flows, string?[] targets)
         => Decided(node, string.Join(",", flows.Where(f => f is not null)), string.Join(",", targets.Where(t => t is not null)));
+
+    /// <summary>
+    /// True when nothing watches the run's tasks one by one (no trace, no task spans, no timeout naming running tasks,
+    /// no details): generated code then runs its synchronous stretches fused, without a call per node.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool RunsPlain
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => !_observed && _details is null;
+    }
 
     /// <summary>True when the run records tasks' inputs and outputs (tracking ServiceDetail and up): generated code then reports them.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -511,7 +567,8 @@ public abstract class FlowContext
     /// </summary>
     protected void ClearRun()
     {
-        Options = FlowRunOptions.Default;
+        // An object reference is written only where it changes: each such write costs a GC write barrier.
+        if (!ReferenceEquals(Options, FlowRunOptions.Default)) Options = FlowRunOptions.Default;
         CancellationToken = default;
         Role = null;
         _error = null;
@@ -529,7 +586,7 @@ public abstract class FlowContext
         _details = null;
         _observed = false;
         _started = false;
-        _resumeNodes = [];
+        if (_resumeNodes.Length != 0) _resumeNodes = [];
         _stopped?.Clear();
         _timedOut = null;
         _waitNode = -1;
@@ -537,7 +594,7 @@ public abstract class FlowContext
         _waitDueArm = -1;
         _suspendReason = null;
         _ended = false;
-        Clock = TimeProvider.System;
+        if (!ReferenceEquals(Clock, TimeProvider.System)) Clock = TimeProvider.System;
         RunsDurably = false;
     }
 

@@ -60,6 +60,9 @@ public sealed class FlowDescriptor(
     /// <summary>The flow file's default run timeout (the start event's <c>flow-timeout</c>), or null.</summary>
     public TimeSpan? DefaultTimeout { get; } = defaultTimeout;
 
+    /// <summary>True when a run with default options needs no token of its own (no branches to cancel, no flow timeout).</summary>
+    internal bool PassesCallerToken { get; } = !cancelsBranches && defaultTimeout is null;
+
     /// <summary>The flow file's loop limit (the start event's <c>loop-limit</c>), or <see cref="StandardLoopLimit"/>.</summary>
     public int LoopLimit { get; } = loopLimit;
 }

@@ -11,9 +11,12 @@ public sealed class FlowRunOptions
     /// <see cref="TrackingMode.None"/>, or false) comes from the defaults. Allocates only when both are given and
     /// the defaults fill something in.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static FlowRunOptions? Combine(FlowRunOptions? run, FlowRunOptions? defaults)
+        => run is null || defaults is null || ReferenceEquals(run, defaults) ? run ?? defaults : CombineBoth(run, defaults);
+
+    private static FlowRunOptions CombineBoth(FlowRunOptions run, FlowRunOptions defaults)
     {
-        if (run is null || defaults is null || ReferenceEquals(run, defaults)) return run ?? defaults;
         var fills = (run.Timeout is null && defaults.Timeout is not null)
             || (run.MaxLoopIterations is null && defaults.MaxLoopIterations is not null)
             || (run.MaxIterationParallelism is null && defaults.MaxIterationParallelism is not null)

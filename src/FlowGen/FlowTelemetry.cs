@@ -45,7 +45,11 @@ public static class FlowTelemetry
         public const string TakenTo = "flowgen.flows.to";
     }
 
-    internal static bool MetricsEnabled => Runs.Enabled || RunDuration.Enabled || Failures.Enabled;
+    internal static bool MetricsEnabled
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => Runs.Enabled || RunDuration.Enabled || Failures.Enabled;
+    }
 
     /// <summary>
     /// The caller's current span, read by a generated entry point before it starts the run's span (null, and nothing

@@ -77,7 +77,7 @@ internal sealed partial class FlowEmitter
         _w.Open($"private {Vt}<{result}> RunFromAsync(State state, Node start, global::FlowGen.FlowRunOptions? options, global::System.Threading.CancellationToken cancellationToken, bool recycle)");
         _w.Line("var caller = global::FlowGen.FlowTelemetry.CallerSpan();");
         _w.Line($"if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is {{ }} refused) return new({result}.Failure(refused));");
-        _w.Line("var running = Enter(state, start);");
+        _w.Line($"var running = start == {startNode} ? {RunName(_flow.Flow.FlowId)}(state) : Enter(state, start);");
         _w.Open("if (!running.IsCompletedSuccessfully)");
         _w.Line("// Not finished: the run goes on with its span current; the caller gets its own back (the run's span would");
         _w.Line("// otherwise stay current in the caller's code after the run ends on another thread).");

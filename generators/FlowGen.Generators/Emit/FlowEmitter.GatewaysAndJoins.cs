@@ -131,12 +131,15 @@ internal sealed partial class FlowEmitter
             _w.Line($"await {name}.ConfigureAwait(false);");
     }
 
-    private void WriteExclusive(BoundNode bound, string index)
+    /// <param name="fused">In a fused stretch: the statement that goes on to a target inside the stretch (a goto), or null for a target outside it.</param>
+    private void WriteExclusive(BoundNode bound, string index, Func<string, string?>? fused = null)
     {
         var branches = bound.Outgoing;
+        // In a fused stretch: a goto to a block of the stretch, else a return of the target's node method.
+        string Fused(int i) => fused!(branches[i].Edge.TargetId) ?? $"return {Go(branches[i], "true", false)};";
         if (branches.Count == 1 && branches[0].ConditionCode is null)
         {
-            _w.Line(_tail ? $"return {Go(branches[0], "true", false)};" : $"await {Go(branches[0], "true", false)}.ConfigureAwait(false);");
+            _w.Line(fused is not null ? Fused(0) : _tail ? $"return {Go(branches[0], "true", false)};" : $"await {Go(branches[0], "true", false)}.ConfigureAwait(false);");
             return;
         }
 
@@ -183,6 +186,16 @@ internal sealed partial class FlowEmitter
         {
             if (NeedsSkip(bound, i))
                 _w.Line($"if (chosen != {i.ToString(CultureInfo.InvariantCulture)}) await {Go(branches[i], "false", false)}.ConfigureAwait(false);");
+        }
+        if (fused is not null)
+        {
+            _w.Line("switch (chosen)");
+            _w.Line("{");
+            for (var i = 0; i < branches.Count; i++)
+                _w.Line($"    case {i.ToString(CultureInfo.InvariantCulture)}: {Fused(i)}");
+            _w.Line("    default: return default;");
+            _w.Line("}");
+            return;
         }
         if (_tail)
         {

@@ -28,21 +28,9 @@ internal sealed partial class FlowEmitter
 
         if (node.Kind == NodeKind.EndEvent || (bound.Call is null && bound.Outgoing.Count == 0))
         {
-            _w.Line($"private {Vt} {RunName(node.Id)}(State state)");
-            _w.Line("{");
-            if (node.Kind == NodeKind.EndEvent && node.GetProperty("error-code") is { } code)
-            {
-                // An error end: reaching it ends the run with this error (BPMN error end event, fail("code")).
-                var message = node.GetProperty("error-message") ?? $"the flow ended at {node.Describe()}";
-                _w.Line($"    if (state.CanRun({index})) state.Fail({index}, {CSharpText.StringLiteral(code)}, {CSharpText.StringLiteral(message)});");
-            }
-            else
-            {
-                // An end event: the branch is done.
-                _w.Line($"    state.CanRun({index});");
-            }
-            _w.Line("    return default;");
-            _w.Line("}");
+            _w.Open($"private {Vt} {RunName(node.Id)}(State state)");
+            WriteEndBody(node, index);
+            _w.Close();
             return;
         }
 
@@ -76,6 +64,21 @@ internal sealed partial class FlowEmitter
         }
 
         WriteSkip(bound);
+    }
+
+    /// <summary>An end event's body: the branch is done; an error end (BPMN error end event, fail("code")) ends the run with its error.</summary>
+    private void WriteEndBody(FlowNode node, string index)
+    {
+        if (node.Kind == NodeKind.EndEvent && node.GetProperty("error-code") is { } code)
+        {
+            var message = node.GetProperty("error-message") ?? $"the flow ended at {node.Describe()}";
+            _w.Line($"if (state.CanRun({index})) state.Fail({index}, {CSharpText.StringLiteral(code)}, {CSharpText.StringLiteral(message)});");
+        }
+        else
+        {
+            _w.Line($"state.CanRun({index});");
+        }
+        _w.Line("return default;");
     }
 
     /// <summary>For a node a run may not take, with a join after it: the method that tells the joins it was not taken.</summary>
@@ -218,6 +221,7 @@ internal sealed partial class FlowEmitter
         var name = _names[node.Id];
         _tail = true;
         _w.Open($"private {Vt} {RunName(node.Id)}(State state)");
+        WriteFusedDispatch(bound);
         _w.Line($"if (!state.CanRun({index})) return default;");
         WriteValidation(bound, index);
         if (bound.IsSkipped) _w.Line("// allow-absent=true and no method has this task: the node is passed through.");

@@ -151,6 +151,8 @@ internal sealed partial class FlowEmitter
         if (AnnotationValidatorEmitter.Needed(_flow.Class)) AnnotationValidatorEmitter.Write(_w, _flow.Class);
         WriteHttpRequests();
         if (_flow.Durable is { } durable) WriteDurable(durable);
+        FindStretches();
+        WriteStretches();
         _w.Line($"// ---- The nodes of {CSharpText.Comment(_flow.Flow.FileName)}, one method per state. ----");
         _w.Line("// A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.");
         foreach (var node in _flow.Nodes)

@@ -17,7 +17,7 @@ public sealed class EscapingRuleTests
 
     // Holes that are C# already: names made by CSharpText.Identifier (the emitter's _names), indexes, calls that build such names.
     // Settings read as true or false (SettingsChecks.IsTrue/IsFalse) hold no text.
-    private static readonly Regex Safe = new(@"CSharpText\.|_names\[|RunName\(|SkipName\(|ArriveName\(|\bGo\(|\bSkip\(|SkipOrDefault\(|_indexes\[|Hoisted\(|\.ToString\((CultureInfo|inv\b|System\.Globalization)|FieldName|ParameterName|SettingsChecks\.Is(True|False)\(");
+    private static readonly Regex Safe = new(@"CSharpText\.|_names\[|RunName\(|FusedName\(|SkipName\(|ArriveName\(|\bGo\(|\bSkip\(|SkipOrDefault\(|_indexes\[|Hoisted\(|\.ToString\((CultureInfo|inv\b|System\.Globalization)|FieldName|ParameterName|SettingsChecks\.Is(True|False)\(");
 
     // Reviewed holes: the text is escaped later in the same statement.
     private static readonly string[] Reviewed =

@@ -7,7 +7,8 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace FlowGen.Generators.Tests.RandomFlows;
 
 /// <summary>The verdict on one random flow: accepted (compiled and ran as the interpreter says), rejected, or a problem.</summary>
-internal sealed record FlowVerdict(RandomFlow Flow, bool Accepted, IReadOnlyList<string> RejectedBy, string? Problem, IReadOnlyList<string>? Messages = null)
+/// <param name="Fused">The flow's generated class has a fused synchronous stretch (a Fused_ method), which its plain runs took.</param>
+internal sealed record FlowVerdict(RandomFlow Flow, bool Accepted, IReadOnlyList<string> RejectedBy, string? Problem, IReadOnlyList<string>? Messages = null, bool Fused = false)
 {
     /// <summary>The kind of problem, for shrinking: a smaller flow must fail the same way.</summary>
     public string? ProblemKind => Problem?.Split(':')[0];
@@ -82,7 +83,9 @@ internal static class FlowChecker
             foreach (var flow in runnable)
             {
                 var problem = RunAndCompare(assembly, flow, RandomFlowInputs.For(flow.Seed));
-                verdicts.Add(new FlowVerdict(flow, problem is null, [], problem));
+                var fused = assembly.GetType(TestComponents.Namespace + "." + flow.ClassName)!
+                    .GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic).Any(m => m.Name.StartsWith("Fused_", StringComparison.Ordinal));
+                verdicts.Add(new FlowVerdict(flow, problem is null, [], problem, Fused: fused));
             }
         }
         finally
@@ -127,18 +130,26 @@ internal static class FlowChecker
         var runAsync = flowType.GetMethods().Single(m => m.Name == "RunAsync" && m.GetParameters()[0].ParameterType == requestType);
         foreach (var input in inputs)
         {
-            var log = new ConcurrentQueue<string>();
-            var request = Activator.CreateInstance(requestType, input.A, input.B, input.C, input.Items, log)!;
-            var pending = ((ValueTask<FlowResult<int>>)runAsync.Invoke(instance, [request, null, CancellationToken.None])!).AsTask();
-            if (!pending.Wait(TimeSpan.FromSeconds(30))) return $"Hang: the run did not end within 30 s for {input}";
-            var result = pending.Result;
-            var actual = new FlowOutcome(log.ToList(), result.IsSuccess ? result.Value : 0, result.Error?.Code, result.Error?.NodeId);
-            var (expected, errors) = ReferenceInterpreter.Run(flow, input);
-            var mismatch = Compare(flow, actual, expected, errors);
-            if (mismatch is not null) return $"Mismatch: {mismatch} for {input}\n  actual:   {Describe(actual)}\n  expected: {Describe(expected)}";
+            // Twice: a plain run (no options) takes the fused synchronous stretches; a tracked one goes node by node.
+            foreach (var options in s_runs)
+            {
+                var log = new ConcurrentQueue<string>();
+                var request = Activator.CreateInstance(requestType, input.A, input.B, input.C, input.Items, log)!;
+                var pending = ((ValueTask<FlowResult<int>>)runAsync.Invoke(instance, [request, options, CancellationToken.None])!).AsTask();
+                var how = options is null ? "plain" : "tracked";
+                if (!pending.Wait(TimeSpan.FromSeconds(30))) return $"Hang: the {how} run did not end within 30 s for {input}";
+                var result = pending.Result;
+                var actual = new FlowOutcome(log.ToList(), result.IsSuccess ? result.Value : 0, result.Error?.Code, result.Error?.NodeId);
+                var (expected, errors) = ReferenceInterpreter.Run(flow, input);
+                var mismatch = Compare(flow, actual, expected, errors);
+                if (mismatch is not null) return $"Mismatch ({how} run): {mismatch} for {input}\n  actual:   {Describe(actual)}\n  expected: {Describe(expected)}";
+            }
         }
         return null;
     }
+
+    // The options of each run of a request: none (the fused stretches), then node tracking (the node methods).
+    private static readonly FlowRunOptions?[] s_runs = [null, new FlowRunOptions { Tracking = TrackingMode.Node }];
 
     private static string Describe(FlowOutcome outcome)
         => (outcome.ErrorCode is not null ? $"{outcome.ErrorCode} at {outcome.ErrorNode}" : outcome.WaitingAt is not null ? $"waiting at {outcome.WaitingAt}" : $"success, result {outcome.Result}")

@@ -36,6 +36,8 @@ public sealed class RandomFlowTests(ITestOutputHelper output)
         output.WriteLine($"{verdicts.Count} random flows (seeds {seeds[0]}..{seeds[^1]}) in {clock.Elapsed.TotalSeconds:F1} s: {accepted} accepted, {rejected.Count} rejected, {failures.Count} failed");
         foreach (var group in rejected.SelectMany(v => v.RejectedBy.Select(id => (Id: id, v.Flow.Seed))).GroupBy(r => r.Id).OrderBy(g => g.Key, StringComparer.Ordinal))
             output.WriteLine($"  rejected with {group.Key}: {group.Count()} (seeds {string.Join(", ", group.Take(3).Select(r => r.Seed))})");
+        var fused = verdicts.Count(v => v.Accepted && v.Fused);
+        output.WriteLine($"  accepted flows with a fused synchronous stretch (run plain and tracked): {fused}");
         output.WriteLine($"  node kinds in accepted flows: {string.Join(", ", verdicts.Where(v => v.Accepted).SelectMany(v => v.Flow.AllGraphs()).SelectMany(g => g.Nodes).GroupBy(n => n.Kind).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))}");
 
         if (single is not null)
@@ -53,6 +55,7 @@ public sealed class RandomFlowTests(ITestOutputHelper output)
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {verdicts.Count} random flows failed; the first: flow {failures.FirstOrDefault()?.Flow.Id}: {failures.FirstOrDefault()?.Problem}");
         Assert.True(accepted > 0 && rejected.Count > 0 || seeds.Count < 50, "the generator should make both accepted and rejected flows");
+        Assert.True(fused > accepted / 4 || seeds.Count < 50, $"only {fused} of {accepted} accepted flows have a fused stretch: the fused code is not covered");
     }
 
     /// <summary>A problem's kind for the summary: its first line without the numbers that differ from flow to flow.</summary>

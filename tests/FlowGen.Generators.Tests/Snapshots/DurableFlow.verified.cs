@@ -162,7 +162,7 @@ namespace Shop
         {
             var caller = global::FlowGen.FlowTelemetry.CallerSpan();
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Done>.Failure(refused));
-            var running = Enter(state, start);
+            var running = start == Node.campaign ? Run_campaign(state) : Enter(state, start);
             if (!running.IsCompletedSuccessfully)
             {
                 // Not finished: the run goes on with its span current; the caller gets its own back (the run's span would
@@ -436,12 +436,108 @@ namespace Shop
             return at;
         }
 
+        // ---- Synchronous stretches: nodes that never await, fused into one method each for plain runs. ----
+        // Each block is the node of the same name below; a plain run (no interceptors, trace, task spans or timeout)
+        // goes through a stretch with one exception frame, and `node` says which node a task's exception belongs to.
+
+        // campaign -> Count.in -> Count -> Count.case
+        private global::System.Threading.Tasks.ValueTask Fused_campaign(State state)
+        {
+            var node = Node.campaign;
+            try
+            {
+                // start 'campaign', campaign.flow.yaml line 1
+                {
+                    if (!state.CanRun((int)Node.campaign)) return default;
+                    // on to Count.in
+                }
+
+                // merge 'Count.in', campaign.flow.yaml line 6
+                {
+                    if (!state.CanRun((int)Node.Count_in)) return default;
+                    // on to Count
+                }
+
+                // action 'Count', campaign.flow.yaml line 6: shop/count
+                {
+                    if (!state.CanRun((int)Node.Count)) return default;
+                    node = Node.Count;
+                    var value = _campaign.Count((state.Sta_views_written ? (int?)state.Sta_views : null));
+                    state.Sta_views = value;
+                    state.Sta_views_written = true;
+                    // on to Count.case
+                }
+
+                // case 'Count.case', campaign.flow.yaml line 10
+                {
+                    if (!state.CanRun((int)Node.Count_case)) return default;
+                    int chosen;
+                    try
+                    {
+                        // Count.case->Remind: sta.views >= 3
+#line 10 "/flows/campaign.flow.yaml"
+                        if (state.Sta_views >= 3) chosen = 0;
+#line default
+                        else chosen = 1; // default flow Count.case->Watch
+                    }
+                    catch (global::System.Exception exception)
+                    {
+                        state.Fail((int)Node.Count_case, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
+                        return default;
+                    }
+                    if (state.HasSpan) state.Decided((int)Node.Count_case, chosen switch { 0 => "Count.case->Remind", 1 => "Count.case->Watch", _ => "" }, chosen switch { 0 => "Remind", 1 => "Watch", _ => "" });
+                    switch (chosen)
+                    {
+                        case 0: return Run_Remind(state);
+                        case 1: return Run_Watch(state);
+                        default: return default;
+                    }
+                }
+            }
+            catch (global::System.Exception exception)
+            {
+                // Only a task's call and its bus writes throw here (a condition catches its own): the run fails at that task.
+                state.TaskFailed((int)node, 0, exception);
+                return default;
+            }
+        }
+
+        // Send -> campaign.finish
+        private global::System.Threading.Tasks.ValueTask Fused_Send(State state)
+        {
+            var node = Node.Send;
+            try
+            {
+                // action 'Send', campaign.flow.yaml line 22: shop/send
+                {
+                    if (!state.CanRun((int)Node.Send)) return default;
+                    node = Node.Send;
+                    _campaign.Send(state.Request, state.Sta_last);
+                    // on to campaign.finish
+                }
+
+                // finish 'campaign.finish', campaign.flow.yaml line 17
+                {
+                    state.CanRun((int)Node.campaign_finish);
+                    return default;
+                }
+            }
+            catch (global::System.Exception exception)
+            {
+                // Only a task's call and its bus writes throw here (a condition catches its own): the run fails at that task.
+                state.TaskFailed((int)node, 0, exception);
+                return default;
+            }
+        }
+
         // ---- The nodes of campaign.flow.yaml, one method per state. ----
         // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // start 'campaign', campaign.flow.yaml line 1
         private global::System.Threading.Tasks.ValueTask Run_campaign(State state)
         {
+            // A run with no interceptors, trace, task spans or timeout takes the fused stretch campaign -> Count.case.
+            if (_interceptors is null && state.RunsPlain) return Fused_campaign(state);
             if (!state.CanRun((int)Node.campaign)) return default;
             return Run_Count_in(state);
         }
@@ -556,6 +652,8 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask Run_Send(State state)
         {
+            // A run with no interceptors, trace, task spans or timeout takes the fused stretch Send -> campaign.finish.
+            if (_interceptors is null && state.RunsPlain) return Fused_Send(state);
             if (!state.CanRun((int)Node.Send)) return default;
             if (_interceptors?.For((int)Node.Send) is { } interceptors)
             {

@@ -143,7 +143,7 @@ namespace Shop
         {
             var caller = global::FlowGen.FlowTelemetry.CallerSpan();
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
-            var running = Enter(state, start);
+            var running = start == Node.page ? Run_page(state) : Enter(state, start);
             if (!running.IsCompletedSuccessfully)
             {
                 // Not finished: the run goes on with its span current; the caller gets its own back (the run's span would

@@ -191,7 +191,7 @@ namespace Shop
         {
             var caller = global::FlowGen.FlowTelemetry.CallerSpan();
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
-            var running = Enter(state, start);
+            var running = start == Node.seeded ? Run_seeded(state) : Enter(state, start);
             if (!running.IsCompletedSuccessfully)
             {
                 // Not finished: the run goes on with its span current; the caller gets its own back (the run's span would
@@ -243,12 +243,104 @@ namespace Shop
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(node)),
         };
 
+        // ---- Synchronous stretches: nodes that never await, fused into one method each for plain runs. ----
+        // Each block is the node of the same name below; a plain run (no interceptors, trace, task spans or timeout)
+        // goes through a stretch with one exception frame, and `node` says which node a task's exception belongs to.
+
+        // seeded -> Base -> Price -> Which -> Web -> e -> e2
+        private global::System.Threading.Tasks.ValueTask Fused_seeded(State state)
+        {
+            var node = Node.seeded;
+            try
+            {
+                // startEvent 'seeded', seeded.bpmn line 4
+                {
+                    if (!state.CanRun((int)Node.seeded)) return default;
+                    // on to Base
+                }
+
+                // serviceTask 'Base', seeded.bpmn line 5: goods/base
+                {
+                    if (!state.CanRun((int)Node.Base)) return default;
+                    node = Node.Base;
+                    var value = _goods.Base(state.Request);
+                    state.Result = value;
+                    // on to Price
+                }
+
+                // serviceTask 'Price', seeded.bpmn line 6: goods/price
+                {
+                    if (!state.CanRun((int)Node.Price)) return default;
+                    node = Node.Price;
+                    var value = _goods.Price(new global::Shop.PriceInput(state.Var_channel!, state.Request.Id) { Limit = state.Sta_limit, Img = state.Result?.Img }, state.Result!);
+                    state.Var_attempts = value;
+                    // on to Which
+                }
+
+                // exclusiveGateway 'Which', seeded.bpmn line 7
+                {
+                    if (!state.CanRun((int)Node.Which)) return default;
+                    int chosen;
+                    try
+                    {
+                        // ToWeb: var.channel == 'web' && sta.limit > 10 && res.img != null
+#line 14 "/flows/seeded.bpmn"
+                        if (state.Var_channel == "web" && state.Sta_limit > 10 && state.Result?.Img != null) chosen = 0;
+#line default
+                        else chosen = 1; // default flow Other
+                    }
+                    catch (global::System.Exception exception)
+                    {
+                        state.Fail((int)Node.Which, global::FlowGen.FlowErrorCodes.ConditionFailed, "a condition threw " + exception.GetType().Name + ": " + exception.Message, exception);
+                        return default;
+                    }
+                    if (state.HasSpan) state.Decided((int)Node.Which, chosen switch { 0 => "ToWeb", 1 => "Other", _ => "" }, chosen switch { 0 => "Web", 1 => "e2", _ => "" });
+                    switch (chosen)
+                    {
+                        case 0: goto Web;
+                        case 1: goto e2;
+                        default: return default;
+                    }
+                }
+
+                // serviceTask 'Web', seeded.bpmn line 8: goods/web
+                Web:
+                {
+                    if (!state.CanRun((int)Node.Web)) return default;
+                    node = Node.Web;
+                    _goods.Web(state.Result?.Img!);
+                    // on to e
+                }
+
+                // endEvent 'e', seeded.bpmn line 9
+                {
+                    state.CanRun((int)Node.e);
+                    return default;
+                }
+
+                // endEvent 'e2', seeded.bpmn line 10
+                e2:
+                {
+                    state.CanRun((int)Node.e2);
+                    return default;
+                }
+            }
+            catch (global::System.Exception exception)
+            {
+                // Only a task's call and its bus writes throw here (a condition catches its own): the run fails at that task.
+                state.TaskFailed((int)node, 0, exception);
+                return default;
+            }
+        }
+
         // ---- The nodes of seeded.bpmn, one method per state. ----
         // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // startEvent 'seeded', seeded.bpmn line 4
         private global::System.Threading.Tasks.ValueTask Run_seeded(State state)
         {
+            // A run with no interceptors, trace, task spans or timeout takes the fused stretch seeded -> e2.
+            if (_interceptors is null && state.RunsPlain) return Fused_seeded(state);
             if (!state.CanRun((int)Node.seeded)) return default;
             return Run_Base(state);
         }

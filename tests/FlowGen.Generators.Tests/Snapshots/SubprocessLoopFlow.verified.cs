@@ -174,7 +174,7 @@ namespace Shop
         {
             var caller = global::FlowGen.FlowTelemetry.CallerSpan();
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
-            var running = Enter(state, start);
+            var running = start == Node.page ? Run_page(state) : Enter(state, start);
             if (!running.IsCompletedSuccessfully)
             {
                 // Not finished: the run goes on with its span current; the caller gets its own back (the run's span would
@@ -230,12 +230,48 @@ namespace Shop
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(node)),
         };
 
+        // ---- Synchronous stretches: nodes that never await, fused into one method each for plain runs. ----
+        // Each block is the node of the same name below; a plain run (no interceptors, trace, task spans or timeout)
+        // goes through a stretch with one exception frame, and `node` says which node a task's exception belongs to.
+
+        // page -> Base
+        private global::System.Threading.Tasks.ValueTask Fused_page(State state)
+        {
+            var node = Node.page;
+            try
+            {
+                // startEvent 'page', page.bpmn line 4
+                {
+                    if (!state.CanRun((int)Node.page)) return default;
+                    // on to Base
+                }
+
+                // serviceTask 'Base', page.bpmn line 5: goods/base
+                {
+                    if (!state.CanRun((int)Node.Base)) return default;
+                    node = Node.Base;
+                    var value = _goods.Base(state.Request, state.CancellationToken);
+                    state.Result = value;
+                    state.Sta_page = value;
+                    return Run_Stats(state);
+                }
+            }
+            catch (global::System.Exception exception)
+            {
+                // Only a task's call and its bus writes throw here (a condition catches its own): the run fails at that task.
+                state.TaskFailed((int)node, 0, exception);
+                return default;
+            }
+        }
+
         // ---- The nodes of page.bpmn, one method per state. ----
         // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // startEvent 'page', page.bpmn line 4
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
         {
+            // A run with no interceptors, trace, task spans or timeout takes the fused stretch page -> Base.
+            if (_interceptors is null && state.RunsPlain) return Fused_page(state);
             if (!state.CanRun((int)Node.page)) return default;
             return Run_Base(state);
         }

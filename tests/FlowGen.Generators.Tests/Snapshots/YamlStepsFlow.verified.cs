@@ -171,7 +171,7 @@ namespace Shop
         {
             var caller = global::FlowGen.FlowTelemetry.CallerSpan();
             if (state.BeginRun(global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions), cancellationToken, resume: false) is { } refused) return new(global::FlowGen.FlowResult<global::Shop.Page>.Failure(refused));
-            var running = Enter(state, start);
+            var running = start == Node.page ? Run_page(state) : Enter(state, start);
             if (!running.IsCompletedSuccessfully)
             {
                 // Not finished: the run goes on with its span current; the caller gets its own back (the run's span would
@@ -249,12 +249,81 @@ namespace Shop
             return errors;
         }
 
+        // ---- Synchronous stretches: nodes that never await, fused into one method each for plain runs. ----
+        // Each block is the node of the same name below; a plain run (no interceptors, trace, task spans or timeout)
+        // goes through a stretch with one exception frame, and `node` says which node a task's exception belongs to.
+
+        // page -> Base
+        private global::System.Threading.Tasks.ValueTask Fused_page(State state)
+        {
+            var node = Node.page;
+            try
+            {
+                // start 'page', page.flow.yaml line 1
+                {
+                    if (!state.CanRun((int)Node.page)) return default;
+                    if (CheckRequest(state) is { } invalid)
+                    {
+                        state.FailValidation((int)Node.page, invalid);
+                        return default;
+                    }
+                    // on to Base
+                }
+
+                // task 'Base', page.flow.yaml line 6: goods/base
+                {
+                    if (!state.CanRun((int)Node.Base)) return default;
+                    node = Node.Base;
+                    var value = _goods.Base(state.Request, state.CancellationToken);
+                    state.Result = value;
+                    state.Sta_page = value;
+                    return Run_layer_2_fork(state);
+                }
+            }
+            catch (global::System.Exception exception)
+            {
+                // Only a task's call and its bus writes throw here (a condition catches its own): the run fails at that task.
+                state.TaskFailed((int)node, 0, exception);
+                return default;
+            }
+        }
+
+        // Post -> page.end
+        private global::System.Threading.Tasks.ValueTask Fused_Post(State state)
+        {
+            var node = Node.Post;
+            try
+            {
+                // task 'Post', page.flow.yaml line 9: goods/hide
+                {
+                    if (!state.CanRun((int)Node.Post)) return default;
+                    node = Node.Post;
+                    global::Shop.Goods.Hide(state.Sta_page!);
+                    // on to page.end
+                }
+
+                // end 'page.end', page.flow.yaml line 6
+                {
+                    state.CanRun((int)Node.page_end);
+                    return default;
+                }
+            }
+            catch (global::System.Exception exception)
+            {
+                // Only a task's call and its bus writes throw here (a condition catches its own): the run fails at that task.
+                state.TaskFailed((int)node, 0, exception);
+                return default;
+            }
+        }
+
         // ---- The nodes of page.flow.yaml, one method per state. ----
         // A node whose work finishes synchronously returns the next node's call; one that awaits is an async method.
 
         // start 'page', page.flow.yaml line 1
         private global::System.Threading.Tasks.ValueTask Run_page(State state)
         {
+            // A run with no interceptors, trace, task spans or timeout takes the fused stretch page -> Base.
+            if (_interceptors is null && state.RunsPlain) return Fused_page(state);
             if (!state.CanRun((int)Node.page)) return default;
             if (CheckRequest(state) is { } invalid)
             {
@@ -474,6 +543,8 @@ namespace Shop
 
         private global::System.Threading.Tasks.ValueTask Run_Post(State state)
         {
+            // A run with no interceptors, trace, task spans or timeout takes the fused stretch Post -> page.end.
+            if (_interceptors is null && state.RunsPlain) return Fused_Post(state);
             if (!state.CanRun((int)Node.Post)) return default;
             if (_interceptors?.For((int)Node.Post) is { } interceptors)
             {
