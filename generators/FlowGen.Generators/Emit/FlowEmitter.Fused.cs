@@ -9,7 +9,7 @@ namespace FlowGen.Generators.Emit;
 /// the start and end events between them) compiled into one method with one try/catch and a current-node local, so
 /// that a plain run pays for a method call and an exception frame per stretch instead of two per node. The node
 /// methods stay: they run a stretch for a run with interceptors, a trace, task spans or a timeout, and a resumed run
-/// that enters a stretch in its middle. See docs/performance.md.
+/// that enters a stretch in its middle. See docs/generated-code.md, "Fused synchronous stretches".
 /// </summary>
 internal sealed partial class FlowEmitter
 {
