@@ -208,7 +208,9 @@ public abstract class FlowContext
         if (CancellationToken != cancellationToken) CancellationToken = cancellationToken;
         _loopIterations = 0;
         _loopLimit = _flow.LoopLimit;
-        _scopes = _flow.Scopes.Length == 0 ? null : new ScopeState[_flow.Scopes.Length];
+        // A constant null is written without a GC write barrier; a conditional expression's value is not.
+        if (_flow.Scopes.Length == 0) _scopes = null;
+        else _scopes = new ScopeState[_flow.Scopes.Length];
         _running = null;
         _trace = null;
         Role = null;
@@ -235,6 +237,10 @@ public abstract class FlowContext
         }
         return activity;
     }
+
+    /// <summary>True from <see cref="BeginRun"/> until the state is cleared: generated code does not reuse such a state as a thread's spare.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool HasStarted => _started;
 
     /// <summary>The nodes a resumed run enters (taken once, by the generated <c>ResumeAsync</c>).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -478,6 +478,26 @@ public sealed class Reuse
 
 [Flow("reuse-join")] public sealed partial class ReuseJoinFlow : IFlow<OrderRequest, int>;
 
+/// <summary>Runs its own flow again from inside a run (amount - 1 deep), synchronously: the inner run needs a state of its own.</summary>
+[FlowComponent("nester")]
+public sealed class Nester
+{
+    public NestedRunFlow? Flow { get; set; }
+
+    [FlowTask("nest"), ToVar("depth")]
+    public int Nest(OrderRequest request)
+    {
+        if (request.Amount == 0) return 0;
+        var inner = Flow!.RunAsync(new OrderRequest(request.Amount - 1, request.Source));
+        if (!inner.IsCompletedSuccessfully) throw new InvalidOperationException("the inner run should have finished synchronously");
+        return inner.Result.Value + 1;
+    }
+
+    [FlowTask("after"), ToResult] public int After([FromVar("depth")] int depth, OrderRequest request) => depth * 100 + request.Amount;
+}
+
+[Flow("nested-run")] public sealed partial class NestedRunFlow : IFlow<OrderRequest, int>;
+
 // Flows/gateway-shapes.bpmn: gateway shapes whose generated code once did not compile or warned (issue 14).
 [FlowComponent("shapes")]
 public sealed class Shapes(Recorder log)

@@ -31,6 +31,43 @@ public sealed class StateReuseTests
     }
 
     [Fact]
+    public async Task A_run_started_from_inside_a_run_of_the_same_flow_gets_a_state_of_its_own()
+    {
+        var nester = new Nester();
+        var flow = new NestedRunFlow(nester);
+        nester.Flow = flow;
+
+        // amount 0: depth 0, result 0; amount 1: depth 0 + 1, result 101; amount 2: depth 101 + 1, result 10,202. Had an
+        // inner run taken the outer run's state (the thread's spare while the outer run goes on), the outer run would
+        // read the inner run's request and bus values after it.
+        var nested = await flow.RunAsync(new OrderRequest(2, "web"));
+        var plain = await flow.RunAsync(new OrderRequest(0, "web"));
+
+        Assert.True(nested.IsSuccess, nested.ToString());
+        Assert.Equal(10_202, nested.Value);
+        Assert.Equal(0, plain.Value);
+    }
+
+    [Fact]
+    public async Task A_run_whose_trace_hook_threw_leaves_no_spare_that_blocks_reuse()
+    {
+        var reuse = new Reuse();
+        var flow = new ReuseJoinFlow(reuse);
+        var throwing = new FlowRunOptions { Tracking = TrackingMode.Node, TraceCompleted = _ => throw new InvalidOperationException("hook") };
+
+        Assert.Throws<InvalidOperationException>(() => flow.RunAsync(new OrderRequest(50, "web"), throwing));
+        var left = reuse.LastContext;
+        var first = await flow.RunAsync(new OrderRequest(5, "web"));
+        var taken = reuse.LastContext;
+        var second = await flow.RunAsync(new OrderRequest(20, "web"));
+
+        Assert.Equal(5, first.Value);
+        Assert.Equal(120, second.Value);
+        Assert.NotSame(left, taken); // the state the throwing run left started: it is not reused
+        Assert.Same(taken, reuse.LastContext); // the next runs reuse one state again
+    }
+
+    [Fact]
     public async Task A_run_after_a_failed_one_starts_without_its_error()
     {
         var flow = new FlakyFlow(new Calc(_log));

@@ -180,8 +180,10 @@ internal sealed partial class FlowEmitter
         _w.Line();
         _w.Line("// A step's state: the thread's spare one (as RunAsync uses), run by the engine.");
         _w.Open($"private static State Durable({Durable}.DurableStepContext context)");
-        _w.Line("var state = t_spare ?? new State(default!);");
+        _w.Line("var state = t_spare;");
         _w.Line("t_spare = null;");
+        _w.Line("// A spare that has started belongs to a run on this thread that started this step (or was left by one that threw).");
+        _w.Line("if (state is null || state.HasStarted) state = new State(default!);");
         _w.Line("state.Clock = context.Clock;");
         _w.Line("state.RunsDurably = true;");
         _w.Line("return state;");

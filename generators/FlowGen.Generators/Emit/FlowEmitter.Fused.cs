@@ -133,17 +133,29 @@ internal sealed partial class FlowEmitter
             }
         }
 
+        // In a flow where nothing runs beside the stretch (no fork, no subprocess scope), only a cancellation or a task
+        // that takes the run's FlowContext (and may end or suspend it) can stop the run between two blocks: a block
+        // after neither needs only the token's check. The first block is entered from outside, so it checks it all.
+        var lean = _scopeIndexes.Count == 0 && !_flow.Nodes.Any(n => n.Outgoing.Count > 1 && n.Node.Kind != NodeKind.ExclusiveGateway);
+        var afterContext = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in _flow.Nodes.Where(n => n.Call is { } c && c.Arguments.Contains("state")))
+        {
+            foreach (var branch in node.Outgoing) afterContext.Add(branch.Edge.TargetId);
+        }
+
         _tail = true;
         _w.Line($"// {CSharpText.Comment(string.Join(" -> ", members.Select(m => m.Node.Id)))}");
         _w.Open($"private {Vt} {FusedName(head)}(State state)");
         _w.Line($"var node = Node.{_names[head]};");
+        if (lean) _w.Line("var cancellation = state.CancellationToken;");
         _w.Open("try");
         for (var i = 0; i < members.Count; i++)
         {
             var member = members[i];
             var next = i + 1 < members.Count ? members[i + 1].Node.Id : null;
             if (i > 0) _w.Line();
-            WriteFusedBlock(member, next, inStretch, labelled.Contains(member.Node.Id));
+            var full = !lean || i == 0 || afterContext.Contains(member.Node.Id);
+            WriteFusedBlock(member, next, inStretch, labelled.Contains(member.Node.Id), full);
         }
         _w.Close();
         _w.Open("catch (global::System.Exception exception)");
@@ -155,7 +167,8 @@ internal sealed partial class FlowEmitter
         _tail = false;
     }
 
-    private void WriteFusedBlock(BoundNode bound, string? next, HashSet<string> inStretch, bool labelled)
+    /// <param name="full">The block checks the run's error too (<c>CanRun</c>), not only its token.</param>
+    private void WriteFusedBlock(BoundNode bound, string? next, HashSet<string> inStretch, bool labelled, bool full)
     {
         var node = bound.Node;
         var name = _names[node.Id];
@@ -171,7 +184,8 @@ internal sealed partial class FlowEmitter
             return;
         }
 
-        _w.Line($"if (!state.CanRun({index})) return default;");
+        // When the token is cancelled, CanRun records it as the run's error at this node.
+        _w.Line(full ? $"if (!state.CanRun({index})) return default;" : $"if (cancellation.IsCancellationRequested && !state.CanRun({index})) return default;");
         WriteValidation(bound, index);
         if (Chooses(bound))
         {

@@ -131,39 +131,33 @@ namespace Shop
             }
         }
 
-        // A finished, cleared state per thread for the next RunAsync(request) on that thread: a run that finishes
-        // synchronously allocates nothing, and one that finished on another thread leaves its state there.
+        // A state per thread for RunAsync(request) on that thread: a run that finishes synchronously uses it and leaves
+        // it there cleared, so it allocates nothing; one that goes async takes it away, and leaves its state on the thread
+        // it finishes on.
         [global::System.ThreadStatic] private static State? t_spare;
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(global::Shop.Req request, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => RunFromAsync(Spare(request), Node.seeded, options, cancellationToken, recycle: true);
+
+        // The thread's spare state for a new run, or a new state when the thread has none or its spare has started (a run of
+        // this flow started from inside another one on the same thread, or one a throwing TraceCompleted hook left behind).
+        private static State Spare(global::Shop.Req request)
         {
             var state = t_spare;
-            if (state is null)
-            {
-                state = new State(request);
-            }
-            else
+            if (state is null || state.HasStarted)
             {
                 t_spare = null;
-                state.Request = request;
+                return new State(request);
             }
-            return RunFromAsync(state, Node.seeded, options, cancellationToken, recycle: true);
+            state.Request = request;
+            return state;
         }
 
         /// <summary>Runs the flow with the bus seeded by the caller: each property of <paramref name="vars"/> and <paramref name="states"/> is the var or sta value of its name.</summary>
         public global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<global::Shop.Page>> RunAsync(global::Shop.Req request, global::Shop.OrderVars? vars, global::Shop.OrderState? states = null, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            var state = t_spare;
-            if (state is null)
-            {
-                state = new State(request);
-            }
-            else
-            {
-                t_spare = null;
-                state.Request = request;
-            }
+            var state = Spare(request);
             state.Seed(vars, states);
             return RunFromAsync(state, Node.seeded, options, cancellationToken, recycle: true);
         }
@@ -197,6 +191,8 @@ namespace Shop
                 // Not finished: the run goes on with its span current; the caller gets its own back (the run's span would
                 // otherwise stay current in the caller's code after the run ends on another thread).
                 global::FlowGen.FlowTelemetry.ReturnSpan(caller);
+                // The state is this run's until it ends, on whichever thread: it is no longer this thread's spare.
+                if (recycle && t_spare == state) t_spare = null;
                 return FinishAsync(state, running, recycle);
             }
             running.GetAwaiter().GetResult();
@@ -212,11 +208,20 @@ namespace Shop
         private static global::FlowGen.FlowResult<global::Shop.Page> End(State state, bool recycle)
         {
             var result = state.EndRun(state.Result);
-            if (recycle && t_spare is null)
+            if (recycle)
             {
-                // Finished: nothing holds the state any more (the result and trace are objects of their own).
-                state.Clear();
-                t_spare = state;
+                // Finished: nothing holds the state any more (the result and trace are objects of their own). It is cleared for
+                // the next run when it is the thread's spare (it finished synchronously) or the thread has none (it finished here).
+                var spare = t_spare;
+                if (spare == state)
+                {
+                    state.Clear();
+                }
+                else if (spare is null)
+                {
+                    state.Clear();
+                    t_spare = state;
+                }
             }
             return result;
         }
@@ -251,6 +256,7 @@ namespace Shop
         private global::System.Threading.Tasks.ValueTask Fused_seeded(State state)
         {
             var node = Node.seeded;
+            var cancellation = state.CancellationToken;
             try
             {
                 // startEvent 'seeded', seeded.bpmn line 4
@@ -261,7 +267,7 @@ namespace Shop
 
                 // serviceTask 'Base', seeded.bpmn line 5: goods/base
                 {
-                    if (!state.CanRun((int)Node.Base)) return default;
+                    if (cancellation.IsCancellationRequested && !state.CanRun((int)Node.Base)) return default;
                     node = Node.Base;
                     var value = _goods.Base(state.Request);
                     state.Result = value;
@@ -270,7 +276,7 @@ namespace Shop
 
                 // serviceTask 'Price', seeded.bpmn line 6: goods/price
                 {
-                    if (!state.CanRun((int)Node.Price)) return default;
+                    if (cancellation.IsCancellationRequested && !state.CanRun((int)Node.Price)) return default;
                     node = Node.Price;
                     var value = _goods.Price(new global::Shop.PriceInput(state.Var_channel!, state.Request.Id) { Limit = state.Sta_limit, Img = state.Result?.Img }, state.Result!);
                     state.Var_attempts = value;
@@ -279,7 +285,7 @@ namespace Shop
 
                 // exclusiveGateway 'Which', seeded.bpmn line 7
                 {
-                    if (!state.CanRun((int)Node.Which)) return default;
+                    if (cancellation.IsCancellationRequested && !state.CanRun((int)Node.Which)) return default;
                     int chosen;
                     try
                     {
@@ -306,7 +312,7 @@ namespace Shop
                 // serviceTask 'Web', seeded.bpmn line 8: goods/web
                 Web:
                 {
-                    if (!state.CanRun((int)Node.Web)) return default;
+                    if (cancellation.IsCancellationRequested && !state.CanRun((int)Node.Web)) return default;
                     node = Node.Web;
                     _goods.Web(state.Result?.Img!);
                     // on to e
