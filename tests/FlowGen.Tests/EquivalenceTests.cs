@@ -89,6 +89,7 @@ public sealed class EqTasks(Recorder log)
 [Flow("eq-choice-json")] public sealed partial class EqChoiceJson : IFlow<EqRequest, string>;
 [Flow("eq-choice-yaml")] public sealed partial class EqChoiceYaml : IFlow<EqRequest, string>;
 [Flow("eq-choice-actions")] public sealed partial class EqChoiceActions : IFlow<EqRequest, string>;
+[Flow("eq-case-actions")] public sealed partial class EqCaseActions : IFlow<EqRequest, string>;
 [Flow("eq-parallel-bpmn")] public sealed partial class EqParallelBpmn : IFlow<EqRequest, string>;
 [Flow("eq-parallel-json")] public sealed partial class EqParallelJson : IFlow<EqRequest, string>;
 [Flow("eq-parallel-yaml")] public sealed partial class EqParallelYaml : IFlow<EqRequest, string>;
@@ -137,7 +138,7 @@ public sealed class EquivalenceTests
     /// <summary>Every form of each construct, by construct name.</summary>
     private static readonly Dictionary<string, Func<EqTasks, IFlow<EqRequest, string>>[]> Forms = new()
     {
-        ["choice"] = [t => new EqChoiceBpmn(t), t => new EqChoiceJson(t), t => new EqChoiceYaml(t), t => new EqChoiceActions(t), t => new EqChoiceFluent(t)],
+        ["choice"] = [t => new EqChoiceBpmn(t), t => new EqChoiceJson(t), t => new EqChoiceYaml(t), t => new EqChoiceActions(t), t => new EqCaseActions(t), t => new EqChoiceFluent(t)],
         ["parallel"] = [t => new EqParallelBpmn(t), t => new EqParallelJson(t), t => new EqParallelYaml(t), t => new EqParallelSteps(t), t => new EqParallelFluent(t)],
         ["reuse"] = [t => new EqReuseBpmn(t), t => new EqReuseJson(t), t => new EqReuseYaml(t), t => new EqReuseFluent(t)],
     };

@@ -251,6 +251,21 @@ public sealed class DocumentDiagnosticTests
     }
 
     [Fact]
+    public void A_case_action_is_a_gateway_without_a_task_and_needs_its_cases()
+    {
+        const string Flow = "flow: f\nactions:\n  - { name: a, task-component: calc, task-service: begin }\n  - name: route\n    type: case\n";
+        var good = Check("/flows/f.flow.yaml", Flow + "    case:\n      - { when: 'sta.total > 1', then: finish() }\n      - default: call(\"a\")\n");
+        Assert.DoesNotContain(good.Diagnostics, d => d.Id is "FG0006" or "FG0304");
+
+        var empty = Single(Check("/flows/f.flow.yaml", Flow), "FG0006");
+        Assert.Equal(4, Position(empty).Line);
+        Assert.Contains("Case action 'route' has no 'case'", empty.GetMessage());
+
+        var inSteps = Single(Check("/flows/f.flow.yaml", "flow: f\nsteps:\n  - { id: s, type: case }\n"), "FG0006");
+        Assert.Contains("Case is an action: write it in the actions form", inSteps.GetMessage());
+    }
+
+    [Fact]
     public void Two_forms_in_one_flow_are_FG0006_at_the_second()
     {
         const string text = "flow: f\nsteps:\n  - { id: t1, task-component: calc, task-service: begin }\nactions:\n  - name: a\n";

@@ -407,9 +407,14 @@ internal sealed class FlowDocumentReader
                 if (task["duration"] is null)
                     Shape(task.Location, $"Sleep action '{id}' has no 'duration'", "say how long it waits, such as duration: 1h (or PT1H, 30s, 500ms)");
                 return (NodeKind.TimerCatch, "sleep");
+            case "case" when allowWaits:
+                // Playwell's case action: only a choice, no task (an exclusive gateway; with task-service, Kstry's gateway with a service).
+                if (task["case"] is null)
+                    Shape(task.Location, $"Case action '{id}' has no 'case'", "list where it goes: case: [ { when: <condition>, then: call(\"action\") }, { default: finish() } ]");
+                return (NodeKind.ExclusiveGateway, "case");
             default:
                 Shape(task.KeyOf("type")!.Location, $"'{id}' has type '{type}'",
-                    type is "receive" or "sleep" ? "receive and sleep are actions: write them in the actions form" : allowWaits ? "use task, iteration, subflow, receive or sleep" : "use task, iteration or subflow");
+                    type is "receive" or "sleep" or "case" ? $"{type} is an action: write it in the actions form" : allowWaits ? "use task, iteration, subflow, case, receive or sleep" : "use task, iteration or subflow");
                 return null;
         }
     }
@@ -566,7 +571,9 @@ internal sealed class FlowDocumentReader
                 continue;
             }
 
-            var choice = list.Items.Count == 1 && list.Items[0] is DocMapping only && only["default"] is not null
+            // A case action is the choice itself; a task's case is a gateway after the task (none for a lone default).
+            var isCase = builder.Nodes.First(n => n.Id == name).Kind == NodeKind.ExclusiveGateway;
+            var choice = isCase || list.Items.Count == 1 && list.Items[0] is DocMapping only && only["default"] is not null
                 ? name
                 : builder.Synthetic(name + ".case", NodeKind.ExclusiveGateway, "case", cases.Location, this);
             if (choice != name) builder.Connect(name, choice, cases.Location);
@@ -599,7 +606,7 @@ internal sealed class FlowDocumentReader
                 var target = Target(entry, commandKey, name, names, Finish, fails, builder);
                 if (target is null) continue;
                 var edgeId = builder.UniqueEdgeId(choice + "->" + target);
-                builder.Edges.Add(new FlowEdge(edgeId, null, choice, target, condition, isDefault && choice != name, entry.Location));
+                builder.Edges.Add(new FlowEdge(edgeId, null, choice, target, condition, isDefault && (choice != name || isCase), entry.Location));
             }
         }
 
