@@ -45,6 +45,8 @@ public abstract class FlowContext
     // Set by a task: the instance suspends (reason) or ends after the task.
     private string? _suspendReason;
     private bool _ended;
+    // True while the state is new or cleared and nothing has touched it since: a plain run then only sets what differs.
+    private bool _pristine = true;
 
     /// <param name="flow">What the generated flow says about itself.</param>
     protected FlowContext(FlowDescriptor flow)
@@ -130,6 +132,7 @@ public abstract class FlowContext
 
     private FlowError? BeginRunWith(FlowRunOptions? options, CancellationToken cancellationToken, bool resume)
     {
+        _pristine = false;
         string? problem = null;
         if (resume && _failedNode < 0) problem = "there is nothing to resume: the run has not failed";
         else if (!resume && _started) problem = "this state has run already: create a new state for each run, or resume a failed one";
@@ -194,6 +197,22 @@ public abstract class FlowContext
     /// </summary>
     private void BeginPlainRun(CancellationToken cancellationToken)
     {
+        if (_pristine)
+        {
+            // New or cleared, and untouched since: every other field already holds what a run starts with.
+            _pristine = false;
+            _started = true;
+            Role = null;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _callerToken = cancellationToken;
+                CancellationToken = cancellationToken;
+            }
+            _loopLimit = _flow.LoopLimit;
+            if (_flow.Scopes.Length != 0) _scopes = new ScopeState[_flow.Scopes.Length];
+            StartMeasuring();
+            return;
+        }
         if (!ReferenceEquals(Options, FlowRunOptions.Default)) Options = FlowRunOptions.Default;
         _started = true;
         _error = null;
@@ -217,6 +236,12 @@ public abstract class FlowContext
         _details = null;
         _taskActivities = null;
         _observed = false;
+        StartMeasuring();
+    }
+
+    // Metrics and the run's span, when someone listens.
+    private void StartMeasuring()
+    {
         _measure = FlowTelemetry.MetricsEnabled;
         if (_measure) _runStarted = Stopwatch.GetTimestamp();
         if (FlowTelemetry.Source.HasListeners()) _activity = StartRunActivity(resume: false);
@@ -534,6 +559,7 @@ public abstract class FlowContext
 
     private void Fail(int node, FlowError error)
     {
+        _pristine = false;
         // Inside a subprocess with strict-mode=false the failure ends that subprocess only.
         for (var scope = _scopes is null ? -1 : _flow.NodeScopes![node]; scope >= 0; scope = _flow.Scopes[scope].Parent)
         {
@@ -602,6 +628,7 @@ public abstract class FlowContext
         _ended = false;
         if (!ReferenceEquals(Clock, TimeProvider.System)) Clock = TimeProvider.System;
         RunsDurably = false;
+        _pristine = true;
     }
 
     // ---- Durable flows ----
@@ -671,6 +698,7 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void RestoreWait(int node, DateTimeOffset? due, int dueArm)
     {
+        _pristine = false;
         _waitNode = node;
         _waitDue = due;
         _waitDueArm = dueArm;
@@ -684,6 +712,7 @@ public abstract class FlowContext
     /// </summary>
     public void SuspendInstance(string reason)
     {
+        _pristine = false;
         _suspendReason = reason ?? throw new ArgumentNullException(nameof(reason));
         Interlocked.CompareExchange(ref _error, new FlowError(FlowErrorCodes.Suspended, FlowId, null, null, "a task suspended the instance: " + reason), null);
     }
@@ -691,6 +720,7 @@ public abstract class FlowContext
     /// <summary>Called by a task: ends the run (and a durable instance) successfully once the task returns; no further node starts.</summary>
     public void EndInstance()
     {
+        _pristine = false;
         _ended = true;
         Interlocked.CompareExchange(ref _error, new FlowError(FlowErrorCodes.Suspended, FlowId, null, null, "ended by a task"), null);
     }
