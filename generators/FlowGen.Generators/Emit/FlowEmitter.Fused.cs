@@ -1,4 +1,3 @@
-using System.Globalization;
 using FlowGen.Generators.Binding;
 using FlowGen.Generators.Model;
 
@@ -17,6 +16,15 @@ internal sealed partial class FlowEmitter
     private readonly Dictionary<string, List<BoundNode>> _stretches = new(StringComparer.Ordinal);
     // Every member of a stretch -> the head of its stretch.
     private readonly Dictionary<string, string> _stretchOf = new(StringComparer.Ordinal);
+    // True when nothing runs beside a stretch (no fork, no subprocess scope); the nodes right after a task that takes the FlowContext.
+    private bool _lean;
+    private readonly HashSet<string> _afterContext = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The most nodes in one stretch: a longer chain is several stretches, each ending in the next one's node method, so
+    /// that no method grows past what the C# compiler and the JIT handle well (a local per block, one exception frame).
+    /// </summary>
+    private const int MaxStretch = 64;
 
     /// <summary>
     /// Finds the stretches: from each node that can be fused and belongs to no stretch yet, the fusable nodes it
@@ -24,6 +32,14 @@ internal sealed partial class FlowEmitter
     /// </summary>
     private void FindStretches()
     {
+        // In a flow where nothing runs beside a stretch, only a cancellation or a task that takes the run's FlowContext (and
+        // may end or suspend it) can stop the run between two blocks: a block after neither needs only the token's check.
+        _lean = _scopeIndexes.Count == 0 && !_flow.Nodes.Any(n => n.Outgoing.Count > 1 && n.Node.Kind != NodeKind.ExclusiveGateway);
+        foreach (var node in _flow.Nodes.Where(n => n.Call is { } c && c.Arguments.Contains("state")))
+        {
+            foreach (var branch in node.Outgoing) _afterContext.Add(branch.Edge.TargetId);
+        }
+
         foreach (var head in _flow.Nodes)
         {
             if (_stretchOf.ContainsKey(head.Node.Id) || !CanFuse(head) || head.Outgoing.Count == 0) continue;
@@ -43,6 +59,7 @@ internal sealed partial class FlowEmitter
                     var branch = node.Outgoing[node.Outgoing.Count - 1 - i];
                     var target = _nodes[branch.Edge.TargetId];
                     if (branch.IsBackEdge || claimed.Contains(target.Node.Id) || _stretchOf.ContainsKey(target.Node.Id) || !CanFuse(target)) continue;
+                    if (claimed.Count >= MaxStretch) break;
                     claimed.Add(target.Node.Id);
                     stack.Push((node, i + 1));
                     stack.Push((target, 0));
@@ -133,28 +150,19 @@ internal sealed partial class FlowEmitter
             }
         }
 
-        // In a flow where nothing runs beside the stretch (no fork, no subprocess scope), only a cancellation or a task
-        // that takes the run's FlowContext (and may end or suspend it) can stop the run between two blocks: a block
-        // after neither needs only the token's check. The first block is entered from outside, so it checks it all.
-        var lean = _scopeIndexes.Count == 0 && !_flow.Nodes.Any(n => n.Outgoing.Count > 1 && n.Node.Kind != NodeKind.ExclusiveGateway);
-        var afterContext = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in _flow.Nodes.Where(n => n.Call is { } c && c.Arguments.Contains("state")))
-        {
-            foreach (var branch in node.Outgoing) afterContext.Add(branch.Edge.TargetId);
-        }
-
         _tail = true;
         _w.Line($"// {CSharpText.Comment(string.Join(" -> ", members.Select(m => m.Node.Id)))}");
         _w.Open($"private {Vt} {FusedName(head)}(State state)");
         _w.Line($"var node = Node.{_names[head]};");
-        if (lean) _w.Line("var cancellation = state.CancellationToken;");
+        if (_lean) _w.Line("var cancellation = state.CancellationToken;");
         _w.Open("try");
         for (var i = 0; i < members.Count; i++)
         {
             var member = members[i];
             var next = i + 1 < members.Count ? members[i + 1].Node.Id : null;
             if (i > 0) _w.Line();
-            var full = !lean || i == 0 || afterContext.Contains(member.Node.Id);
+            // The first block is entered from outside the stretch: it checks it all.
+            var full = !_lean || i == 0 || _afterContext.Contains(member.Node.Id);
             WriteFusedBlock(member, next, inStretch, labelled.Contains(member.Node.Id), full);
         }
         _w.Close();
@@ -173,8 +181,7 @@ internal sealed partial class FlowEmitter
         var node = bound.Node;
         var name = _names[node.Id];
         var index = $"(int)Node.{name}";
-        var loc = $"{CSharpText.Comment(_flow.Flow.FileName)} line {(node.Location.StartLine + 1).ToString(CultureInfo.InvariantCulture)}";
-        _w.Line($"// {CSharpText.Comment(node.Describe())}, {loc}{(bound.Call is { } c ? ": " + CSharpText.Comment(c.ComponentName + "/" + c.TaskName) : "")}");
+        _w.Line(NodeComment(bound));
         if (labelled) _w.Line($"{name}:");
         _w.OpenBlock();
         if (node.Kind == NodeKind.EndEvent)

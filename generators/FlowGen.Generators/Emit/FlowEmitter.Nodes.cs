@@ -13,8 +13,7 @@ internal sealed partial class FlowEmitter
         var node = bound.Node;
         var name = _names[node.Id];
         var index = $"(int)Node.{name}";
-        var loc = $"{CSharpText.Comment(_flow.Flow.FileName)} line {(node.Location.StartLine + 1).ToString(CultureInfo.InvariantCulture)}";
-        _w.Line($"// {CSharpText.Comment(node.Describe())}, {loc}{(bound.Call is { } c ? ": " + CSharpText.Comment(c.ComponentName + "/" + c.TaskName) : "")}");
+        _w.Line(NodeComment(bound));
         if (_flow.Durable?.Waits.FirstOrDefault(w => w.NodeId == node.Id) is { } wait)
         {
             WriteWait(wait, index);
@@ -64,6 +63,13 @@ internal sealed partial class FlowEmitter
         }
 
         WriteSkip(bound);
+    }
+
+    /// <summary>The comment above a node's code: the element, its line in the flow file, and the task it calls.</summary>
+    private string NodeComment(BoundNode bound)
+    {
+        var loc = $"{CSharpText.Comment(_flow.Flow.FileName)} line {(bound.Node.Location.StartLine + 1).ToString(CultureInfo.InvariantCulture)}";
+        return $"// {CSharpText.Comment(bound.Node.Describe())}, {loc}{(bound.Call is { } c ? ": " + CSharpText.Comment(c.ComponentName + "/" + c.TaskName) : "")}";
     }
 
     /// <summary>An end event's body: the branch is done; an error end (BPMN error end event, fail("code")) ends the run with its error.</summary>

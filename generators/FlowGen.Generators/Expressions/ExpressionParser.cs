@@ -314,9 +314,16 @@ internal static class ExpressionParser
                 Advance();
                 var not = false;
                 if (IsKeyword(Current, "not")) { Advance(); not = true; }
+                if (IsKeyword(Current, "empty"))
+                {
+                    // x is [not] empty: @isEmpty(x) / @notEmpty(x), for strings and collections, null counting as empty.
+                    var emptyToken = Advance();
+                    var function = not ? ExpressionFunctions.NotEmpty.Name : ExpressionFunctions.IsEmpty.Name;
+                    return new CallExpr(function, new[] { left }.ToEquatableArray(), left.Start, emptyToken.Start + emptyToken.Length - left.Start);
+                }
                 if (!IsKeyword(Current, "null"))
                 {
-                    ExpectedAt(Current, "expected null after 'is' (is null, is not null)");
+                    ExpectedAt(Current, "expected null or empty after 'is' (is null, is not null, is empty, is not empty)");
                     return left;
                 }
                 var nullToken = Advance();
@@ -327,6 +334,7 @@ internal static class ExpressionParser
             {
                 Advance();
                 var low = ParseAdditive();
+                var lowOpen = BoundIsExclusive();
                 if (!IsKeyword(Current, "and"))
                 {
                     ExpectedAt(Current, "expected 'and' between the two bounds of 'between'");
@@ -334,11 +342,21 @@ internal static class ExpressionParser
                 }
                 Advance();
                 var high = ParseAdditive();
-                var above = new BinaryExpr(BinaryOperator.GreaterOrEqual, left, low, left.Start, low.End - left.Start);
-                var below = new BinaryExpr(BinaryOperator.LessOrEqual, left, high, left.Start, high.End - left.Start);
-                return new BinaryExpr(BinaryOperator.And, above, below, left.Start, high.End - left.Start);
+                var highOpen = BoundIsExclusive();
+                var end = Previous.End;
+                var above = new BinaryExpr(lowOpen ? BinaryOperator.Greater : BinaryOperator.GreaterOrEqual, left, low, left.Start, low.End - left.Start);
+                var below = new BinaryExpr(highOpen ? BinaryOperator.Less : BinaryOperator.LessOrEqual, left, high, left.Start, high.End - left.Start);
+                return new BinaryExpr(BinaryOperator.And, above, below, left.Start, end - left.Start);
             }
             return null;
+        }
+
+        /// <summary>A bound of <c>between</c> followed by <c>exclusive</c> is left out, by <c>inclusive</c> (the default) kept.</summary>
+        private bool BoundIsExclusive()
+        {
+            if (IsKeyword(Current, "exclusive")) { Advance(); return true; }
+            if (IsKeyword(Current, "inclusive")) Advance();
+            return false;
         }
 
         private Expr ParseAdditive()

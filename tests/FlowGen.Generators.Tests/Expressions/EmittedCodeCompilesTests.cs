@@ -30,6 +30,11 @@ public class EmittedCodeCompilesTests
         "req.source like 'ap%'",
         "req.source not like '_pp'",
         "req.source in ('app', 'web') and req.count between 0 and 10",
+        "req.count between 0 and 10 exclusive",
+        "req.count between 0 exclusive and 10",
+        "req.count between -1 exclusive and 0 inclusive",
+        "req.source is empty",
+        "req.source is not empty and var.cc is not empty",
         "req.kind == 'app'",
         "@isEmpty(var.ccc)",
         "req.count >= 0 && req.source == null",
@@ -173,6 +178,15 @@ public class EmittedCodeCompilesTests
         Assert.True(Run("req.source is null", nulls) is true);
         Assert.True(Run("req.source like 'ap%'", nulls) is false);   // null matches no pattern
         Assert.True(Run("req.source in ('app', 'web') and req.count between 0 and 10", filled) is true);
+        // Half-open bounds: req.count is 0.
+        Assert.True(Run("req.count between 0 and 10 exclusive", filled) is true);
+        Assert.True(Run("req.count between 0 exclusive and 10", filled) is false);
+        Assert.True(Run("req.count between -1 exclusive and 0 inclusive", filled) is true);
+        // is [not] empty: null counts as empty.
+        Assert.True(Run("req.source is empty", nulls) is true);
+        Assert.True(Run("req.source is empty", filled) is false);
+        Assert.True(Run("req.source is not empty and var.cc is not empty", filled) is true);
+        Assert.True(Run("req.source is not empty and var.cc is not empty", nulls) is false);
 
         bool Run(string condition, object state) =>
             (bool)type.GetMethod("Check" + conditions.ToList().IndexOf(condition))!.Invoke(null, new[] { state })!;

@@ -83,6 +83,11 @@ public class ExpressionCompilerTests
 
         // arithmetic and precedence
         { "req.count + 1 > req.id * 2", "state.Request.Count + 1 > state.Request.Id * 2" },
+        // between with an end left out (exclusive) or kept (inclusive, the default); is [not] empty
+        { "req.count between 1 and 5 exclusive", "state.Request.Count >= 1 && state.Request.Count < 5" },
+        { "req.count between 1 exclusive and 5 inclusive", "state.Request.Count > 1 && state.Request.Count <= 5" },
+        { "var.cc is empty", F + ".IsEmpty(state.Cc)" },
+        { "var.cc is not empty", F + ".NotEmpty(state.Cc)" },
         { "(req.count + 1) * 2 > 3", "(state.Request.Count + 1) * 2 > 3" },
         { "req.count - (1 - 2) > 0", "state.Request.Count - (1 - 2) > 0" },
         { "req.count % 2 == 0", "state.Request.Count % 2 == 0" },

@@ -339,6 +339,37 @@ public sealed class RegressionFlowTests
         }
         """;
 
+    /// <summary>
+    /// A chain of 150 synchronous tasks is fused into stretches of at most 64 nodes, each ending in the next one's node
+    /// method, so that no generated method grows with the flow (a local per block, one exception frame); the run still
+    /// calls every task once, in order.
+    /// </summary>
+    [Fact]
+    public void A_long_chain_of_synchronous_tasks_is_fused_in_bounded_stretches_and_runs_in_order()
+    {
+        var steps = string.Join(",\n", Enumerable.Range(1, 150).Select(i => $$"""    { "id": "s{{i}}", "task-component": "c", "task-service": "t1" }"""));
+        var flow = $$"""
+            {
+              "flow": "long-chain",
+              "steps": [
+            {{steps}},
+                { "id": "two", "task-component": "c", "task-service": "t2" },
+                { "id": "sum", "task-component": "c", "task-service": "after" }
+              ]
+            }
+            """;
+        var generated = GeneratorHarness.RunGenerator(Components + "[Flow(\"long-chain\")] public sealed partial class LongChainFlow : IFlow<Req, int>;",
+            new InMemoryText("flows/regression.flow.json", flow));
+        var source = generated.Source("Regression.LongChainFlow.g.cs") ?? "";
+        var stretches = System.Text.RegularExpressions.Regex.Matches(source, @"ValueTask Fused_\w+\(State state\)").Count;
+        Assert.InRange(stretches, 3, 4);
+
+        var (result, log) = CompileAndRun(flow, "Regression.LongChainFlow", 5);
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(3, result.Value);
+        Assert.Equal([.. Enumerable.Repeat("t1", 150), "t2", "after"], log);
+    }
+
     /// <summary>Runs the generator over one durable flow file (its flow id read from the file) and its own [Flow] class.</summary>
     private static GeneratorHarness.Run RunDurable(string flow, string path)
     {
