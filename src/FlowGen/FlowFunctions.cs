@@ -142,6 +142,45 @@ public static class FlowFunctions
     /// <summary><c>@validId(s)</c>: true for a string id that is not blank.</summary>
     public static bool ValidId(string? value) => !string.IsNullOrWhiteSpace(value);
 
+    /// <summary><c>@upper(s)</c>: the string in upper case (invariant culture); null stays null.</summary>
+    public static string? Upper(string? value) => value?.ToUpperInvariant();
+
+    /// <summary><c>@lower(s)</c>: the string in lower case (invariant culture); null stays null.</summary>
+    public static string? Lower(string? value) => value?.ToLowerInvariant();
+
+    /// <summary><c>@trim(s)</c>: the string without leading and trailing white space; null stays null.</summary>
+    public static string? Trim(string? value) => value?.Trim();
+
+    /// <summary><c>@startsWith(s, prefix)</c>: ordinal; false when either is null.</summary>
+    public static bool StartsWith(string? value, string? prefix) => value is not null && prefix is not null && value.StartsWith(prefix, StringComparison.Ordinal);
+
+    /// <summary><c>@endsWith(s, suffix)</c>: ordinal; false when either is null.</summary>
+    public static bool EndsWith(string? value, string? suffix) => value is not null && suffix is not null && value.EndsWith(suffix, StringComparison.Ordinal);
+
+    /// <summary><c>@abs(x)</c>: the absolute value, in the number's own type.</summary>
+    public static T Abs<T>(T value) where T : struct, INumber<T> => T.Abs(value);
+
+    /// <summary><c>@abs(x)</c> of a value that may be null: null stays null.</summary>
+    public static T? Abs<T>(T? value) where T : struct, INumber<T> => value is { } x ? T.Abs(x) : null;
+
+    /// <summary><c>@round(x)</c>: to the nearest whole number, halves away from zero (2.5 is 3, -2.5 is -3), in the number's own type.</summary>
+    public static double Round(double value) => Math.Round(value, MidpointRounding.AwayFromZero);
+
+    /// <summary><c>@round(x)</c> of a float.</summary>
+    public static float Round(float value) => MathF.Round(value, MidpointRounding.AwayFromZero);
+
+    /// <summary><c>@round(x)</c> of a decimal.</summary>
+    public static decimal Round(decimal value) => Math.Round(value, MidpointRounding.AwayFromZero);
+
+    /// <summary><c>@round(x)</c> of a double that may be null: null stays null.</summary>
+    public static double? Round(double? value) => value is { } x ? Round(x) : null;
+
+    /// <summary><c>@round(x)</c> of a float that may be null: null stays null.</summary>
+    public static float? Round(float? value) => value is { } x ? Round(x) : null;
+
+    /// <summary><c>@round(x)</c> of a decimal that may be null: null stays null.</summary>
+    public static decimal? Round(decimal? value) => value is { } x ? Round(x) : null;
+
     /// <summary><c>@max(a, b)</c>: the larger number.</summary>
     public static T Max<T>(T a, T b) where T : struct, INumber<T> => T.Max(a, b);
 

@@ -698,9 +698,37 @@ internal static class ExpressionCompiler
                     }
                     return Bool(Emit("Like", null, args[0], args[1]));
 
+                case "upper":
+                case "lower":
+                case "trim":
+                {
+                    if (args[0].Type.Category != TypeCategory.String || args[0].IsNullLiteral)
+                        return Mismatch(call.Arguments[0], $"{name} needs a string, but {args[0].Describe()} is not");
+                    // A null string stays null: comparing it still works as for any string that may be null.
+                    var method = function.Name switch { "upper" => "Upper", "lower" => "Lower", _ => "Trim" };
+                    return new Value(Emit(method, null, args[0]), Precedence.Primary, ExpressionType.String, args[0].MayBeNull, args[0].MayBeNull, source);
+                }
+
+                case "startsWith":
+                case "endsWith":
+                    if (args[0].Type.Category != TypeCategory.String || args[1].Type.Category != TypeCategory.String || args[0].IsNullLiteral || args[1].IsNullLiteral)
+                        return Mismatch(call, $"{name} needs two strings, but got {args[0].Describe()} and {args[1].Describe()}");
+                    return Bool(Emit(function.Name == "startsWith" ? "StartsWith" : "EndsWith", null, args[0], args[1]));
+
+                case "abs":
+                case "round":
+                {
+                    var x = args[0];
+                    if (!x.Type.IsNumeric || x.IsNullLiteral) return Mismatch(call.Arguments[0], $"{name} needs a number, but {x.Describe()} is not a number");
+                    if (function.Name == "round" && x.Type.Category is TypeCategory.Integer)
+                        return x; // a whole number is already round
+                    return new Value(Emit(function.Name == "abs" ? "Abs" : "Round", null, x), Precedence.Primary, x.Type, x.MayBeNull, x.MayBeNull, source, DeclaredNullable: x.DeclaredNullable);
+                }
+
                 case "notEmpty":
                 case "isEmpty":
                 case "size":
+                case "len":
                 {
                     var c = args[0];
                     if (c.IsNullLiteral || (c.Type.Category != TypeCategory.String && !c.Type.IsCollection))
@@ -709,7 +737,7 @@ internal static class ExpressionCompiler
                     }
                     var method = function.Name switch { "notEmpty" => "NotEmpty", "isEmpty" => "IsEmpty", _ => "Size" };
                     var code = Emit(method, null, c);
-                    return function.Name == "size"
+                    return function.Name is "size" or "len"
                         ? new Value(code, Precedence.Primary, ExpressionType.Int, false, false, source)
                         : Bool(code);
                 }

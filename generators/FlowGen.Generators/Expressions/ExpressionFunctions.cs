@@ -26,11 +26,20 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Min = new("min", 2, "number, number");
     public static readonly ExpressionFunction Like = new("like", 2, "string, pattern with % and _");
     public static readonly ExpressionFunction TimedOut = new("timedOut", 1, "the id of a task with on-timeout=continue, as a string");
+    public static readonly ExpressionFunction Upper = new("upper", 1, "string");
+    public static readonly ExpressionFunction Lower = new("lower", 1, "string");
+    public static readonly ExpressionFunction Trim = new("trim", 1, "string");
+    public static readonly ExpressionFunction StartsWith = new("startsWith", 2, "string, prefix");
+    public static readonly ExpressionFunction EndsWith = new("endsWith", 2, "string, suffix");
+    public static readonly ExpressionFunction Len = new("len", 1, "collection or string");
+    public static readonly ExpressionFunction Abs = new("abs", 1, "number");
+    public static readonly ExpressionFunction Round = new("round", 1, "number");
 
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
         NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut,
+        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>

@@ -35,6 +35,9 @@ public class EmittedCodeCompilesTests
         "req.count between -1 exclusive and 0 inclusive",
         "req.source is empty",
         "req.source is not empty and var.cc is not empty",
+        "@upper(req.source) == 'APP' && @startsWith(@trim(req.source), 'a') && !@endsWith(req.source, 'x')",
+        "@abs(req.count - 3) == 3 && @round(var.price) >= 0 && @round(req.ratio) > 0",
+        "@abs(req.maybeCount) > 2",
         "req.kind == 'app'",
         "@isEmpty(var.ccc)",
         "req.count >= 0 && req.source == null",
@@ -182,6 +185,11 @@ public class EmittedCodeCompilesTests
         Assert.True(Run("req.count between 0 and 10 exclusive", filled) is true);
         Assert.True(Run("req.count between 0 exclusive and 10", filled) is false);
         Assert.True(Run("req.count between -1 exclusive and 0 inclusive", filled) is true);
+        // String functions keep null as null (no match); @abs and @round in the number's own type.
+        Assert.True(Run("@upper(req.source) == 'APP' && @startsWith(@trim(req.source), 'a') && !@endsWith(req.source, 'x')", filled) is true);
+        Assert.True(Run("@upper(req.source) == 'APP' && @startsWith(@trim(req.source), 'a') && !@endsWith(req.source, 'x')", nulls) is false);
+        Assert.True(Run("@abs(req.maybeCount) > 2", filled) is true);   // 3
+        Assert.True(Run("@abs(req.maybeCount) > 2", nulls) is false);   // null
         // is [not] empty: null counts as empty.
         Assert.True(Run("req.source is empty", nulls) is true);
         Assert.True(Run("req.source is empty", filled) is false);
