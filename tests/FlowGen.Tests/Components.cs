@@ -498,6 +498,39 @@ public sealed class Nester
 
 [Flow("nested-run")] public sealed partial class NestedRunFlow : IFlow<OrderRequest, int>;
 
+/// <summary>Stops a run from inside a synchronous task: the first by suspending the run (Source "suspend"), the second by cancelling the caller's token (Source "cancel").</summary>
+[FlowComponent("stopper")]
+public sealed class Stopper(Recorder log)
+{
+    public CancellationTokenSource? Cancellation { get; set; }
+
+    [FlowTask("stop"), ToVar("n")]
+    public int Stop(OrderRequest request, FlowContext context)
+    {
+        log.Add("stop");
+        if (request.Source == "suspend") context.SuspendInstance("stopped midway");
+        return request.Amount;
+    }
+
+    // Takes no FlowContext: in a plain run the block after it checks only the token.
+    [FlowTask("second"), ToVar("n")]
+    public int Second(OrderRequest request, [FromVar("n")] int n)
+    {
+        log.Add("second");
+        if (request.Source == "cancel") Cancellation?.Cancel();
+        return n + 1;
+    }
+
+    [FlowTask("third"), ToResult]
+    public int Third([FromVar("n")] int n)
+    {
+        log.Add("third");
+        return n * 2;
+    }
+}
+
+[Flow("stop-midway")] public sealed partial class StopMidwayFlow : IFlow<OrderRequest, int>;
+
 // Flows/gateway-shapes.bpmn: gateway shapes whose generated code once did not compile or warned (issue 14).
 [FlowComponent("shapes")]
 public sealed class Shapes(Recorder log)

@@ -167,6 +167,37 @@ public sealed class FlowSemanticsTests
         Assert.Empty(_log.Calls);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_task_that_cancels_the_token_stops_the_run_before_the_next_task_fused_or_node_by_node(bool tracked)
+    {
+        var stopper = new Stopper(_log);
+        var flow = new StopMidwayFlow(stopper);
+        using var cancellation = new CancellationTokenSource();
+        stopper.Cancellation = cancellation;
+
+        var result = await flow.RunAsync(new OrderRequest(1, "cancel"), tracked ? new FlowRunOptions { Tracking = TrackingMode.Node } : null, cancellation.Token);
+
+        Assert.Equal(FlowErrorCodes.Cancelled, result.Error?.Code);
+        Assert.Equal("third", result.Error?.NodeId);
+        Assert.Equal(["stop", "second"], _log.Calls);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_task_that_suspends_the_run_through_its_context_stops_it_before_the_next_task_fused_or_node_by_node(bool tracked)
+    {
+        var flow = new StopMidwayFlow(new Stopper(_log));
+
+        var result = await flow.RunAsync(new OrderRequest(1, "suspend"), tracked ? new FlowRunOptions { Tracking = TrackingMode.Node } : null);
+
+        Assert.Equal(FlowErrorCodes.Suspended, result.Error?.Code);
+        Assert.Contains("stopped midway", result.Error?.Message);
+        Assert.Equal(["stop"], _log.Calls);
+    }
+
     [Fact]
     public async Task Flow_timeout_ends_a_slow_run_with_the_timeout_code()
     {
