@@ -51,6 +51,7 @@ internal static class ExpressionCompiler
         public const int Equality = 9;
         public const int ConditionalAnd = 5;
         public const int ConditionalOr = 4;
+        public const int Conditional = 3;
     }
 
     /// <summary>A checked sub-expression: its code and what the checker knows about its value.</summary>
@@ -120,8 +121,58 @@ internal static class ExpressionCompiler
             BinaryExpr binary => CompileBinary(binary),
             CallExpr call => CompileCall(call),
             RoleExpr role => CompileRole(role),
+            ConditionalExpr conditional => CompileConditional(conditional),
             _ => Mismatch(expr, "this expression is not supported"),
         };
+
+        /// <summary>
+        /// <c>c ? a : b</c>: the condition must be true or false; the two values need one type (numbers are promoted as C#
+        /// does, null goes with any type that can hold it). A value that may be null on either side may be null.
+        /// </summary>
+        private Value? CompileConditional(ConditionalExpr conditional)
+        {
+            var test = Compile(conditional.Condition);
+            var whenTrue = Compile(conditional.WhenTrue);
+            var whenFalse = Compile(conditional.WhenFalse);
+            if (test is null || whenTrue is null || whenFalse is null) return null;
+            if (test.Type.Category != TypeCategory.Boolean)
+                return Mismatch(conditional.Condition, $"the condition before '?' must be true or false, but this is {test.DisplayType}");
+
+            Value a = whenTrue, b = whenFalse;
+            ExpressionType type;
+            if (a.IsNullLiteral && b.IsNullLiteral)
+                return Mismatch(conditional, "both values of '?:' are null: give one of them a type");
+            if (a.Type.IsNumeric && b.Type.IsNumeric)
+            {
+                var numbers = Numeric(a, b, conditional, "choose between");
+                if (numbers is null) return null;
+                (a, b, var common) = numbers.Value;
+                type = common == a.Type.Name ? a.Type : common == b.Type.Name ? b.Type : ExpressionTypes.Describe(_bus.Types, common).Type;
+                // Both as the common type, so that C# picks it for the whole expression.
+                if (a.Type.Name != common) a = a with { Code = $"({common}{(a.MayBeNull ? "?" : "")})" + Wrap(a, Precedence.Unary), Precedence = Precedence.Unary };
+                if (b.Type.Name != common) b = b with { Code = $"({common}{(b.MayBeNull ? "?" : "")})" + Wrap(b, Precedence.Unary), Precedence = Precedence.Unary };
+            }
+            else if (a.IsNullLiteral || b.IsNullLiteral)
+            {
+                type = a.IsNullLiteral ? b.Type : a.Type;
+            }
+            else if (a.CSharpType == b.CSharpType || a.Type.Name == b.Type.Name)
+            {
+                type = a.Type;
+            }
+            else
+            {
+                return Mismatch(conditional, $"the two values of '?:' need one type, but {a.Describe()} and {b.Describe()} differ");
+            }
+
+            var mayBeNull = a.MayBeNull || b.MayBeNull;
+            // A value type that may be null on one side: both sides as T?, and a null literal as default(T?).
+            string Side(Value v) => v.IsNullLiteral
+                ? (type.IsValueType ? $"default({type.Name}?)" : "null")
+                : type.IsValueType && mayBeNull && !v.MayBeNull ? $"({type.Name}?)" + Wrap(v, Precedence.Unary) : Wrap(v, Precedence.Conditional + 1);
+            var code = $"{Wrap(AsBool(test), Precedence.ConditionalOr)} ? {Side(a)} : {Side(b)}";
+            return new Value(code, Precedence.Conditional, type, mayBeNull, mayBeNull, PrintText(conditional));
+        }
 
         /// <summary>r:service[@ability] or pr:component@service[@ability]: true when the run's role holds the permission.</summary>
         private Value? CompileRole(RoleExpr role)
@@ -894,6 +945,7 @@ internal static class ExpressionCompiler
             BinaryExpr b => PrintText(b.Left) + " " + Symbol(b.Operator) + " " + PrintText(b.Right),
             CallExpr c => "@" + c.Function + "(" + string.Join(", ", c.Arguments.Select(PrintText)) + ")",
             RoleExpr r => r.Permission,
+            ConditionalExpr c => PrintText(c.Condition) + " ? " + PrintText(c.WhenTrue) + " : " + PrintText(c.WhenFalse),
             _ => "?",
         };
     }

@@ -30,6 +30,8 @@ internal enum TokenKind
     Star,
     Slash,
     Percent,
+    Question,
+    Colon,
 }
 
 /// <summary>A token; <see cref="Value"/> is the identifier, the number as written or the unescaped string.</summary>
@@ -117,6 +119,8 @@ internal static class ExpressionLexer
                 case '*': tokens.Add(new Token(TokenKind.Star, i++, 1, "*")); break;
                 case '/': tokens.Add(new Token(TokenKind.Slash, i++, 1, "/")); break;
                 case '%': tokens.Add(new Token(TokenKind.Percent, i++, 1, "%")); break;
+                case '?': tokens.Add(new Token(TokenKind.Question, i++, 1, "?")); break;
+                case ':': tokens.Add(new Token(TokenKind.Colon, i++, 1, ":")); break;
                 case '|':
                     if (next != '|') errors.Add(new ExpressionError(ExpressionErrorIds.Syntax, i, 1, "unexpected '|': use '||' (or 'or')"));
                     i += next == '|' ? 2 : 1;

@@ -6,7 +6,8 @@ namespace FlowGen.Generators.Expressions;
 /// <summary>
 /// Parses a condition into an <see cref="Expr"/> tree. Grammar, loosest first (C precedence):
 /// <code>
-/// condition  := [ ('O'|'o') digits ':' ] or
+/// condition  := [ ('O'|'o') digits ':' ] choice
+/// choice     := or [ '?' choice ':' choice ]
 /// or         := and ( ('||' | 'or') and )*
 /// and        := equality ( ('&amp;&amp;' | 'and') equality )*
 /// equality   := relational ( ('==' | '!=') relational )*
@@ -14,7 +15,7 @@ namespace FlowGen.Generators.Expressions;
 /// additive   := multiply ( ('+' | '-') multiply )*
 /// multiply   := unary ( ('*' | '/' | '%') unary )*
 /// unary      := ('!' | 'not' | '-') unary | primary
-/// primary    := literal | path | ['@'] name '(' [or (',' or)*] ')' | role | '(' or ')'
+/// primary    := literal | path | ['@'] name '(' [choice (',' choice)*] ')' | role | '(' choice ')'
 /// path       := ('req' | 'sta' | 'var' | 'res') ('.' name)*
 /// role       := ('r' | 'pr') ':' permission
 /// </code>
@@ -143,7 +144,7 @@ internal static class ExpressionParser
                 return Placeholder(Current);
             }
 
-            var root = ParseOr();
+            var root = ParseChoice();
             if (Current.Kind != TokenKind.End && !_abandoned)
             {
                 var t = Current;
@@ -153,6 +154,31 @@ internal static class ExpressionParser
                 Error(ExpressionErrorIds.Syntax, t.Start, t.Length, message);
             }
             return root;
+        }
+
+        /// <summary><c>c ? a : b</c>, right to left (<c>a ? b : c ? d : e</c> is <c>a ? b : (c ? d : e)</c>); each level counts against the depth limit.</summary>
+        private Expr ParseChoice()
+        {
+            var condition = ParseOr();
+            if (Current.Kind != TokenKind.Question) return condition;
+            var question = Advance();
+            if (!Enter(question)) return Placeholder(question);
+            try
+            {
+                var whenTrue = ParseChoice();
+                if (Current.Kind != TokenKind.Colon)
+                {
+                    ExpectedAt(Current, $"expected ':' and the value when the condition is false, for the '?' at column {question.Start + 1} (c ? a : b)");
+                    return condition;
+                }
+                Advance();
+                var whenFalse = ParseChoice();
+                return new ConditionalExpr(condition, whenTrue, whenFalse, condition.Start, whenFalse.End - condition.Start);
+            }
+            finally
+            {
+                _depth--;
+            }
         }
 
         private Expr ParseOr()
@@ -469,7 +495,7 @@ internal static class ExpressionParser
         {
             var open = Advance();
             if (!Enter(open)) return Placeholder(open);
-            var inner = ParseOr();
+            var inner = ParseChoice();
             _depth--;
             if (Current.Kind == TokenKind.CloseParen)
             {
@@ -569,7 +595,7 @@ internal static class ExpressionParser
             {
                 while (true)
                 {
-                    arguments.Add(ParseOr());
+                    arguments.Add(ParseChoice());
                     if (Current.Kind == TokenKind.Comma)
                     {
                         Advance();
@@ -654,7 +680,7 @@ internal static class ExpressionParser
         private static bool IsOperatorOrCloser(TokenKind kind) => kind is TokenKind.End or TokenKind.CloseParen or TokenKind.Comma
             or TokenKind.OrOr or TokenKind.AndAnd or TokenKind.EqualEqual or TokenKind.BangEqual
             or TokenKind.Less or TokenKind.LessEqual or TokenKind.Greater or TokenKind.GreaterEqual
-            or TokenKind.Plus or TokenKind.Star or TokenKind.Slash or TokenKind.Percent;
+            or TokenKind.Plus or TokenKind.Star or TokenKind.Slash or TokenKind.Percent or TokenKind.Question or TokenKind.Colon;
 
         /// <summary>Stands in for a node that could not be parsed; the condition then has errors and no root.</summary>
         private static Expr Placeholder(Token t, int? length = null) => new LiteralExpr(LiteralKind.Null, "null", t.Start, length ?? t.Length);

@@ -68,6 +68,9 @@ internal enum BinaryOperator
 internal sealed record BinaryExpr(BinaryOperator Operator, Expr Left, Expr Right, int Start, int Length) : Expr(Start, Length);
 
 /// <summary>A function call, <c>@name(args)</c> or <c>name(args)</c>. <paramref name="Function"/> is the canonical name (see <see cref="ExpressionFunctions"/>) when the function is known, else the name as written.</summary>
+/// <summary><c>c ? a : b</c>: <paramref name="WhenTrue"/> when the condition holds, else <paramref name="WhenFalse"/>.</summary>
+internal sealed record ConditionalExpr(Expr Condition, Expr WhenTrue, Expr WhenFalse, int Start, int Length) : Expr(Start, Length);
+
 internal sealed record CallExpr(string Function, EquatableArray<Expr> Arguments, int Start, int Length) : Expr(Start, Length);
 
 /// <summary>A Kstry role expression such as <c>r:check-img@triple</c> or <c>pr:...</c>; <paramref name="Permission"/> is the whole text.</summary>

@@ -38,6 +38,7 @@ public class EmittedCodeCompilesTests
         "@upper(req.source) == 'APP' && @startsWith(@trim(req.source), 'a') && !@endsWith(req.source, 'x')",
         "@abs(req.count - 3) == 3 && @round(var.price) >= 0 && @round(req.ratio) > 0",
         "@abs(req.maybeCount) > 2",
+        "(req.maybeCount > 2 ? req.maybeCount : null) == 3 && req.source == (req.count > 0 ? 'web' : 'app')",
         "req.kind == 'app'",
         "@isEmpty(var.ccc)",
         "req.count >= 0 && req.source == null",
@@ -190,6 +191,9 @@ public class EmittedCodeCompilesTests
         Assert.True(Run("@upper(req.source) == 'APP' && @startsWith(@trim(req.source), 'a') && !@endsWith(req.source, 'x')", nulls) is false);
         Assert.True(Run("@abs(req.maybeCount) > 2", filled) is true);   // 3
         Assert.True(Run("@abs(req.maybeCount) > 2", nulls) is false);   // null
+        // c ? a : b: req.maybeCount is 3 when filled, null otherwise; req.count is 0.
+        Assert.True(Run("(req.maybeCount > 2 ? req.maybeCount : null) == 3 && req.source == (req.count > 0 ? 'web' : 'app')", filled) is true);
+        Assert.True(Run("(req.maybeCount > 2 ? req.maybeCount : null) == 3 && req.source == (req.count > 0 ? 'web' : 'app')", nulls) is false);
         // is [not] empty: null counts as empty.
         Assert.True(Run("req.source is empty", nulls) is true);
         Assert.True(Run("req.source is empty", filled) is false);

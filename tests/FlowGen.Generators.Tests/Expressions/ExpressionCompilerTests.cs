@@ -95,6 +95,12 @@ public class ExpressionCompilerTests
         { "@abs(req.count) > 1", F + ".Abs(state.Request.Count) > 1" },
         { "@round(req.price) >= 2", F + ".Round(state.Request.Price) >= 2" },
         { "@round(req.count) == 0", "state.Request.Count == 0" },
+        // c ? a : b
+        { "(req.count > 1 ? req.count : 0) >= 1", "(state.Request.Count > 1 ? state.Request.Count : 0) >= 1" },
+        { "req.source == (req.active ? 'app' : 'web')", "state.Request.Source == (state.Request.Active ? \"app\" : \"web\")" },
+        { "req.active ? req.count > 1 : req.count > 10", "state.Request.Active ? state.Request.Count > 1 : state.Request.Count > 10" },
+        { "(req.active ? req.id : req.count) > 2", "(state.Request.Active ? state.Request.Id : (long)state.Request.Count) > 2" },
+        { "(req.active ? req.maybeCount : 0) > 2", "(state.Request.Active ? state.Request.MaybeCount : (int?)0) > 2" },
         { "var.cc is not empty", F + ".NotEmpty(state.Cc)" },
         { "(req.count + 1) * 2 > 3", "(state.Request.Count + 1) * 2 > 3" },
         { "req.count - (1 - 2) > 0", "state.Request.Count - (1 - 2) > 0" },
@@ -222,6 +228,9 @@ public class ExpressionCompilerTests
     [InlineData("@max(req.count, 'a') > 0", 16, 3, "@max needs numbers, but string ('a') is not a number")]
     [InlineData("@equals(req.source, 1)", 0, 22, "cannot compare string (req.source) with int (1)")]
     [InlineData("@notNull(null)", 9, 4, "@notNull needs a value, not null")]
+    [InlineData("(req.count ? 1 : 2) > 0", 1, 9, "the condition before '?' must be true or false, but this is int")]
+    [InlineData("(req.active ? 'a' : 1) == 1", 0, 22, "the two values of '?:' need one type, but string ('a') and int (1) differ")]
+    [InlineData("(req.active ? null : null) == null", 0, 26, "both values of '?:' are null: give one of them a type")]
     public void Type_mismatches(string text, int start, int length, string message)
     {
         var e = SingleError(text);

@@ -249,6 +249,7 @@ public class ExpressionParserTests
     [InlineData("req.a in 1", 9, 1, "expected '(' and a list of values after 'in', but found '1'")]
     [InlineData("req.a is 1", 9, 1, "expected null or empty after 'is' (is null, is not null, is empty, is not empty), but found '1'")]
     [InlineData("req.a between 1 or 2", 16, 2, "expected 'and' between the two bounds of 'between', but found 'or'")]
+    [InlineData("req.a ? 1", 9, 0, "expected ':' and the value when the condition is false, for the '?' at column 7 (c ? a : b), but the condition ends here")]
     [InlineData("req.a & req.b", 6, 1, "unexpected '&': use '&&' (or 'and')")]
     [InlineData("req.a | req.b", 6, 1, "unexpected '|': use '||' (or 'or')")]
     [InlineData("req.a #> 1", 6, 1, "unexpected character '#'")]
