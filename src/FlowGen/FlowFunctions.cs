@@ -181,6 +181,34 @@ public static class FlowFunctions
     /// <summary><c>@round(x)</c> of a decimal that may be null: null stays null.</summary>
     public static decimal? Round(decimal? value) => value is { } x ? Round(x) : null;
 
+    /// <summary><c>@concat(a, b)</c>: the two strings joined; a null one counts as empty.</summary>
+    public static string Concat(string? a, string? b) => string.Concat(a, b);
+
+    /// <summary><c>@sum(c)</c>: the sum of the numbers, in their own type; 0 for null or empty.</summary>
+    public static T Sum<T>(IEnumerable<T>? items) where T : struct, INumber<T>
+    {
+        var total = T.Zero;
+        if (items is null) return total;
+        foreach (var item in items) total += item;
+        return total;
+    }
+
+    /// <summary><c>@first(c)</c> of a collection of values: the first item, or null when the collection is null or empty.</summary>
+    public static T? FirstValue<T>(IEnumerable<T>? items) where T : struct
+    {
+        if (items is null) return null;
+        foreach (var item in items) return item;
+        return null;
+    }
+
+    /// <summary><c>@first(c)</c> of a collection of objects or of nullable values: the first item, or null when there is none.</summary>
+    public static T? First<T>(IEnumerable<T>? items)
+    {
+        if (items is null) return default;
+        foreach (var item in items) return item;
+        return default;
+    }
+
     /// <summary><c>@max(a, b)</c>: the larger number.</summary>
     public static T Max<T>(T a, T b) where T : struct, INumber<T> => T.Max(a, b);
 

@@ -29,6 +29,20 @@ public sealed class FlowFunctionsTests
     }
 
     [Fact]
+    public void Collection_functions_sum_in_the_items_type_and_give_null_for_no_first_item()
+    {
+        Assert.Equal(6, FlowFunctions.Sum(new List<int> { 1, 2, 3 }));
+        Assert.Equal(0.5m, FlowFunctions.Sum(new[] { 0.25m, 0.25m }));
+        Assert.Equal(0, FlowFunctions.Sum((int[]?)null));
+        Assert.Equal(1, FlowFunctions.FirstValue(new List<int> { 1, 2 }));
+        Assert.Null(FlowFunctions.FirstValue(new List<int>()));
+        Assert.Equal("a", FlowFunctions.First(new[] { "a", "b" }));
+        Assert.Null(FlowFunctions.First((string[]?)null));
+        Assert.Equal("ab", FlowFunctions.Concat("a", "b"));
+        Assert.Equal("a", FlowFunctions.Concat("a", null));
+    }
+
+    [Fact]
     public void String_functions_use_the_invariant_culture_and_ordinal_comparison_and_keep_null()
     {
         Assert.Equal("ISTANBUL", FlowFunctions.Upper("istanbul")); // invariant: no Turkish dotted I

@@ -776,10 +776,36 @@ internal static class ExpressionCompiler
                     return new Value(Emit(function.Name == "abs" ? "Abs" : "Round", null, x), Precedence.Primary, x.Type, x.MayBeNull, x.MayBeNull, source, DeclaredNullable: x.DeclaredNullable);
                 }
 
+                case "concat":
+                    if (args.Any(a => a.Type.Category != TypeCategory.String && !a.IsNullLiteral))
+                        return Mismatch(call, $"{name} needs two strings, but got {args[0].Describe()} and {args[1].Describe()}");
+                    // A null part counts as empty: the result is never null.
+                    return new Value(Emit("Concat", null, NullString(args[0]), NullString(args[1])), Precedence.Primary, ExpressionType.String, false, false, source);
+
+                case "sum":
+                case "first":
+                {
+                    var c = args[0];
+                    if (c.IsNullLiteral || !c.Type.IsCollection)
+                        return Mismatch(call.Arguments[0], $"{name} needs a collection, but {c.Describe()} is not");
+                    var (element, elementNullable) = ExpressionTypes.Describe(_bus.Types, c.Type.ElementType!);
+                    if (function.Name == "sum")
+                    {
+                        // The items' own type: a collection of int sums to an int (C# checks nothing: as a loop by hand would).
+                        if (!element.IsNumeric || elementNullable)
+                            return Mismatch(call.Arguments[0], $"{name} needs a collection of numbers, but {c.Describe()} holds {element.Display}{(elementNullable ? "?" : "")}");
+                        return new Value(Emit("Sum", null, c), Precedence.Primary, element, false, false, source);
+                    }
+                    // The first item, or null when the collection is null or empty.
+                    var method = element.IsValueType && !elementNullable ? "FirstValue" : "First";
+                    return new Value(Emit(method, null, c), Precedence.Primary, element, true, true, source, DeclaredNullable: elementNullable);
+                }
+
                 case "notEmpty":
                 case "isEmpty":
                 case "size":
                 case "len":
+                case "count":
                 {
                     var c = args[0];
                     if (c.IsNullLiteral || (c.Type.Category != TypeCategory.String && !c.Type.IsCollection))
@@ -788,7 +814,7 @@ internal static class ExpressionCompiler
                     }
                     var method = function.Name switch { "notEmpty" => "NotEmpty", "isEmpty" => "IsEmpty", _ => "Size" };
                     var code = Emit(method, null, c);
-                    return function.Name is "size" or "len"
+                    return function.Name is "size" or "len" or "count"
                         ? new Value(code, Precedence.Primary, ExpressionType.Int, false, false, source)
                         : Bool(code);
                 }
@@ -847,6 +873,9 @@ internal static class ExpressionCompiler
 
             Value Bool(string code) => new(code, Precedence.Primary, ExpressionType.Bool, false, false, source);
         }
+
+        /// <summary>A string argument that may be the null literal, typed so that overloads resolve.</summary>
+        private static Value NullString(Value value) => value.IsNullLiteral ? value with { Code = "(string?)null", Precedence = Precedence.Unary } : value;
 
         private Value? CompileContains(CallExpr call, Value container, Value item, string source)
         {

@@ -34,12 +34,16 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Len = new("len", 1, "collection or string");
     public static readonly ExpressionFunction Abs = new("abs", 1, "number");
     public static readonly ExpressionFunction Round = new("round", 1, "number");
+    public static readonly ExpressionFunction Concat = new("concat", 2, "string, string");
+    public static readonly ExpressionFunction Count = new("count", 1, "collection or string");
+    public static readonly ExpressionFunction Sum = new("sum", 1, "collection of numbers");
+    public static readonly ExpressionFunction First = new("first", 1, "collection");
 
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
         NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut,
-        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round,
+        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>

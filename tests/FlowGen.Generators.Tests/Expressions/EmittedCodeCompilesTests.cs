@@ -38,6 +38,8 @@ public class EmittedCodeCompilesTests
         "@upper(req.source) == 'APP' && @startsWith(@trim(req.source), 'a') && !@endsWith(req.source, 'x')",
         "@abs(req.count - 3) == 3 && @round(var.price) >= 0 && @round(req.ratio) > 0",
         "@abs(req.maybeCount) > 2",
+        "@sum(var.cc) == 6 && @first(var.cc) == 1 && @count(var.cc) == 3 && @concat(req.source, null) == 'app'",
+        "@first(var.cc) == null && @sum(var.cc) == 0",
         "(req.maybeCount > 2 ? req.maybeCount : null) == 3 && req.source == (req.count > 0 ? 'web' : 'app')",
         "req.kind == 'app'",
         "@isEmpty(var.ccc)",
@@ -191,6 +193,9 @@ public class EmittedCodeCompilesTests
         Assert.True(Run("@upper(req.source) == 'APP' && @startsWith(@trim(req.source), 'a') && !@endsWith(req.source, 'x')", nulls) is false);
         Assert.True(Run("@abs(req.maybeCount) > 2", filled) is true);   // 3
         Assert.True(Run("@abs(req.maybeCount) > 2", nulls) is false);   // null
+        // Collections: var.cc is [1, 2, 3] when filled, null otherwise.
+        Assert.True(Run("@sum(var.cc) == 6 && @first(var.cc) == 1 && @count(var.cc) == 3 && @concat(req.source, null) == 'app'", filled) is true);
+        Assert.True(Run("@first(var.cc) == null && @sum(var.cc) == 0", nulls) is true);
         // c ? a : b: req.maybeCount is 3 when filled, null otherwise; req.count is 0.
         Assert.True(Run("(req.maybeCount > 2 ? req.maybeCount : null) == 3 && req.source == (req.count > 0 ? 'web' : 'app')", filled) is true);
         Assert.True(Run("(req.maybeCount > 2 ? req.maybeCount : null) == 3 && req.source == (req.count > 0 ? 'web' : 'app')", nulls) is false);

@@ -95,6 +95,9 @@ public class ExpressionCompilerTests
         { "@abs(req.count) > 1", F + ".Abs(state.Request.Count) > 1" },
         { "@round(req.price) >= 2", F + ".Round(state.Request.Price) >= 2" },
         { "@round(req.count) == 0", "state.Request.Count == 0" },
+        { "@concat(req.source, '!') == 'app!'", F + ".Concat(state.Request.Source, \"!\") == \"app!\"" },
+        { "@sum(var.cc) == 6 && @count(var.cc) == 3", F + ".Sum(state.Cc) == 6 && " + F + ".Size(state.Cc) == 3" },
+        { "@first(var.cc) == 1", F + ".FirstValue(state.Cc) == 1" },
         // c ? a : b
         { "(req.count > 1 ? req.count : 0) >= 1", "(state.Request.Count > 1 ? state.Request.Count : 0) >= 1" },
         { "req.source == (req.active ? 'app' : 'web')", "state.Request.Source == (state.Request.Active ? \"app\" : \"web\")" },
@@ -228,6 +231,8 @@ public class ExpressionCompilerTests
     [InlineData("@max(req.count, 'a') > 0", 16, 3, "@max needs numbers, but string ('a') is not a number")]
     [InlineData("@equals(req.source, 1)", 0, 22, "cannot compare string (req.source) with int (1)")]
     [InlineData("@notNull(null)", 9, 4, "@notNull needs a value, not null")]
+    [InlineData("@sum(req.source) > 1", 5, 10, "@sum needs a collection, but string (req.source) is not")]
+    [InlineData("@concat(req.source, 1) == 'a'", 0, 22, "@concat needs two strings, but got string (req.source) and int (1)")]
     [InlineData("(req.count ? 1 : 2) > 0", 1, 9, "the condition before '?' must be true or false, but this is int")]
     [InlineData("(req.active ? 'a' : 1) == 1", 0, 22, "the two values of '?:' need one type, but string ('a') and int (1) differ")]
     [InlineData("(req.active ? null : null) == null", 0, 26, "both values of '?:' are null: give one of them a type")]
