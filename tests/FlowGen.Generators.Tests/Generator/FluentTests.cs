@@ -163,6 +163,16 @@ public sealed class FluentTests
     }
 
     [Fact]
+    public void A_conditional_operator_in_a_fluent_condition_is_read_as_the_condition_languages()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).If(bus => (bus.Request.Source == "app" ? bus.State<int>("total") : 0) > Limits.Big, b => b.Task<Calc>(c => c.Noop)).Task<Calc>(c => c.End)""");
+        var run = GeneratorHarness.RunGenerator(source);
+
+        Assert.DoesNotContain(run.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Contains("(state.Request.Source == \"app\" ? state.Sta_total : 0) > 100", run.Source("Demo.DemoFlow.g.cs"));
+    }
+
+    [Fact]
     public void A_task_the_bus_cannot_feed_is_FG0401_at_its_call()
     {
         var source = Flow("""flow.Task<Calc>(c => c.End)""");

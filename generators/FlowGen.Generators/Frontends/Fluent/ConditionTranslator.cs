@@ -70,6 +70,17 @@ internal sealed class ConditionTranslator
                 Write(binary.Right, cancellationToken);
                 return;
 
+            case ConditionalExpressionSyntax conditional:
+                // c ? a : b, parenthesised as a whole: the condition language reads it as C# does.
+                Append("(", conditional);
+                Write(conditional.Condition, cancellationToken);
+                Append(" ? ", conditional);
+                Write(conditional.WhenTrue, cancellationToken);
+                Append(" : ", conditional);
+                Write(conditional.WhenFalse, cancellationToken);
+                Append(")", conditional);
+                return;
+
             case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } not:
                 Append("!", not);
                 Write(not.Operand, cancellationToken);
