@@ -45,7 +45,7 @@ public abstract class FlowContext
     // Set by a task: the instance suspends (reason) or ends after the task.
     private string? _suspendReason;
     private bool _ended;
-    // True while the state is new or cleared and nothing has touched it since: a plain run then only sets what differs.
+    // True while the state is new or cleared and nothing has touched it since: a plain run then sets only what differs.
     private bool _pristine = true;
 
     /// <param name="flow">What the generated flow says about itself.</param>
@@ -122,9 +122,10 @@ public abstract class FlowContext
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FlowError? BeginRun(FlowRunOptions? options, CancellationToken cancellationToken, bool resume)
     {
-        if (options is null && !resume && !_started && _flow.PassesCallerToken)
+        // A new or cleared state (pristine: never !_started otherwise) of a flow with no timeout and no branches to cancel.
+        if (options is null && !resume && _pristine && _flow.PassesCallerToken)
         {
-            BeginPlainRun(cancellationToken);
+            BeginPristineRun(cancellationToken);
             return null;
         }
         return BeginRunWith(options, cancellationToken, resume);
@@ -191,61 +192,25 @@ public abstract class FlowContext
     }
 
     /// <summary>
-    /// The common start: a new run with the default options, of a flow with no timeout and no branches to cancel. It
-    /// leaves the state as the general path would, but writes an object reference only where it changes (each such
-    /// write costs a GC write barrier) and reads no options.
+    /// The common start: a new run with the default options, of a flow with no timeout and no branches to cancel, on a
+    /// new or cleared state that nothing has touched since. Every other field already holds what the general path would
+    /// write, so only these are set, and no options are read.
     /// </summary>
-    private void BeginPlainRun(CancellationToken cancellationToken)
+    private void BeginPristineRun(CancellationToken cancellationToken)
     {
-        if (_pristine)
-        {
-            // New or cleared, and untouched since: every other field already holds what a run starts with.
-            _pristine = false;
-            _started = true;
-            Role = null;
-            if (cancellationToken.CanBeCanceled)
-            {
-                _callerToken = cancellationToken;
-                CancellationToken = cancellationToken;
-            }
-            _loopLimit = _flow.LoopLimit;
-            if (_flow.Scopes.Length != 0) _scopes = new ScopeState[_flow.Scopes.Length];
-            StartMeasuring();
-            return;
-        }
-        if (!ReferenceEquals(Options, FlowRunOptions.Default)) Options = FlowRunOptions.Default;
+        _pristine = false;
         _started = true;
-        _error = null;
-        _failedNode = -1;
-        _waitNode = -1;
-        _waitDue = null;
-        _waitDueArm = -1;
-        _suspendReason = null;
-        _ended = false;
-        _timedOut = null;
-        if (_callerToken != cancellationToken) _callerToken = cancellationToken;
-        if (CancellationToken != cancellationToken) CancellationToken = cancellationToken;
-        _loopIterations = 0;
-        _loopLimit = _flow.LoopLimit;
-        // A constant null is written without a GC write barrier; a conditional expression's value is not.
-        if (_flow.Scopes.Length == 0) _scopes = null;
-        else _scopes = new ScopeState[_flow.Scopes.Length];
-        _running = null;
-        _trace = null;
         Role = null;
-        _details = null;
-        _taskActivities = null;
-        _observed = false;
-        StartMeasuring();
-    }
-
-    // Metrics and the run's span, when someone listens.
-    private void StartMeasuring()
-    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _callerToken = cancellationToken;
+            CancellationToken = cancellationToken;
+        }
+        _loopLimit = _flow.LoopLimit;
+        if (_flow.Scopes.Length != 0) _scopes = new ScopeState[_flow.Scopes.Length];
         _measure = FlowTelemetry.MetricsEnabled;
         if (_measure) _runStarted = Stopwatch.GetTimestamp();
         if (FlowTelemetry.Source.HasListeners()) _activity = StartRunActivity(resume: false);
-        else _activity = null;
     }
 
     private Activity? StartRunActivity(bool resume)

@@ -361,7 +361,7 @@ internal static class BusChecks
             case ParameterSource.CancellationToken:
                 return "state.CancellationToken";
             case ParameterSource.Context:
-                return "state";
+                return ContextArgument;
             case ParameterSource.Constant:
                 return parameter.Path;
             case ParameterSource.Variables:
@@ -522,6 +522,9 @@ internal static class BusChecks
     /// nullable parameter reads where they may not be written yet (the emitter finds them in the calls' arguments).
     /// </summary>
     public const string WrittenSuffix = "_written";
+
+    /// <summary>The argument text of a parameter that takes the run's FlowContext: the generated state itself.</summary>
+    public const string ContextArgument = "state";
 
     /// <summary>
     /// A [FromBus] parameter object: its constructor called with, and its properties set to, the bus reads of its members

@@ -1,4 +1,5 @@
 using FlowGen.Generators.Binding;
+using FlowGen.Generators.Checks;
 using FlowGen.Generators.Model;
 
 namespace FlowGen.Generators.Emit;
@@ -35,7 +36,7 @@ internal sealed partial class FlowEmitter
         // In a flow where nothing runs beside a stretch, only a cancellation or a task that takes the run's FlowContext (and
         // may end or suspend it) can stop the run between two blocks: a block after neither needs only the token's check.
         _lean = _scopeIndexes.Count == 0 && !_flow.Nodes.Any(n => n.Outgoing.Count > 1 && n.Node.Kind != NodeKind.ExclusiveGateway);
-        foreach (var node in _flow.Nodes.Where(n => n.Call is { } c && c.Arguments.Contains("state")))
+        foreach (var node in _flow.Nodes.Where(n => n.Call is { } c && c.Arguments.Contains(BusChecks.ContextArgument)))
         {
             foreach (var branch in node.Outgoing) _afterContext.Add(branch.Edge.TargetId);
         }

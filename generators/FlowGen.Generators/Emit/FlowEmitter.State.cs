@@ -86,7 +86,7 @@ internal sealed partial class FlowEmitter
     /// </summary>
     private bool WatchesRunToken(BoundNode node)
     {
-        static bool Takes(BoundCall? call) => call is not null && call.Arguments.Any(a => a is "state.CancellationToken" or "state");
+        static bool Takes(BoundCall? call) => call is not null && call.Arguments.Any(a => a is "state.CancellationToken" or BusChecks.ContextArgument);
         return Takes(node.Call) || Takes(node.Fallback) || node.Policy is { NeedsPipeline: true } || node.Iteration is not null
             || _scopeIndexes.ContainsKey(node.Node.Id);
     }

@@ -883,8 +883,7 @@ internal static class ExpressionCompiler
             {
                 if (item.Type.Category is TypeCategory.String or TypeCategory.Char || item.IsNullLiteral)
                 {
-                    var itemValue = item.IsNullLiteral ? item with { Code = "(string?)null", Precedence = Precedence.Unary } : item;
-                    return new Value(Emit("Contains", null, container, itemValue), Precedence.Primary, ExpressionType.Bool, false, false, source);
+                    return new Value(Emit("Contains", null, container, NullString(item)), Precedence.Primary, ExpressionType.Bool, false, false, source);
                 }
                 return Mismatch(call.Arguments[1], $"@contains on a string looks for a string, but {item.Describe()} is not");
             }
