@@ -60,6 +60,12 @@ public static class FlowErrorCodes
     public const string ConditionFailed = "FLOW_CONDITION_FAILED";
 
     /// <summary>
+    /// An expression of a node's <c>set</c> threw while it was evaluated (for example a division by zero); the error
+    /// names the bus value being set, and no value after it in that <c>set</c> was written.
+    /// </summary>
+    public const string AssignmentFailed = "FLOW_ASSIGNMENT_FAILED";
+
+    /// <summary>
     /// The request failed the flow file's request schema; <see cref="FlowError.FieldErrors"/> lists every failing
     /// field. Reported at the start node, before any task runs.
     /// </summary>

@@ -181,6 +181,27 @@ public static class FlowFunctions
     /// <summary><c>@round(x)</c> of a decimal that may be null: null stays null.</summary>
     public static decimal? Round(decimal? value) => value is { } x ? Round(x) : null;
 
+    /// <summary><c>str(s)</c> of a string: the string itself (null stays null).</summary>
+    public static string? Str(string? value) => value;
+
+    /// <summary><c>str(b)</c>: <c>true</c> or <c>false</c>, as the flow language writes them.</summary>
+    public static string Str(bool value) => value ? "true" : "false";
+
+    /// <summary><c>str(b)</c> of a bool that may be null: null stays null.</summary>
+    public static string? Str(bool? value) => value is { } b ? Str(b) : null;
+
+    /// <summary><c>str(c)</c>: the character as a string.</summary>
+    public static string Str(char value) => value.ToString();
+
+    /// <summary><c>str(c)</c> of a char that may be null: null stays null.</summary>
+    public static string? Str(char? value) => value?.ToString();
+
+    /// <summary><c>str(x)</c>: a number (or an enum's member name) as text in the invariant culture (2.5, never 2,5).</summary>
+    public static string Str<T>(T value) where T : struct, IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
+
+    /// <summary><c>str(x)</c> of a number or enum that may be null: null stays null.</summary>
+    public static string? Str<T>(T? value) where T : struct, IFormattable => value?.ToString(null, CultureInfo.InvariantCulture);
+
     /// <summary><c>@concat(a, b)</c>: the two strings joined; a null one counts as empty.</summary>
     public static string Concat(string? a, string? b) => string.Concat(a, b);
 

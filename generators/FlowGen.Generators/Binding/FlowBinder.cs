@@ -35,6 +35,8 @@ internal static class FlowBinder
                 else unbound.Add(id);
                 continue;
             }
+            // A node that only sets bus values (type: set, a BPMN task with set: properties and no service) calls nothing.
+            if (!namesService && node.Assignments.Count > 0) continue;
             var allowAbsent = SettingsChecks.IsTrue(node.GetProperty("allow-absent"));
             var result = Resolve(node, components, out var problem);
             if (result is { } found)

@@ -17,8 +17,11 @@ internal static class BusChecks
         /// <summary>For a value the caller seeds ([Flow(Vars = ..., States = ...)]): how messages name it (<c>the caller's seed OrderVars.Channel</c>).</summary>
         public string? Seed { get; init; }
 
-        /// <summary>How messages name the writer: the node, or the caller's seed.</summary>
-        public string Describe() => Seed ?? Node.Describe();
+        /// <summary>The value is written by the node's <c>set</c>, not by its task.</summary>
+        public bool Assigned { get; init; }
+
+        /// <summary>How messages name the writer: the node (its set), or the caller's seed.</summary>
+        public string Describe() => Seed ?? (Assigned ? "the set of " + Node.Describe() : Node.Describe());
     }
 
     public static BoundFlow Check(
@@ -115,6 +118,9 @@ internal static class BusChecks
             }
         }
 
+        // The nodes' set: what they write joins the bus like a task's value.
+        var assignments = AssignmentChecks.Bind(flow, index, flowClass, types, producers, ancestors, diagnostics);
+
         var fields = new List<BusField>();
         foreach (var group in producers.Where(p => p.Output.Scope != BusScope.Result).GroupBy(p => (p.Output.Scope, Name: p.Output.Name.ToLowerInvariant())))
         {
@@ -128,9 +134,8 @@ internal static class BusChecks
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.StateWrittenTwice, other.Node.Location, "sta." + first.Output.Name, first.Describe(), other.Describe())
                         .WithAdditional(first.Node.Location));
             }
-            var shape = types.Find(first.Output.Type);
             var seeded = flowClass.Seeds.FirstOrDefault(s => s.Scope == group.Key.Scope && Matches(s.Name, first.Output.Name));
-            fields.Add(new BusField(FieldName(group.Key.Scope, first.Output.Name), first.Output.Type, shape?.IsValueType ?? false, ScopeName(group.Key.Scope), first.Output.Name)
+            fields.Add(new BusField(FieldName(group.Key.Scope, first.Output.Name), first.Output.Type, IsValueType(first.Output.Type, types), ScopeName(group.Key.Scope), first.Output.Name)
             {
                 SeedProperty = seeded?.Property,
             });
@@ -254,7 +259,10 @@ internal static class BusChecks
             if (iterated is not null && policy is { NeedsPipeline: true })
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.IterationShape, node.Location, node.Describe(),
                     "timeout and retries are not applied to iterated tasks yet; remove them or move the iteration into a subprocess with a timeout"));
-            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback, loops.TryGetValue(id, out var loop) ? loop : null, iterated));
+            nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback, loops.TryGetValue(id, out var loop) ? loop : null, iterated)
+            {
+                Assignments = assignments.TryGetValue(id, out var set) ? set : EquatableArray<BoundAssignment>.Empty,
+            });
         }
 
         var durable = WaitChecks.Bind(flow, index, flowClass, types, events, producers, ancestors, diagnostics);
@@ -608,7 +616,7 @@ internal static class BusChecks
         foreach (var error in errors)
         {
             var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
-            diagnostics.Add(DiagnosticInfo.Create(descriptor, condition.Span(error.Start, error.Length), DiagnosticInfo.Quote(condition.Text), $"sequence flow '{edge.Id}'", error.Message));
+            diagnostics.Add(DiagnosticInfo.Create(descriptor, condition.Span(error.Start, error.Length), "Condition", DiagnosticInfo.Quote(condition.Text), $"sequence flow '{edge.Id}'", error.Message));
         }
         return null;
     }
@@ -631,7 +639,7 @@ internal static class BusChecks
             var producer = available.FirstOrDefault(p => p.Output.Scope == scope && p.Output.Name == name)
                 ?? available.FirstOrDefault(p => p.Output.Scope == scope && Matches(p.Output.Name, name));
             if (producer is null) return null;
-            var isValueType = types.Find(producer.Output.Type)?.IsValueType ?? false;
+            var isValueType = IsValueType(producer.Output.Type, types);
             var canonical = available.First(p => p.Output.Scope == scope && Matches(p.Output.Name, producer.Output.Name)).Output.Name;
             return new BusValue("state." + FieldName(scope.Value, canonical), producer.Output.Type, !isValueType || producer.Output.IsNullable);
         }
@@ -740,6 +748,13 @@ internal static class BusChecks
             if (!all.ContainsKey(shape.FullName)) all[shape.FullName] = shape;
         }
         return new TypeTable(all.Values.OrderBy(s => s.FullName, StringComparer.Ordinal).ToEquatableArray());
+    }
+
+    /// <summary>Whether a bus value's type is a value type (a struct, a built-in number or bool, a nullable one), known to the type table or not.</summary>
+    public static bool IsValueType(string type, TypeTable types)
+    {
+        if (types.Find(type) is { } shape) return shape.IsValueType;
+        return ExpressionTypes.Describe(types, type).Type.IsValueType; // int? describes as int, nullable
     }
 
     private static readonly Dictionary<string, string[]> Widening = new(StringComparer.Ordinal)

@@ -414,7 +414,7 @@ internal static class WaitChecks
             errors = compiled.Errors;
         }
         foreach (var error in errors.IsEmpty ? [new ExpressionError("FG0501", 0, text.Length, "the condition is empty")] : errors.ToList())
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax, location, DiagnosticInfo.Quote(text), where, error.Message));
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax, location, "Condition", DiagnosticInfo.Quote(text), where, error.Message));
         return null;
     }
 

@@ -142,22 +142,24 @@ internal static class FlowDiagnostics
         "Request field '{0}' {1}. {2}.", CategoryBus);
     public static readonly DiagnosticDescriptor SchemaRuleWithoutEffect = Warning("FG0410", "Request schema rule has no effect",
         "Request field '{0}' {1}. {2}.", CategoryBus);
+    public static readonly DiagnosticDescriptor BadAssignment = Error("FG0414", "Assignment cannot be made",
+        "{0} sets '{1}', but {2}. {3}", CategoryBus);
     public static readonly DiagnosticDescriptor StateWrittenTwice = Warning("FG0405", "Write-once value written twice",
         "{0} is written by {1} and again by {2} on the same path, but sta values are write-once. Use a var value ([ToVar]) for a value that changes.", CategoryBus);
 
     // 05xx: expressions
     public static readonly DiagnosticDescriptor ExpressionSyntax = Error("FG0501", "Condition syntax error",
-        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+        "{0} '{1}' on {2}: {3}.", CategoryExpressions);
     public static readonly DiagnosticDescriptor ExpressionUnknownName = Error("FG0502", "Unknown name in condition",
-        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+        "{0} '{1}' on {2}: {3}.", CategoryExpressions);
     public static readonly DiagnosticDescriptor ExpressionTypeMismatch = Error("FG0503", "Type error in condition",
-        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+        "{0} '{1}' on {2}: {3}.", CategoryExpressions);
     public static readonly DiagnosticDescriptor ExpressionUnknownFunction = Error("FG0504", "Unknown function in condition",
-        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+        "{0} '{1}' on {2}: {3}.", CategoryExpressions);
     public static readonly DiagnosticDescriptor ExpressionRoleMalformed = Error("FG0505", "Malformed role expression",
-        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+        "{0} '{1}' on {2}: {3}.", CategoryExpressions);
     public static readonly DiagnosticDescriptor ExpressionTooLong = Error("FG0506", "Condition too long",
-        "Condition '{0}' on {1}: {2}.", CategoryExpressions);
+        "{0} '{1}' on {2}: {3}.", CategoryExpressions);
 
     // 06xx: settings
     public static readonly DiagnosticDescriptor UnknownProperty = Warning("FG0601", "Unknown property",
@@ -229,7 +231,7 @@ internal static class FlowDiagnostics
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement, DuplicateConnection,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow, SeveralUnconditionalFlows,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
-        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
+        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadAssignment, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed, ExpressionTooLong,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask, InstructNotRun,
         WaitNotOnMainPath, EventGatewayTarget, WaitOutgoing, UnknownEvent, CorrelationKey, TriggerType, SeededDurableFlow,

@@ -24,6 +24,7 @@ internal sealed partial class FlowEmitter
             _w.Close();
             WriteDetails(call, index);
             _w.Line($"state.TaskCompleted({index}, started);");
+            WriteSet(bound, "return false;");
             return;
         }
 
@@ -81,6 +82,7 @@ internal sealed partial class FlowEmitter
         _w.Open("else");
         WriteDetails(call, index);
         _w.Line(bound.Fallback is not null ? $"state.TaskCompleted({index}, started, byFallback);" : $"state.TaskCompleted({index}, started);");
+        WriteSet(bound, "return false;");
         _w.Close();
     }
 

@@ -98,7 +98,7 @@ internal sealed partial class FlowEmitter
             case NodeKind.ServiceTask:
                 var passes = bound.Outgoing.Count == 1 && bound.Outgoing[0].ConditionCode is null && !bound.Outgoing[0].Edge.IsDefault;
                 if (!passes) return false;
-                if (bound.Call is null) return node.Kind == NodeKind.StartEvent || bound.IsSkipped;
+                if (bound.Call is null) return node.Kind == NodeKind.StartEvent || bound.IsSkipped || bound.Assignments.Count > 0;
                 return IsSyncCall(bound) && bound.Policy is null && bound.Fallback is null;
             default:
                 return false;
@@ -187,7 +187,7 @@ internal sealed partial class FlowEmitter
         _w.OpenBlock();
         if (node.Kind == NodeKind.EndEvent)
         {
-            WriteEndBody(node, index);
+            WriteEndBody(bound, index);
             _w.Close();
             return;
         }
@@ -195,6 +195,7 @@ internal sealed partial class FlowEmitter
         // When the token is cancelled, CanRun records it as the run's error at this node.
         _w.Line(full ? $"if (!state.CanRun({index})) return default;" : $"if (cancellation.IsCancellationRequested && !state.CanRun({index})) return default;");
         WriteValidation(bound, index);
+        if (bound.Call is null) WriteSet(bound, "return default;");
         if (Chooses(bound))
         {
             WriteExclusive(bound, index, target => inStretch.Contains(target) ? $"goto {_names[target]};" : null);
@@ -206,6 +207,7 @@ internal sealed partial class FlowEmitter
         {
             _w.Line($"node = Node.{name};");
             WriteInvocation(call, Invocation(call, TokenFor(node)));
+            WriteSet(bound, "return default;");
         }
         var branch = bound.Outgoing[0];
         if (branch.Edge.TargetId == next) _w.Line($"// on to {CSharpText.Comment(next)}");

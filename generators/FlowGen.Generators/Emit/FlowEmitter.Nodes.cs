@@ -28,7 +28,7 @@ internal sealed partial class FlowEmitter
         if (node.Kind == NodeKind.EndEvent || (bound.Call is null && bound.Outgoing.Count == 0))
         {
             _w.Open($"private {Vt} {RunName(node.Id)}(State state)");
-            WriteEndBody(node, index);
+            WriteEndBody(bound, index);
             _w.Close();
             return;
         }
@@ -73,12 +73,18 @@ internal sealed partial class FlowEmitter
     }
 
     /// <summary>An end event's body: the branch is done; an error end (BPMN error end event, fail("code")) ends the run with its error.</summary>
-    private void WriteEndBody(FlowNode node, string index)
+    private void WriteEndBody(BoundNode bound, string index)
     {
+        var node = bound.Node;
+        var set = SetCall(bound) is { } call ? " && " + call : "";
         if (node.Kind == NodeKind.EndEvent && node.GetProperty("error-code") is { } code)
         {
             var message = node.GetProperty("error-message") ?? $"the flow ended at {node.Describe()}";
-            _w.Line($"if (state.CanRun({index})) state.Fail({index}, {CSharpText.StringLiteral(code)}, {CSharpText.StringLiteral(message)});");
+            _w.Line($"if (state.CanRun({index}){set}) state.Fail({index}, {CSharpText.StringLiteral(code)}, {CSharpText.StringLiteral(message)});");
+        }
+        else if (set.Length > 0)
+        {
+            _w.Line($"if (state.CanRun({index})) {SetCall(bound)};");
         }
         else
         {
@@ -143,6 +149,7 @@ internal sealed partial class FlowEmitter
         OpenAsyncMethod($"{RunName(node.Id)}(State state)");
         _w.Line($"if (!state.CanRun({index})) return;");
         WriteValidation(bound, index);
+        if (bound.Call is null) WriteSet(bound, "return;");
         if (bound.Call is not null)
         {
             WriteIntercepted(index, TaskLambda(bound), IsSyncCall(bound) ? $"if (!Task_{name}(state)) return;" : $"if (!await Task_{name}(state).ConfigureAwait(false)) return;", guard: "");
@@ -231,6 +238,7 @@ internal sealed partial class FlowEmitter
         _w.Line($"if (!state.CanRun({index})) return default;");
         WriteValidation(bound, index);
         if (bound.IsSkipped) _w.Line("// allow-absent=true and no method has this task: the node is passed through.");
+        if (bound.Call is null) WriteSet(bound, "return default;");
         if (node.Kind == NodeKind.ExclusiveGateway)
         {
             WriteExclusive(bound, index);

@@ -159,6 +159,7 @@ internal sealed partial class FlowEmitter
         {
             _w.Line();
             WriteNode(node);
+            WriteSetMethod(node);
         }
         _w.Close();
         if (Class.Namespace is not null) _w.Close();

@@ -30,6 +30,7 @@ internal static class FlowVersion
             Line("node", Id(n.Id), n.Kind, n.Scope, node.IncomingCount, node.IsSkipped);
             // 'continues' marks a kept copy of a flow, which must keep the version of the instances it continues.
             foreach (var property in n.Properties.Where(p => p.Name != "continues").OrderBy(p => p.Name, StringComparer.Ordinal)) Line("set", property.Name, property.Value);
+            foreach (var assignment in node.Assignments) Line("assign", assignment.Field, assignment.Code);
             Call("call", node.Call);
             Call("fallback", node.Fallback);
             if (node.Policy is { } policy) Line("policy", policy.TimeoutMilliseconds, policy.Retries, policy.RetryDelayMilliseconds, policy.Backoff, policy.IgnoreFailure, policy.ContinueOnTimeout);

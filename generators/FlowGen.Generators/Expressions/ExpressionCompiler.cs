@@ -440,12 +440,19 @@ internal static class ExpressionCompiler
         private Value? CompileArithmetic(BinaryExpr binary, Value left, Value right, string source)
         {
             var symbol = Symbol(binary.Operator);
+            if (binary.Operator == BinaryOperator.Add && (IsText(left) || IsText(right)))
+            {
+                // Text joined with text, a number, true/false, a char or an enum (as str() writes it); null counts as empty.
+                var leftText = left.IsNullLiteral ? NullString(left) : AsText(left, binary.Left, "'+' with a string");
+                var rightText = right.IsNullLiteral ? NullString(right) : AsText(right, binary.Right, "'+' with a string");
+                if (leftText is null || rightText is null) return null;
+                return new Value(Emit("Concat", null, leftText, rightText), Precedence.Primary, ExpressionType.String, false, false, source);
+            }
             foreach (var side in new[] { left, right })
             {
                 if (!side.Type.IsNumeric || side.IsNullLiteral)
                 {
-                    var hint = left.Type.Category == TypeCategory.String && binary.Operator == BinaryOperator.Add ? ": strings cannot be joined in a condition" : "";
-                    return Mismatch(binary, $"'{symbol}' needs numbers on both sides, but {side.Describe()} is not a number{hint}");
+                    return Mismatch(binary, $"'{symbol}' needs numbers on both sides, but {side.Describe()} is not a number");
                 }
             }
             var numbers = Numeric(left, right, binary, "combine");
@@ -782,6 +789,9 @@ internal static class ExpressionCompiler
                     // A null part counts as empty: the result is never null.
                     return new Value(Emit("Concat", null, NullString(args[0]), NullString(args[1])), Precedence.Primary, ExpressionType.String, false, false, source);
 
+                case "str":
+                    return AsText(args[0], call.Arguments[0], name) is { } text ? text with { Source = source } : null;
+
                 case "sum":
                 case "first":
                 {
@@ -872,6 +882,22 @@ internal static class ExpressionCompiler
             }
 
             Value Bool(string code) => new(code, Precedence.Primary, ExpressionType.Bool, false, false, source);
+        }
+
+        private static bool IsText(Value value) => value.Type.Category == TypeCategory.String && !value.IsNullLiteral;
+
+        /// <summary>
+        /// A value as text (<c>str(x)</c>): a string as it is, a number, true/false, a char or an enum member through
+        /// FlowFunctions.Str (invariant culture); null stays null. Other values are a type error naming <paramref name="what"/>.
+        /// </summary>
+        private Value? AsText(Value value, Expr at, string what)
+        {
+            if (value.IsNullLiteral) return Mismatch(at, $"{what} needs a value, not null");
+            var category = value.Type.Category;
+            if (category == TypeCategory.String) return value;
+            if (!(value.Type.IsNumeric || category is TypeCategory.Boolean or TypeCategory.Char or TypeCategory.Enum))
+                return Mismatch(at, $"{what} needs a number, a string, true/false, a char or an enum, but {value.Describe()} is none of them");
+            return new Value(Emit("Str", null, value), Precedence.Primary, ExpressionType.String, value.MayBeNull, value.MayBeNull, value.Source);
         }
 
         /// <summary>A string argument that may be the null literal, typed so that overloads resolve.</summary>

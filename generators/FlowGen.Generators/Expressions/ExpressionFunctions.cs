@@ -38,12 +38,13 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Count = new("count", 1, "collection or string");
     public static readonly ExpressionFunction Sum = new("sum", 1, "collection of numbers");
     public static readonly ExpressionFunction First = new("first", 1, "collection");
+    public static readonly ExpressionFunction Str = new("str", 1, "number, string, true/false, char or enum");
 
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
         NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut,
-        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First,
+        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>

@@ -76,7 +76,18 @@ internal sealed record BoundNode(
     TaskPolicy? Policy = null,
     BoundCall? Fallback = null,
     LoopMembership? Loop = null,
-    BoundIteration? Iteration = null);
+    BoundIteration? Iteration = null)
+{
+    /// <summary>The node's <c>set</c> assignments, checked and compiled, in the order written.</summary>
+    public EquatableArray<BoundAssignment> Assignments { get; init; } = EquatableArray<BoundAssignment>.Empty;
+}
+
+/// <summary>A checked assignment: <c>state.Var_total = &lt;Code&gt;;</c>.</summary>
+/// <param name="Field">The written field (<c>state.Var_total</c>).</param>
+/// <param name="BusName">How traces and comments name it (<c>var.total</c>).</param>
+/// <param name="Code">The C# expression, of the field's type.</param>
+/// <param name="Text">The expression as the flow file wrote it, for the comment above the write.</param>
+internal sealed record BoundAssignment(string Field, string BusName, string Code, string Text, LocationInfo Location);
 
 /// <summary>A node on a loop: the loop's exit target (where a skipped loop hands on its skip) and whether flows come back to this node.</summary>
 internal sealed record LoopMembership(string ExitTargetId, bool IsHeader);

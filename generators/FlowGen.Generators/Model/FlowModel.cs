@@ -59,6 +59,12 @@ internal sealed record FlowNode(
     /// <summary>In a flow with its subprocesses expanded: the id of the subprocess node this node runs inside, or null.</summary>
     public string? Scope { get; init; }
 
+    /// <summary>
+    /// The node's <c>set</c> assignments, in the order written: bus values written from expressions once the node has
+    /// done its work (after its task's own writes), before the flows out of it are taken.
+    /// </summary>
+    public EquatableArray<FlowAssignment> Assignments { get; init; } = EquatableArray<FlowAssignment>.Empty;
+
     public string? GetProperty(string name)
     {
         foreach (var p in Properties)
@@ -84,6 +90,12 @@ internal sealed record FlowNode(
 
     internal static string OneLine(string text) => string.Join(" ", text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 }
+
+/// <summary>One assignment of a node's <c>set</c>: the bus value written (<c>var.total</c>) and the expression that gives it.</summary>
+/// <param name="Target">The written path as the flow file spells it.</param>
+/// <param name="TargetLocation">Where the target is written (a YAML key, a BPMN property's name).</param>
+/// <param name="Value">The expression, with where each of its characters sits in the file.</param>
+internal sealed record FlowAssignment(string Target, LocationInfo TargetLocation, ConditionSource Value);
 
 /// <summary>
 /// A condition as written in the flow file: the decoded text, its parse, and where each decoded character

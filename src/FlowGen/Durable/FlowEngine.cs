@@ -726,12 +726,12 @@ public sealed class FlowEngine : IAsyncDisposable
 
     /// <summary>
     /// Failures a repair can fix, which the suspend policy suspends: a task's exception or timeout (an HTTP task's
-    /// answer too large or empty too), a condition that threw, a subprocess or run timeout, a loop limit. An error end
+    /// answer too large or empty too), a condition or an assignment that threw, a subprocess or run timeout, a loop limit. An error end
     /// event (<c>fail("CODE")</c>) is the flow's own outcome, and an invalid request stays invalid: those fail the
     /// instance whatever the policy.
     /// </summary>
     private static bool IsRepairable(FlowError? error) => error?.Code is FlowErrorCodes.TaskFailed or FlowErrorCodes.TaskTimedOut or FlowErrorCodes.IterationFailed
-        or FlowErrorCodes.SubprocessTimedOut or FlowErrorCodes.FlowTimedOut or FlowErrorCodes.ConditionFailed or FlowErrorCodes.LoopLimit
+        or FlowErrorCodes.SubprocessTimedOut or FlowErrorCodes.FlowTimedOut or FlowErrorCodes.ConditionFailed or FlowErrorCodes.AssignmentFailed or FlowErrorCodes.LoopLimit
         or FlowErrorCodes.JoinIncomplete or FlowErrorCodes.NoMatchingBranch or FlowErrorCodes.HttpResponseTooLarge or FlowErrorCodes.HttpEmptyResponse;
 
     /// <summary>The build that continues an instance: the current one if its version matches, else one registered with ContinueVersion.</summary>

@@ -94,6 +94,13 @@ public sealed class FlowBuilder<TRequest>
     /// <summary>Any node setting by its flow-file name (<c>.Setting("ite-async", "true")</c>), for settings without a method of their own.</summary>
     public FlowBuilder<TRequest> Setting(string name, string value) => this;
 
+    /// <summary>
+    /// Sets a bus value (<c>"var.total"</c> or <c>"sta.label"</c>) from an expression over the bus, translated into the
+    /// flow language and type-checked at build time like a condition (docs/assignments.md). Right after Task, ForEach or
+    /// Call it is that node's <c>set</c>, written once the task has run; anywhere else it is a node of its own.
+    /// </summary>
+    public FlowBuilder<TRequest> Set<T>(string name, Func<FlowBus<TRequest>, T> value) => this;
+
     // ---- settings of the flow ----
 
     /// <summary>The run's time limit in milliseconds when the caller gives none (<c>flow-timeout</c>).</summary>

@@ -84,12 +84,25 @@ public sealed class FluentTests
     [Fact]
     public async Task A_method_call_in_a_condition_is_FG0712_at_the_call()
     {
-        var source = Flow("""flow.Task<Calc>(c => c.Begin).If(bus => bus.Request.Source.StartsWith("a"), b => b.Task<Calc>(c => c.Noop)).Task<Calc>(c => c.End)""");
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).If(bus => bus.Request.Source.Substring(1) == "a", b => b.Task<Calc>(c => c.Noop)).Task<Calc>(c => c.End)""");
         var d = Assert.Single(await Analyze(source));
 
         Assert.Equal("FG0712", d.Id);
-        Assert.Equal(Find(source, "bus.Request.Source.StartsWith"), Position(d));
-        Assert.Contains("method call", d.GetMessage());
+        Assert.Equal(Find(source, "bus.Request.Source.Substring"), Position(d));
+        Assert.Contains("method call that no function of the expression language stands for", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task Methods_that_a_function_stands_for_are_translated_to_it()
+    {
+        var source = Flow("""flow.Task<Calc>(c => c.Begin).If(bus => bus.Request.Source.StartsWith("a") && string.IsNullOrEmpty(bus.Request.Source.ToLower()) == false && bus.Request.Source.ToString() != "b", b => b.Task<Calc>(c => c.Noop)).Task<Calc>(c => c.End)""");
+
+        Assert.Empty(await Analyze(source));
+        var run = GeneratorHarness.RunGenerator(source);
+        Assert.Empty(run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(run.CompileErrors);
+        var generated = run.Output.SyntaxTrees.Select(t => t.ToString()).Single(t => t.Contains("FlowFunctions.StartsWith", StringComparison.Ordinal));
+        Assert.Contains("global::FlowGen.FlowFunctions.IsEmpty(global::FlowGen.FlowFunctions.Lower(state.Request.Source))", generated);
     }
 
     [Fact]

@@ -220,6 +220,10 @@ public sealed class HostileTextTests
         """;
 
     /// <summary>The payload as a string inside a condition: the expression language's own escapes.</summary>
+    /// <summary>The payload as a string literal of an expression (a set's value), joined to a bus value.</summary>
+    private static string InText(string payload)
+        => "req.name + \"" + payload.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\0", "\\0") + "\"";
+
     private static string InCondition(string payload)
         => "req.name == \"" + payload.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\0", "\\0") + "\"";
 
@@ -233,7 +237,7 @@ public sealed class HostileTextTests
         {
             $"{{ \"type\": \"start\", \"name\": {S(payload)} }}",
             $"{{ \"id\": {S(task)}, \"name\": {S(payload)}, \"task-component\": {S(payload)}, \"task-service\": {S(payload)} }}",
-            $"{{ \"id\": \"gw\", \"type\": \"exclusive\", \"name\": {S(payload)} }}",
+            $"{{ \"id\": \"gw\", \"type\": \"exclusive\", \"name\": {S(payload)}, \"set\": {{ \"var.note\": {S(InText(payload))} }} }}",
             $"{{ \"id\": \"failed\", \"type\": \"fail\", \"name\": {S(payload)}, \"code\": {S(payload)}, \"message\": {S(payload)} }}",
             $"{{ \"id\": \"web\", \"name\": {S(payload)}, \"http-url\": \"http://127.0.0.1:9/never\", \"http-method\": \"POST\", \"http-body\": {S("{\"note\": " + S(payload) + "}")}, \"http-error\": {S(payload)} }}",
             $"{{ \"id\": {S(end)}, \"type\": \"end\", \"name\": {S(payload)} }}",
@@ -267,7 +271,7 @@ public sealed class HostileTextTests
             new XElement(m + "process", new XAttribute("id", "process " + payload), new XAttribute("name", payload),
                 new XElement(m + "startEvent", new XAttribute("id", payload), new XAttribute("name", payload)),
                 new XElement(m + "serviceTask", new XAttribute("id", task), new XAttribute("name", payload), Properties(("task-component", payload), ("task-service", payload))),
-                new XElement(m + "exclusiveGateway", new XAttribute("id", "gw"), new XAttribute("name", payload), new XAttribute("default", "d")),
+                new XElement(m + "exclusiveGateway", new XAttribute("id", "gw"), new XAttribute("name", payload), new XAttribute("default", "d"), Properties(("set:var.note", InText(payload)))),
                 new XElement(m + "serviceTask", new XAttribute("id", "web"), new XAttribute("name", payload),
                     Properties(("http-url", "http://127.0.0.1:9/never"), ("http-method", "POST"), ("http-body", "{\"note\": " + JsonSerializer.Serialize(payload) + "}"), ("http-error", payload))),
                 new XElement(m + "endEvent", new XAttribute("id", "failed"), new XAttribute("name", payload), new XElement(m + "errorEventDefinition", new XAttribute("errorRef", "err"))),

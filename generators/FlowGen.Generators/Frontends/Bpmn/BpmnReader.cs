@@ -150,7 +150,7 @@ internal static class BpmnReader
                 subprocesses.Add(body);
                 // Connected: a node of this graph. Unconnected: a definition that call activities name (Kstry's use).
                 if (connected.Contains(id))
-                    nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.SubProcess, local, ReadProperties(element, map), location));
+                    nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.SubProcess, local, ReadProperties(element, map), location) { Assignments = ReadAssignments(element, map) });
                 else
                     definesSubprocesses = true;
                 continue;
@@ -166,7 +166,7 @@ internal static class BpmnReader
                     ?? element.Elements().FirstOrDefault(e => e.Name.LocalName == "extensionElements")?.Elements()
                         .FirstOrDefault(e => e.Name.NamespaceName == BpmnNames.Zeebe && e.Name.LocalName == "calledElement")?.Attribute("processId")?.Value;
                 properties.Insert(0, new NodeProperty("called-element", called ?? "", location));
-                nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.CallActivity, local, properties.ToEquatableArray(), location));
+                nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.CallActivity, local, properties.ToEquatableArray(), location) { Assignments = ReadAssignments(element, map) });
                 continue;
             }
 
@@ -278,6 +278,7 @@ internal static class BpmnReader
             nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, kind.Value, local, nodeProperties, location)
             {
                 IsUnsupported = eventDefinition is not null || cannotRun,
+                Assignments = ReadAssignments(element, map),
             });
         }
 
@@ -459,7 +460,7 @@ internal static class BpmnReader
                 foreach (var property in container.Elements(XName.Get("property", ns)))
                 {
                     var name = property.Attribute("name")?.Value;
-                    if (string.IsNullOrEmpty(name)) continue;
+                    if (string.IsNullOrEmpty(name) || name!.StartsWith(SetPrefix, StringComparison.Ordinal)) continue; // an assignment (ReadAssignments)
                     properties.Add(new NodeProperty(name!, property.Attribute("value")?.Value ?? "", map.StartTag(property)));
                 }
             }
@@ -469,6 +470,44 @@ internal static class BpmnReader
             }
         }
         return properties.ToEquatableArray();
+    }
+
+    /// <summary>The prefix of a property that is an assignment: <c>set:var.total</c> with the expression as its value.</summary>
+    internal const string SetPrefix = "set:";
+
+    /// <summary>
+    /// The element's assignments: camunda:/zeebe:properties named <c>set:&lt;bus value&gt;</c> (<c>set:var.total</c>) whose
+    /// value is the expression, in document order, each character of it mapped to its place in the file.
+    /// </summary>
+    private static EquatableArray<FlowAssignment> ReadAssignments(XElement element, XmlTextMap map)
+    {
+        var extensions = element.Element(XName.Get("extensionElements", BpmnNames.Model));
+        if (extensions is null) return EquatableArray<FlowAssignment>.Empty;
+        var assignments = new List<FlowAssignment>();
+        foreach (var container in extensions.Elements().Where(c => c.Name.LocalName == "properties" && c.Name.NamespaceName is BpmnNames.Camunda or BpmnNames.Zeebe))
+        {
+            foreach (var property in container.Elements(XName.Get("property", container.Name.NamespaceName)))
+            {
+                var name = property.Attribute("name")?.Value;
+                if (name is null || !name.StartsWith(SetPrefix, StringComparison.Ordinal)) continue;
+                var tag = map.StartTag(property);
+                var (text, offsets) = map.AttributeContent(property, "value") ?? ("", new[] { tag.Start + tag.Length - 1 });
+                // Surrounding white space is not part of the expression.
+                var start = 0;
+                var end = text.Length;
+                while (start < end && char.IsWhiteSpace(text[start])) start++;
+                while (end > start && char.IsWhiteSpace(text[end - 1])) end--;
+                var trimmed = text.Substring(start, end - start);
+                var charOffsets = new int[trimmed.Length + 1];
+                Array.Copy(offsets, start, charOffsets, 0, trimmed.Length + 1);
+                var parts = map.Locate(charOffsets);
+                var location = trimmed.Length == 0 ? tag : map.Span(charOffsets[0], charOffsets[trimmed.Length]);
+                var value = new ConditionSource(trimmed, ExpressionParser.Parse(trimmed, map.Limits), location,
+                    charOffsets.ToEquatableArray(), parts.Lines.ToEquatableArray(), parts.Columns.ToEquatableArray());
+                assignments.Add(new FlowAssignment(name.Substring(SetPrefix.Length).Trim(), tag, value));
+            }
+        }
+        return assignments.ToEquatableArray();
     }
 
     private static string? RegisterId(XElement element, XmlTextMap map, Dictionary<string, LocationInfo> ids, List<DiagnosticInfo> diagnostics)

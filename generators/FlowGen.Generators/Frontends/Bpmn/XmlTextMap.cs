@@ -79,6 +79,47 @@ internal sealed class XmlTextMap(string path, SourceText text, FlowLimits? limit
         return (chars.ToString(), offsets.ToArray());
     }
 
+    /// <summary>
+    /// The decoded value of one of an element's attributes and the file offset of each character (entities decoded,
+    /// white space normalised to spaces as XML does); null when the start tag does not have the attribute.
+    /// </summary>
+    public (string Text, int[] Offsets)? AttributeContent(XElement element, string attribute)
+    {
+        var start = ElementOffset(element);
+        var tagEnd = _content.IndexOf('>', start);
+        if (tagEnd < 0) tagEnd = _content.Length;
+        var pattern = new System.Text.RegularExpressions.Regex(@"\s" + System.Text.RegularExpressions.Regex.Escape(attribute) + @"\s*=\s*([""'])");
+        var match = pattern.Match(_content, start, tagEnd - start);
+        if (!match.Success) return null;
+        var quote = match.Groups[1].Value[0];
+        var pos = match.Index + match.Length;
+        var end = _content.IndexOf(quote, pos);
+        if (end < 0) end = tagEnd;
+        var chars = new System.Text.StringBuilder();
+        var offsets = new List<int>();
+        while (pos < end)
+        {
+            var c = _content[pos];
+            if (c == '&')
+            {
+                var semi = _content.IndexOf(';', pos);
+                if (semi > pos && semi < end && semi - pos <= 10 && Decode(_content.Substring(pos + 1, semi - pos - 1)) is { } decoded)
+                {
+                    chars.Append(decoded);
+                    offsets.Add(pos);
+                    pos = semi + 1;
+                    continue;
+                }
+            }
+            if (c == '\r' && pos + 1 < end && _content[pos + 1] == '\n') { pos++; continue; }
+            chars.Append(c is '\t' or '\n' or '\r' ? ' ' : c);
+            offsets.Add(pos);
+            pos++;
+        }
+        offsets.Add(pos);
+        return (chars.ToString(), offsets.ToArray());
+    }
+
     public ConditionLocationParts Locate(int[] offsets)
     {
         var lines = new int[offsets.Length];

@@ -17,7 +17,7 @@ internal sealed class FlowDocumentReader
 {
     internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure", "continues"];
     private static readonly string[] FormKeys = ["graph", "steps", "actions"];
-    internal static readonly string[] NodeTypes = ["start", "end", "task", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail", "receive", "timer", "event-gateway"];
+    internal static readonly string[] NodeTypes = ["start", "end", "task", "set", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail", "receive", "timer", "event-gateway"];
     internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
     internal static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
     // call("action") | finish() | fail("CODE") | fail("CODE", "message"); texts in double or single quotes.
@@ -263,7 +263,7 @@ internal sealed class FlowDocumentReader
             return;
         }
 
-        var structural = new List<string> { "id", "type", "name", "description" };
+        var structural = new List<string> { "id", "type", "name", "description", SetKey };
         var id = Text(node, "id");
         if (type == "start" && !isSubflow)
         {
@@ -357,6 +357,11 @@ internal sealed class FlowDocumentReader
             case "event-gateway":
                 kind = NodeKind.EventGateway;
                 break;
+            case "set":
+                // Only assignments: a node that writes bus values and goes on (no task).
+                kind = NodeKind.ServiceTask;
+                if (node[SetKey] is null) Shape(node.Location, $"Set node '{id}' has no 'set'", SetHelp);
+                break;
             default: // task, iteration
                 kind = NodeKind.ServiceTask;
                 if (type == "iteration" && node["ite-source"] is null)
@@ -369,12 +374,12 @@ internal sealed class FlowDocumentReader
             if (structural.Contains(entry.Key.Name)) continue;
             if (Setting(node, entry.Key.Name) is { } property) properties.Add(property);
         }
-        builder.Nodes.Add(new FlowNode(id, Text(node, "name"), kind, type, properties.ToEquatableArray(), node.Location));
+        builder.Nodes.Add(new FlowNode(id, Text(node, "name"), kind, type, properties.ToEquatableArray(), node.Location) { Assignments = Assignments(node) });
     }
 
     // ---- steps: layers of concurrent tasks ----
 
-    internal static readonly string[] StepStructural = ["id", "name", "description", "when", "ignore-error", "type", "call"];
+    internal static readonly string[] StepStructural = ["id", "name", "description", "when", "ignore-error", "type", "call", SetKey];
 
     /// <summary>
     /// What a step or an action runs: a task (the default), an iteration (a task with ite-source) or a subflow
@@ -390,6 +395,9 @@ internal sealed class FlowDocumentReader
                 return null;
             case "task":
                 return (NodeKind.ServiceTask, "task");
+            case "set":
+                if (task[SetKey] is null) Shape(task.Location, $"Set '{id}' has no 'set'", SetHelp);
+                return (NodeKind.ServiceTask, "set");
             case "iteration":
                 if (task["ite-source"] is null)
                     Shape(task.Location, $"Iteration '{id}' has no 'ite-source'", "add 'ite-source: <path of a collection on the bus>', such as ite-source: sta.skus");
@@ -414,7 +422,7 @@ internal sealed class FlowDocumentReader
                 return (NodeKind.ExclusiveGateway, "case");
             default:
                 Shape(task.KeyOf("type")!.Location, $"'{id}' has type '{type}'",
-                    type is "receive" or "sleep" or "case" ? $"{type} is an action: write it in the actions form" : allowWaits ? "use task, iteration, subflow, case, receive or sleep" : "use task, iteration or subflow");
+                    type is "receive" or "sleep" or "case" ? $"{type} is an action: write it in the actions form" : allowWaits ? "use task, set, iteration, subflow, case, receive or sleep" : "use task, set, iteration or subflow");
                 return null;
         }
     }
@@ -493,7 +501,7 @@ internal sealed class FlowDocumentReader
         // ps-go's ignore-error: a failure is recorded and the layer goes on (strict-mode=false).
         if (Boolean(task, "ignore-error") is { } ignore)
             properties.Add(new NodeProperty("strict-mode", ignore ? "false" : "true", Span(task, "ignore-error")));
-        builder.Nodes.Add(new FlowNode(id, Text(task, "name"), kind.Kind, kind.Element, properties.ToEquatableArray(), task.Location));
+        builder.Nodes.Add(new FlowNode(id, Text(task, "name"), kind.Kind, kind.Element, properties.ToEquatableArray(), task.Location) { Assignments = Assignments(task) });
 
         if (Condition(task, "when") is not { } condition) return (id, id);
         // A task with a condition runs only when it holds: a choice before it, and a merge after it.
@@ -508,7 +516,7 @@ internal sealed class FlowDocumentReader
 
     // ---- actions: named actions with case/when/then ----
 
-    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case", "receive"];
+    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case", "receive", SetKey];
 
     /// <summary>The keys of one entry of a receive action's list.</summary>
     internal static readonly string[] ReceiveKeys = ["event", "key", "to", "when", "after", "then"];
@@ -538,7 +546,10 @@ internal sealed class FlowDocumentReader
                 if (ActionStructural.Contains(entry.Key.Name)) continue;
                 if (Setting(action, entry.Key.Name) is { } property) properties.Add(property);
             }
-            builder.Nodes.Add(new FlowNode(name, Text(action, "description"), kind.Kind, kind.Kind == NodeKind.ServiceTask ? "action" : kind.Element, properties.ToEquatableArray(), action.Location));
+            builder.Nodes.Add(new FlowNode(name, Text(action, "description"), kind.Kind, kind.Kind == NodeKind.ServiceTask ? "action" : kind.Element, properties.ToEquatableArray(), action.Location)
+            {
+                Assignments = Assignments(action),
+            });
             if (kind.Kind == NodeKind.EventGateway && action["case"] is { } misplaced)
                 Shape(action.KeyOf("case")!.Location, $"Receive action '{name}' has 'case'", "a receive goes where the entry that happened says: write 'then' on each entry of 'receive'");
             names.Add((name, action));
@@ -774,6 +785,38 @@ internal sealed class FlowDocumentReader
         }
         Shape(value.Location, $"'{key}' holds {value.Kind}", $"write '{key}' as a list");
         return [];
+    }
+
+    /// <summary>The key of a node's assignments.</summary>
+    internal const string SetKey = "set";
+
+    private const string SetHelp = "write the bus values it sets and the expressions that give them, such as set: { var.total: \"sta.price * req.count\", var.notified: false }";
+
+    /// <summary>
+    /// A node's <c>set</c>: bus values (<c>var.total</c>, <c>sta.label</c>) and the expressions that give them, in the
+    /// order written. Each value is an expression (a text is quoted inside it: <c>var.kind: "'gold'"</c>).
+    /// </summary>
+    private EquatableArray<FlowAssignment> Assignments(DocMapping mapping)
+    {
+        var value = mapping[SetKey];
+        if (value is null || value is DocScalar { IsNull: true }) return EquatableArray<FlowAssignment>.Empty;
+        if (value is not DocMapping entries)
+        {
+            Shape(value.Location, $"'set' holds {value.Kind}", SetHelp);
+            return EquatableArray<FlowAssignment>.Empty;
+        }
+        var assignments = new List<FlowAssignment>();
+        foreach (var entry in entries.Entries)
+        {
+            if (entry.Value is not DocScalar { IsNull: false })
+            {
+                Shape(entry.Value is DocScalar ? entry.Key.Location : entry.Value.Location, $"'{entry.Key.Name}' in 'set' holds {(entry.Value is DocScalar ? "nothing" : entry.Value.Kind)}",
+                    "give it one expression, such as \"sta.price * req.count\"; a text is quoted inside the expression: \"'gold'\"");
+                continue;
+            }
+            if (Condition(entries, entry.Key.Name) is { } expression) assignments.Add(new FlowAssignment(entry.Key.Name, entry.Key.Location, expression));
+        }
+        return assignments.ToEquatableArray();
     }
 
     /// <summary>A node setting: a single value, kept as text like a BPMN property (checked by SettingsChecks).</summary>

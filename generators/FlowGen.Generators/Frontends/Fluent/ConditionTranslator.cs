@@ -126,7 +126,57 @@ internal sealed class ConditionTranslator
             return;
         }
 
+        if (expression is InvocationExpressionSyntax invocation && WriteFunction(invocation, cancellationToken)) return;
+
         throw new UntranslatableException(expression, Describe(expression));
+    }
+
+    /// <summary>
+    /// A call of a .NET method that a function of the expression language does the same as (the docs' table in
+    /// fluent.md): <c>s.ToUpper()</c> is <c>@upper(s)</c>, <c>Math.Max(a, b)</c> is <c>@max(a, b)</c>, <c>x.ToString()</c> is
+    /// <c>str(x)</c> (invariant culture). False for any other call, which stays untranslatable.
+    /// </summary>
+    private bool WriteFunction(InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+    {
+        if (_model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method) return false;
+        var receiver = (invocation.Expression as MemberAccessExpressionSyntax)?.Expression;
+        var arguments = invocation.ArgumentList.Arguments.Select(a => a.Expression).ToList();
+        if (method.ReducedFrom is { } extension) method = extension; // s.Sum() is Enumerable.Sum(s)
+        if (!method.IsStatic || invocation.Expression is MemberAccessExpressionSyntax && method.IsExtensionMethod)
+        {
+            if (receiver is null) return false;
+            arguments.Insert(0, receiver);
+        }
+        var function = (method.ContainingType?.ToDisplayString(), method.Name, arguments.Count) switch
+        {
+            ("string", "ToUpper" or "ToUpperInvariant", 1) => "upper",
+            ("string", "ToLower" or "ToLowerInvariant", 1) => "lower",
+            ("string", "Trim", 1) => "trim",
+            ("string", "StartsWith", 2) when method.Parameters[0].Type.SpecialType == SpecialType.System_String => "startsWith",
+            ("string", "EndsWith", 2) when method.Parameters[0].Type.SpecialType == SpecialType.System_String => "endsWith",
+            ("string", "Contains", 2) => "contains",
+            ("string", "IsNullOrEmpty", 1) => "isEmpty",
+            ("string", "IsNullOrWhiteSpace", 1) => "isBlank",
+            ("string", "Concat", 2) => "concat",
+            ("System.Math", "Abs", 1) => "abs",
+            ("System.Math", "Max", 2) => "max",
+            ("System.Math", "Min", 2) => "min",
+            ("System.Linq.Enumerable", "Sum", 1) => "sum",
+            ("System.Linq.Enumerable", "Count", 1) => "count",
+            ("System.Linq.Enumerable", "Any", 1) => "notEmpty",
+            ("System.Linq.Enumerable", "Contains", 2) => "contains",
+            (_, "ToString", 1) when !method.IsStatic && method.Parameters.Length == 0 => "str",
+            _ => null,
+        };
+        if (function is null) return false;
+        Append((function == "str" ? "" : "@") + function + "(", invocation);
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            if (i > 0) Append(", ", invocation);
+            Write(arguments[i], cancellationToken);
+        }
+        Append(")", invocation);
+        return true;
     }
 
     /// <summary>req/sta/var paths: bus.Request.A.B, bus.State&lt;T&gt;("x").C, bus.Var&lt;T&gt;("y").</summary>
@@ -196,7 +246,7 @@ internal sealed class ConditionTranslator
 
     private string Describe(ExpressionSyntax expression) => expression switch
     {
-        InvocationExpressionSyntax => "a method call (call C# in a task and compare its result instead)",
+        InvocationExpressionSyntax => "a method call that no function of the expression language stands for (fluent.md lists those that do; call C# in a task and compare its result instead)",
         ConditionalExpressionSyntax => "the ?: operator (write the condition with && and ||)",
         LambdaExpressionSyntax => "a lambda",
         ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax => "'new'",

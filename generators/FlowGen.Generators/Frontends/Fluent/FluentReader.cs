@@ -233,6 +233,29 @@ internal sealed class FluentReader
                     if (last is null) ender = "a Receive whose every arm ends the run";
                     lastNode = null;
                     break;
+                case "Set":
+                    if (ReadAssignment(operation, call) is not { } assignment) continue;
+                    if (lastNode is { Kind: NodeKind.ServiceTask or NodeKind.CallActivity } && lastNode.Id == last)
+                    {
+                        // Right after the node it belongs to: the node's set, written after its task.
+                        var at = _nodes.IndexOf(lastNode);
+                        lastNode = lastNode with { Assignments = lastNode.Assignments.Append(assignment).ToEquatableArray() };
+                        _nodes[at] = lastNode;
+                    }
+                    else
+                    {
+                        // Anywhere else: a node that only sets.
+                        var location = Locate(Span(call));
+                        var setNode = new FlowNode(Counted("set", location), null, NodeKind.ServiceTask, "Set", EquatableArray<NodeProperty>.Empty, location)
+                        {
+                            Assignments = new[] { assignment }.ToEquatableArray(),
+                        };
+                        _nodes.Add(setNode);
+                        Connect(last!, setNode.Id, location);
+                        last = setNode.Id;
+                        lastNode = setNode;
+                    }
+                    break;
                 case var _ when FlowSettings.Contains(name):
                     if (flowSettings is null)
                         Problem(FlowDiagnostics.FluentUnreadable, Span(call), $"'{name}'", "sets the whole flow", "call it on the definition's builder, not inside a branch");
@@ -682,6 +705,20 @@ internal sealed class FluentReader
             columns[i] = position.Character;
         }
         return new ConditionSource(text, ExpressionParser.Parse(text), Locate(lambda.Body.Span), offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
+    }
+
+    /// <summary>A Set call: the bus name (a constant) and the value lambda, translated like a condition.</summary>
+    private FlowAssignment? ReadAssignment(IInvocationOperation operation, InvocationExpressionSyntax call)
+    {
+        var target = ConstantText(operation, "name");
+        var nameArgument = Argument(operation, "name");
+        if (target is null)
+        {
+            Problem(FlowDiagnostics.FluentNotConstant, (nameArgument?.Syntax ?? call).Span, "'name' of Set", "is not a constant string", "write the bus value as a literal, such as \"var.total\"");
+            return null;
+        }
+        var value = Condition(Argument(operation, "value"), "value of Set");
+        return value is null ? null : new FlowAssignment(target, Locate(nameArgument!.Syntax.Span), value);
     }
 
     /// <summary>The component and task names of a method group lambda (s =&gt; s.LoadUser), from its [FlowTask] and [FlowComponent].</summary>

@@ -1,0 +1,134 @@
+using System.Text.RegularExpressions;
+using FlowGen.Generators.Binding;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>
+/// A node's <c>set</c> (04xx, 05xx): each assignment's expression compiled over the bus values written before it, the
+/// written name typed (by the tasks that also write it, else by the expression), and added to the bus as a producer
+/// so that later tasks, conditions and assignments read it with the usual checks. See docs/assignments.md.
+/// </summary>
+internal static class AssignmentChecks
+{
+    private static readonly Regex Target = new(@"^(sta|var)\.([A-Za-z_][A-Za-z0-9_\-]*)$", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Compiles the assignments of the flow's nodes and adds what they write to <paramref name="producers"/>. Nodes are
+    /// taken so that a node's ancestors come first: an assignment reads what an earlier node's assignment wrote.
+    /// </summary>
+    /// <returns>The compiled assignments of each node that has any.</returns>
+    public static Dictionary<string, EquatableArray<BoundAssignment>> Bind(
+        FlowDefinition flow, GraphIndex index, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> producers, Ancestry ancestors,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var bound = new Dictionary<string, EquatableArray<BoundAssignment>>(StringComparer.Ordinal);
+        var withSets = flow.NodeIds.Select((id, order) => (Node: index.Nodes[id], Order: order))
+            .Where(n => n.Node.Assignments.Count > 0 && !n.Node.IsUnsupported)
+            .OrderBy(n => ancestors[n.Node.Id].Count).ThenBy(n => n.Order)
+            .Select(n => n.Node)
+            .ToList();
+        if (withSets.Count == 0) return bound;
+
+        // The types the flow's tasks, seeds and receives give bus names: an assignment writes a value of that type.
+        var declared = producers.Where(p => p.Output.Scope != BusScope.Result).ToList();
+        foreach (var node in withSets)
+        {
+            if (GraphIndex.IsWait(node) || node.Kind == NodeKind.EventGateway)
+            {
+                var first = node.Assignments[0];
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadAssignment, first.TargetLocation, node.Describe(), first.Target,
+                    "a wait writes its event to the bus when the event comes, and sets nothing itself",
+                    "Move 'set' to the node after the wait; it can read what the wait wrote."));
+                continue;
+            }
+            var compiled = new List<BoundAssignment>();
+            foreach (var assignment in node.Assignments)
+            {
+                if (Bind(node, assignment, flowClass, types, producers, declared, ancestors, diagnostics) is { } one) compiled.Add(one);
+            }
+            if (compiled.Count > 0) bound[node.Id] = compiled.ToEquatableArray();
+        }
+        return bound;
+    }
+
+    private static BoundAssignment? Bind(
+        FlowNode node, FlowAssignment assignment, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> producers,
+        List<BusChecks.Producer> declared, Ancestry ancestors, List<DiagnosticInfo> diagnostics)
+    {
+        var targetText = assignment.Target.Trim();
+        var match = Target.Match(targetText);
+        if (!match.Success)
+        {
+            var root = targetText.Split('.')[0];
+            var why = root switch
+            {
+                "req" => "req is the request: a flow reads it and never writes it",
+                "res" => "the result is written by a task with [ToResult]",
+                "sta" or "var" => "a bus name is one name of letters, digits, '_' and '-' (a value's members are not written one by one)",
+                _ => "only var.<name> and sta.<name> can be set",
+            };
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadAssignment, assignment.TargetLocation, node.Describe(), targetText, why,
+                "Write the bus value as var.<name> (a value that may change) or sta.<name> (written once)."));
+            return null;
+        }
+        var scope = match.Groups[1].Value == "sta" ? BusScope.State : BusScope.Var;
+        var name = match.Groups[2].Value;
+        var busName = match.Groups[1].Value + "." + name;
+        var where = $"the set of {busName} on {node.Describe()}";
+
+        // What the node's assignment reads: what ran before it, the node's own task, and the assignments before this one.
+        var available = producers.Where(p => p.NodeId == node.Id || ancestors[node.Id].Contains(p.NodeId)).ToList();
+        var value = assignment.Value;
+        var errors = value.Parsed.Errors;
+        CompiledExpression? compiled = null;
+        if (errors.IsEmpty && value.Parsed.Root is { } expression)
+        {
+            compiled = ExpressionCompiler.CompileValue(expression, new BusChecks.Resolver(flowClass, types, available));
+            errors = compiled.Errors;
+        }
+        if (errors.IsEmpty && compiled?.Code is null)
+            errors = new[] { new ExpressionError("FG0501", 0, value.Text.Length, "the expression is empty") }.ToEquatableArray();
+        if (!errors.IsEmpty)
+        {
+            foreach (var error in errors)
+            {
+                var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
+                diagnostics.Add(DiagnosticInfo.Create(descriptor, value.Span(error.Start, error.Length), "Expression", DiagnosticInfo.Quote(value.Text), where, error.Message));
+            }
+            return null;
+        }
+
+        var type = compiled!.Type!;
+        var code = compiled.Code!;
+        // A name a task (or seed, or receive) writes has its type: the value must fit it. Else the name takes the value's type.
+        var owner = declared.FirstOrDefault(p => p.Output.Scope == scope && string.Equals(p.Output.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? producers.FirstOrDefault(p => p.Output.Scope == scope && string.Equals(p.Output.Name, name, StringComparison.OrdinalIgnoreCase));
+        var fieldType = type;
+        if (owner is not null)
+        {
+            fieldType = owner.Output.Type;
+            if (!BusChecks.Assignable(type, fieldType, types) && !FitsNullable(type, fieldType, owner, types))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadAssignment, value.Location, node.Describe(), busName,
+                    $"the value is {Short(type)} ({value.Text}) while {owner.Describe()} writes {busName} as {Short(fieldType)}",
+                    $"Give it a value of type {Short(fieldType)}, or set another name.").WithAdditional(owner.Node.Location));
+                return null;
+            }
+            if (type != fieldType && ExpressionTypes.Describe(types, fieldType).Type.IsValueType) code = $"({fieldType})({code})";
+        }
+        var nullable = fieldType.EndsWith("?", StringComparison.Ordinal);
+        var producer = new BusChecks.Producer(node.Id, node, new OutputModel(scope, owner?.Output.Name ?? name, fieldType, nullable, null)) { Assigned = true };
+        producers.Add(producer);
+        var canonical = producers.First(p => p.Output.Scope == scope && string.Equals(p.Output.Name, name, StringComparison.OrdinalIgnoreCase)).Output.Name;
+        return new BoundAssignment("state." + BusChecks.FieldName(scope, canonical), busName, code, value.Text, value.Location);
+    }
+
+    /// <summary>A value type written where the name holds its nullable form (an int into an int?), or a reference into its nullable annotation.</summary>
+    private static bool FitsNullable(string type, string fieldType, BusChecks.Producer owner, TypeTable types)
+        => fieldType == type + "?" || (owner.Output.IsNullable && !ExpressionTypes.Describe(types, type).Type.IsValueType && fieldType.TrimEnd('?') == type.TrimEnd('?'));
+
+    private static string Short(string type) => type.Replace("global::", "");
+}

@@ -1,0 +1,123 @@
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace FlowGen.Generators.Tests.Generator;
+
+// A node's set (docs/assignments.md): each expression is checked like a condition (FG05xx at its column, in YAML, JSON
+// and BPMN alike), each target must be a var or sta name (FG0414), a value must fit the type a task gives its name
+// (FG0414), and what a set writes is read by later tasks with the bus checks (FG0401, FG0402).
+public sealed class AssignmentDiagnosticTests
+{
+    private const string Components = """
+        using FlowGen;
+        namespace Shop;
+        public sealed record Req(string Name, int Count, decimal Price);
+        [FlowComponent("till")]
+        public sealed class Till
+        {
+            [FlowTask("price"), ToState("price")] public decimal Price(Req request) => request.Price;
+            [FlowTask("count"), ToVar("total")] public long Count(Req request) => request.Count;
+            [FlowTask("label")] public void Label([FromVar("label")] string label) { }
+            [FlowTask("number")] public void Number([FromVar("label")] int label) { }
+        }
+        [Flow("f")] public sealed partial class F : IFlow<Req, string>;
+        """;
+
+    private static GeneratorHarness.Run Yaml(string steps) => GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml", "flow: f\nsteps:\n" + steps));
+
+    [Fact]
+    public void An_unknown_name_in_a_set_is_reported_at_its_column_in_yaml()
+    {
+        var text = "  - { id: p, task-component: till, task-service: price, set: { var.total: \"sta.prise * req.count\" } }\n";
+
+        var run = Yaml(text);
+
+        var d = run.Single("FG0502");
+        Assert.Equal((3, text.IndexOf("sta.prise", StringComparison.Ordinal) + 1), GeneratorHarness.Position(d));
+        Assert.StartsWith("Expression 'sta.prise * req.count' on the set of var.total on task 'p'", d.GetMessage());
+    }
+
+    [Fact]
+    public void An_unknown_name_in_a_set_is_reported_at_its_column_in_bpmn()
+    {
+        var bpmn = Bpmn.Process(string.Join("\n",
+            """<startEvent id="f" />""",
+            Bpmn.Task("t1", "till", "price", """<c:property name="set:var.total" value="sta.price &gt; 1 &amp;&amp; sta.prise" />"""),
+            """<endEvent id="e" />""",
+            Bpmn.Flow("a", "f", "t1"), Bpmn.Flow("b", "t1", "e")));
+
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.bpmn", bpmn));
+
+        var d = run.Single("FG0502");
+        Assert.Equal(GeneratorHarness.Find(bpmn, "sta.prise\""), GeneratorHarness.Position(d));
+    }
+
+    [Theory]
+    [InlineData("req.count", "req is the request")]
+    [InlineData("res", "the result is written by a task with [ToResult]")]
+    [InlineData("var.a.b", "a bus name is one name")]
+    [InlineData("total", "only var.<name> and sta.<name> can be set")]
+    public void A_target_that_is_not_a_var_or_sta_name_is_FG0414_at_the_target(string target, string why)
+    {
+        var text = $"  - id: p\n    task-component: till\n    task-service: price\n    set:\n      {target}: \"1\"\n";
+
+        var run = Yaml(text);
+
+        var d = run.Single("FG0414");
+        Assert.Equal((7, 7), GeneratorHarness.Position(d));
+        Assert.Contains(why, d.GetMessage());
+    }
+
+    [Fact]
+    public void A_value_that_does_not_fit_the_type_a_task_gives_the_name_is_FG0414_naming_both()
+    {
+        var run = Yaml("  - { id: p, task-component: till, task-service: price, set: { var.total: \"'many'\" } }\n  - { id: c, task-component: till, task-service: count }\n");
+
+        var d = run.Single("FG0414");
+        Assert.Contains("the value is string ('many') while task 'c' writes var.total as long", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_number_that_widens_to_the_tasks_type_is_accepted_and_converted()
+    {
+        var run = Yaml("  - { id: p, task-component: till, task-service: price, set: { var.total: \"req.count * 2\" } }\n  - { id: c, task-component: till, task-service: count }\n");
+
+        Assert.Empty(run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains("state.Var_total = (long)(state.Request.Count * 2);", run.Source("Shop.F.g.cs"));
+    }
+
+    [Fact]
+    public void A_set_value_is_read_by_a_later_task_with_the_bus_checks()
+    {
+        var ok = Yaml("  - { id: p, task-component: till, task-service: price, set: { var.label: \"'n' + sta.price\" } }\n  - { id: l, task-component: till, task-service: label }\n");
+        Assert.Empty(ok.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Empty(ok.CompileErrors);
+
+        var wrongType = Yaml("  - { id: p, task-component: till, task-service: price, set: { var.label: \"'n' + sta.price\" } }\n  - { id: l, task-component: till, task-service: number }\n");
+        Assert.Contains("the set of task 'p'", wrongType.Single("FG0402").GetMessage());
+
+        // Read before it is set: no writer runs before the reader.
+        var early = Yaml("  - { id: l, task-component: till, task-service: label }\n  - { id: p, task-component: till, task-service: price, set: { var.label: \"'n'\" } }\n");
+        early.Single("FG0401");
+    }
+
+    [Fact]
+    public void A_set_reads_the_sets_before_it_on_the_same_node_and_not_after()
+    {
+        var ok = Yaml("  - { id: p, type: set, set: { var.a: \"1\", var.b: \"var.a + 1\" } }\n");
+        Assert.Empty(ok.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(ok.CompileErrors);
+
+        var later = Yaml("  - { id: p, type: set, set: { var.b: \"var.a + 1\", var.a: \"1\" } }\n");
+        later.Single("FG0502");
+    }
+
+    [Fact]
+    public void A_set_node_without_set_and_a_set_that_is_not_a_mapping_are_shape_errors()
+    {
+        Assert.Contains("has no 'set'", Yaml("  - { id: p, type: set }\n").Single("FG0006").GetMessage());
+        Assert.Contains("'set' holds", Yaml("  - { id: p, task-component: till, task-service: price, set: [ 1 ] }\n").Single("FG0006").GetMessage());
+        Assert.Contains("holds nothing", Yaml("  - { id: p, task-component: till, task-service: price, set: { var.a: } }\n").Single("FG0006").GetMessage());
+    }
+}
