@@ -3,7 +3,15 @@ using Xunit;
 
 namespace FlowGen.Tests;
 
-public sealed record PriceRequest(string Name, int Count, decimal Price);
+public sealed record PriceRequest(string Name, int Count, decimal Price, string? Nick = null);
+
+/// <summary>A result built by a result template: constructor parameters and settable properties, by name.</summary>
+public sealed record PriceQuote(string Label, decimal Total, int Count)
+{
+    public bool Bulk { get; init; }
+
+    public string? Note { get; set; }
+}
 
 /// <summary>The tasks of the assignment flows: a price on the bus, and a result made of what the sets wrote.</summary>
 [FlowComponent("till")]
@@ -24,6 +32,10 @@ public sealed class Till
 [Flow("assignments-bpmn")] public sealed partial class AssignmentsBpmnFlow : IFlow<PriceRequest, string>;
 
 [Flow("assignments-graph")] public sealed partial class AssignmentsGraphFlow : IFlow<PriceRequest, string>;
+
+[Flow("price-quote")] public sealed partial class QuoteYamlFlow : IFlow<PriceRequest, PriceQuote>;
+
+[Flow("price-quote-bpmn")] public sealed partial class QuoteBpmnFlow : IFlow<PriceRequest, PriceQuote>;
 
 /// <summary>The YAML flow's assignments in the fluent form: Set after a task is its set; Set after nothing is a node of its own.</summary>
 [Flow("assignments-fluent")]
@@ -99,5 +111,41 @@ public sealed class AssignmentTests
             Assert.Contains("setting var.per threw DivideByZeroException", result.Error.Message);
             Assert.IsType<DivideByZeroException>(result.Error.Exception);
         }
+    }
+
+    [Theory]
+    [InlineData(3, false)]
+    [InlineData(12, true)]
+    public async Task A_result_template_builds_the_result_by_member_name(int count, bool bulk)
+    {
+        var flow = new QuoteYamlFlow(new Till());
+
+        foreach (var options in new FlowRunOptions?[] { null, new FlowRunOptions { Tracking = TrackingMode.Node } })
+        {
+            var result = await flow.RunAsync(new PriceRequest("ann", count, 2.5m), options);
+
+            Assert.True(result.IsSuccess, result.ToString());
+            Assert.Equal(new PriceQuote("ANN-" + (2.5m * count).ToString(System.Globalization.CultureInfo.InvariantCulture), 2.5m * count, count) { Bulk = bulk }, result.Value);
+        }
+    }
+
+    [Fact]
+    public async Task Each_end_event_builds_its_own_result_and_a_null_for_a_member_declared_not_null_fails_the_run_there()
+    {
+        var flow = new QuoteBpmnFlow(new Till());
+
+        var byName = await flow.RunAsync(new PriceRequest("ann", 3, 2m));
+        Assert.True(byName.IsSuccess, byName.ToString());
+        Assert.Equal(new PriceQuote("ann", 2m, 1) { Note = "by name" }, byName.Value);
+
+        var byNick = await flow.RunAsync(new PriceRequest("ann", 200, 2m, Nick: "an"));
+        Assert.True(byNick.IsSuccess, byNick.ToString());
+        Assert.Equal(new PriceQuote("AN", 400m, 200) { Bulk = true }, byNick.Value);
+
+        var noNick = await flow.RunAsync(new PriceRequest("ann", 200, 2m));
+        Assert.False(noNick.IsSuccess);
+        Assert.Equal(FlowErrorCodes.AssignmentFailed, noNick.Error!.Code);
+        Assert.Equal("nickEnd", noNick.Error.NodeId);
+        Assert.Contains("res.Label is null, but PriceQuote's constructor parameter 'Label' is not nullable", noNick.Error.Message);
     }
 }

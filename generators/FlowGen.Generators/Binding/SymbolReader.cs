@@ -465,8 +465,19 @@ internal static class SymbolReader
                         IFieldSymbol { IsReadOnly: true } => null,
                         _ => null,
                     };
-                    properties.Add(new PropertyShape(member.Name, Name(memberType), IsNullable(memberType)) { Setter = setter });
+                    var required = member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true };
+                    properties.Add(new PropertyShape(member.Name, Name(memberType), IsNullable(memberType)) { Setter = setter, IsRequired = required });
                     Add(memberType, depth + 1);
+                }
+            }
+            var constructors = new List<ConstructorShape>();
+            if (category is TypeCategory.Other && type is INamedTypeSymbol { IsAbstract: false, TypeKind: TypeKind.Class or TypeKind.Struct } named
+                && !(named.ContainingNamespace?.ToDisplayString() ?? "").StartsWith("System", StringComparison.Ordinal))
+            {
+                foreach (var constructor in named.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public))
+                {
+                    constructors.Add(new ConstructorShape(constructor.Parameters.Select(p => new ParameterShape(p.Name, Name(p.Type), IsNullable(p.Type), p.HasExplicitDefaultValue)).ToEquatableArray()));
+                    foreach (var parameter in constructor.Parameters) Add(parameter.Type, depth + 1);
                 }
             }
             var supertypes = new List<string>();
@@ -477,6 +488,7 @@ internal static class SymbolReader
                 Properties = properties.ToEquatableArray(),
                 Supertypes = supertypes.Distinct().OrderBy(s => s, StringComparer.Ordinal).ToEquatableArray(),
                 IsRecord = type.IsRecord,
+                Constructors = constructors.ToEquatableArray(),
             };
             if (type.SpecialType != SpecialType.None && _shapes[name] is { Properties.Count: 0 } shape) s_specialShapes.GetValue(type, _ => shape);
         }

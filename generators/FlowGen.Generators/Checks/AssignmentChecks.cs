@@ -45,9 +45,16 @@ internal static class AssignmentChecks
                 continue;
             }
             var compiled = new List<BoundAssignment>();
-            foreach (var assignment in node.Assignments)
+            foreach (var assignment in node.Assignments.Where(a => !ResultTemplates.IsResultTarget(a.Target)))
             {
                 if (Bind(node, assignment, flowClass, types, producers, declared, ancestors, diagnostics) is { } one) compiled.Add(one);
+            }
+            // The result template last: it reads what the node's other assignments wrote.
+            var template = node.Assignments.Where(a => ResultTemplates.IsResultTarget(a.Target)).ToList();
+            if (template.Count > 0)
+            {
+                var available = producers.Where(p => p.NodeId == node.Id || ancestors[node.Id].Contains(p.NodeId)).ToList();
+                if (ResultTemplates.Bind(node, template, flowClass, types, available, diagnostics) is { } result) compiled.Add(result);
             }
             if (compiled.Count > 0) bound[node.Id] = compiled.ToEquatableArray();
         }
@@ -66,7 +73,6 @@ internal static class AssignmentChecks
             var why = root switch
             {
                 "req" => "req is the request: a flow reads it and never writes it",
-                "res" => "the result is written by a task with [ToResult]",
                 "sta" or "var" => "a bus name is one name of letters, digits, '_' and '-' (a value's members are not written one by one)",
                 _ => "only var.<name> and sta.<name> can be set",
             };
@@ -82,26 +88,8 @@ internal static class AssignmentChecks
         // What the node's assignment reads: what ran before it, the node's own task, and the assignments before this one.
         var available = producers.Where(p => p.NodeId == node.Id || ancestors[node.Id].Contains(p.NodeId)).ToList();
         var value = assignment.Value;
-        var errors = value.Parsed.Errors;
-        CompiledExpression? compiled = null;
-        if (errors.IsEmpty && value.Parsed.Root is { } expression)
-        {
-            compiled = ExpressionCompiler.CompileValue(expression, new BusChecks.Resolver(flowClass, types, available));
-            errors = compiled.Errors;
-        }
-        if (errors.IsEmpty && compiled?.Code is null)
-            errors = new[] { new ExpressionError("FG0501", 0, value.Text.Length, "the expression is empty") }.ToEquatableArray();
-        if (!errors.IsEmpty)
-        {
-            foreach (var error in errors)
-            {
-                var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
-                diagnostics.Add(DiagnosticInfo.Create(descriptor, value.Span(error.Start, error.Length), "Expression", DiagnosticInfo.Quote(value.Text), where, error.Message));
-            }
-            return null;
-        }
-
-        var type = compiled!.Type!;
+        if (Compile(value, where, flowClass, types, available, diagnostics) is not { } compiled) return null;
+        var type = compiled.Type!;
         var code = compiled.Code!;
         // A name a task (or seed, or receive) writes has its type: the value must fit it. Else the name takes the value's type.
         var owner = declared.FirstOrDefault(p => p.Output.Scope == scope && string.Equals(p.Output.Name, name, StringComparison.OrdinalIgnoreCase))
@@ -126,9 +114,33 @@ internal static class AssignmentChecks
         return new BoundAssignment("state." + BusChecks.FieldName(scope, canonical), busName, code, value.Text, value.Location);
     }
 
+    /// <summary>
+    /// An assignment's (or a template member's) expression, compiled over <paramref name="available"/>; its errors are
+    /// reported at their column, named by <paramref name="where"/>. Null when it does not compile.
+    /// </summary>
+    internal static CompiledExpression? Compile(ConditionSource value, string where, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> available, List<DiagnosticInfo> diagnostics)
+    {
+        var errors = value.Parsed.Errors;
+        CompiledExpression? compiled = null;
+        if (errors.IsEmpty && value.Parsed.Root is { } expression)
+        {
+            compiled = ExpressionCompiler.CompileValue(expression, new BusChecks.Resolver(flowClass, types, available));
+            errors = compiled.Errors;
+        }
+        if (errors.IsEmpty && compiled?.Code is null)
+            errors = new[] { new ExpressionError("FG0501", 0, value.Text.Length, "the expression is empty") }.ToEquatableArray();
+        if (errors.IsEmpty) return compiled;
+        foreach (var error in errors)
+        {
+            var descriptor = FlowDiagnostics.All.FirstOrDefault(d => d.Id == error.Id) ?? FlowDiagnostics.ExpressionSyntax;
+            diagnostics.Add(DiagnosticInfo.Create(descriptor, value.Span(error.Start, error.Length), "Expression", DiagnosticInfo.Quote(value.Text), where, error.Message));
+        }
+        return null;
+    }
+
     /// <summary>A value type written where the name holds its nullable form (an int into an int?), or a reference into its nullable annotation.</summary>
     private static bool FitsNullable(string type, string fieldType, BusChecks.Producer owner, TypeTable types)
         => fieldType == type + "?" || (owner.Output.IsNullable && !ExpressionTypes.Describe(types, type).Type.IsValueType && fieldType.TrimEnd('?') == type.TrimEnd('?'));
 
-    private static string Short(string type) => type.Replace("global::", "");
+    internal static string Short(string type) => type.Replace("global::", "");
 }

@@ -43,8 +43,8 @@ internal sealed partial class FlowEmitter
             _w.Line("return true;");
             _w.Close();
             _w.Open("catch (global::System.Exception exception)");
-            var name = several ? "writing" : CSharpText.StringLiteral(bound.Assignments[0].BusName);
-            _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.AssignmentFailed, \"setting \" + {name} + \" threw \" + exception.GetType().Name + \": \" + exception.Message, exception);");
+            var prefix = several ? "\"setting \" + writing + \" threw \"" : CSharpText.StringLiteral("setting " + bound.Assignments[0].BusName + " threw ");
+            _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.AssignmentFailed, {prefix} + exception.GetType().Name + \": \" + exception.Message, exception);");
             _w.Line("return false;");
             _w.Close();
             _w.Close();

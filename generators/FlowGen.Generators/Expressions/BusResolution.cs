@@ -25,4 +25,8 @@ internal interface IBusResolver
 /// A type-checked expression. <paramref name="Code"/> is a C# expression (a bool for conditions) and
 /// <paramref name="Type"/> its C# type (e.g. <c>bool</c>, <c>int?</c>); both are null when <paramref name="Errors"/> is not empty.
 /// </summary>
-internal sealed record CompiledExpression(string? Code, string? Type, EquatableArray<ExpressionError> Errors);
+internal sealed record CompiledExpression(string? Code, string? Type, EquatableArray<ExpressionError> Errors)
+{
+    /// <summary>The value may be null at run time (a reference read through a path that may be null, a function that keeps null).</summary>
+    public bool MayBeNull { get; init; }
+}

@@ -100,7 +100,7 @@ internal static class ExpressionCompiler
                 var sorted = _errors.Distinct().OrderBy(e => e.Start).ThenBy(e => e.Length).ToEquatableArray();
                 return new CompiledExpression(null, null, sorted);
             }
-            return new CompiledExpression(value.Code, value.CSharpType, EquatableArray<ExpressionError>.Empty);
+            return new CompiledExpression(value.Code, value.CSharpType, EquatableArray<ExpressionError>.Empty) { MayBeNull = value.MayBeNull };
         }
 
         public void Error(string id, Expr at, string message) => Error(id, at.Start, at.Length, message);

@@ -40,7 +40,19 @@ internal sealed record TypeShape(
 
     /// <summary>True for record classes and record structs: <c>with</c> can copy them with a member changed.</summary>
     public bool IsRecord { get; init; }
+
+    /// <summary>
+    /// The public instance constructors of a class or struct of the project's own (not of System), for templates that
+    /// build a value by member name (a flow's result template).
+    /// </summary>
+    public EquatableArray<ConstructorShape> Constructors { get; init; } = EquatableArray<ConstructorShape>.Empty;
 }
+
+/// <summary>A public constructor: its parameters in order.</summary>
+internal sealed record ConstructorShape(EquatableArray<ParameterShape> Parameters);
+
+/// <summary>A constructor parameter: its name, its type's full name, whether it may be null and whether it has a default value.</summary>
+internal sealed record ParameterShape(string Name, string Type, bool IsNullable, bool HasDefault);
 
 /// <summary>A readable instance property (or field) of a type.</summary>
 /// <param name="Name">The C# member name.</param>
@@ -50,6 +62,9 @@ internal sealed record PropertyShape(string Name, string Type, bool IsNullable)
 {
     /// <summary>"set" for a public setter or writable field, "init" for an init accessor, null when read-only.</summary>
     public string? Setter { get; init; }
+
+    /// <summary>The member is declared <c>required</c>: an object initializer must set it.</summary>
+    public bool IsRequired { get; init; }
 }
 
 /// <summary>All type shapes one flow needs, keyed by full name.</summary>

@@ -8,7 +8,7 @@ namespace FlowGen.Generators.Tests.Generator;
 // (FG0414), and what a set writes is read by later tasks with the bus checks (FG0401, FG0402).
 public sealed class AssignmentDiagnosticTests
 {
-    private const string Components = """
+    private const string Types = """
         using FlowGen;
         namespace Shop;
         public sealed record Req(string Name, int Count, decimal Price);
@@ -20,7 +20,17 @@ public sealed class AssignmentDiagnosticTests
             [FlowTask("label")] public void Label([FromVar("label")] string label) { }
             [FlowTask("number")] public void Number([FromVar("label")] int label) { }
         }
+        public sealed record Quote(string Label, decimal Total, int Count = 1) { public bool Bulk { get; init; } public string Fixed { get; } = ""; public required string Kind { get; init; } }
+        """;
+
+    private const string Components = Types + """
+
         [Flow("f")] public sealed partial class F : IFlow<Req, string>;
+        """;
+
+    private const string QuoteComponents = Types + """
+
+        [Flow("q")] public sealed partial class Q : IFlow<Req, Quote>;
         """;
 
     private static GeneratorHarness.Run Yaml(string steps) => GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml", "flow: f\nsteps:\n" + steps));
@@ -54,7 +64,6 @@ public sealed class AssignmentDiagnosticTests
 
     [Theory]
     [InlineData("req.count", "req is the request")]
-    [InlineData("res", "the result is written by a task with [ToResult]")]
     [InlineData("var.a.b", "a bus name is one name")]
     [InlineData("total", "only var.<name> and sta.<name> can be set")]
     public void A_target_that_is_not_a_var_or_sta_name_is_FG0414_at_the_target(string target, string why)
@@ -119,5 +128,46 @@ public sealed class AssignmentDiagnosticTests
         Assert.Contains("has no 'set'", Yaml("  - { id: p, type: set }\n").Single("FG0006").GetMessage());
         Assert.Contains("'set' holds", Yaml("  - { id: p, task-component: till, task-service: price, set: [ 1 ] }\n").Single("FG0006").GetMessage());
         Assert.Contains("holds nothing", Yaml("  - { id: p, task-component: till, task-service: price, set: { var.a: } }\n").Single("FG0006").GetMessage());
+    }
+
+    private static GeneratorHarness.Run Quote(string result) => GeneratorHarness.RunGenerator(QuoteComponents,
+        new InMemoryText("/flows/q.flow.yaml", "flow: q\nresult:\n" + result + "steps:\n  - { id: p, task-component: till, task-service: price }\n"));
+
+    [Fact]
+    public void A_result_template_that_fits_compiles_with_the_defaults_left_out()
+    {
+        var run = Quote("  label: \"req.name\"\n  total: sta.price\n  kind: \"'a'\"\n  bulk: \"req.count > 9\"\n");
+
+        Assert.Empty(run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains("state.Result = new global::Shop.Quote(Label: state.Request.Name, Total: state.Sta_price) { Kind = \"a\", Bulk = state.Request.Count > 9 };", run.Source("Shop.Q.g.cs"));
+    }
+
+    [Theory]
+    [InlineData("  label: \"req.name\"\n  kind: \"'a'\"\n", "it does not give 'Total' (decimal), which Shop.Quote's constructor needs")]
+    [InlineData("  label: \"req.name\"\n  total: sta.price\n  kind: \"'a'\"\n  colour: \"'red'\"\n", "Shop.Quote has no member 'colour' (it has: Label, Total, Count, Bulk, Fixed, Kind)")]
+    [InlineData("  label: \"req.name\"\n  total: \"'many'\"\n  kind: \"'a'\"\n", "res.total is string ('many'), but Shop.Quote's constructor parameter 'Total' is decimal")]
+    [InlineData("  label: \"req.name\"\n  total: sta.price\n  kind: \"'a'\"\n  fixed: \"'x'\"\n", "Shop.Quote.Fixed is read-only")]
+    [InlineData("  label: \"req.name\"\n  total: sta.price\n", "it does not give 'Kind', which Shop.Quote declares required")]
+    public void A_result_template_that_does_not_fit_the_result_type_is_FG0415_naming_both(string result, string message)
+    {
+        var d = Quote(result).Single("FG0415");
+
+        Assert.Contains(message, d.GetMessage());
+        Assert.StartsWith("The result template of end 'q.end' does not fit Shop.Quote", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_whole_result_must_be_of_the_result_type_and_a_template_belongs_on_an_end_node()
+    {
+        var whole = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml", "flow: f\nresult: \"'done ' + sta.price\"\nsteps:\n  - { id: p, task-component: till, task-service: price }\n"));
+        Assert.Empty(whole.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(whole.CompileErrors);
+
+        var wrong = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml", "flow: f\nresult: sta.price\nsteps:\n  - { id: p, task-component: till, task-service: price }\n"));
+        Assert.Contains("the value is decimal (sta.price)", wrong.Single("FG0415").GetMessage());
+
+        var onTask = Yaml("  - { id: p, task-component: till, task-service: price, set: { res: \"'x'\" } }\n");
+        Assert.Contains("a result template belongs on an end node", onTask.Single("FG0414").GetMessage());
     }
 }

@@ -15,7 +15,7 @@ namespace FlowGen.Generators.Frontends.Documents;
 /// </summary>
 internal sealed class FlowDocumentReader
 {
-    internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure", "continues"];
+    internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure", "continues", "result"];
     private static readonly string[] FormKeys = ["graph", "steps", "actions"];
     internal static readonly string[] NodeTypes = ["start", "end", "task", "set", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail", "receive", "timer", "event-gateway"];
     internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
@@ -118,6 +118,16 @@ internal sealed class FlowDocumentReader
 
         var start = new StartInfo(flowId, Text(top, "name"), startProperties, flowKey?.Location ?? form.Value.Key.Location);
         var graph = ReadBody(form.Value.Key, form.Value.Value, flowId ?? System.IO.Path.GetFileName(_source.Path), start, isSubflow: false);
+        if (top["result"] is not null && ResultTemplate(top) is { Count: > 0 } template)
+        {
+            // The flow's result template: every end node of the flow builds the result with it (not fail nodes).
+            graph = graph with
+            {
+                Nodes = graph.Nodes.Select(n => n.Kind == NodeKind.EndEvent && n.GetProperty("error-code") is null
+                    ? n with { Assignments = n.Assignments.Concat(template).ToEquatableArray() }
+                    : n).ToEquatableArray(),
+            };
+        }
         graphs.Add(graph with { RequestSchema = schema });
     }
 
@@ -817,6 +827,34 @@ internal sealed class FlowDocumentReader
             if (Condition(entries, entry.Key.Name) is { } expression) assignments.Add(new FlowAssignment(entry.Key.Name, entry.Key.Location, expression));
         }
         return assignments.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// The top level's <c>result</c>: one expression for the whole result (<c>result: "sta.page"</c>), or a mapping of the
+    /// result's members to expressions, read as the assignments <c>res</c> / <c>res.&lt;member&gt;</c>.
+    /// </summary>
+    private List<FlowAssignment> ResultTemplate(DocMapping top)
+    {
+        var value = top["result"]!;
+        var template = new List<FlowAssignment>();
+        if (value is DocScalar { IsNull: true }) return template;
+        if (value is DocMapping members)
+        {
+            foreach (var entry in members.Entries)
+            {
+                if (entry.Value is not DocScalar { IsNull: false })
+                {
+                    Shape(entry.Value is DocScalar ? entry.Key.Location : entry.Value.Location, $"Member '{entry.Key.Name}' of 'result' holds {(entry.Value is DocScalar ? "nothing" : entry.Value.Kind)}",
+                        "give it one expression, such as \"var.total\"; a text is quoted inside the expression: \"'ok'\"");
+                    continue;
+                }
+                if (Condition(members, entry.Key.Name) is { } expression) template.Add(new FlowAssignment("res." + entry.Key.Name, entry.Key.Location, expression));
+            }
+            return template;
+        }
+        if (value is DocScalar && Condition(top, "result") is { } whole) template.Add(new FlowAssignment("res", top.KeyOf("result")!.Location, whole));
+        else if (value is not DocScalar) Shape(value.Location, $"'result' holds {value.Kind}", "write the result's members and their expressions (result: { total: \"var.total\" }), or one expression for the whole result");
+        return template;
     }
 
     /// <summary>A node setting: a single value, kept as text like a BPMN property (checked by SettingsChecks).</summary>
