@@ -202,6 +202,49 @@ public static class FlowFunctions
     /// <summary><c>str(x)</c> of a number or enum that may be null: null stays null.</summary>
     public static string? Str<T>(T? value) where T : struct, IFormattable => value?.ToString(null, CultureInfo.InvariantCulture);
 
+    /// <summary>The item at <paramref name="index"/> of a list (<c>req.orders[0]</c>); null when the list is null or has no such item.</summary>
+    public static T? Item<T>(IEnumerable<T>? items, int index) where T : class
+        => items switch
+        {
+            null => null,
+            IReadOnlyList<T> list => index < list.Count ? list[index] : null,
+            _ => items.Skip(index).FirstOrDefault(),
+        };
+
+    /// <summary>The item at <paramref name="index"/> of a list of values; null when the list is null or has no such item.</summary>
+    public static T? ItemValue<T>(IEnumerable<T>? items, int index) where T : struct
+    {
+        switch (items)
+        {
+            case null:
+                return null;
+            case IReadOnlyList<T> list:
+                return index < list.Count ? list[index] : null;
+        }
+        foreach (var item in items)
+        {
+            if (index-- == 0) return item;
+        }
+        return null;
+    }
+
+    /// <summary>The item at <paramref name="index"/> of a list of values that may be null; null when there is no such item.</summary>
+    public static T? ItemNullable<T>(IEnumerable<T?>? items, int index) where T : struct
+    {
+        switch (items)
+        {
+            case null:
+                return null;
+            case IReadOnlyList<T?> list:
+                return index < list.Count ? list[index] : null;
+        }
+        foreach (var item in items)
+        {
+            if (index-- == 0) return item;
+        }
+        return null;
+    }
+
     /// <summary><c>@concat(a, b)</c>: the two strings joined; a null one counts as empty.</summary>
     public static string Concat(string? a, string? b) => string.Concat(a, b);
 
@@ -308,6 +351,18 @@ public static class FlowFunctions
         foreach (var name in names) value = JsonPath(value, name);
         return value;
     }
+
+    /// <summary>The item at <paramref name="index"/> of a JSON array (<c>sta.user.orders[0]</c>), or an undefined value when there is none.</summary>
+    public static System.Text.Json.JsonElement JsonIndex(System.Text.Json.JsonElement value, int index)
+        => value.ValueKind == System.Text.Json.JsonValueKind.Array && index < value.GetArrayLength() ? value[index] : default;
+
+    /// <summary><c>str(x)</c> of a JSON value: a string's text, a number's or true/false's JSON text, an object's or array's JSON; null for none or JSON null.</summary>
+    public static string? Str(System.Text.Json.JsonElement value) => value.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.String => value.GetString(),
+        System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null => null,
+        _ => value.GetRawText(),
+    };
 
     /// <summary>A JSON string's text; null for any other kind of value (or none).</summary>
     public static string? JsonString(System.Text.Json.JsonElement value)

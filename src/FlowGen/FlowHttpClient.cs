@@ -277,6 +277,7 @@ public sealed record FlowHttpTemplate(string[] Literals, int[] Slots)
     {
         null => "",
         bool b => b ? "true" : "false",
+        JsonElement { ValueKind: JsonValueKind.Undefined or JsonValueKind.Null } => "",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
@@ -286,6 +287,7 @@ public sealed record FlowHttpTemplate(string[] Literals, int[] Slots)
         null => "null",
         bool b => b ? "true" : "false",
         byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal => Text(value),
+        JsonElement { ValueKind: JsonValueKind.Undefined } => "null", // a path into an answer that is not there
         JsonElement element => element.GetRawText(),
         _ => JsonSerializer.Serialize(Text(value), FlowJsonStrings.Default.String),
     };

@@ -37,6 +37,9 @@ public sealed class HttpBranchTasks
 [Flow("http-branch")]
 public sealed partial class HttpBranchFlow : IFlow<HttpUserRequest, string>;
 
+[Flow("http-chain")]
+public sealed partial class HttpChainFlow : IFlow<HttpUserRequest, string>;
+
 public sealed class HttpServerFixture : IDisposable
 {
     private readonly HttpListener _listener = new();
@@ -103,6 +106,15 @@ public sealed class HttpServerFixture : IDisposable
             case "/users/broken":
                 (status, body) = (200, "{\"name\": ada");
                 break;
+            case "/members/7":
+                (status, body) = (200, "{\"user_info\":{\"unclose_order_id\":\"o-42\",\"tags\":[\"a\",\"b\"]}}");
+                break;
+            case "/orders/o-42":
+                // The query names the first tag of the member: the URL placeholder read it by index.
+                (status, body) = context.Request.Url.Query == "?first=a"
+                    ? (200, "{\"items\":[{\"sku\":\"s-1\",\"qty\":2},{\"sku\":\"s-2\",\"qty\":1}],\"total\":12.5}")
+                    : (400, "{\"error\":\"wrong query " + context.Request.Url.Query + "\"}");
+                break;
             case "/audit":
                 using (var reader = new StreamReader(context.Request.InputStream))
                     body = "{\"received\":" + await reader.ReadToEndAsync() + ",\"query\":\"" + context.Request.Url.Query + "\"}";
@@ -156,6 +168,16 @@ public sealed class HttpTaskTests(HttpServerFixture server) : IClassFixture<Http
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal(expected, result.Value);
+    }
+
+    [Fact]
+    public async Task A_field_of_one_answer_feeds_the_next_call_and_the_result_is_made_from_both_answers()
+    {
+        var result = await new HttpChainFlow(new FlowHttpClient()).RunAsync(new HttpUserRequest(server.BaseUrl, "7", "secret"));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal("o-42|s-2|12.5|s-1x2|b|{\"missing\": null, \"tag\": \"b\"}", result.Value);
+        Assert.Equal(1, server.Calls["/orders/o-42"]);
     }
 
     [Fact]

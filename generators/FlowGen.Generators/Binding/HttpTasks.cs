@@ -20,7 +20,7 @@ internal static class HttpTasks
     public const string ClientType = "global::FlowGen.FlowHttpClient";
     public const string ResponseType = "global::System.Text.Json.JsonElement";
     private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
-    private static readonly Regex Placeholder = new(@"\{(?<raw>\+?)(?<scope>req|sta|var)(?<path>(?:\.[A-Za-z_][A-Za-z0-9_\-]*)*)\}", RegexOptions.CultureInvariant);
+    private static readonly Regex Placeholder = new(@"\{(?<raw>\+?)(?<scope>req|sta|var)(?<path>(?:\.[A-Za-z_][A-Za-z0-9_\-]*(?:\[[0-9]{1,9}\])*)*)\}", RegexOptions.CultureInvariant);
     private static readonly Regex Check = new(@"^\s*(?<path>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*(?<op>==|!=)\s*(?<value>-?\d+(?:\.\d+)?|'[^']*'|""[^""]*""|true|false|null)\s*$", RegexOptions.CultureInvariant);
     private static readonly Regex Statuses = new(@"^\s*\d{3}(\s*-\s*\d{3})?(\s*,\s*\d{3}(\s*-\s*\d{3})?)*\s*$", RegexOptions.CultureInvariant);
 

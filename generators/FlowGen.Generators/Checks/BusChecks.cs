@@ -442,6 +442,9 @@ internal static class BusChecks
         List<Producer> producers, Ancestry ancestors, Lazy<Dictionary<string, HashSet<string>>> mustRun, HashSet<string> unbound, List<DiagnosticInfo> diagnostics)
     {
         var segments = path.Split('.');
+        // sta.orders[0].id: the bus name is 'orders', and its index is the walk's first step.
+        var bracket = segments[0].IndexOf('[');
+        if (bracket > 0) segments = new[] { segments[0].Substring(0, bracket), segments[0].Substring(bracket) }.Concat(segments.Skip(1)).ToArray();
         var all = producers.Where(p => p.Output.Scope == scope && Matches(p.Output.Name, segments[0])).ToList();
         var display = ScopeName(scope) + "." + segments[0];
         var field = all.Count == 0 ? null : all[0].Output;
@@ -567,12 +570,55 @@ internal static class BusChecks
 
     private sealed record PathWalk(string? Code, string? Type, bool MayBeNull, string? Error);
 
+    private const string JsonElementType = "global::System.Text.Json.JsonElement";
+
     private static PathWalk Walk(string code, string type, bool mayBeNull, string[] segments, TypeTable types)
     {
         var lifted = false;
+        // A step may carry indexes (orders[0]): they are steps of their own.
+        var steps = new List<(string Name, int? Index)>();
         foreach (var segment in segments)
         {
-            if (segment.Length == 0) continue;
+            var match = System.Text.RegularExpressions.Regex.Match(segment, @"^(?<name>[^\[\]]*)(?:\[(?<index>\d{1,9})\])*$");
+            if (!match.Success) return new PathWalk(null, null, false, $"does not resolve: '{segment}' is not a name with indexes such as orders[0]");
+            if (match.Groups["name"].Length > 0) steps.Add((match.Groups["name"].Value, null));
+            foreach (System.Text.RegularExpressions.Capture index in match.Groups["index"].Captures)
+                steps.Add(("[" + index.Value + "]", int.Parse(index.Value, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var (segment, at) = steps[i];
+            if (type == JsonElementType)
+            {
+                // A JSON value (an HTTP task's http-output): the rest is read at run time, by name and index.
+                var names = new List<string>();
+                foreach (var (name, index) in steps.Skip(i))
+                {
+                    if (index is null)
+                    {
+                        names.Add(Emit.CSharpText.StringLiteral(name));
+                        continue;
+                    }
+                    if (names.Count > 0) code = $"global::FlowGen.FlowFunctions.JsonPath({code}, {string.Join(", ", names)})";
+                    names.Clear();
+                    code = $"global::FlowGen.FlowFunctions.JsonIndex({code}, {index.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+                }
+                if (names.Count > 0) code = $"global::FlowGen.FlowFunctions.JsonPath({code}, {string.Join(", ", names)})";
+                return new PathWalk(code, type, false, null);
+            }
+            if (at is { } item)
+            {
+                var list = types.Find(type.TrimEnd('?'));
+                if (list?.ElementType is not { } element)
+                    return new PathWalk(null, null, false, $"does not resolve: '{segment}' reads an item of a list, but {Short(type)} is not one");
+                var elementShape = types.Find(element);
+                var method = elementShape is { IsNullableValueType: true } ? "ItemNullable" : elementShape is { IsValueType: true } ? "ItemValue" : "Item";
+                code = $"global::FlowGen.FlowFunctions.{method}({code}, {item.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+                type = element; // the code gives null when there is no such item: the walk may be null from here on
+                mayBeNull = true;
+                lifted = true;
+                continue;
+            }
             var shape = types.Find(type);
             if (shape is { IsNullableValueType: true, UnderlyingType: { } underlying }) shape = types.Find(underlying);
             if (shape is { Category: TypeCategory.Enum }) shape = shape with { Properties = EquatableArray<PropertyShape>.Empty }; // members are values, not properties

@@ -76,6 +76,9 @@ internal static class ExpressionCompiler
     {
         public bool IsNullLiteral => Literal == LiteralKind.Null;
 
+        /// <summary>For a string join (<c>a + b + c</c>): the code of each part, so that a longer join stays one call.</summary>
+        public IReadOnlyList<string>? ConcatParts { get; init; }
+
         public bool IsNullableValueType => Type.IsValueType && MayBeNull;
 
         public string DisplayType => IsNullLiteral ? "null" : Type.Display + (Type.IsValueType && DeclaredNullable ? "?" : "");
@@ -272,12 +275,33 @@ internal static class ExpressionCompiler
                 var segment = path.Segments[i];
                 if (current.Type.Name == JsonElementName)
                 {
-                    // A JSON value (an HTTP task's http-output): the rest of the path reads its properties by name.
-                    var names = path.Segments.Skip(i).Select(s => FlowGen.Generators.Emit.CSharpText.StringLiteral(s.Name)).ToList();
-                    source += "." + string.Join(".", path.Segments.Skip(i).Select(s => s.Name));
-                    current = new Value($"global::FlowGen.FlowFunctions.JsonPath({JsonCode(current)}, {string.Join(", ", names)})",
-                        Precedence.Primary, current.Type, false, false, source);
+                    // A JSON value (an HTTP task's http-output): the rest of the path reads its properties by name, and
+                    // its arrays' items by index, at run time (a missing step gives an undefined value, never an exception).
+                    var code = JsonCode(current);
+                    foreach (var run in JsonSteps(path.Segments.Skip(i)))
+                    {
+                        code = run.Index is { } at
+                            ? $"global::FlowGen.FlowFunctions.JsonIndex({code}, {at.ToString(System.Globalization.CultureInfo.InvariantCulture)})"
+                            : $"global::FlowGen.FlowFunctions.JsonPath({code}, {string.Join(", ", run.Names.Select(n => FlowGen.Generators.Emit.CSharpText.StringLiteral(n)))})";
+                    }
+                    source += string.Concat(path.Segments.Skip(i).Select(s => s.Index is null ? "." + s.Name : s.Name));
+                    current = new Value(code, Precedence.Primary, current.Type, false, false, source);
                     break;
+                }
+                if (segment.Index is { } index)
+                {
+                    // A list's item: null (or the element type's null) when the list is null or too short, never an exception.
+                    if (!current.Type.IsCollection || current.Type.ElementType is null)
+                    {
+                        Error(ExpressionErrorIds.TypeMismatch, segment.Start, segment.Length, $"'{segment.Name}' reads an item of a list or a JSON array, but {current.Describe()} is neither");
+                        return null;
+                    }
+                    var (element, elementNullable) = ExpressionTypes.Describe(_bus.Types, current.Type.ElementType);
+                    source += segment.Name;
+                    var method = !element.IsValueType ? "Item" : elementNullable ? "ItemNullable" : "ItemValue";
+                    current = new Value($"global::FlowGen.FlowFunctions.{method}({current.Code}, {index.ToString(System.Globalization.CultureInfo.InvariantCulture)})",
+                        Precedence.Primary, element, MayBeNull: true, ReceiverMayBeNull: true, source, DeclaredNullable: elementNullable);
+                    continue;
                 }
                 var member = FindMember(current, segment);
                 if (member is null) return null;
@@ -295,6 +319,24 @@ internal static class ExpressionCompiler
                     DeclaredNullable: nullable);
             }
             return current with { Source = PathText(path) };
+        }
+
+        /// <summary>The JSON steps of a path: runs of property names (one JsonPath call each) and single indexes.</summary>
+        private static IEnumerable<(List<string> Names, int? Index)> JsonSteps(IEnumerable<PathSegment> segments)
+        {
+            var names = new List<string>();
+            foreach (var segment in segments)
+            {
+                if (segment.Index is { } index)
+                {
+                    if (names.Count > 0) yield return (names, null);
+                    names = new List<string>();
+                    yield return (names, index);
+                    continue;
+                }
+                names.Add(segment.Name);
+            }
+            if (names.Count > 0) yield return (names, null);
         }
 
         private Value FromBus(BusValue value, string source)
@@ -446,7 +488,12 @@ internal static class ExpressionCompiler
                 var leftText = left.IsNullLiteral ? NullString(left) : AsText(left, binary.Left, "'+' with a string");
                 var rightText = right.IsNullLiteral ? NullString(right) : AsText(right, binary.Right, "'+' with a string");
                 if (leftText is null || rightText is null) return null;
-                return new Value(Emit("Concat", null, leftText, rightText), Precedence.Primary, ExpressionType.String, false, false, source);
+                // a + b + c is one String.Concat of every part (a null part counts as empty), not a call per '+'.
+                var parts = (leftText.ConcatParts ?? [Wrap(leftText, Precedence.Additive)]).Concat(rightText.ConcatParts ?? [Wrap(rightText, Precedence.Additive)]).ToList();
+                return new Value($"global::System.String.Concat({string.Join(", ", parts)})", Precedence.Primary, ExpressionType.String, false, false, source)
+                {
+                    ConcatParts = parts,
+                };
             }
             foreach (var side in new[] { left, right })
             {
@@ -895,6 +942,8 @@ internal static class ExpressionCompiler
             if (value.IsNullLiteral) return Mismatch(at, $"{what} needs a value, not null");
             var category = value.Type.Category;
             if (category == TypeCategory.String) return value;
+            if (value.Type.Name == JsonElementName)
+                return new Value(Emit("Str", null, value), Precedence.Primary, ExpressionType.String, true, true, value.Source);
             if (!(value.Type.IsNumeric || category is TypeCategory.Boolean or TypeCategory.Char or TypeCategory.Enum))
                 return Mismatch(at, $"{what} needs a number, a string, true/false, a char or an enum, but {value.Describe()} is none of them");
             return new Value(Emit("Str", null, value), Precedence.Primary, ExpressionType.String, value.MayBeNull, value.MayBeNull, value.Source);
@@ -985,7 +1034,7 @@ internal static class ExpressionCompiler
         private static string PathText(PathExpr path)
         {
             var sb = new StringBuilder(path.Root);
-            foreach (var s in path.Segments) sb.Append('.').Append(s.Name);
+            foreach (var s in path.Segments) (s.Index is null ? sb.Append('.') : sb).Append(s.Name);
             return sb.ToString();
         }
 

@@ -32,6 +32,8 @@ internal enum TokenKind
     Percent,
     Question,
     Colon,
+    OpenBracket,
+    CloseBracket,
 }
 
 /// <summary>A token; <see cref="Value"/> is the identifier, the number as written or the unescaped string.</summary>
@@ -121,6 +123,8 @@ internal static class ExpressionLexer
                 case '%': tokens.Add(new Token(TokenKind.Percent, i++, 1, "%")); break;
                 case '?': tokens.Add(new Token(TokenKind.Question, i++, 1, "?")); break;
                 case ':': tokens.Add(new Token(TokenKind.Colon, i++, 1, ":")); break;
+                case '[': tokens.Add(new Token(TokenKind.OpenBracket, i++, 1, "[")); break;
+                case ']': tokens.Add(new Token(TokenKind.CloseBracket, i++, 1, "]")); break;
                 case '|':
                     if (next != '|') errors.Add(new ExpressionError(ExpressionErrorIds.Syntax, i, 1, "unexpected '|': use '||' (or 'or')"));
                     i += next == '|' ? 2 : 1;

@@ -553,8 +553,30 @@ internal static class ExpressionParser
             Advance();
             var segments = new List<PathSegment>();
             var end = name.End;
-            while (Current.Kind == TokenKind.Dot)
+            while (Current.Kind is TokenKind.Dot or TokenKind.OpenBracket)
             {
+                if (Current.Kind == TokenKind.OpenBracket)
+                {
+                    // An index: sta.orders[0].id (a list's item, or a JSON array's), a whole number >= 0.
+                    var open = Advance();
+                    if (Current.Kind != TokenKind.Integer || !int.TryParse(Current.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+                    {
+                        ExpectedAt(Current, $"expected a whole number (0 or more) inside '[' at column {open.Start + 1}, such as sta.orders[0]");
+                        end = open.End;
+                        break;
+                    }
+                    var number = Advance();
+                    if (Current.Kind != TokenKind.CloseBracket)
+                    {
+                        ExpectedAt(Current, $"expected ']' after '[{number.Value}' at column {open.Start + 1}");
+                        end = number.End;
+                        break;
+                    }
+                    var close = Advance();
+                    segments.Add(new PathSegment("[" + number.Value + "]", open.Start, close.End - open.Start) { Index = index });
+                    end = close.End;
+                    continue;
+                }
                 var dot = Advance();
                 if (Current.Kind != TokenKind.Identifier)
                 {
@@ -570,6 +592,11 @@ internal static class ExpressionParser
             if (!PathRoots.IsRoot(name.Value))
             {
                 Error(ExpressionErrorIds.UnknownName, name.Start, name.Length, $"unknown name '{name.Value}': paths start with req., sta., var. or res.");
+                return Placeholder(name, end - name.Start);
+            }
+            if (PathRoots.IsNamedValues(name.Value) && segments.Count > 0 && segments[0].Index is not null)
+            {
+                ExpectedAt(Current, $"expected '.' and a value name after '{name.Value}' before an index (e.g. {name.Value}.orders[0])");
                 return Placeholder(name, end - name.Start);
             }
             if (PathRoots.IsNamedValues(name.Value) && segments.Count == 0)

@@ -30,7 +30,11 @@ internal enum LiteralKind
 internal sealed record LiteralExpr(LiteralKind Kind, string Value, int Start, int Length) : Expr(Start, Length);
 
 /// <summary>One <c>.name</c> step of a path.</summary>
-internal sealed record PathSegment(string Name, int Start, int Length);
+internal sealed record PathSegment(string Name, int Start, int Length)
+{
+    /// <summary>For an index step (<c>[0]</c> in <c>sta.orders[0].id</c>): the index; <see cref="Name"/> is then <c>[0]</c>.</summary>
+    public int? Index { get; init; }
+}
 
 /// <summary>A read from the data bus: <c>req.a.b</c>, <c>sta.name</c>, <c>var.name.data</c>, <c>res.img</c>.</summary>
 /// <param name="Root">One of <c>req</c>, <c>sta</c>, <c>var</c>, <c>res</c> (see <see cref="PathRoots"/>).</param>

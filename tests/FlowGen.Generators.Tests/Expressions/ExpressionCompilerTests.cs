@@ -116,6 +116,11 @@ public class ExpressionCompilerTests
         { "(req.count > 1) == (req.id < 2)", "state.Request.Count > 1 == state.Request.Id < 2" },
         { "(req.active || req.flag) && true", "(state.Request.Active || state.Request.Flag == true) && true" },
 
+        // list items by index (null when there is none), text joined with '+' into one String.Concat, str()
+        { "req.tags[0] > 4", F + ".ItemValue(state.Request.Tags, 0) > 4" },
+        { "req.source + '-' + req.count + (req.active ? '!' : '') == 'a-1'", "global::System.String.Concat(state.Request.Source, \"-\", " + F + ".Str(state.Request.Count), (state.Request.Active ? \"!\" : \"\")) == \"a-1\"" },
+        { "str(req.count) == '5' && str(req.kind) != 'App'", F + ".Str(state.Request.Count) == \"5\" && " + F + ".Str(state.Request.Kind) != \"App\"" },
+
         // functions
         { "@notBlank(var.a)", F + ".NotBlank(state.A)" },
         { "@notBlank(var.a) &&@blank(var.aa)", F + ".NotBlank(state.A) && " + F + ".IsBlank(state.Aa)" },
@@ -207,6 +212,8 @@ public class ExpressionCompilerTests
     [InlineData("req.kind == 1", 0, 13, "cannot compare Kind (req.kind) with int (1)")]
     [InlineData("req.price > req.ratio", 0, 21, "cannot compare decimal (req.price) with double (req.ratio): decimal and floating-point numbers do not mix; convert one of them in a task")]
     [InlineData("req.inner == req.main", 0, 21, "cannot compare Nested (req.inner) with Nested (req.main)")]
+    [InlineData("req.count[0] > 2", 9, 3, "'[0]' reads an item of a list or a JSON array, but int (req.count) is neither")]
+    [InlineData("req.source[1] == 'a'", 10, 3, "'[1]' reads an item of a list or a JSON array, but string (req.source) is neither")]
     [InlineData("req.source - 1 > 2", 0, 14, "'-' needs numbers on both sides, but string (req.source) is not a number")]
     [InlineData("req.source + 1 > 2", 0, 18, "cannot compare string (req.source + 1) with int (2)")]
     [InlineData("req.inner + 'x' == 'y'", 0, 9, "'+' with a string needs a number, a string, true/false, a char or an enum, but Nested (req.inner) is none of them")]

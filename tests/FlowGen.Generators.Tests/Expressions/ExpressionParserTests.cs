@@ -224,6 +224,29 @@ public class ExpressionParserTests
     }
 
     [Fact]
+    public void Indexes_are_segments_of_their_own_with_their_span()
+    {
+        var path = Assert.IsType<PathExpr>(ParseOk("sta.orders[12].id"));
+
+        Assert.Equal(new[] { "orders", "[12]", "id" }, path.Segments.Select(s => s.Name));
+        Assert.Equal(new PathSegment("[12]", 10, 4) { Index = 12 }, path.Segments[1]);
+        Assert.Equal(17, path.Length);
+    }
+
+    [Theory]
+    [InlineData("sta.orders[x] > 1", "expected a whole number (0 or more) inside '[' at column 11, such as sta.orders[0]")]
+    [InlineData("sta.orders[-1] > 1", "expected a whole number (0 or more) inside '[' at column 11, such as sta.orders[0]")]
+    [InlineData("sta.orders[1 > 1", "expected ']' after '[1' at column 11")]
+    [InlineData("sta[0] > 1", "expected '.' and a value name after 'sta' before an index (e.g. sta.orders[0])")]
+    public void A_malformed_index_is_a_syntax_error(string text, string message)
+    {
+        var e = SingleError(text);
+
+        Assert.Equal("FG0501", e.Id);
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Fact]
     public void Unclosed_parenthesis_points_at_the_end_and_names_the_opening_column()
     {
         var e = SingleError("req.a && (req.b || req.c");
