@@ -157,6 +157,7 @@ public abstract class FlowContext
         _suspendReason = null;
         _ended = false;
         _timedOut = null;
+        _failed = null;
         _callerToken = cancellationToken;
         _loopIterations = 0;
         _loopLimit = Options.MaxLoopIterations ?? _flow.LoopLimit;
@@ -424,6 +425,15 @@ public abstract class FlowContext
     public void TaskFailed(int node, long started, Exception exception)
     {
         Record(node, started, "failed");
+        var error = TaskError(node, exception);
+        // Counted as running until its error is made, so that a timeout error names it too.
+        if (_running is { } running) Interlocked.Decrement(ref running[node]);
+        Fail(node, error);
+    }
+
+    /// <summary>The run's error for a task's exception: its own code where the exception carries one.</summary>
+    private FlowError TaskError(int node, Exception exception)
+    {
         FlowError error;
         if (IsRunCancellation(exception))
             error = CancelledError(node);
@@ -439,12 +449,57 @@ public abstract class FlowContext
         else if (exception is FlowHttpException { Code: not FlowErrorCodes.TaskFailed } http)
             // An HTTP task's failure with a code of its own (an answer too large, an empty answer): its message says it all.
             error = new FlowError(http.Code, FlowId, _nodeIds[node], _nodeNames[node], http.Message, exception);
+        else if (exception is FlowTaskException coded)
+            error = new FlowError(coded.Code, FlowId, _nodeIds[node], _nodeNames[node], coded.Message, exception);
         else
             error = new FlowError(FlowErrorCodes.TaskFailed, FlowId, _nodeIds[node], _nodeNames[node],
                 $"the task threw {exception.GetType().Name}: {exception.Message}", exception);
-        // Counted as running until its error is made, so that a timeout error names it too.
+        return error;
+    }
+
+    /// <summary>
+    /// A task with an error route (<c>on-error=continue</c>) failed: when the error's code is one the route takes
+    /// (<paramref name="codes"/>, or any code when null), it is recorded in the trace as caught, @failed('task') becomes
+    /// true and the error is returned for the bus; otherwise (and for the run's own cancellation) the run fails.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public FlowError? TaskErrorCaught(int node, long started, Exception exception, string[]? codes = null)
+    {
+        if (IsRunCancellation(exception))
+        {
+            TaskFailed(node, started, exception);
+            return null;
+        }
+        var error = TaskError(node, exception);
+        if (codes is not null && Array.IndexOf(codes, error.Code) < 0)
+        {
+            Record(node, started, "failed");
+            if (_running is { } still) Interlocked.Decrement(ref still[node]);
+            Fail(node, error);
+            return null;
+        }
         if (_running is { } running) Interlocked.Decrement(ref running[node]);
-        Fail(node, error);
+        var marks = LazyInitializer.EnsureInitialized(ref _failed, () => new bool[_nodeIds.Length]);
+        Volatile.Write(ref marks[node], true);
+        Record(node, started, "caught " + error.Code);
+        return error;
+    }
+
+    // The tasks whose failure an error route caught: @failed reads it.
+    private bool[]? _failed;
+
+    /// <summary>A task with an error route starts (again, round a loop): @failed is false for it until it fails.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void ClearCaught(int node)
+    {
+        if (_failed is { } marks) Volatile.Write(ref marks[node], false);
+    }
+
+    /// <summary>True when the task with this node id failed and its error route caught it: the condition <c>@failed('Task_1')</c>.</summary>
+    public bool Failed(string nodeId)
+    {
+        var node = Array.IndexOf(_nodeIds, nodeId);
+        return node >= 0 && _failed is { } marks && Volatile.Read(ref marks[node]);
     }
 
     /// <summary>
@@ -586,6 +641,7 @@ public abstract class FlowContext
         if (_resumeNodes.Length != 0) _resumeNodes = [];
         _stopped?.Clear();
         _timedOut = null;
+        _failed = null;
         _waitNode = -1;
         _waitDue = null;
         _waitDueArm = -1;

@@ -89,6 +89,14 @@ internal static class BusChecks
             if (!resolved.TryGetValue(id, out var task)) continue;
             foreach (var output in task.Method.Outputs) producers.Add(new Producer(id, index.Nodes[id], output));
         }
+        // A task with an error route writes the FlowError it caught to var.error, for the route's nodes to read.
+        foreach (var id in flow.NodeIds)
+        {
+            if (resolved.ContainsKey(id) && SettingsChecks.CatchesErrors(index.Nodes[id]))
+                producers.Add(new Producer(id, index.Nodes[id], new OutputModel(BusScope.Var, ErrorName, FlowErrorType, true, null)));
+        }
+        if (producers.Any(p => p.Output.Type == FlowErrorType) && types.Find(FlowErrorType) is null)
+            types = new TypeTable(types.Types.Append(FlowErrorShape).ToEquatableArray());
         // A durable flow's receives write their events to the bus like tasks write their values.
         WaitChecks.AddProducers(flow, index, events, producers, diagnostics);
 
@@ -249,6 +257,8 @@ internal static class BusChecks
                     policy.TimeoutMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{task.Component!.TypeName}.{task.Method!.MethodName}"));
                 policy = policy with { TimeoutMilliseconds = 0 };
             }
+            if (policy is { CatchErrors: true })
+                policy = policy with { ErrorField = "state." + FieldName(BusScope.Var, producers.First(p => p.Output.Scope == BusScope.Var && Matches(p.Output.Name, ErrorName)).Output.Name) };
             iterations.TryGetValue(id, out var iterated);
             if (iterated is not null && fallback is not null)
             {
@@ -795,6 +805,21 @@ internal static class BusChecks
         }
         return new TypeTable(all.Values.OrderBy(s => s.FullName, StringComparer.Ordinal).ToEquatableArray());
     }
+
+    /// <summary>The bus name a task's error route writes the caught FlowError to (var.error).</summary>
+    public const string ErrorName = "error";
+
+    private const string FlowErrorType = "global::FlowGen.FlowError";
+
+    /// <summary>What a flow reads of a caught FlowError: var.error.code, .message, .nodeId, .nodeName, .flowId.</summary>
+    private static readonly TypeShape FlowErrorShape = new(FlowErrorType, "FlowError", TypeCategory.Other, false, false, null, null, new[]
+    {
+        new PropertyShape("Code", "string", false),
+        new PropertyShape("FlowId", "string", false),
+        new PropertyShape("NodeId", "string", true),
+        new PropertyShape("NodeName", "string", true),
+        new PropertyShape("Message", "string", false),
+    }.ToEquatableArray());
 
     /// <summary>Whether a bus value's type is a value type (a struct, a built-in number or bool, a nullable one), known to the type table or not.</summary>
     public static bool IsValueType(string type, TypeTable types)

@@ -11,7 +11,7 @@ internal static class SettingsChecks
     private enum Support { Applied, NotYet }
 
     /// <summary>What a property's value must be.</summary>
-    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo, Duration, FailurePolicy, OnTimeout, ByteSize }
+    private enum ValueKind { Text, Boolean, Milliseconds, Count, Backoff, Strategy, YesNo, Duration, FailurePolicy, OnTimeout, ByteSize, OnError }
 
     private sealed record Setting(string Name, ValueKind Value, Support Support, params NodeKind[] Kinds);
 
@@ -61,6 +61,8 @@ internal static class SettingsChecks
         new("on-failure", ValueKind.FailurePolicy, Support.Applied, Starts),
         new("continues", ValueKind.Text, Support.Applied, Starts),
         new("on-timeout", ValueKind.OnTimeout, Support.Applied, Tasks),
+        new("on-error", ValueKind.OnError, Support.Applied, Tasks),
+        new("error-codes", ValueKind.Text, Support.Applied, Tasks),
         new("to", ValueKind.Text, Support.Applied, [NodeKind.MessageCatch]),
         new("duration", ValueKind.Duration, Support.Applied, [NodeKind.TimerCatch]),
         new("date", ValueKind.Text, Support.Applied, [NodeKind.TimerCatch]),
@@ -130,7 +132,7 @@ internal static class SettingsChecks
                 {
                     var d = DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, property.Location, node.Describe(), property.Name, property.Value, problem + "; fix the value");
                     // A policy with a bad value would silently run without its timeout or retries: an error.
-                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy or ValueKind.OnTimeout or ValueKind.ByteSize)
+                    if (setting.Value is ValueKind.Milliseconds or ValueKind.Count or ValueKind.Backoff or ValueKind.Strategy or ValueKind.Duration or ValueKind.FailurePolicy or ValueKind.OnTimeout or ValueKind.ByteSize or ValueKind.OnError)
                     {
                         d = d.WithSeverity(DiagnosticSeverity.Error);
                         errorElements.Add(node.Id);
@@ -162,6 +164,7 @@ internal static class SettingsChecks
         ValueKind.Strategy when ParseStrategy(value) is null => "the value must be all, best or any",
         ValueKind.YesNo when ParseYesNo(value) is null => "the value must be true or false (Kstry's y and n work too)",
         ValueKind.Duration when TryDuration(value, out var span) is false || span <= TimeSpan.Zero => "the value must be a positive duration: an ISO 8601 duration (PT10M, P2D, P1DT12H), a number with a unit (500ms, 30s, 10m, 2h, 3d), or whole milliseconds",
+        ValueKind.OnError when value.Trim().ToLowerInvariant() is not ("fail" or "continue") => "the value must be fail (a failure fails the run, the default) or continue (the failure goes along the task's error route: its FlowError is written to var.error, and @failed('<task id>') is true)",
         ValueKind.OnTimeout when value.Trim().ToLowerInvariant() is not ("fail" or "continue") => "the value must be fail (a timeout fails the run, the default) or continue (the run goes on, and @timedOut('<task id>') is true)",
         ValueKind.ByteSize when !TryByteSize(value, out _) => "the value must be a size from 1 byte to 1GB: whole bytes (65536) or a number with a unit (64KB, 1.5MB, 1GB; KB, MB and GB count 1024)",
         ValueKind.FailurePolicy when ParseFailurePolicy(value) is null => "the value must be fail (a failed task fails the instance) or suspend (it suspends the instance, to be resumed or cancelled)",
@@ -274,9 +277,19 @@ internal static class SettingsChecks
         var ignore = node.Kind == NodeKind.ServiceTask && (IsFalse(strictProperty) || (strictProperty is null && defaults.IgnoreFailure));
         var fallback = node.GetProperty("task-demotion") ?? node.GetProperty("demotion") ?? defaults.Demotion;
         var continueOnTimeout = node.Kind == NodeKind.ServiceTask && string.Equals(node.GetProperty("on-timeout")?.Trim(), "continue", StringComparison.OrdinalIgnoreCase);
-        if (timeout == 0 && retries == 0 && !ignore && fallback is null) return null;
-        return new TaskPolicy(timeout, retries, delay, backoff, ignore) { ContinueOnTimeout = continueOnTimeout && timeout > 0 };
+        var catchErrors = CatchesErrors(node);
+        if (timeout == 0 && retries == 0 && !ignore && fallback is null && !catchErrors) return null;
+        return new TaskPolicy(timeout, retries, delay, backoff, ignore && !catchErrors)
+        {
+            ContinueOnTimeout = continueOnTimeout && timeout > 0,
+            CatchErrors = catchErrors,
+            ErrorCodes = (node.GetProperty("error-codes") ?? "").Split(',').Select(c => c.Trim()).Where(c => c.Length > 0).ToEquatableArray(),
+        };
     }
+
+    /// <summary>A task whose failure goes along its error route (<c>on-error=continue</c>) rather than failing the run.</summary>
+    public static bool CatchesErrors(FlowNode node)
+        => node.Kind == NodeKind.ServiceTask && string.Equals(node.GetProperty("on-error")?.Trim(), "continue", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>"a", "a and b", "a, b and c".</summary>
     private static string JoinList(List<string> items)

@@ -29,6 +29,7 @@ internal sealed partial class FlowEmitter
         }
 
         var name = _names[bound.Node.Id];
+        if (policy is { CatchErrors: true }) _w.Line($"state.ClearCaught({index}); // round a loop, @failed holds for this attempt only");
         _w.Line("global::System.Exception? failure = null;");
         if (bound.Fallback is not null) _w.Line("var byFallback = false;");
         _w.Open("try");
@@ -67,6 +68,13 @@ internal sealed partial class FlowEmitter
         {
             _w.Line("// strict-mode=false: the failure is recorded and the run goes on without this task's values.");
             _w.Line($"if (!state.TaskIgnored({index}, started, failure)) return false;");
+        }
+        else if (policy is { CatchErrors: true })
+        {
+            var codes = policy.ErrorCodes.Count == 0 ? "" : ", new[] { " + string.Join(", ", policy.ErrorCodes.Select(CSharpText.StringLiteral)) + " }";
+            _w.Line($"// on-error=continue (an error route): the failure goes along the route{(codes.Length == 0 ? "" : " when its code is one the route takes")}, its FlowError written to var.error.");
+            _w.Line($"if (state.TaskErrorCaught({index}, started, failure{codes}) is not {{ }} caught) return false;");
+            if (policy.ErrorField is { } field) _w.Line($"{field} = caught;");
         }
         else if (policy is { ContinueOnTimeout: true })
         {

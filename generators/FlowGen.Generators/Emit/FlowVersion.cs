@@ -34,6 +34,8 @@ internal static class FlowVersion
             Call("call", node.Call);
             Call("fallback", node.Fallback);
             if (node.Policy is { } policy) Line("policy", policy.TimeoutMilliseconds, policy.Retries, policy.RetryDelayMilliseconds, policy.Backoff, policy.IgnoreFailure, policy.ContinueOnTimeout);
+            // A line of its own, so that the versions of flows without error routes stay what they were.
+            if (node.Policy is { CatchErrors: true } catching) Line("catch", string.Join(",", catching.ErrorCodes), catching.ErrorField);
             if (node.Iteration is { } iteration) Line("iterate", iteration.SourceCode, iteration.ItemType, iteration.Strategy, iteration.Parallelism);
             if (node.Loop is { } loop) Line("loop", loop.ExitTargetId, loop.IsHeader);
             foreach (var branch in node.Outgoing) Line("to", Id(branch.Edge.TargetId), branch.ConditionCode, branch.Edge.IsDefault, branch.IsBackEdge);

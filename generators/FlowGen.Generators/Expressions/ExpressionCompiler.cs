@@ -791,10 +791,11 @@ internal static class ExpressionCompiler
                     return Bool(Emit(function.Name == "notBlank" ? "NotBlank" : "IsBlank", null, args[0]));
 
                 case "timedOut":
-                    // The run's own record, not the bus: did this task time out with on-timeout=continue?
-                    if (call.Arguments[0] is not LiteralExpr { Kind: LiteralKind.String } nodeId)
-                        return Mismatch(call.Arguments[0], $"{name} needs the task's id as a string literal, such as @timedOut('Task_1')");
-                    return Bool($"state.TimedOut({args[0].Code})");
+                case "failed":
+                    // The run's own record, not the bus: did this task time out with on-timeout=continue, or fail into its error route?
+                    if (call.Arguments[0] is not LiteralExpr { Kind: LiteralKind.String })
+                        return Mismatch(call.Arguments[0], $"{name} needs the task's id as a string literal, such as {name}('Task_1')");
+                    return Bool($"state.{(function.Name == "failed" ? "Failed" : "TimedOut")}({args[0].Code})");
 
                 case "like":
                     if (args[0].Type.Category != TypeCategory.String || args[1].Type.Category != TypeCategory.String || args[1].IsNullLiteral)

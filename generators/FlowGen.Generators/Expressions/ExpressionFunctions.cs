@@ -26,6 +26,7 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Min = new("min", 2, "number, number");
     public static readonly ExpressionFunction Like = new("like", 2, "string, pattern with % and _");
     public static readonly ExpressionFunction TimedOut = new("timedOut", 1, "the id of a task with on-timeout=continue, as a string");
+    public static readonly ExpressionFunction Failed = new("failed", 1, "the id of a task with an error route (on-error=continue), as a string");
     public static readonly ExpressionFunction Upper = new("upper", 1, "string");
     public static readonly ExpressionFunction Lower = new("lower", 1, "string");
     public static readonly ExpressionFunction Trim = new("trim", 1, "string");
@@ -43,7 +44,7 @@ internal static class ExpressionFunctions
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
-        NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut,
+        NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut, Failed,
         Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str,
     };
 

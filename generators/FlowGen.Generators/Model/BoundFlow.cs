@@ -106,6 +106,15 @@ internal sealed record TaskPolicy(int TimeoutMilliseconds, int Retries, int Retr
     /// <summary>on-timeout=continue (a BPMN timer boundary event): the run goes on after a timeout, and @timedOut says so; other failures fail it.</summary>
     public bool ContinueOnTimeout { get; init; }
 
+    /// <summary>on-error=continue (an error route): a failure is caught, its FlowError written to <see cref="ErrorField"/>, and @failed says so.</summary>
+    public bool CatchErrors { get; init; }
+
+    /// <summary>The error codes the route catches (error-codes); empty: every code.</summary>
+    public EquatableArray<string> ErrorCodes { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>The bus field the caught FlowError is written to (<c>state.Var_error</c>).</summary>
+    public string? ErrorField { get; init; }
+
     public bool NeedsPipeline => TimeoutMilliseconds > 0 || Retries > 0;
 }
 

@@ -344,7 +344,7 @@ public sealed class DurableDiagnosticTests
             """<endEvent id="End" />""", """<endEvent id="Late" />""",
             Flow("a", "order", "Ship"), Flow("b", "Ship", "End"), Flow("c", "B", "Late")));
         var message = Check("/f/b1.bpmn", WithBoundary("""<boundaryEvent id="B" attachedToRef="Ship"><messageEventDefinition /></boundaryEvent>"""));
-        Assert.Contains("only timer boundary events", Single(message, "FG0003").GetMessage());
+        Assert.Contains("only timer and error boundary events", Single(message, "FG0003").GetMessage());
         var lingering = Check("/f/b2.bpmn", WithBoundary("""<boundaryEvent id="B" attachedToRef="Ship" cancelActivity="false"><timerEventDefinition><timeDuration>PT1S</timeDuration></timerEventDefinition></boundaryEvent>"""));
         Assert.Contains("only interrupting", Single(lingering, "FG0003").GetMessage());
         var timer = Check("/f/b3.bpmn", WithBoundary("""<boundaryEvent id="B" attachedToRef="Ship"><timerEventDefinition><timeDuration>PT1S</timeDuration></timerEventDefinition></boundaryEvent>"""));

@@ -329,7 +329,14 @@ internal static class BpmnReader
     }
 
     /// <summary>A timer boundary event on a task: its id, the task, the timeout and where its duration is written.</summary>
-    private sealed record Boundary(string Id, string TaskId, int Milliseconds, LocationInfo DurationLocation, LocationInfo Location);
+    private sealed record Boundary(string Id, string TaskId, int Milliseconds, LocationInfo DurationLocation, LocationInfo Location)
+    {
+        /// <summary>An error boundary event (an error route): it has no timeout.</summary>
+        public bool IsError { get; init; }
+
+        /// <summary>For an error boundary: the errorCode of the error it names, or null to catch every error.</summary>
+        public string? ErrorCode { get; init; }
+    }
 
     /// <summary>
     /// An interrupting timer boundary event with a timeDuration (Camunda's "the task took too long: go this way").
@@ -342,8 +349,16 @@ internal static class BpmnReader
         var definition = element.Elements().FirstOrDefault(e => e.Name.Namespace.NamespaceName == BpmnNames.Model && e.Name.LocalName.EndsWith("EventDefinition", StringComparison.Ordinal));
         string? why = null;
         XElement? duration = null;
+        if (definition?.Name.LocalName == "errorEventDefinition" && !string.IsNullOrEmpty(attached))
+        {
+            // An error boundary event: the task's failure goes its way (an error route); with an errorCode, only failures with that code.
+            var errorRef = definition.Attribute("errorRef")?.Value;
+            var error = errorRef is null ? null : element.Document!.Root!.Elements(XName.Get("error", BpmnNames.Model)).FirstOrDefault(e => e.Attribute("id")?.Value == errorRef);
+            var code = error?.Attribute("errorCode")?.Value is { Length: > 0 } c ? c : null;
+            return new Boundary(id, attached!, 0, map.StartTag(definition), location) { IsError = true, ErrorCode = code };
+        }
         if (definition?.Name.LocalName != "timerEventDefinition")
-            why = $" with {(definition is null ? "no event definition" : "a " + definition.Name.LocalName)} (only timer boundary events are supported: a task's failure is handled with strict-mode=false and a gateway after it)";
+            why = $" with {(definition is null ? "no event definition" : "a " + definition.Name.LocalName)} (only timer and error boundary events are supported)";
         else if (string.Equals(element.Attribute("cancelActivity")?.Value, "false", StringComparison.Ordinal))
             why = " that does not interrupt the task (cancelActivity=\"false\"; only interrupting timer boundary events are supported)";
         else if ((duration = definition.Element(XName.Get("timeDuration", BpmnNames.Model))) is null)
@@ -371,7 +386,9 @@ internal static class BpmnReader
     /// </summary>
     private static void LowerBoundaries(List<Boundary> boundaries, List<FlowNode> nodes, List<FlowEdge> edges, XmlTextMap map, List<DiagnosticInfo> diagnostics)
     {
-        foreach (var boundary in boundaries)
+        // Each boundary's gateway goes before those lowered earlier on the same task, so the one lowered last is asked
+        // first: error boundaries that take every code are lowered first, so that those naming a code are asked before them.
+        foreach (var boundary in boundaries.OrderBy(b => b.IsError && b.ErrorCode is not null ? 1 : 0))
         {
             var taskIndex = nodes.FindIndex(n => n.Id == boundary.TaskId);
             var task = taskIndex < 0 ? null : nodes[taskIndex];
@@ -381,7 +398,8 @@ internal static class BpmnReader
             if (task is null || task.Kind != NodeKind.ServiceTask || task.IsUnsupported) why = $"it is attached to '{boundary.TaskId}', which is not a service task of this process";
             else if (ownFlows.Count != 1) why = $"its task '{boundary.TaskId}' has {ownFlows.Count} outgoing sequence flows; a task with a boundary timer must have exactly one (put a gateway after it)";
             else if (timerFlows.Count != 1) why = $"it has {timerFlows.Count} outgoing sequence flows; give it exactly one";
-            else if (task.FindProperty("timeout") is not null || task.FindProperty("on-timeout") is not null) why = $"its task '{boundary.TaskId}' has a timeout property too; keep one of the two";
+            else if (!boundary.IsError && (task.FindProperty("timeout") is not null || task.FindProperty("on-timeout") is not null)) why = $"its task '{boundary.TaskId}' has a timeout property too; keep one of the two";
+            else if (boundary.IsError && Checks.SettingsChecks.IsFalse(task.GetProperty("strict-mode"))) why = $"its task '{boundary.TaskId}' has strict-mode=false, which goes on after a failure; keep one of the two";
             if (why is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, boundary.Location, $"boundaryEvent '{boundary.Id}'", " here: " + why));
@@ -389,18 +407,27 @@ internal static class BpmnReader
                 nodes[gateway] = nodes[gateway] with { IsUnsupported = true };
                 continue;
             }
-            var properties = task!.Properties.ToList();
-            properties.Add(new NodeProperty("timeout", boundary.Milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), boundary.DurationLocation));
-            properties.Add(new NodeProperty("on-timeout", "continue", boundary.DurationLocation));
-            nodes[taskIndex] = task with { Properties = properties.ToEquatableArray() };
+            string text;
+            if (boundary.IsError)
+            {
+                // Every error boundary of the task counts: error-codes only when each of them names a code.
+                var codes = boundaries.Where(b => b.IsError && b.TaskId == boundary.TaskId).Select(b => b.ErrorCode).ToList();
+                nodes[taskIndex] = task! with { Properties = ErrorRoutes.WithCatch(task, codes, boundary.DurationLocation) };
+                text = ErrorRoutes.ConditionText(boundary.TaskId, boundary.ErrorCode);
+            }
+            else
+            {
+                var properties = task!.Properties.ToList();
+                properties.Add(new NodeProperty("timeout", boundary.Milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), boundary.DurationLocation));
+                properties.Add(new NodeProperty("on-timeout", "continue", boundary.DurationLocation));
+                nodes[taskIndex] = task with { Properties = properties.ToEquatableArray() };
+                text = $"@timedOut('{boundary.TaskId}')";
+            }
 
-            // T -> B; B -> the timer's path when T timed out; B -> T's own path by default.
+            // T -> B; B -> the boundary's path when T timed out (or failed into it); B -> T's own path by default.
             var own = ownFlows[0];
             edges[edges.IndexOf(own)] = own with { SourceId = boundary.Id, IsDefault = true, Condition = null };
-            var text = $"@timedOut('{boundary.TaskId}')";
-            var offsets = Enumerable.Repeat(boundary.Location.Start, text.Length + 1).ToArray();
-            var condition = new ConditionSource(text, ExpressionParser.Parse(text, map.Limits), boundary.Location, offsets.ToEquatableArray(),
-                Enumerable.Repeat(boundary.Location.StartLine, offsets.Length).ToEquatableArray(), Enumerable.Repeat(boundary.Location.StartColumn, offsets.Length).ToEquatableArray());
+            var condition = ErrorRoutes.Condition(text, boundary.Location, map.Limits);
             var timer = timerFlows[0];
             edges[edges.IndexOf(timer)] = timer with { Condition = condition, IsDefault = false };
             edges.Add(new FlowEdge(boundary.TaskId + "->" + boundary.Id, null, boundary.TaskId, boundary.Id, null, false, boundary.Location));

@@ -18,7 +18,7 @@ internal sealed class FlowDocumentReader
     internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure", "continues", "result"];
     private static readonly string[] FormKeys = ["graph", "steps", "actions"];
     internal static readonly string[] NodeTypes = ["start", "end", "task", "set", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail", "receive", "timer", "event-gateway"];
-    internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default"];
+    internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default", "error"];
     internal static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
     // call("action") | finish() | fail("CODE") | fail("CODE", "message"); texts in double or single quotes.
     private static readonly Regex Command = new(
@@ -234,6 +234,7 @@ internal sealed class FlowDocumentReader
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var routes = new List<ErrorRoutes.Route>();
         foreach (var item in List(graph, "connections", "'graph'", required: true))
         {
             if (item is not DocMapping connection)
@@ -260,7 +261,32 @@ internal sealed class FlowDocumentReader
             var condition = Condition(connection, "when");
             if (isDefault && condition is not null)
                 Shape(connection.KeyOf("when")!.Location, $"Connection '{id}' is the default and has a condition", "a default connection is taken when no condition holds: remove 'when' or 'default'");
+            if (connection["error"] is { } error)
+            {
+                // An error route: taken when the task 'from' fails (error: true), or fails with this code (error: CODE).
+                if (condition is not null || isDefault)
+                    Shape(connection.KeyOf("error")!.Location, $"Error route '{id}' has {(isDefault ? "'default'" : "'when'")}", "an error route is taken when its task fails: remove 'when' and 'default' from it");
+                var text = (error as DocScalar)?.Value.Trim() ?? "";
+                if (!string.Equals(text, "false", StringComparison.OrdinalIgnoreCase))
+                {
+                    var code = text.Length == 0 || string.Equals(text, "true", StringComparison.OrdinalIgnoreCase) ? null : text;
+                    routes.Add(new ErrorRoutes.Route(from, to, code, connection["id"] is null ? null : id, connection.KeyOf("error")!.Location));
+                    continue;
+                }
+            }
             builder.Edges.Add(new FlowEdge(id, Text(connection, "name"), from, to, isDefault ? null : condition, isDefault, connection.Location));
+        }
+        LowerRoutes(routes, builder);
+    }
+
+    /// <summary>Each task's error routes, lowered into a gateway after the task (FG0006 when a task cannot have them).</summary>
+    private void LowerRoutes(List<ErrorRoutes.Route> routes, GraphBuilder builder)
+    {
+        foreach (var group in routes.GroupBy(r => r.TaskId, StringComparer.Ordinal))
+        {
+            var list = group.ToList();
+            if (ErrorRoutes.Lower(builder.Nodes, builder.Edges, list, _source.Limits) is { } why)
+                Shape(list[0].Location, $"Error route from '{group.Key}' cannot be made: {why}", "an error route leaves a task that has one flow of its own (or none)");
         }
     }
 
@@ -526,7 +552,7 @@ internal sealed class FlowDocumentReader
 
     // ---- actions: named actions with case/when/then ----
 
-    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case", "receive", SetKey];
+    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case", "receive", SetKey, "on-error"];
 
     /// <summary>The keys of one entry of a receive action's list.</summary>
     internal static readonly string[] ReceiveKeys = ["event", "key", "to", "when", "after", "then"];
@@ -571,9 +597,18 @@ internal sealed class FlowDocumentReader
         var fails = new Dictionary<string, string>(StringComparer.Ordinal);
         string Finish(LocationInfo location) => finish ??= builder.Synthetic(builder.ProcessId + ".finish", NodeKind.EndEvent, "finish", location, this);
 
+        var routes = new List<ErrorRoutes.Route>();
         for (var i = 0; i < names.Count; i++)
         {
             var (name, action) = names[i];
+            if (action["on-error"] is { } onError)
+            {
+                // on-error: call("action") | finish() | fail("CODE"): where the action's failure goes (an error route).
+                if (Text(action, "on-error") is { } text && text.Trim() is "fail" or "continue")
+                    Shape(onError.Location, $"'on-error' of action '{name}' is '{text.Trim()}'", "in the actions form on-error says where a failure goes: call(\"action\"), finish() or fail(\"CODE\")");
+                else if (Target(action, "on-error", name, names, Finish, fails, builder) is { } target)
+                    routes.Add(new ErrorRoutes.Route(name, target, null, null, action.KeyOf("on-error")!.Location));
+            }
             if (builder.Nodes.First(n => n.Id == name).Kind == NodeKind.EventGateway)
             {
                 ReadReceive(action, name, i + 1 < names.Count ? names[i + 1].Name : null, names, Finish, fails, builder);
@@ -630,6 +665,7 @@ internal sealed class FlowDocumentReader
                 builder.Edges.Add(new FlowEdge(edgeId, null, choice, target, condition, isDefault && (choice != name || isCase), entry.Location));
             }
         }
+        LowerRoutes(routes, builder);
 
         // An action several cases go to: a merge in front of it (only gateways may join flows).
         foreach (var (name, action) in names)
