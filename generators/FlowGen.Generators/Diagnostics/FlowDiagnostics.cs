@@ -60,6 +60,8 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor GeneratedTooLarge = Error("FG0012", "Generated code too large",
         "The code generated for flow '{0}' has {1} characters, more than the limit of {2}, so none is written. Shorten the long texts in the flow file (ids, names, HTTP bodies), split the flow, or raise the limit with <FlowGenMaxGeneratedSize> in the project file.", CategorySyntax);
     // A fixed limit (no property): aliases that multiply a document are an attack, not a way to write a flow.
+    public static readonly DiagnosticDescriptor ScriptNotTranslated = Error("FG0014", "Script outside the translatable subset",
+        "The script of {0} cannot be translated into FlowGen's expressions: it has {1}. Instead, {2}.", CategorySyntax);
     public static readonly DiagnosticDescriptor AliasesExpandTooFar = Error("FG0013", "YAML aliases expand too far",
         "With the alias {0}, the aliases of this YAML file stand for more than {1} values, so the file is not read further. An alias repeats its anchor's whole value, and aliases inside anchored values multiply (the 'billion laughs' pattern). Write the values out, or repeat only small values with anchors.", CategorySyntax);
 
@@ -229,7 +231,7 @@ internal static class FlowDiagnostics
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         MalformedXml, NotBpmn, UnsupportedElement, MissingId, MalformedDocument, DocumentShape, UnknownKey,
-        InvisibleCharacter, FileTooLarge, NestedTooDeep, TooManyNodes, GeneratedTooLarge, AliasesExpandTooFar,
+        InvisibleCharacter, FileTooLarge, NestedTooDeep, TooManyNodes, GeneratedTooLarge, AliasesExpandTooFar, ScriptNotTranslated,
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement, DuplicateConnection,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow, SeveralUnconditionalFlows,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,

@@ -227,6 +227,12 @@ internal static class ExpressionCompiler
 
         private Value? CompilePath(PathExpr path)
         {
+            if (path.Root == PathRoots.Message)
+            {
+                // rulego's msg.k: what a transform wrote (var.k) when that is written on the way here, else the request's k.
+                var written = path.Segments.Count > 0 && path.Segments[0].Index is null && _bus.ResolveNamed(PathRoots.Var, path.Segments[0].Name) is not null;
+                return CompilePath(path with { Root = written ? PathRoots.Var : PathRoots.Request });
+            }
             Value current;
             var next = 0;
             var source = path.Root;

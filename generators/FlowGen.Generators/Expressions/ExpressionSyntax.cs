@@ -122,7 +122,13 @@ internal static class PathRoots
     /// <summary>The event a durable flow's receive (or trigger) takes: readable in its condition and key.</summary>
     public const string Event = "event";
 
-    public static bool IsRoot(string name) => name is Request or State or Var or Result or Event;
+    /// <summary>
+    /// rulego's message (the rulego dialect, docs/dialects/rulego.md): <c>msg.k</c> is the bus value <c>var.k</c> when one is
+    /// written on the way, else the request's <c>k</c>.
+    /// </summary>
+    public const string Message = "msg";
+
+    public static bool IsRoot(string name) => name is Request or State or Var or Result or Event or Message;
 
     /// <summary>True for the roots whose first segment names a bus value (sta, var) rather than a member.</summary>
     public static bool IsNamedValues(string name) => name is State or Var;
