@@ -196,6 +196,24 @@ public static class FlowFunctions
     /// <summary><c>str(c)</c> of a char that may be null: null stays null.</summary>
     public static string? Str(char? value) => value?.ToString();
 
+    /// <summary><c>str(d)</c> of a date: ISO 8601, round-trip (<c>2026-12-07T18:00:00.0000000+00:00</c>).</summary>
+    public static string Str(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary><c>str(d)</c> of a date that may be null: null stays null.</summary>
+    public static string? Str(DateTimeOffset? value) => value is { } d ? Str(d) : null;
+
+    /// <summary><c>str(d)</c> of a DateTime: ISO 8601, round-trip.</summary>
+    public static string Str(DateTime value) => value.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary><c>str(d)</c> of a DateTime that may be null: null stays null.</summary>
+    public static string? Str(DateTime? value) => value is { } d ? Str(d) : null;
+
+    /// <summary><c>str(t)</c> of a duration: <c>[-][d.]hh:mm:ss[.fffffff]</c> (<c>1.12:00:00</c> for 36h).</summary>
+    public static string Str(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+
+    /// <summary><c>str(t)</c> of a duration that may be null: null stays null.</summary>
+    public static string? Str(TimeSpan? value) => value is { } t ? Str(t) : null;
+
     /// <summary><c>str(x)</c>: a number (or an enum's member name) as text in the invariant culture (2.5, never 2,5).</summary>
     public static string Str<T>(T value) where T : struct, IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
 

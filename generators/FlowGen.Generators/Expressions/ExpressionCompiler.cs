@@ -220,6 +220,16 @@ internal static class ExpressionCompiler
                     return new Value(code, Precedence.Primary, ExpressionType.Double, false, false, literal.Value, LiteralKind.Floating);
                 case LiteralKind.String:
                     return new Value(FlowGen.Generators.Emit.CSharpText.StringLiteral(literal.Value), Precedence.Primary, ExpressionType.String, false, false, "'" + literal.Value + "'", LiteralKind.String);
+                case LiteralKind.Duration:
+                {
+                    // 2d is TimeSpan.FromDays(2): the unit is the letters after the number.
+                    var digits = literal.Value.TrimEnd('m', 's', 'h', 'd');
+                    var unit = literal.Value.Substring(digits.Length);
+                    if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > 36_500L * 24 * 3600 * 1000)
+                        return Mismatch(literal, $"the duration {literal.Value} is too long");
+                    var method = unit switch { "ms" => "FromMilliseconds", "s" => "FromSeconds", "m" => "FromMinutes", "h" => "FromHours", _ => "FromDays" };
+                    return new Value($"global::System.TimeSpan.{method}({digits})", Precedence.Primary, Describe(ExpressionTypes.TimeSpanName), false, false, literal.Value);
+                }
                 default:
                     return Mismatch(literal, "unknown literal");
             }
@@ -501,6 +511,7 @@ internal static class ExpressionCompiler
                     ConcatParts = parts,
                 };
             }
+            if (IsTimeOrDuration(left) || IsTimeOrDuration(right)) return CompileTimeArithmetic(binary, left, right, source);
             foreach (var side in new[] { left, right })
             {
                 if (!side.Type.IsNumeric || side.IsNullLiteral)
@@ -549,6 +560,36 @@ internal static class ExpressionCompiler
             var code = Wrap(l, precedence) + " " + symbol + " " + Wrap(r, precedence + 1);
             var literal = constant is not null ? LiteralKind.Integer : (LiteralKind?)null;
             return new Value(code, precedence, resultType, l.MayBeNull || r.MayBeNull, false, source, literal, constant, l.DeclaredNullable || r.DeclaredNullable);
+        }
+
+        private static bool IsTimeOrDuration(Value v) => !v.IsNullLiteral && (ExpressionTypes.IsTime(v.Type.Name) || v.Type.Name == ExpressionTypes.TimeSpanName);
+
+        private ExpressionType Describe(string name) => ExpressionTypes.Describe(_bus.Types, name).Type;
+
+        /// <summary>
+        /// Dates and durations: a date plus or minus a duration is a date (<c>now() + 2d</c>), a date minus a date of the same
+        /// kind is a duration, durations add and subtract; nothing else (no '*' of a date).
+        /// </summary>
+        private Value? CompileTimeArithmetic(BinaryExpr binary, Value left, Value right, string source)
+        {
+            var symbol = Symbol(binary.Operator);
+            bool Time(Value v) => ExpressionTypes.IsTime(v.Type.Name);
+            bool Span(Value v) => v.Type.Name == ExpressionTypes.TimeSpanName;
+            ExpressionType? type = binary.Operator switch
+            {
+                BinaryOperator.Add when Time(left) && Span(right) => left.Type,
+                BinaryOperator.Add when Span(left) && Time(right) => right.Type,
+                BinaryOperator.Add or BinaryOperator.Subtract when Span(left) && Span(right) => left.Type,
+                BinaryOperator.Subtract when Time(left) && Span(right) => left.Type,
+                BinaryOperator.Subtract when Time(left) && Time(right) && left.Type.Name == right.Type.Name => Describe(ExpressionTypes.TimeSpanName),
+                _ => null,
+            };
+            if (type is null)
+                return Mismatch(binary, $"'{symbol}' cannot combine {left.Describe()} with {right.Describe()}: a date takes + and - with a duration (2d, 30s), and a date minus a date is a duration");
+            var precedence = Precedence.Additive;
+            var code = Wrap(left, precedence) + " " + symbol + " " + Wrap(right, precedence + 1);
+            var mayBeNull = left.MayBeNull || right.MayBeNull;
+            return new Value(code, precedence, type, mayBeNull, false, source, DeclaredNullable: left.DeclaredNullable || right.DeclaredNullable);
         }
 
         private static bool IsZeroConstant(Value v) =>
@@ -647,6 +688,9 @@ internal static class ExpressionCompiler
                     return member is null ? null : (member, right);
                 }
             }
+            if ((ExpressionTypes.IsTime(left.Type.Name) && ExpressionTypes.IsTime(right.Type.Name) && left.Type.Name == right.Type.Name)
+                || (left.Type.Name == ExpressionTypes.TimeSpanName && right.Type.Name == ExpressionTypes.TimeSpanName))
+                return (left, right);
             return Fail($"cannot compare {left.Describe()} with {right.Describe()}");
 
             (Value, Value)? Fail(string message)
@@ -843,6 +887,16 @@ internal static class ExpressionCompiler
                     // A null part counts as empty: the result is never null.
                     return new Value(Emit("Concat", null, NullString(args[0]), NullString(args[1])), Precedence.Primary, ExpressionType.String, false, false, source);
 
+                case "env":
+                    // The process's environment at run time (Playwell's and the API platform's environment lookups); null when unset.
+                    if (call.Arguments[0] is not LiteralExpr { Kind: LiteralKind.String })
+                        return Mismatch(call.Arguments[0], $"{name} needs the variable's name as a string literal, such as env('REGION')");
+                    return new Value($"global::System.Environment.GetEnvironmentVariable({args[0].Code})", Precedence.Primary, ExpressionType.String, true, true, source);
+
+                case "now":
+                    // The run's clock (FlowContext.Clock): the durable engine's TimeProvider, so tests run on fake time.
+                    return new Value("state.Clock.GetUtcNow()", Precedence.Primary, Describe(ExpressionTypes.DateTimeOffsetName), false, false, source);
+
                 case "str":
                     return AsText(args[0], call.Arguments[0], name) is { } text ? text with { Source = source } : null;
 
@@ -951,8 +1005,8 @@ internal static class ExpressionCompiler
             if (category == TypeCategory.String) return value;
             if (value.Type.Name == JsonElementName)
                 return new Value(Emit("Str", null, value), Precedence.Primary, ExpressionType.String, true, true, value.Source);
-            if (!(value.Type.IsNumeric || category is TypeCategory.Boolean or TypeCategory.Char or TypeCategory.Enum))
-                return Mismatch(at, $"{what} needs a number, a string, true/false, a char or an enum, but {value.Describe()} is none of them");
+            if (!(value.Type.IsNumeric || category is TypeCategory.Boolean or TypeCategory.Char or TypeCategory.Enum || IsTimeOrDuration(value)))
+                return Mismatch(at, $"{what} needs a number, a string, true/false, a char, an enum, a date or a duration, but {value.Describe()} is none of them");
             return new Value(Emit("Str", null, value), Precedence.Primary, ExpressionType.String, value.MayBeNull, value.MayBeNull, value.Source);
         }
 

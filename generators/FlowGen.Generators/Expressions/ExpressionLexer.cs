@@ -34,6 +34,7 @@ internal enum TokenKind
     Colon,
     OpenBracket,
     CloseBracket,
+    Duration,
 }
 
 /// <summary>A token; <see cref="Value"/> is the identifier, the number as written or the unescaped string.</summary>
@@ -179,6 +180,19 @@ internal static class ExpressionLexer
             i++;
             while (i < text.Length && text[i] >= '0' && text[i] <= '9') i++;
             kind = TokenKind.Floating;
+        }
+        // A duration: a whole number and a unit (500ms, 30s, 10m, 1h, 2d), as the flow files write them elsewhere.
+        if (kind == TokenKind.Integer)
+        {
+            foreach (var unit in new[] { "ms", "s", "m", "h", "d" })
+            {
+                var end = i + unit.Length;
+                if (end <= text.Length && string.CompareOrdinal(text, i, unit, 0, unit.Length) == 0 && (end == text.Length || !IsIdentifierPart(text[end])))
+                {
+                    i = end;
+                    return new Token(TokenKind.Duration, s, i - s, text.Substring(s, i - s));
+                }
+            }
         }
         return new Token(kind, s, i - s, text.Substring(s, i - s));
     }

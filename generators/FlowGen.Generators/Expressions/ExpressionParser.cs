@@ -76,7 +76,7 @@ internal static class ExpressionParser
         foreach (var token in tokens)
         {
             // req.a.b is one term: a name after a dot continues a path.
-            var term = token.Kind is TokenKind.Integer or TokenKind.Floating or TokenKind.String or TokenKind.Role
+            var term = token.Kind is TokenKind.Integer or TokenKind.Floating or TokenKind.String or TokenKind.Role or TokenKind.Duration
                 || (token.Kind == TokenKind.Identifier && previous != TokenKind.Dot);
             previous = token.Kind;
             if (term && ++terms > limit) return token;
@@ -457,6 +457,9 @@ internal static class ExpressionParser
             var t = Current;
             switch (t.Kind)
             {
+                case TokenKind.Duration:
+                    Advance();
+                    return new LiteralExpr(LiteralKind.Duration, t.Value, t.Start, t.Length);
                 case TokenKind.Integer:
                     Advance();
                     if (!long.TryParse(t.Value, NumberStyles.None, CultureInfo.InvariantCulture, out _))

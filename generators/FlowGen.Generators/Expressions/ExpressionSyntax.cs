@@ -21,6 +21,9 @@ internal enum LiteralKind
     Integer,
     Floating,
     String,
+
+    /// <summary>A duration: a whole number and a unit, <c>2d</c>, <c>30s</c>, <c>500ms</c> (a TimeSpan).</summary>
+    Duration,
 }
 
 /// <summary>

@@ -96,13 +96,20 @@ internal static class ExpressionTypes
         var builtin = BuiltinCategory(name);
         var category = shape?.Category ?? builtin ?? TypeCategory.Other;
         if (shape is not null && shape.Category == TypeCategory.Other && builtin is not null) category = builtin.Value;
-        var isValueType = shape?.IsValueType ?? (builtin is not null && builtin != TypeCategory.String && builtin != TypeCategory.Object);
+        var isValueType = shape?.IsValueType ?? ((builtin is not null && builtin != TypeCategory.String && builtin != TypeCategory.Object) || name is DateTimeOffsetName or DateTimeName or TimeSpanName);
         var element = shape?.ElementType;
         if (element is null && name.EndsWith("[]", StringComparison.Ordinal)) element = name.Substring(0, name.Length - 2);
         if (category == TypeCategory.String) element = null;
         var display = shape?.DisplayName ?? ShortName(name);
         return (new ExpressionType(name, display, category, isValueType, shape, element), nullable);
     }
+
+    public const string DateTimeOffsetName = "global::System.DateTimeOffset";
+    public const string DateTimeName = "global::System.DateTime";
+    public const string TimeSpanName = "global::System.TimeSpan";
+
+    /// <summary>A point in time: DateTimeOffset or DateTime.</summary>
+    public static bool IsTime(string name) => name is DateTimeOffsetName or DateTimeName;
 
     public static TypeCategory? BuiltinCategory(string keyword) => keyword switch
     {

@@ -116,6 +116,11 @@ public class ExpressionCompilerTests
         { "(req.count > 1) == (req.id < 2)", "state.Request.Count > 1 == state.Request.Id < 2" },
         { "(req.active || req.flag) && true", "(state.Request.Active || state.Request.Flag == true) && true" },
 
+        { "env('FLOWGEN_NOT_SET') == null", "global::System.Environment.GetEnvironmentVariable(\"FLOWGEN_NOT_SET\") == null" },
+        // dates and durations: now() from the run's clock, a duration literal is a TimeSpan
+        { "now() - 90m < now() && 2d > 36h", "state.Clock.GetUtcNow() - global::System.TimeSpan.FromMinutes(90) < state.Clock.GetUtcNow() && global::System.TimeSpan.FromDays(2) > global::System.TimeSpan.FromHours(36)" },
+        { "str(now() + 500ms) != '' && 30s + 1s == 31s", F + ".Str(state.Clock.GetUtcNow() + global::System.TimeSpan.FromMilliseconds(500)) != \"\" && global::System.TimeSpan.FromSeconds(30) + global::System.TimeSpan.FromSeconds(1) == global::System.TimeSpan.FromSeconds(31)" },
+
         // list items by index (null when there is none), text joined with '+' into one String.Concat, str()
         { "req.tags[0] > 4", F + ".ItemValue(state.Request.Tags, 0) > 4" },
         { "req.source + '-' + req.count + (req.active ? '!' : '') == 'a-1'", "global::System.String.Concat(state.Request.Source, \"-\", " + F + ".Str(state.Request.Count), (state.Request.Active ? \"!\" : \"\")) == \"a-1\"" },
@@ -212,11 +217,13 @@ public class ExpressionCompilerTests
     [InlineData("req.kind == 1", 0, 13, "cannot compare Kind (req.kind) with int (1)")]
     [InlineData("req.price > req.ratio", 0, 21, "cannot compare decimal (req.price) with double (req.ratio): decimal and floating-point numbers do not mix; convert one of them in a task")]
     [InlineData("req.inner == req.main", 0, 21, "cannot compare Nested (req.inner) with Nested (req.main)")]
+    [InlineData("req.count + 2d > 1", 0, 14, "'+' cannot combine int (req.count) with TimeSpan (2d): a date takes + and - with a duration (2d, 30s), and a date minus a date is a duration")]
+    [InlineData("now() > 2d", 0, 10, "cannot compare DateTimeOffset (@now()) with TimeSpan (2d)")]
     [InlineData("req.count[0] > 2", 9, 3, "'[0]' reads an item of a list or a JSON array, but int (req.count) is neither")]
     [InlineData("req.source[1] == 'a'", 10, 3, "'[1]' reads an item of a list or a JSON array, but string (req.source) is neither")]
     [InlineData("req.source - 1 > 2", 0, 14, "'-' needs numbers on both sides, but string (req.source) is not a number")]
     [InlineData("req.source + 1 > 2", 0, 18, "cannot compare string (req.source + 1) with int (2)")]
-    [InlineData("req.inner + 'x' == 'y'", 0, 9, "'+' with a string needs a number, a string, true/false, a char or an enum, but Nested (req.inner) is none of them")]
+    [InlineData("req.inner + 'x' == 'y'", 0, 9, "'+' with a string needs a number, a string, true/false, a char, an enum, a date or a duration, but Nested (req.inner) is none of them")]
     [InlineData("req.count / 0 > 1", 0, 13, "'/' by zero: req.count / 0 has no value")]
     [InlineData("2147483647 + 1 > req.count", 0, 14, "2147483647 + 1 overflows int")]
     [InlineData("req.count", 0, 9, "a condition must be true or false, but this is int")]

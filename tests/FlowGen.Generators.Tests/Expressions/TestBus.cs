@@ -189,6 +189,7 @@ internal sealed class TestBus : IBusResolver
                 public int? Maybe { get; set; }
                 public double Ratio { get; set; }
                 public Goods? Goods { get; set; }
+                public System.TimeProvider Clock { get; set; } = System.TimeProvider.System;
             }
         }
         """;
