@@ -48,6 +48,17 @@ public sealed partial class PayOnlyFlow : IFlow<PayRequest, string>
     private static void Define(FlowBuilder<PayRequest> flow) => flow.Task("payments", "pay", id: "pay").Task("payments", "ship", id: "ship");
 }
 
+/// <summary>An error route in the fluent form: OnError's branch runs when the task fails, then the chain goes on.</summary>
+[Flow("pay-fluent")]
+public sealed partial class PayFluentFlow : IFlow<PayRequest, string>
+{
+    [FlowDefinition]
+    private static void Define(FlowBuilder<PayRequest> flow) => flow
+        .Task("payments", "pay", id: "pay")
+            .OnError(b => b.Task("payments", "refund", id: "refund"))
+        .Task("payments", "ship", id: "ship");
+}
+
 // Flows/error-routes.flow.yaml and error-routes.bpmn, compiled by the real generator.
 public sealed class ErrorRouteTests
 {
@@ -115,5 +126,18 @@ public sealed class ErrorRouteTests
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal(expected, result.Value);
+    }
+
+    [Theory]
+    [InlineData(50, "pay,ship")]
+    [InlineData(-1, "pay,refund,ship")]
+    public async Task A_fluent_OnError_runs_its_branch_and_the_chain_goes_on(decimal amount, string calls)
+    {
+        var payments = new Payments();
+
+        var result = await new PayFluentFlow(payments).RunAsync(new PayRequest(amount));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(calls, string.Join(",", payments.Calls));
     }
 }

@@ -95,6 +95,13 @@ public sealed class FlowBuilder<TRequest>
     public FlowBuilder<TRequest> Setting(string name, string value) => this;
 
     /// <summary>
+    /// An error route of the task just added (docs/error-routes.md): when it fails (with <paramref name="code"/>, or any
+    /// failure when null), <paramref name="handler"/> runs instead of the run failing, with the FlowError as var.error;
+    /// the flow goes on after the task either way.
+    /// </summary>
+    public FlowBuilder<TRequest> OnError(Action<FlowBuilder<TRequest>> handler, string? code = null) => this;
+
+    /// <summary>
     /// Sets a bus value (<c>"var.total"</c> or <c>"sta.label"</c>) from an expression over the bus, translated into the
     /// flow language and type-checked at build time like a condition (docs/assignments.md). Right after Task, ForEach or
     /// Call it is that node's <c>set</c>, written once the task has run; anywhere else it is a node of its own.

@@ -35,6 +35,7 @@ internal sealed class FluentReader
     private readonly CancellationToken _cancellationToken;
     private readonly List<FlowNode> _nodes = [];
     private readonly List<FlowEdge> _edges = [];
+    private readonly List<ErrorRoutes.Route> _routes = [];
     private readonly List<DiagnosticInfo> _diagnostics = [];
     private readonly Dictionary<string, LocationInfo> _ids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
@@ -111,6 +112,12 @@ internal sealed class FluentReader
             Connect(last, end, location);
         }
         _nodes[0] = start with { Properties = startProperties.ToEquatableArray() };
+        foreach (var group in _routes.GroupBy(r => r.TaskId, StringComparer.Ordinal))
+        {
+            var routes = group.ToList();
+            if (ErrorRoutes.Lower(_nodes, _edges, routes, FlowLimits.Default) is { } why)
+                Problem(FlowDiagnostics.FluentUnreadable, new TextSpan(routes[0].Location.Start, routes[0].Location.Length), "'OnError'", why, "");
+        }
         return new FlowGraph(flowId, _path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), location) { SourceKey = "from", TargetKey = "to" };
     }
 
@@ -231,6 +238,15 @@ internal sealed class FluentReader
                 case "Receive":
                     last = ReadReceive(operation, call, last!);
                     if (last is null) ender = "a Receive whose every arm ends the run";
+                    lastNode = null;
+                    break;
+                case "OnError":
+                    if (lastNode is not { Kind: NodeKind.ServiceTask } || lastNode.Id != last)
+                    {
+                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'OnError'", "does not follow a Task", "call it right after the Task whose failure it handles");
+                        continue;
+                    }
+                    last = ReadOnError(operation, call, lastNode.Id);
                     lastNode = null;
                     break;
                 case "Set":
@@ -705,6 +721,33 @@ internal sealed class FluentReader
             columns[i] = position.Character;
         }
         return new ConditionSource(text, ExpressionParser.Parse(text), Locate(lambda.Body.Span), offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// OnError: the handler branch is the task's error route; the task's own flow and the branch's end meet at a merge,
+    /// where the chain goes on.
+    /// </summary>
+    private string ReadOnError(IInvocationOperation operation, InvocationExpressionSyntax call, string taskId)
+    {
+        var location = Locate(Span(call));
+        var code = IsGiven(operation, "code") ? ConstantText(operation, "code") : null;
+        var merge = Synthetic("after-error", NodeKind.ExclusiveGateway, "OnError", location);
+        Connect(taskId, merge, location);
+        var handler = Branches(Argument(operation, "handler"));
+        if (handler.Count != 1) return merge;
+        var before = _edges.Count;
+        var end = ReadBranch(handler[0], taskId);
+        var entry = _edges.Skip(before).FirstOrDefault(e => e.SourceId == taskId);
+        if (entry is null)
+        {
+            Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'OnError'", "has an empty handler", "give it the nodes that handle the failure: .OnError(b => b.Task(...))");
+            return merge;
+        }
+        // The branch's first flow is the route itself: the lowering puts it behind the task's error gateway.
+        _edges.Remove(entry);
+        _routes.Add(new ErrorRoutes.Route(taskId, entry.TargetId, code, null, location));
+        if (end is not null) Connect(end, merge, location);
+        return merge;
     }
 
     /// <summary>A Set call: the bus name (a constant) and the value lambda, translated like a condition.</summary>
