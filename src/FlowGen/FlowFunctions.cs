@@ -263,6 +263,28 @@ public static class FlowFunctions
         return null;
     }
 
+    /// <summary><c>any(c)</c> of true/false values: one of them is true; false for null or empty.</summary>
+    public static bool Any(IEnumerable<bool>? items)
+    {
+        if (items is null) return false;
+        foreach (var item in items)
+        {
+            if (item) return true;
+        }
+        return false;
+    }
+
+    /// <summary><c>all(c)</c>: every value is true; true for an empty collection, false for null (nothing to vouch for).</summary>
+    public static bool All(IEnumerable<bool>? items)
+    {
+        if (items is null) return false;
+        foreach (var item in items)
+        {
+            if (!item) return false;
+        }
+        return true;
+    }
+
     /// <summary><c>@concat(a, b)</c>: the two strings joined; a null one counts as empty.</summary>
     public static string Concat(string? a, string? b) => string.Concat(a, b);
 

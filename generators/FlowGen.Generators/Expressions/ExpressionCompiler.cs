@@ -806,7 +806,7 @@ internal static class ExpressionCompiler
                 Error(ExpressionErrorIds.UnknownFunction, call, ExpressionFunctions.UnknownMessage(call.Function));
                 return null;
             }
-            if (call.Arguments.Count != function.Arity)
+            if (!function.Takes(call.Arguments.Count))
             {
                 Error(ExpressionErrorIds.UnknownFunction, call, ExpressionFunctions.ArityMessage(function, call.Arguments.Count));
                 return null;
@@ -886,6 +886,38 @@ internal static class ExpressionCompiler
                         return Mismatch(call, $"{name} needs two strings, but got {args[0].Describe()} and {args[1].Describe()}");
                     // A null part counts as empty: the result is never null.
                     return new Value(Emit("Concat", null, NullString(args[0]), NullString(args[1])), Precedence.Primary, ExpressionType.String, false, false, source);
+
+                case "format":
+                {
+                    // format('{0}-{1}', a, b): String.Format in the invariant culture; the text is checked here, not at run time.
+                    if (call.Arguments[0] is not LiteralExpr { Kind: LiteralKind.String } pattern)
+                        return Mismatch(call.Arguments[0], $"{name} needs its format text as a string literal, such as format('{{0}}-{{1}}', req.id, var.kind)");
+                    if (FormatProblem(pattern.Value, args.Length - 1) is { } problem) return Mismatch(call.Arguments[0], problem);
+                    var values = new List<string>();
+                    for (var i = 1; i < args.Length; i++)
+                    {
+                        var v = args[i];
+                        if (v.IsNullLiteral) { values.Add("(object?)null"); continue; }
+                        // true/false as the flow language writes them; numbers and dates keep their format specifiers ({0:0.00}).
+                        values.Add(v.Type.Category == TypeCategory.Boolean ? Emit("Str", null, v) : "(object?)" + Wrap(v, Precedence.Unary));
+                    }
+                    return new Value($"global::System.String.Format(global::System.Globalization.CultureInfo.InvariantCulture, {args[0].Code}{string.Concat(values.Select(v => ", " + v))})",
+                        Precedence.Primary, ExpressionType.String, false, false, source);
+                }
+
+                case "any":
+                case "all":
+                {
+                    var c = args[0];
+                    if (c.IsNullLiteral || !c.Type.IsCollection)
+                        return Mismatch(call.Arguments[0], $"{name} needs a collection, but {c.Describe()} is not");
+                    var (element, elementNullable) = ExpressionTypes.Describe(_bus.Types, c.Type.ElementType!);
+                    var bools = element.Category == TypeCategory.Boolean && !elementNullable;
+                    if (function.Name == "all" && !bools)
+                        return Mismatch(call.Arguments[0], $"{name} needs a collection of true/false, but {c.Describe()} holds {element.Display}{(elementNullable ? "?" : "")}");
+                    // any: a true item (of true/false values), or any item at all (of other values).
+                    return Bool(Emit(function.Name == "all" ? "All" : bools ? "Any" : "NotEmpty", null, c));
+                }
 
                 case "env":
                     // The process's environment at run time (Playwell's and the API platform's environment lookups); null when unset.
@@ -1008,6 +1040,27 @@ internal static class ExpressionCompiler
             if (!(value.Type.IsNumeric || category is TypeCategory.Boolean or TypeCategory.Char or TypeCategory.Enum || IsTimeOrDuration(value)))
                 return Mismatch(at, $"{what} needs a number, a string, true/false, a char, an enum, a date or a duration, but {value.Describe()} is none of them");
             return new Value(Emit("Str", null, value), Precedence.Primary, ExpressionType.String, value.MayBeNull, value.MayBeNull, value.Source);
+        }
+
+        /// <summary>Why a format text does not fit its values (a {n} past the last value, a brace not closed), or null.</summary>
+        private static string? FormatProblem(string format, int values)
+        {
+            for (var i = 0; i < format.Length; i++)
+            {
+                if (format[i] == '}' && i + 1 < format.Length && format[i + 1] == '}') { i++; continue; }
+                if (format[i] == '}') return $"the format text has a '}}' at {i + 1} that no '{{' opens (write '}}}}' for a brace)";
+                if (format[i] != '{') continue;
+                if (i + 1 < format.Length && format[i + 1] == '{') { i++; continue; }
+                var close = format.IndexOf('}', i);
+                if (close < 0) return $"the format text has a '{{' at {i + 1} that is not closed (write '{{{{' for a brace)";
+                var hole = format.Substring(i + 1, close - i - 1);
+                var digits = new string(hole.TakeWhile(char.IsDigit).ToArray());
+                if (digits.Length == 0 || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    return $"'{{{hole}}}' in the format text is not a value's number such as {{0}}";
+                if (n >= values) return $"the format text reads {{{n}}}, but only {values} value{(values == 1 ? " is" : "s are")} given after it";
+                i = close;
+            }
+            return null;
         }
 
         /// <summary>A string argument that may be the null literal, typed so that overloads resolve.</summary>

@@ -4,7 +4,13 @@ namespace FlowGen.Generators.Expressions;
 /// <param name="Name">The canonical name, as the docs spell it.</param>
 /// <param name="Arity">The number of arguments.</param>
 /// <param name="Signature">The arguments, for messages (e.g. <c>collection or string, item</c>).</param>
-internal sealed record ExpressionFunction(string Name, int Arity, string Signature);
+internal sealed record ExpressionFunction(string Name, int Arity, string Signature)
+{
+    /// <summary>The most arguments it takes (more than <see cref="Arity"/> for a function such as format).</summary>
+    public int MaxArity { get; init; } = Arity;
+
+    public bool Takes(int count) => count >= Arity && count <= MaxArity;
+}
 
 /// <summary>The functions conditions may call; each compiles to a call into <c>global::FlowGen.FlowFunctions</c>.</summary>
 internal static class ExpressionFunctions
@@ -42,12 +48,15 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Str = new("str", 1, "number, string, true/false, char or enum");
     public static readonly ExpressionFunction Now = new("now", 0, "no argument");
     public static readonly ExpressionFunction Env = new("env", 1, "the name of an environment variable, as a string");
+    public static readonly ExpressionFunction Format = new("format", 1, "a format text such as '{0}-{1}', then its values") { MaxArity = 11 };
+    public static readonly ExpressionFunction AnyItem = new("any", 1, "collection");
+    public static readonly ExpressionFunction AllTrue = new("all", 1, "collection of true/false");
 
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
         NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut, Failed,
-        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str, Now, Env,
+        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str, Now, Env, Format, AnyItem, AllTrue,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>
@@ -69,7 +78,7 @@ internal static class ExpressionFunctions
 
     /// <summary>The message for a call with the wrong number of arguments.</summary>
     public static string ArityMessage(ExpressionFunction f, int given) =>
-        $"@{f.Name} takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")} ({f.Signature}), but {given} {(given == 1 ? "was" : "were")} given";
+        $"@{f.Name} takes {(f.MaxArity > f.Arity ? $"{f.Arity} to {f.MaxArity} arguments" : $"{f.Arity} argument{(f.Arity == 1 ? "" : "s")}")} ({f.Signature}), but {given} {(given == 1 ? "was" : "were")} given";
 
     /// <summary>The message for an unknown function.</summary>
     public static string UnknownMessage(string name) => $"unknown function '@{name}': the functions are {Names}";

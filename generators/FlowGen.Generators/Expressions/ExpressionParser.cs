@@ -650,7 +650,7 @@ internal static class ExpressionParser
                 Error(ExpressionErrorIds.UnknownFunction, start.Start, name.End - start.Start, ExpressionFunctions.UnknownMessage(name.Value));
                 return new CallExpr(name.Value, arguments.ToEquatableArray(), start.Start, end - start.Start);
             }
-            if (closed && arguments.Count != function.Arity)
+            if (closed && !function.Takes(arguments.Count))
             {
                 Error(ExpressionErrorIds.UnknownFunction, start.Start, end - start.Start, ExpressionFunctions.ArityMessage(function, arguments.Count));
             }

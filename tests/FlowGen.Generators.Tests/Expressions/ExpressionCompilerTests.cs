@@ -116,6 +116,7 @@ public class ExpressionCompilerTests
         { "(req.count > 1) == (req.id < 2)", "state.Request.Count > 1 == state.Request.Id < 2" },
         { "(req.active || req.flag) && true", "(state.Request.Active || state.Request.Flag == true) && true" },
 
+        { "format('{0}-{1:0.00}', req.source, req.price) == 'a-1.00' && any(var.scores)", "global::System.String.Format(global::System.Globalization.CultureInfo.InvariantCulture, \"{0}-{1:0.00}\", (object?)state.Request.Source, (object?)state.Request.Price) == \"a-1.00\" && " + F + ".NotEmpty(state.Scores)" },
         { "env('FLOWGEN_NOT_SET') == null", "global::System.Environment.GetEnvironmentVariable(\"FLOWGEN_NOT_SET\") == null" },
         // dates and durations: now() from the run's clock, a duration literal is a TimeSpan
         { "now() - 90m < now() && 2d > 36h", "state.Clock.GetUtcNow() - global::System.TimeSpan.FromMinutes(90) < state.Clock.GetUtcNow() && global::System.TimeSpan.FromDays(2) > global::System.TimeSpan.FromHours(36)" },
@@ -217,6 +218,9 @@ public class ExpressionCompilerTests
     [InlineData("req.kind == 1", 0, 13, "cannot compare Kind (req.kind) with int (1)")]
     [InlineData("req.price > req.ratio", 0, 21, "cannot compare decimal (req.price) with double (req.ratio): decimal and floating-point numbers do not mix; convert one of them in a task")]
     [InlineData("req.inner == req.main", 0, 21, "cannot compare Nested (req.inner) with Nested (req.main)")]
+    [InlineData("format('{2}', req.count) == 'x'", 7, 5, "the format text reads {2}, but only 1 value is given after it")]
+    [InlineData("format(req.source) == 'x'", 7, 10, "@format needs its format text as a string literal, such as format('{0}-{1}', req.id, var.kind)")]
+    [InlineData("all(var.scores)", 4, 10, "@all needs a collection of true/false, but long[] (var.scores) holds long")]
     [InlineData("req.count + 2d > 1", 0, 14, "'+' cannot combine int (req.count) with TimeSpan (2d): a date takes + and - with a duration (2d, 30s), and a date minus a date is a duration")]
     [InlineData("now() > 2d", 0, 10, "cannot compare DateTimeOffset (@now()) with TimeSpan (2d)")]
     [InlineData("req.count[0] > 2", 9, 3, "'[0]' reads an item of a list or a JSON array, but int (req.count) is neither")]
