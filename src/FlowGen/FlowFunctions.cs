@@ -392,6 +392,42 @@ public static class FlowFunctions
         return value;
     }
 
+    /// <summary>A value as a JSON node of a result template built as a JsonObject: a JSON value as it is (none: null), text, numbers and true/false as JSON values.</summary>
+    public static System.Text.Json.Nodes.JsonNode? ToJson(System.Text.Json.JsonElement value)
+        => value.ValueKind is System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null ? null : System.Text.Json.Nodes.JsonNode.Parse(value.GetRawText());
+
+    /// <summary>Text as a JSON string; null stays null.</summary>
+    public static System.Text.Json.Nodes.JsonNode? ToJson(string? value) => value is null ? null : System.Text.Json.Nodes.JsonValue.Create(value);
+
+    /// <summary>true or false as JSON.</summary>
+    public static System.Text.Json.Nodes.JsonNode ToJson(bool value) => System.Text.Json.Nodes.JsonValue.Create(value);
+
+    /// <summary>true, false or null as JSON.</summary>
+    public static System.Text.Json.Nodes.JsonNode? ToJson(bool? value) => value is { } b ? ToJson(b) : null;
+
+    /// <summary>A number (or a date, a duration, an enum as its text) as JSON; null stays null.</summary>
+    public static System.Text.Json.Nodes.JsonNode? ToJson<T>(T? value) where T : struct, IFormattable
+        => value is not { } v ? null
+            : v is int or long or short or byte or sbyte or uint or ulong or ushort or decimal or double or float
+                ? System.Text.Json.Nodes.JsonNode.Parse(v.ToString(null, CultureInfo.InvariantCulture))
+                : System.Text.Json.Nodes.JsonValue.Create(v.ToString(null, CultureInfo.InvariantCulture));
+
+    /// <summary>A number (or a date, a duration, an enum as its text) as JSON.</summary>
+    public static System.Text.Json.Nodes.JsonNode? ToJson<T>(T value) where T : struct, IFormattable => ToJson((T?)value);
+
+    /// <summary><c>coalesce(a, b)</c> of a JSON value: a when it is there and not JSON null, else b.</summary>
+    public static System.Text.Json.JsonElement Coalesce(System.Text.Json.JsonElement value, System.Text.Json.JsonElement fallback)
+        => value.ValueKind is System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null ? fallback : value;
+
+    /// <summary>A literal as a JSON value, for <c>coalesce(json, literal)</c>.</summary>
+    public static System.Text.Json.JsonElement JsonOf(string? value) => System.Text.Json.JsonSerializer.SerializeToElement(value, FlowJsonStrings.Default.String);
+
+    /// <summary>A number literal as a JSON value.</summary>
+    public static System.Text.Json.JsonElement JsonOf(decimal value) => System.Text.Json.JsonDocument.Parse(value.ToString(CultureInfo.InvariantCulture)).RootElement.Clone();
+
+    /// <summary>true or false as a JSON value.</summary>
+    public static System.Text.Json.JsonElement JsonOf(bool value) => System.Text.Json.JsonDocument.Parse(value ? "true" : "false").RootElement.Clone();
+
     /// <summary>The item at <paramref name="index"/> of a JSON array (<c>sta.user.orders[0]</c>), or an undefined value when there is none.</summary>
     public static System.Text.Json.JsonElement JsonIndex(System.Text.Json.JsonElement value, int index)
         => value.ValueKind == System.Text.Json.JsonValueKind.Array && index < value.GetArrayLength() ? value[index] : default;

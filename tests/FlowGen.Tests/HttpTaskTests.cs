@@ -40,6 +40,12 @@ public sealed partial class HttpBranchFlow : IFlow<HttpUserRequest, string>;
 [Flow("http-chain")]
 public sealed partial class HttpChainFlow : IFlow<HttpUserRequest, string>;
 
+/// <summary>A ps-go rule's request: its body fields.</summary>
+public sealed record RegisterRequest(string BaseUrl, string Phone);
+
+[Flow("register")]
+public sealed partial class RegisterFlow : IFlow<RegisterRequest, System.Text.Json.Nodes.JsonObject>;
+
 public sealed class HttpServerFixture : IDisposable
 {
     private readonly HttpListener _listener = new();
@@ -115,6 +121,21 @@ public sealed class HttpServerFixture : IDisposable
                     ? (200, "{\"items\":[{\"sku\":\"s-1\",\"qty\":2},{\"sku\":\"s-2\",\"qty\":1}],\"total\":12.5}")
                     : (400, "{\"error\":\"wrong query " + context.Request.Url.Query + "\"}");
                 break;
+            case "/psgo/register":
+                (status, body) = context.Request.Url.Query == "?phone=12345"
+                    ? (200, "{\"code\":200,\"data\":{\"id\":\"u-7\"}}")
+                    : (400, "{\"code\":400}");
+                break;
+            case "/psgo/coupon":
+                using (var reader = new StreamReader(context.Request.InputStream))
+                {
+                    var sent = await reader.ReadToEndAsync();
+                    (status, body) = sent == "{\"user_id\": \"u-7\", \"kind\": \"welcome\"}" ? (200, "{\"code\":0,\"coupon\":\"c-1\"}") : (400, "{\"got\":" + JsonSerializer.Serialize(sent) + "}");
+                }
+                break;
+            case "/psgo/msg":
+                (status, body) = (500, "{\"msg\":\"the text service is down\"}");
+                break;
             case "/audit":
                 using (var reader = new StreamReader(context.Request.InputStream))
                     body = "{\"received\":" + await reader.ReadToEndAsync() + ",\"query\":\"" + context.Request.Url.Query + "\"}";
@@ -178,6 +199,27 @@ public sealed class HttpTaskTests(HttpServerFixture server) : IClassFixture<Http
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal("o-42|s-2|12.5|s-1x2|b|{\"missing\": null, \"tag\": \"b\"}", result.Value);
         Assert.Equal(1, server.Calls["/orders/o-42"]);
+    }
+
+    [Fact]
+    public async Task A_ps_go_rule_runs_its_layers_and_answers_with_its_response_template()
+    {
+        var result = await new RegisterFlow(new FlowHttpClient()).RunAsync(new RegisterRequest(server.BaseUrl, "12345"));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        // send_msg failed and ignoreError let the run go on: its member takes the defaultBody's value.
+        Assert.Equal("{\"code\":0,\"user\":\"u-7\",\"msg\":\"no message sent\",\"note\":\"user u-7 registered\",\"data\":\"registered\"}", result.Value!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_ps_go_rules_request_rules_are_checked_before_any_component_runs()
+    {
+        var result = await new RegisterFlow(new FlowHttpClient()).RunAsync(new RegisterRequest(server.BaseUrl, "12"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.ValidationFailed, result.Error!.Code);
+        Assert.Equal("register", result.Error.NodeId); // the start: no component ran
+        Assert.Contains(result.Error.FieldErrors, f => f.ToString().Contains("phone", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -80,6 +80,14 @@ internal static class ResultTemplates
         }
         if (failed) return null;
 
+        if (resultType == JsonObjectType)
+        {
+            // A JSON result (ps-go's response body): each member a property of a new JsonObject, in the order written.
+            var properties = members.Select(m => $"[{CSharpText.StringLiteral(m.Name)}] = global::FlowGen.FlowFunctions.ToJson({m.Value.Code})");
+            var json = "new global::System.Text.Json.Nodes.JsonObject { " + string.Join(", ", properties) + " }";
+            return new BoundAssignment("state.Result", "res", json, string.Join(", ", members.Select(m => $"{m.Name}: {m.Source.Value.Text}")), first.Value.Location);
+        }
+
         var shape = types.Find(resultType);
         if (shape is null || shape.Category != TypeCategory.Other)
         {
@@ -186,6 +194,8 @@ internal static class ResultTemplates
 
     private static string Converted(CompiledExpression value, string target, TypeTable types)
         => value.Type != target && ExpressionTypes.Describe(types, target).Type.IsValueType ? $"({target})({value.Code})" : value.Code!;
+
+    private const string JsonObjectType = "global::System.Text.Json.Nodes.JsonObject";
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 

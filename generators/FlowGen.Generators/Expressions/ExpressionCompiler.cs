@@ -905,6 +905,25 @@ internal static class ExpressionCompiler
                         Precedence.Primary, ExpressionType.String, false, false, source);
                 }
 
+                case "coalesce":
+                {
+                    var (a, b) = (args[0], args[1]);
+                    if (a.Type.Name == JsonElementName)
+                    {
+                        // A JSON value, or this when it is missing or JSON null (ps-go's defaultBody).
+                        string? fallback = b.Type.Name == JsonElementName ? b.Code
+                            : b.Literal is LiteralKind.String ? Emit("JsonOf", null, b)
+                            : b.Literal is LiteralKind.Integer or LiteralKind.Floating ? $"{Functions}.JsonOf({b.Source}m)"
+                            : b.Literal is LiteralKind.Boolean ? Emit("JsonOf", null, b)
+                            : null;
+                        if (fallback is null) return Mismatch(call.Arguments[1], $"{name} of a JSON value takes a JSON value or a literal (text, number, true/false) after it, not {b.Describe()}");
+                        return new Value($"{Functions}.Coalesce({JsonCode(a)}, {fallback})", Precedence.Primary, a.Type, false, false, source);
+                    }
+                    if (a.IsNullLiteral || a.Type.Name != b.Type.Name && !(b.IsNullLiteral && !a.Type.IsValueType))
+                        return Mismatch(call, $"{name} needs two values of one type, but got {a.Describe()} and {b.Describe()}");
+                    return new Value($"({Wrap(a, Precedence.Conditional + 1)} ?? {Wrap(b, Precedence.Conditional + 1)})", Precedence.Primary, a.Type, b.MayBeNull, b.MayBeNull, source, DeclaredNullable: b.DeclaredNullable);
+                }
+
                 case "any":
                 case "all":
                 {

@@ -51,12 +51,13 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Format = new("format", 1, "a format text such as '{0}-{1}', then its values") { MaxArity = 11 };
     public static readonly ExpressionFunction AnyItem = new("any", 1, "collection");
     public static readonly ExpressionFunction AllTrue = new("all", 1, "collection of true/false");
+    public static readonly ExpressionFunction Coalesce = new("coalesce", 2, "value, the value to take when the first is null or missing");
 
     /// <summary>All functions, in the order the docs list them.</summary>
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
         NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut, Failed,
-        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str, Now, Env, Format, AnyItem, AllTrue,
+        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str, Now, Env, Format, AnyItem, AllTrue, Coalesce,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>

@@ -14,6 +14,7 @@ internal static class FlowFileReader
     public static bool IsFlowFile(string path)
         => path.EndsWith(".bpmn", StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(Dialects.RulegoReader.Extension, StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(Dialects.PsgoReader.Extension, StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(JsonFlowReader.Extension, StringComparison.OrdinalIgnoreCase)
         || YamlFlowReader.Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
 
@@ -35,6 +36,7 @@ internal static class FlowFileReader
             var (graphs, subprocesses, syntax) =
                 path.EndsWith(JsonFlowReader.Extension, StringComparison.OrdinalIgnoreCase) ? JsonFlowReader.Read(path, text, limits, cancellationToken)
                 : path.EndsWith(Dialects.RulegoReader.Extension, StringComparison.OrdinalIgnoreCase) ? Dialects.RulegoReader.Read(path, text, limits, cancellationToken)
+                : path.EndsWith(Dialects.PsgoReader.Extension, StringComparison.OrdinalIgnoreCase) ? Dialects.PsgoReader.Read(path, text, limits, cancellationToken)
                 : YamlFlowReader.Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)) ? YamlFlowReader.Read(path, text, limits, cancellationToken)
                 : BpmnReader.ReadAll(path, text, limits, cancellationToken);
             var invisible = InvisibleCharacters(path, text);

@@ -67,7 +67,7 @@ public sealed class RobustnessTests(ITestOutputHelper output)
     private static bool IsFlowFile(string path)
         => path.EndsWith(".bpmn", StringComparison.Ordinal) || path.EndsWith(".flow.json", StringComparison.Ordinal)
            || path.EndsWith(".flow.yaml", StringComparison.Ordinal) || path.EndsWith(".flow.yml", StringComparison.Ordinal)
-           || path.EndsWith(".rulechain.json", StringComparison.Ordinal);
+           || path.EndsWith(".rulechain.json", StringComparison.Ordinal) || path.EndsWith(".psgo.json", StringComparison.Ordinal);
 
     [Fact]
     public void The_repository_holds_flow_files_of_every_dialect_in_tests_and_samples()
@@ -273,7 +273,7 @@ public sealed class RobustnessTests(ITestOutputHelper output)
     private enum Dialect { Bpmn, Json, Yaml }
 
     private static Dialect DialectOf(string name) => name.EndsWith(".bpmn", StringComparison.Ordinal) ? Dialect.Bpmn
-        : name.EndsWith(".flow.json", StringComparison.Ordinal) || name.EndsWith(".rulechain.json", StringComparison.Ordinal) ? Dialect.Json : Dialect.Yaml;
+        : name.EndsWith(".flow.json", StringComparison.Ordinal) || name.EndsWith(".rulechain.json", StringComparison.Ordinal) || name.EndsWith(".psgo.json", StringComparison.Ordinal) ? Dialect.Json : Dialect.Yaml;
 
     private const int Kinds = 20;
 

@@ -31,6 +31,10 @@ internal sealed class FlowDocumentReader
     private readonly List<FlowGraph> _subprocesses = [];
     private readonly CancellationToken _cancellationToken;
 
+    /// <summary>A reader for a dialect's front end that shares this reader's parts (the request schema, settings, shape errors).</summary>
+    internal static FlowDocumentReader For(DocumentText source, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        => new(source, diagnostics, cancellationToken);
+
     private FlowDocumentReader(DocumentText source, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         _source = source;

@@ -10,7 +10,13 @@ namespace FlowGen.Generators.Frontends.Documents;
 internal static class SchemaReader
 {
     public static readonly string[] Types = ["string", "integer", "number", "boolean", "object", "array"];
-    internal static readonly string[] Keys = ["type", "required", "default", "minLen", "maxLen", "min", "max", "enum", "fields", "description"];
+    internal static readonly string[] Keys = ["type", "required", "default", "minLen", "maxLen", "min", "max", "enum", "fields", "attribute", "description"];
+
+    /// <summary>ps-go's type names, read as FlowGen's (a ps-go request is read unchanged).</summary>
+    private static string Canonical(string type) => type switch { "int" => "integer", "float" => "number", "slice" => "array", "bool" => "boolean", _ => type };
+
+    /// <summary>The nested fields: <c>fields</c>, or ps-go's <c>attribute</c>.</summary>
+    private static DocNode? NestedFields(DocMapping rules) => rules["fields"] ?? rules["attribute"];
 
     public static RequestSchema? Read(DocNode node, FlowDocumentReader reader)
     {
@@ -37,12 +43,12 @@ internal static class SchemaReader
         if (value is DocScalar shorthand)
         {
             // phone: string
-            if (!Types.Contains(shorthand.Value))
+            if (!Types.Contains(Canonical(shorthand.Value)))
             {
                 reader.Shape(shorthand.Location, $"Field '{path}' has type '{shorthand.Value}'", $"use one of {string.Join(", ", Types)}");
                 return null;
             }
-            return new SchemaField(key.Name, shorthand.Value, false, null, null, null, null, null, EquatableArray<string>.Empty, EquatableArray<SchemaField>.Empty, key.Location);
+            return new SchemaField(key.Name, Canonical(shorthand.Value), false, null, null, null, null, null, EquatableArray<string>.Empty, EquatableArray<SchemaField>.Empty, key.Location);
         }
         if (value is not DocMapping rules)
         {
@@ -52,10 +58,10 @@ internal static class SchemaReader
 
         reader.CheckKeys(rules, Keys, $"field '{path}'");
 
-        var type = reader.Text(rules, "type");
+        var type = reader.Text(rules, "type") is { } written ? Canonical(written) : null;
         if (type is null)
         {
-            type = rules["fields"] is not null ? "object" : "string";
+            type = NestedFields(rules) is not null ? "object" : "string";
         }
         else if (!Types.Contains(type))
         {
@@ -136,7 +142,7 @@ internal static class SchemaReader
         }
 
         var nested = EquatableArray<SchemaField>.Empty;
-        if (rules["fields"] is { } fieldsNode)
+        if (NestedFields(rules) is { } fieldsNode)
         {
             if (type != "object")
                 reader.Shape(fieldsNode.Location, $"'fields' on field '{path}' of type {type}", "nested fields belong to object fields: write type: object");
