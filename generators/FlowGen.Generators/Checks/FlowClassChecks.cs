@@ -54,7 +54,7 @@ internal static class FlowClassChecks
                 ? " (the project has no flow files: add *.bpmn, *.flow.json or *.flow.yaml files as AdditionalFiles)"
                 : " (flows found: " + string.Join(", ", known.OrderBy(i => i, StringComparer.Ordinal).Take(10)) + (known.Count > 10 ? ", ..." : "") + ")";
             if (lookAlikes.Length > 0)
-                detail += "; these AdditionalFiles look like flows but are not read, since only *.bpmn, *.flow.json, *.flow.yaml, *.flow.yml, *.rulechain.json and *.psgo.json files are: "
+                detail += "; these AdditionalFiles look like flows but are not read, since only *.bpmn, *.flow.json, *.flow.yaml, *.flow.yml, *.rulechain.json, *.psgo.json and *.playwell.yml files are: "
                     + string.Join(", ", lookAlikes.OrderBy(p => p, StringComparer.Ordinal).Take(5).Select(System.IO.Path.GetFileName)) + (lookAlikes.Length > 5 ? ", ..." : "");
             yield return DiagnosticInfo.Create(FlowDiagnostics.FlowIdNotFound, site.Location, site.FlowId, site.ClassName, detail);
         }

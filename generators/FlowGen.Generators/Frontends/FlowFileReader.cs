@@ -15,6 +15,7 @@ internal static class FlowFileReader
         => path.EndsWith(".bpmn", StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(Dialects.RulegoReader.Extension, StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(Dialects.PsgoReader.Extension, StringComparison.OrdinalIgnoreCase)
+        || Dialects.PlaywellReader.Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase))
         || path.EndsWith(JsonFlowReader.Extension, StringComparison.OrdinalIgnoreCase)
         || YamlFlowReader.Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
 
@@ -37,6 +38,7 @@ internal static class FlowFileReader
                 path.EndsWith(JsonFlowReader.Extension, StringComparison.OrdinalIgnoreCase) ? JsonFlowReader.Read(path, text, limits, cancellationToken)
                 : path.EndsWith(Dialects.RulegoReader.Extension, StringComparison.OrdinalIgnoreCase) ? Dialects.RulegoReader.Read(path, text, limits, cancellationToken)
                 : path.EndsWith(Dialects.PsgoReader.Extension, StringComparison.OrdinalIgnoreCase) ? Dialects.PsgoReader.Read(path, text, limits, cancellationToken)
+                : Dialects.PlaywellReader.Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)) ? Dialects.PlaywellReader.Read(path, text, limits, cancellationToken)
                 : YamlFlowReader.Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)) ? YamlFlowReader.Read(path, text, limits, cancellationToken)
                 : BpmnReader.ReadAll(path, text, limits, cancellationToken);
             var invisible = InvisibleCharacters(path, text);

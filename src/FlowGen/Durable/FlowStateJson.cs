@@ -163,7 +163,7 @@ public static class FlowStateJson
     /// </summary>
     public static JsonSerializerOptions Options(params IJsonTypeInfoResolver[] contexts)
     {
-        var options = new JsonSerializerOptions { TypeInfoResolver = JsonTypeInfoResolver.Combine([FlowGenJsonContext.Default, .. contexts]) };
+        var options = new JsonSerializerOptions { TypeInfoResolver = JsonTypeInfoResolver.Combine([FlowGenJsonContext.Default, FlowErrorJsonConverter.Resolver, .. contexts]) };
         options.MakeReadOnly();
         return options;
     }
@@ -208,3 +208,52 @@ public sealed class FlowStateTypeException(Type type, Exception inner)
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(JsonElement?))]
 internal sealed partial class FlowGenJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// A FlowError in a durable state (the var.error an error route writes): its code, flow, node and message. The exception
+/// it may hold is not saved: after a wait, var.error has no Exception.
+/// </summary>
+internal sealed class FlowErrorJsonConverter : JsonConverter<FlowError>
+{
+    /// <summary>Metadata for FlowError only, written by this converter (no reflection, nothing for trimming to break).</summary>
+    public static readonly IJsonTypeInfoResolver Resolver = new ErrorResolver();
+
+    private sealed class ErrorResolver : IJsonTypeInfoResolver
+    {
+        public JsonTypeInfo? GetTypeInfo(Type type, JsonSerializerOptions options)
+            => type == typeof(FlowError) ? JsonMetadataServices.CreateValueInfo<FlowError>(options, new FlowErrorJsonConverter()) : null;
+    }
+
+    public override FlowError? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("a FlowError is a JSON object");
+        string? code = null, flowId = null, nodeId = null, nodeName = null, message = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            var value = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
+            switch (name)
+            {
+                case "code": code = value; break;
+                case "flowId": flowId = value; break;
+                case "nodeId": nodeId = value; break;
+                case "nodeName": nodeName = value; break;
+                case "message": message = value; break;
+            }
+        }
+        return new FlowError(code ?? FlowErrorCodes.TaskFailed, flowId ?? "", nodeId, nodeName, message ?? "");
+    }
+
+    public override void Write(Utf8JsonWriter writer, FlowError value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("code", value.Code);
+        writer.WriteString("flowId", value.FlowId);
+        writer.WriteString("nodeId", value.NodeId);
+        writer.WriteString("nodeName", value.NodeName);
+        writer.WriteString("message", value.Message);
+        writer.WriteEndObject();
+    }
+}

@@ -67,7 +67,8 @@ public sealed class RobustnessTests(ITestOutputHelper output)
     private static bool IsFlowFile(string path)
         => path.EndsWith(".bpmn", StringComparison.Ordinal) || path.EndsWith(".flow.json", StringComparison.Ordinal)
            || path.EndsWith(".flow.yaml", StringComparison.Ordinal) || path.EndsWith(".flow.yml", StringComparison.Ordinal)
-           || path.EndsWith(".rulechain.json", StringComparison.Ordinal) || path.EndsWith(".psgo.json", StringComparison.Ordinal);
+           || path.EndsWith(".rulechain.json", StringComparison.Ordinal) || path.EndsWith(".psgo.json", StringComparison.Ordinal)
+           || path.EndsWith(".playwell.yml", StringComparison.Ordinal) || path.EndsWith(".playwell.yaml", StringComparison.Ordinal);
 
     [Fact]
     public void The_repository_holds_flow_files_of_every_dialect_in_tests_and_samples()
