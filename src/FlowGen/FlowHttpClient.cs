@@ -57,7 +57,12 @@ public sealed class FlowHttpClient(HttpClient? client = null, FlowHttpOptions? o
             foreach (var header in headers) message.Headers.TryAddWithoutValidation(header.Name, header.Value.Render(values, static text => text));
         }
         if (request.Body is { } body)
-            message.Content = new StringContent(body.Render(values, null), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+        {
+            // A body template that starts with '<' is XML: its values are inserted as escaped XML text, not as JSON.
+            message.Content = body.Literals[0].TrimStart().StartsWith("<", StringComparison.Ordinal)
+                ? new StringContent(body.Render(values, FlowXml.Escape), Encoding.UTF8, new MediaTypeHeaderValue("application/xml"))
+                : new StringContent(body.Render(values, null), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+        }
 
         var limit = request.MaxResponseBytes ?? _options.MaxResponseBytes;
         int status;
@@ -103,14 +108,29 @@ public sealed class FlowHttpClient(HttpClient? client = null, FlowHttpOptions? o
             return default;
         }
         JsonElement root;
-        try
+        if (text.TrimStart().StartsWith("<", StringComparison.Ordinal))
         {
-            using var document = JsonDocument.Parse(text);
-            root = document.RootElement.Clone();
+            // An XML answer is read as the JSON it stands for, so that paths, checks and templates read it the same way.
+            try
+            {
+                root = FlowXml.ToJson(text);
+            }
+            catch (System.Xml.XmlException ex)
+            {
+                throw new FlowHttpException($"{shown} answered {status} with a body that is not well-formed XML ({ex.Message}): {Excerpt(text)}", status, ex);
+            }
         }
-        catch (JsonException ex)
+        else
         {
-            throw new FlowHttpException($"{shown} answered {status} with a body that is not JSON ({ex.Message}): {Excerpt(text)}", status, ex);
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                root = document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                throw new FlowHttpException($"{shown} answered {status} with a body that is not JSON ({ex.Message}): {Excerpt(text)}", status, ex);
+            }
         }
         if (request.Check is { } check && check.Failure(root) is { } failure)
             throw new FlowHttpException($"{request.ErrorMessage ?? $"{shown} answered {status}"}, but the response check '{check.Text}' failed: {failure} ({Excerpt(text)})", status);

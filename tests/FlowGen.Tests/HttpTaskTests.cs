@@ -40,6 +40,9 @@ public sealed partial class HttpBranchFlow : IFlow<HttpUserRequest, string>;
 [Flow("http-chain")]
 public sealed partial class HttpChainFlow : IFlow<HttpUserRequest, string>;
 
+[Flow("http-xml")]
+public sealed partial class HttpXmlFlow : IFlow<HttpUserRequest, string>;
+
 /// <summary>A ps-go rule's request: its body fields.</summary>
 public sealed record RegisterRequest(string BaseUrl, string Phone);
 
@@ -109,6 +112,9 @@ public sealed class HttpServerFixture : IDisposable
             case "/users/coded":
                 (status, body) = (200, "{\"code\":3,\"name\":\"zed\"}");
                 break;
+            case "/users/xmlbomb":
+                (status, body) = (200, "<!DOCTYPE a [<!ENTITY x \"boom\">]><a>&x;</a>");
+                break;
             case "/users/broken":
                 (status, body) = (200, "{\"name\": ada");
                 break;
@@ -136,9 +142,18 @@ public sealed class HttpServerFixture : IDisposable
             case "/psgo/msg":
                 (status, body) = (500, "{\"msg\":\"the text service is down\"}");
                 break;
+            case "/xml/order":
+                context.Response.ContentType = "application/xml";
+                (status, body) = (200, "<?xml version=\"1.0\"?><order id=\"7\"><item sku=\"a\"><qty>2</qty></item><item sku=\"b\"><qty>1</qty></item><status>paid</status></order>");
+                break;
             case "/audit":
                 using (var reader = new StreamReader(context.Request.InputStream))
-                    body = "{\"received\":" + await reader.ReadToEndAsync() + ",\"query\":\"" + context.Request.Url.Query + "\"}";
+                {
+                    var sent = await reader.ReadToEndAsync();
+                    // An XML body is echoed as a JSON string, a JSON body as itself.
+                    var received = sent.StartsWith("<", StringComparison.Ordinal) ? JsonSerializer.Serialize(context.Request.ContentType + " " + sent) : sent;
+                    body = "{\"received\":" + received + ",\"query\":\"" + context.Request.Url.Query + "\"}";
+                }
                 status = 201;
                 break;
             default:
@@ -199,6 +214,26 @@ public sealed class HttpTaskTests(HttpServerFixture server) : IClassFixture<Http
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal("o-42|s-2|12.5|s-1x2|b|{\"missing\": null, \"tag\": \"b\"}", result.Value);
         Assert.Equal(1, server.Calls["/orders/o-42"]);
+    }
+
+    [Fact]
+    public async Task An_xml_answer_is_read_by_path_and_an_xml_body_escapes_its_values()
+    {
+        var result = await new HttpXmlFlow(new FlowHttpClient()).RunAsync(new HttpUserRequest(server.BaseUrl, "1", "a<b & \"c\""));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal("7|paid|b|two|application/xml <confirm><order>7</order><note>a&lt;b &amp; &quot;c&quot;</note></confirm>", result.Value);
+    }
+
+    [Fact]
+    public async Task An_xml_answer_with_a_dtd_is_refused_and_nothing_in_it_is_expanded()
+    {
+        var result = await Flow().RunAsync(new HttpUserRequest(server.BaseUrl, "xmlbomb", "secret"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(FlowErrorCodes.TaskFailed, result.Error!.Code);
+        Assert.Contains("not well-formed XML", result.Error.Message);
+        Assert.DoesNotContain("boom", result.Error.Message.Replace("\"boom\"", ""));
     }
 
     [Fact]
