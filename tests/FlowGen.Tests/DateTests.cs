@@ -5,7 +5,7 @@ namespace FlowGen.Tests;
 
 public sealed record DatedOrder(DateTimeOffset OrderedAt);
 
-public sealed record DueDates(DateTimeOffset Due, bool Late, string DueText, string Window);
+public sealed record DueDates(DateTimeOffset Due, bool Late, string DueText, string Window, string Greeting);
 
 [Flow("dates")] public sealed partial class DatesFlow : IFlow<DatedOrder, DueDates>;
 
@@ -33,5 +33,17 @@ public sealed class DateTests
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.False(result.Value!.Late);
+    }
+
+    [Fact]
+    public async Task Config_reads_the_runs_variables()
+    {
+        var options = new FlowRunOptions { Variables = new MemoryVariableSource().Set("greeting", "hello") };
+
+        var set = await new DatesFlow().RunAsync(new DatedOrder(DateTimeOffset.UtcNow), options);
+        var unset = await new DatesFlow().RunAsync(new DatedOrder(DateTimeOffset.UtcNow));
+
+        Assert.Equal("hello", set.Value!.Greeting);
+        Assert.Equal("no greeting", unset.Value!.Greeting);
     }
 }

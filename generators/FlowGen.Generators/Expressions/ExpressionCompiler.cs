@@ -938,6 +938,12 @@ internal static class ExpressionCompiler
                     return Bool(Emit(function.Name == "all" ? "All" : bools ? "Any" : "NotEmpty", null, c));
                 }
 
+                case "config":
+                    // The run's variables (FlowRunOptions.Variables; with AddFlowGen, the configuration's FlowGen:Variables section).
+                    if (call.Arguments[0] is not LiteralExpr { Kind: LiteralKind.String })
+                        return Mismatch(call.Arguments[0], $"{name} needs the key as a string literal, such as config('coupon-amount')");
+                    return new Value($"state.VariablesFor(null)[{args[0].Code}]", Precedence.Primary, ExpressionType.String, true, true, source);
+
                 case "env":
                     // The process's environment at run time (Playwell's and the API platform's environment lookups); null when unset.
                     if (call.Arguments[0] is not LiteralExpr { Kind: LiteralKind.String })

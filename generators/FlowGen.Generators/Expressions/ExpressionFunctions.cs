@@ -48,6 +48,7 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Str = new("str", 1, "number, string, true/false, char or enum");
     public static readonly ExpressionFunction Now = new("now", 0, "no argument");
     public static readonly ExpressionFunction Env = new("env", 1, "the name of an environment variable, as a string");
+    public static readonly ExpressionFunction Config = new("config", 1, "the key of a variable (configuration), as a string");
     public static readonly ExpressionFunction Format = new("format", 1, "a format text such as '{0}-{1}', then its values") { MaxArity = 11 };
     public static readonly ExpressionFunction AnyItem = new("any", 1, "collection");
     public static readonly ExpressionFunction AllTrue = new("all", 1, "collection of true/false");
@@ -57,7 +58,7 @@ internal static class ExpressionFunctions
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
         NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut, Failed,
-        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str, Now, Env, Format, AnyItem, AllTrue, Coalesce,
+        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str, Now, Env, Config, Format, AnyItem, AllTrue, Coalesce,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>
