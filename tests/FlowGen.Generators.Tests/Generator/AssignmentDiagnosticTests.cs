@@ -170,4 +170,40 @@ public sealed class AssignmentDiagnosticTests
         var onTask = Yaml("  - { id: p, task-component: till, task-service: price, set: { res: \"'x'\" } }\n");
         Assert.Contains("a result template belongs on an end node", onTask.Single("FG0414").GetMessage());
     }
+
+    [Fact]
+    public void Sets_on_forks_joins_inclusive_gateways_and_subflows_compile_cleanly()
+    {
+        var text = """
+            flow: f
+            graph:
+              nodes:
+                - type: start
+                - { id: fork, type: parallel, set: { var.a: "1" } }
+                - { id: p1, task-component: till, task-service: price }
+                - { id: p2, type: set, set: { var.b: "2" } }
+                - { id: join, type: parallel, set: { var.c: "var.a + var.b" } }
+                - { id: inc, type: inclusive, set: { var.d: "var.c * 2" } }
+                - { id: sub, type: subflow, set: { var.e: "var.d + 1" }, steps: [ { id: inner, type: set, set: { var.f: "var.e + 1" } } ] }
+                - { id: e, type: end, set: { var.g: "var.f + 1" } }
+              connections:
+                - { from: f, to: fork }
+                - { from: fork, to: p1 }
+                - { from: fork, to: p2 }
+                - { from: p1, to: join }
+                - { from: p2, to: join }
+                - { from: join, to: inc }
+                - { from: inc, to: sub, when: "var.d > 1" }
+                - { from: inc, to: e, default: true }
+                - { from: sub, to: e }
+            """;
+
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml", text));
+
+        Assert.Empty(run.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(run.CompileErrors);
+        var code = run.Source("Shop.F.g.cs")!;
+        var sets = System.Text.RegularExpressions.Regex.Matches(code, @"private static bool (Set_\w+)\(State state\)").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["Set_fork", "Set_p2", "Set_join_", "Set_inc", "Set_sub", "Set_e", "Set_sub_inner"], sets);
+    }
 }
