@@ -130,7 +130,8 @@ internal static class HttpTasks
         return $"new({string.Join(", ", "new[] { " + string.Join(", ", literals.Select(l => CSharpText.StringLiteral(l))) + " }", "new int[] { " + string.Join(", ", slots.Select(s => s.ToString(CultureInfo.InvariantCulture))) + " }")})";
     }
 
-    private static string JsonString(string text)
+    /// <summary>A text as a JSON string literal (quotes, backslashes and control characters escaped).</summary>
+    internal static string JsonString(string text)
     {
         var json = new StringBuilder("\"");
         foreach (var c in text)

@@ -80,5 +80,15 @@ internal static class ErrorRoutes
         return null;
     }
 
+    /// <summary>Lowers the routes of every task; <paramref name="report"/> gets a task's routes and why they cannot be made.</summary>
+    public static void LowerAll(List<FlowNode> nodes, List<FlowEdge> edges, IEnumerable<Route> routes, FlowLimits limits, Action<List<Route>, string> report)
+    {
+        foreach (var group in routes.GroupBy(r => r.TaskId, StringComparer.Ordinal))
+        {
+            var list = group.ToList();
+            if (Lower(nodes, edges, list, limits) is { } why) report(list, why);
+        }
+    }
+
     private static string Quote(string text) => "'" + text.Replace("\\", "\\\\").Replace("'", "\\'").Replace("\n", "\\n").Replace("\r", "\\r") + "'";
 }

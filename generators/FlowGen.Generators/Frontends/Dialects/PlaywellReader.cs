@@ -68,7 +68,7 @@ internal sealed class PlaywellReader
         }
         _flowId = flowId;
         _keyAttribute = _documents.Text(activity, "domain_id_strategy");
-        if (activity["config"] is not null) Warn(activity.KeyOf("config")!.Location, "'config' of the activity is read but not applied", "Playwell's engine settings have no FlowGen meaning; remove it");
+        if (activity["config"] is not null) _documents.Warn(activity.KeyOf("config")!.Location, "'config' of the activity is read but not applied", "Playwell's engine settings have no FlowGen meaning; remove it");
 
         // The trigger: the event that starts an instance, its condition and the values it sets.
         var start = new List<NodeProperty>();
@@ -117,12 +117,8 @@ internal sealed class PlaywellReader
         {
             ReadAction(actions[i], i + 1 < actions.Count ? _documents.Text(actions[i + 1], "name") : null);
         }
-        foreach (var group in _routes.GroupBy(r => r.TaskId, StringComparer.Ordinal))
-        {
-            var list = group.ToList();
-            if (ErrorRoutes.Lower(_nodes, _edges, list, _source.Limits) is { } why)
-                _documents.Shape(list[0].Location, $"The failure ctrl of action '{group.Key}' cannot be made", why);
-        }
+        ErrorRoutes.LowerAll(_nodes, _edges, _routes, _source.Limits, (list, why) =>
+            _documents.Shape(list[0].Location, $"The failure ctrl of action '{list[0].TaskId}' cannot be made", why));
         return new FlowGraph(flowId, _source.Path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), activity.Location) { SourceKey = "from", TargetKey = "to" };
     }
 
@@ -178,13 +174,13 @@ internal sealed class PlaywellReader
                         if (entry.Value is not DocScalar value || Translate(value, new PlaywellExpressions.Scope("event")) is not { } translated) continue;
                         var text = translated.Text.Trim();
                         var literal = text.Length >= 2 && text[0] == '\'' && text[text.Length - 1] == '\'' ? text.Substring(1, text.Length - 2) : null;
-                        parameters.Add(JsonString(entry.Key.Name) + ": " + JsonString(literal ?? "@" + text));
+                        parameters.Add(Binding.HttpTasks.JsonString(entry.Key.Name) + ": " + Binding.HttpTasks.JsonString(literal ?? "@" + text));
                     }
                     properties.Add(new NodeProperty(Binding.TaskParams.ParamsProperty, "{" + string.Join(", ", parameters) + "}", named.Location));
                 }
                 else if (args is not null && args is not DocScalar { IsNull: true })
                 {
-                    Warn(action.KeyOf("args")!.Location, $"The args of action '{name}' are not by name", "write args as a mapping of the task's parameter names to values (a list or a single value is not passed)");
+                    _documents.Warn(action.KeyOf("args")!.Location, $"The args of action '{name}' are not by name", "write args as a mapping of the task's parameter names to values (a list or a single value is not passed)");
                 }
                 if (UsesResultVar(action)) properties.Add(new NodeProperty("output", name, action.KeyOf("name")!.Location));
                 _nodes.Add(new FlowNode(name, null, NodeKind.ServiceTask, type, properties.ToEquatableArray(), action.Location));
@@ -245,7 +241,7 @@ internal sealed class PlaywellReader
                     continue;
             }
             gateway ??= Gateway(name, action);
-            _edges.Add(Edge(gateway, target, entry.Location, Condition(condition)));
+            _edges.Add(Edge(gateway, target, entry.Location, _source.Expression(condition.Text, condition.Offsets)));
         }
     }
 
@@ -303,7 +299,7 @@ internal sealed class PlaywellReader
             var properties = new List<NodeProperty> { new("event", condition.EventTypes[0], when.Location), new("to", to, when.Location) };
             if (_keyAttribute is not null) properties.Add(new NodeProperty("key", "event." + PlaywellExpressions.Member(_keyAttribute), when.Location));
             _nodes.Add(new FlowNode(arm, null, NodeKind.MessageCatch, "on", properties.ToEquatableArray(), entry.Location));
-            _edges.Add(Edge(name, arm, entry.Location, PlaywellExpressions.WithoutTrueParts(condition.Text) is null ? null : Condition(condition)));
+            _edges.Add(Edge(name, arm, entry.Location, PlaywellExpressions.WithoutTrueParts(condition.Text) is null ? null : _source.Expression(condition.Text, condition.Offsets)));
             _edges.Add(Edge(arm, WithVars(arm + ".vars", entry["context_vars"], new PlaywellExpressions.Scope(to), target, entry.Location), entry.Location, null));
         }
     }
@@ -325,7 +321,7 @@ internal sealed class PlaywellReader
         foreach (var entry in mapping.Entries)
         {
             if (entry.Value is DocScalar { IsNull: false } value && Translate(value, scope) is { } translated)
-                sets.Add(new FlowAssignment("var." + entry.Key.Name, entry.Key.Location, Condition(translated)));
+                sets.Add(new FlowAssignment("var." + entry.Key.Name, entry.Key.Location, _source.Expression(translated.Text, translated.Offsets)));
         }
         return sets;
     }
@@ -380,32 +376,10 @@ internal sealed class PlaywellReader
         return null;
     }
 
-    private ConditionSource Condition(PlaywellExpressions.Translation translation)
-    {
-        var (lines, columns) = _source.Locate(translation.Offsets);
-        var location = _source.Span(translation.Offsets[0], Math.Max(translation.Offsets[0] + 1, translation.Offsets[translation.Offsets.Length - 1]));
-        return new ConditionSource(translation.Text, ExpressionParser.Parse(translation.Text, _source.Limits), location, translation.Offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
-    }
-
     private FlowEdge Edge(string from, string to, LocationInfo at, ConditionSource? condition)
     {
         var id = from + "->" + to;
         for (var n = 2; _edges.Any(e => e.Id == id); n++) id = from + "->" + to + "#" + n.ToString(CultureInfo.InvariantCulture);
         return new FlowEdge(id, null, from, to, condition, false, at);
     }
-
-    private static string JsonString(string text)
-    {
-        var json = new System.Text.StringBuilder("\"");
-        foreach (var c in text)
-        {
-            if (c is '"' or '\\') json.Append('\\').Append(c);
-            else if (c < ' ') json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-            else json.Append(c);
-        }
-        return json.Append('"').ToString();
-    }
-
-    private void Warn(LocationInfo location, string problem, string fix)
-        => _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DocumentShape, location, problem, fix).WithSeverity(DiagnosticSeverity.Warning));
 }

@@ -50,10 +50,9 @@ internal sealed class PsgoReader
     {
         var source = new DocumentText(path, text, limits);
         var diagnostics = new List<DiagnosticInfo>();
-        var maxDepth = Math.Min(limits.MaxNesting, ExpressionParser.HardMaxDepth);
-        if (JsonSyntax.FirstError(source.Content, maxDepth) is { } error)
+        if (JsonFlowReader.StrictJsonError(source, "write strict JSON (RFC 8259), as ps-go does") is { } error)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, source.Span(error.Offset, error.Offset + Math.Max(error.Length, 1)), "JSON", error.Message, "write strict JSON (RFC 8259), as ps-go does"));
+            diagnostics.Add(error);
             return (EquatableArray<FlowGraph>.Empty, EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
         }
         var root = DocumentParser.Parse(source, "JSON", diagnostics, cancellationToken);
@@ -73,7 +72,7 @@ internal sealed class PsgoReader
     {
         _documents.CheckKeys(top, TopKeys, "the ps-go rule file");
         if (string.Equals(_documents.Text(top, "suspend"), "true", StringComparison.OrdinalIgnoreCase))
-            Warn(top.KeyOf("suspend")!.Location, "'suspend: true' is not applied yet: a failed run returns its error and is not saved for a later recover",
+            _documents.Warn(top.KeyOf("suspend")!.Location, "'suspend: true' is not applied yet: a failed run returns its error and is not saved for a later recover",
                 "for a flow that waits and resumes, write a durable flow (docs/durable.md); remove 'suspend' to silence this");
 
         RequestSchema? schema = null;
@@ -152,7 +151,7 @@ internal sealed class PsgoReader
         foreach (var key in new[] { "isCache", "retryMaxWait", "contentType", "auth", "responseType", "dataType", "tls", "errMsg" })
         {
             if (component[key] is not null)
-                Warn(component.KeyOf(key)!.Location, $"'{key}' of a component is read but not applied", key == "responseType" || key == "dataType" ? "FlowGen's HTTP tasks send and read JSON" : "remove it, or set the HTTP client up in C# (AddHttpClient)");
+                _documents.Warn(component.KeyOf(key)!.Location, $"'{key}' of a component is read but not applied", key == "responseType" || key == "dataType" ? "FlowGen's HTTP tasks send and read JSON" : "remove it, or set the HTTP client up in C# (AddHttpClient)");
         }
         var name = _documents.Text(component, "name");
         if (name is null)
@@ -192,7 +191,7 @@ internal sealed class PsgoReader
                 else
                 {
                     // Other methods send it as a JSON body: each value a placeholder (its JSON) or a literal.
-                    body = "{" + string.Join(", ", input.Entries.Select(e => JsonString(e.Key.Name) + ": " + BodyValue(e.Value))) + "}";
+                    body = "{" + string.Join(", ", input.Entries.Select(e => Binding.HttpTasks.JsonString(e.Key.Name) + ": " + BodyValue(e.Value))) + "}";
                 }
             }
             // A placeholder that starts the URL is its base address: inserted as it is, not escaped.
@@ -217,7 +216,7 @@ internal sealed class PsgoReader
             // A script is a JavaScript function in ps-go: in FlowGen it is a C# [FlowTask] named like the component.
             properties.Add(new NodeProperty("task-service", name, component["type"]!.Location));
             if (component["input"] is DocMapping scriptInput && scriptInput.Entries.Count > 0)
-                properties.Add(new NodeProperty(Binding.TaskParams.ParamsProperty, "{" + string.Join(", ", scriptInput.Entries.Select(e => JsonString(e.Key.Name) + ": " + ParamValue(e.Value))) + "}", scriptInput.Location));
+                properties.Add(new NodeProperty(Binding.TaskParams.ParamsProperty, "{" + string.Join(", ", scriptInput.Entries.Select(e => Binding.HttpTasks.JsonString(e.Key.Name) + ": " + ParamValue(e.Value))) + "}", scriptInput.Location));
             if (outputName is not null)
             {
                 properties.Add(new NodeProperty("output", outputName, component["outputName"]!.Location));
@@ -322,12 +321,12 @@ internal sealed class PsgoReader
     private string BodyValue(DocNode value)
         => value is DocScalar scalar && Placeholder.Match(scalar.Value.Trim()) is { Success: true } m && m.Value == scalar.Value.Trim()
             ? "{" + Path(m.Groups[1].Value) + "}"
-            : value is DocScalar { IsQuoted: false } plain ? plain.Value : JsonString(Raw(value));
+            : value is DocScalar { IsQuoted: false } plain ? plain.Value : Binding.HttpTasks.JsonString(Raw(value));
 
     private string ParamValue(DocNode value)
         => value is DocScalar scalar && Placeholder.Match(scalar.Value.Trim()) is { Success: true } m && m.Value == scalar.Value.Trim()
-            ? JsonString("@" + Path(m.Groups[1].Value))
-            : value is DocScalar { IsQuoted: false } plain ? plain.Value : JsonString(Raw(value));
+            ? Binding.HttpTasks.JsonString("@" + Path(m.Groups[1].Value))
+            : value is DocScalar { IsQuoted: false } plain ? plain.Value : Binding.HttpTasks.JsonString(Raw(value));
 
     private static string Raw(DocNode value) => value is DocScalar scalar ? scalar.Value : "";
 
@@ -340,20 +339,5 @@ internal sealed class PsgoReader
 
     private static string Quote(string text) => "'" + text.Replace("\\", "\\\\").Replace("'", "\\'").Replace("\n", "\\n").Replace("\r", "\\r") + "'";
 
-    private static string JsonString(string text)
-    {
-        var json = new StringBuilder("\"");
-        foreach (var c in text)
-        {
-            if (c is '"' or '\\') json.Append('\\').Append(c);
-            else if (c < ' ') json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-            else json.Append(c);
-        }
-        return json.Append('"').ToString();
-    }
-
     private static FlowEdge Edge(string from, string to, LocationInfo at) => new(from + "->" + to, null, from, to, null, false, at);
-
-    private void Warn(LocationInfo location, string problem, string fix)
-        => _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DocumentShape, location, problem, char.ToUpperInvariant(fix[0]) + fix.Substring(1)).WithSeverity(DiagnosticSeverity.Warning));
 }

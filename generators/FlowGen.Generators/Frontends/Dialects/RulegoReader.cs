@@ -55,10 +55,9 @@ internal sealed class RulegoReader
     {
         var source = new DocumentText(path, text, limits);
         var diagnostics = new List<DiagnosticInfo>();
-        var maxDepth = Math.Min(limits.MaxNesting, ExpressionParser.HardMaxDepth);
-        if (JsonSyntax.FirstError(source.Content, maxDepth) is { } error)
+        if (JsonFlowReader.StrictJsonError(source, "write strict JSON (RFC 8259), as rulego does") is { } error)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.MalformedDocument, source.Span(error.Offset, error.Offset + Math.Max(error.Length, 1)), "JSON", error.Message, "write strict JSON (RFC 8259), as rulego does"));
+            diagnostics.Add(error);
             return (EquatableArray<FlowGraph>.Empty, EquatableArray<FlowGraph>.Empty, diagnostics.ToEquatableArray());
         }
         var root = DocumentParser.Parse(source, "JSON", diagnostics, cancellationToken);
@@ -200,12 +199,8 @@ internal sealed class RulegoReader
                 edges.Add(new FlowEdge(id + "->" + end, type == "switch" ? "Default" : "False", id, end, null, true, item.Location));
             }
         }
-        foreach (var group in routes.GroupBy(r => r.TaskId, StringComparer.Ordinal))
-        {
-            var list = group.ToList();
-            if (ErrorRoutes.Lower(nodes, edges, list, _source.Limits) is { } why)
-                Shape(list[0].Location, $"The Failure relation of '{group.Key}' cannot be made", why);
-        }
+        ErrorRoutes.LowerAll(nodes, edges, routes, _source.Limits, (list, why) =>
+            Shape(list[0].Location, $"The Failure relation of '{list[0].TaskId}' cannot be made", why));
         // Every node no relation leaves ends its branch (rulego's message stops there).
         var endId = chainId + ".end";
         var ends = nodes.Where(node => node.Kind != NodeKind.EndEvent && !edges.Any(e => e.SourceId == node.Id)).Select(node => node.Id).ToList();
@@ -249,7 +244,7 @@ internal sealed class RulegoReader
                     Untranslatable(id, type, script, offsets, problem);
                     return null;
                 }
-                conditions[id] = [("True", Condition(piece!))];
+                conditions[id] = [("True", _source.Expression(piece!.Text, piece!.Offsets))];
                 return new FlowNode(id, name, NodeKind.ExclusiveGateway, type, EquatableArray<NodeProperty>.Empty, location);
             }
             case "switch":
@@ -265,7 +260,7 @@ internal sealed class RulegoReader
                     var offsets = expression.CharOffsets();
                     var (piece, problem) = JsSubset.Expression(expression.Value, 0, expression.Value.Length, offsets);
                     if (problem is not null) Untranslatable(id, type, expression, offsets, problem);
-                    else cases.Add((then, Condition(piece!)));
+                    else cases.Add((then, _source.Expression(piece!.Text, piece!.Offsets)));
                 }
                 conditions[id] = cases;
                 return new FlowNode(id, name, NodeKind.ExclusiveGateway, type, EquatableArray<NodeProperty>.Empty, location);
@@ -286,7 +281,7 @@ internal sealed class RulegoReader
                 }
                 return new FlowNode(id, name, NodeKind.ServiceTask, type, EquatableArray<NodeProperty>.Empty, location)
                 {
-                    Assignments = assignments!.Select(a => new FlowAssignment(a.Target, _source.Span(a.TargetOffset, a.TargetOffset + 1), Condition(a.Value))).ToEquatableArray(),
+                    Assignments = assignments!.Select(a => new FlowAssignment(a.Target, _source.Span(a.TargetOffset, a.TargetOffset + 1), _source.Expression(a.Value.Text, a.Value.Offsets))).ToEquatableArray(),
                 };
             }
             case "flow":
@@ -334,13 +329,6 @@ internal sealed class RulegoReader
     private string Placeholders(string text)
         => System.Text.RegularExpressions.Regex.Replace(text, @"\$\{\s*(msg|metadata)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}",
             m => "{" + (_msgWrites.Contains(m.Groups[2].Value) ? "var." : "req.") + m.Groups[2].Value + "}");
-
-    private ConditionSource Condition(JsSubset.Piece piece)
-    {
-        var (lines, columns) = _source.Locate(piece.Offsets);
-        var location = _source.Span(piece.Offsets[0], Math.Max(piece.Offsets[0] + 1, piece.Offsets[piece.Offsets.Length - 1]));
-        return new ConditionSource(piece.Text, ExpressionParser.Parse(piece.Text, _source.Limits), location, piece.Offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
-    }
 
     private void Untranslatable(string id, string type, DocScalar script, int[] offsets, JsSubset.Problem problem)
     {

@@ -102,6 +102,17 @@ internal sealed class DocumentText(string path, SourceText text, FlowLimits? lim
         return LocationInfo.From(Path, text, TextSpan.FromBounds(start, end));
     }
 
+    /// <summary>
+    /// An expression a front end translated (a dialect's script), each character at the file offset it came from (plus one
+    /// for the end): parsed, and located so that its errors land on the file's characters.
+    /// </summary>
+    public ConditionSource Expression(string text, int[] offsets)
+    {
+        var (lines, columns) = Locate(offsets);
+        var location = Span(offsets[0], Math.Max(offsets[0] + 1, offsets[offsets.Length - 1]));
+        return new ConditionSource(text, Expressions.ExpressionParser.Parse(text, Limits), location, offsets.ToEquatableArray(), lines.ToEquatableArray(), columns.ToEquatableArray());
+    }
+
     /// <summary>Zero-based line and column of every offset, for expression locations.</summary>
     public (int[] Lines, int[] Columns) Locate(int[] offsets)
     {

@@ -286,12 +286,8 @@ internal sealed class FlowDocumentReader
     /// <summary>Each task's error routes, lowered into a gateway after the task (FG0006 when a task cannot have them).</summary>
     private void LowerRoutes(List<ErrorRoutes.Route> routes, GraphBuilder builder)
     {
-        foreach (var group in routes.GroupBy(r => r.TaskId, StringComparer.Ordinal))
-        {
-            var list = group.ToList();
-            if (ErrorRoutes.Lower(builder.Nodes, builder.Edges, list, _source.Limits) is { } why)
-                Shape(list[0].Location, $"Error route from '{group.Key}' cannot be made: {why}", "an error route leaves a task that has one flow of its own (or none)");
-        }
+        ErrorRoutes.LowerAll(builder.Nodes, builder.Edges, routes, _source.Limits, (list, why) =>
+            Shape(list[0].Location, $"Error route from '{list[0].TaskId}' cannot be made: {why}", "an error route leaves a task that has one flow of its own (or none)"));
     }
 
     private void ReadGraphNode(DocMapping node, GraphBuilder builder, StartInfo start, bool isSubflow, int startCount)
@@ -963,6 +959,10 @@ internal sealed class FlowDocumentReader
 
     internal void Shape(LocationInfo location, string problem, string fix)
         => _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DocumentShape, location, problem, Capitalize(fix)));
+
+    /// <summary>A shape that is read but not applied: FG0006 as a warning (the file still compiles).</summary>
+    internal void Warn(LocationInfo location, string problem, string fix)
+        => _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DocumentShape, location, problem, Capitalize(fix)).WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
 
     /// <summary>Ids are unique within a file (FG0102), as in BPMN.</summary>
     internal bool Register(string id, LocationInfo location)

@@ -112,12 +112,8 @@ internal sealed class FluentReader
             Connect(last, end, location);
         }
         _nodes[0] = start with { Properties = startProperties.ToEquatableArray() };
-        foreach (var group in _routes.GroupBy(r => r.TaskId, StringComparer.Ordinal))
-        {
-            var routes = group.ToList();
-            if (ErrorRoutes.Lower(_nodes, _edges, routes, FlowLimits.Default) is { } why)
-                Problem(FlowDiagnostics.FluentUnreadable, new TextSpan(routes[0].Location.Start, routes[0].Location.Length), "'OnError'", why, "");
-        }
+        ErrorRoutes.LowerAll(_nodes, _edges, _routes, FlowLimits.Default, (routes, why) =>
+            Problem(FlowDiagnostics.FluentUnreadable, new TextSpan(routes[0].Location.Start, routes[0].Location.Length), "'OnError'", why, ""));
         return new FlowGraph(flowId, _path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), location) { SourceKey = "from", TargetKey = "to" };
     }
 
