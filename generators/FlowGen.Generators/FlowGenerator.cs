@@ -156,11 +156,12 @@ public sealed class FlowGenerator : IIncrementalGenerator
                 .Concat(pair.Right.Events).ToEquatableArray())
             .WithTrackingName(TrackingNames.Events);
 
-        // Subprocess bodies of every file: a call activity may name one in another file.
+        // Subprocess bodies of every file (and the foreach bodies of fluent definitions): a call activity may name one in another file.
         var subprocesses = files
             .Select(static (file, _) => file.Subprocesses)
             .Collect()
-            .Select(static (all, _) => all.SelectMany(s => s).OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Location.FilePath, StringComparer.Ordinal).ToEquatableArray())
+            .Combine(fluent.Select(static (file, _) => file.Subprocesses).Collect())
+            .Select(static (pair, _) => pair.Left.Concat(pair.Right).SelectMany(s => s).OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Location.FilePath, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.Subprocesses);
 
         context.RegisterSourceOutput(subprocesses, static (spc, all) =>

@@ -788,6 +788,43 @@ public abstract class FlowContext
         lock (failures) failures.Add(new IterationFailure(_nodeIds[node], itemIndex, exception));
     }
 
+    /// <summary>
+    /// Starts one item of a parallel foreach on this (new) state: the run's options, role, clock, trace and the
+    /// subprocess scopes around the foreach are the parent run's; the token is the item's (cancelled when another item
+    /// fails or the run stops). The generated <c>State.ForItem</c> calls it after copying the bus.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void BeginItemOf(FlowContext parent, CancellationToken cancellationToken)
+    {
+        _pristine = false;
+        _started = true;
+        Options = parent.Options;
+        _requestId = parent.RequestId;
+        Role = parent.Role;
+        Clock = parent.Clock;
+        RunsDurably = parent.RunsDurably;
+        _callerToken = parent._callerToken;
+        CancellationToken = cancellationToken;
+        _loopLimit = parent._loopLimit;
+        _scopes = parent._scopes is { } scopes ? (ScopeState[])scopes.Clone() : _flow.Scopes.Length == 0 ? null : new ScopeState[_flow.Scopes.Length];
+        _trace = parent._trace;
+        _details = parent._details;
+        _observed = _trace is not null;
+        if (_trace is not null) _runStarted = parent._runStarted;
+    }
+
+    /// <summary>
+    /// Ends one item of a parallel foreach: its failure (at the node inside the body where it happened) becomes the
+    /// parent run's. False when the item failed.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool EndItemOf(FlowContext parent, int node)
+    {
+        if (Volatile.Read(ref _error) is not { } error) return true;
+        parent.Fail(_failedNode >= 0 ? _failedNode : node, error);
+        return false;
+    }
+
     /// <summary>Starts a subprocess's scope: a token of its own (with its timeout), and no error yet.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void EnterScope(int scope)

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Numerics;
@@ -13,6 +14,14 @@ public static class FlowFunctions
 {
     /// <summary><c>@notNull(x)</c>: true when <paramref name="value"/> is not null.</summary>
     public static bool NotNull<T>(T value) => value is not null;
+
+    /// <summary>
+    /// A set's value that may be null, written to a bus value that cannot be: the value, or an exception naming the
+    /// expression (the run fails with FLOW_ASSIGNMENT_FAILED at the node).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static T Value<T>(T? value, string expression) where T : struct
+        => value ?? throw new InvalidOperationException($"'{expression}' is null (a bus value or member it reads is not set); write coalesce({expression}, <default>) to give a null a value");
 
     /// <summary><c>@isNull(x)</c>: true when <paramref name="value"/> is null.</summary>
     public static bool IsNull<T>(T value) => value is null;

@@ -38,6 +38,46 @@ public static class FlowIteration
     /// <summary>The degree of parallelism of an ite-async task when neither the flow file nor the run sets one.</summary>
     public const int StandardParallelism = 8;
 
+    /// <summary>The items of a foreach's collection, as a list (null: no items).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static IReadOnlyList<TItem> Items<TItem>(IEnumerable<TItem>? source)
+        => source is null ? [] : source as IReadOnlyList<TItem> ?? source.ToList();
+
+    /// <summary>
+    /// Runs a parallel foreach: up to <paramref name="parallelism"/> items at once on the thread pool, each on its own
+    /// state (<paramref name="forItem"/>: a copy of the bus holding the item and its index) through the body. The
+    /// first item that fails fails the run (its error, at the node inside the body where it happened): items running
+    /// are cancelled through their token and no further item starts.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static async ValueTask ForEachAsync<TState, TItem>(
+        TState state,
+        int node,
+        IReadOnlyList<TItem> items,
+        int parallelism,
+        CancellationToken cancellationToken,
+        Func<TState, TItem, int, CancellationToken, TState> forItem,
+        Func<TState, ValueTask> body)
+        where TState : FlowContext
+    {
+        if (items.Count == 0) return;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var next = -1;
+        async Task Work()
+        {
+            for (var index = Interlocked.Increment(ref next); index < items.Count && !stop.IsCancellationRequested; index = Interlocked.Increment(ref next))
+            {
+                var itemState = forItem(state, items[index], index, stop.Token);
+                await body(itemState).ConfigureAwait(false);
+                if (!itemState.EndItemOf(state, node)) stop.Cancel();
+            }
+        }
+
+        var workers = new Task[Math.Min(Math.Max(parallelism, 1), items.Count)];
+        for (var w = 0; w < workers.Length; w++) workers[w] = Task.Run(Work);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+    }
+
     public static async ValueTask<IReadOnlyList<TResult>> RunAsync<TItem, TResult>(
         FlowContext context,
         int node,

@@ -55,4 +55,15 @@ public sealed class FlowFunctionsTests
         Assert.False(FlowFunctions.EndsWith(null, "le"));
         Assert.False(FlowFunctions.StartsWith("apple", null));
     }
+
+    [Fact]
+    public void Value_gives_a_sets_value_or_fails_naming_the_expression_and_the_fix()
+    {
+        Assert.Equal(3, FlowFunctions.Value<int>(3, "var.line.qty"));
+
+        var failure = Assert.Throws<InvalidOperationException>(() => FlowFunctions.Value<int>(null, "var.line.qty"));
+
+        Assert.Contains("'var.line.qty' is null", failure.Message);
+        Assert.Contains("coalesce(var.line.qty, <default>)", failure.Message);
+    }
 }

@@ -49,7 +49,12 @@ internal static class SubprocessExpander
 
                 var calledProperty = node.FindProperty("called-element");
                 var called = node.Kind == NodeKind.SubProcess ? node.Id : calledProperty?.Value ?? "";
-                if (!byId.TryGetValue(called, out var definition))
+                // An embedded subProcess runs its own body: the definition of its id in its own file (ids are one namespace
+                // for call activities, but two files may each embed a body of the same id).
+                var definition = node.Kind == NodeKind.SubProcess
+                    ? subprocesses.FirstOrDefault(d => d.Id == called && string.Equals(d.Graph.FilePath, node.Location.FilePath, StringComparison.Ordinal))
+                    : null;
+                if (definition is null && !byId.TryGetValue(called, out definition))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownCalledElement, calledProperty?.Location ?? node.Location, node.Describe(), called, Suggest(called, byId.Keys)));
                     hasErrors = true;

@@ -105,6 +105,12 @@ internal static class AssignmentChecks
                     $"Give it a value of type {Short(fieldType)}, or set another name.").WithAdditional(owner.Node.Location));
                 return null;
             }
+            if (type.EndsWith("?", StringComparison.Ordinal) && !fieldType.EndsWith("?", StringComparison.Ordinal) && ExpressionTypes.Describe(types, fieldType).Type.IsValueType)
+            {
+                // An int? into an int: a null fails the run naming the expression (FLOW_ASSIGNMENT_FAILED), never a bare cast.
+                code = $"global::FlowGen.FlowFunctions.Value<{type.TrimEnd('?')}>({code}, {Emit.CSharpText.StringLiteral(value.Text)})";
+                type = type.TrimEnd('?');
+            }
             if (type != fieldType && ExpressionTypes.Describe(types, fieldType).Type.IsValueType) code = $"({fieldType})({code})";
         }
         var nullable = fieldType.EndsWith("?", StringComparison.Ordinal);

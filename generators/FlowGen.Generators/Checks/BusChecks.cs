@@ -20,8 +20,11 @@ internal static class BusChecks
         /// <summary>The value is written by the node's <c>set</c>, not by its task.</summary>
         public bool Assigned { get; init; }
 
-        /// <summary>How messages name the writer: the node (its set), or the caller's seed.</summary>
-        public string Describe() => Seed ?? (Assigned ? "the set of " + Node.Describe() : Node.Describe());
+        /// <summary>The value is the item (or index) a foreach writes for its body.</summary>
+        public bool Foreach { get; init; }
+
+        /// <summary>How messages name the writer: the node (its set, its foreach), or the caller's seed.</summary>
+        public string Describe() => Seed ?? (Assigned ? "the set of " + Node.Describe() : Foreach ? "the foreach of " + Node.Describe() : Node.Describe());
     }
 
     public static BoundFlow Check(
@@ -125,6 +128,9 @@ internal static class BusChecks
                     producers[i] = producers[i] with { Output = producers[i].Output with { Type = listType, IsNullable = false } };
             }
         }
+
+        // Foreach bodies: the item and its index join the bus, written by the foreach node before its body runs.
+        var foreaches = ForeachChecks.Bind(flow, index, flowClass, types, producers, ancestors, diagnostics);
 
         // The nodes' set: what they write joins the bus like a task's value.
         var assignments = AssignmentChecks.Bind(flow, index, flowClass, types, producers, ancestors, diagnostics);
@@ -272,6 +278,7 @@ internal static class BusChecks
             nodes.Add(new BoundNode(node, call, branches.ToEquatableArray(), incoming, skipped.Contains(id), policy, fallback, loops.TryGetValue(id, out var loop) ? loop : null, iterated)
             {
                 Assignments = assignments.TryGetValue(id, out var set) ? set : EquatableArray<BoundAssignment>.Empty,
+                Foreach = foreaches.TryGetValue(id, out var each) ? ForeachChecks.WithFields(each, producers) : null,
             });
         }
 
@@ -321,6 +328,20 @@ internal static class BusChecks
     private static BoundIteration? Iteration(FlowNode node, NodeProperty source, (ComponentModel Component, TaskMethodModel Method) task, FlowClassModel flowClass,
         TypeTable types, List<Producer> upstream, List<DiagnosticInfo> diagnostics)
     {
+        if (Collection(node, source, flowClass, types, upstream, diagnostics, "before this task") is not { } collection) return null;
+        var strategy = SettingsChecks.ParseStrategy(node.GetProperty("ite-strategy")) ?? "All";
+        var parallel = SettingsChecks.ParseYesNo(node.GetProperty("ite-async")) == true;
+        var degree = SettingsChecks.TryMilliseconds(node.GetProperty("ite-parallelism"), out var d) && d > 0 ? d : -1;
+        return new BoundIteration(source.Value.Trim(), collection.Code, collection.ItemType, strategy, parallel ? degree : 0);
+    }
+
+    /// <summary>
+    /// The collection an iteration (ite-source) or a foreach goes over: a bus path (Kstry's names may hold '-') that must
+    /// resolve to an array or IEnumerable&lt;T&gt; among <paramref name="upstream"/>; FG0406 at the setting otherwise.
+    /// </summary>
+    internal static (string Code, string ItemType)? Collection(FlowNode node, NodeProperty source, FlowClassModel flowClass,
+        TypeTable types, List<Producer> upstream, List<DiagnosticInfo> diagnostics, string before)
+    {
         var text = source.Value.Trim();
         // A source is a path; Kstry's bus names may hold '-' (sta.sku-list), which a condition would read as minus.
         var parsed = ExpressionParser.Parse(text);
@@ -346,7 +367,7 @@ internal static class BusChecks
         if (compiled.Code is null || compiled.Type is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadIterationSource, source.Location, node.Describe(), source.Value,
-                (compiled.Errors.FirstOrDefault()?.Message ?? "it does not resolve").Replace("on the way to this condition", "before this task")));
+                (compiled.Errors.FirstOrDefault()?.Message ?? "it does not resolve").Replace("on the way to this condition", before)));
             return null;
         }
         var shape = types.Find(compiled.Type.TrimEnd('?'));
@@ -355,10 +376,7 @@ internal static class BusChecks
             diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadIterationSource, source.Location, node.Describe(), source.Value, $"it is {Short(compiled.Type)}, not a collection"));
             return null;
         }
-        var strategy = SettingsChecks.ParseStrategy(node.GetProperty("ite-strategy")) ?? "All";
-        var parallel = SettingsChecks.ParseYesNo(node.GetProperty("ite-async")) == true;
-        var degree = SettingsChecks.TryMilliseconds(node.GetProperty("ite-parallelism"), out var d) && d > 0 ? d : -1;
-        return new BoundIteration(source.Value.Trim(), compiled.Code, item, strategy, parallel ? degree : 0);
+        return (compiled.Code, item);
     }
 
     private static string? Argument(

@@ -135,7 +135,7 @@ internal static class FlowDiagnostics
     public static readonly DiagnosticDescriptor ConflictingProducers = Error("FG0404", "Producers disagree on a bus value's type",
         "{0} is written as {1} by {2} and as {3} by {4}. One name must have one type: rename one value or change a type.", CategoryBus);
     public static readonly DiagnosticDescriptor BadIterationSource = Error("FG0406", "Iteration source is not a collection",
-        "{0} iterates over '{1}', but {2}. ite-source must name a collection on the bus (an array or IEnumerable<T>), such as req.items.", CategoryBus);
+        "{0} iterates over '{1}', but {2}. ite-source and foreach must name a collection on the bus (an array or IEnumerable<T>), such as req.items.", CategoryBus);
     public static readonly DiagnosticDescriptor ItemTypeMismatch = Error("FG0407", "Item type does not fit the task",
         "{0} iterates over {1} items of {2}, but parameter '{3}' of {4} takes {5}. Change the parameter to take {1}, or iterate over another collection.", CategoryBus);
     public static readonly DiagnosticDescriptor IterationShape = Error("FG0408", "Task cannot be iterated this way",

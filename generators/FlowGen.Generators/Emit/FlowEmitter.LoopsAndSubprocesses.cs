@@ -55,8 +55,10 @@ internal sealed partial class FlowEmitter
     {
         var exit = bound.Node.Id + Binding.SubprocessExpander.ExitSuffix;
         var name = _names[bound.Node.Id];
-        WriteIntercepted(index, $"static async (flow, state) => {{ await flow.Body_{name}(state).ConfigureAwait(false); return state.Error is null; }}",
-            $"await Body_{name}(state).ConfigureAwait(false);", guard: "if (state.Error is not null) return;");
+        // A foreach runs the body once per item.
+        var body = bound.Foreach is null ? "Body_" + name : "ForEach_" + name;
+        WriteIntercepted(index, $"static async (flow, state) => {{ await flow.{body}(state).ConfigureAwait(false); return state.Error is null; }}",
+            $"await {body}(state).ConfigureAwait(false);", guard: "if (state.Error is not null) return;");
         _w.Line($"await {RunName(exit)}(state).ConfigureAwait(false);");
     }
 
@@ -95,6 +97,74 @@ internal sealed partial class FlowEmitter
         }
         _w.Close();
         _w.Line();
+    }
+
+    /// <summary>
+    /// A foreach: the subprocess's body once per item of the collection, with the item and its index on the bus. One
+    /// item after another on the flow's own bus (a failed item is where a resumed run starts again), or up to n items
+    /// at once, each on a copy of the bus (FlowIteration.ForEachAsync).
+    /// </summary>
+    private void WriteForeach(BoundNode bound, BoundForeach each, string index)
+    {
+        var name = _names[bound.Node.Id];
+        var inv = CultureInfo.InvariantCulture;
+        var line = (bound.Node.Location.StartLine + 1).ToString(inv);
+        var items = $"global::FlowGen.FlowIteration.Items<{each.ItemType}>({each.SourceCode})";
+        var item = $"var.{CSharpText.Comment(each.ItemName)}";
+        var count = $"var.{CSharpText.Comment(each.IndexName)}";
+        if (each.Parallelism > 1)
+        {
+            _w.Line($"// foreach {item} in {CSharpText.Comment(each.SourceText)} (line {line}): the body runs once per item, up to {each.Parallelism.ToString(inv)} items at once,");
+            _w.Line($"// each on a copy of the bus with its {item} and {count}; the first item that fails fails the run.");
+            OpenAsyncMethod($"ForEach_{name}(State state)");
+            _w.Line($"var items = {items};");
+            _w.Line($"await global::FlowGen.FlowIteration.ForEachAsync(state, {index}, items, state.IterationParallelism({each.Parallelism.ToString(inv)}), {TokenFor(bound.Node)},");
+            _w.Line($"    static (parent, item, index, token) => {{ var copy = parent.ForItem(token); {Write(each.ItemField, "item", "copy")} {Write(each.IndexField, "index", "copy")} return copy; }},");
+            _w.Line($"    Body_{name}).ConfigureAwait(false);");
+            _w.Close();
+            _w.Line();
+            return;
+        }
+        _w.Line($"// foreach {item} in {CSharpText.Comment(each.SourceText)} (line {line}): the body runs once per item, one after another, with {item} and {count} on the bus.");
+        OpenAsyncMethod($"ForEach_{name}(State state)");
+        _w.Line($"var items = {items};");
+        _w.Line($"// A resumed run starts again at the item that failed.");
+        _w.Line($"var first = state.{name}_next;");
+        _w.Line($"state.{name}_next = 0;");
+        _w.Open("for (var index = first; index < items.Count; index++)");
+        _w.Line(Write(each.ItemField, "items[index]", "state"));
+        _w.Line(Write(each.IndexField, "index", "state"));
+        var joins = _flow.Nodes.Where(n => IsJoin(n) && InScope(n.Node, bound.Node.Id)).ToList();
+        foreach (var join in joins)
+        {
+            var joinName = _names[join.Node.Id];
+            _w.Line($"state.{joinName}_pending = {join.IncomingCount.ToString(inv)}; state.{joinName}_live = 0; // the join {CSharpText.Comment(join.Node.Id)} counts again for each item");
+        }
+        _w.Line($"await Body_{name}(state).ConfigureAwait(false);");
+        _w.Open("if (state.Error is not null)");
+        _w.Line($"state.{name}_next = index;");
+        _w.Line("return;");
+        _w.Close();
+        _w.Close();
+        _w.Close();
+        _w.Line();
+    }
+
+    /// <summary>A write of a foreach's item or index to its bus field (and its written flag, where a nullable reader needs one).</summary>
+    private string Write(string field, string value, string state)
+    {
+        var target = state + field.Substring("state".Length);
+        return _flagged.Contains(field) ? $"{target} = {value}; {target}{BusChecks.WrittenSuffix} = true;" : $"{target} = {value};";
+    }
+
+    /// <summary>True when a node runs inside the subprocess node <paramref name="scope"/> (at any depth).</summary>
+    private bool InScope(FlowNode node, string scope)
+    {
+        for (var entry = node.Scope; entry is not null; entry = _nodes[entry].Node.Scope)
+        {
+            if (entry == scope) return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -52,6 +52,7 @@ internal sealed partial class FlowEmitter
             _w.Line();
         }
         if (IsSubprocess(node)) WriteSubprocessBody(bound, index);
+        if (bound.Foreach is { } each) WriteForeach(bound, each, index);
 
         if (CanTail(bound))
         {

@@ -141,6 +141,12 @@ internal sealed partial class FlowEmitter
             _w.Line($"internal bool {name}_repeat;");
             _w.Line($"internal bool {name}_driving;");
         }
+        foreach (var each in _flow.Nodes.Where(n => n.Foreach is { Parallelism: <= 1 }))
+        {
+            _w.Line();
+            _w.Line($"// Foreach {CSharpText.Comment(each.Node.Id)}: the item a resumed run starts again at (the one that failed).");
+            _w.Line($"internal int {_names[each.Node.Id]}_next;");
+        }
         foreach (var join in _flow.Nodes.Where(IsJoin))
         {
             var name = _names[join.Node.Id];
@@ -151,6 +157,7 @@ internal sealed partial class FlowEmitter
         }
         _w.Line();
         WriteSeed();
+        if (_flow.Nodes.Any(n => n.Foreach is { Parallelism: > 1 })) WriteForItem();
         _w.Line("/// <summary>The node that failed, where <see cref=\"ResumeAsync\"/> continues, or null.</summary>");
         _w.Line("public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;");
         _w.Line();
@@ -169,6 +176,8 @@ internal sealed partial class FlowEmitter
             _w.Line($"{name}_repeat = false;");
             _w.Line($"{name}_driving = false;");
         }
+        foreach (var each in _flow.Nodes.Where(n => n.Foreach is { Parallelism: <= 1 }))
+            _w.Line($"{_names[each.Node.Id]}_next = 0;");
         foreach (var join in _flow.Nodes.Where(IsJoin))
         {
             var name = _names[join.Node.Id];
@@ -177,6 +186,23 @@ internal sealed partial class FlowEmitter
         }
         _w.Line("ClearRun();");
         _w.Close();
+        _w.Close();
+        _w.Line();
+    }
+
+    /// <summary>State.ForItem: a new state for one item of a parallel foreach, holding a copy of this run's bus.</summary>
+    private void WriteForItem()
+    {
+        _w.Line("/// <summary>A state for one item of a parallel foreach: a copy of this run's bus, the run's options, trace and the item's token.</summary>");
+        _w.Open("internal State ForItem(global::System.Threading.CancellationToken cancellationToken)");
+        _w.Line("var item = new State(Request) { Result = Result };");
+        foreach (var field in _flow.Fields)
+        {
+            _w.Line($"item.{field.FieldName} = {field.FieldName};");
+            if (_flagged.Contains("state." + field.FieldName)) _w.Line($"item.{field.FieldName}{BusChecks.WrittenSuffix} = {field.FieldName}{BusChecks.WrittenSuffix};");
+        }
+        _w.Line("item.BeginItemOf(this, cancellationToken);");
+        _w.Line("return item;");
         _w.Close();
         _w.Line();
     }

@@ -80,6 +80,24 @@ internal sealed record BoundNode(
 {
     /// <summary>The node's <c>set</c> assignments, checked and compiled, in the order written.</summary>
     public EquatableArray<BoundAssignment> Assignments { get; init; } = EquatableArray<BoundAssignment>.Empty;
+
+    /// <summary>For a subprocess or call activity with <c>foreach</c>: the collection whose items each run the whole body; else null.</summary>
+    public BoundForeach? Foreach { get; init; }
+}
+
+/// <summary>
+/// A foreach: the body of a subprocess runs once per item of <see cref="SourceCode"/>, with the item in
+/// <see cref="ItemField"/> and its index in <see cref="IndexField"/>; one item at a time, or up to
+/// <see cref="Parallelism"/> items at once, each on a copy of the bus.
+/// </summary>
+/// <param name="Parallelism">0: one item after another, on the flow's bus; n: up to n items at once.</param>
+internal sealed record BoundForeach(string SourceText, string SourceCode, string ItemType, string ItemName, string IndexName, int Parallelism)
+{
+    /// <summary>The bus field the item is written to (<c>state.Var_item</c>).</summary>
+    public string ItemField { get; init; } = "";
+
+    /// <summary>The bus field the index is written to (<c>state.Var_index</c>).</summary>
+    public string IndexField { get; init; } = "";
 }
 
 /// <summary>A checked assignment: <c>state.Var_total = &lt;Code&gt;;</c>.</summary>

@@ -32,6 +32,14 @@ public sealed class FlowBuilder<TRequest>
     /// <summary>Runs a [FlowTask] method once per item of a collection on the bus (<c>ite-source</c>): its [FromItem] parameter takes the item.</summary>
     public FlowBuilder<TRequest> ForEach<TComponent, TItem>(Func<FlowBus<TRequest>, IEnumerable<TItem>> source, Func<TComponent, Delegate> method, string? id = null, string? name = null) => this;
 
+    /// <summary>
+    /// Runs a body of several steps once per item of a collection on the bus (a foreach): the body reads the item as
+    /// <c>bus.Var&lt;TItem&gt;(item)</c> and its index as <c>bus.Var&lt;int&gt;(index)</c>. With <paramref name="parallel"/>
+    /// above 1, up to that many items run at once, each on a copy of the bus.
+    /// </summary>
+    public FlowBuilder<TRequest> ForEach<TItem>(Func<FlowBus<TRequest>, IEnumerable<TItem>> source, Action<FlowBuilder<TRequest>> body,
+        string item = "item", string index = "index", int parallel = 0, string? id = null, string? name = null) => this;
+
     /// <summary>Runs a subflow defined in a flow file (a BPMN subProcess, or a JSON/YAML subflow) by its id: a call activity. Fluent definitions define flows, not subflows.</summary>
     public FlowBuilder<TRequest> Call(string subflowId, string? id = null, string? name = null) => this;
 

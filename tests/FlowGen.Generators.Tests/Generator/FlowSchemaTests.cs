@@ -41,8 +41,10 @@ public sealed class FlowSchemaTests
         string[] durable = ["event", "key", "trigger-when", "on-failure", "continues", "to", "duration", "date"];
         var taskSettings = Set(SettingsChecks.AppliedNames.Except(["called-element", "flow-timeout", "loop-limit", "open-async", "error-code", "error-message", .. durable]));
 
-        Assert.Equal(Set(FlowDocumentReader.StepStructural.Concat(taskSettings)), Properties(Definition("step")));
-        Assert.Equal(Set(FlowDocumentReader.ActionStructural.Concat(taskSettings).Append("duration")), Properties(Definition("action")));
+        // A foreach step or action takes its item, index, parallel and body too.
+        var foreachKeys = FlowDocumentReader.ForeachKeys.Concat(FlowDocumentReader.FormKeys);
+        Assert.Equal(Set(FlowDocumentReader.StepStructural.Concat(foreachKeys).Concat(taskSettings)), Properties(Definition("step")));
+        Assert.Equal(Set(FlowDocumentReader.ActionStructural.Concat(foreachKeys).Concat(taskSettings).Append("duration")), Properties(Definition("action")));
     }
 
     [Fact]

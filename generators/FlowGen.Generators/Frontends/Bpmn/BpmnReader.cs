@@ -125,6 +125,8 @@ internal static class BpmnReader
             if (element.Name.Namespace.NamespaceName != BpmnNames.Model) continue;
             var local = element.Name.LocalName;
             if (BpmnNames.IgnoredChildren.Contains(local)) continue;
+            // A subProcess's multi-instance is read with the subProcess node (a foreach), not as a node of its body.
+            if (local == "multiInstanceLoopCharacteristics" && process.Name.LocalName == "subProcess") continue;
 
             var location = map.StartTag(element);
             if (BpmnNames.NotYetSupported.TryGetValue(local, out var hint))
@@ -150,7 +152,11 @@ internal static class BpmnReader
                 subprocesses.Add(body);
                 // Connected: a node of this graph. Unconnected: a definition that call activities name (Kstry's use).
                 if (connected.Contains(id))
-                    nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.SubProcess, local, ReadProperties(element, map), location) { Assignments = ReadAssignments(element, map) });
+                {
+                    var properties = ReadProperties(element, map).ToList();
+                    CamundaDialect.ReadSubprocess(element, Describe(local, id, element.Attribute("name")?.Value), properties, map, diagnostics);
+                    nodes.Add(new FlowNode(id, element.Attribute("name")?.Value, NodeKind.SubProcess, local, properties.ToEquatableArray(), location) { Assignments = ReadAssignments(element, map) });
+                }
                 else
                     definesSubprocesses = true;
                 continue;

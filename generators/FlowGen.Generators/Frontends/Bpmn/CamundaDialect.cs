@@ -21,18 +21,25 @@ internal static class CamundaDialect
     /// that its one error is not followed by others (no task-service property, ...).</returns>
     public static bool Read(XElement element, string describe, List<NodeProperty> properties, XmlTextMap map, List<DiagnosticInfo> diagnostics)
     {
-        MultiInstance(element, describe, properties, map, diagnostics);
+        MultiInstance(element, describe, properties, map, diagnostics, body: element.Name.LocalName == "callActivity");
         Retries(element, describe, properties, map, diagnostics);
         return Implementation(element, describe, map, diagnostics);
     }
 
     private static bool Has(List<NodeProperty> properties, params string[] names) => properties.Any(p => names.Contains(p.Name));
 
+    /// <summary>The multi-instance of a subProcess: its whole body runs once per item (a foreach).</summary>
+    public static void ReadSubprocess(XElement element, string describe, List<NodeProperty> properties, XmlTextMap map, List<DiagnosticInfo> diagnostics)
+        => MultiInstance(element, describe, properties, map, diagnostics, body: true);
+
     /// <summary>
     /// <c>multiInstanceLoopCharacteristics</c>: the collection (<c>camunda:collection</c>, or Zeebe's
-    /// <c>inputCollection</c>) is the iteration's source; parallel (the default) is <c>ite-async</c>.
+    /// <c>inputCollection</c>) is the iteration's source. On a task it is an iterated task (<c>ite-source</c>; parallel,
+    /// the default, is <c>ite-async</c>); on a subProcess or callActivity (<paramref name="body"/>) the whole body runs
+    /// per item, as in Camunda: a <c>foreach</c> whose item is the <c>elementVariable</c> (Zeebe's <c>inputElement</c>)
+    /// and which runs up to 8 items at once unless <c>isSequential="true"</c>.
     /// </summary>
-    private static void MultiInstance(XElement element, string describe, List<NodeProperty> properties, XmlTextMap map, List<DiagnosticInfo> diagnostics)
+    private static void MultiInstance(XElement element, string describe, List<NodeProperty> properties, XmlTextMap map, List<DiagnosticInfo> diagnostics, bool body)
     {
         var loop = element.Element(XName.Get("multiInstanceLoopCharacteristics", BpmnNames.Model));
         if (loop is null) return;
@@ -49,23 +56,31 @@ internal static class CamundaDialect
         }
         var zeebe = loop.Element(XName.Get("extensionElements", BpmnNames.Model))?.Element(XName.Get("loopCharacteristics", BpmnNames.Zeebe));
         var written = loop.Attribute(XName.Get("collection", BpmnNames.Camunda))?.Value ?? zeebe?.Attribute("inputCollection")?.Value;
-        if (!Has(properties, "ite-source"))
+        var source = body ? "foreach" : "ite-source";
+        if (body)
+        {
+            var itemName = loop.Attribute(XName.Get("elementVariable", BpmnNames.Camunda))?.Value ?? zeebe?.Attribute("inputElement")?.Value;
+            if (itemName is not null && !Has(properties, "foreach-item")) properties.Add(new NodeProperty("foreach-item", itemName.Trim(), location));
+            if (loop.Attribute("isSequential")?.Value != "true" && !Has(properties, "foreach-parallel"))
+                properties.Add(new NodeProperty("foreach-parallel", "8", location));
+        }
+        if (!Has(properties, source))
         {
             var path = written is null ? null : Unwrap(written);
             if (path is not null && Regex.IsMatch(path, @"^(req|sta|var)\.[\w.-]+$"))
             {
-                properties.Add(new NodeProperty("ite-source", path, location));
+                properties.Add(new NodeProperty(source, path, location));
             }
             else
             {
                 var name = path is not null && Regex.IsMatch(path, @"^[A-Za-z_][\w-]*$") ? path : "items";
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, location, describe, "multiInstanceLoopCharacteristics collection", written ?? "",
-                    $"FlowGen iterates over a bus value, not a Camunda expression over process variables: write camunda:collection=\"sta.{name}\" (or var.{name}, req.{name}), or an ite-source property")
+                    $"FlowGen iterates over a bus value, not a Camunda expression over process variables: write camunda:collection=\"sta.{name}\" (or var.{name}, req.{name}), or a{(body ? " foreach" : "n ite-source")} property")
                     .WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
             }
         }
         // Camunda runs the instances in parallel unless isSequential="true"; FlowGen's iteration is sequential unless ite-async.
-        if (loop.Attribute("isSequential")?.Value != "true" && !Has(properties, "ite-async"))
+        if (!body && loop.Attribute("isSequential")?.Value != "true" && !Has(properties, "ite-async"))
             properties.Add(new NodeProperty("ite-async", "true", location));
     }
 

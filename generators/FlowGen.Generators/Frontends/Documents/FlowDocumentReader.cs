@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using FlowGen.Generators.Checks;
 using FlowGen.Generators.Diagnostics;
 using FlowGen.Generators.Expressions;
 using FlowGen.Generators.Model;
@@ -16,8 +17,8 @@ namespace FlowGen.Generators.Frontends.Documents;
 internal sealed class FlowDocumentReader
 {
     internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure", "continues", "result"];
-    private static readonly string[] FormKeys = ["graph", "steps", "actions"];
-    internal static readonly string[] NodeTypes = ["start", "end", "task", "set", "iteration", "exclusive", "parallel", "inclusive", "subflow", "fail", "receive", "timer", "event-gateway"];
+    internal static readonly string[] FormKeys = ["graph", "steps", "actions"];
+    internal static readonly string[] NodeTypes = ["start", "end", "task", "set", "iteration", "exclusive", "parallel", "inclusive", "subflow", "foreach", "fail", "receive", "timer", "event-gateway"];
     internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default", "error"];
     internal static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
     // call("action") | finish() | fail("CODE") | fail("CODE", "message"); texts in double or single quotes.
@@ -352,32 +353,11 @@ internal sealed class FlowDocumentReader
             case "inclusive":
                 kind = NodeKind.InclusiveGateway;
                 break;
-            case "subflow":
-                structural.AddRange(["call", "graph", "steps", "actions"]);
-                var inlineBodies = node.Entries.Where(e => FormKeys.Contains(e.Key.Name)).ToList();
-                if (inlineBodies.Count + (node["call"] is null ? 0 : 1) > 1)
-                {
-                    Shape(node.Location, $"Subflow node '{id}' has {string.Join(" and ", inlineBodies.Select(e => "'" + e.Key.Name + "'").Concat(node["call"] is null ? [] : new[] { "'call'" }))}",
-                        "give it either 'call: <subflow id>' or one inline body");
-                    return;
-                }
-                if (Text(node, "call") is { } called)
-                {
-                    kind = NodeKind.CallActivity;
-                    properties.Add(new NodeProperty("called-element", called, Span(node, "call")));
-                }
-                else if (node.Entries.FirstOrDefault(e => FormKeys.Contains(e.Key.Name)) is { Key: not null } inline)
-                {
-                    // An embedded subflow: its body is a graph of its own with the node's id, run in place.
-                    kind = NodeKind.SubProcess;
-                    var body = ReadBody(inline.Key, inline.Value, id, new StartInfo(null, null, [], inline.Key.Location), isSubflow: true);
-                    _subprocesses.Add(body with { Name = Text(node, "name"), Location = node.Location });
-                }
-                else
-                {
-                    Shape(node.Location, $"Subflow node '{id}' names nothing to run", "add 'call: <subflow id>' or an inline 'graph', 'steps' or 'actions'");
-                    return;
-                }
+            case "subflow" or "foreach":
+                structural.AddRange(["call", "graph", "steps", "actions", .. ForeachKeys]);
+                if (type == "foreach") ReadForeachKeys(node, id, properties);
+                if (Subflow(node, id, type, properties) is not { } subflow) return;
+                kind = subflow;
                 break;
             case "receive":
                 kind = NodeKind.MessageCatch;
@@ -413,6 +393,53 @@ internal sealed class FlowDocumentReader
         builder.Nodes.Add(new FlowNode(id, Text(node, "name"), kind, type, properties.ToEquatableArray(), node.Location) { Assignments = Assignments(node) });
     }
 
+    /// <summary>
+    /// What a subflow or foreach node runs: the subflow its <c>call</c> names (a call activity), or its inline body (an
+    /// embedded subprocess whose body is a graph of its own with the node's id, run in place). Null after an FG0006.
+    /// </summary>
+    private NodeKind? Subflow(DocMapping node, string id, string type, List<NodeProperty> properties)
+    {
+        var what = type == "foreach" ? "Foreach" : "Subflow node";
+        var inlineBodies = node.Entries.Where(e => FormKeys.Contains(e.Key.Name)).ToList();
+        if (inlineBodies.Count + (node["call"] is null ? 0 : 1) > 1)
+        {
+            Shape(node.Location, $"{what} '{id}' has {string.Join(" and ", inlineBodies.Select(e => "'" + e.Key.Name + "'").Concat(node["call"] is null ? [] : new[] { "'call'" }))}",
+                "give it either 'call: <subflow id>' or one inline body");
+            return null;
+        }
+        if (Text(node, "call") is { } called)
+        {
+            properties.Add(new NodeProperty("called-element", called, Span(node, "call")));
+            return NodeKind.CallActivity;
+        }
+        if (inlineBodies.FirstOrDefault() is { Key: not null } inline)
+        {
+            var body = ReadBody(inline.Key, inline.Value, id, new StartInfo(null, null, [], inline.Key.Location), isSubflow: true);
+            _subprocesses.Add(body with { Name = Text(node, "name") ?? Text(node, "description"), Location = node.Location });
+            return NodeKind.SubProcess;
+        }
+        Shape(node.Location, $"{what} '{id}' names nothing to run", "add 'call: <subflow id>' or an inline 'graph', 'steps' or 'actions'");
+        return null;
+    }
+
+    /// <summary>The keys of a foreach (besides the settings): its item's and index's names and how many items run at once.</summary>
+    internal static readonly string[] ForeachKeys = ["item", "index", "parallel"];
+
+    /// <summary>A foreach's <c>item</c>, <c>index</c> and <c>parallel</c>, as the settings foreach-item, foreach-index and foreach-parallel.</summary>
+    private void ReadForeachKeys(DocMapping node, string id, List<NodeProperty> properties)
+    {
+        if (node[ForeachChecks.Source] is null)
+            Shape(node.Location, $"Foreach '{id}' has no 'foreach'", "name the collection its body runs once per item for, such as foreach: req.orders");
+        foreach (var (key, setting) in new[] { ("item", ForeachChecks.Item), ("index", ForeachChecks.Index), ("parallel", ForeachChecks.Parallel) })
+        {
+            if (Setting(node, key) is { } property) properties.Add(property with { Name = setting });
+        }
+    }
+
+    /// <summary>True for a key of a step or action that its foreach type reads (not a setting).</summary>
+    private static bool IsForeachKey(DocMapping task, string key)
+        => task["type"] is DocScalar { Value: "foreach" } && (ForeachKeys.Contains(key) || FormKeys.Contains(key));
+
     // ---- steps: layers of concurrent tasks ----
 
     internal static readonly string[] StepStructural = ["id", "name", "description", "when", "ignore-error", "type", "call", SetKey];
@@ -438,6 +465,9 @@ internal sealed class FlowDocumentReader
                 if (task["ite-source"] is null)
                     Shape(task.Location, $"Iteration '{id}' has no 'ite-source'", "add 'ite-source: <path of a collection on the bus>', such as ite-source: sta.skus");
                 return (NodeKind.ServiceTask, "iteration");
+            case "foreach":
+                ReadForeachKeys(task, id, properties);
+                return Subflow(task, id, type, properties) is { } subflow ? (subflow, "foreach") : null;
             case "subflow":
                 var called = RequiredText(task, "call", $"subflow '{id}'", "add 'call: <subflow id>'");
                 if (called is null) return null;
@@ -458,7 +488,7 @@ internal sealed class FlowDocumentReader
                 return (NodeKind.ExclusiveGateway, "case");
             default:
                 Shape(task.KeyOf("type")!.Location, $"'{id}' has type '{type}'",
-                    type is "receive" or "sleep" or "case" ? $"{type} is an action: write it in the actions form" : allowWaits ? "use task, set, iteration, subflow, case, receive or sleep" : "use task, set, iteration or subflow");
+                    type is "receive" or "sleep" or "case" ? $"{type} is an action: write it in the actions form" : allowWaits ? "use task, set, iteration, subflow, foreach, case, receive or sleep" : "use task, set, iteration, subflow or foreach");
                 return null;
         }
     }
@@ -531,7 +561,7 @@ internal sealed class FlowDocumentReader
         if (TaskKind(task, id, properties) is not { } kind) return null;
         foreach (var entry in task.Entries)
         {
-            if (StepStructural.Contains(entry.Key.Name)) continue;
+            if (StepStructural.Contains(entry.Key.Name) || IsForeachKey(task, entry.Key.Name)) continue;
             if (Setting(task, entry.Key.Name) is { } property) properties.Add(property);
         }
         // ps-go's ignore-error: a failure is recorded and the layer goes on (strict-mode=false).
@@ -579,7 +609,7 @@ internal sealed class FlowDocumentReader
             if (TaskKind(action, name, properties, allowWaits: true) is not { } kind) continue;
             foreach (var entry in action.Entries)
             {
-                if (ActionStructural.Contains(entry.Key.Name)) continue;
+                if (ActionStructural.Contains(entry.Key.Name) || IsForeachKey(action, entry.Key.Name)) continue;
                 if (Setting(action, entry.Key.Name) is { } property) properties.Add(property);
             }
             builder.Nodes.Add(new FlowNode(name, Text(action, "description"), kind.Kind, kind.Kind == NodeKind.ServiceTask ? "action" : kind.Element, properties.ToEquatableArray(), action.Location)

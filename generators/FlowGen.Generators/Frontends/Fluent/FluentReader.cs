@@ -33,9 +33,12 @@ internal sealed class FluentReader
     private readonly SourceText _text;
     private readonly string _path;
     private readonly CancellationToken _cancellationToken;
-    private readonly List<FlowNode> _nodes = [];
-    private readonly List<FlowEdge> _edges = [];
-    private readonly List<ErrorRoutes.Route> _routes = [];
+    // The graph being read: the flow's, or a foreach body's while it is read.
+    private List<FlowNode> _nodes = [];
+    private List<FlowEdge> _edges = [];
+    private List<ErrorRoutes.Route> _routes = [];
+    // Foreach bodies: embedded subprocesses, graphs of their own.
+    private readonly List<FlowGraph> _bodies = [];
     private readonly List<DiagnosticInfo> _diagnostics = [];
     private readonly Dictionary<string, LocationInfo> _ids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
@@ -57,7 +60,7 @@ internal sealed class FluentReader
         {
             var graph = reader.ReadMethod(method, syntax);
             var graphs = graph is null ? EquatableArray<FlowGraph>.Empty : new[] { graph }.ToEquatableArray();
-            return StructureChecks.Check(path, graphs, reader._diagnostics.ToEquatableArray(), cancellationToken);
+            return StructureChecks.Check(path, graphs, reader._bodies.ToEquatableArray(), reader._diagnostics.ToEquatableArray(), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -198,6 +201,10 @@ internal sealed class FluentReader
 
             switch (name)
             {
+                case "ForEach" when operation.TargetMethod.Parameters.Any(p => p.Name == "body"):
+                    last = ReadForeachBody(operation, call, last!);
+                    lastNode = _nodes.LastOrDefault(n => n.Id == last);
+                    break;
                 case "Task" or "ForEach" or "Call" or "Fail" or "Finish":
                     var node = ReadNode(operation, call);
                     if (node is null) continue;
@@ -443,6 +450,45 @@ internal sealed class FluentReader
             _edges.Add(new FlowEdge(EdgeId(choice, merge), null, choice, merge, null, true, location));
         }
         return merge;
+    }
+
+    /// <summary>
+    /// ForEach(source, body, ...): an embedded subprocess whose body (a graph of its own, read from the lambda) runs once
+    /// per item of the source, with the foreach settings.
+    /// </summary>
+    private string ReadForeachBody(IInvocationOperation operation, InvocationExpressionSyntax call, string previous)
+    {
+        var location = Locate(Span(call));
+        var source = Condition(Argument(operation, "source"), "foreach source");
+        var body = Branches(Argument(operation, "body"));
+        if (source is null || body.Count != 1) return previous;
+        var name = ConstantText(operation, "name");
+        var id = ConstantText(operation, "id");
+        if (id is null) id = Counted("foreach", location);
+        else if (!Claim(id, location)) return previous;
+        var properties = new List<NodeProperty> { new(ForeachChecks.Source, source.Text, source.Location) };
+        if (IsGiven(operation, "item") && ConstantText(operation, "item") is { } item) properties.Add(new NodeProperty(ForeachChecks.Item, item, location));
+        if (IsGiven(operation, "index") && ConstantText(operation, "index") is { } index) properties.Add(new NodeProperty(ForeachChecks.Index, index, location));
+        if (IsGiven(operation, "parallel") && ConstantInt(operation, "parallel") is { } parallel) properties.Add(new NodeProperty(ForeachChecks.Parallel, parallel, location));
+
+        // The body: read into a graph of its own, from a start node to an end node, with its own error routes.
+        var (nodes, edges, routes) = (_nodes, _edges, _routes);
+        (_nodes, _edges, _routes) = ([], [], []);
+        var start = Unique(id + ".start", location);
+        _nodes.Add(new FlowNode(start, null, NodeKind.StartEvent, "start", EquatableArray<NodeProperty>.Empty, location));
+        if (ReadBranch(body[0], start) is { } last)
+        {
+            var end = Synthetic("end", NodeKind.EndEvent, "end", location);
+            Connect(last, end, location);
+        }
+        ErrorRoutes.LowerAll(_nodes, _edges, _routes, FlowLimits.Default, (list, why) =>
+            Problem(FlowDiagnostics.FluentUnreadable, new TextSpan(list[0].Location.Start, list[0].Location.Length), "'OnError'", why, ""));
+        _bodies.Add(new FlowGraph(id, _path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), location) { Name = name, SourceKey = "from", TargetKey = "to" });
+        (_nodes, _edges, _routes) = (nodes, edges, routes);
+
+        _nodes.Add(new FlowNode(id, name, NodeKind.SubProcess, "ForEach", properties.ToEquatableArray(), location));
+        Connect(previous, id, location);
+        return id;
     }
 
     /// <summary>RepeatUntil: merge -> body -> check; the check leaves when the condition holds, else goes back to the merge.</summary>
