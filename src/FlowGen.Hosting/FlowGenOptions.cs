@@ -50,8 +50,10 @@ public sealed class FlowGenOptions
     /// <summary>The default run options these settings make, with the variables tasks read and the roles runs get.</summary>
     /// <param name="variables">Where tasks' variables come from.</param>
     /// <param name="roles">Where runs' roles come from; null: <see cref="Roles"/>.</param>
-    public FlowRunOptions ToRunOptions(IFlowVariableSource? variables = null, IFlowRoleSource? roles = null) => new()
+    /// <param name="suspensions">Where failed runs of flows with on-failure: suspend are saved (a FlowSuspensions registered in DI), or null.</param>
+    public FlowRunOptions ToRunOptions(IFlowVariableSource? variables = null, IFlowRoleSource? roles = null, FlowGen.Durable.FlowSuspensions? suspensions = null) => new()
     {
+        Suspensions = suspensions,
         Variables = variables,
         Roles = roles ?? RoleTable(),
         Timeout = DefaultTimeout,

@@ -621,6 +621,7 @@ public abstract class FlowContext
     {
         // An object reference is written only where it changes: each such write costs a GC write barrier.
         if (!ReferenceEquals(Options, FlowRunOptions.Default)) Options = FlowRunOptions.Default;
+        if (SuspendedId is not null) SuspendedId = null;
         CancellationToken = default;
         Role = null;
         _error = null;
@@ -794,7 +795,7 @@ public abstract class FlowContext
     /// fails or the run stops). The generated <c>State.ForItem</c> calls it after copying the bus.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void BeginItemOf(FlowContext parent, CancellationToken cancellationToken)
+    public void BeginItemOf(FlowContext parent, CancellationToken cancellationToken, bool detached = false)
     {
         _pristine = false;
         _started = true;
@@ -807,8 +808,9 @@ public abstract class FlowContext
         CancellationToken = cancellationToken;
         _loopLimit = parent._loopLimit;
         _scopes = parent._scopes is { } scopes ? (ScopeState[])scopes.Clone() : _flow.Scopes.Length == 0 ? null : new ScopeState[_flow.Scopes.Length];
-        _trace = parent._trace;
-        _details = parent._details;
+        // A fire-and-forget subflow may outlive the run: it records into no trace of the run's.
+        _trace = detached ? null : parent._trace;
+        _details = detached ? null : parent._details;
         _observed = _trace is not null;
         if (_trace is not null) _runStarted = parent._runStarted;
     }
@@ -823,6 +825,55 @@ public abstract class FlowContext
         if (Volatile.Read(ref _error) is not { } error) return true;
         parent.Fail(_failedNode >= 0 ? _failedNode : node, error);
         return false;
+    }
+
+    /// <summary>
+    /// Ends a fire-and-forget subflow's run on this copy of the bus: its failure goes to <see cref="FlowRunOptions.DetachedFailed"/>
+    /// and the flowgen.detached.failures counter, never to the run that started it.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EndDetached()
+    {
+        if (Volatile.Read(ref _error) is not { } error) return;
+        FlowTelemetry.RecordDetachedFailure(FlowId, error);
+        try
+        {
+            Options.DetachedFailed?.Invoke(error);
+        }
+        catch
+        {
+            // A throwing hook has nobody to report to: the subflow has no caller.
+        }
+    }
+
+    /// <summary>For a saved failed run (on-failure: suspend): the nodes a resume enters, the failed one first.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int[] SuspendNodes()
+    {
+        if (_failedNode < 0) return [];
+        var stopped = Stopped;
+        lock (stopped) return [_failedNode, .. stopped];
+    }
+
+    /// <summary>The id a saved failed run was loaded from (on-failure: suspend), or null: where a failing resume saves it again.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public string? SuspendedId { get; private set; }
+
+    /// <summary>Restores a saved failed run loaded from its store: it failed at the first of <paramref name="at"/>, the others were stopped.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void RestoreSuspended(string id, int[] at)
+    {
+        _pristine = false;
+        _started = true;
+        SuspendedId = id;
+        if (at.Length == 0) return;
+        _failedNode = at[0];
+        var stopped = Stopped;
+        lock (stopped)
+        {
+            stopped.Clear();
+            for (var i = 1; i < at.Length; i++) stopped.Add(at[i]);
+        }
     }
 
     /// <summary>Starts a subprocess's scope: a token of its own (with its timeout), and no error yet.</summary>

@@ -12,6 +12,13 @@ public sealed record FlowError(string Code, string FlowId, string? NodeId, strin
     /// <summary>For <see cref="FlowErrorCodes.ValidationFailed"/>: every request field that failed its schema, in schema order.</summary>
     public IReadOnlyList<FlowFieldError> FieldErrors { get; init; } = [];
 
+    /// <summary>
+    /// For a request/response flow with <c>on-failure: suspend</c> run with <see cref="FlowRunOptions.Suspensions"/>: the
+    /// id the failed run was saved under, to resume it later with the generated <c>ResumeSuspendedAsync(id)</c> (in this
+    /// process or another). Null when the run was not saved.
+    /// </summary>
+    public string? SuspendedId { get; init; }
+
     /// <inheritdoc />
     public override string ToString()
     {

@@ -23,6 +23,8 @@ public sealed class FlowRunOptions
             || (run.Tracking == TrackingMode.None && defaults.Tracking != TrackingMode.None)
             || (!run.TraceTasks && defaults.TraceTasks)
             || (run.TraceCompleted is null && defaults.TraceCompleted is not null)
+            || (run.DetachedFailed is null && defaults.DetachedFailed is not null)
+            || (run.Suspensions is null && defaults.Suspensions is not null)
             || (run.Variables is null && defaults.Variables is not null)
             || (run.Roles is null && defaults.Roles is not null)
             || (run.BusinessId is null && defaults.BusinessId is not null);
@@ -35,6 +37,8 @@ public sealed class FlowRunOptions
             Tracking = run.Tracking != TrackingMode.None ? run.Tracking : defaults.Tracking,
             TraceTasks = run.TraceTasks || defaults.TraceTasks,
             TraceCompleted = run.TraceCompleted ?? defaults.TraceCompleted,
+            DetachedFailed = run.DetachedFailed ?? defaults.DetachedFailed,
+            Suspensions = run.Suspensions ?? defaults.Suspensions,
             Variables = run.Variables ?? defaults.Variables,
             Role = run.Role,
             Roles = run.Roles ?? defaults.Roles,
@@ -69,6 +73,19 @@ public sealed class FlowRunOptions
 
     /// <summary>Called with the run's trace when a tracked run ends (success or failure), for a trace store or a log.</summary>
     public Action<FlowTrace>? TraceCompleted { get; init; }
+
+    /// <summary>
+    /// Called when a fire-and-forget subflow (<c>await: false</c>) of the run fails: its error, which does not fail the
+    /// run (the run may have ended by then). Also counted as <c>flowgen.detached.failures</c>. Called on the thread pool.
+    /// </summary>
+    public Action<FlowError>? DetachedFailed { get; init; }
+
+    /// <summary>
+    /// Where a request/response flow with <c>on-failure: suspend</c> saves a failed run (ps-go's suspend): its state goes
+    /// to this store, <see cref="FlowError.SuspendedId"/> names it, and the generated <c>ResumeSuspendedAsync(id)</c>
+    /// continues it later, from any process with the same store. Null: failed runs are not saved.
+    /// </summary>
+    public Durable.FlowSuspensions? Suspensions { get; init; }
 
     /// <summary>An id for this run, for logs and traces; a new one is made when null.</summary>
     public string? RequestId { get; init; }

@@ -9,6 +9,22 @@ namespace FlowGen;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class FlowSteps
 {
+    /// <summary>
+    /// Starts a fire-and-forget subflow (<c>await: false</c>) on the thread pool, on <paramref name="copy"/> of the
+    /// run's bus made now, and returns at once: the run goes on without waiting for it, and its failure is reported
+    /// (FlowRunOptions.DetachedFailed), not the run's.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void Detach<TState>(TState state, Func<TState, TState> copy, Func<TState, ValueTask> body) where TState : FlowContext
+    {
+        var detached = copy(state);
+        _ = Task.Run(async () =>
+        {
+            await body(detached).ConfigureAwait(false);
+            detached.EndDetached();
+        });
+    }
+
     /// <summary>Runs <paramref name="next"/> once <paramref name="step"/> has succeeded (a step returns false when the run failed).</summary>
     public static ValueTask Then<TFlow, TState>(ValueTask<bool> step, TFlow flow, TState state, Func<TFlow, TState, ValueTask> next)
     {

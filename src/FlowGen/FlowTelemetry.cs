@@ -28,6 +28,9 @@ public static class FlowTelemetry
     /// <summary>flowgen.failures: failed runs, tagged flowgen.flow.id, flowgen.error.code and flowgen.node.id.</summary>
     public static readonly Counter<long> Failures = Meter.CreateCounter<long>("flowgen.failures", "{run}", "Failed flow runs by error code.");
 
+    /// <summary>flowgen.detached.failures: fire-and-forget subflows (await: false) that failed, tagged flowgen.flow.id, flowgen.error.code and flowgen.node.id.</summary>
+    public static readonly Counter<long> DetachedFailures = Meter.CreateCounter<long>("flowgen.detached.failures", "{subflow}", "Failed fire-and-forget subflows by error code.");
+
     /// <summary>Tag names used on spans and measurements.</summary>
     public static class Tags
     {
@@ -68,6 +71,13 @@ public static class FlowTelemetry
     public static void ReturnSpan(Activity? caller)
     {
         if (Source.HasListeners() && Activity.Current != caller) Activity.Current = caller;
+    }
+
+    internal static void RecordDetachedFailure(string flowId, FlowError error)
+    {
+        if (DetachedFailures.Enabled)
+            DetachedFailures.Add(1, new KeyValuePair<string, object?>(Tags.FlowId, flowId), new KeyValuePair<string, object?>(Tags.ErrorCode, error.Code),
+                new KeyValuePair<string, object?>(Tags.NodeId, error.NodeId));
     }
 
     internal static void RecordRun(string flowId, TimeSpan duration, FlowError? error)

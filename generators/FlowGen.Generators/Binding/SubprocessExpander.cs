@@ -31,6 +31,9 @@ internal static class SubprocessExpander
         var edges = new List<FlowEdge>();
         var hasErrors = flow.HasErrors;
         var stack = new List<string>();
+        // Fire-and-forget subflows (await: false): the caller goes on from the subflow node straight to its end, and the
+        // body's ends end there, so nothing after the subflow sees what the body writes (it runs on a copy of the bus).
+        var detached = new HashSet<string>(StringComparer.Ordinal);
 
         void AddScope(IEnumerable<FlowNode> scopeNodes, IEnumerable<FlowEdge> scopeEdges, string prefix, string? scope, string? startId, string? entryId, string? exitId)
         {
@@ -42,7 +45,7 @@ internal static class SubprocessExpander
                 if (node.Kind is not (NodeKind.SubProcess or NodeKind.CallActivity))
                 {
                     nodes.Add(node with { Id = id, Scope = scope });
-                    if (node.Kind == NodeKind.EndEvent && exitId is not null)
+                    if (node.Kind == NodeKind.EndEvent && exitId is not null && !detached.Contains(scope!))
                         edges.Add(new FlowEdge(id + ExitSuffix, null, id, exitId, null, false, node.Location));
                     continue;
                 }
@@ -77,6 +80,11 @@ internal static class SubprocessExpander
                 var exit = id + ExitSuffix;
                 nodes.Add(new FlowNode(exit, node.Name ?? definition.Name, NodeKind.SubprocessExit, "end of " + node.Element, EquatableArray<NodeProperty>.Empty, node.Location) { Scope = scope });
                 exits[node.Id] = exit;
+                if (Checks.SettingsChecks.IsDetached(node))
+                {
+                    detached.Add(id);
+                    edges.Add(new FlowEdge(id + "->" + exit, null, id, exit, null, false, node.Location));
+                }
 
                 var body = definition.Graph;
                 var start = body.Nodes.FirstOrDefault(n => n.Kind == NodeKind.StartEvent);

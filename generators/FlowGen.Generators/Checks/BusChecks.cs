@@ -749,7 +749,9 @@ internal static class BusChecks
                 var entry = id.Substring(0, id.Length - Binding.SubprocessExpander.ExitSuffix.Length);
                 var optional = OptionalInside(index, entry);
                 set = new HashSet<string>(result.TryGetValue(entry, out var before) ? before : [], StringComparer.Ordinal) { entry };
-                foreach (var edge in incoming.Where(e => !optional.Contains(e.SourceId)))
+                // strict-mode=false: a failure or timeout may end the body anywhere, so nothing inside it has surely run.
+                var lenient = SettingsChecks.IsFalse(index.Nodes[entry].GetProperty("strict-mode"));
+                foreach (var edge in incoming.Where(e => !lenient && !optional.Contains(e.SourceId)))
                 {
                     set.UnionWith(result[edge.SourceId]);
                     set.Add(edge.SourceId);

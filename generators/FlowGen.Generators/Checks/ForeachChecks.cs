@@ -33,6 +33,14 @@ internal static class ForeachChecks
         {
             var node = index.Nodes[id];
             if (node.IsUnsupported || node.Kind is not (NodeKind.SubProcess or NodeKind.CallActivity) || node.FindProperty(Source) is not { } source) continue;
+            if (SettingsChecks.IsDetached(node))
+            {
+                var setting = node.FindProperty("await")!;
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, setting.Location, node.Describe(), "await", setting.Value,
+                    "the node is a foreach, whose items the run waits for; put the fire-and-forget subflow inside the foreach's body instead")
+                    .WithSeverity(DiagnosticSeverity.Error));
+                continue;
+            }
             if (node.FindProperty("ite-source") is { } other)
             {
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, other.Location, node.Describe(), "ite-source", other.Value,

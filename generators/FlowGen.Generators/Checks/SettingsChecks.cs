@@ -70,6 +70,7 @@ internal static class SettingsChecks
         new("ability", ValueKind.Text, Support.NotYet, Tasks),
         new("custom-role", ValueKind.Text, Support.Applied, Tasks),
         new("ite-source", ValueKind.Text, Support.Applied, [NodeKind.ServiceTask, NodeKind.SubProcess, NodeKind.CallActivity]),
+        new("await", ValueKind.Boolean, Support.Applied, [NodeKind.SubProcess, NodeKind.CallActivity]),
         new(ForeachChecks.Source, ValueKind.Text, Support.Applied, [NodeKind.SubProcess, NodeKind.CallActivity]),
         new(ForeachChecks.Item, ValueKind.Text, Support.Applied, [NodeKind.SubProcess, NodeKind.CallActivity]),
         new(ForeachChecks.Index, ValueKind.Text, Support.Applied, [NodeKind.SubProcess, NodeKind.CallActivity]),
@@ -237,6 +238,9 @@ internal static class SettingsChecks
     }
 
     public static bool IsBoolean(string value) => string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase) || string.Equals(value.Trim(), "false", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A fire-and-forget subflow: <c>await: false</c>, the run goes on without waiting for it.</summary>
+    public static bool IsDetached(FlowNode node) => node.Kind is NodeKind.SubProcess or NodeKind.CallActivity && IsFalse(node.GetProperty("await"));
 
     public static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 

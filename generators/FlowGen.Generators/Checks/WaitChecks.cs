@@ -54,8 +54,9 @@ internal static class WaitChecks
         var start = index.Nodes[flow.FlowId];
         if (!IsDurable(flow, index))
         {
-            // The durable settings of a flow with no wait and no trigger would do nothing: say so.
-            foreach (var name in new[] { "key", "on-failure", "continues" })
+            // The durable settings of a flow with no wait and no trigger would do nothing: say so (on-failure: suspend
+            // saves a failed request/response run, docs/suspend.md).
+            foreach (var name in new[] { "key", "continues" })
             {
                 if (start.FindProperty(name) is { } unused)
                     diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.InvalidPropertyValue, unused.Location, start.Describe(), name, unused.Value,

@@ -84,11 +84,13 @@ internal sealed partial class FlowEmitter
         _w.Line("return FinishAsync(state, running, recycle);");
         _w.Close();
         _w.Line("running.GetAwaiter().GetResult();");
+        if (Suspendable) _w.Line("if (state.Error is not null && state.Options.Suspensions is { } suspensions) return SuspendAsync(state, suspensions, recycle);");
         _w.Line("return new(End(state, recycle));");
         _w.Close();
         _w.Line();
         _w.Open($"private static async {Vt}<{result}> FinishAsync(State state, {Vt} running, bool recycle)");
         _w.Line("await running.ConfigureAwait(false);");
+        if (Suspendable) _w.Line("if (state.Error is not null && state.Options.Suspensions is { } suspensions) return await SuspendAsync(state, suspensions, recycle).ConfigureAwait(false);");
         _w.Line("return End(state, recycle);");
         _w.Close();
         _w.Line();
@@ -114,9 +116,21 @@ internal sealed partial class FlowEmitter
         _w.Line($"var running = new {Vt}[nodes.Length];");
         _w.Line("for (var i = 0; i < nodes.Length; i++) running[i] = Enter(state, (Node)nodes[i]);");
         _w.Line("foreach (var branch in running) await branch.ConfigureAwait(false);");
-        _w.Line("return state.EndRun(state.Result);");
+        if (Suspendable)
+        {
+            _w.Line("// A saved run that fails again is saved again under its id; one that reaches its end is marked done.");
+            _w.Line("if (state.Error is not null && state.Options.Suspensions is { } suspensions) return await SuspendAsync(state, suspensions, recycle: false).ConfigureAwait(false);");
+            _w.Line("var finished = state.EndRun(state.Result);");
+            _w.Line("if (finished.IsSuccess && state.SuspendedId is { } id && state.Options.Suspensions is { } store) await store.CompleteAsync(id).ConfigureAwait(false);");
+            _w.Line("return finished;");
+        }
+        else
+        {
+            _w.Line("return state.EndRun(state.Result);");
+        }
         _w.Close();
         _w.Line();
+        if (Suspendable) WriteSuspend(result);
         _w.Line("/// <summary>Enters a state: the dispatch that restores a run at any node.</summary>");
         _w.Line($"private {Vt} Enter(State state, Node node) => node switch");
         _w.Line("{");
@@ -127,6 +141,50 @@ internal sealed partial class FlowEmitter
         _w.Line("    _ => throw new global::System.ArgumentOutOfRangeException(nameof(node)),");
         _w.Line("};");
         _w.Line();
+    }
+
+    /// <summary>
+    /// on-failure: suspend on a flow without waits: a failed run is saved to the run's FlowSuspensions and continued by
+    /// id with ResumeSuspendedAsync (docs/suspend.md).
+    /// </summary>
+    private bool Suspendable => _flow.Durable is null
+        && SettingsChecks.ParseFailurePolicy(_nodes[_flow.Flow.FlowId].Node.GetProperty("on-failure")) == "suspend";
+
+    private void WriteSuspend(string result)
+    {
+        _w.Line("// ---- on-failure: suspend: a failed run is saved to FlowRunOptions.Suspensions, and continued by id later. ----");
+        _w.Line();
+        _w.Line("// Saves the failed run (its request, bus values, join counts and the nodes to enter again) before the state is cleared,");
+        _w.Line("// and returns its error with the id it was saved under.");
+        _w.Open($"private static async {Vt}<{result}> SuspendAsync(State state, {Durable}.FlowSuspensions suspensions, bool recycle)");
+        _w.Line("var at = state.SuspendNodes();");
+        _w.Line("var saved = Save(state, at, suspensions.Json);");
+        _w.Line("var nodes = global::System.Array.ConvertAll(at, state.NodeIdAt);");
+        _w.Line("var previous = state.SuspendedId;");
+        _w.Line("var failed = End(state, recycle);");
+        _w.Line("var id = await suspensions.SaveAsync(FlowId, FlowVersion, previous, nodes, saved, failed.Error!).ConfigureAwait(false);");
+        _w.Line($"return {result}.Failure(failed.Error! with {{ SuspendedId = id }}, failed.Trace);");
+        _w.Close();
+        _w.Line();
+        _w.Line("/// <summary>");
+        _w.Line("/// Continues a failed run saved under <paramref name=\"id\"/> (<see cref=\"global::FlowGen.FlowError.SuspendedId\"/>), from the");
+        _w.Line("/// run's <see cref=\"global::FlowGen.FlowRunOptions.Suspensions\"/> store, in this process or another: the failed and stopped");
+        _w.Line("/// nodes run again with the bus values the run had. A run that fails again is saved again under the same id.");
+        _w.Line("/// </summary>");
+        _w.Open($"public async {Vt}<{result}> ResumeSuspendedAsync(string id, global::FlowGen.FlowRunOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+        _w.Line("var combined = global::FlowGen.FlowRunOptions.Combine(options, _defaultOptions);");
+        _w.Open("if (combined?.Suspensions is not { } suspensions)");
+        _w.Line($"return {result}.Failure(new global::FlowGen.FlowError(global::FlowGen.FlowErrorCodes.InvalidResume, FlowId, null, null, \"there is no store to load the run from: pass FlowRunOptions.Suspensions\"));");
+        _w.Close();
+        _w.Line("var (run, problem) = await suspensions.LoadAsync(id, FlowId, FlowVersion, cancellationToken).ConfigureAwait(false);");
+        _w.Line($"if (problem is not null) return {result}.Failure(problem);");
+        _w.Line("var state = new State(default!);");
+        _w.Line("var at = Load(state, run!.State, suspensions.Json);");
+        _w.Line("state.RestoreSuspended(id, at);");
+        _w.Line("return await ResumeAsync(state, combined, cancellationToken).ConfigureAwait(false);");
+        _w.Close();
+        _w.Line();
+        WriteSaveLoad("global::System.Text.Json.JsonSerializerOptions");
     }
 
     /// <summary>Opens an async node method: one that awaits within its body.</summary>

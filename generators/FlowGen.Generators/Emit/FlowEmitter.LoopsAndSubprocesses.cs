@@ -55,6 +55,13 @@ internal sealed partial class FlowEmitter
     {
         var exit = bound.Node.Id + Binding.SubprocessExpander.ExitSuffix;
         var name = _names[bound.Node.Id];
+        if (SettingsChecks.IsDetached(bound.Node))
+        {
+            _w.Line("// await: false: the subflow starts on a copy of the bus and the run goes on at once; its failure is reported, not the run's.");
+            _w.Line($"global::FlowGen.FlowSteps.Detach(state, static parent => parent.ForItem(global::System.Threading.CancellationToken.None, detached: true), Body_{name});");
+            _w.Line($"await {RunName(exit)}(state).ConfigureAwait(false);");
+            return;
+        }
         // A foreach runs the body once per item.
         var body = bound.Foreach is null ? "Body_" + name : "ForEach_" + name;
         WriteIntercepted(index, $"static async (flow, state) => {{ await flow.{body}(state).ConfigureAwait(false); return state.Error is null; }}",
@@ -80,6 +87,9 @@ internal sealed partial class FlowEmitter
     /// <summary>The body of a subprocess node: its scope (timeout, strict-mode=false) and its branches.</summary>
     private void WriteSubprocessBody(BoundNode bound, string index)
     {
+        // A fire-and-forget subflow's node also leads straight to its end: that flow is the caller's, not the body's.
+        var exit = bound.Node.Id + Binding.SubprocessExpander.ExitSuffix;
+        if (SettingsChecks.IsDetached(bound.Node)) bound = bound with { Outgoing = bound.Outgoing.Where(b => b.Edge.TargetId != exit).ToEquatableArray() };
         OpenAsyncMethod($"Body_{_names[bound.Node.Id]}(State state)");
         if (_scopeIndexes.TryGetValue(bound.Node.Id, out var scope))
         {

@@ -157,7 +157,7 @@ internal sealed partial class FlowEmitter
         }
         _w.Line();
         WriteSeed();
-        if (_flow.Nodes.Any(n => n.Foreach is { Parallelism: > 1 })) WriteForItem();
+        if (_flow.Nodes.Any(n => n.Foreach is { Parallelism: > 1 } || SettingsChecks.IsDetached(n.Node))) WriteForItem();
         _w.Line("/// <summary>The node that failed, where <see cref=\"ResumeAsync\"/> continues, or null.</summary>");
         _w.Line("public Node? FailedAt => FailedNodeIndex < 0 ? null : (Node)FailedNodeIndex;");
         _w.Line();
@@ -193,15 +193,15 @@ internal sealed partial class FlowEmitter
     /// <summary>State.ForItem: a new state for one item of a parallel foreach, holding a copy of this run's bus.</summary>
     private void WriteForItem()
     {
-        _w.Line("/// <summary>A state for one item of a parallel foreach: a copy of this run's bus, the run's options, trace and the item's token.</summary>");
-        _w.Open("internal State ForItem(global::System.Threading.CancellationToken cancellationToken)");
+        _w.Line("/// <summary>A state for one item of a parallel foreach (or a fire-and-forget subflow): a copy of this run's bus, the run's options and trace, and a token of its own.</summary>");
+        _w.Open("internal State ForItem(global::System.Threading.CancellationToken cancellationToken, bool detached = false)");
         _w.Line("var item = new State(Request) { Result = Result };");
         foreach (var field in _flow.Fields)
         {
             _w.Line($"item.{field.FieldName} = {field.FieldName};");
             if (_flagged.Contains("state." + field.FieldName)) _w.Line($"item.{field.FieldName}{BusChecks.WrittenSuffix} = {field.FieldName}{BusChecks.WrittenSuffix};");
         }
-        _w.Line("item.BeginItemOf(this, cancellationToken);");
+        _w.Line("item.BeginItemOf(this, cancellationToken, detached);");
         _w.Line("return item;");
         _w.Close();
         _w.Line();

@@ -96,6 +96,9 @@ public sealed class FlowBuilder<TRequest>
     /// <summary>A failure of the task is recorded and the run goes on (<c>strict-mode=false</c>, ps-go's ignore-error).</summary>
     public FlowBuilder<TRequest> IgnoreError() => this;
 
+    /// <summary>After Call: the run goes on without waiting for the subflow (<c>await: false</c>); it runs on a copy of the bus and its failure goes to FlowRunOptions.DetachedFailed.</summary>
+    public FlowBuilder<TRequest> FireAndForget() => this;
+
     /// <summary>Also writes the task's value to the sta value of this name (<c>output</c>).</summary>
     public FlowBuilder<TRequest> Output(string name) => this;
 

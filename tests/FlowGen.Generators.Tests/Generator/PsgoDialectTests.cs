@@ -45,9 +45,12 @@ public sealed class PsgoDialectTests
         var run = Run(text);
 
         var warnings = run.Diagnostics.Where(d => d.Id == "FG0006" && d.Severity == DiagnosticSeverity.Warning).ToList();
-        Assert.Contains(warnings, d => d.GetMessage().Contains("'suspend: true' is not applied yet") && GeneratorHarness.Position(d) == GeneratorHarness.Find(text, "\"suspend\""));
+        Assert.DoesNotContain(warnings, d => d.GetMessage().Contains("suspend"));
         Assert.Contains(warnings, d => d.GetMessage().Contains("'isCache' of a component is read but not applied"));
         Assert.Empty(run.CompileErrors);
+        // suspend: true is on-failure: suspend: a failed run is saved for a later recover (docs/suspend.md).
+        Assert.Contains("public async global::System.Threading.Tasks.ValueTask<global::FlowGen.FlowResult<", run.Source("Shop.R.g.cs"));
+        Assert.Contains("ResumeSuspendedAsync(string id", run.Source("Shop.R.g.cs"));
     }
 
     [Fact]

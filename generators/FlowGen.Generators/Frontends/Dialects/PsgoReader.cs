@@ -71,9 +71,10 @@ internal sealed class PsgoReader
     private FlowGraph? ReadRule(DocMapping top, string flowId)
     {
         _documents.CheckKeys(top, TopKeys, "the ps-go rule file");
-        if (string.Equals(_documents.Text(top, "suspend"), "true", StringComparison.OrdinalIgnoreCase))
-            _documents.Warn(top.KeyOf("suspend")!.Location, "'suspend: true' is not applied yet: a failed run returns its error and is not saved for a later recover",
-                "for a flow that waits and resumes, write a durable flow (docs/durable.md); remove 'suspend' to silence this");
+        // suspend: true is on-failure: suspend: a failed run is saved (FlowRunOptions.Suspensions) for a later recover.
+        var startProperties = string.Equals(_documents.Text(top, "suspend"), "true", StringComparison.OrdinalIgnoreCase)
+            ? new[] { new NodeProperty("on-failure", "suspend", top.KeyOf("suspend")!.Location) }.ToEquatableArray()
+            : EquatableArray<NodeProperty>.Empty;
 
         RequestSchema? schema = null;
         if (top["request"] is DocMapping request)
@@ -88,7 +89,7 @@ internal sealed class PsgoReader
             schema = new RequestSchema(fields.ToEquatableArray(), request.Location);
         }
 
-        var nodes = new List<FlowNode> { new(flowId, null, NodeKind.StartEvent, "start", EquatableArray<NodeProperty>.Empty, top.KeyOf("components")?.Location ?? top.Location) };
+        var nodes = new List<FlowNode> { new(flowId, null, NodeKind.StartEvent, "start", startProperties, top.KeyOf("components")?.Location ?? top.Location) };
         var edges = new List<FlowEdge>();
         var previous = flowId;
         var layers = top["components"] as DocSequence;

@@ -393,6 +393,9 @@ internal sealed class FluentReader
             case "IgnoreError":
                 Add("strict-mode", "false");
                 break;
+            case "FireAndForget":
+                Add("await", "false");
+                break;
             case "Output":
                 Add("output", ConstantText(operation, "name"));
                 break;
