@@ -976,6 +976,22 @@ internal static class ExpressionCompiler
                     return new Value(Emit(method, null, c), Precedence.Primary, element, true, true, source, DeclaredNullable: elementNullable);
                 }
 
+                case "item":
+                {
+                    // The item at an index computed at run time (a literal index is written list[2]): null when the
+                    // collection is null or too short, never an exception, as for list[2].
+                    var c = args[0];
+                    var at = args[1];
+                    if (c.IsNullLiteral || !c.Type.IsCollection)
+                        return Mismatch(call.Arguments[0], $"{name} needs a collection, but {c.Describe()} is not");
+                    if (at.Type.Category != TypeCategory.Integer)
+                        return Mismatch(call.Arguments[1], $"{name} needs a whole number as the index, but {at.Describe()} is not");
+                    var (element, elementNullable) = ExpressionTypes.Describe(_bus.Types, c.Type.ElementType!);
+                    var method = !element.IsValueType ? "Item" : elementNullable ? "ItemNullable" : "ItemValue";
+                    var index = at.MayBeNull ? $"(int)({Wrap(at, Precedence.Additive)} ?? -1)" : $"(int)({at.Code})";
+                    return new Value($"{Functions}.{method}({Wrap(c, Precedence.Additive)}, {index})", Precedence.Primary, element, true, true, source, DeclaredNullable: elementNullable);
+                }
+
                 case "notEmpty":
                 case "isEmpty":
                 case "size":

@@ -45,6 +45,7 @@ internal static class ExpressionFunctions
     public static readonly ExpressionFunction Count = new("count", 1, "collection or string");
     public static readonly ExpressionFunction Sum = new("sum", 1, "collection of numbers");
     public static readonly ExpressionFunction First = new("first", 1, "collection");
+    public static readonly ExpressionFunction Item = new("item", 2, "collection, index (a whole number from 0)");
     public static readonly ExpressionFunction Str = new("str", 1, "number, string, true/false, char or enum");
     public static readonly ExpressionFunction Now = new("now", 0, "no argument");
     public static readonly ExpressionFunction Env = new("env", 1, "the name of an environment variable, as a string");
@@ -58,7 +59,7 @@ internal static class ExpressionFunctions
     public static readonly IReadOnlyList<ExpressionFunction> All = new[]
     {
         NotNull, IsNull, NotBlank, Blank, IsBlank, NotEmpty, IsEmpty, Size, Contains, EqualsFunction, NotEquals, ToInt, ValidId, Max, Min, Like, TimedOut, Failed,
-        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Str, Now, Env, Config, Format, AnyItem, AllTrue, Coalesce,
+        Upper, Lower, Trim, StartsWith, EndsWith, Len, Abs, Round, Concat, Count, Sum, First, Item, Str, Now, Env, Config, Format, AnyItem, AllTrue, Coalesce,
     };
 
     /// <summary>Finds a function by name: exact first, then ignoring case (Kstry flows are written by Java developers).</summary>

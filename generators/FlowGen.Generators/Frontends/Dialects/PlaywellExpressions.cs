@@ -66,7 +66,8 @@ internal static class PlaywellExpressions
                 string? Literal(int n) => n < args.Count && args[n].Text.Trim() is var a && a.Length >= 2 && a[0] is '"' or '\'' && a[a.Length - 1] == a[0] ? a.Substring(1, a.Length - 2) : null;
                 switch (word)
                 {
-                    case "$" when Literal(0) is { } name && args.Count is 1 or 2:
+                    case "$" or "var" when Literal(0) is { } written && args.Count is 1 or 2:
+                        var name = VarName(written);
                         if (args.Count == 1)
                         {
                             Emit("var." + name, i);
@@ -115,6 +116,12 @@ internal static class PlaywellExpressions
         map.Add(offsets[Math.Min(text.Length, offsets.Length - 1)]);
         return (new Translation(output.ToString(), map.ToArray(), events, resultTest), null);
     }
+
+    /// <summary>
+    /// A context var's name as a bus name: a foreach's <c>$each.ele</c> and <c>$each.idx</c> are <c>var.each_ele</c> and
+    /// <c>var.each_idx</c>.
+    /// </summary>
+    public static string VarName(string name) => name.TrimStart('$').Replace('.', '_');
 
     /// <summary>The expression without its eventTypeIs and result tests: "true AND x" is "x", only "true" is null.</summary>
     public static string? WithoutTrueParts(string text)

@@ -22,7 +22,7 @@ internal sealed class PlaywellReader
     private static readonly string[] ActivityKeys = ["name", "display_name", "description", "domain_id_strategy", "config", "trigger", "actions"];
     private static readonly string[] ActionKeys = ["name", "type", "args", "ctrl", "await"];
     private static readonly string[] EntryKeys = ["when", "then", "default", "after", "context_vars"];
-    private static readonly string[] NotYet = ["foreach", "concurrent", "send", "compute", "delete_var", "update_var", "clock"];
+    private static readonly string[] NotYet = ["concurrent", "send", "compute", "delete_var", "update_var", "clock"];
     private static readonly Regex Command = new(@"^\s*(?:(?<verb>call)\s*\(\s*[""'](?<a>[^""']+)[""']\s*\)|(?<verb>finish)\s*\(\s*\)|(?<verb>fail)\s*\(\s*(?:[""'](?<a>[^""']*)[""'])?\s*\))\s*$", RegexOptions.CultureInvariant);
 
     private readonly DocumentText _source;
@@ -32,6 +32,7 @@ internal sealed class PlaywellReader
     private readonly List<FlowEdge> _edges = [];
     private readonly List<ErrorRoutes.Route> _routes = [];
     private readonly HashSet<string> _actions = new(StringComparer.Ordinal);
+    private readonly List<string> _foreaches = [];
     private string _flowId = "";
     private string? _keyAttribute;
     private string? _end;
@@ -119,6 +120,7 @@ internal sealed class PlaywellReader
         }
         ErrorRoutes.LowerAll(_nodes, _edges, _routes, _source.Limits, (list, why) =>
             _documents.Shape(list[0].Location, $"The failure ctrl of action '{list[0].TaskId}' cannot be made", why));
+        StartForeaches(flowId, activity.Location);
         return new FlowGraph(flowId, _source.Path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), activity.Location) { SourceKey = "from", TargetKey = "to" };
     }
 
@@ -136,7 +138,7 @@ internal sealed class PlaywellReader
         if (NotYet.Contains(type))
         {
             _documents.Shape(action.KeyOf("type")!.Location, $"Action '{name}' has type '{type}', which FlowGen does not read yet",
-                type == "foreach" ? "iterate with a FlowGen flow's ite-source (docs/iteration.md), or a C# [FlowTask] over the list" : "write it as a FlowGen action, or a C# [FlowTask] of that name");
+                "write it as a FlowGen action, or a C# [FlowTask] of that name");
             _nodes.Add(new FlowNode(name, null, NodeKind.ServiceTask, type, EquatableArray<NodeProperty>.Empty, action.Location) { IsUnsupported = true });
             return;
         }
@@ -149,6 +151,9 @@ internal sealed class PlaywellReader
             case "receive":
                 _nodes.Add(new FlowNode(name, null, NodeKind.EventGateway, "receive", EquatableArray<NodeProperty>.Empty, action.Location));
                 ReadReceive(name, args, action);
+                return;
+            case "foreach":
+                ReadForeach(name, args, action);
                 return;
             case "sleep":
             {
@@ -196,6 +201,81 @@ internal sealed class PlaywellReader
             return;
         }
         Entries(name, ctrl, action, new PlaywellExpressions.Scope("event", "sta." + name), isCase: false);
+    }
+
+    /// <summary>
+    /// Playwell's foreach (<c>args: { items, continue, eof }</c>): each time the run comes to the action it takes the next
+    /// item into <c>$name.ele</c> (var.name_ele) and its index into <c>$name.idx</c> (var.name_idx) and goes to
+    /// <c>continue</c>, whose actions come back with call("name"); after the last item it goes to <c>eof</c>. Lowered to an
+    /// exclusive gateway with sets: <c>var.name_idx = var.name_next</c>, <c>var.name_next = var.name_idx + 1</c>; the flow
+    /// to <c>continue</c> (when the index is inside the list) sets the item, the default flow to <c>eof</c> resets the count.
+    /// A set node <c>name.start</c> on the ways into the action from outside its loop starts the count at 0.
+    /// </summary>
+    private void ReadForeach(string name, DocNode? args, DocMapping action)
+    {
+        var parts = args as DocMapping;
+        var items = parts?["items"] as DocScalar;
+        var next = parts?["continue"] as DocScalar;
+        var eof = parts?["eof"] as DocScalar;
+        if (items is null || next is null || eof is null)
+        {
+            _documents.Shape((args ?? action).Location, $"Foreach action '{name}' needs items, continue and eof",
+                "write args: { items: $(\"list\"), continue: call(\"action per item\"), eof: call(\"action after\") }");
+            return;
+        }
+        _documents.CheckKeys(parts!, ["items", "continue", "eof"], $"the args of foreach action '{name}'");
+        if (Translate(items, new PlaywellExpressions.Scope("event")) is not { } list) return;
+        var each = Target(next);
+        var after = Target(eof);
+        if (each is null || after is null) return;
+        var v = "var." + PlaywellExpressions.VarName(name);
+        ConditionSource Expression(string text, LocationInfo at) => ErrorRoutes.Condition(text, at, _source.Limits);
+        var at = action.KeyOf("name")!.Location;
+        _nodes.Add(new FlowNode(name, null, NodeKind.ExclusiveGateway, "foreach", EquatableArray<NodeProperty>.Empty, action.Location)
+        {
+            Assignments = new[]
+            {
+                new FlowAssignment(v + "_idx", at, Expression(v + "_next", at)),
+                new FlowAssignment(v + "_next", at, Expression(v + "_idx + 1", at)),
+            }.ToEquatableArray(),
+        });
+        var item = name + ".item";
+        _nodes.Add(new FlowNode(item, null, NodeKind.ServiceTask, "foreach item", EquatableArray<NodeProperty>.Empty, items.Location)
+        {
+            Assignments = new[] { new FlowAssignment(v + "_ele", items.Location, Expression($"@item({list.Text}, {v}_idx)", items.Location)) }.ToEquatableArray(),
+        });
+        _edges.Add(Edge(name, item, items.Location, Expression($"{v}_idx < @size({list.Text})", items.Location)));
+        _edges.Add(Edge(item, each, next.Location, null));
+        var done = name + ".eof";
+        _nodes.Add(new FlowNode(done, null, NodeKind.ServiceTask, "foreach eof", EquatableArray<NodeProperty>.Empty, eof.Location)
+        {
+            Assignments = new[] { new FlowAssignment(v + "_next", eof.Location, Expression("0", eof.Location)) }.ToEquatableArray(),
+        });
+        _edges.Add(Edge(name, done, eof.Location, null) with { IsDefault = true });
+        _edges.Add(Edge(done, after, eof.Location, null));
+        _foreaches.Add(name);
+    }
+
+    /// <summary>The ways into each foreach from outside its loop go through a set node that starts its count at 0.</summary>
+    private void StartForeaches(string flowId, LocationInfo location)
+    {
+        if (_foreaches.Count == 0) return;
+        var index = new Checks.GraphIndex(new FlowGraph(flowId, _source.Path, _nodes.ToEquatableArray(), _edges.ToEquatableArray(), location));
+        var back = Checks.LoopShape.BackEdges(index, flowId);
+        foreach (var name in _foreaches)
+        {
+            var node = _nodes.First(n => n.Id == name);
+            var start = name + ".start";
+            _nodes.Add(new FlowNode(start, null, NodeKind.ServiceTask, "foreach start", EquatableArray<NodeProperty>.Empty, node.Location)
+            {
+                Assignments = new[] { new FlowAssignment("var." + PlaywellExpressions.VarName(name) + "_next", node.Location, ErrorRoutes.Condition("0", node.Location, _source.Limits)) }.ToEquatableArray(),
+            });
+            for (var i = 0; i < _edges.Count; i++)
+            {
+                if (_edges[i].TargetId == name && !back.Contains(_edges[i].Id)) _edges[i] = _edges[i] with { TargetId = start };
+            }
+            _edges.Add(Edge(start, name, node.Location, null));
+        }
     }
 
     /// <summary>A case's args or an action's ctrl: when/then/context_vars entries and a default.</summary>

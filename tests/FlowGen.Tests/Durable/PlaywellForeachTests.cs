@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+using FlowGen.Durable;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace FlowGen.Tests.Durable;
+
+/// <summary>The event that starts a funnel: the user and the steps to take, in order.</summary>
+[FlowEvent("funnel_start")]
+public sealed record FunnelStart(string UserId, string[] Steps);
+
+/// <summary>The funnel's custom action type 'award'.</summary>
+[FlowComponent("funnel-actions")]
+public sealed class FunnelActions
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Scores { get; } = new();
+
+    [FlowTask("award")]
+    public void Score(string behavior, int index) => Scores.Enqueue($"{index}:{behavior}");
+}
+
+[Flow("funnel")]
+public sealed partial class FunnelFlow : IFlow<FunnelStart, string>;
+
+[JsonSerializable(typeof(FunnelStart))]
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class FunnelJson : JsonSerializerContext;
+
+/// <summary>Flows/funnel.playwell.yml: Playwell's foreach, each item waiting for its event, on the durable engine.</summary>
+public sealed class PlaywellForeachTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly FunnelActions _actions = new();
+    private FlowEngine _engine = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = new FlowEngineOptions { Clock = _clock };
+        options.JsonContexts.Add(FunnelJson.Default);
+        options.JsonContexts.Add(PlaywellJson.Default);
+        _engine = new FlowEngine([new FunnelFlow(_actions)], new InMemoryFlowStore(), options);
+        await _engine.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await _engine.DisposeAsync();
+
+    private async Task Send(object payload, string name)
+    {
+        await _engine.PublishAsync(new FlowEvent(name, payload));
+        await _engine.DrainAsync();
+    }
+
+    [Fact]
+    public async Task Each_item_waits_for_its_own_event_in_order_and_the_last_one_finishes()
+    {
+        await Send(new FunnelStart("u1", ["signed_up", "profile_done", "ordered"]), "funnel_start");
+        await Send(new UserBehavior("u1", "ordered", 0m), "user_behavior");       // not the current step: dropped
+        await Send(new UserBehavior("u1", "signed_up", 0m), "user_behavior");
+        await Send(new UserBehavior("u1", "profile_done", 0m), "user_behavior");
+
+        Assert.Equal(FlowInstanceStatus.Waiting, (await _engine.FindAsync("funnel", "u1"))!.Status);
+        Assert.Equal(["0:signed_up", "1:profile_done"], _actions.Scores);
+
+        await Send(new UserBehavior("u1", "ordered", 0m), "user_behavior");
+
+        Assert.Equal(FlowInstanceStatus.Completed, (await _engine.FindAsync("funnel", "u1"))!.Status);
+        Assert.Equal(["0:signed_up", "1:profile_done", "2:ordered"], _actions.Scores);
+    }
+
+    [Fact]
+    public async Task An_item_whose_event_does_not_come_within_a_day_fails_the_instance()
+    {
+        await Send(new FunnelStart("u2", ["signed_up"]), "funnel_start");
+        _clock.Advance(TimeSpan.FromDays(1.5));
+        await _engine.FireDueTimersAsync();
+        await _engine.DrainAsync();
+
+        var instance = (await _engine.FindAsync("funnel", "u2"))!;
+        Assert.Equal(FlowInstanceStatus.Failed, instance.Status);
+        Assert.Equal("FUNNEL_TIMEOUT", instance.ErrorCode);
+    }
+
+    [Fact]
+    public async Task An_empty_list_goes_straight_to_eof()
+    {
+        await Send(new FunnelStart("u3", []), "funnel_start");
+
+        Assert.Equal(FlowInstanceStatus.Completed, (await _engine.FindAsync("funnel", "u3"))!.Status);
+        Assert.Empty(_actions.Scores);
+    }
+}
