@@ -181,8 +181,21 @@ internal static class BusChecks
             iterations.TryGetValue(node.Id, out var iteration);
             // Kstry's task-params give parameters of the node's own task (not of its fallback) a constant or a bus path.
             var given = assignmentsOf is null ? TaskParams.Read(node, task.Method.Parameters, diagnostics) : null;
+            // The node's inputs (input: / input:<param> properties / .Input): expressions over what ran before the node.
+            var method = $"{task.Component.TypeName}.{task.Method.MethodName}";
+            var inputs = assignmentsOf is null ? TaskInputs.Group(node, task.Method, method, diagnostics) : null;
+            List<Producer>? before = null;
             foreach (var declared in task.Method.Parameters)
             {
+                if (inputs is not null && inputs.TryGetValue(declared.Name, out var input))
+                {
+                    if (given is not null && given.ContainsKey(declared.Name))
+                        diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, input[0].TargetLocation, node.Describe(), declared.Name, method,
+                            "task-params gives it too", "Give the parameter once: remove it from task-params or from the inputs."));
+                    before ??= producers.Where(p => ancestors[node.Id].Contains(p.NodeId)).ToList();
+                    arguments.Add(TaskInputs.Argument(node, declared, input, method, flowClass, types, before, diagnostics) ?? "default!");
+                    continue;
+                }
                 var parameter = declared;
                 if (given is not null && given.TryGetValue(declared.Name, out var value))
                 {
@@ -242,6 +255,12 @@ internal static class BusChecks
                 }
             }
 
+            if (node.Inputs.Count > 0 && call is null && !unbound.Contains(id))
+            {
+                var first = node.Inputs[0];
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, first.TargetLocation, node.Describe(), first.Target.Split('.')[0], "no task",
+                    "the node calls no task, so no parameter takes its input", "Put the input on a task node, or use 'set' to write a bus value."));
+            }
             var branches = new List<BoundBranch>();
             foreach (var edge in index.Outgoing[id])
             {

@@ -20,8 +20,6 @@ internal static class ResultTemplates
         return t == "res" || t.StartsWith("res.", StringComparison.Ordinal);
     }
 
-    private sealed record Member(string Name, FlowAssignment Source, CompiledExpression Value);
-
     public static BoundAssignment? Bind(FlowNode node, List<FlowAssignment> template, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> available, List<DiagnosticInfo> diagnostics)
     {
         var resultType = flowClass.ResultType;
@@ -88,14 +86,33 @@ internal static class ResultTemplates
             return new BoundAssignment("state.Result", "res", json, string.Join(", ", members.Select(m => $"{m.Name}: {m.Source.Value.Text}")), first.Value.Location);
         }
 
-        var shape = types.Find(resultType);
+        var target = new Target(display, "res.", (why, fix, at) => DiagnosticInfo.Create(FlowDiagnostics.ResultTemplate, at, node.Describe(), display, why, fix));
+        if (BuildObject(resultType, members, first.TargetLocation, target, types, diagnostics) is not { } creation) return null;
+        var text = string.Join(", ", members.Select(m => $"{m.Name}: {m.Source.Value.Text}"));
+        return new BoundAssignment("state.Result", "res", creation, text, first.Value.Location);
+    }
+
+    /// <summary>What a template builds, for messages: the type's name, how a member is written (<c>res.</c>), and its diagnostic.</summary>
+    internal sealed record Target(string Display, string Prefix, Func<string, string, LocationInfo, DiagnosticInfo> Problem);
+
+    /// <summary>A member of a template: its name, where it is written, and its compiled value.</summary>
+    internal sealed record Member(string Name, FlowAssignment Source, CompiledExpression Value);
+
+    /// <summary>
+    /// An object of <paramref name="type"/> built from members by name: the constructor whose parameters the members
+    /// give (the one that takes the most), then settable or init properties; every problem reported through
+    /// <paramref name="target"/>. The C# creation expression, or null.
+    /// </summary>
+    internal static string? BuildObject(string type, List<Member> members, LocationInfo at, Target target, TypeTable types, List<DiagnosticInfo> diagnostics)
+    {
+        var display = target.Display;
+        var failed = false;
+        var shape = types.Find(type);
         if (shape is null || shape.Category != TypeCategory.Other)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ResultTemplate, first.TargetLocation, node.Describe(), display,
-                $"{display} has no members to give", "Give the whole result instead: res: \"<expression>\"."));
+            diagnostics.Add(target.Problem($"{display} has no members to give", $"Give the whole value instead: one expression of type {display}.", at));
             return null;
         }
-
         // The constructor: every parameter without a default given by a member; of those, the one that takes the most members.
         ConstructorShape? chosen = null;
         var bestCount = -1;
@@ -117,8 +134,7 @@ internal static class ResultTemplates
                 ? $"{display} has no public constructor"
                 : "it does not give " + string.Join(", ", nearest.Parameters.Where(p => !p.HasDefault && !members.Any(m => Same(m.Name, p.Name)))
                     .Select(p => $"'{p.Name}' ({AssignmentChecks.Short(p.Type)})")) + $", which {display}'s constructor needs";
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ResultTemplate, first.TargetLocation, node.Describe(), display, why,
-                "Give every constructor parameter a member (res.<name>), or give the whole result."));
+            diagnostics.Add(target.Problem(why, $"Give every constructor parameter a member ({target.Prefix}<name>), or give the whole value.", at));
             return null;
         }
 
@@ -131,7 +147,7 @@ internal static class ResultTemplates
                 arguments.Add("default!");
                 continue;
             }
-            var code = MemberValue(node, member, parameter.Type, parameter.IsNullable, $"constructor parameter '{parameter.Name}'", display, types, diagnostics);
+            var code = MemberValue(member, parameter.Type, parameter.IsNullable, $"constructor parameter '{parameter.Name}'", target, types, diagnostics);
             if (code is null) failed = true;
             arguments.Add($"{Identifier(parameter.Name)}: {code}");
         }
@@ -143,56 +159,64 @@ internal static class ResultTemplates
                 ?? (shape.Properties.Where(p => Same(p.Name, member.Name)).ToList() is { Count: 1 } single ? single[0] : null);
             if (property is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ResultTemplate, member.Source.TargetLocation, node.Describe(), display,
-                    $"{display} has no member '{member.Name}' (it has: {string.Join(", ", shape.Properties.Take(12).Select(p => p.Name))})", "Fix the member's name, or remove it."));
+                diagnostics.Add(target.Problem($"{display} has no member '{member.Name}' (it has: {string.Join(", ", shape.Properties.Take(12).Select(p => p.Name))})", "Fix the member's name, or remove it.", member.Source.TargetLocation));
                 failed = true;
                 continue;
             }
             if (property.Setter is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ResultTemplate, member.Source.TargetLocation, node.Describe(), display,
-                    $"{display}.{property.Name} is read-only and no constructor of {display} takes it with the members given", "Give the constructor's parameters, or make the property settable (set or init)."));
+                diagnostics.Add(target.Problem($"{display}.{property.Name} is read-only and no constructor of {display} takes it with the members given", "Give the constructor's parameters, or make the property settable (set or init).", member.Source.TargetLocation));
                 failed = true;
                 continue;
             }
-            var code = MemberValue(node, member, property.Type, property.IsNullable, $"property '{property.Name}'", display, types, diagnostics);
+            var code = MemberValue(member, property.Type, property.IsNullable, $"property '{property.Name}'", target, types, diagnostics);
             if (code is null) failed = true;
             initializers.Add($"{Identifier(property.Name)} = {code}");
         }
         foreach (var required in shape.Properties.Where(p => p.IsRequired && !members.Any(m => Same(m.Name, p.Name))))
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ResultTemplate, first.TargetLocation, node.Describe(), display,
-                $"it does not give '{required.Name}', which {display} declares required", $"Add res.{required.Name}."));
+            diagnostics.Add(target.Problem($"it does not give '{required.Name}', which {display} declares required", $"Add {target.Prefix}{required.Name}.", at));
             failed = true;
         }
         if (failed) return null;
 
-        var creation = $"new {resultType}({string.Join(", ", arguments)})";
+        var creation = $"new {type}({string.Join(", ", arguments)})";
         if (initializers.Count > 0) creation += " { " + string.Join(", ", initializers) + " }";
-        var text = string.Join(", ", members.Select(m => $"{m.Name}: {m.Source.Value.Text}"));
-        return new BoundAssignment("state.Result", "res", creation, text, first.Value.Location);
+        return creation;
     }
 
     /// <summary>One member's value for a parameter or property of <paramref name="type"/>, or null (reported) when it does not fit.</summary>
-    private static string? MemberValue(FlowNode node, Member member, string type, bool nullable, string what, string display, TypeTable types, List<DiagnosticInfo> diagnostics)
+    private static string? MemberValue(Member member, string type, bool nullable, string what, Target target, TypeTable types, List<DiagnosticInfo> diagnostics)
     {
+        var display = target.Display;
         var valueType = member.Value.Type!;
-        var target = nullable && ExpressionTypes.Describe(types, type).Type.IsValueType && !type.EndsWith("?", StringComparison.Ordinal) ? type + "?" : type;
-        if (!BusChecks.Assignable(valueType, target, types))
+        var wanted = nullable && ExpressionTypes.Describe(types, type).Type.IsValueType && !type.EndsWith("?", StringComparison.Ordinal) ? type + "?" : type;
+        if (!BusChecks.Assignable(valueType, wanted, types))
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.ResultTemplate, member.Source.Value.Location, node.Describe(), display,
-                $"res.{member.Name} is {AssignmentChecks.Short(valueType)} ({member.Source.Value.Text}), but {display}'s {what} is {AssignmentChecks.Short(target)}",
-                $"Give res.{member.Name} a value of type {AssignmentChecks.Short(target)}."));
+            diagnostics.Add(target.Problem($"{target.Prefix}{member.Name} is {AssignmentChecks.Short(valueType)} ({member.Source.Value.Text}), but {display}'s {what} is {AssignmentChecks.Short(wanted)}",
+                $"Give {target.Prefix}{member.Name} a value of type {AssignmentChecks.Short(wanted)}.", member.Source.Value.Location));
             return null;
         }
-        var code = Converted(member.Value, target, types);
-        // A value that may be null, for a member declared not null: the run fails at the end node rather than build a result that breaks its own type.
-        if (member.Value.MayBeNull && !nullable && !ExpressionTypes.Describe(types, type).Type.IsValueType)
-            code = $"({code} ?? throw new global::System.InvalidOperationException({CSharpText.StringLiteral($"res.{member.Name} is null, but {ExpressionTypes.ShortName(display)}'s {what} is not nullable")}))";
+        var code = Converted(member.Value, wanted, types);
+        // A value that may be null, for a member declared not null: the run fails rather than build an object that breaks its own type.
+        if (!nullable && !ExpressionTypes.Describe(types, type).Type.IsValueType)
+        {
+            code = member.Value.MayBeNull
+                ? $"({code} ?? throw new global::System.InvalidOperationException({CSharpText.StringLiteral($"{target.Prefix}{member.Name} is null, but {ExpressionTypes.ShortName(display)}'s {what} is not nullable")}))"
+                // Not null by the expression's rules (upper of a non-null text), though the helper's C# signature says string?.
+                : Forgiven(code);
+        }
         return code;
     }
 
-    private static string Converted(CompiledExpression value, string target, TypeTable types)
+    /// <summary>
+    /// <c>code!</c>: a value the expression's rules know is not null, though a helper's C# signature says it may be. A
+    /// member chain or call takes the <c>!</c> directly (<c>(state.Request.Name)!</c> would read as a cast).
+    /// </summary>
+    internal static string Forgiven(string code)
+        => code.EndsWith(")", StringComparison.Ordinal) || System.Text.RegularExpressions.Regex.IsMatch(code, @"^[\w.:@]+$") ? code + "!" : "(" + code + ")!";
+
+    internal static string Converted(CompiledExpression value, string target, TypeTable types)
         => value.Type != target && ExpressionTypes.Describe(types, target).Type.IsValueType ? $"({target})({value.Code})" : value.Code!;
 
     private const string JsonObjectType = "global::System.Text.Json.Nodes.JsonObject";

@@ -148,6 +148,8 @@ internal static class FlowDiagnostics
         "{0} sets '{1}', but {2}. {3}", CategoryBus);
     public static readonly DiagnosticDescriptor ResultTemplate = Error("FG0415", "Result template does not fit the result type",
         "The result template of {0} does not fit {1}: {2}. {3}", CategoryBus);
+    public static readonly DiagnosticDescriptor TaskInput = Error("FG0416", "Task input does not fit its parameter",
+        "The input of {0} for parameter '{1}' of {2} does not fit: {3}. {4}", CategoryBus);
     public static readonly DiagnosticDescriptor StateWrittenTwice = Warning("FG0405", "Write-once value written twice",
         "{0} is written by {1} and again by {2} on the same path, but sta values are write-once. Use a var value ([ToVar]) for a value that changes.", CategoryBus);
 
@@ -235,7 +237,7 @@ internal static class FlowDiagnostics
         NoStartEvent, DuplicateId, DanglingFlow, SeveralIncoming, CycleWithoutExit, LoopNotSupported, StartWithIncoming, EndWithOutgoing, SubprocessStarts, RecursiveCall, UnknownCalledElement, DuplicateConnection,
         EndNotReachable, UnreachableNode, DeadEnd, JoinMayNeverComplete, ConditionsMayAllBeFalse, ConditionIgnored, InvalidDefaultFlow, SeveralUnconditionalFlows,
         UnknownComponent, UnknownTask, AmbiguousTask, MissingTaskService, UnsupportedMethod, UnknownFallback, IncompatibleFallback,
-        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadAssignment, ResultTemplate, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
+        MissingValue, TypeMismatch, NotOnEveryPath, ConflictingProducers, StateWrittenTwice, BadAssignment, ResultTemplate, TaskInput, BadIterationSource, ItemTypeMismatch, IterationShape, SchemaMismatch, SchemaRuleWithoutEffect,
         ExpressionSyntax, ExpressionUnknownName, ExpressionTypeMismatch, ExpressionUnknownFunction, ExpressionRoleMalformed, ExpressionTooLong,
         UnknownProperty, InvalidPropertyValue, PropertyNotApplied, TimeoutCannotStopTask, InstructNotRun,
         WaitNotOnMainPath, EventGatewayTarget, WaitOutgoing, UnknownEvent, CorrelationKey, TriggerType, SeededDurableFlow,

@@ -65,6 +65,12 @@ internal sealed record FlowNode(
     /// </summary>
     public EquatableArray<FlowAssignment> Assignments { get; init; } = EquatableArray<FlowAssignment>.Empty;
 
+    /// <summary>
+    /// The task's inputs: a parameter given by an expression (target <c>order</c>) or built member by member
+    /// (<c>order.id</c>, <c>order.total</c>) from expressions over the bus, evaluated when the task is called.
+    /// </summary>
+    public EquatableArray<FlowAssignment> Inputs { get; init; } = EquatableArray<FlowAssignment>.Empty;
+
     public string? GetProperty(string name)
     {
         foreach (var p in Properties)

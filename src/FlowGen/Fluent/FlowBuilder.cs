@@ -119,6 +119,12 @@ public sealed class FlowBuilder<TRequest>
     /// </summary>
     public FlowBuilder<TRequest> Set<T>(string name, Func<FlowBus<TRequest>, T> value) => this;
 
+    /// <summary>
+    /// Right after Task: gives the task's parameter <paramref name="name"/> (<c>"priority"</c>), or a member of an object
+    /// built for it (<c>"order.total"</c>), from an expression over the bus, evaluated when the task is called (an input).
+    /// </summary>
+    public FlowBuilder<TRequest> Input<T>(string name, Func<FlowBus<TRequest>, T> value) => this;
+
     // ---- settings of the flow ----
 
     /// <summary>The run's time limit in milliseconds when the caller gives none (<c>flow-timeout</c>).</summary>

@@ -285,6 +285,7 @@ internal static class BpmnReader
             {
                 IsUnsupported = eventDefinition is not null || cannotRun,
                 Assignments = ReadAssignments(element, map),
+                Inputs = ReadAssignments(element, map, InputPrefix),
             });
         }
 
@@ -493,7 +494,7 @@ internal static class BpmnReader
                 foreach (var property in container.Elements(XName.Get("property", ns)))
                 {
                     var name = property.Attribute("name")?.Value;
-                    if (string.IsNullOrEmpty(name) || name!.StartsWith(SetPrefix, StringComparison.Ordinal)) continue; // an assignment (ReadAssignments)
+                    if (string.IsNullOrEmpty(name) || name!.StartsWith(SetPrefix, StringComparison.Ordinal) || name.StartsWith(InputPrefix, StringComparison.Ordinal)) continue; // an assignment or input (ReadAssignments)
                     properties.Add(new NodeProperty(name!, property.Attribute("value")?.Value ?? "", map.StartTag(property)));
                 }
             }
@@ -508,11 +509,14 @@ internal static class BpmnReader
     /// <summary>The prefix of a property that is an assignment: <c>set:var.total</c> with the expression as its value.</summary>
     internal const string SetPrefix = "set:";
 
+    /// <summary>The prefix of a property that is a task input: <c>input:order.id</c> (or <c>input:priority</c>) with the expression as its value.</summary>
+    internal const string InputPrefix = "input:";
+
     /// <summary>
     /// The element's assignments: camunda:/zeebe:properties named <c>set:&lt;bus value&gt;</c> (<c>set:var.total</c>) whose
     /// value is the expression, in document order, each character of it mapped to its place in the file.
     /// </summary>
-    private static EquatableArray<FlowAssignment> ReadAssignments(XElement element, XmlTextMap map)
+    private static EquatableArray<FlowAssignment> ReadAssignments(XElement element, XmlTextMap map, string prefix = SetPrefix)
     {
         var extensions = element.Element(XName.Get("extensionElements", BpmnNames.Model));
         if (extensions is null) return EquatableArray<FlowAssignment>.Empty;
@@ -522,7 +526,7 @@ internal static class BpmnReader
             foreach (var property in container.Elements(XName.Get("property", container.Name.NamespaceName)))
             {
                 var name = property.Attribute("name")?.Value;
-                if (name is null || !name.StartsWith(SetPrefix, StringComparison.Ordinal)) continue;
+                if (name is null || !name.StartsWith(prefix, StringComparison.Ordinal)) continue;
                 var tag = map.StartTag(property);
                 var (text, offsets) = map.AttributeContent(property, "value") ?? ("", new[] { tag.Start + tag.Length - 1 });
                 // Surrounding white space is not part of the expression.
@@ -537,7 +541,7 @@ internal static class BpmnReader
                 var location = trimmed.Length == 0 ? tag : map.Span(charOffsets[0], charOffsets[trimmed.Length]);
                 var value = new ConditionSource(trimmed, ExpressionParser.Parse(trimmed, map.Limits), location,
                     charOffsets.ToEquatableArray(), parts.Lines.ToEquatableArray(), parts.Columns.ToEquatableArray());
-                assignments.Add(new FlowAssignment(name.Substring(SetPrefix.Length).Trim(), tag, value));
+                assignments.Add(new FlowAssignment(name.Substring(prefix.Length).Trim(), tag, value));
             }
         }
         return assignments.ToEquatableArray();

@@ -300,7 +300,7 @@ internal sealed class FlowDocumentReader
             return;
         }
 
-        var structural = new List<string> { "id", "type", "name", "description", SetKey };
+        var structural = new List<string> { "id", "type", "name", "description", SetKey, InputKey };
         var id = Text(node, "id");
         if (type == "start" && !isSubflow)
         {
@@ -390,7 +390,7 @@ internal sealed class FlowDocumentReader
             if (structural.Contains(entry.Key.Name)) continue;
             if (Setting(node, entry.Key.Name) is { } property) properties.Add(property);
         }
-        builder.Nodes.Add(new FlowNode(id, Text(node, "name"), kind, type, properties.ToEquatableArray(), node.Location) { Assignments = Assignments(node) });
+        builder.Nodes.Add(new FlowNode(id, Text(node, "name"), kind, type, properties.ToEquatableArray(), node.Location) { Assignments = Assignments(node), Inputs = Inputs(node) });
     }
 
     /// <summary>
@@ -442,7 +442,7 @@ internal sealed class FlowDocumentReader
 
     // ---- steps: layers of concurrent tasks ----
 
-    internal static readonly string[] StepStructural = ["id", "name", "description", "when", "ignore-error", "type", "call", SetKey];
+    internal static readonly string[] StepStructural = ["id", "name", "description", "when", "ignore-error", "type", "call", SetKey, InputKey];
 
     /// <summary>
     /// What a step or an action runs: a task (the default), an iteration (a task with ite-source) or a subflow
@@ -567,7 +567,7 @@ internal sealed class FlowDocumentReader
         // ps-go's ignore-error: a failure is recorded and the layer goes on (strict-mode=false).
         if (Boolean(task, "ignore-error") is { } ignore)
             properties.Add(new NodeProperty("strict-mode", ignore ? "false" : "true", Span(task, "ignore-error")));
-        builder.Nodes.Add(new FlowNode(id, Text(task, "name"), kind.Kind, kind.Element, properties.ToEquatableArray(), task.Location) { Assignments = Assignments(task) });
+        builder.Nodes.Add(new FlowNode(id, Text(task, "name"), kind.Kind, kind.Element, properties.ToEquatableArray(), task.Location) { Assignments = Assignments(task), Inputs = Inputs(task) });
 
         if (Condition(task, "when") is not { } condition) return (id, id);
         // A task with a condition runs only when it holds: a choice before it, and a merge after it.
@@ -582,7 +582,7 @@ internal sealed class FlowDocumentReader
 
     // ---- actions: named actions with case/when/then ----
 
-    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case", "receive", SetKey, "on-error"];
+    internal static readonly string[] ActionStructural = ["name", "description", "type", "call", "case", "receive", SetKey, "on-error", InputKey];
 
     /// <summary>The keys of one entry of a receive action's list.</summary>
     internal static readonly string[] ReceiveKeys = ["event", "key", "to", "when", "after", "then"];
@@ -615,6 +615,7 @@ internal sealed class FlowDocumentReader
             builder.Nodes.Add(new FlowNode(name, Text(action, "description"), kind.Kind, kind.Kind == NodeKind.ServiceTask ? "action" : kind.Element, properties.ToEquatableArray(), action.Location)
             {
                 Assignments = Assignments(action),
+                Inputs = Inputs(action),
             });
             if (kind.Kind == NodeKind.EventGateway && action["case"] is { } misplaced)
                 Shape(action.KeyOf("case")!.Location, $"Receive action '{name}' has 'case'", "a receive goes where the entry that happened says: write 'then' on each entry of 'receive'");
@@ -866,6 +867,9 @@ internal sealed class FlowDocumentReader
     /// <summary>The key of a node's assignments.</summary>
     internal const string SetKey = "set";
 
+    /// <summary>A task's inputs: its parameters given by expressions, or objects built member by member (docs/assignments.md#task-inputs).</summary>
+    internal const string InputKey = "input";
+
     private const string SetHelp = "write the bus values it sets and the expressions that give them, such as set: { var.total: \"sta.price * req.count\", var.notified: false }";
 
     /// <summary>
@@ -893,6 +897,42 @@ internal sealed class FlowDocumentReader
             if (Condition(entries, entry.Key.Name) is { } expression) assignments.Add(new FlowAssignment(entry.Key.Name, entry.Key.Location, expression));
         }
         return assignments.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// A task's <c>input</c>: each parameter given one expression (<c>priority: "req.vip ? 1 : 0"</c>), or a mapping of its
+    /// members to expressions (<c>order: { id: req.id, total: var.total }</c>), read as inputs <c>priority</c>, <c>order.id</c>, ...
+    /// </summary>
+    private EquatableArray<FlowAssignment> Inputs(DocMapping mapping)
+    {
+        var value = mapping[InputKey];
+        if (value is null || value is DocScalar { IsNull: true }) return EquatableArray<FlowAssignment>.Empty;
+        const string Help = "write input: { <parameter>: \"<expression>\" } or input: { <parameter>: { <member>: \"<expression>\" } }";
+        if (value is not DocMapping parameters)
+        {
+            Shape(value.Location, $"'input' holds {value.Kind}", Help);
+            return EquatableArray<FlowAssignment>.Empty;
+        }
+        var inputs = new List<FlowAssignment>();
+        foreach (var entry in parameters.Entries)
+        {
+            if (entry.Value is DocMapping members)
+            {
+                foreach (var member in members.Entries)
+                {
+                    if (member.Value is DocScalar { IsNull: false } && Condition(members, member.Key.Name) is { } expression)
+                        inputs.Add(new FlowAssignment(entry.Key.Name + "." + member.Key.Name, member.Key.Location, expression));
+                    else if (member.Value is not DocScalar { IsNull: false })
+                        Shape(member.Value.Location, $"Member '{member.Key.Name}' of input '{entry.Key.Name}' holds {member.Value.Kind}", Help);
+                }
+                continue;
+            }
+            if (entry.Value is DocScalar { IsNull: false } && Condition(parameters, entry.Key.Name) is { } whole)
+                inputs.Add(new FlowAssignment(entry.Key.Name, entry.Key.Location, whole));
+            else if (entry.Value is not DocScalar { IsNull: false })
+                Shape(entry.Value.Location, $"Input '{entry.Key.Name}' holds {entry.Value.Kind}", Help);
+        }
+        return inputs.ToEquatableArray();
     }
 
     /// <summary>

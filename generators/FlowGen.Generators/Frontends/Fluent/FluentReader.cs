@@ -252,6 +252,17 @@ internal sealed class FluentReader
                     last = ReadOnError(operation, call, lastNode.Id);
                     lastNode = null;
                     break;
+                case "Input":
+                    if (lastNode is not { Kind: NodeKind.ServiceTask } || lastNode.Id != last || lastNode.FindProperty("task-service") is null)
+                    {
+                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'Input'", "does not follow a Task", "call it right after the Task whose parameter it gives");
+                        continue;
+                    }
+                    if (ReadAssignment(operation, call, "Input") is not { } input) continue;
+                    var taskAt = _nodes.IndexOf(lastNode);
+                    lastNode = lastNode with { Inputs = lastNode.Inputs.Append(input).ToEquatableArray() };
+                    _nodes[taskAt] = lastNode;
+                    break;
                 case "Set":
                     if (ReadAssignment(operation, call) is not { } assignment) continue;
                     if (lastNode is { Kind: NodeKind.ServiceTask or NodeKind.CallActivity } && lastNode.Id == last)
@@ -796,16 +807,17 @@ internal sealed class FluentReader
     }
 
     /// <summary>A Set call: the bus name (a constant) and the value lambda, translated like a condition.</summary>
-    private FlowAssignment? ReadAssignment(IInvocationOperation operation, InvocationExpressionSyntax call)
+    private FlowAssignment? ReadAssignment(IInvocationOperation operation, InvocationExpressionSyntax call, string what = "Set")
     {
         var target = ConstantText(operation, "name");
         var nameArgument = Argument(operation, "name");
         if (target is null)
         {
-            Problem(FlowDiagnostics.FluentNotConstant, (nameArgument?.Syntax ?? call).Span, "'name' of Set", "is not a constant string", "write the bus value as a literal, such as \"var.total\"");
+            Problem(FlowDiagnostics.FluentNotConstant, (nameArgument?.Syntax ?? call).Span, $"'name' of {what}", "is not a constant string",
+                what == "Set" ? "write the bus value as a literal, such as \"var.total\"" : "write the parameter as a literal, such as \"order.total\"");
             return null;
         }
-        var value = Condition(Argument(operation, "value"), "value of Set");
+        var value = Condition(Argument(operation, "value"), $"value of {what}");
         return value is null ? null : new FlowAssignment(target, Locate(nameArgument!.Syntax.Span), value);
     }
 

@@ -1,0 +1,96 @@
+using FlowGen.Generators.Binding;
+using FlowGen.Generators.Diagnostics;
+using FlowGen.Generators.Expressions;
+using FlowGen.Generators.Model;
+
+namespace FlowGen.Generators.Checks;
+
+/// <summary>
+/// A task's inputs (FG0416): a parameter given by an expression over the bus (<c>input: { priority: "req.vip ? 1 : 0" }</c>),
+/// or an object built for it member by member (<c>input: { order: { id: req.id, total: "var.total" } }</c>, matched onto the
+/// parameter type's constructor and settable properties as a result template is). Evaluated when the task is called,
+/// over the values written before the node. See docs/assignments.md#task-inputs.
+/// </summary>
+internal static class TaskInputs
+{
+    /// <summary>The node's inputs by parameter name; an input for no parameter of the method is FG0416.</summary>
+    public static Dictionary<string, List<FlowAssignment>>? Group(FlowNode node, TaskMethodModel method, string methodName, List<DiagnosticInfo> diagnostics)
+    {
+        if (node.Inputs.Count == 0) return null;
+        var groups = new Dictionary<string, List<FlowAssignment>>(StringComparer.Ordinal);
+        foreach (var input in node.Inputs)
+        {
+            var target = input.Target.Trim();
+            var dot = target.IndexOf('.');
+            var name = dot < 0 ? target : target.Substring(0, dot);
+            var parameter = method.Parameters.FirstOrDefault(p => p.Name == name) ?? method.Parameters.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (parameter is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, input.TargetLocation, node.Describe(), name, methodName,
+                    $"{methodName} has no parameter '{name}' (its parameters: {(method.Parameters.Count == 0 ? "none" : string.Join(", ", method.Parameters.Select(p => p.Name)))})",
+                    "Name one of its parameters, or remove the input."));
+                continue;
+            }
+            if (!groups.TryGetValue(parameter.Name, out var list)) groups[parameter.Name] = list = [];
+            list.Add(input with { Target = dot < 0 ? "" : target.Substring(dot + 1) });
+        }
+        return groups;
+    }
+
+    /// <summary>The C# argument for <paramref name="parameter"/> from its inputs, or null after an FG0416 (or an FG05xx in an expression).</summary>
+    public static string? Argument(FlowNode node, ParameterModel parameter, List<FlowAssignment> inputs, string methodName, FlowClassModel flowClass, TypeTable types,
+        List<BusChecks.Producer> available, List<DiagnosticInfo> diagnostics)
+    {
+        var display = AssignmentChecks.Short(parameter.Type.TrimEnd('?'));
+        DiagnosticInfo Problem(string why, string fix, LocationInfo at) => DiagnosticInfo.Create(FlowDiagnostics.TaskInput, at, node.Describe(), parameter.Name, methodName, why, fix);
+        var whole = inputs.FirstOrDefault(i => i.Target.Length == 0);
+        if (whole is not null && inputs.Count > 1)
+        {
+            diagnostics.Add(Problem($"it gives both the whole value ({parameter.Name}) and members of it ({parameter.Name}.<member>)", "Give the whole value, or its members.", whole.TargetLocation));
+            return null;
+        }
+        var where = $"the input {parameter.Name} of {node.Describe()}";
+        if (whole is not null)
+        {
+            if (AssignmentChecks.Compile(whole.Value, where, flowClass, types, available, diagnostics) is not { } value) return null;
+            var wanted = parameter.IsNullable && ExpressionTypes.Describe(types, parameter.Type).Type.IsValueType && !parameter.Type.EndsWith("?", StringComparison.Ordinal)
+                ? parameter.Type + "?" : parameter.Type;
+            if (!BusChecks.Assignable(value.Type!, wanted, types))
+            {
+                diagnostics.Add(Problem($"the value is {AssignmentChecks.Short(value.Type!)} ({whole.Value.Text}), but the parameter is {AssignmentChecks.Short(wanted)}",
+                    $"Give it a value of type {AssignmentChecks.Short(wanted)}.", whole.Value.Location));
+                return null;
+            }
+            var valueIsValue = ExpressionTypes.Describe(types, value.Type!).Type.IsValueType;
+            if (value.Type!.EndsWith("?", StringComparison.Ordinal) && !wanted.EndsWith("?", StringComparison.Ordinal) && valueIsValue)
+                return $"global::FlowGen.FlowFunctions.Value<{value.Type!.TrimEnd('?')}>({value.Code}, {Emit.CSharpText.StringLiteral(whole.Value.Text)})";
+            var code = ResultTemplates.Converted(value, wanted, types);
+            if (!parameter.IsNullable && !valueIsValue)
+            {
+                code = value.MayBeNull
+                    ? $"({code} ?? throw new global::System.InvalidOperationException({Emit.CSharpText.StringLiteral($"the input {parameter.Name} ({whole.Value.Text}) is null, but parameter '{parameter.Name}' of {methodName} is not nullable")}))"
+                    : ResultTemplates.Forgiven(code);
+            }
+            return code;
+        }
+
+        var members = new List<ResultTemplates.Member>();
+        var failed = false;
+        foreach (var input in inputs)
+        {
+            if (input.Target.Contains('.') || members.Any(m => string.Equals(m.Name, input.Target, StringComparison.OrdinalIgnoreCase)))
+            {
+                diagnostics.Add(Problem(input.Target.Contains('.') ? $"'{parameter.Name}.{input.Target}' is not one member of {display}" : $"it gives the member '{input.Target}' twice",
+                    $"Write {parameter.Name}.<member>: each member once, by its name.", input.TargetLocation));
+                failed = true;
+                continue;
+            }
+            var value = AssignmentChecks.Compile(input.Value, $"the input {parameter.Name}.{input.Target} of {node.Describe()}", flowClass, types, available, diagnostics);
+            if (value is null) failed = true;
+            else members.Add(new ResultTemplates.Member(input.Target, input, value));
+        }
+        if (failed) return null;
+        var target = new ResultTemplates.Target(display, parameter.Name + ".", (why, fix, at) => Problem(why, fix, at));
+        return ResultTemplates.BuildObject(parameter.Type.TrimEnd('?'), members, inputs[0].TargetLocation, target, types, diagnostics);
+    }
+}
