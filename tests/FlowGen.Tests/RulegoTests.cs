@@ -32,6 +32,8 @@ public sealed class AlarmNodes
 
 [Flow("temperature-chain")] public sealed partial class TemperatureChain : IFlow<SensorMessage, string>;
 
+[Flow("fanout-chain")] public sealed partial class FanoutChain : IFlow<SensorMessage, string>;
+
 // Flows/temperature.rulechain.json and archive.rulechain.json: rulego's rule-chain JSON, read unchanged.
 public sealed class RulegoTests
 {
@@ -62,5 +64,18 @@ public sealed class RulegoTests
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal("apology the task threw InvalidOperationException: the pager is down", string.Join("|", nodes.Calls));
+    }
+
+    [Fact]
+    public async Task A_fork_runs_its_relations_together_and_a_join_waits_for_them()
+    {
+        var nodes = new AlarmNodes();
+
+        var result = await new FanoutChain(nodes).RunAsync(new SensorMessage("sensor", 70));
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(3, nodes.Calls.Count);
+        Assert.Equal(["notify mail fan-sensor 70", "notify sms fan-sensor 70"], nodes.Calls.Take(2).Order());
+        Assert.Equal("record 70", nodes.Calls[2]); // after both notifies, at the join
     }
 }

@@ -214,7 +214,8 @@ internal static class ResultTemplates
     /// member chain or call takes the <c>!</c> directly (<c>(state.Request.Name)!</c> would read as a cast).
     /// </summary>
     internal static string Forgiven(string code)
-        => code.EndsWith(")", StringComparison.Ordinal) || System.Text.RegularExpressions.Regex.IsMatch(code, @"^[\w.:@]+$") ? code + "!" : "(" + code + ")!";
+        => !code.Contains("global::FlowGen.FlowFunctions.") ? code // a member declared not null, a literal: C# knows already
+            : code.EndsWith(")", StringComparison.Ordinal) || System.Text.RegularExpressions.Regex.IsMatch(code, @"^[\w.:@]+$") ? code + "!" : "(" + code + ")!";
 
     internal static string Converted(CompiledExpression value, string target, TypeTable types)
         => value.Type != target && ExpressionTypes.Describe(types, target).Type.IsValueType ? $"({target})({value.Code})" : value.Code!;

@@ -83,7 +83,7 @@ public sealed class RulegoDialectTests
 
     [Theory]
     [InlineData("jsSwitch", "which FlowGen does not run")]
-    [InlineData("for", "Iterate with a FlowGen flow's ite-source")]
+    [InlineData("for", "Iterate with a FlowGen flow's foreach")]
     public void A_node_type_flowgen_does_not_run_is_FG0006_with_what_to_write(string type, string message)
     {
         var text = Chain($$"""
@@ -94,6 +94,31 @@ public sealed class RulegoDialectTests
 
         Assert.Contains(message, d.GetMessage());
         Assert.Equal(GeneratorHarness.Find(text, "\"type\": \"" + type).Line, GeneratorHarness.Position(d).Line);
+    }
+
+    [Fact]
+    public void A_fork_and_a_join_are_parallel_gateways_and_a_joins_timeout_is_a_warning_at_it()
+    {
+        var text = Chain("""
+                  { "id": "f", "type": "fork" },
+                  { "id": "a", "type": "alarms/notify" },
+                  { "id": "b", "type": "alarms/notify" },
+                  { "id": "j", "type": "join", "configuration": { "timeout": 5 } }
+            """, """
+                  { "fromId": "f", "toId": "a", "type": "Success" },
+                  { "fromId": "f", "toId": "b", "type": "Success" },
+                  { "fromId": "a", "toId": "j", "type": "Success" },
+                  { "fromId": "b", "toId": "j", "type": "Success" }
+            """);
+
+        var run = Run(text);
+
+        var d = run.Single("FG0006");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains("The timeout of join 'j' is not applied", d.GetMessage());
+        Assert.Equal(GeneratorHarness.Find(text, "\"timeout\"").Line, GeneratorHarness.Position(d).Line);
+        Assert.Empty(run.CompileErrors);
+        Assert.Contains("Arrive_j", run.Source("Shop.C.g.cs"));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class TaskInputDiagnosticTests
 
         Assert.Empty(run.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         Assert.Empty(run.CompileErrors);
-        Assert.Contains("new global::Shop.Parcel(Id: state.Request.Name!, Weight: state.Request.Count) { Express = true }", run.Source("Shop.F.g.cs")!, StringComparison.Ordinal);
+        Assert.Contains("new global::Shop.Parcel(Id: state.Request.Name, Weight: state.Request.Count) { Express = true }", run.Source("Shop.F.g.cs")!, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -22,7 +22,24 @@ public sealed class FunnelActions
 [Flow("funnel")]
 public sealed partial class FunnelFlow : IFlow<FunnelStart, string>;
 
+/// <summary>The event that starts a reminder: when, and how many times.</summary>
+[FlowEvent("reminder_start")]
+public sealed record ReminderStart(string UserId, DateTimeOffset Due, int Count);
+
+[FlowComponent("reminder-actions")]
+public sealed class ReminderActions
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Reminded { get; } = new();
+
+    [FlowTask("remind_user")]
+    public void Remind(int times) => Reminded.Enqueue($"x{times}");
+}
+
+[Flow("reminder")]
+public sealed partial class ReminderFlow : IFlow<ReminderStart, string>;
+
 [JsonSerializable(typeof(FunnelStart))]
+[JsonSerializable(typeof(ReminderStart))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class FunnelJson : JsonSerializerContext;
 
@@ -31,6 +48,7 @@ public sealed class PlaywellForeachTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
     private readonly FunnelActions _actions = new();
+    private readonly ReminderActions _reminders = new();
     private FlowEngine _engine = null!;
 
     public async Task InitializeAsync()
@@ -38,7 +56,7 @@ public sealed class PlaywellForeachTests : IAsyncLifetime
         var options = new FlowEngineOptions { Clock = _clock };
         options.JsonContexts.Add(FunnelJson.Default);
         options.JsonContexts.Add(PlaywellJson.Default);
-        _engine = new FlowEngine([new FunnelFlow(_actions)], new InMemoryFlowStore(), options);
+        _engine = new FlowEngine([new FunnelFlow(_actions), new ReminderFlow(_reminders)], new InMemoryFlowStore(), options);
         await _engine.StartAsync();
     }
 
@@ -87,5 +105,24 @@ public sealed class PlaywellForeachTests : IAsyncLifetime
 
         Assert.Equal(FlowInstanceStatus.Completed, (await _engine.FindAsync("funnel", "u3"))!.Status);
         Assert.Empty(_actions.Scores);
+    }
+
+    [Fact]
+    public async Task Compute_sets_values_in_order_and_clock_sleeps_until_the_date()
+    {
+        await Send(new ReminderStart("u4", _clock.GetUtcNow().AddHours(5), 3), "reminder_start");
+        Assert.Equal(FlowInstanceStatus.Waiting, (await _engine.FindAsync("reminder", "u4"))!.Status);
+
+        _clock.Advance(TimeSpan.FromHours(4));
+        await _engine.FireDueTimersAsync();
+        await _engine.DrainAsync();
+        Assert.Empty(_reminders.Reminded);
+
+        _clock.Advance(TimeSpan.FromHours(1.5));
+        await _engine.FireDueTimersAsync();
+        await _engine.DrainAsync();
+
+        Assert.Equal(FlowInstanceStatus.Completed, (await _engine.FindAsync("reminder", "u4"))!.Status);
+        Assert.Equal(["x6"], _reminders.Reminded);
     }
 }

@@ -22,7 +22,7 @@ internal sealed class PlaywellReader
     private static readonly string[] ActivityKeys = ["name", "display_name", "description", "domain_id_strategy", "config", "trigger", "actions"];
     private static readonly string[] ActionKeys = ["name", "type", "args", "ctrl", "await"];
     private static readonly string[] EntryKeys = ["when", "then", "default", "after", "context_vars"];
-    private static readonly string[] NotYet = ["concurrent", "send", "compute", "delete_var", "update_var", "clock"];
+    private static readonly string[] NotYet = ["concurrent", "send", "delete_var", "update_var"];
     private static readonly Regex Command = new(@"^\s*(?:(?<verb>call)\s*\(\s*[""'](?<a>[^""']+)[""']\s*\)|(?<verb>finish)\s*\(\s*\)|(?<verb>fail)\s*\(\s*(?:[""'](?<a>[^""']*)[""'])?\s*\))\s*$", RegexOptions.CultureInvariant);
 
     private readonly DocumentText _source;
@@ -155,6 +155,35 @@ internal sealed class PlaywellReader
             case "foreach":
                 ReadForeach(name, args, action);
                 return;
+            case "compute":
+            {
+                // A list of { name: expression }, computed in order into context vars: a node that only sets.
+                var sets = new List<FlowAssignment>();
+                foreach (var item in (args as DocSequence)?.Items ?? [])
+                    sets.AddRange(ContextVars(item, new PlaywellExpressions.Scope("event")));
+                if (sets.Count == 0)
+                {
+                    _documents.Shape((args ?? action).Location, $"Compute action '{name}' computes nothing", "list the values: args: [ { total: $(\"price\") * $(\"count\") } ]");
+                    return;
+                }
+                _nodes.Add(new FlowNode(name, null, NodeKind.ServiceTask, "compute", EquatableArray<NodeProperty>.Empty, action.Location) { Assignments = sets.ToEquatableArray() });
+                break;
+            }
+            case "clock":
+            {
+                // Sleeps until a time: a timer whose date is a DateTimeOffset on the bus ($("due") or eventAttr at the trigger).
+                var time = (args as DocMapping)?["time"] as DocScalar;
+                var date = time is null ? null : Translate(time, new PlaywellExpressions.Scope("event"))?.Text.Trim();
+                if (date is null || !Regex.IsMatch(date, @"^(var|sta|req)\.[A-Za-z_][\w.]*$"))
+                {
+                    if (date is not null || time is null)
+                        _documents.Shape((time ?? args ?? action).Location, $"Clock action '{name}' has no time FlowGen reads",
+                            "write args: { time: $(\"due\") }, a context var holding a DateTimeOffset (compute it in a C# [FlowTask] or take it from the trigger event)");
+                    return;
+                }
+                _nodes.Add(new FlowNode(name, null, NodeKind.TimerCatch, "clock", new[] { new NodeProperty("date", date, time!.Location) }.ToEquatableArray(), action.Location));
+                break;
+            }
             case "sleep":
             {
                 var time = (args as DocMapping)?["time"] as DocScalar;

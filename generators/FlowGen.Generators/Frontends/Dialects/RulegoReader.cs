@@ -30,9 +30,7 @@ internal sealed class RulegoReader
     private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
     {
         ["jsSwitch"] = "its script returns relation names at run time; write a 'switch' node with cases, or a C# [FlowTask] whose result a switch reads",
-        ["fork"] = "connect several Success relations from one node instead: FlowGen runs them together and joins where they meet",
-        ["join"] = "connections from several nodes into one join there already",
-        ["for"] = "iterate with a FlowGen flow's ite-source (docs/iteration.md), or a C# [FlowTask] over the list",
+        ["for"] = "iterate with a FlowGen flow's foreach (docs/iteration.md#a-body-per-item-foreach), or a C# [FlowTask] over the list",
         ["groupAction"] = "connect the nodes with Success relations from one node (they run together)",
         ["iterator"] = "iterate with a FlowGen flow's ite-source (docs/iteration.md)",
         ["luaFilter"] = "write the condition as a jsFilter or exprFilter in the JavaScript subset, or a C# [FlowTask]",
@@ -283,6 +281,18 @@ internal sealed class RulegoReader
                 {
                     Assignments = assignments!.Select(a => new FlowAssignment(a.Target, _source.Span(a.TargetOffset, a.TargetOffset + 1), _source.Expression(a.Value.Text, a.Value.Offsets))).ToEquatableArray(),
                 };
+            }
+            case "fork":
+                // The Success relations out of it run together.
+                return new FlowNode(id, name, NodeKind.ParallelGateway, type, EquatableArray<NodeProperty>.Empty, location);
+            case "join":
+            {
+                // Waits for the branches that reach it; a branch a filter dropped does not fail it (strict-mode=false), as
+                // rulego's join merges the messages that came. Its timeout is a subflow's in FlowGen.
+                if (configuration?["timeout"] is { } timeout)
+                    Warn(configuration.KeyOf("timeout")!.Location, $"The timeout of join '{id}' is not applied",
+                        "a join waits for the branches that can still arrive; to give up after a time, put the fork and the join in a sub-chain run with a timeout (docs/subprocesses.md#a-join-with-a-timeout)");
+                return new FlowNode(id, name, NodeKind.ParallelGateway, type, new[] { new NodeProperty("strict-mode", "false", location) }.ToEquatableArray(), location);
             }
             case "flow":
             {
