@@ -622,6 +622,7 @@ public abstract class FlowContext
         // An object reference is written only where it changes: each such write costs a GC write barrier.
         if (!ReferenceEquals(Options, FlowRunOptions.Default)) Options = FlowRunOptions.Default;
         if (SuspendedId is not null) SuspendedId = null;
+        _outbox?.Clear();
         CancellationToken = default;
         Role = null;
         _error = null;
@@ -843,6 +844,40 @@ public abstract class FlowContext
         catch
         {
             // A throwing hook has nobody to report to: the subflow has no caller.
+        }
+    }
+
+    // Events the run's publish nodes made: handed to the durable engine with the step, or posted to Options.Events.
+    private List<Durable.FlowEvent>? _outbox;
+
+    /// <summary>
+    /// A publish node's event: a durable run keeps it for the engine (which takes it before it saves the step); any
+    /// other run posts it to <see cref="FlowRunOptions.Events"/> at once, and fails without one.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void Publish(string name, object payload)
+    {
+        var flowEvent = new Durable.FlowEvent(name, payload, time: Clock.GetUtcNow());
+        if (RunsDurably)
+        {
+            var outbox = LazyInitializer.EnsureInitialized(ref _outbox);
+            lock (outbox) outbox.Add(flowEvent);
+            return;
+        }
+        var sink = Options.Events ?? throw new InvalidOperationException($"the run has no FlowRunOptions.Events to publish event '{name}' to: pass one (a FlowEventChannel, or register one with AddFlowGen)");
+        sink.Post(flowEvent);
+    }
+
+    /// <summary>The events a durable step published, in order (taken once).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IReadOnlyList<Durable.FlowEvent> TakeOutbox()
+    {
+        if (_outbox is not { } outbox) return [];
+        lock (outbox)
+        {
+            var events = outbox.ToArray();
+            outbox.Clear();
+            return events;
         }
     }
 

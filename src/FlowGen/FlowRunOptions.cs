@@ -25,6 +25,7 @@ public sealed class FlowRunOptions
             || (run.TraceCompleted is null && defaults.TraceCompleted is not null)
             || (run.DetachedFailed is null && defaults.DetachedFailed is not null)
             || (run.Suspensions is null && defaults.Suspensions is not null)
+            || (run.Events is null && defaults.Events is not null)
             || (run.Variables is null && defaults.Variables is not null)
             || (run.Roles is null && defaults.Roles is not null)
             || (run.BusinessId is null && defaults.BusinessId is not null);
@@ -39,6 +40,7 @@ public sealed class FlowRunOptions
             TraceCompleted = run.TraceCompleted ?? defaults.TraceCompleted,
             DetachedFailed = run.DetachedFailed ?? defaults.DetachedFailed,
             Suspensions = run.Suspensions ?? defaults.Suspensions,
+            Events = run.Events ?? defaults.Events,
             Variables = run.Variables ?? defaults.Variables,
             Role = run.Role,
             Roles = run.Roles ?? defaults.Roles,
@@ -86,6 +88,13 @@ public sealed class FlowRunOptions
     /// continues it later, from any process with the same store. Null: failed runs are not saved.
     /// </summary>
     public Durable.FlowSuspensions? Suspensions { get; init; }
+
+    /// <summary>
+    /// Where a request/response run posts the events its publish nodes make (docs/events.md): a
+    /// <see cref="Durable.FlowEventChannel"/> (the hosted durable engine reads it), or your own sink. A run that publishes
+    /// without one fails at the publish node. Durable runs hand their events to the engine instead.
+    /// </summary>
+    public Durable.IFlowEventSink? Events { get; init; }
 
     /// <summary>An id for this run, for logs and traces; a new one is made when null.</summary>
     public string? RequestId { get; init; }

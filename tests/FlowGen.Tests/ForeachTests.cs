@@ -195,4 +195,13 @@ public sealed class ForeachTests
         Assert.Contains("nothing to hold for bad", result.Error.Message);
         Assert.Contains(result.Trace!.Nodes, n => n.NodeId == "HoldEach/Hold" && n.Outcome == "failed");
     }
+
+    [Fact]
+    public void Each_flow_carries_its_picture_as_a_mermaid_flowchart()
+    {
+        Assert.StartsWith("flowchart TD", ForeachLinesFlow.Mermaid, StringComparison.Ordinal);
+        Assert.Contains("Lines: foreach line in req.lines", ForeachLinesFlow.Mermaid, StringComparison.Ordinal);
+        Assert.Contains("HoldEach: foreach line in req.lines, 3 at once", ForeachParallelFlow.Mermaid, StringComparison.Ordinal);
+        Assert.Contains("subgraph", ForeachFluentFlow.Mermaid, StringComparison.Ordinal);
+    }
 }

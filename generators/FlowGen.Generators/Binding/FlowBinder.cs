@@ -36,7 +36,7 @@ internal static class FlowBinder
                 continue;
             }
             // A node that only sets bus values (type: set, a BPMN task with set: properties and no service) calls nothing.
-            if (!namesService && node.Assignments.Count > 0) continue;
+            if (!namesService && (node.Assignments.Count > 0 || node.FindProperty(Checks.TaskInputs.PublishSetting) is not null)) continue;
             var allowAbsent = SettingsChecks.IsTrue(node.GetProperty("allow-absent"));
             var result = Resolve(node, components, out var problem);
             if (result is { } found)

@@ -134,6 +134,15 @@ internal static class BusChecks
 
         // The nodes' set: what they write joins the bus like a task's value.
         var assignments = AssignmentChecks.Bind(flow, index, flowClass, types, producers, ancestors, diagnostics);
+        // Publish nodes: the event built from their inputs, posted after their sets.
+        foreach (var id in flow.NodeIds)
+        {
+            var node = index.Nodes[id];
+            if (node.IsUnsupported || node.FindProperty(TaskInputs.PublishSetting) is null) continue;
+            var available = producers.Where(p => p.NodeId == id || ancestors[id].Contains(p.NodeId)).ToList();
+            if (TaskInputs.Publish(node, events, flowClass, types, available, diagnostics) is not { } publish) continue;
+            assignments[id] = (assignments.TryGetValue(id, out var sets) ? sets : EquatableArray<BoundAssignment>.Empty).Append(publish).ToEquatableArray();
+        }
 
         var fields = new List<BusField>();
         foreach (var group in producers.Where(p => p.Output.Scope != BusScope.Result).GroupBy(p => (p.Output.Scope, Name: p.Output.Name.ToLowerInvariant())))
@@ -255,7 +264,7 @@ internal static class BusChecks
                 }
             }
 
-            if (node.Inputs.Count > 0 && call is null && !unbound.Contains(id))
+            if (node.Inputs.Count > 0 && call is null && !unbound.Contains(id) && node.FindProperty(TaskInputs.PublishSetting) is null)
             {
                 var first = node.Inputs[0];
                 diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, first.TargetLocation, node.Describe(), first.Target.Split('.')[0], "no task",

@@ -70,6 +70,7 @@ internal static class SettingsChecks
         new("ability", ValueKind.Text, Support.NotYet, Tasks),
         new("custom-role", ValueKind.Text, Support.Applied, Tasks),
         new("ite-source", ValueKind.Text, Support.Applied, [NodeKind.ServiceTask, NodeKind.SubProcess, NodeKind.CallActivity]),
+        new(TaskInputs.PublishSetting, ValueKind.Text, Support.Applied, Tasks),
         new("await", ValueKind.Boolean, Support.Applied, [NodeKind.SubProcess, NodeKind.CallActivity]),
         new(ForeachChecks.Source, ValueKind.Text, Support.Applied, [NodeKind.SubProcess, NodeKind.CallActivity]),
         new(ForeachChecks.Item, ValueKind.Text, Support.Applied, [NodeKind.SubProcess, NodeKind.CallActivity]),

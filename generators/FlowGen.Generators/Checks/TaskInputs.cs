@@ -13,6 +13,44 @@ namespace FlowGen.Generators.Checks;
 /// </summary>
 internal static class TaskInputs
 {
+    /// <summary>The setting of a publish node: the name of the event it publishes (its members are the node's inputs <c>event.&lt;member&gt;</c>).</summary>
+    public const string PublishSetting = "publish";
+
+    /// <summary>
+    /// A publish node's statement: the event named by its <c>publish</c> setting, a <c>[FlowEvent]</c> type built from its
+    /// inputs (<c>event.&lt;member&gt;</c>, or <c>event</c> whole), posted with <c>state.Publish</c>. Null after a diagnostic.
+    /// </summary>
+    public static BoundAssignment? Publish(FlowNode node, EquatableArray<EventModel> events, FlowClassModel flowClass, TypeTable types,
+        List<BusChecks.Producer> available, List<DiagnosticInfo> diagnostics)
+    {
+        var setting = node.FindProperty(PublishSetting)!;
+        var name = setting.Value.Trim();
+        var model = events.FirstOrDefault(e => e.Name == name);
+        if (model is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnknownEvent, setting.Location, node.Describe(), name,
+                events.Count == 0 ? "" : " (events: " + string.Join(", ", events.Select(e => e.Name).Distinct().Take(12)) + ")"));
+            return null;
+        }
+        var parameter = new ParameterModel("event", model.TypeFullName, false, ParameterSource.Auto, null);
+        var inputs = node.Inputs.Where(i => i.Target.Trim() == "event" || i.Target.Trim().StartsWith("event.", StringComparison.Ordinal))
+            .Select(i => i with { Target = i.Target.Trim() == "event" ? "" : i.Target.Trim().Substring("event.".Length) }).ToList();
+        foreach (var other in node.Inputs.Where(i => !(i.Target.Trim() == "event" || i.Target.Trim().StartsWith("event.", StringComparison.Ordinal))))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, other.TargetLocation, node.Describe(), other.Target, $"event '{name}'",
+                "a publish node's inputs are the event's members (event.<member>)", "Write event.<member>, or remove it."));
+        }
+        if (inputs.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, setting.Location, node.Describe(), "event", $"event '{name}'",
+                $"it gives no member of {AssignmentChecks.Short(model.TypeFullName)}", "Give the event's members: with: { <member>: \"<expression>\" }."));
+            return null;
+        }
+        if (Argument(node, parameter, inputs, $"event '{name}'", flowClass, types, available, diagnostics) is not { } code) return null;
+        return new BoundAssignment("", "publish " + name, $"state.Publish({Emit.CSharpText.StringLiteral(name)}, {code})",
+            string.Join(", ", inputs.Select(i => (i.Target.Length == 0 ? "" : i.Target + ": ") + i.Value.Text)), setting.Location) { IsStatement = true };
+    }
+
     /// <summary>The node's inputs by parameter name; an input for no parameter of the method is FG0416.</summary>
     public static Dictionary<string, List<FlowAssignment>>? Group(FlowNode node, TaskMethodModel method, string methodName, List<DiagnosticInfo> diagnostics)
     {

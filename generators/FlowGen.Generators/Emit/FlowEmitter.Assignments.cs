@@ -36,6 +36,12 @@ internal sealed partial class FlowEmitter
             {
                 var assignment = bound.Assignments[i];
                 if (i > 0) _w.Line($"writing = {CSharpText.StringLiteral(assignment.BusName)};");
+                if (assignment.IsStatement)
+                {
+                    _w.Line($"// {CSharpText.Comment(assignment.BusName)}: {CSharpText.Comment(assignment.Text)}");
+                    _w.MappedLine($"{assignment.Code};", assignment.Location);
+                    continue;
+                }
                 _w.Line($"// {CSharpText.Comment(assignment.BusName)} = {CSharpText.Comment(assignment.Text)}");
                 _w.MappedLine($"{assignment.Field} = {assignment.Code};", assignment.Location);
                 WriteWrittenFlag(assignment.Field);
@@ -43,7 +49,7 @@ internal sealed partial class FlowEmitter
             _w.Line("return true;");
             _w.Close();
             _w.Open("catch (global::System.Exception exception)");
-            var prefix = several ? "\"setting \" + writing + \" threw \"" : CSharpText.StringLiteral("setting " + bound.Assignments[0].BusName + " threw ");
+            var prefix = several ? "\"setting \" + writing + \" threw \"" : CSharpText.StringLiteral((bound.Assignments[0].IsStatement ? "" : "setting ") + bound.Assignments[0].BusName + " threw ");
             _w.Line($"state.Fail({index}, global::FlowGen.FlowErrorCodes.AssignmentFailed, {prefix} + exception.GetType().Name + \": \" + exception.Message, exception);");
             _w.Line("return false;");
             _w.Close();

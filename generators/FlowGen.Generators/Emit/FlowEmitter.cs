@@ -143,6 +143,12 @@ internal sealed partial class FlowEmitter
         _w.Line("/// </summary>");
         _w.Line($"public const string FlowVersion = {CSharpText.StringLiteral(FlowGen.Generators.Emit.FlowVersion.Compute(_flow))};");
         _w.Line();
+        _w.Line("/// <summary>");
+        _w.Line("/// The flow as a Mermaid flowchart: paste it into a Markdown <c>```mermaid</c> block, or render it with any Mermaid");
+        _w.Line("/// tool. Tasks, sets, gateways, waits, timers, ends and subflows have shapes of their own; conditions label the flows.");
+        _w.Line("/// </summary>");
+        _w.Line($"public const string Mermaid = {CSharpText.StringLiteral(Pictures.MermaidWriter.Write(_flow))};");
+        _w.Line();
         WriteConstructor();
         WriteNodeTable();
         WriteState();

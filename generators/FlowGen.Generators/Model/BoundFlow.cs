@@ -105,7 +105,11 @@ internal sealed record BoundForeach(string SourceText, string SourceCode, string
 /// <param name="BusName">How traces and comments name it (<c>var.total</c>).</param>
 /// <param name="Code">The C# expression, of the field's type.</param>
 /// <param name="Text">The expression as the flow file wrote it, for the comment above the write.</param>
-internal sealed record BoundAssignment(string Field, string BusName, string Code, string Text, LocationInfo Location);
+internal sealed record BoundAssignment(string Field, string BusName, string Code, string Text, LocationInfo Location)
+{
+    /// <summary>A publish: <see cref="Code"/> is a statement (<c>state.Publish(...)</c>), not a value for <see cref="Field"/>.</summary>
+    public bool IsStatement { get; init; }
+}
 
 /// <summary>A node on a loop: the loop's exit target (where a skipped loop hands on its skip) and whether flows come back to this node.</summary>
 internal sealed record LoopMembership(string ExitTargetId, bool IsHeader);

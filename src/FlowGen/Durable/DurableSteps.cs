@@ -47,6 +47,7 @@ public static class DurableSteps
             Result = outcome.Status == FlowInstanceStatus.Completed ? result : null,
             Trace = trace,
             Caught = caught,
+            Published = state.TakeOutbox(),
         };
     }
 }

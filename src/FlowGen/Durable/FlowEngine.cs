@@ -712,6 +712,14 @@ public sealed class FlowEngine : IAsyncDisposable
         instance.ErrorMessage = step.Error?.Message;
         if (sequence > instance.LastSequence) instance.LastSequence = sequence;
         instance.Updated = Clock.GetUtcNow();
+        // The events the step published go into the inbox first, with ids made from the instance and the revision this
+        // save makes: a step run again after a crash before its save publishes the same ids, which the inbox drops.
+        for (var i = 0; i < step.Published.Count; i++)
+        {
+            var published = step.Published[i];
+            var id = instance.Id + "/" + (expected + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "/" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await PublishAsync(new FlowEvent(published.Name, published.Payload, id, published.Time)).ConfigureAwait(false);
+        }
         await _store.SaveAsync(instance, expected).ConfigureAwait(false);
         // Every column was written again from the step: a row that could not all be read before can be now.
         instance.ReadError = null;

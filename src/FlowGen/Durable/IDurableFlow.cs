@@ -133,6 +133,13 @@ public sealed class DurableStep
     /// <summary>The flow's result (res) when it completed.</summary>
     public object? Result { get; init; }
 
+    /// <summary>
+    /// The events the step published (publish nodes, Playwell's send), in order: the engine takes them into its inbox,
+    /// with ids made from the instance and its revision, before it saves the step, so that a step run again after a
+    /// crash publishes none twice.
+    /// </summary>
+    public IReadOnlyList<FlowEvent> Published { get; init; } = [];
+
     /// <summary>The step's trace when the run options asked for tracking.</summary>
     public FlowTrace? Trace { get; init; }
 

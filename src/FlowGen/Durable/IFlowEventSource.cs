@@ -28,9 +28,15 @@ public sealed class FlowEventDelivery(FlowEvent flowEvent, Func<ValueTask>? ackn
 /// The in-process event source: the application writes events here (from a controller, a consumer, a test) and the
 /// hosted runner takes them in order. Registered as a singleton by <c>AddDurableFlows</c>.
 /// </summary>
-public sealed class FlowEventChannel : IFlowEventSource
+public sealed class FlowEventChannel : IFlowEventSource, IFlowEventSink
 {
     private readonly Channel<FlowEvent> _channel = Channel.CreateUnbounded<FlowEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Posts an event a flow published (a publish node): written at once (the channel has no bound).</summary>
+    public void Post(FlowEvent flowEvent)
+    {
+        if (!_channel.Writer.TryWrite(flowEvent)) throw new InvalidOperationException($"the event channel is closed: event '{flowEvent.Name}' cannot be posted");
+    }
 
     /// <summary>Queues an event for the engine.</summary>
     public ValueTask WriteAsync(FlowEvent flowEvent, CancellationToken cancellationToken = default) => _channel.Writer.WriteAsync(flowEvent, cancellationToken);
@@ -47,4 +53,14 @@ public sealed class FlowEventChannel : IFlowEventSource
             while (_channel.Reader.TryRead(out var flowEvent)) yield return new FlowEventDelivery(flowEvent);
         }
     }
+}
+
+/// <summary>
+/// Where request/response runs post the events their publish nodes make (<see cref="FlowRunOptions.Events"/>): a
+/// <see cref="FlowEventChannel"/> feeds them to the durable engine's hosted runner. Durable runs hand them to the engine.
+/// </summary>
+public interface IFlowEventSink
+{
+    /// <summary>Takes one event; it must not block.</summary>
+    void Post(FlowEvent flowEvent);
 }

@@ -40,6 +40,13 @@ public sealed class FlowBuilder<TRequest>
     public FlowBuilder<TRequest> ForEach<TItem>(Func<FlowBus<TRequest>, IEnumerable<TItem>> source, Action<FlowBuilder<TRequest>> body,
         string item = "item", string index = "index", int parallel = 0, string? id = null, string? name = null) => this;
 
+    /// <summary>
+    /// Publishes the event <paramref name="eventName"/> (a <c>[FlowEvent]</c> type), its members given by the
+    /// <c>.Input("event.member", bus =&gt; ...)</c> calls after it: to the durable engine with the step, or to
+    /// <see cref="FlowRunOptions.Events"/> (docs/events.md).
+    /// </summary>
+    public FlowBuilder<TRequest> Publish(string eventName, string? id = null, string? name = null) => this;
+
     /// <summary>Runs a subflow defined in a flow file (a BPMN subProcess, or a JSON/YAML subflow) by its id: a call activity. Fluent definitions define flows, not subflows.</summary>
     public FlowBuilder<TRequest> Call(string subflowId, string? id = null, string? name = null) => this;
 

@@ -42,7 +42,7 @@ public sealed class FlowSchemaTests
         var taskSettings = Set(SettingsChecks.AppliedNames.Except(["called-element", "flow-timeout", "loop-limit", "open-async", "error-code", "error-message", .. durable]));
 
         // A foreach step or action takes its item, index, parallel and body too.
-        var foreachKeys = FlowDocumentReader.ForeachKeys.Concat(FlowDocumentReader.FormKeys);
+        var foreachKeys = FlowDocumentReader.ForeachKeys.Concat(FlowDocumentReader.FormKeys).Concat(FlowDocumentReader.PublishKeys);
         Assert.Equal(Set(FlowDocumentReader.StepStructural.Concat(foreachKeys).Concat(taskSettings)), Properties(Definition("step")));
         Assert.Equal(Set(FlowDocumentReader.ActionStructural.Concat(foreachKeys).Concat(taskSettings).Append("duration")), Properties(Definition("action")));
     }

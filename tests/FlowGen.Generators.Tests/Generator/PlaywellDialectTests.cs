@@ -43,7 +43,7 @@ public sealed class PlaywellDialectTests
     {
         Assert.Contains("names 0 event types", Run(Workflow("eventAttr(\"behavior\") == \"x\"", "    - { name: n, type: note, ctrl: finish() }")).Single("FG0006").GetMessage());
 
-        var foreachRun = Run(Workflow("eventTypeIs(\"user_behavior\")", "    - { name: n, type: send, args: [] }"));
+        var foreachRun = Run(Workflow("eventTypeIs(\"user_behavior\")", "    - { name: n, type: concurrent, args: [] }"));
         Assert.Contains(foreachRun.WithId("FG0006"), d => d.GetMessage().Contains("which FlowGen does not read yet"));
     }
 

@@ -21,6 +21,12 @@ namespace Shop
         /// </summary>
         public const string FlowVersion = "70d78f7cbcf740c7";
 
+        /// <summary>
+        /// The flow as a Mermaid flowchart: paste it into a Markdown <c>```mermaid</c> block, or render it with any Mermaid
+        /// tool. Tasks, sets, gateways, waits, timers, ends and subflows have shapes of their own; conditions label the flows.
+        /// </summary>
+        public const string Mermaid = "flowchart TD\n  n0((\"campaign\"))\n  n1{\"x\"}\n  class n1 gateway\n  n2[\"Count (shop/count)\"]\n  n3{\"x\"}\n  class n3 gateway\n  n4([\"timer PT2H\"])\n  class n4 wait\n  n5{{\"wait: Watch\"}}\n  class n5 wait\n  n6[\"Send (shop/send)\"]\n  n7>\"on viewed\"]\n  class n7 wait\n  n8>\"on ordered\"]\n  class n8 wait\n  n9([\"timer 7d\"])\n  class n9 wait\n  n10(((\"campaign.finish\")))\n  n11(((\"fail EXPIRED\")))\n  class n11 fail\n  n0 --> n1\n  n1 --> n2\n  n2 --> n3\n  n3 -->|\"sta.views #gt;= 3\"| n4\n  n3 -->|\"default\"| n5\n  n4 --> n6\n  n5 --> n7\n  n5 -->|\"event.total #gt; 0\"| n8\n  n5 --> n9\n  n6 --> n10\n  n7 --> n1\n  n8 --> n10\n  n9 --> n11\n  classDef gateway fill:#fff7d6,stroke:#b58900\n  classDef wait fill:#e6f0ff,stroke:#268bd2\n  classDef fail fill:#fde2e1,stroke:#dc322f\n  classDef set fill:#eef7ee,stroke:#859900\n";
+
         private readonly global::Shop.Campaign _campaign;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;

@@ -21,6 +21,12 @@ namespace Shop
         /// </summary>
         public const string FlowVersion = "34e95e60b6033d9d";
 
+        /// <summary>
+        /// The flow as a Mermaid flowchart: paste it into a Markdown <c>```mermaid</c> block, or render it with any Mermaid
+        /// tool. Tasks, sets, gateways, waits, timers, ends and subflows have shapes of their own; conditions label the flows.
+        /// </summary>
+        public const string Mermaid = "flowchart TD\n  n0((\"page\"))\n  n1[\"Base (goods/base)\"]\n  n2[\"Risk (goods/risk)\"]\n  n3{\"x Safe?\"}\n  class n3 gateway\n  n4[\"Hide (goods/hide)\"]\n  n5{\"+\"}\n  class n5 gateway\n  n6(((\"Hidden\")))\n  n7[\"Sku (goods/sku)\"]\n  n8[\"Shop (goods/shop)\"]\n  n9{\"+\"}\n  class n9 gateway\n  n10[\"Post (goods/post)\"]\n  n11{\"o\"}\n  class n11 gateway\n  n12[\"Coupon (goods/hide)\"]\n  n13{\"o\"}\n  class n13 gateway\n  n14(((\"Shown\")))\n  n0 --> n1\n  n1 --> n2\n  n2 --> n3\n  n3 -->|\"sta.blocked == true\"| n4\n  n3 -->|\"default\"| n5\n  n4 --> n6\n  n5 --> n7\n  n5 --> n8\n  n7 --> n9\n  n8 --> n9\n  n9 --> n10\n  n10 --> n11\n  n11 -->|\"req.source == 'app' #amp;#amp; req.amount #gt; 100\"| n12\n  n11 -->|\"default\"| n13\n  n12 --> n13\n  n13 --> n14\n  classDef gateway fill:#fff7d6,stroke:#b58900\n  classDef wait fill:#e6f0ff,stroke:#268bd2\n  classDef fail fill:#fde2e1,stroke:#dc322f\n  classDef set fill:#eef7ee,stroke:#859900\n";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;

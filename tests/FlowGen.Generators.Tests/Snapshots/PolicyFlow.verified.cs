@@ -21,6 +21,12 @@ namespace Shop
         /// </summary>
         public const string FlowVersion = "f1b2ee581b563318";
 
+        /// <summary>
+        /// The flow as a Mermaid flowchart: paste it into a Markdown <c>```mermaid</c> block, or render it with any Mermaid
+        /// tool. Tasks, sets, gateways, waits, timers, ends and subflows have shapes of their own; conditions label the flows.
+        /// </summary>
+        public const string Mermaid = "flowchart TD\n  n0((\"page\"))\n  n1[\"Base (goods/base)\"]\n  n2[\"Sku (goods/sku)\"]\n  n3(((\"End\")))\n  n0 --> n1\n  n1 --> n2\n  n2 --> n3\n  classDef gateway fill:#fff7d6,stroke:#b58900\n  classDef wait fill:#e6f0ff,stroke:#268bd2\n  classDef fail fill:#fde2e1,stroke:#dc322f\n  classDef set fill:#eef7ee,stroke:#859900\n";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;

@@ -21,6 +21,12 @@ namespace Shop
         /// </summary>
         public const string FlowVersion = "6cafea03d4eee518";
 
+        /// <summary>
+        /// The flow as a Mermaid flowchart: paste it into a Markdown <c>```mermaid</c> block, or render it with any Mermaid
+        /// tool. Tasks, sets, gateways, waits, timers, ends and subflows have shapes of their own; conditions label the flows.
+        /// </summary>
+        public const string Mermaid = "flowchart TD\n  n0((\"seeded\"))\n  n1[\"Base (goods/base)\"]\n  n2[\"Price (goods/price)\"]\n  n3{\"x\"}\n  class n3 gateway\n  n4[\"Web (goods/web)\"]\n  n5(((\"e2\")))\n  n6(((\"e\")))\n  n0 --> n1\n  n1 --> n2\n  n2 --> n3\n  n3 -->|\"var.channel == 'web' #amp;#amp; sta.limit #gt; 10 #amp;#amp; res.img != null\"| n4\n  n3 -->|\"default\"| n5\n  n4 --> n6\n  classDef gateway fill:#fff7d6,stroke:#b58900\n  classDef wait fill:#e6f0ff,stroke:#268bd2\n  classDef fail fill:#fde2e1,stroke:#dc322f\n  classDef set fill:#eef7ee,stroke:#859900\n";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;

@@ -21,6 +21,12 @@ namespace Shop
         /// </summary>
         public const string FlowVersion = "2af76e5b2cbacd2f";
 
+        /// <summary>
+        /// The flow as a Mermaid flowchart: paste it into a Markdown <c>```mermaid</c> block, or render it with any Mermaid
+        /// tool. Tasks, sets, gateways, waits, timers, ends and subflows have shapes of their own; conditions label the flows.
+        /// </summary>
+        public const string Mermaid = "flowchart TD\n  n0((\"page\"))\n  n1[\"Base (goods/base)\"]\n  subgraph n2_body[\"Statistics\"]\n    n2([\"Statistics\"])\n    n3[\"Stats/Sku (goods/sku)\"]\n    n4[\"Stats/Shop (goods/shop)\"]\n    n5(((\"Stats/SE1\")))\n    n6(((\"Stats/SE2\")))\n    n7((\"end\"))\n  end\n  n8[\"Risk (goods/risk)\"]\n  n9{\"x Blocked?\"}\n  class n9 gateway\n  n10(((\"End\")))\n  n0 --> n1\n  n1 --> n2\n  n2 --> n3\n  n2 --> n4\n  n3 --> n5\n  n4 --> n6\n  n5 --> n7\n  n6 --> n7\n  n7 --> n8\n  n8 --> n9\n  n9 -.->|\"sta.blocked == true\"| n8\n  n9 -->|\"default\"| n10\n  classDef gateway fill:#fff7d6,stroke:#b58900\n  classDef wait fill:#e6f0ff,stroke:#268bd2\n  classDef fail fill:#fde2e1,stroke:#dc322f\n  classDef set fill:#eef7ee,stroke:#859900\n";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;

@@ -21,6 +21,12 @@ namespace Shop
         /// </summary>
         public const string FlowVersion = "c6dd2d75d42d951a";
 
+        /// <summary>
+        /// The flow as a Mermaid flowchart: paste it into a Markdown <c>```mermaid</c> block, or render it with any Mermaid
+        /// tool. Tasks, sets, gateways, waits, timers, ends and subflows have shapes of their own; conditions label the flows.
+        /// </summary>
+        public const string Mermaid = "flowchart TD\n  n0((\"page\"))\n  n1[\"Base (goods/base)\"]\n  n2{\"+\"}\n  class n2 gateway\n  n3[\"Sku (goods/sku)\"]\n  n4{\"x\"}\n  class n4 gateway\n  n5{\"+\"}\n  class n5 gateway\n  n6[\"Shop (goods/shop)\"]\n  n7{\"x\"}\n  class n7 gateway\n  n8[\"Post (goods/hide)\"]\n  n9(((\"page.end\")))\n  n0 --> n1\n  n1 --> n2\n  n2 --> n3\n  n2 --> n4\n  n3 --> n5\n  n4 -->|\"req.source == 'app'\"| n6\n  n4 -->|\"default\"| n7\n  n5 --> n8\n  n6 --> n7\n  n7 --> n5\n  n8 --> n9\n  classDef gateway fill:#fff7d6,stroke:#b58900\n  classDef wait fill:#e6f0ff,stroke:#268bd2\n  classDef fail fill:#fde2e1,stroke:#dc322f\n  classDef set fill:#eef7ee,stroke:#859900\n";
+
         private readonly global::Shop.Goods _goods;
 
         private readonly global::FlowGen.FlowInterceptors? _interceptors;

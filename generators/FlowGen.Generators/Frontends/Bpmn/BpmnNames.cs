@@ -25,8 +25,6 @@ internal static class BpmnNames
         ["manualTask"] = "",
         ["scriptTask"] = " (FlowGen calls C# methods instead of scripts: use a serviceTask bound to a [FlowTask] method)",
         ["businessRuleTask"] = "",
-        ["sendTask"] = "",
-        ["intermediateThrowEvent"] = "",
         ["complexGateway"] = "",
     };
 }

@@ -206,6 +206,8 @@ internal static class BpmnReader
                 "startEvent" => NodeKind.StartEvent,
                 "endEvent" => NodeKind.EndEvent,
                 "serviceTask" or "task" => NodeKind.ServiceTask,
+                // Publishes an event (docs/events.md): a send task, or a message throw event.
+                "sendTask" or "intermediateThrowEvent" => NodeKind.ServiceTask,
                 "exclusiveGateway" => NodeKind.ExclusiveGateway,
                 "parallelGateway" => NodeKind.ParallelGateway,
                 "inclusiveGateway" => NodeKind.InclusiveGateway,
@@ -247,7 +249,25 @@ internal static class BpmnReader
                 nodeProperties = list.ToEquatableArray();
                 eventDefinition = null;
             }
-            if (local == "receiveTask" || (eventDefinition?.Name.LocalName == "messageEventDefinition" && local is "intermediateCatchEvent" or "startEvent"))
+            if (local == "sendTask" || (local == "intermediateThrowEvent" && eventDefinition?.Name.LocalName == "messageEventDefinition"))
+            {
+                // A publish: the message's name is the event, input:event.<member> properties its members.
+                var published = WithMessage(local == "sendTask" ? element : eventDefinition!, EquatableArray<NodeProperty>.Empty, map, location);
+                var list = nodeProperties.ToList();
+                if (published.FirstOrDefault(p => p.Name == "event") is { } name) list.Add(new NodeProperty(Checks.TaskInputs.PublishSetting, name.Value, name.Location));
+                else diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, location, Describe(local, nodeId, element.Attribute("name")?.Value),
+                    " without a message (give it a bpmn:message whose name is the event it publishes)"));
+                nodeProperties = list.ToEquatableArray();
+                eventDefinition = null;
+            }
+            else if (local == "intermediateThrowEvent")
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.UnsupportedElement, location, Describe(local, nodeId, element.Attribute("name")?.Value),
+                    " without a message definition (a throw event publishes a message: give it a messageEventDefinition)"));
+                if (nodeId is not null) nodes.Add(new FlowNode(nodeId, element.Attribute("name")?.Value, NodeKind.ServiceTask, local, EquatableArray<NodeProperty>.Empty, location) { IsUnsupported = true });
+                continue;
+            }
+            else if (local == "receiveTask" || (eventDefinition?.Name.LocalName == "messageEventDefinition" && local is "intermediateCatchEvent" or "startEvent"))
             {
                 // A message wait (or a start on a message: a triggered flow): the message's name is the event name.
                 nodeProperties = WithMessage(local == "receiveTask" ? element : eventDefinition!, nodeProperties, map, location);

@@ -22,7 +22,7 @@ internal sealed class PlaywellReader
     private static readonly string[] ActivityKeys = ["name", "display_name", "description", "domain_id_strategy", "config", "trigger", "actions"];
     private static readonly string[] ActionKeys = ["name", "type", "args", "ctrl", "await"];
     private static readonly string[] EntryKeys = ["when", "then", "default", "after", "context_vars"];
-    private static readonly string[] NotYet = ["concurrent", "send", "delete_var", "update_var"];
+    private static readonly string[] NotYet = ["concurrent", "delete_var", "update_var"];
     private static readonly Regex Command = new(@"^\s*(?:(?<verb>call)\s*\(\s*[""'](?<a>[^""']+)[""']\s*\)|(?<verb>finish)\s*\(\s*\)|(?<verb>fail)\s*\(\s*(?:[""'](?<a>[^""']*)[""'])?\s*\))\s*$", RegexOptions.CultureInvariant);
 
     private readonly DocumentText _source;
@@ -155,6 +155,9 @@ internal sealed class PlaywellReader
             case "foreach":
                 ReadForeach(name, args, action);
                 return;
+            case "send":
+                if (!ReadSend(name, args, action)) return;
+                break;
             case "compute":
             {
                 // A list of { name: expression }, computed in order into context vars: a node that only sets.
@@ -222,14 +225,68 @@ internal sealed class PlaywellReader
             }
         }
         // Where the action goes after: its ctrl, or the next action (the last one finishes).
+        var mark = _edges.Count;
         var ctrl = action["ctrl"];
-        if (ctrl is null) { _edges.Add(Edge(name, next ?? Finish(action.Location), action.Location, null)); return; }
-        if (ctrl is DocScalar single)
+        if (ctrl is null) _edges.Add(Edge(name, next ?? Finish(action.Location), action.Location, null));
+        else if (ctrl is DocScalar single)
         {
             if (Target(single) is { } target) _edges.Add(Edge(name, target, single.Location, null));
-            return;
         }
-        Entries(name, ctrl, action, new PlaywellExpressions.Scope("event", "sta." + name), isCase: false);
+        else Entries(name, ctrl, action, new PlaywellExpressions.Scope("event", "sta." + name), isCase: false);
+        // A send of several messages is a chain of publish nodes: its ctrl leaves the last one.
+        if (_sendTail.TryGetValue(name, out var tail))
+        {
+            for (var i = mark; i < _edges.Count; i++)
+            {
+                if (_edges[i].SourceId == name) _edges[i] = _edges[i] with { SourceId = tail };
+            }
+        }
+    }
+
+    // A send action of several messages: its name -> the id of its last publish node.
+    private readonly Dictionary<string, string> _sendTail = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Playwell's send (<c>args: { service, messages: [ { type: str("t"), attributes: { k: expr } } ] }</c>): each message is a
+    /// publish node of the event <c>t</c> (a <c>[FlowEvent("t")]</c> type), its attributes the event's members. The engine
+    /// takes the events with the step (docs/events.md); <c>service</c> is not used: the engine is the one service.
+    /// </summary>
+    private bool ReadSend(string name, DocNode? args, DocMapping action)
+    {
+        var messages = ((args as DocMapping)?["messages"] as DocSequence)?.Items.OfType<DocMapping>().ToList() ?? [];
+        if (messages.Count == 0)
+        {
+            _documents.Shape((args ?? action).Location, $"Send action '{name}' has no messages", "list them: args: { service: str(\"playwell_activity\"), messages: [ { type: str(\"event name\"), attributes: { k: $(\"v\") } } ] }");
+            return false;
+        }
+        string? previous = null;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            _documents.CheckKeys(message, ["type", "attributes"], $"a message of send action '{name}'");
+            var type = message["type"] is DocScalar t ? Translate(t, new PlaywellExpressions.Scope("event"))?.Text.Trim() : null;
+            if (type is null || type.Length < 2 || type[0] != '\'' || type[type.Length - 1] != '\'')
+            {
+                if (type is not null || message["type"] is null)
+                    _documents.Shape((message["type"] ?? message).Location, $"A message of send action '{name}' has no type FlowGen reads", "write type: str(\"event name\")");
+                return false;
+            }
+            var id = i == 0 ? name : name + "." + (i + 1).ToString(CultureInfo.InvariantCulture);
+            var inputs = new List<FlowAssignment>();
+            foreach (var attribute in (message["attributes"] as DocMapping)?.Entries ?? [])
+            {
+                if (attribute.Value is DocScalar { IsNull: false } value && Translate(value, new PlaywellExpressions.Scope("event")) is { } translated)
+                    inputs.Add(new FlowAssignment("event." + PlaywellExpressions.Member(attribute.Key.Name), attribute.Key.Location, _source.Expression(translated.Text, translated.Offsets)));
+            }
+            _nodes.Add(new FlowNode(id, null, NodeKind.ServiceTask, "send", new[] { new NodeProperty(Checks.TaskInputs.PublishSetting, type.Substring(1, type.Length - 2), message["type"]!.Location) }.ToEquatableArray(), message.Location)
+            {
+                Inputs = inputs.ToEquatableArray(),
+            });
+            if (previous is not null) _edges.Add(Edge(previous, id, message.Location, null));
+            previous = id;
+        }
+        if (previous != name) _sendTail[name] = previous!;
+        return true;
     }
 
     /// <summary>

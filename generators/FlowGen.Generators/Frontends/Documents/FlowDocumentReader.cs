@@ -18,7 +18,7 @@ internal sealed class FlowDocumentReader
 {
     internal static readonly string[] TopKeys = ["$schema", "flow", "name", "description", "request", "graph", "steps", "actions", "subflows", "flow-timeout", "loop-limit", "trigger", "key", "on-failure", "continues", "result"];
     internal static readonly string[] FormKeys = ["graph", "steps", "actions"];
-    internal static readonly string[] NodeTypes = ["start", "end", "task", "set", "iteration", "exclusive", "parallel", "inclusive", "subflow", "foreach", "fail", "receive", "timer", "event-gateway"];
+    internal static readonly string[] NodeTypes = ["start", "end", "task", "set", "iteration", "exclusive", "parallel", "inclusive", "subflow", "foreach", "publish", "fail", "receive", "timer", "event-gateway"];
     internal static readonly string[] ConnectionKeys = ["id", "name", "from", "to", "when", "default", "error"];
     internal static readonly string[] SubflowKeys = ["name", "description", "graph", "steps", "actions", "strict-mode", "timeout"];
     // call("action") | finish() | fail("CODE") | fail("CODE", "message"); texts in double or single quotes.
@@ -373,6 +373,11 @@ internal sealed class FlowDocumentReader
             case "event-gateway":
                 kind = NodeKind.EventGateway;
                 break;
+            case "publish":
+                structural.AddRange(PublishKeys);
+                kind = NodeKind.ServiceTask;
+                ReadPublish(node, id, properties);
+                break;
             case "set":
                 // Only assignments: a node that writes bus values and goes on (no task).
                 kind = NodeKind.ServiceTask;
@@ -390,7 +395,7 @@ internal sealed class FlowDocumentReader
             if (structural.Contains(entry.Key.Name)) continue;
             if (Setting(node, entry.Key.Name) is { } property) properties.Add(property);
         }
-        builder.Nodes.Add(new FlowNode(id, Text(node, "name"), kind, type, properties.ToEquatableArray(), node.Location) { Assignments = Assignments(node), Inputs = Inputs(node) });
+        builder.Nodes.Add(new FlowNode(id, Text(node, "name"), kind, type, properties.ToEquatableArray(), node.Location) { Assignments = Assignments(node), Inputs = type == "publish" ? PublishInputs(node) : Inputs(node) });
     }
 
     /// <summary>
@@ -436,9 +441,42 @@ internal sealed class FlowDocumentReader
         }
     }
 
-    /// <summary>True for a key of a step or action that its foreach type reads (not a setting).</summary>
+    /// <summary>True for a key of a step or action that its foreach or publish type reads (not a setting).</summary>
     private static bool IsForeachKey(DocMapping task, string key)
-        => task["type"] is DocScalar { Value: "foreach" } && (ForeachKeys.Contains(key) || FormKeys.Contains(key));
+        => (task["type"] is DocScalar { Value: "foreach" } && (ForeachKeys.Contains(key) || FormKeys.Contains(key)))
+            || (task["type"] is DocScalar { Value: "publish" } && PublishKeys.Contains(key));
+
+    /// <summary>The keys of a publish node: the event's name and its members.</summary>
+    internal static readonly string[] PublishKeys = ["event", "with"];
+
+    /// <summary>A publish node's <c>event</c>: the setting publish (FG0006 without it).</summary>
+    private void ReadPublish(DocMapping node, string id, List<NodeProperty> properties)
+    {
+        if (Text(node, "event") is { Length: > 0 } name) properties.Add(new NodeProperty(Checks.TaskInputs.PublishSetting, name, Span(node, "event")));
+        else Shape(node.Location, $"Publish '{id}' has no 'event'", "name the event it publishes, such as event: order-paid, a [FlowEvent(\"order-paid\")] type");
+    }
+
+    /// <summary>A publish node's <c>with</c>: the event's members (inputs event.&lt;member&gt;), or one expression for the whole event.</summary>
+    private EquatableArray<FlowAssignment> PublishInputs(DocMapping node)
+    {
+        var value = node["with"];
+        if (value is null || value is DocScalar { IsNull: true }) return EquatableArray<FlowAssignment>.Empty;
+        if (value is DocScalar && Condition(node, "with") is { } whole) return new[] { new FlowAssignment("event", node.KeyOf("with")!.Location, whole) }.ToEquatableArray();
+        if (value is not DocMapping members)
+        {
+            Shape(value.Location, $"'with' holds {value.Kind}", "give the event's members: with: { orderId: \"req.id\", total: \"var.total\" }");
+            return EquatableArray<FlowAssignment>.Empty;
+        }
+        var inputs = new List<FlowAssignment>();
+        foreach (var member in members.Entries)
+        {
+            if (member.Value is DocScalar { IsNull: false } && Condition(members, member.Key.Name) is { } expression)
+                inputs.Add(new FlowAssignment("event." + member.Key.Name, member.Key.Location, expression));
+            else if (member.Value is not DocScalar { IsNull: false })
+                Shape(member.Value.Location, $"Member '{member.Key.Name}' of 'with' holds {member.Value.Kind}", "give it one expression");
+        }
+        return inputs.ToEquatableArray();
+    }
 
     // ---- steps: layers of concurrent tasks ----
 
@@ -468,6 +506,9 @@ internal sealed class FlowDocumentReader
             case "foreach":
                 ReadForeachKeys(task, id, properties);
                 return Subflow(task, id, type, properties) is { } subflow ? (subflow, "foreach") : null;
+            case "publish":
+                ReadPublish(task, id, properties);
+                return (NodeKind.ServiceTask, "publish");
             case "subflow":
                 var called = RequiredText(task, "call", $"subflow '{id}'", "add 'call: <subflow id>'");
                 if (called is null) return null;
@@ -567,7 +608,7 @@ internal sealed class FlowDocumentReader
         // ps-go's ignore-error: a failure is recorded and the layer goes on (strict-mode=false).
         if (Boolean(task, "ignore-error") is { } ignore)
             properties.Add(new NodeProperty("strict-mode", ignore ? "false" : "true", Span(task, "ignore-error")));
-        builder.Nodes.Add(new FlowNode(id, Text(task, "name"), kind.Kind, kind.Element, properties.ToEquatableArray(), task.Location) { Assignments = Assignments(task), Inputs = Inputs(task) });
+        builder.Nodes.Add(new FlowNode(id, Text(task, "name"), kind.Kind, kind.Element, properties.ToEquatableArray(), task.Location) { Assignments = Assignments(task), Inputs = kind.Element == "publish" ? PublishInputs(task) : Inputs(task) });
 
         if (Condition(task, "when") is not { } condition) return (id, id);
         // A task with a condition runs only when it holds: a choice before it, and a merge after it.
@@ -615,7 +656,7 @@ internal sealed class FlowDocumentReader
             builder.Nodes.Add(new FlowNode(name, Text(action, "description"), kind.Kind, kind.Kind == NodeKind.ServiceTask ? "action" : kind.Element, properties.ToEquatableArray(), action.Location)
             {
                 Assignments = Assignments(action),
-                Inputs = Inputs(action),
+                Inputs = kind.Element == "publish" ? PublishInputs(action) : Inputs(action),
             });
             if (kind.Kind == NodeKind.EventGateway && action["case"] is { } misplaced)
                 Shape(action.KeyOf("case")!.Location, $"Receive action '{name}' has 'case'", "a receive goes where the entry that happened says: write 'then' on each entry of 'receive'");

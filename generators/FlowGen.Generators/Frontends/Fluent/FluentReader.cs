@@ -205,7 +205,7 @@ internal sealed class FluentReader
                     last = ReadForeachBody(operation, call, last!);
                     lastNode = _nodes.LastOrDefault(n => n.Id == last);
                     break;
-                case "Task" or "ForEach" or "Call" or "Fail" or "Finish":
+                case "Task" or "ForEach" or "Call" or "Fail" or "Finish" or "Publish":
                     var node = ReadNode(operation, call);
                     if (node is null) continue;
                     _nodes.Add(node);
@@ -253,9 +253,9 @@ internal sealed class FluentReader
                     lastNode = null;
                     break;
                 case "Input":
-                    if (lastNode is not { Kind: NodeKind.ServiceTask } || lastNode.Id != last || lastNode.FindProperty("task-service") is null)
+                    if (lastNode is not { Kind: NodeKind.ServiceTask } || lastNode.Id != last || (lastNode.FindProperty("task-service") ?? lastNode.FindProperty(TaskInputs.PublishSetting)) is null)
                     {
-                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'Input'", "does not follow a Task", "call it right after the Task whose parameter it gives");
+                        Problem(FlowDiagnostics.FluentUnreadable, Span(call), "'Input'", "does not follow a Task or Publish", "call it right after the Task whose parameter it gives (or the Publish whose event it fills)");
                         continue;
                     }
                     if (ReadAssignment(operation, call, "Input") is not { } input) continue;
@@ -343,6 +343,14 @@ internal sealed class FluentReader
                 id ??= service;
                 kind = NodeKind.ServiceTask;
                 element = "Task";
+                break;
+            case "Publish":
+                var published = ConstantText(operation, "eventName");
+                if (published is null) return null;
+                properties.Add(new NodeProperty(TaskInputs.PublishSetting, published, location));
+                id ??= "publish-" + published;
+                kind = NodeKind.ServiceTask;
+                element = "Publish";
                 break;
             case "Call":
                 var called = ConstantText(operation, "subflowId");
