@@ -131,6 +131,8 @@ namespace Microsoft.Extensions.DependencyInjection
             services.TryAddSingleton<IFlowStore>(static _ => throw new InvalidOperationException(NoStore));
             services.TryAddSingleton<FlowEventChannel>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IFlowEventSource, FlowEventChannel>(static provider => provider.GetRequiredService<FlowEventChannel>()));
+            // Request/response runs post the events their publish nodes make to the same channel (docs/events.md).
+            services.TryAddSingleton<IFlowEventSink>(static provider => provider.GetRequiredService<FlowEventChannel>());
             services.TryAddSingleton(static provider =>
             {
                 var settings = provider.GetRequiredService<DurableFlowOptions>();

@@ -51,9 +51,12 @@ public sealed class FlowGenOptions
     /// <param name="variables">Where tasks' variables come from.</param>
     /// <param name="roles">Where runs' roles come from; null: <see cref="Roles"/>.</param>
     /// <param name="suspensions">Where failed runs of flows with on-failure: suspend are saved (a FlowSuspensions registered in DI), or null.</param>
-    public FlowRunOptions ToRunOptions(IFlowVariableSource? variables = null, IFlowRoleSource? roles = null, FlowGen.Durable.FlowSuspensions? suspensions = null) => new()
+    /// <param name="events">Where runs post the events their publish nodes make (the durable engine's channel with AddDurableFlows), or null.</param>
+    public FlowRunOptions ToRunOptions(IFlowVariableSource? variables = null, IFlowRoleSource? roles = null, FlowGen.Durable.FlowSuspensions? suspensions = null,
+        FlowGen.Durable.IFlowEventSink? events = null) => new()
     {
         Suspensions = suspensions,
+        Events = events,
         Variables = variables,
         Roles = roles ?? RoleTable(),
         Timeout = DefaultTimeout,

@@ -40,7 +40,7 @@ public static class FlowGenServiceCollectionExtensions
             services.TryAddSingleton<FlowGen.IFlowVariableSource>(provider => new ConfigurationVariableSource(variables, provider.GetService<Microsoft.Extensions.Hosting.IHostEnvironment>()?.EnvironmentName));
         }
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<FlowGenOptions>>().Value.ToRunOptions(provider.GetService<FlowGen.IFlowVariableSource>(), provider.GetService<FlowGen.IFlowRoleSource>(),
-            provider.GetService<FlowGen.Durable.FlowSuspensions>()));
+            provider.GetService<FlowGen.Durable.FlowSuspensions>(), provider.GetService<FlowGen.Durable.IFlowEventSink>()));
         // The settings of HTTP tasks: FlowHttpClient (registered with the flows that call it) takes them from DI.
         services.TryAddSingleton(static provider => new FlowGen.FlowHttpOptions
         {

@@ -34,12 +34,39 @@ public sealed class HostedEngineTests : IDisposable
         builder.Services.AddDurableFlows(o =>
         {
             o.JsonContexts.Add(DurableTestJson.Default);
+            o.JsonContexts.Add(SendJson.Default);
             o.TimerInterval = TimeSpan.FromMinutes(1);
             if (steps is not null) o.OnStep = step => { lock (steps) steps.Add(step); };
         });
         // After AddDurableFlows, as an application may write it: the registered store is the one used.
         if (store) builder.Services.AddSqliteFlowStore(Path.Combine(_folder, "flows.db"));
         return builder.Build();
+    }
+
+    [Fact]
+    public async Task A_request_response_runs_published_event_reaches_the_hosted_engine_and_starts_a_flow()
+    {
+        using var host = Host();
+        await host.StartAsync();
+        try
+        {
+            var result = await host.Services.GetRequiredService<PublishOrderFlow>().RunAsync(new OrderStart("u7", 1, 2));
+            Assert.True(result.IsSuccess, result.ToString());
+
+            // The runner reads the channel on its own: wait (at most 10 s) for the adder the event starts.
+            var engine = host.Services.GetRequiredService<FlowEngine>();
+            FlowInstance? adder = null;
+            for (var i = 0; i < 200 && adder?.Status != FlowInstanceStatus.Completed; i++)
+            {
+                await Task.Delay(50);
+                adder = await engine.FindAsync("adder", "u7");
+            }
+            Assert.Equal(FlowInstanceStatus.Completed, adder?.Status);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     [Fact]
