@@ -39,6 +39,30 @@ public sealed class PlaywellDialectTests
     }
 
     [Fact]
+    public void The_built_in_functions_of_playwells_manual_are_translated_and_type_checked()
+    {
+        var text = Workflow(
+            "eventTypeIs(\"user_behavior\") AND containsAttr(\"amount\") AND isAttrNotEmpty(\"behavior\") AND all(eventAttr(\"amount\") > 1, math.max(eventAttr(\"amount\"), 2) < 1000) AND any(isNotEmpty(eventAttr(\"behavior\")), eventAttr(\"amount\", 0) == 5)",
+            "    - { name: n, type: note, args: { text: 'str(\"%s paid %s\", var(\"who\"), toStr(math.abs(var(\"paid\"))))' }, ctrl: finish() }");
+
+        text = text.Replace("  actions:", "    context_vars:\n      who: eventAttr(\"user_id\")\n      paid: eventAttr(\"amount\")\n  actions:");
+        var run = Run(text);
+
+        Assert.Empty(run.Diagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        Assert.Empty(run.CompileErrors);
+        var code = run.Source("Shop.W.g.cs")!;
+        Assert.True(code.Contains("FlowFunctions.Max<decimal>(", StringComparison.Ordinal) && code.Contains("NotEmpty(", StringComparison.Ordinal) && code.Contains("String.Format(", StringComparison.Ordinal), code);
+    }
+
+    [Fact]
+    public void A_function_whose_value_changes_from_run_to_run_is_FG0014_saying_so()
+    {
+        var text = Workflow("eventTypeIs(\"user_behavior\") AND randomBoolean(0.5)", "    - { name: n, type: note, args: { text: str(\"x\") }, ctrl: finish() }");
+
+        Assert.Contains("whose value changes from run to run", Run(text).Single("FG0014").GetMessage());
+    }
+
+    [Fact]
     public void A_trigger_without_an_event_type_and_an_action_type_not_read_yet_are_FG0006()
     {
         Assert.Contains("names 0 event types", Run(Workflow("eventAttr(\"behavior\") == \"x\"", "    - { name: n, type: note, ctrl: finish() }")).Single("FG0006").GetMessage());

@@ -47,6 +47,12 @@ internal static class PlaywellExpressions
             {
                 var j = i;
                 while (j < text.Length && (char.IsLetterOrDigit(text[j]) || text[j] is '_' or '$')) j++;
+                // Playwell's namespaced functions: math.abs, list.sumInt, regex.match, ...
+                if (j < text.Length && text[j] == '.' && text.Substring(i, j - i) is "math" or "list" or "regex" or "map" or "counter")
+                {
+                    j++;
+                    while (j < text.Length && (char.IsLetterOrDigit(text[j]) || text[j] == '_')) j++;
+                }
                 var word = text.Substring(i, j - i);
                 var open = j;
                 while (open < text.Length && text[open] == ' ') open++;
@@ -64,6 +70,21 @@ internal static class PlaywellExpressions
                 var (args, close) = Arguments(text, open);
                 if (args is null) return (null, new Problem(i, text.Length - i, $"a call of '{word}' that is not closed"));
                 string? Literal(int n) => n < args.Count && args[n].Text.Trim() is var a && a.Length >= 2 && a[0] is '"' or '\'' && a[a.Length - 1] == a[0] ? a.Substring(1, a.Length - 2) : null;
+                // A FlowGen call of the translated arguments (from argument 'from' on), each argument's characters mapped to where it starts.
+                Problem? Call(string function, int from = 0, string separator = ", ", string opening = "(", string closing = ")")
+                {
+                    Emit(function + opening, i);
+                    for (var n = from; n < args.Count; n++)
+                    {
+                        var (inner, problem) = Translate(args[n].Text, offsets.Skip(args[n].Start).ToArray(), scope);
+                        if (problem is not null) return problem with { Start = problem.Start + args[n].Start };
+                        if (n > from) Emit(separator, args[n].Start);
+                        Emit(inner!.Text.Trim(), args[n].Start);
+                    }
+                    Emit(closing, close);
+                    return null;
+                }
+                Problem? failed = null;
                 switch (word)
                 {
                     case "$" or "var" when Literal(0) is { } written && args.Count is 1 or 2:
@@ -88,7 +109,7 @@ internal static class PlaywellExpressions
                         events.Add(type);
                         Emit("true", i);
                         break;
-                    case "str" when Literal(0) is { } s:
+                    case "str" when Literal(0) is { } s && args.Count == 1:
                         Emit("'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'", i);
                         break;
                     case "timestamp" when args.Count == 0:
@@ -104,9 +125,58 @@ internal static class PlaywellExpressions
                     case "resultVar" when Literal(0) is { } field && scope.ResultRoot is { } result:
                         Emit(result + "." + Member(field), i);
                         break;
+                    case "eventAttr" when Literal(0) is { } attribute && args.Count == 2:
+                        Emit("coalesce(" + scope.EventRoot + "." + Member(attribute) + ", ", i);
+                        failed = Call("", from: 1, opening: "", closing: ")");
+                        break;
+                    case "containsAttr" when Literal(0) is { } attribute && args.Count == 1:
+                        Emit("notNull(" + scope.EventRoot + "." + Member(attribute) + ")", i);
+                        break;
+                    case "isAttrEmpty" or "isAttrNotEmpty" when Literal(0) is { } attribute && args.Count == 1:
+                        Emit((word == "isAttrEmpty" ? "isEmpty(" : "notEmpty(") + scope.EventRoot + "." + Member(attribute) + ")", i);
+                        break;
+                    case "isEmpty" or "isNotEmpty" when args.Count == 1:
+                        failed = Call(word == "isEmpty" ? "isEmpty" : "notEmpty");
+                        break;
+                    case "toStr" when args.Count == 1:
+                        failed = Call("str");
+                        break;
+                    case "str" when args.Count > 1 && Literal(0) is { } format && JavaFormat(format) is { } converted:
+                        Emit("format('" + converted.Replace("\\", "\\\\").Replace("'", "\\'") + "', ", i);
+                        failed = Call("", from: 1, opening: "", closing: ")");
+                        break;
+                    case "config" when Literal(0) is { } key && args.Count is 1 or 2:
+                        if (args.Count == 1) Emit("config('" + key.Replace("'", "\\'") + "')", i);
+                        else
+                        {
+                            Emit("coalesce(config('" + key.Replace("'", "\\'") + "'), ", i);
+                            failed = Call("", from: 1, opening: "", closing: ")");
+                        }
+                        break;
+                    case "all" or "any" when args.Count >= 1:
+                        failed = Call("", separator: word == "all" ? " && " : " || ");
+                        break;
+                    case "dateTime" when args.Count == 0:
+                        Emit("now()", i);
+                        break;
+                    case "math.abs" or "math.round" when args.Count == 1:
+                        failed = Call(word.Substring(5));
+                        break;
+                    case "math.max" or "math.min" when args.Count == 2:
+                        failed = Call(word.Substring(5));
+                        break;
+                    case "list.sumInt" or "list.sumDouble" when args.Count == 1:
+                        failed = Call("sum");
+                        break;
+                    case "list.get" when args.Count == 2:
+                        failed = Call("item");
+                        break;
+                    case "random" or "randInt" or "randomBoolean" or "list.randomChoice" or "list.shuffle":
+                        return (null, new Problem(i, close + 1 - i, $"the function '{word}(...)', whose value changes from run to run (FlowGen's expressions give the same value for the same bus, so that a resumed or replayed run takes the same path)"));
                     default:
-                        return (null, new Problem(i, close + 1 - i, $"the function '{word}(...)' (FlowGen translates $, eventAttr, eventTypeIs, str, timestamp and the result tests)"));
+                        return (null, new Problem(i, close + 1 - i, $"the function '{word}(...)' (FlowGen translates $, var, eventAttr, containsAttr, isAttrEmpty, isAttrNotEmpty, eventTypeIs, str, toStr, isEmpty, isNotEmpty, config, all, any, timestamp, dateTime(), math.abs/round/max/min, list.sumInt/sumDouble/get and the result tests)"));
                 }
+                if (failed is not null) return (null, failed);
                 i = close + 1;
                 continue;
             }
@@ -136,6 +206,25 @@ internal static class PlaywellExpressions
         if (!attribute.Contains('_')) return attribute;
         var parts = attribute.Split('_');
         return parts[0] + string.Concat(parts.Skip(1).Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
+    }
+
+    /// <summary>A Java format (<c>"%s is %d"</c>) as a FlowGen format text (<c>"{0} is {1}"</c>); null for a conversion other than %s, %d, %f and %%.</summary>
+    private static string? JavaFormat(string format)
+    {
+        var sb = new StringBuilder();
+        var n = 0;
+        for (var k = 0; k < format.Length; k++)
+        {
+            var c = format[k];
+            if (c is '{' or '}') { sb.Append(c).Append(c); continue; }
+            if (c != '%') { sb.Append(c); continue; }
+            if (k + 1 >= format.Length) return null;
+            var spec = format[++k];
+            if (spec == '%') sb.Append('%');
+            else if (spec is 's' or 'd' or 'f') sb.Append('{').Append(n++.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('}');
+            else return null;
+        }
+        return sb.ToString();
     }
 
     /// <summary>"10 seconds" as a FlowGen duration (10s); null for what is not a count and a unit.</summary>

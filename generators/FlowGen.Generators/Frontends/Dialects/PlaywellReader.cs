@@ -201,8 +201,10 @@ internal sealed class PlaywellReader
             }
             default:
             {
-                // Any other type is a task of that name (debug, stdout, a service): args by name are its parameters.
+                // Any other type is a task of that name (debug, stdout, a service): args by name are its parameters, each
+                // a constant (task-params) or an expression over the bus (an input, docs/assignments.md#task-inputs).
                 var properties = new List<NodeProperty> { new("task-service", type, action.KeyOf("type")?.Location ?? action.Location) };
+                var inputs = new List<FlowAssignment>();
                 if (args is DocMapping named && named.Entries.Count > 0)
                 {
                     var parameters = new List<string>();
@@ -210,17 +212,18 @@ internal sealed class PlaywellReader
                     {
                         if (entry.Value is not DocScalar value || Translate(value, new PlaywellExpressions.Scope("event")) is not { } translated) continue;
                         var text = translated.Text.Trim();
-                        var literal = text.Length >= 2 && text[0] == '\'' && text[text.Length - 1] == '\'' ? text.Substring(1, text.Length - 2) : null;
-                        parameters.Add(Binding.HttpTasks.JsonString(entry.Key.Name) + ": " + Binding.HttpTasks.JsonString(literal ?? "@" + text));
+                        var literal = text.Length >= 2 && text[0] == '\'' && text[text.Length - 1] == '\'' && text.IndexOf('\'', 1) == text.Length - 1 ? text.Substring(1, text.Length - 2) : null;
+                        if (literal is not null) parameters.Add(Binding.HttpTasks.JsonString(entry.Key.Name) + ": " + Binding.HttpTasks.JsonString(literal));
+                        else inputs.Add(new FlowAssignment(entry.Key.Name, entry.Key.Location, _source.Expression(translated.Text, translated.Offsets)));
                     }
-                    properties.Add(new NodeProperty(Binding.TaskParams.ParamsProperty, "{" + string.Join(", ", parameters) + "}", named.Location));
+                    if (parameters.Count > 0) properties.Add(new NodeProperty(Binding.TaskParams.ParamsProperty, "{" + string.Join(", ", parameters) + "}", named.Location));
                 }
                 else if (args is not null && args is not DocScalar { IsNull: true })
                 {
                     _documents.Warn(action.KeyOf("args")!.Location, $"The args of action '{name}' are not by name", "write args as a mapping of the task's parameter names to values (a list or a single value is not passed)");
                 }
                 if (UsesResultVar(action)) properties.Add(new NodeProperty("output", name, action.KeyOf("name")!.Location));
-                _nodes.Add(new FlowNode(name, null, NodeKind.ServiceTask, type, properties.ToEquatableArray(), action.Location));
+                _nodes.Add(new FlowNode(name, null, NodeKind.ServiceTask, type, properties.ToEquatableArray(), action.Location) { Inputs = inputs.ToEquatableArray() });
                 break;
             }
         }
