@@ -34,6 +34,8 @@ internal static class AssignmentChecks
 
         // The types the flow's tasks, seeds and receives give bus names: an assignment writes a value of that type.
         var declared = producers.Where(p => p.Output.Scope != BusScope.Result).ToList();
+        // The names some set of the flow writes, as written (var.count): a set may read one through coalesce before it is written.
+        var setTargets = new HashSet<string>(withSets.SelectMany(n => n.Assignments).Select(a => a.Target.Trim()), StringComparer.OrdinalIgnoreCase);
         foreach (var node in withSets)
         {
             if (GraphIndex.IsWait(node) || node.Kind == NodeKind.EventGateway)
@@ -47,7 +49,7 @@ internal static class AssignmentChecks
             var compiled = new List<BoundAssignment>();
             foreach (var assignment in node.Assignments.Where(a => !ResultTemplates.IsResultTarget(a.Target)))
             {
-                if (Bind(node, assignment, flowClass, types, producers, declared, ancestors, diagnostics) is { } one) compiled.Add(one);
+                if (Bind(node, assignment, flowClass, types, producers, declared, ancestors, setTargets, diagnostics) is { } one) compiled.Add(one);
             }
             // The result template last: it reads what the node's other assignments wrote.
             var template = node.Assignments.Where(a => ResultTemplates.IsResultTarget(a.Target)).ToList();
@@ -63,7 +65,7 @@ internal static class AssignmentChecks
 
     private static BoundAssignment? Bind(
         FlowNode node, FlowAssignment assignment, FlowClassModel flowClass, TypeTable types, List<BusChecks.Producer> producers,
-        List<BusChecks.Producer> declared, Ancestry ancestors, List<DiagnosticInfo> diagnostics)
+        List<BusChecks.Producer> declared, Ancestry ancestors, HashSet<string> setTargets, List<DiagnosticInfo> diagnostics)
     {
         var targetText = assignment.Target.Trim();
         var match = Target.Match(targetText);
@@ -88,6 +90,27 @@ internal static class AssignmentChecks
         // What the node's assignment reads: what ran before it, the node's own task, and the assignments before this one.
         var available = producers.Where(p => p.NodeId == node.Id || ancestors[node.Id].Contains(p.NodeId)).ToList();
         var value = assignment.Value;
+        // Values a set reads before anything writes them on the way to it (a counter round a loop, coalesce(var.count, 0) + 1,
+        // or a value a later set of the loop writes): each read through coalesce takes the type of its default and reads null
+        // until it is first written. A name no set of the flow writes stays unknown (FG0502: a typo is not a counter).
+        if (value.Parsed.Root is { } read)
+        {
+            foreach (var (readScope, readName, fallback) in Defaults(read))
+            {
+                var readBus = readScope == "sta" ? BusScope.State : BusScope.Var;
+                if (available.Any(p => p.Output.Scope == readBus && string.Equals(p.Output.Name, readName, StringComparison.OrdinalIgnoreCase))) continue;
+                if (!setTargets.Contains(readScope + "." + readName)) continue;
+                if (Compile(value with { Parsed = value.Parsed with { Root = fallback } }, where, flowClass, types, available, diagnostics) is not { Type: { } readType }) return null;
+                available.Add(new BusChecks.Producer(node.Id, node, new OutputModel(readBus, readName, readType.TrimEnd('?'), true, null)) { Assigned = true, SelfRead = true });
+            }
+            if (Reads(read, match.Groups[1].Value, name) && !available.Any(p => p.Output.Scope == scope && string.Equals(p.Output.Name, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.BadAssignment, value.Location, node.Describe(), busName,
+                    $"the value reads {busName} itself, which nothing writes before this set",
+                    $"Give its first value: coalesce({busName}, 0) (or the default you want), or set it before."));
+                return null;
+            }
+        }
         if (Compile(value, where, flowClass, types, available, diagnostics) is not { } compiled) return null;
         var type = compiled.Type!;
         var code = compiled.Code!;
@@ -118,6 +141,42 @@ internal static class AssignmentChecks
         producers.Add(producer);
         var canonical = producers.First(p => p.Output.Scope == scope && string.Equals(p.Output.Name, name, StringComparison.OrdinalIgnoreCase)).Output.Name;
         return new BoundAssignment("state." + BusChecks.FieldName(scope, canonical), busName, code, value.Text, value.Location);
+    }
+
+    /// <summary>True when the expression reads <c>root.name</c> (the assignment's own target).</summary>
+    private static bool Reads(Expr expression, string root, string name) => expression switch
+    {
+        PathExpr path => path.Root == root && path.Segments.Count > 0 && string.Equals(path.Segments[0].Name, name, StringComparison.OrdinalIgnoreCase),
+        UnaryExpr unary => Reads(unary.Operand, root, name),
+        BinaryExpr binary => Reads(binary.Left, root, name) || Reads(binary.Right, root, name),
+        ConditionalExpr conditional => Reads(conditional.Condition, root, name) || Reads(conditional.WhenTrue, root, name) || Reads(conditional.WhenFalse, root, name),
+        CallExpr call => call.Arguments.Any(a => Reads(a, root, name)),
+        _ => false,
+    };
+
+    /// <summary>Every <c>coalesce(var.name, default)</c> (or <c>sta.name</c>) of the expression: the name read and its default.</summary>
+    private static IEnumerable<(string Scope, string Name, Expr Default)> Defaults(Expr expression)
+    {
+        switch (expression)
+        {
+            case CallExpr { Function: "coalesce", Arguments.Count: 2 } call when call.Arguments[0] is PathExpr { Root: "var" or "sta", Segments.Count: 1 } path:
+                yield return (path.Root, path.Segments[0].Name, call.Arguments[1]);
+                foreach (var inner in Defaults(call.Arguments[1])) yield return inner;
+                break;
+            case CallExpr call:
+                foreach (var argument in call.Arguments)
+                    foreach (var inner in Defaults(argument)) yield return inner;
+                break;
+            case UnaryExpr unary:
+                foreach (var inner in Defaults(unary.Operand)) yield return inner;
+                break;
+            case BinaryExpr binary:
+                foreach (var inner in Defaults(binary.Left).Concat(Defaults(binary.Right))) yield return inner;
+                break;
+            case ConditionalExpr conditional:
+                foreach (var inner in Defaults(conditional.Condition).Concat(Defaults(conditional.WhenTrue)).Concat(Defaults(conditional.WhenFalse))) yield return inner;
+                break;
+        }
     }
 
     /// <summary>

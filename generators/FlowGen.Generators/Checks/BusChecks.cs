@@ -23,6 +23,12 @@ internal static class BusChecks
         /// <summary>The value is the item (or index) a foreach writes for its body.</summary>
         public bool Foreach { get; init; }
 
+        /// <summary>
+        /// A set that reads its own name before anything else writes it (a counter round a loop): the read is null until
+        /// the first write (a value type keeps a written flag), so that coalesce(var.count, 0) starts at its default.
+        /// </summary>
+        public bool SelfRead { get; init; }
+
         /// <summary>How messages name the writer: the node (its set, its foreach), or the caller's seed.</summary>
         public string Describe() => Seed ?? (Assigned ? "the set of " + Node.Describe() : Foreach ? "the foreach of " + Node.Describe() : Node.Describe());
     }
@@ -743,7 +749,10 @@ internal static class BusChecks
             if (producer is null) return null;
             var isValueType = IsValueType(producer.Output.Type, types);
             var canonical = available.First(p => p.Output.Scope == scope && Matches(p.Output.Name, producer.Output.Name)).Output.Name;
-            return new BusValue("state." + FieldName(scope.Value, canonical), producer.Output.Type, !isValueType || producer.Output.IsNullable);
+            var field = "state." + FieldName(scope.Value, canonical);
+            if (producer.SelfRead && isValueType)
+                return new BusValue($"({field}{WrittenSuffix} ? {field} : ({producer.Output.Type.TrimEnd('?')}?)null)", producer.Output.Type.TrimEnd('?') + "?", true);
+            return new BusValue(field, producer.Output.Type, !isValueType || producer.Output.IsNullable);
         }
     }
 

@@ -63,7 +63,8 @@ internal sealed partial class FlowEmitter
         // The reads BusChecks wrote as "(state.<field>_written ? ... : null)": one pass over the arguments, not one per field.
         var valueFields = new HashSet<string>(flow.Fields.Where(f => f.IsValueType).Select(f => "state." + f.FieldName), StringComparer.Ordinal);
         const string Flag = BusChecks.WrittenSuffix + " ? ";
-        foreach (var argument in flow.Nodes.SelectMany(n => new[] { n.Call, n.Fallback }).OfType<BoundCall>().SelectMany(c => c.Arguments))
+        foreach (var argument in flow.Nodes.SelectMany(n => new[] { n.Call, n.Fallback }).OfType<BoundCall>().SelectMany(c => c.Arguments)
+                     .Concat(flow.Nodes.SelectMany(n => n.Assignments.Select(a => a.Code))))
         {
             for (var at = argument.IndexOf(Flag, StringComparison.Ordinal); at >= 0; at = argument.IndexOf(Flag, at + Flag.Length, StringComparison.Ordinal))
             {

@@ -206,4 +206,16 @@ public sealed class AssignmentDiagnosticTests
         var sets = System.Text.RegularExpressions.Regex.Matches(code, @"private static bool (Set_\w+)\(State state\)").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(["Set_fork", "Set_p2", "Set_join_", "Set_inc", "Set_sub", "Set_e", "Set_sub_inner"], sets);
     }
+
+    [Fact]
+    public void A_set_that_reads_itself_takes_its_defaults_type_and_without_a_default_is_FG0414()
+    {
+        var counter = Yaml("  - { id: c, type: set, set: { var.count: \"coalesce(var.count, 0) + 1\", var.label: \"'n' + str(var.count)\" } }\n");
+        var bare = Yaml("  - { id: c, type: set, set: { var.count: \"var.count + 1\" } }\n");
+
+        Assert.Empty(counter.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Empty(counter.CompileErrors);
+        Assert.Contains("(state.Var_count_written ? state.Var_count : (int?)null)", counter.Source("Shop.F.g.cs")!, StringComparison.Ordinal);
+        Assert.Contains("the value reads var.count itself, which nothing writes before this set", bare.Single("FG0414").GetMessage(), StringComparison.Ordinal);
+    }
 }

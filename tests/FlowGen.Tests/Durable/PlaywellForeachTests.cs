@@ -38,8 +38,24 @@ public sealed class ReminderActions
 [Flow("reminder")]
 public sealed partial class ReminderFlow : IFlow<ReminderStart, string>;
 
+[FlowEvent("sum_start")]
+public sealed record SumStart(string UserId);
+
+[FlowComponent("sum-actions")]
+public sealed class SumActions
+{
+    public System.Collections.Concurrent.ConcurrentQueue<int> Sums { get; } = new();
+
+    [FlowTask("report_sum")]
+    public void Report(int total) => Sums.Enqueue(total);
+}
+
+[Flow("sum_loop")]
+public sealed partial class SumLoopFlow : IFlow<SumStart, string>;
+
 [JsonSerializable(typeof(FunnelStart))]
 [JsonSerializable(typeof(ReminderStart))]
+[JsonSerializable(typeof(SumStart))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class FunnelJson : JsonSerializerContext;
 
@@ -49,6 +65,7 @@ public sealed class PlaywellForeachTests : IAsyncLifetime
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
     private readonly FunnelActions _actions = new();
     private readonly ReminderActions _reminders = new();
+    private readonly SumActions _sums = new();
     private FlowEngine _engine = null!;
 
     public async Task InitializeAsync()
@@ -56,7 +73,7 @@ public sealed class PlaywellForeachTests : IAsyncLifetime
         var options = new FlowEngineOptions { Clock = _clock };
         options.JsonContexts.Add(FunnelJson.Default);
         options.JsonContexts.Add(PlaywellJson.Default);
-        _engine = new FlowEngine([new FunnelFlow(_actions), new ReminderFlow(_reminders)], new InMemoryFlowStore(), options);
+        _engine = new FlowEngine([new FunnelFlow(_actions), new ReminderFlow(_reminders), new SumLoopFlow(_sums)], new InMemoryFlowStore(), options);
         await _engine.StartAsync();
     }
 
@@ -124,5 +141,14 @@ public sealed class PlaywellForeachTests : IAsyncLifetime
 
         Assert.Equal(FlowInstanceStatus.Completed, (await _engine.FindAsync("reminder", "u4"))!.Status);
         Assert.Equal(["x6"], _reminders.Reminded);
+    }
+
+    [Fact]
+    public async Task A_compute_that_calls_itself_adds_zero_to_a_hundred_its_vars_reading_themselves()
+    {
+        await Send(new SumStart("u5"), "sum_start");
+
+        Assert.Equal(FlowInstanceStatus.Completed, (await _engine.FindAsync("sum_loop", "u5"))!.Status);
+        Assert.Equal([5050], _sums.Sums);
     }
 }

@@ -133,7 +133,8 @@ internal sealed class PlaywellReader
             _documents.Shape(action.Location, "An action has no 'name'", "give every action a name: call(\"name\") goes to it");
             return;
         }
-        var type = _documents.Text(action, "type") ?? "";
+        // Without a type, Playwell finds the action's type by its name (its manual, Unit 3).
+        var type = _documents.Text(action, "type") ?? name;
         var args = action["args"];
         if (NotYet.Contains(type))
         {
