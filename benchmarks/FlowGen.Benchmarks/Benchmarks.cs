@@ -303,3 +303,23 @@ public class IterationBenchmarks
     [Benchmark, BenchmarkCategory("eight at a time")]
     public async Task<int> IterateConcurrent_FlowGen() => (await _concurrentFlow.RunAsync(_request).ConfigureAwait(false)).Value;
 }
+
+/// <summary>Case g: a foreach body of two steps (a task, a set adding to a sum) over 100 items, beside the loop by hand.</summary>
+[MemoryDiagnoser]
+public class ForeachBodyBenchmarks
+{
+    private readonly BenchItemTasks _tasks = new();
+    private readonly ForeachBodyFlow _flow = new(new BenchItemTasks());
+    private readonly NumbersRequest _request = new(Enumerable.Range(1, 100).ToArray());
+
+    [Benchmark(Baseline = true)]
+    public int ForeachBody_HandWritten()
+    {
+        var sum = 0;
+        foreach (var number in _request.Numbers) sum += _tasks.SquareOf(number);
+        return _tasks.SumOf(sum);
+    }
+
+    [Benchmark]
+    public int ForeachBody_FlowGen() => _flow.RunAsync(_request).GetAwaiter().GetResult().Value;
+}

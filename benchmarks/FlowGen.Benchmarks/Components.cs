@@ -85,6 +85,10 @@ public sealed class BenchItemTasks
 {
     [FlowTask("square"), ToVar("squares")] public int Square([FromItem] int number) => number * number;
 
+    [FlowTask("square-of"), ToVar("square")] public int SquareOf([FromVar("number")] int number) => number * number;
+
+    [FlowTask("sum-of"), ToResult] public int SumOf([FromVar("sum")] int sum) => sum;
+
     [FlowTask("total"), ToResult]
     public int Total([FromVar("squares")] IReadOnlyList<int> squares)
     {
@@ -111,6 +115,8 @@ public sealed class BenchIoTasks
 
 [Flow("bench-forkjoin")] public sealed partial class ForkJoinFlow : IFlow<BenchRequest, int>;
 [Flow("bench-iterate")] public sealed partial class IterateFlow : IFlow<NumbersRequest, int>;
+
+[Flow("bench-foreach")] public sealed partial class ForeachBodyFlow : IFlow<NumbersRequest, int>;
 [Flow("bench-iterate-async")] public sealed partial class IterateAsyncFlow : IFlow<NumbersRequest, int>;
 [Flow("bench-wait")] public sealed partial class WaitFlow : IFlow<BenchRequest, int>;
 [Flow("bench-sequence")] public sealed partial class SequenceFlow : IFlow<BenchRequest, int>;

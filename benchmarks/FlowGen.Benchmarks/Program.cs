@@ -17,7 +17,7 @@ using FlowGen.Benchmarks;
 Type[] cases =
 [
     typeof(SequenceBenchmarks), typeof(ForkJoinBenchmarks), typeof(ChoiceBenchmarks), typeof(PolicyBenchmarks), typeof(RetryBenchmarks),
-    typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(GeneratorBenchmarks), typeof(GeneratorLimitsBenchmarks),
+    typeof(TrackingBenchmarks), typeof(IterationBenchmarks), typeof(ForeachBodyBenchmarks), typeof(GeneratorBenchmarks), typeof(GeneratorLimitsBenchmarks),
 ];
 
 if (args.Contains("--generator-steps")) return GeneratorBenchmarks.PrintSteps(args);
