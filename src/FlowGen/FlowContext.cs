@@ -180,7 +180,7 @@ public abstract class FlowContext
         {
             CancellationToken = cancellationToken;
         }
-        _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) { RequestId = RequestId, FlowVersion = _flow.Version } : null;
+        _trace = Options.Tracking != TrackingMode.None ? new FlowTrace(FlowId) { RequestId = RequestId, FlowVersion = _flow.Version, Flow = _flow } : null;
         Role = Options.Role ?? Options.Roles?.Find(FlowId, Options.BusinessId);
         _details = Options.Tracking >= TrackingMode.ServiceDetail ? new (KeyValuePair<string, object?>[], KeyValuePair<string, object?>[])?[_nodeIds.Length] : null;
         _measure = FlowTelemetry.MetricsEnabled;

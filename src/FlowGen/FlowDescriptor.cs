@@ -18,8 +18,12 @@ public sealed class FlowDescriptor(
     int[]? nodeScopes = null,
     int[]? resumeAt = null,
     string?[]? services = null,
-    string? version = null)
+    string? version = null,
+    string? mermaid = null)
 {
+    /// <summary>The flow's picture as a Mermaid flowchart (the generated <c>Mermaid</c>; its node n<i>i</i> is <see cref="NodeIds"/>[i]), or null.</summary>
+    public string? Mermaid { get; } = mermaid;
+
     /// <summary>The flow's structural version (the generated <c>FlowVersion</c>), or null.</summary>
     public string? Version { get; } = version;
 

@@ -30,6 +30,55 @@ public sealed class FlowTrace(string flowId)
     /// <summary>The structural version of the flow that ran (its generated <c>FlowVersion</c>).</summary>
     public string? FlowVersion { get; internal set; }
 
+    // The flow that ran: its nodes and its picture, for ToMermaid.
+    internal FlowDescriptor? Flow { get; set; }
+
+    /// <summary>
+    /// The run drawn on its flow's picture (the generated <c>Mermaid</c> constant): nodes that ran, failed, were skipped,
+    /// ignored (or timed out and went on), or where a durable run stopped to wait get classes of their own colour, and each node's label ends with how long it took (docs/pictures.md).
+    /// Nodes without an entry (gateways, or the branches a choice did not take) keep the flow's colours.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The trace does not come from a generated flow's run.</exception>
+    public string ToMermaid()
+    {
+        var flow = Flow ?? throw new InvalidOperationException($"trace of flow '{FlowId}' has no picture: only the trace of a generated flow's run can be drawn");
+        var picture = flow.Mermaid ?? throw new InvalidOperationException($"flow '{FlowId}' was compiled without a picture");
+        var lines = picture.Split('\n').ToList();
+        var classes = new StringBuilder();
+        // Each node's total time and its last outcome (a node in a loop or a foreach body runs several times).
+        var byNode = new Dictionary<string, (TimeSpan Total, string Outcome, int Times)>(StringComparer.Ordinal);
+        foreach (var node in Nodes)
+        {
+            byNode.TryGetValue(node.NodeId, out var seen);
+            byNode[node.NodeId] = (seen.Total + node.Duration, node.Outcome, seen.Times + 1);
+        }
+        foreach (var (nodeId, (total, outcome, times)) in byNode)
+        {
+            var index = Array.IndexOf(flow.NodeIds, nodeId);
+            if (index < 0) continue;
+            var id = "n" + index.ToString(CultureInfo.InvariantCulture);
+            var note = " · " + total.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms" + (times > 1 ? " ×" + times.ToString(CultureInfo.InvariantCulture) : "");
+            // The node's own line: "  n3[\"Label\"]" (any shape); the note goes before the label's closing quote.
+            var at = lines.FindIndex(l => l.TrimStart().StartsWith(id, StringComparison.Ordinal) && l.TrimStart().Length > id.Length && l.TrimStart()[id.Length] is '(' or '[' or '{' or '>');
+            if (at >= 0)
+            {
+                var line = lines[at];
+                var open = line.IndexOf('"');
+                var close = open < 0 ? -1 : line.IndexOf('"', open + 1);
+                if (close > 0) lines[at] = line.Substring(0, close) + note + line.Substring(close);
+            }
+            var style = outcome switch { "success" or "fallback" => "ran", "skipped" => "skipped", "ignored" or "timed out" => "ignored", "waiting" => "waiting", _ => "failed" };
+            classes.Append("  class ").Append(id).Append(' ').Append(style).Append('\n');
+        }
+        var text = new StringBuilder(string.Join("\n", lines).TrimEnd('\n')).Append('\n');
+        text.Append("  classDef ran fill:#d8f3dc,stroke:#2d6a4f,stroke-width:2px\n");
+        text.Append("  classDef failed fill:#ffccd5,stroke:#c9184a,stroke-width:3px\n");
+        text.Append("  classDef skipped fill:#eeeeee,stroke:#999999,stroke-dasharray:4\n");
+        text.Append("  classDef ignored fill:#fff3b0,stroke:#e09f3e,stroke-width:2px\n");
+        text.Append("  classDef waiting fill:#cfe2ff,stroke:#0a58ca,stroke-width:3px\n");
+        return text.Append(classes).ToString();
+    }
+
     /// <summary>
     /// The trace as JSON (written with Utf8JsonWriter: no reflection). Inputs and outputs are written as their
     /// ToString() text, so that any value can be shown.

@@ -204,4 +204,20 @@ public sealed class ForeachTests
         Assert.Contains("HoldEach: foreach line in req.lines, 3 at once", ForeachParallelFlow.Mermaid, StringComparison.Ordinal);
         Assert.Contains("subgraph", ForeachFluentFlow.Mermaid, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_trace_is_drawn_on_its_flows_picture_with_outcomes_and_times()
+    {
+        var state = new ForeachLinesFlow.State(new LinesRequest([new("a", 1, 10), new("b", 0, 5)]));
+        var failed = await new ForeachLinesFlow(new LineDesk { FailuresLeft = 1 }).RunAsync(state, new FlowRunOptions { Tracking = TrackingMode.Node });
+
+        var picture = failed.Trace!.ToMermaid();
+
+        Assert.StartsWith("flowchart TD", picture, StringComparison.Ordinal);
+        var reserve = "n" + Array.IndexOf(Enum.GetNames<ForeachLinesFlow.Node>(), nameof(ForeachLinesFlow.Node.Lines_Reserve));
+        Assert.Contains($"  class {reserve} failed", picture, StringComparison.Ordinal);  // its last run (line b) failed
+        Assert.Contains(" ms ×2\"]", picture, StringComparison.Ordinal);                  // it ran twice: its total time and count
+        Assert.Contains("classDef failed", picture, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => new FlowTrace("by-hand").ToMermaid());
+    }
 }

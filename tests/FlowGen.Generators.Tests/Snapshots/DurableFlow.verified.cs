@@ -78,6 +78,7 @@ namespace Shop
             cancelsBranches: false,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
+            mermaid: Mermaid,
             services: new string?[] { null, null, "shop/count", null, null, null, "shop/send", null, null, null, null, null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).

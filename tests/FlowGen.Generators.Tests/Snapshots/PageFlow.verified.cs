@@ -84,6 +84,7 @@ namespace Shop
             cancelsBranches: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
+            mermaid: Mermaid,
             services: new string?[] { null, "goods/base", "goods/risk", null, "goods/hide", null, null, "goods/sku", "goods/shop", null, "goods/post", null, "goods/hide", null, null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).

@@ -68,6 +68,7 @@ namespace Shop
             cancelsBranches: false,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
+            mermaid: Mermaid,
             services: new string?[] { null, "goods/base", "goods/price", null, "goods/web", null, null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).

@@ -76,6 +76,7 @@ namespace Shop
             cancelsBranches: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
+            mermaid: Mermaid,
             scopes: new global::FlowGen.FlowScope[] { new(2, -1, 500, true) },
             nodeScopes: new[] { -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1 },
             services: new string?[] { null, "goods/base", null, "goods/sku", "goods/shop", null, null, null, "goods/risk", null, null },
