@@ -804,7 +804,9 @@ public abstract class FlowContext
         _requestId = parent.RequestId;
         Role = parent.Role;
         Clock = parent.Clock;
-        RunsDurably = parent.RunsDurably;
+        // A fire-and-forget subflow is no part of a durable step (which may be saved before it ends): its events go to
+        // FlowRunOptions.Events like a request/response run's. A parallel foreach item's go to its run (EndItemOf).
+        RunsDurably = !detached && parent.RunsDurably;
         _callerToken = parent._callerToken;
         CancellationToken = cancellationToken;
         _loopLimit = parent._loopLimit;
@@ -823,6 +825,12 @@ public abstract class FlowContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public bool EndItemOf(FlowContext parent, int node)
     {
+        // The events the item's body published belong to the run's step.
+        if (_outbox is { Count: > 0 })
+        {
+            var outbox = LazyInitializer.EnsureInitialized(ref parent._outbox);
+            lock (outbox) outbox.AddRange(TakeOutbox());
+        }
         if (Volatile.Read(ref _error) is not { } error) return true;
         parent.Fail(_failedNode >= 0 ? _failedNode : node, error);
         return false;
