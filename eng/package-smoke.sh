@@ -170,6 +170,13 @@ CS
 
 dotnet run --project "$work/consumer" -nologo
 
+# Camunda element templates of the consumer's tasks, written by the build when the property names a folder.
+dotnet build "$work/consumer" -nologo -v quiet -p:FlowGenElementTemplates=element-templates
+for flavour in camunda7 camunda8; do
+  file="$work/consumer/element-templates/flowgen.$flavour.json"
+  grep -q '"id": "flowgen.prices.' "$file" || { echo "package smoke test: $file has no template of the consumer's tasks" >&2; exit 1; }
+done
+
 # A flow file with an error: the build fails with the FG error, whose help link (read from the SARIF log) is a file
 # URI to the page in the restored package, and that page exists.
 printf '<definitions>\n<process id="p">\n' > "$work/consumer/Flows/broken.bpmn"

@@ -142,6 +142,17 @@ public sealed class FlowGenerator : IIncrementalGenerator
             .Select(static (pair, _) => pair.Left.OrderBy(c => c.Name, StringComparer.Ordinal).Concat(pair.Right.Components).ToEquatableArray())
             .WithTrackingName(TrackingNames.Components);
 
+        // Camunda Modeler element templates of the task catalogue, when the project names a folder for them
+        // (FlowGenElementTemplates; FlowGen.Generator.targets writes the two constants there after the build).
+        var templatesOn = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.FlowGenElementTemplates", out var folder) && !string.IsNullOrWhiteSpace(folder))
+            .WithTrackingName(TrackingNames.ElementTemplates);
+        context.RegisterSourceOutput(components.Combine(templatesOn), static (spc, input) =>
+        {
+            if (!input.Right) return;
+            spc.AddSource(Emit.Pictures.ElementTemplatesWriter.ClassName + ".g.cs", SourceText.From(Emit.Pictures.ElementTemplatesWriter.Emit(input.Left), System.Text.Encoding.UTF8));
+        });
+
         // Event types ([FlowEvent]) that durable flows wait for, by name.
         var events = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -288,6 +299,7 @@ public static class TrackingNames
     public const string FlowIds = nameof(FlowIds);
     public const string FlowIdOwners = nameof(FlowIdOwners);
     public const string Subprocesses = nameof(Subprocesses);
+    public const string ElementTemplates = nameof(ElementTemplates);
     public const string FlowClasses = nameof(FlowClasses);
     public const string Components = nameof(Components);
     public const string Events = nameof(Events);
