@@ -203,6 +203,8 @@ public sealed class ForeachTests
         Assert.Contains("Lines: foreach line in req.lines", ForeachLinesFlow.Mermaid, StringComparison.Ordinal);
         Assert.Contains("HoldEach: foreach line in req.lines, 3 at once", ForeachParallelFlow.Mermaid, StringComparison.Ordinal);
         Assert.Contains("subgraph", ForeachFluentFlow.Mermaid, StringComparison.Ordinal);
+        Assert.StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"", ForeachLinesFlow.Svg, StringComparison.Ordinal);
+        Assert.Contains("Lines: foreach line in", ForeachLinesFlow.Svg, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -150,6 +150,9 @@ internal sealed partial class FlowEmitter
         _w.Line("/// </summary>");
         _w.Line($"public const string Mermaid = {CSharpText.StringLiteral(Pictures.MermaidWriter.Write(_flow))};");
         _w.Line();
+        _w.Line("/// <summary>The flow as an SVG picture, laid out at build time: open it in a browser or put it in a page.</summary>");
+        _w.Line($"public const string Svg = {CSharpText.StringLiteral(Pictures.SvgWriter.Write(_flow))};");
+        _w.Line();
         WriteConstructor();
         WriteNodeTable();
         WriteState();

@@ -20,13 +20,15 @@ public sealed class MermaidTests
         [Flow("f")] public sealed partial class F : IFlow<Req, string>;
         """;
 
-    private static string MermaidOf(GeneratorHarness.Run run)
+    private static string MermaidOf(GeneratorHarness.Run run) => Constant(run, "Mermaid");
+
+    private static string Constant(GeneratorHarness.Run run, string name)
     {
         Assert.Empty(run.CompileErrors);
         var source = run.Source("Shop.F.g.cs")!;
-        var start = source.IndexOf("public const string Mermaid = \"", StringComparison.Ordinal);
-        Assert.True(start >= 0, "no Mermaid constant");
-        var literal = source.Substring(start + "public const string Mermaid = ".Length);
+        var start = source.IndexOf($"public const string {name} = \"", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no " + name + " constant");
+        var literal = source.Substring(start + $"public const string {name} = ".Length);
         literal = literal.Substring(0, literal.IndexOf("\";", StringComparison.Ordinal) + 1);
         return System.Text.RegularExpressions.Regex.Unescape(literal.Substring(1, literal.Length - 2));
     }
@@ -104,5 +106,28 @@ public sealed class MermaidTests
         Assert.DoesNotContain("\u2028", mermaid, StringComparison.Ordinal);
         Assert.DoesNotContain("\u202e", mermaid, StringComparison.Ordinal);
         Assert.Equal(2, line.Count(c => c == '"'));
+    }
+
+    [Fact]
+    public void The_svg_picture_is_well_formed_with_a_group_per_node_and_flow_file_text_only_as_text()
+    {
+        var name = "</text><script>alert(1)</script>\u2028\u202e";
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.flow.yaml",
+            "flow: f\nsteps:\n  - { id: Load, name: \"" + name.Replace("\u2028", "\\L").Replace("\u202e", "\\u202e") + "\", task-component: shop, task-service: load }\n"
+            + "  - { id: Ship, task-component: shop, task-service: ship, when: \"req.count > 1 && req.name != '<b>'\" }\n"));
+
+        var svg = Constant(run, "Svg");
+        var document = System.Xml.Linq.XDocument.Parse(svg);
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+
+        Assert.Equal(ns + "svg", document.Root!.Name);
+        Assert.Empty(document.Descendants(ns + "script"));
+        Assert.Empty(document.Descendants("script"));
+        Assert.Contains(document.Descendants(ns + "title"), t => t.Value.Contains("<script>alert(1)</script>", StringComparison.Ordinal));
+        Assert.Contains(document.Descendants(ns + "text"), t => t.Value.Contains("'<b>'", StringComparison.Ordinal)); // the condition, as text
+        Assert.DoesNotContain("\u2028", svg, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u202e", svg, StringComparison.Ordinal);
+        Assert.True(document.Root!.Elements(ns + "g").Count() >= 6); // start, the two tasks, the when's gateway and merge, the end
+        Assert.True(document.Root!.Elements(ns + "path").Count() >= 6);
     }
 }
