@@ -19,8 +19,12 @@ public sealed class FlowDescriptor(
     int[]? resumeAt = null,
     string?[]? services = null,
     string? version = null,
-    string? mermaid = null)
+    string? mermaid = null,
+    string? svg = null)
 {
+    /// <summary>The flow's picture as SVG (the generated <c>Svg</c>; its node group n<i>i</i> is <see cref="NodeIds"/>[i]), or null.</summary>
+    public string? Svg { get; } = svg;
+
     /// <summary>The flow's picture as a Mermaid flowchart (the generated <c>Mermaid</c>; its node n<i>i</i> is <see cref="NodeIds"/>[i]), or null.</summary>
     public string? Mermaid { get; } = mermaid;
 

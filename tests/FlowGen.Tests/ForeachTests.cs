@@ -221,5 +221,12 @@ public sealed class ForeachTests
         Assert.Contains(" ms ×2\"]", picture, StringComparison.Ordinal);                  // it ran twice: its total time and count
         Assert.Contains("classDef failed", picture, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => new FlowTrace("by-hand").ToMermaid());
+
+        var svg = System.Xml.Linq.XDocument.Parse(failed.Trace.ToSvg());
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        var group = svg.Descendants(ns + "g").Single(g => (string?)g.Attribute("id") == reserve);
+        Assert.Equal("failed", (string?)group.Attribute("class"));
+        Assert.Contains(" ms ×2", group.Element(ns + "title")!.Value, StringComparison.Ordinal);
+        Assert.Single(svg.Descendants(ns + "style"));
     }
 }

@@ -123,17 +123,20 @@ internal static class SvgWriter
             if (Label(branch) is { } label)
                 svg.Append("<text x=\"").Append(N(lx)).Append("\" y=\"").Append(N(ly)).Append("\" fill=\"#7a4b00\" font-size=\"11\">").Append(Text(Cut(label, 40))).Append("</text>\n");
         }
-        for (var i = 0; i < nodes.Count; i++) svg.Append(Shape(nodes[i], x[i], y[i]));
+        // Each node's group is n<i>, i its index in the flow's node table (FlowTrace.ToSvg colours a run's nodes by it).
+        var table = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < flow.Nodes.Count; i++) table[flow.Nodes[i].Node.Id] = i;
+        for (var i = 0; i < nodes.Count; i++) svg.Append(Shape(nodes[i], x[i], y[i], "n" + table[nodes[i].Node.Id].ToString(CultureInfo.InvariantCulture)));
         return svg.Append("</svg>\n").ToString();
     }
 
     /// <summary>A node's shape at (x, y): a box of Width by Height holds it; its label inside.</summary>
-    private static string Shape(BoundNode bound, double x, double y)
+    private static string Shape(BoundNode bound, double x, double y, string id)
     {
         var node = bound.Node;
         var (cx, cy) = (x + Width / 2.0, y + Height / 2.0);
         var label = Label(node);
-        var sb = new StringBuilder("<g>");
+        var sb = new StringBuilder("<g id=\"").Append(id).Append("\">");
         // The id (and name): the same in every form of the flow, as the rest of the generated code is.
         sb.Append("<title>").Append(Text(node.Name is { Length: > 0 } name ? $"{node.Id} ({FlowNode.OneLine(name)})" : node.Id)).Append("</title>");
         string Lines(string text, string color = "#222") => TextLines(text, cx, cy, color);
