@@ -19,14 +19,18 @@ public sealed class FlowDescriptor(
     int[]? resumeAt = null,
     string?[]? services = null,
     string? version = null,
-    string? mermaid = null,
-    string? svg = null)
+    Func<string>? mermaid = null,
+    Func<string>? svg = null)
 {
+    // The pictures are read only when a trace is drawn: their literals are not loaded when the flow is first used.
+    private readonly Func<string>? _mermaid = mermaid;
+    private readonly Func<string>? _svg = svg;
+
     /// <summary>The flow's picture as SVG (the generated <c>Svg</c>; its node group n<i>i</i> is <see cref="NodeIds"/>[i]), or null.</summary>
-    public string? Svg { get; } = svg;
+    public string? Svg => _svg?.Invoke();
 
     /// <summary>The flow's picture as a Mermaid flowchart (the generated <c>Mermaid</c>; its node n<i>i</i> is <see cref="NodeIds"/>[i]), or null.</summary>
-    public string? Mermaid { get; } = mermaid;
+    public string? Mermaid => _mermaid?.Invoke();
 
     /// <summary>The flow's structural version (the generated <c>FlowVersion</c>), or null.</summary>
     public string? Version { get; } = version;

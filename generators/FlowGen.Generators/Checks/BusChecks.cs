@@ -273,7 +273,7 @@ internal static class BusChecks
             if (node.Inputs.Count > 0 && call is null && !unbound.Contains(id) && node.FindProperty(TaskInputs.PublishSetting) is null)
             {
                 var first = node.Inputs[0];
-                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, first.TargetLocation, node.Describe(), first.Target.Split('.')[0], "no task",
+                diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, first.TargetLocation, node.Describe(), first.Target.Split('.')[0], "a node without a task",
                     "the node calls no task, so no parameter takes its input", "Put the input on a task node, or use 'set' to write a bus value."));
             }
             var branches = new List<BoundBranch>();

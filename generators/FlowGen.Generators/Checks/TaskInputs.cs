@@ -33,11 +33,13 @@ internal static class TaskInputs
             return null;
         }
         var parameter = new ParameterModel("event", model.TypeFullName, false, ParameterSource.Auto, null);
-        var inputs = node.Inputs.Where(i => i.Target.Trim() == "event" || i.Target.Trim().StartsWith("event.", StringComparison.Ordinal))
-            .Select(i => i with { Target = i.Target.Trim() == "event" ? "" : i.Target.Trim().Substring("event.".Length) }).ToList();
-        foreach (var other in node.Inputs.Where(i => !(i.Target.Trim() == "event" || i.Target.Trim().StartsWith("event.", StringComparison.Ordinal))))
+        // The event's members (event.<member>, or event for the whole): the inputs Argument builds it from.
+        var inputs = new List<FlowAssignment>();
+        foreach (var input in node.Inputs)
         {
-            diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, other.TargetLocation, node.Describe(), other.Target, $"event '{name}'",
+            var target = input.Target.Trim();
+            if (target == "event" || target.StartsWith("event.", StringComparison.Ordinal)) inputs.Add(input with { Target = target.Length == 5 ? "" : target.Substring(6) });
+            else diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.TaskInput, input.TargetLocation, node.Describe(), target, $"event '{name}'",
                 "a publish node's inputs are the event's members (event.<member>)", "Write event.<member>, or remove it."));
         }
         if (inputs.Count == 0)

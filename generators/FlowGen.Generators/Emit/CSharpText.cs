@@ -35,7 +35,7 @@ internal static class CSharpText
     /// than where the writer puts them, control characters (NUL included), format characters (bidi controls,
     /// zero-width characters, the BOM), line and paragraph separators, and halves of surrogate pairs standing alone.
     /// </summary>
-    private static bool IsUnsafeAt(string text, int i)
+    internal static bool IsUnsafeAt(string text, int i)
     {
         var c = text[i];
         if (char.IsHighSurrogate(c)) return i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]);

@@ -56,7 +56,7 @@ internal sealed partial class FlowEmitter
         _w.Line($"    cancelsBranches: {(cancelsBranches ? "true" : "false")},");
         _w.Line($"    defaultTimeout: {flowTimeout},");
         var inv = CultureInfo.InvariantCulture;
-        var settings = new List<string> { $"loopLimit: {loopLimit}", "mermaid: Mermaid", "svg: Svg" };
+        var settings = new List<string> { $"loopLimit: {loopLimit}", "mermaid: static () => Mermaid", "svg: static () => Svg" };
         if (_scopeIndexes.Count > 0)
         {
             var scopes = _scopeIndexes.OrderBy(p => p.Value).Select(p =>

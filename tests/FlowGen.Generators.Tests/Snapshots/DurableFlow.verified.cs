@@ -81,8 +81,8 @@ namespace Shop
             cancelsBranches: false,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
-            mermaid: Mermaid,
-            svg: Svg,
+            mermaid: static () => Mermaid,
+            svg: static () => Svg,
             services: new string?[] { null, null, "shop/count", null, null, null, "shop/send", null, null, null, null, null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).

@@ -87,8 +87,8 @@ namespace Shop
             cancelsBranches: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
-            mermaid: Mermaid,
-            svg: Svg,
+            mermaid: static () => Mermaid,
+            svg: static () => Svg,
             services: new string?[] { null, "goods/base", "goods/risk", null, "goods/hide", null, null, "goods/sku", "goods/shop", null, "goods/post", null, "goods/hide", null, null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).

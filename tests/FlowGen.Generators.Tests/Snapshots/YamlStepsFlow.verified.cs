@@ -77,8 +77,8 @@ namespace Shop
             cancelsBranches: true,
             defaultTimeout: null,
             loopLimit: global::FlowGen.FlowDescriptor.StandardLoopLimit,
-            mermaid: Mermaid,
-            svg: Svg,
+            mermaid: static () => Mermaid,
+            svg: static () => Svg,
             services: new string?[] { null, "goods/base", null, "goods/sku", null, null, "goods/shop", null, "goods/hide", null });
 
         // What interceptors can match at each node: the flow id, then the subprocesses it runs in (null: not interceptable).

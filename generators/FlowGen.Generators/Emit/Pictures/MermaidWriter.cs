@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using FlowGen.Generators.Binding;
-using FlowGen.Generators.Checks;
 using FlowGen.Generators.Model;
 
 namespace FlowGen.Generators.Emit.Pictures;
@@ -53,8 +52,8 @@ internal static class MermaidWriter
                 if (node.Node.Kind is NodeKind.SubProcess or NodeKind.CallActivity)
                 {
                     // The subflow node is its entry: drawn inside a subgraph with its body and its end.
-                    sb.Append(indent).Append("subgraph ").Append(id).Append("_body[\"").Append(Text(SubflowTitle(node))).Append("\"]\n");
-                    sb.Append(indent).Append("  ").Append(id).Append("([\"").Append(Text(Label(node.Node))).Append("\"])\n");
+                    sb.Append(indent).Append("subgraph ").Append(id).Append("_body[\"").Append(Text(PictureText.SubflowTitle(node))).Append("\"]\n");
+                    sb.Append(indent).Append("  ").Append(id).Append("([\"").Append(Text(PictureText.Label(node.Node))).Append("\"])\n");
                     WriteScope(node.Node.Id, depth + 1);
                     if (ids.TryGetValue(node.Node.Id + SubprocessExpander.ExitSuffix, out var exit))
                         sb.Append(indent).Append("  ").Append(exit).Append("((\"end\"))\n");
@@ -71,7 +70,7 @@ internal static class MermaidWriter
     private static string Shape(BoundNode bound, string id)
     {
         var node = bound.Node;
-        var label = Text(Label(node));
+        var label = Text(PictureText.Label(node));
         var gatewayClass = $"\n  class {id} gateway";
         return node.Kind switch
         {
@@ -81,33 +80,16 @@ internal static class MermaidWriter
             NodeKind.ExclusiveGateway => $"{id}{{\"{Text(GatewayLabel(bound, "x"))}\"}}{gatewayClass}",
             NodeKind.ParallelGateway => $"{id}{{\"{Text(GatewayLabel(bound, "+"))}\"}}{gatewayClass}",
             NodeKind.InclusiveGateway => $"{id}{{\"{Text(GatewayLabel(bound, "o"))}\"}}{gatewayClass}",
-            NodeKind.EventGateway => $"{id}{{{{\"{Text("wait: " + Label(node))}\"}}}}\n  class {id} wait",
-            NodeKind.MessageCatch => $"{id}>\"{Text("on " + (node.GetProperty("event") ?? Label(node)))}\"]\n  class {id} wait",
+            NodeKind.EventGateway => $"{id}{{{{\"{Text("wait: " + PictureText.Label(node))}\"}}}}\n  class {id} wait",
+            NodeKind.MessageCatch => $"{id}>\"{Text("on " + (node.GetProperty("event") ?? PictureText.Label(node)))}\"]\n  class {id} wait",
             NodeKind.TimerCatch => $"{id}([\"{Text("timer " + (node.GetProperty("duration") ?? node.GetProperty("date") ?? ""))}\"])\n  class {id} wait",
-            _ when bound.Call is null && node.Assignments.Count > 0 => $"{id}[/\"{Text(Label(node) + ": " + string.Join(", ", node.Assignments.Select(a => a.Target)))}\"/]\n  class {id} set",
+            _ when bound.Call is null && node.Assignments.Count > 0 => $"{id}[/\"{Text(PictureText.Label(node) + ": " + string.Join(", ", node.Assignments.Select(a => a.Target)))}\"/]\n  class {id} set",
             _ => $"{id}[\"{label}\"]",
         };
     }
 
-    /// <summary>A node's label: its name, else its id; a task adds the service it calls.</summary>
-    private static string Label(FlowNode node)
-    {
-        var name = node.Name is { Length: > 0 } n ? FlowNode.OneLine(n) : node.Id;
-        var service = node.GetProperty("task-service") is { } s ? (node.GetProperty("task-component") is { } c ? c + "/" + s : s) : null;
-        return service is null || service == name ? name : $"{name} ({service})";
-    }
-
     private static string GatewayLabel(BoundNode bound, string symbol)
-        => bound.Call is null && bound.Node.Name is null ? symbol : symbol + " " + Label(bound.Node);
-
-    private static string SubflowTitle(BoundNode bound)
-    {
-        var node = bound.Node;
-        var title = node.Name is { Length: > 0 } name ? FlowNode.OneLine(name) : node.Id;
-        if (bound.Foreach is { } each) return $"{title}: foreach {each.ItemName} in {each.SourceText}" + (each.Parallelism > 1 ? $", {each.Parallelism.ToString(CultureInfo.InvariantCulture)} at once" : "");
-        if (SettingsChecks.IsDetached(node)) return title + " (fire and forget)";
-        return title;
-    }
+        => bound.Call is null && bound.Node.Name is null ? symbol : symbol + " " + PictureText.Label(bound.Node);
 
     private static readonly Regex ErrorRoute = new(@"^@failed\('[^']*'\)(?:\s*&&\s*var\.error\.code\s*==\s*'(?<code>[^']*)')?$", RegexOptions.CultureInvariant);
 
@@ -122,25 +104,12 @@ internal static class MermaidWriter
     }
 
     /// <summary>
-    /// Flow-file text as a Mermaid label inside double quotes: one line, at most 60 characters, and every character
-    /// that Mermaid reads as syntax or markup written as its entity code (<c>#quot;</c>, <c>#lt;</c>, <c>#35;</c>, ...);
-    /// line terminators, controls and bidirectional controls become spaces.
+    /// Flow-file text as a Mermaid label inside double quotes: one line of at most 60 characters (<see cref="PictureText.OneLine"/>),
+    /// every character that Mermaid reads as syntax or markup written as its entity code (<c>#quot;</c>, <c>#lt;</c>, <c>#35;</c>, ...).
     /// </summary>
     public static string Text(string text)
     {
-        var one = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            var blank = char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085' || (c >= '\u200b' && c <= '\u200f') || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069') || c == '\ufeff';
-            if (blank) { if (one.Length > 0 && one[one.Length - 1] != ' ') one.Append(' '); continue; }
-            one.Append(c);
-        }
-        var trimmed = one.ToString().Trim();
-        if (trimmed.Length > MaxLabel)
-        {
-            var cut = char.IsHighSurrogate(trimmed[MaxLabel - 2]) ? MaxLabel - 2 : MaxLabel - 1;
-            trimmed = trimmed.Substring(0, cut) + "…";
-        }
+        var trimmed = PictureText.OneLine(text, MaxLabel);
         var sb = new StringBuilder(trimmed.Length + 8);
         foreach (var c in trimmed)
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using FlowGen.Generators.Binding;
-using FlowGen.Generators.Checks;
 using FlowGen.Generators.Model;
 
 namespace FlowGen.Generators.Emit.Pictures;
@@ -121,7 +120,7 @@ internal static class SvgWriter
             }
             svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.4\" marker-end=\"url(#arrow)\"").Append(dashed).Append("/>\n");
             if (Label(branch) is { } label)
-                svg.Append("<text x=\"").Append(N(lx)).Append("\" y=\"").Append(N(ly)).Append("\" fill=\"#7a4b00\" font-size=\"11\">").Append(Text(Cut(label, 40))).Append("</text>\n");
+                svg.Append("<text x=\"").Append(N(lx)).Append("\" y=\"").Append(N(ly)).Append("\" fill=\"#7a4b00\" font-size=\"11\">").Append(Text(PictureText.OneLine(label, 40))).Append("</text>\n");
         }
         // Each node's group is n<i>, i its index in the flow's node table (FlowTrace.ToSvg colours a run's nodes by it).
         var table = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -135,7 +134,7 @@ internal static class SvgWriter
     {
         var node = bound.Node;
         var (cx, cy) = (x + Width / 2.0, y + Height / 2.0);
-        var label = Label(node);
+        var label = PictureText.Label(node);
         var sb = new StringBuilder("<g id=\"").Append(id).Append("\">");
         // The id (and name): the same in every form of the flow, as the rest of the generated code is.
         sb.Append("<title>").Append(Text(node.Name is { Length: > 0 } name ? $"{node.Id} ({FlowNode.OneLine(name)})" : node.Id)).Append("</title>");
@@ -168,7 +167,7 @@ internal static class SvgWriter
                 sb.Append(Lines(what, "#0b4f8a"));
                 break;
             case NodeKind.SubProcess or NodeKind.CallActivity:
-                var title = bound.Foreach is { } each ? $"{label}: foreach {each.ItemName} in {each.SourceText}" : SettingsChecks.IsDetached(node) ? label + " (fire and forget)" : label;
+                var title = PictureText.SubflowTitle(bound);
                 sb.Append($"<rect x=\"{N(x)}\" y=\"{N(y)}\" width=\"{Width}\" height=\"{Height}\" rx=\"6\" fill=\"#f3f0ff\" stroke=\"#5e35b1\" stroke-width=\"1.5\"/>");
                 sb.Append($"<rect x=\"{N(x + 3)}\" y=\"{N(y + 3)}\" width=\"{Width - 6}\" height=\"{Height - 6}\" rx=\"4\" fill=\"none\" stroke=\"#5e35b1\" stroke-width=\"1\"/>");
                 sb.Append(Lines(title, "#311b92"));
@@ -192,7 +191,7 @@ internal static class SvgWriter
     /// <summary>A label in at most two centred lines of <see cref="MaxLine"/> characters.</summary>
     private static string TextLines(string text, double cx, double cy, string color)
     {
-        var one = Cut(text, MaxLine * 2);
+        var one = PictureText.OneLine(text, MaxLine * 2);
         var split = one.Length > MaxLine && char.IsHighSurrogate(one[MaxLine - 1]) ? MaxLine - 1 : MaxLine;
         var lines = one.Length <= MaxLine ? [one] : new[] { one.Substring(0, split), one.Substring(split) };
         var sb = new StringBuilder();
@@ -204,13 +203,6 @@ internal static class SvgWriter
         return sb.ToString();
     }
 
-    private static string Label(FlowNode node)
-    {
-        var name = node.Name is { Length: > 0 } n ? FlowNode.OneLine(n) : node.Id;
-        var service = node.GetProperty("task-service") is { } s ? (node.GetProperty("task-component") is { } c ? c + "/" + s : s) : null;
-        return service is null || service == name ? name : $"{name} ({service})";
-    }
-
     private static string? Label(BoundBranch branch)
     {
         if (branch.Edge.IsDefault) return "default";
@@ -219,20 +211,9 @@ internal static class SvgWriter
         return text.StartsWith("@failed(", StringComparison.Ordinal) ? "on error" : text;
     }
 
-    /// <summary>One line, at most <paramref name="max"/> characters (a surrogate pair is never cut).</summary>
-    private static string Cut(string text, int max)
-    {
-        var one = new StringBuilder(text.Length);
-        foreach (var c in text) one.Append(char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085' ? ' ' : c);
-        var s = one.ToString().Trim();
-        if (s.Length <= max) return s;
-        var cut = char.IsHighSurrogate(s[max - 2]) ? max - 2 : max - 1;
-        return s.Substring(0, cut) + "…";
-    }
-
     /// <summary>
-    /// Flow-file text as SVG (XML) character data: &amp;, &lt;, &gt; and quotes as entities; controls, line terminators,
-    /// bidirectional controls and characters XML cannot hold as spaces.
+    /// Flow-file text as SVG (XML) character data: &amp;, &lt;, &gt; and quotes as entities; what generated text must not
+    /// hold (<see cref="CSharpText.IsUnsafeAt"/>) and what XML cannot as spaces.
     /// </summary>
     public static string Text(string text)
     {
@@ -240,26 +221,13 @@ internal static class SvgWriter
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (char.IsSurrogate(c))
+            // What generated text must not hold (controls, line terminators, bidi controls, lone surrogates), and what XML cannot.
+            if (CSharpText.IsUnsafeAt(text, i) || c is '\ufffe' or '\uffff')
             {
-                // A pair is one character; a lone half is no character XML can hold.
-                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) sb.Append(c).Append(text[++i]);
-                else sb.Append(' ');
+                sb.Append(' ');
                 continue;
             }
-            switch (c)
-            {
-                case '&': sb.Append("&amp;"); break;
-                case '<': sb.Append("&lt;"); break;
-                case '>': sb.Append("&gt;"); break;
-                case '"': sb.Append("&quot;"); break;
-                case '\'': sb.Append("&apos;"); break;
-                default:
-                    var blank = char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085' or '\ufffe' or '\uffff' || (c >= '\u200b' && c <= '\u200f')
-                        || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069') || c == '\ufeff';
-                    sb.Append(blank ? ' ' : c);
-                    break;
-            }
+            sb.Append(c switch { '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;", '\'' => "&apos;", _ => c.ToString() });
         }
         return sb.ToString();
     }

@@ -42,11 +42,14 @@ internal sealed class RulegoReader
     private readonly CancellationToken _cancellationToken;
     private readonly HashSet<string> _msgWrites = new(StringComparer.Ordinal);
 
+    private readonly FlowDocumentReader _documents;
+
     private RulegoReader(DocumentText source, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         _source = source;
         _diagnostics = diagnostics;
         _cancellationToken = cancellationToken;
+        _documents = FlowDocumentReader.For(source, diagnostics, cancellationToken);
     }
 
     public static (EquatableArray<FlowGraph> Graphs, EquatableArray<FlowGraph> Subprocesses, EquatableArray<DiagnosticInfo> Diagnostics) Read(string path, SourceText text, FlowLimits limits, CancellationToken cancellationToken)
@@ -390,9 +393,7 @@ internal sealed class RulegoReader
         }
     }
 
-    private void Shape(LocationInfo location, string problem, string fix)
-        => _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DocumentShape, location, problem, char.ToUpperInvariant(fix[0]) + fix.Substring(1)));
+    private void Shape(LocationInfo location, string problem, string fix) => _documents.Shape(location, problem, fix);
 
-    private void Warn(LocationInfo location, string problem, string fix)
-        => _diagnostics.Add(DiagnosticInfo.Create(FlowDiagnostics.DocumentShape, location, problem, char.ToUpperInvariant(fix[0]) + fix.Substring(1)).WithSeverity(DiagnosticSeverity.Warning));
+    private void Warn(LocationInfo location, string problem, string fix) => _documents.Warn(location, problem, fix);
 }
