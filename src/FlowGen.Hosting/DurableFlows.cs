@@ -26,6 +26,9 @@ namespace FlowGen.Hosting
         /// <summary>Called after every step an instance takes.</summary>
         public Action<FlowStepRecord>? OnStep { get; set; }
 
+        /// <summary>Keep each instance's history in the store (FlowEngineOptions.History; the console shows it). Default: true.</summary>
+        public bool History { get; set; } = true;
+
         /// <summary>Called when an event is parked (besides the error the engine logs for it): see FlowEngineOptions.OnParked.</summary>
         public Action<FlowParkedEvent>? OnParked { get; set; }
 
@@ -143,6 +146,7 @@ namespace Microsoft.Extensions.DependencyInjection
                     FailurePolicy = settings.FailurePolicy,
                     RunOptions = provider.GetService<FlowRunOptions>(),
                     OnStep = settings.OnStep,
+                    History = settings.History,
                     OnError = logger is null ? null : (exception, what) => logger.LogError(exception, "FlowGen engine: {Work} failed", what),
                     OnParked = parked =>
                     {

@@ -7,13 +7,13 @@ namespace FlowGen.Persistence.PostgreSql;
 
 /// <summary>
 /// Keeps durable instances and the event inbox in PostgreSQL: for several engine processes that share one
-/// database, or when the data belongs with the rest of an application's data. Two tables,
-/// <c>flowgen_instances</c> and <c>flowgen_events</c>, made by <see cref="InitializeAsync"/> in the connection's
+/// database, or when the data belongs with the rest of an application's data. Three tables,
+/// <c>flowgen_instances</c>, <c>flowgen_events</c> and <c>flowgen_history</c> (each step of each instance), made by <see cref="InitializeAsync"/> in the connection's
 /// schema (its search path).
 /// </summary>
 /// <remarks>
 /// Every method is safe to call from several threads: each operation takes a connection from Npgsql's pool.
-/// <see cref="SaveAsync"/> is one statement, so one atomic transaction; it is committed (and, with the server's
+/// <see cref="SaveAsync"/> is one statement (with its history entry), so one atomic transaction; it is committed (and, with the server's
 /// default <c>synchronous_commit=on</c>, flushed to the server's write-ahead log) when it returns.
 /// </remarks>
 public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposable
@@ -35,6 +35,21 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
         "error_code = $10, error_node = $11, error_message = $12, revision = revision + 1, last_sequence = $14, updated = $16 " +
         "WHERE id = $1 AND revision = $17";
 
+    // A save with its step's history entry, in one statement (so one transaction): the entry is inserted only when the
+    // save changed the row, and the count of entries inserted is the save's count. $17 to $19: expected revision,
+    // time, entry.
+    private const string InsertWithHistorySql =
+        "WITH saved AS (" + InsertSql + " RETURNING id) " +
+        "INSERT INTO flowgen_history (instance_id, revision, time, entry) SELECT id, $13, $18, $19 FROM saved";
+
+    private const string UpdateWithHistorySql =
+        "WITH saved AS (" + UpdateSql + " RETURNING id, revision) " +
+        "INSERT INTO flowgen_history (instance_id, revision, time, entry) SELECT id, revision, $18, $19 FROM saved";
+
+    // The newest entries, read oldest first by the caller.
+    private const string ReadHistorySql =
+        "SELECT revision, entry FROM flowgen_history WHERE instance_id = $1 ORDER BY revision DESC LIMIT $2";
+
     private const string GetSql = "SELECT " + Columns + " FROM flowgen_instances WHERE id = $1";
 
     private const string FindLatestSql =
@@ -51,13 +66,14 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
     private const string ActiveFlowIdsSql = "SELECT DISTINCT flow_id FROM flowgen_instances WHERE status NOT IN (2, 3, 4)";
 
     private const string TableColumnsSql =
-        "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN ('flowgen_instances', 'flowgen_events')";
+        "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN ('flowgen_instances', 'flowgen_events', 'flowgen_history')";
 
     // The columns FlowGen reads and writes, by table: an existing table without one of them is not a FlowGen table (or is damaged).
     private static readonly (string Table, string[] Columns)[] Tables =
     [
         ("flowgen_instances", Columns.Split(", ")),
         ("flowgen_events", ["seq", "id", "name", "payload", "time", "processed"]),
+        ("flowgen_history", ["instance_id", "revision", "time", "entry"]),
     ];
 
     // row_id: the insertion order, the tie-break between instances created at the same instant (SQLite's rowid).
@@ -96,6 +112,13 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
             processed integer NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS flowgen_events_pending ON flowgen_events (seq) WHERE processed = 0;
+        CREATE TABLE IF NOT EXISTS flowgen_history (
+            instance_id text NOT NULL,
+            revision bigint NOT NULL,
+            time bigint NOT NULL,
+            entry text NOT NULL,
+            PRIMARY KEY (instance_id, revision)
+        );
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -286,6 +309,11 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
             parameters.Add(Text(flowId));
             sql.Append(" AND flow_id = $").Append(parameters.Count);
         }
+        if (query.Key is { } key)
+        {
+            parameters.Add(Text(key));
+            sql.Append(" AND key = $").Append(parameters.Count);
+        }
         parameters.Add(Int64(Math.Max(0, query.Limit)));
         sql.Append(query.DueBy is null ? " ORDER BY created, row_id" : " ORDER BY due_at, id COLLATE \"C\"").Append(" LIMIT $").Append(parameters.Count);
 
@@ -311,7 +339,10 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
     public async ValueTask SaveAsync(FlowInstance instance, long expectedRevision, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        await using var command = _dataSource.CreateCommand(expectedRevision == 0 ? InsertSql : UpdateSql);
+        var step = instance.Step;
+        await using var command = _dataSource.CreateCommand(step is null
+            ? expectedRevision == 0 ? InsertSql : UpdateSql
+            : expectedRevision == 0 ? InsertWithHistorySql : UpdateWithHistorySql);
         var parameters = command.Parameters;
         parameters.Add(Text(instance.Id));
         parameters.Add(Text(instance.FlowId));
@@ -329,7 +360,12 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
         parameters.Add(Int64(instance.LastSequence));
         parameters.Add(Int64(instance.Created.UtcTicks));
         parameters.Add(Int64(instance.Updated.UtcTicks));
-        if (expectedRevision != 0) parameters.Add(Int64(expectedRevision));
+        if (expectedRevision != 0 || step is not null) parameters.Add(Int64(expectedRevision));
+        if (step is not null)
+        {
+            parameters.Add(Int64(step.Time.UtcTicks));
+            parameters.Add(Text(step.ToJson()));
+        }
         int changed;
         try
         {
@@ -343,6 +379,25 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
         }
         if (changed != 1) throw new FlowConcurrencyException(instance.Id, expectedRevision);
         instance.Revision = expectedRevision + 1;
+    }
+
+    /// <summary>True: every save writes its step's history entry (<see cref="FlowInstance.Step"/>) in the same statement.</summary>
+    public bool KeepsHistory => true;
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<FlowHistoryEntry>> ReadHistoryAsync(string instanceId, int limit = 500, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instanceId);
+        await using var command = _dataSource.CreateCommand(ReadHistorySql);
+        command.Parameters.Add(Text(instanceId));
+        command.Parameters.Add(Int64(Math.Max(0, limit)));
+        var entries = new List<FlowHistoryEntry>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) entries.Add(FlowHistoryEntry.Parse(reader.GetString(1), reader.GetInt64(0)));
+        }
+        entries.Reverse();
+        return entries;
     }
 
     /// <summary>Disposes the data source when the store made it (from a connection string).</summary>

@@ -7,7 +7,7 @@ namespace FlowGen.Persistence.Sqlite;
 
 /// <summary>
 /// Keeps durable instances and the event inbox in a SQLite file: the default store, a file beside the app
-/// (<see cref="Default"/>). Two tables, <c>flowgen_instances</c> and <c>flowgen_events</c>, made by
+/// (<see cref="Default"/>). Three tables, <c>flowgen_instances</c>, <c>flowgen_events</c> and <c>flowgen_history</c> (each step of each instance), made by
 /// <see cref="InitializeAsync"/>.
 /// </summary>
 /// <remarks>
@@ -69,6 +69,14 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
 
     private const string MarkProcessedSql = "UPDATE flowgen_events SET processed = 1 WHERE seq = @seq";
 
+    // A step's history entry, written in the transaction of the step's save; the key makes a repeated write harmless.
+    private const string AppendHistorySql =
+        "INSERT INTO flowgen_history (instance_id, revision, time, entry) VALUES (@instance_id, @revision, @time, @entry) ON CONFLICT DO NOTHING";
+
+    // The newest entries, read oldest first by the caller.
+    private const string ReadHistorySql =
+        "SELECT revision, entry FROM flowgen_history WHERE instance_id = @instance_id ORDER BY revision DESC LIMIT @limit";
+
     private const string ActiveFlowIdsSql = "SELECT DISTINCT flow_id FROM flowgen_instances WHERE status NOT IN (2, 3, 4)";
 
     // The columns FlowGen reads and writes, by table: an existing table without one of them is not a FlowGen table (or is damaged).
@@ -76,6 +84,7 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
     [
         ("flowgen_instances", Columns.Split(", ")),
         ("flowgen_events", ["seq", "id", "name", "payload", "time", "processed"]),
+        ("flowgen_history", ["instance_id", "revision", "time", "entry"]),
     ];
 
     private const string SchemaSql = """
@@ -110,6 +119,13 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             processed INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS flowgen_events_pending ON flowgen_events (seq) WHERE processed = 0;
+        CREATE TABLE IF NOT EXISTS flowgen_history (
+            instance_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            entry TEXT NOT NULL,
+            PRIMARY KEY (instance_id, revision)
+        ) WITHOUT ROWID;
         """;
 
     private readonly string _connectionString;
@@ -439,6 +455,12 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             names.Add("@flow_id");
             values.Add(flowId);
         }
+        if (query.Key is { } key)
+        {
+            sql.Append(" AND key = @key");
+            names.Add("@key");
+            values.Add(key);
+        }
         sql.Append(query.DueBy is null ? " ORDER BY created, rowid" : " ORDER BY due_at, id").Append(" LIMIT @limit");
         names.Add("@limit");
         values.Add(Math.Max(0, query.Limit));
@@ -520,7 +542,36 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
             parameters[14].Value = instance.Created.UtcTicks;
             parameters[15].Value = instance.Updated.UtcTicks;
             parameters[16].Value = expectedRevision;
-            changed = command.ExecuteNonQuery();
+            if (instance.Step is not { } step)
+            {
+                changed = command.ExecuteNonQuery();
+            }
+            else
+            {
+                // The step's history entry goes with its save, in one transaction.
+                var history = session.Command(AppendHistorySql, "@instance_id", "@revision", "@time", "@entry");
+                using var transaction = session.Connection.BeginTransaction();
+                command.Transaction = transaction;
+                history.Transaction = transaction;
+                try
+                {
+                    changed = command.ExecuteNonQuery();
+                    if (changed == 1)
+                    {
+                        history.Parameters[0].Value = instance.Id;
+                        history.Parameters[1].Value = expectedRevision + 1;
+                        history.Parameters[2].Value = step.Time.UtcTicks;
+                        history.Parameters[3].Value = step.ToJson();
+                        history.ExecuteNonQuery();
+                        transaction.Commit();
+                    }
+                }
+                finally
+                {
+                    command.Transaction = null;
+                    history.Transaction = null;
+                }
+            }
         }
         catch (SqliteException e) when (e.SqliteExtendedErrorCode is SQLitePCL.raw.SQLITE_CONSTRAINT_UNIQUE or SQLitePCL.raw.SQLITE_CONSTRAINT_PRIMARYKEY)
         {
@@ -538,6 +589,38 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
         if (changed != 1) throw new FlowConcurrencyException(instance.Id, expectedRevision);
         instance.Revision = expectedRevision + 1;
         return default;
+    }
+
+    /// <summary>True: every save writes its step's history entry (<see cref="FlowInstance.Step"/>) in its transaction.</summary>
+    public bool KeepsHistory => true;
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<FlowHistoryEntry>> ReadHistoryAsync(string instanceId, int limit = 500, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instanceId);
+        cancellationToken.ThrowIfCancellationRequested();
+        var session = Rent();
+        try
+        {
+            var command = session.Command(ReadHistorySql, "@instance_id", "@limit");
+            command.Parameters[0].Value = instanceId;
+            command.Parameters[1].Value = Math.Max(0, limit);
+            var entries = new List<FlowHistoryEntry>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read()) entries.Add(FlowHistoryEntry.Parse(reader.GetString(1), reader.GetInt64(0)));
+            }
+            entries.Reverse();
+            return new(entries);
+        }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
+        }
+        finally
+        {
+            Return(session);
+        }
     }
 
     /// <summary>Closes the store's connections. Operations after this throw <see cref="ObjectDisposedException"/>.</summary>

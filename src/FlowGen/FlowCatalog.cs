@@ -12,9 +12,12 @@ public sealed class FlowCatalogEntry
     private readonly Func<IServiceProvider, object> _resolve;
     private readonly Func<IServiceProvider, object?, FlowRunOptions?, CancellationToken, ValueTask<FlowResult<object?>>> _run;
 
+    private readonly Func<FlowDescriptor>? _descriptor;
+
     private FlowCatalogEntry(string flowId, Type flowType, Type requestType, Type resultType, Func<IServiceProvider, object> resolve,
-        Func<IServiceProvider, object?, FlowRunOptions?, CancellationToken, ValueTask<FlowResult<object?>>> run)
+        Func<IServiceProvider, object?, FlowRunOptions?, CancellationToken, ValueTask<FlowResult<object?>>> run, Func<FlowDescriptor>? descriptor)
     {
+        _descriptor = descriptor;
         FlowId = flowId;
         FlowType = flowType;
         RequestType = requestType;
@@ -35,8 +38,15 @@ public sealed class FlowCatalogEntry
     /// <summary>The result the flow returns.</summary>
     public Type ResultType { get; }
 
+    /// <summary>What the runtime knows of the flow (its nodes, version and pictures), or null for an entry made without it.</summary>
+    public FlowDescriptor? Descriptor => _descriptor?.Invoke();
+
     /// <summary>The entry of a generated flow class (called by the generated registration).</summary>
     public static FlowCatalogEntry For<TFlow, TRequest, TResult>(string flowId) where TFlow : class, IFlow<TRequest, TResult>
+        => For<TFlow, TRequest, TResult>(flowId, null);
+
+    /// <summary>The entry of a generated flow class with its descriptor (called by the generated registration).</summary>
+    public static FlowCatalogEntry For<TFlow, TRequest, TResult>(string flowId, Func<FlowDescriptor>? descriptor) where TFlow : class, IFlow<TRequest, TResult>
         => new(flowId, typeof(TFlow), typeof(TRequest), typeof(TResult),
             static provider => provider.GetRequiredService<TFlow>(),
             async (provider, request, options, cancellationToken) =>
@@ -50,7 +60,7 @@ public sealed class FlowCatalogEntry
                 }
                 var result = await provider.GetRequiredService<TFlow>().RunAsync(typed, options, cancellationToken).ConfigureAwait(false);
                 return result.IsSuccess ? FlowResult<object?>.Success(result.Value, result.Trace) : FlowResult<object?>.Failure(result.Error!, result.Trace);
-            });
+            }, descriptor);
 
     internal object Resolve(IServiceProvider provider) => _resolve(provider);
 

@@ -41,47 +41,8 @@ public sealed class FlowTrace(string flowId)
     public string ToSvg()
     {
         var flow = Flow ?? throw new InvalidOperationException($"trace of flow '{FlowId}' has no picture: only the trace of a generated flow's run can be drawn");
-        var picture = new StringBuilder(flow.Svg ?? throw new InvalidOperationException($"flow '{FlowId}' was compiled without a picture"));
-        foreach (var (nodeId, (total, outcome, times)) in Totals())
-        {
-            var index = Array.IndexOf(flow.NodeIds, nodeId);
-            if (index < 0) continue;
-            var group = "<g id=\"n" + index.ToString(CultureInfo.InvariantCulture) + "\">";
-            var text = picture.ToString();
-            var at = text.IndexOf(group, StringComparison.Ordinal);
-            if (at < 0) continue;
-            var titleEnd = text.IndexOf("</title>", at, StringComparison.Ordinal);
-            if (titleEnd > 0) picture.Insert(titleEnd, Note(total, times));
-            picture.Insert(at + group.Length - 1, " class=\"" + Style(outcome) + "\"");
-        }
-        var svg = picture.ToString();
-        var open = svg.IndexOf('>') + 1;
-        return svg.Substring(0, open) + "\n<style>"
-            + ".ran > rect, .ran > polygon, .ran > circle { fill: #d8f3dc; stroke: #2d6a4f; stroke-width: 3px }"
-            + " .failed > rect, .failed > polygon, .failed > circle { fill: #ffccd5; stroke: #c9184a; stroke-width: 4px }"
-            + " .skipped > rect, .skipped > polygon, .skipped > circle { fill: #eeeeee; stroke: #999999; stroke-dasharray: 4 }"
-            + " .ignored > rect, .ignored > polygon, .ignored > circle { fill: #fff3b0; stroke: #e09f3e; stroke-width: 3px }"
-            + " .waiting > rect, .waiting > polygon, .waiting > circle { fill: #cfe2ff; stroke: #0a58ca; stroke-width: 4px }</style>"
-            + svg.Substring(open);
+        return FlowPictures.Svg(flow, Marks());
     }
-
-    // Each node's total time, last outcome and count (a node in a loop or a foreach body runs several times).
-    private Dictionary<string, (TimeSpan Total, string Outcome, int Times)> Totals()
-    {
-        var byNode = new Dictionary<string, (TimeSpan Total, string Outcome, int Times)>(StringComparer.Ordinal);
-        foreach (var node in Nodes)
-        {
-            byNode.TryGetValue(node.NodeId, out var seen);
-            byNode[node.NodeId] = (seen.Total + node.Duration, node.Outcome, seen.Times + 1);
-        }
-        return byNode;
-    }
-
-    private static string Note(TimeSpan total, int times)
-        => " · " + total.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms" + (times > 1 ? " ×" + times.ToString(CultureInfo.InvariantCulture) : "");
-
-    private static string Style(string outcome)
-        => outcome switch { "success" or "fallback" => "ran", "skipped" => "skipped", "ignored" or "timed out" => "ignored", "waiting" => "waiting", _ => "failed" };
 
     /// <summary>
     /// The run drawn on its flow's picture (the generated <c>Mermaid</c> constant): nodes that ran, failed, were skipped,
@@ -92,36 +53,11 @@ public sealed class FlowTrace(string flowId)
     public string ToMermaid()
     {
         var flow = Flow ?? throw new InvalidOperationException($"trace of flow '{FlowId}' has no picture: only the trace of a generated flow's run can be drawn");
-        var picture = flow.Mermaid ?? throw new InvalidOperationException($"flow '{FlowId}' was compiled without a picture");
-        var lines = picture.Split('\n').ToList();
-        var classes = new StringBuilder();
-        var byNode = Totals();
-        foreach (var (nodeId, (total, outcome, times)) in byNode)
-        {
-            var index = Array.IndexOf(flow.NodeIds, nodeId);
-            if (index < 0) continue;
-            var id = "n" + index.ToString(CultureInfo.InvariantCulture);
-            var note = Note(total, times);
-            // The node's own line: "  n3[\"Label\"]" (any shape); the note goes before the label's closing quote.
-            var at = lines.FindIndex(l => l.TrimStart().StartsWith(id, StringComparison.Ordinal) && l.TrimStart().Length > id.Length && l.TrimStart()[id.Length] is '(' or '[' or '{' or '>');
-            if (at >= 0)
-            {
-                var line = lines[at];
-                var open = line.IndexOf('"');
-                var close = open < 0 ? -1 : line.IndexOf('"', open + 1);
-                if (close > 0) lines[at] = line.Substring(0, close) + note + line.Substring(close);
-            }
-            var style = Style(outcome);
-            classes.Append("  class ").Append(id).Append(' ').Append(style).Append('\n');
-        }
-        var text = new StringBuilder(string.Join("\n", lines).TrimEnd('\n')).Append('\n');
-        text.Append("  classDef ran fill:#d8f3dc,stroke:#2d6a4f,stroke-width:2px\n");
-        text.Append("  classDef failed fill:#ffccd5,stroke:#c9184a,stroke-width:3px\n");
-        text.Append("  classDef skipped fill:#eeeeee,stroke:#999999,stroke-dasharray:4\n");
-        text.Append("  classDef ignored fill:#fff3b0,stroke:#e09f3e,stroke-width:2px\n");
-        text.Append("  classDef waiting fill:#cfe2ff,stroke:#0a58ca,stroke-width:3px\n");
-        return text.Append(classes).ToString();
+        return FlowPictures.Mermaid(flow, Marks());
     }
+
+    // Each node's total time, last outcome and count (a node in a loop or a foreach body runs several times).
+    private IReadOnlyList<FlowNodeMark> Marks() => FlowPictures.Marks(Nodes.Select(n => (n.NodeId, n.Outcome, n.Duration)));
 
     /// <summary>
     /// The trace as JSON (written with Utf8JsonWriter: no reflection). Inputs and outputs are written as their

@@ -378,6 +378,97 @@ public abstract class FlowStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Query_filters_by_key()
+    {
+        await Store.SaveAsync(BareInstance("k1", flowId: "a", key: "ann", created: T0.AddMinutes(1)), 0);
+        await Store.SaveAsync(BareInstance("k2", flowId: "b", key: "ann", created: T0.AddMinutes(2)), 0);
+        await Store.SaveAsync(BareInstance("k3", flowId: "a", key: "bob", created: T0.AddMinutes(3)), 0);
+        await Store.SaveAsync(BareInstance("k4", flowId: "a", key: "ann'; --", created: T0.AddMinutes(4)), 0);
+
+        Assert.Equal(["k1", "k2"], Ids(await Store.QueryAsync(new FlowInstanceQuery { Key = "ann" })));
+        Assert.Equal(["k1"], Ids(await Store.QueryAsync(new FlowInstanceQuery { Key = "ann", FlowId = "a" })));
+        Assert.Equal(["k4"], Ids(await Store.QueryAsync(new FlowInstanceQuery { Key = "ann'; --" })));
+        Assert.Empty(await Store.QueryAsync(new FlowInstanceQuery { Key = "ANN" }));
+    }
+
+    // ---- history ----
+
+    private static FlowHistoryEntry Step(long revision, string cause, FlowInstanceStatus status) => new()
+    {
+        Revision = revision,
+        Time = T0.AddMinutes(revision),
+        Cause = cause,
+        Event = cause == "event" ? "payment-received" : null,
+        EventId = cause == "event" ? "evt-\"1\"" : null,
+        By = cause == "suspend" ? "Zoë ✓" : null,
+        Status = status,
+        Nodes = ["wait-payment", "ümlaut\n\"quoted\""],
+        ErrorCode = status == FlowInstanceStatus.Suspended ? "E-X" : null,
+        ErrorNode = status == FlowInstanceStatus.Suspended ? "charge" : null,
+        ErrorMessage = status == FlowInstanceStatus.Suspended ? "the gateway said </script> ✗" : null,
+        Ran = cause == "start" ? [new FlowHistoryNode("load", "success", TimeSpan.FromMilliseconds(1.25)), new FlowHistoryNode("wait-payment", "waiting", TimeSpan.Zero)] : [],
+    };
+
+    [Fact]
+    public async Task A_save_with_a_step_writes_it_to_the_history_with_the_save()
+    {
+        Assert.True(Store.KeepsHistory);
+        var instance = BareInstance("h1");
+        instance.Step = Step(1, "start", FlowInstanceStatus.Waiting);
+        await Store.SaveAsync(instance, 0);
+        var read = (await Store.GetAsync("h1"))!;
+        Assert.Null(read.Step); // never read back into the instance
+        read.Status = FlowInstanceStatus.Suspended;
+        read.Step = Step(2, "suspend", FlowInstanceStatus.Suspended);
+        await Store.SaveAsync(read, 1);
+        read.Step = Step(3, "event", FlowInstanceStatus.Waiting);
+        read.Status = FlowInstanceStatus.Waiting;
+        await Store.SaveAsync(read, 2);
+        // A save without a step (an engine with history off) adds nothing.
+        read.Step = null;
+        await Store.SaveAsync(read, 3);
+
+        var history = await Store.ReadHistoryAsync("h1");
+        Assert.Equal([1L, 2L, 3L], history.Select(h => h.Revision));
+        for (var i = 0; i < 3; i++)
+        {
+            var expected = Step(i + 1, new[] { "start", "suspend", "event" }[i], new[] { FlowInstanceStatus.Waiting, FlowInstanceStatus.Suspended, FlowInstanceStatus.Waiting }[i]);
+            var actual = history[i];
+            Assert.Equal(expected.Cause, actual.Cause);
+            Assert.True(expected.Time == actual.Time, $"{expected.Time:O} != {actual.Time:O}");
+            Assert.Equal(expected.Event, actual.Event);
+            Assert.Equal(expected.EventId, actual.EventId);
+            Assert.Equal(expected.By, actual.By);
+            Assert.Equal(expected.Status, actual.Status);
+            Assert.Equal(expected.Nodes, actual.Nodes);
+            Assert.Equal(expected.ErrorCode, actual.ErrorCode);
+            Assert.Equal(expected.ErrorNode, actual.ErrorNode);
+            Assert.Equal(expected.ErrorMessage, actual.ErrorMessage);
+            Assert.Equal(expected.Ran, actual.Ran);
+        }
+        Assert.Equal([2L, 3L], (await Store.ReadHistoryAsync("h1", limit: 2)).Select(h => h.Revision));
+        Assert.Empty(await Store.ReadHistoryAsync("no-such-instance"));
+    }
+
+    [Fact]
+    public async Task A_refused_save_writes_no_history()
+    {
+        var instance = BareInstance("h2");
+        instance.Step = Step(1, "start", FlowInstanceStatus.Waiting);
+        await Store.SaveAsync(instance, 0);
+        var stale = (await Store.GetAsync("h2"))!;
+        stale.Step = Step(2, "event", FlowInstanceStatus.Waiting);
+        await Assert.ThrowsAsync<FlowConcurrencyException>(async () => await Store.SaveAsync(stale, 7));
+        // A second active instance of the key is refused too, and leaves no entry under its id.
+        var twin = BareInstance("h3");
+        twin.Step = Step(1, "start", FlowInstanceStatus.Waiting);
+        await Assert.ThrowsAsync<FlowConcurrencyException>(async () => await Store.SaveAsync(twin, 0));
+
+        Assert.Equal([1L], (await Store.ReadHistoryAsync("h2")).Select(h => h.Revision));
+        Assert.Empty(await Store.ReadHistoryAsync("h3"));
+    }
+
+    [Fact]
     public async Task Query_takes_at_most_the_limit_oldest_first()
     {
         for (var i = 9; i >= 0; i--) await Store.SaveAsync(BareInstance($"i{i}", key: $"{i}", created: T0.AddSeconds(i)), 0);
@@ -620,6 +711,26 @@ public abstract class DurableFlowStoreConformance : FlowStoreConformance
 
     [Fact]
     public void The_store_is_durable() => Assert.True(Store.IsDurable);
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"revision\": 2}")]
+    [InlineData("{\"revision\": 2, \"time\": \"2025-03-01T10:00:00Z\", \"cause\": \"start\", \"status\": 0, \"nodes\": [1]}")]
+    public async Task A_history_entry_that_cannot_be_read_reads_as_unreadable_and_the_others_still_read(string entry)
+    {
+        var instance = BareInstance("hd");
+        instance.Step = new FlowHistoryEntry { Revision = 1, Cause = "start", Time = T0 };
+        await Store.SaveAsync(instance, 0);
+        instance.Step = new FlowHistoryEntry { Revision = 2, Cause = "event", Time = T0 };
+        await Store.SaveAsync(instance, 1);
+        await ExecuteAsync($"UPDATE flowgen_history SET entry = '{entry.Replace("'", "''")}' WHERE instance_id = 'hd' AND revision = 2");
+
+        var history = await Store.ReadHistoryAsync("hd");
+        Assert.Equal(["start", "unreadable"], history.Select(h => h.Cause));
+        Assert.Equal(2, history[1].Revision);
+        Assert.Equal(FlowErrorCodes.InstanceUnreadable, history[1].ErrorCode);
+        Assert.Contains("history entry 2 cannot be read", history[1].ErrorMessage);
+    }
 
     [Theory]
     [InlineData("nodes", "[\"wait\"")]

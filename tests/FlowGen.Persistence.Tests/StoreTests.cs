@@ -9,10 +9,29 @@ namespace FlowGen.Persistence.Tests;
 /// <summary>The contract against the reference store.</summary>
 public sealed class InMemoryFlowStoreTests : FlowStoreConformance
 {
-    protected override IFlowStore CreateStore() => new InMemoryFlowStore();
+    protected override IFlowStore CreateStore() => new InMemoryFlowStore { HistoryLength = 100 };
 
     [Fact]
     public void The_store_is_not_durable() => Assert.False(Store.IsDurable);
+
+    [Fact]
+    public async Task By_default_it_keeps_no_history_and_at_most_its_length_when_asked()
+    {
+        var plain = new InMemoryFlowStore();
+        Assert.False(plain.KeepsHistory);
+        var instance = new FlowInstance { Id = "i", FlowId = "f", Key = "k", Version = "1", Step = new FlowHistoryEntry { Revision = 1, Cause = "start" } };
+        await plain.SaveAsync(instance, 0);
+        Assert.Empty(await plain.ReadHistoryAsync("i"));
+
+        var bounded = new InMemoryFlowStore { HistoryLength = 2 };
+        var kept = new FlowInstance { Id = "j", FlowId = "f", Key = "k", Version = "1" };
+        for (var revision = 1; revision <= 4; revision++)
+        {
+            kept.Step = new FlowHistoryEntry { Revision = revision, Cause = "event" };
+            await bounded.SaveAsync(kept, revision - 1);
+        }
+        Assert.Equal([3L, 4L], (await bounded.ReadHistoryAsync("j")).Select(h => h.Revision));
+    }
 }
 
 /// <summary>The contract against a SQLite file in a fresh temporary folder (deleted afterwards).</summary>
@@ -81,7 +100,7 @@ public sealed class SqliteFlowStoreTests : DurableFlowStoreConformance, IDisposa
             while (reader.Read()) names.Add(reader.GetString(0));
         }
         Assert.Equal(
-            ["flowgen_events", "flowgen_events_pending", "flowgen_instances", "flowgen_instances_active", "flowgen_instances_due", "flowgen_instances_flow_key", "flowgen_instances_status"],
+            ["flowgen_events", "flowgen_events_pending", "flowgen_history", "flowgen_instances", "flowgen_instances_active", "flowgen_instances_due", "flowgen_instances_flow_key", "flowgen_instances_status"],
             names);
 
         // Initializing again (another process starting) changes nothing.
@@ -223,7 +242,8 @@ public sealed class PostgreSqlFlowStoreTests(PostgresServer server) : DurableFlo
 
     protected override Task ExecuteAsync(string sql)
     {
-        server.Execute(sql.Replace("flowgen_instances", _schema + ".flowgen_instances", StringComparison.Ordinal));
+        server.Execute(sql.Replace("flowgen_instances", _schema + ".flowgen_instances", StringComparison.Ordinal)
+            .Replace("flowgen_history", _schema + ".flowgen_history", StringComparison.Ordinal));
         return Task.CompletedTask;
     }
 

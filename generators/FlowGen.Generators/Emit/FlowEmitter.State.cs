@@ -48,6 +48,9 @@ internal sealed partial class FlowEmitter
             ? $"global::System.TimeSpan.FromMilliseconds({ms.ToString(CultureInfo.InvariantCulture)})" : "null";
         var loopLimit = Checks.SettingsChecks.TryMilliseconds(start.GetProperty("loop-limit"), out var limit)
             ? limit.ToString(CultureInfo.InvariantCulture) : "global::FlowGen.FlowDescriptor.StandardLoopLimit";
+        _w.Line("/// <summary>What the runtime knows of this flow: its nodes, version and pictures (the flow catalog and the console read it).</summary>");
+        _w.Line("internal static global::FlowGen.FlowDescriptor Descriptor => s_flow;");
+        _w.Line();
         _w.Line("private static readonly global::FlowGen.FlowDescriptor s_flow = new(");
         _w.Line("    FlowId,");
         _w.Line("    version: FlowVersion,");

@@ -34,7 +34,7 @@ internal static class RegistrationEmitter
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof({flow.ClassType}), typeof({flow.ClassType}), flowLifetime));");
             w.Line($"{TryAdd}(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.IFlow<{flow.RequestType}, {flow.ResultType}>), static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider), flowLifetime));");
             // Its entry in the FlowCatalog, which runs flows by id.
-            w.Line($"{Di}.ServiceCollectionServiceExtensions.AddSingleton(services, global::FlowGen.FlowCatalogEntry.For<{flow.ClassType}, {flow.RequestType}, {flow.ResultType}>({CSharpText.StringLiteral(flow.FlowId)}));");
+            w.Line($"{Di}.ServiceCollectionServiceExtensions.AddSingleton(services, global::FlowGen.FlowCatalogEntry.For<{flow.ClassType}, {flow.RequestType}, {flow.ResultType}>({CSharpText.StringLiteral(flow.FlowId)}, static () => {flow.ClassType}.Descriptor));");
             // A durable flow is also one of the flows a FlowEngine runs (several of them: TryAddEnumerable).
             if (flow.IsDurable)
                 w.Line($"{Di}.Extensions.ServiceCollectionDescriptorExtensions.TryAddEnumerable(services, new {Di}.ServiceDescriptor(typeof(global::FlowGen.Durable.IDurableFlow), (global::System.Func<global::System.IServiceProvider, {flow.ClassType}>)(static provider => {Di}.ServiceProviderServiceExtensions.GetRequiredService<{flow.ClassType}>(provider)), flowLifetime));");

@@ -56,6 +56,9 @@ internal sealed record FlowNode(
     /// <summary>True for an element FlowGen reads but does not compile yet (already reported as FG0003).</summary>
     public bool IsUnsupported { get; init; }
 
+    /// <summary>Where a BPMN file's diagram (BPMN DI) draws the node, or null: the SVG picture then keeps the modeler's layout.</summary>
+    public DiagramBounds? Bounds { get; init; }
+
     /// <summary>In a flow with its subprocesses expanded: the id of the subprocess node this node runs inside, or null.</summary>
     public string? Scope { get; init; }
 
@@ -137,7 +140,14 @@ internal sealed record FlowEdge(
     string TargetId,
     ConditionSource? Condition,
     bool IsDefault,
-    LocationInfo Location);
+    LocationInfo Location)
+{
+    /// <summary>The bends a BPMN file's diagram (BPMN DI) draws the flow through: x0, y0, x1, y1, ...; empty when it has none.</summary>
+    public EquatableArray<double> Waypoints { get; init; } = EquatableArray<double>.Empty;
+}
+
+/// <summary>A BPMN DI shape's bounds (dc:Bounds), in the diagram's own units.</summary>
+internal sealed record DiagramBounds(double X, double Y, double Width, double Height);
 
 /// <summary>
 /// A process (or, later, a subprocess) graph: nodes, edges and the start events that each begin a flow.

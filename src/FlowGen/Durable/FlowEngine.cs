@@ -39,6 +39,7 @@ public sealed class FlowEngine : IAsyncDisposable
     private TaskCompletionSource? _room;
     private int _pending;
     private int _started;
+    private readonly bool _history;
 
     /// <param name="flows">The durable flows (generated classes implementing <see cref="IDurableFlow"/>), one build per flow id.</param>
     /// <param name="store">Where instances and the inbox live.</param>
@@ -47,6 +48,7 @@ public sealed class FlowEngine : IAsyncDisposable
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _options = options ?? new FlowEngineOptions();
+        _history = _options.History && _store.KeepsHistory;
         Json = FlowStateJson.Options([.. _options.JsonContexts]);
         _context = new DurableStepContext { Json = Json, Clock = _options.Clock, Options = _options.RunOptions };
         foreach (var flow in flows ?? throw new ArgumentNullException(nameof(flows)))
@@ -318,7 +320,14 @@ public sealed class FlowEngine : IAsyncDisposable
     /// (<see cref="FlowErrorCodes.StateUnreadable"/>; the instance stays as it was), or no build of its flow is registered
     /// (<see cref="FlowErrorCodes.UnknownFlow"/>).
     /// </exception>
-    public async Task<FlowInstance> ResumeAsync(string instanceId, CancellationToken cancellationToken = default)
+    public Task<FlowInstance> ResumeAsync(string instanceId, CancellationToken cancellationToken = default)
+        => ResumeAsync(instanceId, by: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ResumeAsync(string, CancellationToken)"/> on an operator's behalf: <paramref name="by"/> (a user name) is kept
+    /// in the step's history entry (<see cref="FlowHistoryEntry.By"/>).
+    /// </summary>
+    public async Task<FlowInstance> ResumeAsync(string instanceId, string? by, CancellationToken cancellationToken = default)
     {
         var resumed = await OnInstance(instanceId, "resume", async instance =>
         {
@@ -342,17 +351,77 @@ public sealed class FlowEngine : IAsyncDisposable
             {
                 throw new FlowInstanceFaultException(StateError(instance, exception), instance, exception);
             }
-            await ApplyAsync(instance, build, step, 0, "resume", null).ConfigureAwait(false);
+            await ApplyAsync(instance, build, step, 0, "resume", null, by).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await DeliverParkedAsync(resumed.Id).ConfigureAwait(false);
         return resumed;
     }
 
     /// <summary>
+    /// Repairs an instance that stopped at a failure: the nodes it failed at run again, with the bus values it had, as
+    /// <see cref="ResumeAsync(string, CancellationToken)"/> does for a suspended one; and for a <em>failed</em> instance too
+    /// (one whose flow fails on a task failure, the default policy), when its error is one a repair can fix (a task's
+    /// exception or timeout, a condition or assignment that threw, a timeout, a loop limit: not an error end event,
+    /// which is the flow's own outcome, nor an invalid request). Throws <see cref="FlowInstanceStateException"/> for any
+    /// other instance, and <see cref="FlowConcurrencyException"/> when its flow and key have another active instance by now.
+    /// </summary>
+    /// <param name="instanceId">The instance.</param>
+    /// <param name="by">Who repairs it (kept in the history), or null.</param>
+    /// <param name="cancellationToken">Cancels the wait for the instance's mailbox.</param>
+    public async Task<FlowInstance> RepairAsync(string instanceId, string? by = null, CancellationToken cancellationToken = default)
+    {
+        var repaired = await OnInstance(instanceId, "repair", async instance =>
+        {
+            if (instance.Status is not (>= FlowInstanceStatus.Waiting and <= FlowInstanceStatus.Cancelled)) throw new FlowInstanceFaultException(instance.Unreadable!, instance);
+            var repairable = instance.Status == FlowInstanceStatus.Suspended
+                || (instance.Status == FlowInstanceStatus.Failed && IsRepairable(instance.ErrorCode) && instance.Nodes.Length > 0);
+            if (!repairable)
+            {
+                var why = instance.Status == FlowInstanceStatus.Failed
+                    ? $"failed with {instance.ErrorCode}, which a repair cannot change (an error end event or an invalid request is the flow's own outcome)"
+                    : $"is {instance.Status}";
+                throw new FlowInstanceStateException($"instance '{instance.Id}' of flow '{instance.FlowId}' {why}: only a suspended instance, or one failed by a task, a condition, an assignment, a timeout or a loop limit, is repaired");
+            }
+            if (BuildFor(instance) is not { } build)
+            {
+                if (!IsKnownFlow(instance.FlowId))
+                    throw new FlowInstanceFaultException(new FlowError(FlowErrorCodes.UnknownFlow, instance.FlowId, null, null, VersionMessage(instance)), instance);
+                throw new FlowInstanceStateException(VersionMessage(instance));
+            }
+            DurableStep step;
+            try
+            {
+                step = await build.ContinueAsync(instance.State, DurableSignal.Resume, _context).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (IsStateError(exception))
+            {
+                throw new FlowInstanceFaultException(StateError(instance, exception), instance, exception);
+            }
+            await ApplyAsync(instance, build, step, 0, "repair", null, by).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        await DeliverParkedAsync(repaired.Id).ConfigureAwait(false);
+        return repaired;
+    }
+
+    /// <summary>
+    /// The instance's history, oldest step first (at most <paramref name="limit"/>, the newest kept): empty when the store
+    /// keeps none (<see cref="IFlowStore.KeepsHistory"/>) or <see cref="FlowEngineOptions.History"/> is off.
+    /// </summary>
+    public Task<IReadOnlyList<FlowHistoryEntry>> HistoryAsync(string instanceId, int limit = 500, CancellationToken cancellationToken = default)
+        => _store.ReadHistoryAsync(instanceId, limit, cancellationToken).AsTask();
+
+    /// <summary>
     /// Cancels an active instance (waiting or suspended, or in a status the engine does not know): it takes no more
     /// events or timers. The events parked because of it are delivered again, as if it had not been there.
     /// </summary>
-    public async Task<FlowInstance> CancelAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    public Task<FlowInstance> CancelAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+        => CancelAsync(instanceId, reason, by: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CancelAsync(string, string?, CancellationToken)"/> on an operator's behalf: <paramref name="by"/> is kept in the
+    /// step's history entry.
+    /// </summary>
+    public async Task<FlowInstance> CancelAsync(string instanceId, string? reason, string? by, CancellationToken cancellationToken = default)
     {
         var cancelled = await OnInstance(instanceId, "cancel", async instance =>
         {
@@ -366,6 +435,7 @@ public sealed class FlowEngine : IAsyncDisposable
             instance.ErrorCode = FlowErrorCodes.Cancelled;
             instance.ErrorMessage = reason is null ? "cancelled by hand" : "cancelled by hand: " + reason;
             instance.Updated = Clock.GetUtcNow();
+            Record(instance, expected, "cancel", null, null, by);
             await _store.SaveAsync(instance, expected, cancellationToken).ConfigureAwait(false);
             instance.ReadError = null;
             _options.OnStep?.Invoke(new FlowStepRecord(instance, "cancel", null, null));
@@ -376,12 +446,19 @@ public sealed class FlowEngine : IAsyncDisposable
 
     /// <summary>Suspends a waiting instance by hand: it takes no events or timers until it is resumed (its wait then begins again).</summary>
     public Task<FlowInstance> SuspendAsync(string instanceId, string reason, CancellationToken cancellationToken = default)
+        => SuspendAsync(instanceId, reason, by: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SuspendAsync(string, string, CancellationToken)"/> on an operator's behalf: <paramref name="by"/> is kept in the
+    /// step's history entry.
+    /// </summary>
+    public Task<FlowInstance> SuspendAsync(string instanceId, string reason, string? by, CancellationToken cancellationToken = default)
         => OnInstance(instanceId, "suspend", async instance =>
         {
             if (instance.Unreadable is { } unreadable) throw new FlowInstanceFaultException(unreadable, instance);
             if (instance.Status != FlowInstanceStatus.Waiting)
                 throw new FlowInstanceStateException($"instance '{instance.Id}' of flow '{instance.FlowId}' is {instance.Status}: only a waiting instance can be suspended");
-            await SuspendWithAsync(instance, FlowErrorCodes.Suspended, "suspended by hand: " + reason, "suspend", cancellationToken).ConfigureAwait(false);
+            await SuspendWithAsync(instance, FlowErrorCodes.Suspended, "suspended by hand: " + reason, "suspend", cancellationToken, by).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>Waits until every event, timer and operation handed to the mailboxes so far has been taken, and the inbox marks are written.</summary>
@@ -695,7 +772,7 @@ public sealed class FlowEngine : IAsyncDisposable
         }
     }
 
-    private async Task ApplyAsync(FlowInstance instance, IDurableFlow build, DurableStep step, long sequence, string cause, FlowEvent? flowEvent)
+    private async Task ApplyAsync(FlowInstance instance, IDurableFlow build, DurableStep step, long sequence, string cause, FlowEvent? flowEvent, string? by = null)
     {
         var expected = instance.Revision;
         var status = step.Status;
@@ -720,6 +797,7 @@ public sealed class FlowEngine : IAsyncDisposable
             var id = instance.Id + "/" + (expected + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "/" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await PublishAsync(new FlowEvent(published.Name, published.Payload, id, published.Time)).ConfigureAwait(false);
         }
+        Record(instance, expected, cause, flowEvent, step.Trace, by);
         await _store.SaveAsync(instance, expected).ConfigureAwait(false);
         // Every column was written again from the step: a row that could not all be read before can be now.
         instance.ReadError = null;
@@ -738,7 +816,9 @@ public sealed class FlowEngine : IAsyncDisposable
     /// event (<c>fail("CODE")</c>) is the flow's own outcome, and an invalid request stays invalid: those fail the
     /// instance whatever the policy.
     /// </summary>
-    private static bool IsRepairable(FlowError? error) => error?.Code is FlowErrorCodes.TaskFailed or FlowErrorCodes.TaskTimedOut or FlowErrorCodes.IterationFailed
+    private static bool IsRepairable(FlowError? error) => IsRepairable(error?.Code);
+
+    private static bool IsRepairable(string? code) => code is FlowErrorCodes.TaskFailed or FlowErrorCodes.TaskTimedOut or FlowErrorCodes.IterationFailed
         or FlowErrorCodes.SubprocessTimedOut or FlowErrorCodes.FlowTimedOut or FlowErrorCodes.ConditionFailed or FlowErrorCodes.AssignmentFailed or FlowErrorCodes.LoopLimit
         or FlowErrorCodes.JoinIncomplete or FlowErrorCodes.NoMatchingBranch or FlowErrorCodes.HttpResponseTooLarge or FlowErrorCodes.HttpEmptyResponse;
 
@@ -786,7 +866,7 @@ public sealed class FlowEngine : IAsyncDisposable
     }
 
     /// <summary>Suspends an instance where it is (its nodes stay, its timer goes) with an error, in one save.</summary>
-    private async Task SuspendWithAsync(FlowInstance instance, string code, string message, string cause, CancellationToken cancellationToken)
+    private async Task SuspendWithAsync(FlowInstance instance, string code, string message, string cause, CancellationToken cancellationToken, string? by = null)
     {
         var expected = instance.Revision;
         instance.Status = FlowInstanceStatus.Suspended;
@@ -795,11 +875,16 @@ public sealed class FlowEngine : IAsyncDisposable
         instance.ErrorNode = instance.Nodes.FirstOrDefault();
         instance.ErrorMessage = message;
         instance.Updated = Clock.GetUtcNow();
+        Record(instance, expected, cause, null, null, by);
         await _store.SaveAsync(instance, expected, cancellationToken).ConfigureAwait(false);
         instance.ReadError = null;
         Interlocked.Increment(ref Counters.InstancesSuspended);
         _options.OnStep?.Invoke(new FlowStepRecord(instance, cause, null, null));
     }
+
+    /// <summary>Hands the step's history entry to the store with its save (when the store keeps a history).</summary>
+    private void Record(FlowInstance instance, long expected, string cause, FlowEvent? flowEvent, FlowTrace? trace, string? by)
+        => instance.Step = _history ? FlowHistoryEntry.Of(instance, expected + 1, cause, flowEvent, trace, by) : null;
 
     private FlowInstance NewInstance(IDurableFlow flow, string key)
     {

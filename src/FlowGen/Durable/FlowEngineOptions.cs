@@ -43,6 +43,13 @@ public sealed class FlowEngineOptions
     /// <summary>What a task failure does when the flow file does not say (<c>on-failure</c>). Default: fail.</summary>
     public FlowFailurePolicy FailurePolicy { get; set; } = FlowFailurePolicy.Fail;
 
+    /// <summary>
+    /// Keep every instance's history (<see cref="FlowEngine.HistoryAsync"/>: each step's cause, event, position, error and,
+    /// when <see cref="RunOptions"/> track nodes, the nodes it ran), written by the store with each save, when the
+    /// store keeps one (<see cref="IFlowStore.KeepsHistory"/>). Default: true.
+    /// </summary>
+    public bool History { get; set; } = true;
+
     /// <summary>Called after every step an instance takes (start, event, timer, resume, cancel), from its mailbox.</summary>
     public Action<FlowStepRecord>? OnStep { get; set; }
 
@@ -68,7 +75,7 @@ public sealed class FlowEngineOptions
 
 /// <summary>One step an instance took, for observers (<see cref="FlowEngineOptions.OnStep"/>).</summary>
 /// <param name="Instance">The instance as saved after the step.</param>
-/// <param name="Cause">What moved it: "start", "event", "timer", "resume", "cancel", "suspend", "version", "unreadable" (its state) or "damaged" (its row).</param>
+/// <param name="Cause">What moved it: "start", "event", "timer", "resume", "repair", "cancel", "suspend", "version", "unreadable" (its state) or "damaged" (its row).</param>
 /// <param name="Event">The event, when an event moved it.</param>
 /// <param name="Step">The step's outcome (null for cancel, suspend by hand and a version mismatch).</param>
 public sealed record FlowStepRecord(FlowInstance Instance, string Cause, FlowEvent? Event, DurableStep? Step);

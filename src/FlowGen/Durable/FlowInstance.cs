@@ -74,6 +74,13 @@ public sealed class FlowInstance
     /// <summary>When it was last saved.</summary>
     public DateTimeOffset Updated { get; set; }
 
+    /// <summary>
+    /// The history entry of the step being saved, set by the engine before <see cref="IFlowStore.SaveAsync"/> when the store
+    /// keeps a history (<see cref="IFlowStore.KeepsHistory"/>): the store writes it with the save, atomically. Null
+    /// otherwise, and never read back from a store.
+    /// </summary>
+    public FlowHistoryEntry? Step { get; set; }
+
     /// <summary>True while it can still go on (waiting or suspended).</summary>
     public bool IsActive => Status is FlowInstanceStatus.Waiting or FlowInstanceStatus.Suspended;
 
@@ -154,6 +161,9 @@ public sealed class FlowInstanceQuery
 
     /// <summary>Only instances of this flow, or any.</summary>
     public string? FlowId { get; init; }
+
+    /// <summary>Only instances with this correlation key, or any.</summary>
+    public string? Key { get; init; }
 
     /// <summary>Only waiting instances whose timer is due at or before this time.</summary>
     public DateTimeOffset? DueBy { get; init; }

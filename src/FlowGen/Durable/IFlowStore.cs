@@ -65,4 +65,18 @@ public interface IFlowStore
     /// instance's flow and key already have an active instance.
     /// </summary>
     ValueTask SaveAsync(FlowInstance instance, long expectedRevision, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True when <see cref="SaveAsync"/> writes <see cref="FlowInstance.Step"/> (when set) to the instance's history in
+    /// the same atomic write, and <see cref="ReadHistoryAsync"/> reads it. The SQLite and PostgreSQL stores keep one; the
+    /// in-memory store when asked (<see cref="InMemoryFlowStore.HistoryLength"/>). Default: false.
+    /// </summary>
+    bool KeepsHistory => false;
+
+    /// <summary>
+    /// An instance's history, oldest step first: the newest <paramref name="limit"/> entries. Empty when the store keeps
+    /// none. An entry that cannot be read is returned with the cause "unreadable" and the reason as its error message.
+    /// </summary>
+    ValueTask<IReadOnlyList<FlowHistoryEntry>> ReadHistoryAsync(string instanceId, int limit = 500, CancellationToken cancellationToken = default)
+        => new(Array.Empty<FlowHistoryEntry>());
 }

@@ -18,6 +18,7 @@ public sealed class InMemoryFlowStore : IFlowStore
     private readonly object[] _stripes;
     private readonly TimerIndex _timers = new();
     private readonly ConcurrentDictionary<string, byte> _eventIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Queue<FlowHistoryEntry>> _history = new(StringComparer.Ordinal);
     private long _sequence;
 
     /// <summary>Creates an empty store.</summary>
@@ -35,6 +36,22 @@ public sealed class InMemoryFlowStore : IFlowStore
 
     /// <summary>When true (the default), a completed, failed or cancelled instance is forgotten once a newer one of its key exists.</summary>
     public bool KeepFinished { get; init; } = true;
+
+    /// <summary>
+    /// How many history entries the store keeps per instance (the newest); 0, the default, keeps none, so that a million
+    /// instances in memory carry no history (<see cref="IFlowStore.KeepsHistory"/>).
+    /// </summary>
+    public int HistoryLength { get; init; }
+
+    /// <inheritdoc />
+    public bool KeepsHistory => HistoryLength > 0;
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<FlowHistoryEntry>> ReadHistoryAsync(string instanceId, int limit = 500, CancellationToken cancellationToken = default)
+    {
+        if (!_history.TryGetValue(instanceId, out var entries)) return new(Array.Empty<FlowHistoryEntry>());
+        lock (entries) return new(entries.Skip(Math.Max(0, entries.Count - limit)).ToArray());
+    }
 
     /// <inheritdoc />
     public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => default;
@@ -121,7 +138,13 @@ public sealed class InMemoryFlowStore : IFlowStore
             stored.Revision = 1;
             // The id decides between two inserts of one id under different keys (different stripes).
             if (!_byId.TryAdd(stored.Id, stored)) throw new FlowConcurrencyException(instance.Id, 0);
-            if (!KeepFinished && previous is not null) _byId.TryRemove(previous.Id, out _);
+            stored.Step = null;
+            if (!KeepFinished && previous is not null)
+            {
+                _byId.TryRemove(previous.Id, out _);
+                _history.TryRemove(previous.Id, out _);
+            }
+            Remember(instance);
             _latest[key] = stored;
             _timers.Move(stored.Id, null, TimerOf(stored));
         }
@@ -143,6 +166,19 @@ public sealed class InMemoryFlowStore : IFlowStore
             // Never the caller's array: the store writes into its own.
             stored.State = bytes;
             stored.Revision = expectedRevision + 1;
+            Remember(instance);
+        }
+    }
+
+    /// <summary>Keeps the step's history entry (under the instance's stripe lock: with its save).</summary>
+    private void Remember(FlowInstance instance)
+    {
+        if (HistoryLength <= 0 || instance.Step is not { } step) return;
+        var entries = _history.GetOrAdd(instance.Id, static _ => new Queue<FlowHistoryEntry>());
+        lock (entries)
+        {
+            entries.Enqueue(step);
+            while (entries.Count > HistoryLength) entries.Dequeue();
         }
     }
 
@@ -173,6 +209,7 @@ public sealed class InMemoryFlowStore : IFlowStore
     private static bool Matches(FlowInstance instance, FlowInstanceQuery query)
         => (query.Status is not { } status || instance.Status == status)
            && (query.FlowId is not { } flowId || instance.FlowId == flowId)
+           && (query.Key is not { } key || instance.Key == key)
            && (query.DueBy is not { } dueBy || (instance.Status == FlowInstanceStatus.Waiting && instance.DueAt is { } due && due <= dueBy));
 
     /// <summary>

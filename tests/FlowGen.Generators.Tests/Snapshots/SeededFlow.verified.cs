@@ -63,6 +63,9 @@ namespace Shop
             e = 6,
         }
 
+        /// <summary>What the runtime knows of this flow: its nodes, version and pictures (the flow catalog and the console read it).</summary>
+        internal static global::FlowGen.FlowDescriptor Descriptor => s_flow;
+
         private static readonly global::FlowGen.FlowDescriptor s_flow = new(
             FlowId,
             version: FlowVersion,

@@ -36,6 +36,9 @@ internal static class SvgWriter
             }
         }
 
+        // A BPMN file drawn in a modeler: its diagram's layout, scaled so that the picture's shapes do not overlap.
+        if (Diagram.From(nodes, edges) is { } diagram) return WriteDiagram(flow, nodes, edges, diagram);
+
         // Adjacency, so that the layout stays linear in the flow's size (a flow may have thousands of nodes).
         var outgoing = Enumerable.Range(0, nodes.Count).Select(_ => new List<int>()).ToArray();
         var incoming = Enumerable.Range(0, nodes.Count).Select(_ => new List<int>()).ToArray();
@@ -92,11 +95,7 @@ internal static class SvgWriter
             }
         }
 
-        var svg = new StringBuilder();
-        svg.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ").Append(N(canvasWidth)).Append(' ').Append(N(canvasHeight))
-            .Append("\" width=\"").Append(N(canvasWidth)).Append("\" height=\"").Append(N(canvasHeight)).Append("\" font-family=\"sans-serif\" font-size=\"12\">\n");
-        svg.Append("<title>").Append(Text(flow.Flow.FlowId)).Append("</title>\n");
-        svg.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n");
+        var svg = Begin(flow, canvasWidth, canvasHeight);
         foreach (var (from, to, branch) in edges)
         {
             var (x1, y1) = (x[from] + Width / 2.0, y[from] + Height);
@@ -109,6 +108,15 @@ internal static class SvgWriter
                 path = $"M{N(x1)},{N(y1)} L{N(x2)},{N(y2)}";
                 (lx, ly) = ((x1 + x2) / 2 + 4, (y1 + y2) / 2);
             }
+            else if (layer[to] == layer[from] && from != to)
+            {
+                // A flow to a node beside it (two ways that meet at one distance from the start): straight across.
+                var rightward = x[to] > x[from];
+                (x1, y1) = (rightward ? x[from] + Width : x[from], y[from] + Height / 2.0);
+                (x2, y2) = (rightward ? x[to] : x[to] + Width, y[to] + Height / 2.0);
+                path = $"M{N(x1)},{N(y1)} L{N(x2)},{N(y2)}";
+                (lx, ly) = ((x1 + x2) / 2 - 10, y1 - 6);
+            }
             else
             {
                 // A flow back up (a loop, a wait's way round): a curve out to the right of both nodes.
@@ -118,15 +126,199 @@ internal static class SvgWriter
                 path = $"M{N(x1)},{N(y1)} C{N(side)},{N(y1)} {N(side)},{N(y2)} {N(x2)},{N(y2)}";
                 (lx, ly) = (side - 20, (y1 + y2) / 2);
             }
-            svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.4\" marker-end=\"url(#arrow)\"").Append(dashed).Append("/>\n");
-            if (Label(branch) is { } label)
-                svg.Append("<text x=\"").Append(N(lx)).Append("\" y=\"").Append(N(ly)).Append("\" fill=\"#7a4b00\" font-size=\"11\">").Append(Text(PictureText.OneLine(label, 40))).Append("</text>\n");
+            Arrow(svg, path, dashed, branch, lx, ly);
         }
+        return End(svg, flow, nodes, x, y);
+    }
+
+    /// <summary>The flow as its BPMN diagram draws it: each shape's centre and each flow's bends, scaled by <see cref="Diagram.Scale"/>.</summary>
+    private static string WriteDiagram(BoundFlow flow, List<BoundNode> nodes, List<(int From, int To, BoundBranch Branch)> edges, Diagram diagram)
+    {
+        var x = new double[nodes.Count];
+        var y = new double[nodes.Count];
+        var (right, bottom) = (0.0, 0.0);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var bounds = diagram.Bounds[i];
+            var (cx, cy) = diagram.Map(bounds.X + bounds.Width / 2, bounds.Y + bounds.Height / 2);
+            (x[i], y[i]) = (cx - Width / 2.0, cy - Height / 2.0);
+            right = Math.Max(right, x[i] + Width + (nodes[i].Node.Kind is NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway ? 120 : 0));
+            bottom = Math.Max(bottom, y[i] + Height + 20);
+        }
+        // An embedded subprocess drawn around its body (its diagram shape holds other nodes): a frame behind them.
+        var frames = new (double X, double Y, double Width, double Height)?[nodes.Count];
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (diagram.Frame(i) is not { } frame) continue;
+            var (fx, fy) = diagram.Map(frame.X, frame.Y);
+            var (fx2, fy2) = diagram.Map(frame.X + frame.Width, frame.Y + frame.Height);
+            // The frame's corners are mapped as points: shift them so the frame surrounds the body's (larger) shapes.
+            frames[i] = (fx - Width / 2.0, fy - Height / 2.0, fx2 - fx + Width, fy2 - fy + Height);
+            right = Math.Max(right, frames[i]!.Value.X + frames[i]!.Value.Width);
+            bottom = Math.Max(bottom, frames[i]!.Value.Y + frames[i]!.Value.Height);
+        }
+        var svg = Begin(flow, right + Margin, bottom + Margin);
+        var table = Table(flow);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (frames[i] is not { } frame) continue;
+            svg.Append("<g id=\"n").Append(table[nodes[i].Node.Id].ToString(CultureInfo.InvariantCulture)).Append("\"><title>")
+                .Append(Text(nodes[i].Node.Name is { Length: > 0 } name ? $"{nodes[i].Node.Id} ({FlowNode.OneLine(name)})" : nodes[i].Node.Id)).Append("</title>")
+                .Append($"<rect x=\"{N(frame.X)}\" y=\"{N(frame.Y)}\" width=\"{N(frame.Width)}\" height=\"{N(frame.Height)}\" rx=\"10\" fill=\"#f8f6ff\" stroke=\"#5e35b1\" stroke-width=\"1.5\"/>")
+                .Append($"<text x=\"{N(frame.X + 10)}\" y=\"{N(frame.Y + 18)}\" fill=\"#311b92\">").Append(Text(PictureText.OneLine(PictureText.SubflowTitle(nodes[i]), 60))).Append("</text></g>\n");
+        }
+        foreach (var (from, to, branch) in edges)
+        {
+            // The diagram's bends between the two shapes; the ends cut where the line leaves and meets this picture's shapes.
+            var points = new List<(double X, double Y)>();
+            var waypoints = branch.Edge.Waypoints;
+            for (var k = 2; k + 3 < waypoints.Count; k += 2) points.Add(diagram.Map(waypoints[k], waypoints[k + 1]));
+            var (fromX, fromY) = (x[from] + Width / 2.0, y[from] + Height / 2.0);
+            var (toX, toY) = (x[to] + Width / 2.0, y[to] + Height / 2.0);
+            var first = points.Count > 0 ? points[0] : (X: toX, Y: toY);
+            var last = points.Count > 0 ? points[points.Count - 1] : (X: fromX, Y: fromY);
+            points.Insert(0, frames[from] is { } fromFrame ? FrameBorder(fromFrame, first.X, first.Y) : Border(nodes[from], fromX, fromY, first.X, first.Y));
+            points.Add(frames[to] is { } toFrame ? FrameBorder(toFrame, last.X, last.Y) : Border(nodes[to], toX, toY, last.X, last.Y));
+            var path = new StringBuilder();
+            for (var k = 0; k < points.Count; k++) path.Append(k == 0 ? "M" : " L").Append(N(points[k].X)).Append(',').Append(N(points[k].Y));
+            var middle = points.Count / 2;
+            var (lx, ly) = ((points[middle - 1].X + points[middle].X) / 2 + 4, (points[middle - 1].Y + points[middle].Y) / 2 - 4);
+            Arrow(svg, path.ToString(), branch.IsBackEdge ? " stroke-dasharray=\"5,4\"" : "", branch, lx, ly);
+        }
+        return End(svg, flow, nodes, x, y, skip: frames.Select(f => f is not null).ToArray());
+    }
+
+    /// <summary>The point of a frame's border nearest to (px, py): where a flow into or out of the framed subprocess meets it.</summary>
+    private static (double X, double Y) FrameBorder((double X, double Y, double Width, double Height) frame, double px, double py)
+    {
+        var x = Math.Min(Math.Max(px, frame.X), frame.X + frame.Width);
+        var y = Math.Min(Math.Max(py, frame.Y), frame.Y + frame.Height);
+        if (x > frame.X && x < frame.X + frame.Width && y > frame.Y && y < frame.Y + frame.Height)
+        {
+            // Inside: out to the nearest side.
+            var (left, rightSide, top, bottomSide) = (x - frame.X, frame.X + frame.Width - x, y - frame.Y, frame.Y + frame.Height - y);
+            var least = Math.Min(Math.Min(left, rightSide), Math.Min(top, bottomSide));
+            if (least == left) x = frame.X; else if (least == rightSide) x = frame.X + frame.Width; else if (least == top) y = frame.Y; else y = frame.Y + frame.Height;
+        }
+        return (x, y);
+    }
+
+    /// <summary>Where a line from a shape's centre towards (tx, ty) leaves the shape (its circle, diamond or box).</summary>
+    private static (double X, double Y) Border(BoundNode node, double cx, double cy, double tx, double ty)
+    {
+        var (dx, dy) = (tx - cx, ty - cy);
+        if (Math.Abs(dx) < 1e-9 && Math.Abs(dy) < 1e-9) return (cx, cy);
+        var (halfWidth, halfHeight) = node.Node.Kind switch
+        {
+            NodeKind.StartEvent or NodeKind.EndEvent => (20.0, 20.0),
+            NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway => (26.0, Height / 2.0),
+            _ => (Width / 2.0, Height / 2.0),
+        };
+        var t = Math.Min(Math.Abs(dx) < 1e-9 ? double.MaxValue : halfWidth / Math.Abs(dx), Math.Abs(dy) < 1e-9 ? double.MaxValue : halfHeight / Math.Abs(dy));
+        if (node.Node.Kind is NodeKind.StartEvent or NodeKind.EndEvent) t = 20.0 / Math.Sqrt(dx * dx + dy * dy);
+        else if (node.Node.Kind is NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway) t = 1.0 / (Math.Abs(dx) / halfWidth + Math.Abs(dy) / halfHeight);
+        return (cx + dx * t, cy + dy * t);
+    }
+
+    private static StringBuilder Begin(BoundFlow flow, double canvasWidth, double canvasHeight)
+    {
+        var svg = new StringBuilder();
+        svg.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ").Append(N(canvasWidth)).Append(' ').Append(N(canvasHeight))
+            .Append("\" width=\"").Append(N(canvasWidth)).Append("\" height=\"").Append(N(canvasHeight)).Append("\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        svg.Append("<title>").Append(Text(flow.Flow.FlowId)).Append("</title>\n");
+        svg.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n");
+        return svg;
+    }
+
+    private static void Arrow(StringBuilder svg, string path, string dashed, BoundBranch branch, double lx, double ly)
+    {
+        svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.4\" marker-end=\"url(#arrow)\"").Append(dashed).Append("/>\n");
+        if (Label(branch) is { } label)
+            svg.Append("<text x=\"").Append(N(lx)).Append("\" y=\"").Append(N(ly)).Append("\" fill=\"#7a4b00\" font-size=\"11\">").Append(Text(PictureText.OneLine(label, 40))).Append("</text>\n");
+    }
+
+    private static string End(StringBuilder svg, BoundFlow flow, List<BoundNode> nodes, double[] x, double[] y, bool[]? skip = null)
+    {
         // Each node's group is n<i>, i its index in the flow's node table (FlowTrace.ToSvg colours a run's nodes by it).
+        var table = Table(flow);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (skip?[i] != true) svg.Append(Shape(nodes[i], x[i], y[i], "n" + table[nodes[i].Node.Id].ToString(CultureInfo.InvariantCulture)));
+        }
+        return svg.Append("</svg>\n").ToString();
+    }
+
+    private static Dictionary<string, int> Table(BoundFlow flow)
+    {
         var table = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < flow.Nodes.Count; i++) table[flow.Nodes[i].Node.Id] = i;
-        for (var i = 0; i < nodes.Count; i++) svg.Append(Shape(nodes[i], x[i], y[i], "n" + table[nodes[i].Node.Id].ToString(CultureInfo.InvariantCulture)));
-        return svg.Append("</svg>\n").ToString();
+        return table;
+    }
+
+    /// <summary>
+    /// A BPMN diagram's layout, when the nodes the picture draws have shapes in it: the diagram's coordinates moved to
+    /// the margin and scaled up just enough that this picture's shapes (wider than a modeler's tasks) do not overlap.
+    /// A node the diagram does not draw (one FlowGen adds: a custom role's call, a lowered boundary event) is placed
+    /// below the node it follows.
+    /// </summary>
+    private sealed class Diagram(DiagramBounds[] bounds, bool[] frames, double left, double top, double scale)
+    {
+        public double Scale => scale;
+
+        /// <summary>The bounds of node i when it is an embedded subprocess whose diagram shape holds other nodes, else null.</summary>
+        public DiagramBounds? Frame(int i) => frames[i] ? bounds[i] : null;
+
+        /// <summary>Each node's bounds in the diagram (given or placed).</summary>
+        public DiagramBounds[] Bounds => bounds;
+
+        public (double X, double Y) Map(double x, double y) => (Margin + Width / 2.0 + (x - left) * scale, Margin + Height / 2.0 + (y - top) * scale);
+
+        public static Diagram? From(List<BoundNode> nodes, List<(int From, int To, BoundBranch Branch)> edges)
+        {
+            var drawn = nodes.Count(n => n.Node.Bounds is not null);
+            if (nodes.Count == 0 || drawn * 2 < nodes.Count) return null;
+            var bounds = nodes.Select(n => n.Node.Bounds).ToArray();
+            var below = new int[nodes.Count];
+            for (var pass = 0; pass < nodes.Count && bounds.Any(b => b is null); pass++)
+            {
+                var placed = false;
+                foreach (var (from, to, _) in edges)
+                {
+                    if (bounds[to] is not null || bounds[from] is not { } source) continue;
+                    below[from]++;
+                    bounds[to] = new DiagramBounds(source.X, source.Y + source.Height + 40 * below[from], source.Width, source.Height);
+                    placed = true;
+                }
+                if (!placed) return null; // a node the diagram does not draw and no drawn node leads to
+            }
+            // A subprocess called from several places is drawn once in the diagram but runs (and is drawn) once per call:
+            // its copies would lie on top of each other, so such a flow is laid out by the picture itself.
+            if (bounds.Distinct().Count() < bounds.Length) return null;
+            var centres = bounds.Select(b => (X: b!.X + b.Width / 2, Y: b.Y + b.Height / 2)).ToArray();
+            var frames = new bool[nodes.Count];
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                if (nodes[i].Node.Kind != NodeKind.SubProcess || bounds[i] is not { } box) continue;
+                for (var j = 0; j < nodes.Count && !frames[i]; j++)
+                    frames[i] = j != i && centres[j].X > box.X && centres[j].X < box.X + box.Width && centres[j].Y > box.Y && centres[j].Y < box.Y + box.Height;
+            }
+            // The scale: the closest two shapes side by side (or one above the other) get this picture's room between
+            // them. Pairs are looked at in x order with a window, so a large flow stays near-linear.
+            var scale = 1.0;
+            var order = Enumerable.Range(0, centres.Length).OrderBy(i => centres[i].X).ToArray();
+            for (var a = 0; a < order.Length; a++)
+            {
+                if (frames[order[a]]) continue;
+                for (var b = a + 1; b < order.Length && b <= a + 12; b++)
+                {
+                    if (frames[order[b]]) continue;
+                    var (dx, dy) = (Math.Abs(centres[order[b]].X - centres[order[a]].X), Math.Abs(centres[order[b]].Y - centres[order[a]].Y));
+                    if (dy < Height && dx > 0) scale = Math.Max(scale, (Width + 16) / dx);
+                    else if (dx < Width && dy > 0) scale = Math.Max(scale, (Height + 30) / dy);
+                }
+            }
+            return new Diagram(bounds!, frames, centres.Min(c => c.X), centres.Min(c => c.Y), Math.Min(scale, 4));
+        }
     }
 
     /// <summary>A node's shape at (x, y): a box of Width by Height holds it; its label inside.</summary>

@@ -4,6 +4,9 @@ namespace FlowGen.Generators.Frontends.Bpmn;
 internal static class BpmnNames
 {
     public const string Model = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+    public const string Diagram = "http://www.omg.org/spec/BPMN/20100524/DI";
+    public const string Bounds = "http://www.omg.org/spec/DD/20100524/DC";
+    public const string Waypoint = "http://www.omg.org/spec/DD/20100524/DI";
     public const string Camunda = "http://camunda.org/schema/1.0/bpmn";
     public const string Zeebe = "http://camunda.org/schema/zeebe/1.0";
 

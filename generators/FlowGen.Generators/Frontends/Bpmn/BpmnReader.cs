@@ -65,8 +65,65 @@ internal static class BpmnReader
             graphs.Add(ReadProcess(process, map, ids, diagnostics, subprocesses, cancellationToken));
         }
 
+        // The modeler's diagram (BPMN DI), when the file has one: where each element is drawn, for the SVG picture.
+        var (shapes, flows) = ReadDiagram(root);
+        if (shapes.Count > 0)
+        {
+            for (var i = 0; i < graphs.Count; i++) graphs[i] = WithDiagram(graphs[i], shapes, flows);
+            for (var i = 0; i < subprocesses.Count; i++) subprocesses[i] = WithDiagram(subprocesses[i], shapes, flows);
+        }
+
         return (graphs.ToEquatableArray(), subprocesses.ToEquatableArray(), diagnostics.ToEquatableArray());
     }
+
+    /// <summary>
+    /// The bounds of every BPMNShape and the waypoints of every BPMNEdge, by the element id they draw. A shape or edge
+    /// with a coordinate that is not a finite number is left out (the picture then lays the flow out itself).
+    /// </summary>
+    private static (Dictionary<string, DiagramBounds> Shapes, Dictionary<string, double[]> Flows) ReadDiagram(XElement root)
+    {
+        var shapes = new Dictionary<string, DiagramBounds>(StringComparer.Ordinal);
+        var flows = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var diagram in root.Elements(XName.Get("BPMNDiagram", BpmnNames.Diagram)))
+        {
+            foreach (var element in diagram.Descendants())
+            {
+                if (element.Name.Namespace.NamespaceName != BpmnNames.Diagram || element.Attribute("bpmnElement")?.Value is not { Length: > 0 } id) continue;
+                if (element.Name.LocalName == "BPMNShape" && element.Element(XName.Get("Bounds", BpmnNames.Bounds)) is { } bounds
+                    && Number(bounds, "x") is { } x && Number(bounds, "y") is { } y && Number(bounds, "width") is { } width && Number(bounds, "height") is { } height)
+                {
+                    shapes[id] = new DiagramBounds(x, y, width, height);
+                }
+                else if (element.Name.LocalName == "BPMNEdge")
+                {
+                    var points = new List<double>();
+                    foreach (var point in element.Elements(XName.Get("waypoint", BpmnNames.Waypoint)))
+                    {
+                        if (Number(point, "x") is not { } px || Number(point, "y") is not { } py)
+                        {
+                            points.Clear();
+                            break;
+                        }
+                        points.Add(px);
+                        points.Add(py);
+                    }
+                    if (points.Count >= 4) flows[id] = points.ToArray();
+                }
+            }
+        }
+        return (shapes, flows);
+
+        static double? Number(XElement element, string name)
+            => double.TryParse(element.Attribute(name)?.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+               && !double.IsNaN(value) && !double.IsInfinity(value) && Math.Abs(value) < 1e7 ? value : null;
+    }
+
+    private static FlowGraph WithDiagram(FlowGraph graph, Dictionary<string, DiagramBounds> shapes, Dictionary<string, double[]> flows)
+        => graph with
+        {
+            Nodes = graph.Nodes.Select(n => shapes.TryGetValue(n.Id, out var bounds) ? n with { Bounds = bounds } : n).ToEquatableArray(),
+            Edges = graph.Edges.Select(e => flows.TryGetValue(e.Id, out var points) ? e with { Waypoints = points.ToEquatableArray() } : e).ToEquatableArray(),
+        };
 
     /// <summary>
     /// How flow files are read: no DTD (a DOCTYPE is an error, so no entity is ever expanded and no external file or
