@@ -130,4 +130,57 @@ public sealed class MermaidTests
         Assert.True(document.Root!.Elements(ns + "g").Count() >= 6); // start, the two tasks, the when's gateway and merge, the end
         Assert.True(document.Root!.Elements(ns + "path").Count() >= 6);
     }
+
+    [Fact]
+    public void A_bpmn_file_with_a_diagram_is_drawn_where_the_modeler_drew_it()
+    {
+        // Ship is drawn left of Load and below it, and the flow between them bends at (400, 300).
+        var bpmn = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+                xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d">
+              <bpmn:process id="p" isExecutable="true">
+                <bpmn:startEvent id="f" />
+                <bpmn:serviceTask id="Load"><bpmn:extensionElements><camunda:properties>
+                  <camunda:property name="task-component" value="shop" /><camunda:property name="task-service" value="load" />
+                </camunda:properties></bpmn:extensionElements></bpmn:serviceTask>
+                <bpmn:serviceTask id="Ship"><bpmn:extensionElements><camunda:properties>
+                  <camunda:property name="task-component" value="shop" /><camunda:property name="task-service" value="ship" />
+                </camunda:properties></bpmn:extensionElements></bpmn:serviceTask>
+                <bpmn:endEvent id="End" />
+                <bpmn:sequenceFlow id="s1" sourceRef="f" targetRef="Load" />
+                <bpmn:sequenceFlow id="s2" sourceRef="Load" targetRef="Ship" />
+                <bpmn:sequenceFlow id="s3" sourceRef="Ship" targetRef="End" />
+              </bpmn:process>
+              <bpmndi:BPMNDiagram id="dia"><bpmndi:BPMNPlane id="plane" bpmnElement="p">
+                <bpmndi:BPMNShape id="a" bpmnElement="f"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+                <bpmndi:BPMNShape id="b" bpmnElement="Load"><dc:Bounds x="500" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+                <bpmndi:BPMNShape id="c" bpmnElement="Ship"><dc:Bounds x="200" y="400" width="100" height="80" /></bpmndi:BPMNShape>
+                <bpmndi:BPMNShape id="e" bpmnElement="End"><dc:Bounds x="700" y="422" width="36" height="36" /></bpmndi:BPMNShape>
+                <bpmndi:BPMNEdge id="s2di" bpmnElement="s2"><di:waypoint x="550" y="158" /><di:waypoint x="400" y="300" /><di:waypoint x="250" y="400" /></bpmndi:BPMNEdge>
+              </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+            </bpmn:definitions>
+            """;
+        var run = GeneratorHarness.RunGenerator(Components, new InMemoryText("/flows/f.bpmn", bpmn));
+        var document = System.Xml.Linq.XDocument.Parse(Constant(run, "Svg"));
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        double CentreX(string id) => Centre(document.Root!.Elements(ns + "g").Single(g => g.Element(ns + "title")!.Value == id)).X;
+        double CentreY(string id) => Centre(document.Root!.Elements(ns + "g").Single(g => g.Element(ns + "title")!.Value == id)).Y;
+
+        Assert.True(CentreX("Ship") < CentreX("Load"));
+        Assert.True(CentreX("f") < CentreX("Ship"));
+        Assert.True(CentreX("End") > CentreX("Load"));
+        Assert.True(CentreY("Ship") > CentreY("Load"));
+        Assert.Equal(CentreY("Ship"), CentreY("End"), 1);
+        // The bend of s2 is kept: a path with three points (start, bend, end), the bend between the two tasks.
+        var bent = document.Root!.Elements(ns + "path").Select(p => (string)p.Attribute("d")!).Where(d => d.Split(' ').Length == 3).ToList();
+        Assert.Single(bent);
+    }
+
+    private static (double X, double Y) Centre(System.Xml.Linq.XElement group)
+    {
+        var shape = group.Elements().First(e => e.Name.LocalName is "rect" or "circle");
+        double Get(string name) => double.Parse((string)shape.Attribute(name)!, System.Globalization.CultureInfo.InvariantCulture);
+        return shape.Name.LocalName == "circle" ? (Get("cx"), Get("cy")) : (Get("x") + Get("width") / 2, Get("y") + Get("height") / 2);
+    }
 }

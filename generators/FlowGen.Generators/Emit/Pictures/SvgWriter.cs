@@ -284,12 +284,20 @@ internal static class SvgWriter
                 var placed = false;
                 foreach (var (from, to, _) in edges)
                 {
-                    if (bounds[to] is not null || bounds[from] is not { } source) continue;
-                    below[from]++;
-                    bounds[to] = new DiagramBounds(source.X, source.Y + source.Height + 40 * below[from], source.Width, source.Height);
-                    placed = true;
+                    if (bounds[to] is null && bounds[from] is { } source)
+                    {
+                        below[from]++;
+                        bounds[to] = new DiagramBounds(source.X, source.Y + source.Height + 40 * below[from], source.Width, source.Height);
+                        placed = true;
+                    }
+                    else if (bounds[from] is null && bounds[to] is { } target)
+                    {
+                        // A node no drawn node leads to (a start the diagram leaves out): left of the node it leads to.
+                        bounds[from] = new DiagramBounds(target.X - target.Width - 60, target.Y, target.Width, target.Height);
+                        placed = true;
+                    }
                 }
-                if (!placed) return null; // a node the diagram does not draw and no drawn node leads to
+                if (!placed) return null; // a node the diagram does not draw and that no flow joins to a drawn one
             }
             // A subprocess called from several places is drawn once in the diagram but runs (and is drawn) once per call:
             // its copies would lie on top of each other, so such a flow is laid out by the picture itself.
