@@ -2,6 +2,8 @@ using CouponCampaign;
 using FlowGen;
 using FlowGen.Durable;
 using FlowGen.Persistence.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,23 +12,35 @@ using Microsoft.Extensions.Time.Testing;
 // Playwell's coupon campaign (Flows/coupon-campaign.flow.yaml) as a durable flow: simulated users' events go through
 // the hosted FlowEngine's in-process channel, time is fake (a week passes in a second), and every instance is kept
 // in a SQLite file beside the program. Each step prints the path the instance took.
+//
+// With --console (and --urls to choose where; http://127.0.0.1:5080 by default) the program also serves the operator
+// console at /flowgen and stays up after the simulation, with two more users waiting and one suspended by hand:
+//   dotnet run --project samples/CouponCampaign -- --console
+var console = args.Contains("--console");
 var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
 var database = Path.Combine(AppContext.BaseDirectory, "coupon-campaign.db");
 foreach (var file in new[] { database, database + "-wal", database + "-shm" }) File.Delete(file); // a fresh simulation each run
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.Logging.ClearProviders();
-builder.Services.AddSingleton<TimeProvider>(clock);
-builder.Services.AddSingleton<IFlowStore>(new SqliteFlowStore(database));
-builder.Services.AddSingleton(new FlowRunOptions { Tracking = TrackingMode.Node });
-builder.Services.AddFlowGen(o => o.LogTasks = false);
-builder.Services.AddDurableFlows(o =>
+IHost host;
+if (console)
 {
-    o.JsonContexts.Add(CampaignJson.Default);
-    o.TimerInterval = TimeSpan.FromMinutes(10);
-    o.OnStep = Print;
-});
-using var host = builder.Build();
+    // --console is the sample's own switch, not configuration (it would take the next argument as its value).
+    var web = WebApplication.CreateSlimBuilder(args.Where(a => a != "--console").ToArray());
+    Configure(web.Services, web.Logging);
+    // The console logs every action it takes (who, what, the outcome).
+    web.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning).AddFilter("FlowGen.Console", LogLevel.Information);
+    if (web.Configuration["urls"] is null) web.WebHost.UseUrls("http://127.0.0.1:5080");
+    var app = web.Build();
+    app.MapFlowGenConsole("/flowgen", o => o.Title = "Coupon campaign");
+    host = app;
+}
+else
+{
+    var builder = Host.CreateApplicationBuilder(args);
+    Configure(builder.Services, builder.Logging);
+    host = builder.Build();
+}
+using var _ = host;
 await host.StartAsync();
 var engine = host.Services.GetRequiredService<FlowEngine>();
 var events = host.Services.GetRequiredService<FlowEventChannel>();
@@ -74,9 +88,40 @@ foreach (var (user, outcome) in expected)
 if (!tasks.Sent.Any(s => s.Contains("reminder to cat")) || !tasks.Sent.Any(s => s.Contains("of cat expired")) || tasks.Sent.Any(s => s.Contains("reminder to ann")))
     failures++;
 if (engine.Counters.Dropped != 1) failures++; // eve's order
-await host.StopAsync();
 Console.WriteLine(failures == 0 ? "All instances ended as expected." : $"{failures} unexpected outcomes.");
+if (console && failures == 0)
+{
+    // Something for the operator to look at: fay and gus have viewed a product and wait; gus is suspended by hand.
+    await At(9, 1, "fay", new ProductViewed("fay", "vase"));
+    await At(9, 2, "gus", new ProductViewed("gus", "rug"));
+    var gus = await engine.FindAsync(CouponCampaignFlow.FlowId, "gus");
+    await engine.SuspendAsync(gus!.Id, "held for review by the sample");
+    var address = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+    Console.WriteLine();
+    Console.WriteLine($"Console: {address.TrimEnd('/')}/flowgen (Ctrl+C to stop)");
+    await host.WaitForShutdownAsync();
+    return 0;
+}
+await host.StopAsync();
 return failures == 0 ? 0 : 1;
+
+// The services of both modes: the clock, the SQLite store, tracking (the history and the console show the nodes run),
+// FlowGen and the hosted engine.
+void Configure(IServiceCollection services, ILoggingBuilder logging)
+{
+    logging.ClearProviders();
+    services.AddSingleton<TimeProvider>(clock);
+    services.AddSingleton<IFlowStore>(new SqliteFlowStore(database));
+    services.AddSingleton(new FlowRunOptions { Tracking = TrackingMode.Node });
+    services.AddFlowGen(o => o.LogTasks = false);
+    services.AddDurableFlows(o =>
+    {
+        o.JsonContexts.Add(CampaignJson.Default);
+        o.TimerInterval = TimeSpan.FromMinutes(10);
+        o.OnStep = Print;
+    });
+}
 
 // Moves the fake clock to day d, hour h (firing the timers due on the way), then sends the event and waits for it.
 async Task At(int day, int hour, string user, object? payload)

@@ -53,6 +53,12 @@ public static class FlowPictures
     {
         ArgumentNullException.ThrowIfNull(instance);
         var marks = Marks((history ?? []).SelectMany(h => h.Ran).Select(r => (r.NodeId, r.Outcome, r.Duration))).ToList();
+        // A wait a step stopped at and a later step went on from: passed, not waiting.
+        for (var i = 0; i < marks.Count; i++)
+        {
+            if (marks[i].Outcome == "waiting" && (instance.Status != FlowInstanceStatus.Waiting || Array.IndexOf(instance.Nodes, marks[i].NodeId) < 0))
+                marks[i] = marks[i] with { Outcome = "success" };
+        }
         void Mark(string nodeId, string outcome)
         {
             var at = marks.FindIndex(m => m.NodeId == nodeId);

@@ -108,21 +108,31 @@ internal static class SvgWriter
                 path = $"M{N(x1)},{N(y1)} L{N(x2)},{N(y2)}";
                 (lx, ly) = ((x1 + x2) / 2 + 4, (y1 + y2) / 2);
             }
-            else if (layer[to] == layer[from] && from != to)
+            else if (layer[to] == layer[from] && Math.Abs(position[to] - position[from]) == 1)
             {
-                // A flow to a node beside it (two ways that meet at one distance from the start): straight across.
+                // A flow to the node beside it (two ways that meet at one distance from the start): straight across,
+                // from shape to shape.
                 var rightward = x[to] > x[from];
-                (x1, y1) = (rightward ? x[from] + Width : x[from], y[from] + Height / 2.0);
-                (x2, y2) = (rightward ? x[to] : x[to] + Width, y[to] + Height / 2.0);
+                (x1, y1) = (x[from] + Width / 2.0 + (rightward ? HalfWidth(nodes[from]) : -HalfWidth(nodes[from])), y[from] + Height / 2.0);
+                (x2, y2) = (x[to] + Width / 2.0 + (rightward ? -HalfWidth(nodes[to]) : HalfWidth(nodes[to])), y[to] + Height / 2.0);
                 path = $"M{N(x1)},{N(y1)} L{N(x2)},{N(y2)}";
                 (lx, ly) = ((x1 + x2) / 2 - 10, y1 - 6);
             }
+            else if (layer[to] == layer[from])
+            {
+                // A flow to a node further along its row: a curve under the row, not through the nodes between.
+                (x1, y1) = (x[from] + Width / 2.0, y[from] + Height / 2.0 + HalfHeight(nodes[from]));
+                (x2, y2) = (x[to] + Width / 2.0, y[to] + Height / 2.0 + HalfHeight(nodes[to]));
+                var under = y[from] + Height + LayerGap * 0.6;
+                path = $"M{N(x1)},{N(y1)} C{N(x1)},{N(under)} {N(x2)},{N(under)} {N(x2)},{N(y2)}";
+                (lx, ly) = ((x1 + x2) / 2, under - 4);
+            }
             else
             {
-                // A flow back up (a loop, a wait's way round): a curve out to the right of both nodes.
+                // A flow back up (a loop, a wait's way round): a curve out to the right of both nodes, from shape to shape.
                 var side = Math.Max(x[from], x[to]) + Width + 60;
-                (x1, y1) = (x[from] + Width, y[from] + Height / 2.0);
-                (x2, y2) = (x[to] + Width, y[to] + Height / 2.0);
+                (x1, y1) = (x[from] + Width / 2.0 + HalfWidth(nodes[from]), y[from] + Height / 2.0);
+                (x2, y2) = (x[to] + Width / 2.0 + HalfWidth(nodes[to]), y[to] + Height / 2.0);
                 path = $"M{N(x1)},{N(y1)} C{N(side)},{N(y1)} {N(side)},{N(y2)} {N(x2)},{N(y2)}";
                 (lx, ly) = (side - 20, (y1 + y2) / 2);
             }
@@ -202,6 +212,16 @@ internal static class SvgWriter
         }
         return (x, y);
     }
+
+    /// <summary>Half the width of the shape drawn in a node's box: a circle's radius, half a diamond, or half the box.</summary>
+    private static double HalfWidth(BoundNode node) => node.Node.Kind switch
+    {
+        NodeKind.StartEvent or NodeKind.EndEvent => 20,
+        NodeKind.ExclusiveGateway or NodeKind.ParallelGateway or NodeKind.InclusiveGateway => 26,
+        _ => Width / 2.0,
+    };
+
+    private static double HalfHeight(BoundNode node) => node.Node.Kind is NodeKind.StartEvent or NodeKind.EndEvent ? 20 : Height / 2.0;
 
     /// <summary>Where a line from a shape's centre towards (tx, ty) leaves the shape (its circle, diamond or box).</summary>
     private static (double X, double Y) Border(BoundNode node, double cx, double cy, double tx, double ty)
