@@ -153,7 +153,7 @@ internal sealed class ConsolePages(string prefix, FlowGenConsoleOptions options)
 
         if (picture is not null)
         {
-            body.Append("<h2>Where it is</h2><p class=\"legend\"><span class=\"ran\">ran</span><span class=\"waiting\">waiting</span><span class=\"failed\">failed</span><span class=\"skipped\">skipped</span><span class=\"ignored\">ignored</span></p>")
+            body.Append("<h2>Where it is</h2><p class=\"legend\"><span class=\"ran\">ran</span><span class=\"fellback\">fell back</span><span class=\"waiting\">waiting</span><span class=\"failed\">failed</span><span class=\"skipped\">skipped</span><span class=\"ignored\">ignored</span></p>")
                 .Append("<div class=\"picture\" id=\"picture\">").Append(picture).Append("</div>");
         }
 

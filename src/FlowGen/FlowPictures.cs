@@ -22,6 +22,7 @@ public static class FlowPictures
     /// <summary>The colour of each outcome class, for the SVG (a style block) and the legend of the console.</summary>
     public const string SvgStyle =
         ".ran > rect, .ran > polygon, .ran > circle { fill: #d8f3dc; stroke: #2d6a4f; stroke-width: 3px }"
+        + " .fellback > rect, .fellback > polygon, .fellback > circle { fill: #eadcff; stroke: #6f42c1; stroke-width: 3px }"
         + " .failed > rect, .failed > polygon, .failed > circle { fill: #ffccd5; stroke: #c9184a; stroke-width: 4px }"
         + " .skipped > rect, .skipped > polygon, .skipped > circle { fill: #eeeeee; stroke: #999999; stroke-dasharray: 4 }"
         + " .ignored > rect, .ignored > polygon, .ignored > circle { fill: #fff3b0; stroke: #e09f3e; stroke-width: 3px }"
@@ -133,6 +134,7 @@ public static class FlowPictures
         }
         var text = new StringBuilder(string.Join("\n", lines).TrimEnd('\n')).Append('\n');
         text.Append("  classDef ran fill:#d8f3dc,stroke:#2d6a4f,stroke-width:2px\n");
+        text.Append("  classDef fellback fill:#eadcff,stroke:#6f42c1,stroke-width:2px\n");
         text.Append("  classDef failed fill:#ffccd5,stroke:#c9184a,stroke-width:3px\n");
         text.Append("  classDef skipped fill:#eeeeee,stroke:#999999,stroke-dasharray:4\n");
         text.Append("  classDef ignored fill:#fff3b0,stroke:#e09f3e,stroke-width:2px\n");
@@ -145,7 +147,7 @@ public static class FlowPictures
         => mark.Times == 0 ? "" : " · " + mark.Total.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms"
             + (mark.Times > 1 ? " ×" + mark.Times.ToString(CultureInfo.InvariantCulture) : "");
 
-    /// <summary>The class of an outcome: ran, failed, skipped, ignored or waiting.</summary>
+    /// <summary>The class of an outcome: ran, fellback (its fallback ran instead), failed, skipped, ignored or waiting.</summary>
     public static string Style(string outcome)
-        => outcome switch { "success" or "fallback" => "ran", "skipped" => "skipped", "ignored" or "timed out" => "ignored", "waiting" => "waiting", _ => "failed" };
+        => outcome switch { "success" => "ran", "fallback" => "fellback", "skipped" => "skipped", "ignored" or "timed out" => "ignored", "waiting" => "waiting", _ => "failed" };
 }

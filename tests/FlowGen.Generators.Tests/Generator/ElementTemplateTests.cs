@@ -4,7 +4,7 @@ using Xunit;
 
 namespace FlowGen.Generators.Tests.Generator;
 
-// Camunda Modeler element templates of the task catalogue (docs/element-templates.md): written when the project sets
+// Camunda Modeler element templates of the task catalogue (docs/modeler.md): written when the project sets
 // FlowGenElementTemplates, in both flavours, each valid against Camunda's published JSON Schema (TestData/camunda).
 public sealed class ElementTemplateTests
 {
