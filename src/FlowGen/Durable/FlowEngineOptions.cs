@@ -69,6 +69,13 @@ public sealed class FlowEngineOptions
     /// <summary>How many parked events <see cref="FlowEngine.ParkedEvents"/> keeps (the newest). Default 1,000; every one is counted.</summary>
     public int MaxParkedEvents { get; set; } = 1000;
 
+    /// <summary>
+    /// Where instances' work goes instead of this engine's mailboxes, or null (the default: the mailboxes). FlowGen.Orleans
+    /// sets it to send each flow and key's work to its grain on the cluster, which runs it with
+    /// <see cref="FlowEngine.RunWorkAsync"/>. Needs a durable store shared by every engine (docs/cluster.md).
+    /// </summary>
+    public IFlowWorkDispatcher? Dispatcher { get; set; }
+
     /// <summary>How many due timers one <see cref="FlowEngine.FireDueTimersAsync"/> round takes from the store at a time.</summary>
     public int TimerBatch { get; set; } = 1000;
 }

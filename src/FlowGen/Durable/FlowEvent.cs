@@ -36,6 +36,9 @@ public sealed class FlowEvent
     /// <summary>The event's position in the engine's inbox, set when it is accepted (0 before).</summary>
     public long Sequence { get; internal set; }
 
+    // The payload as the inbox keeps it (UTF-8 JSON), when the engine wrote or read it: what a dispatcher sends.
+    internal byte[]? PayloadJson { get; set; }
+
     /// <inheritdoc />
     public override string ToString() => Id is null ? $"{Name} #{Sequence}" : $"{Name} #{Sequence} ({Id})";
 }
