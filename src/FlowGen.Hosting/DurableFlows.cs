@@ -26,6 +26,12 @@ namespace FlowGen.Hosting
         /// <summary>Called after every step an instance takes.</summary>
         public Action<FlowStepRecord>? OnStep { get; set; }
 
+        /// <summary>
+        /// Where instances' work runs instead of the engine's mailboxes (FlowEngineOptions.Dispatcher), made from the
+        /// services; null for the mailboxes. FlowGen.Orleans's AddOrleansDurableFlows sets it (docs/cluster.md).
+        /// </summary>
+        public Func<IServiceProvider, IFlowWorkDispatcher>? Dispatcher { get; set; }
+
         /// <summary>Keep each instance's history in the store (FlowEngineOptions.History; the console shows it). Default: true.</summary>
         public bool History { get; set; } = true;
 
@@ -147,6 +153,7 @@ namespace Microsoft.Extensions.DependencyInjection
                     RunOptions = provider.GetService<FlowRunOptions>(),
                     OnStep = settings.OnStep,
                     History = settings.History,
+                    Dispatcher = settings.Dispatcher?.Invoke(provider),
                     OnError = logger is null ? null : (exception, what) => logger.LogError(exception, "FlowGen engine: {Work} failed", what),
                     OnParked = parked =>
                     {

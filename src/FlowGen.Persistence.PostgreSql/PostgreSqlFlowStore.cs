@@ -63,6 +63,8 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
 
     private const string MarkProcessedSql = "UPDATE flowgen_events SET processed = 1 WHERE seq = $1";
 
+    private const string FindPendingSql = "SELECT seq, id, name, payload, time FROM flowgen_events WHERE id = $1 AND processed = 0";
+
     private const string ActiveFlowIdsSql = "SELECT DISTINCT flow_id FROM flowgen_instances WHERE status NOT IN (2, 3, 4)";
 
     private const string TableColumnsSql =
@@ -224,6 +226,18 @@ public sealed class PostgreSqlFlowStore : IFlowStore, IAsyncDisposable, IDisposa
         command.Parameters.Add(Int64(time.UtcTicks));
         var sequence = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return sequence is long value ? value : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoredFlowEvent?> FindPendingEventAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        await using var command = _dataSource.CreateCommand(FindPendingSql);
+        command.Parameters.Add(Text(id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new StoredFlowEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3), FromTicks(reader.GetInt64(4)))
+            : null;
     }
 
     /// <inheritdoc />

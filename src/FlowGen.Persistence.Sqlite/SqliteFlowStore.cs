@@ -69,6 +69,8 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
 
     private const string MarkProcessedSql = "UPDATE flowgen_events SET processed = 1 WHERE seq = @seq";
 
+    private const string FindPendingSql = "SELECT seq, id, name, payload, time FROM flowgen_events WHERE id = @id AND processed = 0";
+
     // A step's history entry, written in the transaction of the step's save; the key makes a repeated write harmless.
     private const string AppendHistorySql =
         "INSERT INTO flowgen_history (instance_id, revision, time, entry) VALUES (@instance_id, @revision, @time, @entry) ON CONFLICT DO NOTHING";
@@ -335,6 +337,31 @@ public sealed class SqliteFlowStore : IFlowStore, IDisposable
                 }
             }
             return new(events);
+        }
+        catch (SqliteException exception) when (IsDamage(exception))
+        {
+            throw StoreError(exception, "cannot be read or written");
+        }
+        finally
+        {
+            Return(session);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StoredFlowEvent?> FindPendingEventAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        cancellationToken.ThrowIfCancellationRequested();
+        var session = Rent();
+        try
+        {
+            var command = session.Command(FindPendingSql, "@id");
+            command.Parameters[0].Value = id;
+            using var reader = command.ExecuteReader();
+            return new(reader.Read()
+                ? new StoredFlowEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), ReadBytes(reader, 3), FromTicks(reader.GetInt64(4)))
+                : null);
         }
         catch (SqliteException exception) when (IsDamage(exception))
         {

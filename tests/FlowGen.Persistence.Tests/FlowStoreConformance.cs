@@ -712,6 +712,21 @@ public abstract class DurableFlowStoreConformance : FlowStoreConformance
     [Fact]
     public void The_store_is_durable() => Assert.True(Store.IsDurable);
 
+    [Fact]
+    public async Task A_pending_event_is_found_by_its_id_until_it_is_processed()
+    {
+        var sequence = (await Store.AppendEventAsync("evt-\"7\"", "paid", [1, 2, 3], T0))!.Value;
+        var found = await Store.FindPendingEventAsync("evt-\"7\"");
+        Assert.NotNull(found);
+        Assert.Equal(sequence, found.Sequence);
+        Assert.Equal("paid", found.Name);
+        Assert.Equal([1, 2, 3], found.Payload);
+        Assert.True(found.Time == T0);
+        Assert.Null(await Store.FindPendingEventAsync("evt-8"));
+        await Store.MarkEventsProcessedAsync([sequence]);
+        Assert.Null(await Store.FindPendingEventAsync("evt-\"7\""));
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("{\"revision\": 2}")]

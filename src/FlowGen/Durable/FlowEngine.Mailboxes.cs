@@ -164,8 +164,10 @@ public sealed partial class FlowEngine
     /// Counts an event's deliveries; when all are done the event is marked processed (and counted dropped if none took
     /// it), unless a delivery parked it: a parked event stays pending in the inbox, so that a restart routes it again.
     /// </summary>
-    private sealed class EventTracker(FlowEngine engine, long sequence)
+    private sealed class EventTracker(FlowEngine engine, long sequence, bool awaited = false)
     {
+        // Only with a dispatcher, whose publishers wait for their events to be applied: the mailboxes' path allocates none.
+        private readonly TaskCompletionSource? _applied = awaited ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
         private int _open = 1;
         private int _taken;
         private int _parked;
@@ -174,11 +176,15 @@ public sealed partial class FlowEngine
 
         public void Routed() => Finish(Outcome.Dropped);
 
+        /// <summary>Ends when every delivery has finished (with a dispatcher); complete at once otherwise.</summary>
+        public Task Applied => _applied?.Task ?? Task.CompletedTask;
+
         public void Finish(Outcome outcome)
         {
             if (outcome == Outcome.Taken) Volatile.Write(ref _taken, 1);
             if (outcome == Outcome.Parked) Volatile.Write(ref _parked, 1);
             if (Interlocked.Decrement(ref _open) != 0) return;
+            _applied?.TrySetResult();
             if (Volatile.Read(ref _parked) != 0) return;
             if (Volatile.Read(ref _taken) == 0) Interlocked.Increment(ref engine.Counters.EventsDropped);
             engine.MarkProcessed(sequence);

@@ -160,38 +160,55 @@ public sealed partial class FlowEngine : IAsyncDisposable
         }
     }
 
-    private async Task RecoverAsync(CancellationToken cancellationToken)
+    private Task RecoverAsync(CancellationToken cancellationToken) => RoutePendingAsync(long.MaxValue, cancellationToken);
+
+    /// <summary>
+    /// Routes again the inbox events still pending (not applied everywhere) up to a sequence, oldest first: what a start
+    /// does for all of them after a crash, and what FlowGen.Orleans does on every silo for events left pending by a silo
+    /// that died while it routed them. An instance that applied one already skips it. Returns how many were routed.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public async Task<int> RoutePendingAsync(long upToSequence, CancellationToken cancellationToken = default)
     {
         long after = 0;
+        var routed = 0;
         while (true)
         {
             var pending = await _store.ReadPendingEventsAsync(after, 1000, cancellationToken).ConfigureAwait(false);
-            if (pending.Count == 0) break;
+            if (pending.Count == 0) return routed;
             foreach (var stored in pending)
             {
+                if (stored.Sequence > upToSequence) return routed;
                 after = stored.Sequence;
-                if (!_eventTypes.TryGetValue(stored.Name, out var type))
-                {
-                    // No flow takes this event any more: dropped, as it would be now.
-                    Interlocked.Increment(ref Counters.EventsDropped);
-                    MarkProcessed(stored.Sequence);
-                    continue;
-                }
-                object payload;
-                try
-                {
-                    payload = FlowStateJson.ReadPayload(stored.Payload, type, Json);
-                }
-                catch (Exception exception) when (IsStateError(exception))
-                {
-                    _options.OnError?.Invoke(exception, $"inbox event {stored.Sequence} ({stored.Name}) cannot be read and is dropped");
-                    Interlocked.Increment(ref Counters.EventsDropped);
-                    MarkProcessed(stored.Sequence);
-                    continue;
-                }
-                await RouteAsync(new FlowEvent(stored.Name, payload, stored.Id, stored.Time) { Sequence = stored.Sequence, PayloadJson = stored.Payload }).ConfigureAwait(false);
+                await RouteStoredAsync(stored).ConfigureAwait(false);
+                routed++;
             }
         }
+    }
+
+    /// <summary>An inbox event routed (again); the task ends when it has been applied (with a dispatcher) or handed to the mailboxes.</summary>
+    private async ValueTask<Task> RouteStoredAsync(StoredFlowEvent stored)
+    {
+        if (!_eventTypes.TryGetValue(stored.Name, out var type))
+        {
+            // No flow takes this event any more: dropped, as it would be now.
+            Interlocked.Increment(ref Counters.EventsDropped);
+            MarkProcessed(stored.Sequence);
+            return Task.CompletedTask;
+        }
+        object payload;
+        try
+        {
+            payload = FlowStateJson.ReadPayload(stored.Payload, type, Json);
+        }
+        catch (Exception exception) when (IsStateError(exception))
+        {
+            _options.OnError?.Invoke(exception, $"inbox event {stored.Sequence} ({stored.Name}) cannot be read and is dropped");
+            Interlocked.Increment(ref Counters.EventsDropped);
+            MarkProcessed(stored.Sequence);
+            return Task.CompletedTask;
+        }
+        return await RouteAsync(new FlowEvent(stored.Name, payload, stored.Id, stored.Time) { Sequence = stored.Sequence, PayloadJson = stored.Payload }).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -215,18 +232,53 @@ public sealed partial class FlowEngine : IAsyncDisposable
         if (sequence is null)
         {
             Interlocked.Increment(ref Counters.EventsDuplicate);
+            // A source that publishes again after a failure (its engine died before the event was applied) gets its
+            // event applied before it goes on: with a dispatcher, the pending event is routed again and awaited.
+            if (_options.Dispatcher is not null && flowEvent.Id is { } id
+                && await _store.FindPendingEventAsync(id, cancellationToken).ConfigureAwait(false) is { } pending)
+                await await RouteStoredAsync(pending).ConfigureAwait(false);
             return FlowPublishResult.Duplicate;
         }
         flowEvent.Sequence = sequence.Value;
         if (payload.Length > 0) flowEvent.PayloadJson = payload;
         Interlocked.Increment(ref Counters.EventsAccepted);
-        await RouteAsync(flowEvent).ConfigureAwait(false);
+        var applied = await RouteAsync(flowEvent).ConfigureAwait(false);
+        // With a dispatcher, the event is applied when this returns: a source that publishes one event after another
+        // for a key gets them applied in that order, wherever they run.
+        if (_options.Dispatcher is not null) await applied.ConfigureAwait(false);
         return FlowPublishResult.Accepted;
     }
 
-    private async ValueTask RouteAsync(FlowEvent flowEvent)
+    /// <summary>
+    /// <see cref="PublishAsync"/> for an event whose payload is UTF-8 JSON (from another process: FlowGen.Orleans's event
+    /// gateway, a message broker): read with the engine's JSON contexts into the event's type. An event no flow takes is
+    /// dropped; a payload that cannot be read is an <see cref="ArgumentException"/> naming the event.
+    /// </summary>
+    public async ValueTask<FlowPublishResult> PublishJsonAsync(string name, byte[] payload, string? id = null, DateTimeOffset? time = null, CancellationToken cancellationToken = default)
     {
-        var tracker = new EventTracker(this, flowEvent.Sequence);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(payload);
+        EnsureStarted();
+        if (!_eventTypes.TryGetValue(name, out var type))
+        {
+            Interlocked.Increment(ref Counters.EventsDropped);
+            return FlowPublishResult.Dropped;
+        }
+        object value;
+        try
+        {
+            value = FlowStateJson.ReadPayload(payload, type, Json);
+        }
+        catch (Exception exception) when (IsStateError(exception))
+        {
+            throw new ArgumentException($"the payload of event '{name}' is not a {type.Name} in JSON: {exception.Message}", nameof(payload), exception);
+        }
+        return await PublishAsync(new FlowEvent(name, value, id, time), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<Task> RouteAsync(FlowEvent flowEvent)
+    {
+        var tracker = new EventTracker(this, flowEvent.Sequence, awaited: _options.Dispatcher is not null);
         if (_byEvent.TryGetValue(flowEvent.Name, out var flows))
         {
             foreach (var flow in flows)
@@ -237,6 +289,7 @@ public sealed partial class FlowEngine : IAsyncDisposable
             }
         }
         tracker.Routed();
+        return tracker.Applied;
     }
 
     /// <summary>

@@ -26,6 +26,13 @@ public interface IFlowStore
     /// <summary>Inbox events not yet marked processed, after <paramref name="afterSequence"/>, in arrival order.</summary>
     ValueTask<IReadOnlyList<StoredFlowEvent>> ReadPendingEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The inbox event with this id when it is still pending (not marked processed), or null. An engine with a dispatcher
+    /// routes such an event again when its source publishes it a second time. The default implementation finds none.
+    /// </summary>
+    ValueTask<StoredFlowEvent?> FindPendingEventAsync(string id, CancellationToken cancellationToken = default)
+        => new((StoredFlowEvent?)null);
+
     /// <summary>Marks inbox events processed: applied to every instance they concern.</summary>
     ValueTask MarkEventsProcessedAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
 
