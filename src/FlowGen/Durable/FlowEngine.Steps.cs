@@ -330,6 +330,16 @@ public sealed partial class FlowEngine
             flush = _processed.Count >= 256;
         }
         if (flush) _ = FlushProcessedAsync(CancellationToken.None);
+        // A few marks are not left waiting for more: written within a second (else a quiet engine's last events stay
+        // pending until it drains or stops, and a cluster's sweep routes them again).
+        else if (Interlocked.Exchange(ref _flushScheduled, 1) == 0) _ = FlushSoonAsync();
+    }
+
+    private async Task FlushSoonAsync()
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        Volatile.Write(ref _flushScheduled, 0);
+        await FlushProcessedAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task FlushProcessedAsync(CancellationToken cancellationToken)

@@ -40,6 +40,7 @@ public sealed partial class FlowEngine : IAsyncDisposable
     private int _pending;
     private int _started;
     private readonly bool _history;
+    private int _flushScheduled;
 
     /// <param name="flows">The durable flows (generated classes implementing <see cref="IDurableFlow"/>), one build per flow id.</param>
     /// <param name="store">Where instances and the inbox live.</param>
