@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text.Json;
+using FlowGen.Durable;
+using FlowGen.Orleans;
+using FlowGen.Persistence.PostgreSql;
+using FlowGen.Persistence.Tests;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FlowGen.Orleans.ProcessTests;
+
+/// <summary>
+/// A real multi-process cluster on 127.0.0.1: three silo processes (tests/FlowGen.ClusterHost) whose membership is in a
+/// Redis server and whose instances are in a PostgreSQL server, both started by the test. The tally's events are sent
+/// from an Orleans client in this process; one silo is killed with SIGKILL a third of the way through and started again
+/// (on new ports), another killed two thirds through. Every instance must end with exactly the ticks sent.
+/// </summary>
+public sealed class ProcessClusterTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly PostgresServer _postgres = new();
+    private readonly List<Process> _processes = [];
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+        _postgres.Dispose();
+    }
+
+    [Fact]
+    public async Task Silo_processes_killed_with_SIGKILL_lose_no_event_and_apply_none_twice()
+    {
+        var redisPort = FreePort();
+        var redis = Start("redis-server", ["--port", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], "Ready to accept connections");
+        await redis.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+        var redisAddress = $"127.0.0.1:{redisPort}";
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        var schema = "procs_" + Guid.NewGuid().ToString("N")[..8];
+        _postgres.Execute($"CREATE SCHEMA {schema}");
+        var store = _postgres.ConnectionStringWithSchema(schema);
+        // The schema first, so that three silos starting at once do not race to make it.
+        using (var initial = new PostgreSqlFlowStore(store)) await initial.InitializeAsync();
+
+        var silos = new List<Child>();
+        Child Silo() => Start("dotnet", [HostPath(), store, redisAddress, clusterId, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], "ready");
+        for (var i = 0; i < 3; i++) silos.Add(Silo());
+        await Task.WhenAll(silos.Select(s => s.Ready.WaitAsync(TimeSpan.FromSeconds(90))));
+
+        var client = Host.CreateApplicationBuilder();
+        client.Logging.ClearProviders();
+        client.UseOrleansClient(c =>
+        {
+            c.UseRedisClustering(redisAddress);
+            c.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = "flowgen-cluster-tests";
+            });
+        });
+        using var clientHost = client.Build();
+        await clientHost.StartAsync();
+        var gateway = clientHost.Services.GetRequiredService<IClusterClient>().GetGrain<IFlowEventGateway>(0);
+
+        var total = int.TryParse(Environment.GetEnvironmentVariable("FLOWGEN_CLUSTER_EVENTS"), out var asked) ? asked : 1200;
+        const int counters = 40;
+        var ticks = Math.Max(3, total / counters);
+        var sent = 0;
+        var retries = 0;
+        async Task Publish(string name, byte[] json, string id)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(180);
+            while (true)
+            {
+                try
+                {
+                    var result = await gateway.PublishAsync(name, json, id, null).WaitAsync(TimeSpan.FromSeconds(60));
+                    Assert.True(result is FlowPublishResult.Accepted or FlowPublishResult.Duplicate, $"{id}: {result}");
+                    return;
+                }
+                catch (Exception exception) when (DateTime.UtcNow < deadline && exception is not Xunit.Sdk.XunitException)
+                {
+                    // The silo that took the call died: publish again, with the same id.
+                    Interlocked.Increment(ref retries);
+                    await Task.Delay(250);
+                }
+            }
+        }
+
+        var work = Enumerable.Range(0, counters).Select(c => Task.Run(async () =>
+        {
+            for (var n = 1; n <= ticks; n++)
+            {
+                await Publish("tick", JsonSerializer.SerializeToUtf8Bytes(new { Counter = $"c{c}", N = n }), $"c{c}-{n}");
+                Interlocked.Increment(ref sent);
+            }
+        })).ToList();
+        var chaos = Task.Run(async () =>
+        {
+            while (Volatile.Read(ref sent) < counters * ticks / 3) await Task.Delay(20);
+            silos[1].Kill();                       // SIGKILL: no goodbye, its calls fail, its grains move
+            var again = Silo();                    // and started again
+            await again.Ready.WaitAsync(TimeSpan.FromSeconds(90));
+            silos.Add(again);
+            while (Volatile.Read(ref sent) < counters * ticks * 2 / 3) await Task.Delay(20);
+            silos[2].Kill();
+        });
+        await Task.WhenAll(work);
+        await chaos;
+        foreach (var c in Enumerable.Range(0, counters)) await Publish("close", JsonSerializer.SerializeToUtf8Bytes(new { Counter = $"c{c}" }), $"c{c}-close");
+
+        using var reader = new PostgreSqlFlowStore(store);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
+        List<FlowInstance> instances;
+        while (true)
+        {
+            instances = [.. await reader.QueryAsync(new FlowInstanceQuery { FlowId = "tally", Limit = 10_000 })];
+            if (instances.Count == counters && instances.All(i => i.Status == FlowInstanceStatus.Completed)) break;
+            Assert.True(DateTime.UtcNow < deadline, $"after 180 s: {instances.Count(i => i.Status == FlowInstanceStatus.Completed)} of {counters} instances completed");
+            await Task.Delay(250);
+        }
+        var lost = 0;
+        var twice = 0;
+        foreach (var instance in instances)
+        {
+            using var state = JsonDocument.Parse(instance.State);
+            var count = state.RootElement.TryGetProperty("sta.count", out var value) ? value.GetInt32() : 0;
+            if (count < ticks) lost += ticks - count;
+            if (count > ticks) twice += count - ticks;
+            var history = await reader.ReadHistoryAsync(instance.Id, 10_000);
+            Assert.Equal(ticks + 1, history.Count);
+        }
+        output.WriteLine($"{counters * (ticks + 1)} events over 3 silo processes (one killed and started again, one killed); {retries} publishes sent again; lost {lost}, applied twice {twice}");
+        Assert.Equal(0, lost);
+        Assert.Equal(0, twice);
+        while ((await reader.ReadPendingEventsAsync(0, 10)).Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline.AddSeconds(30), "events still pending in the inbox");
+            await Task.Delay(250);
+        }
+        await clientHost.StopAsync();
+        foreach (var silo in silos) silo.Stop();
+    }
+
+    private static string HostPath()
+    {
+        var path = typeof(ProcessClusterTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "FlowGen.ClusterHost")?.Value;
+        Assert.False(string.IsNullOrEmpty(path), "this test assembly does not name the cluster host (its project builds tests/FlowGen.ClusterHost and names it)");
+        Assert.True(File.Exists(path), $"the cluster host is not built: {path}");
+        return path;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private Child Start(string program, string[] arguments, string readyLine)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            throw new InvalidOperationException($"{program} cannot be started ({exception.Message}): install it (apt-get install redis-server; .ci/run does)", exception);
+        }
+        _processes.Add(process);
+        return new Child(process, readyLine, output);
+    }
+
+    private sealed class Child
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Child(Process process, string readyLine, ITestOutputHelper output)
+        {
+            _process = process;
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data?.Contains(readyLine, StringComparison.Ordinal) == true) _ready.TrySetResult();
+            };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) output.WriteLine($"[{process.Id}] {line}");
+            };
+            process.Exited += (_, _) => _ready.TrySetException(new InvalidOperationException($"process {process.Id} ended (exit code {process.ExitCode}) before it was ready"));
+            process.EnableRaisingEvents = true;
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Task Ready => _ready.Task;
+
+        /// <summary>SIGKILL.</summary>
+        public void Kill()
+        {
+            if (!_process.HasExited) _process.Kill();
+        }
+
+        /// <summary>A graceful stop: stdin closed.</summary>
+        public void Stop()
+        {
+            if (_process.HasExited) return;
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(30_000)) _process.Kill();
+        }
+    }
+}
