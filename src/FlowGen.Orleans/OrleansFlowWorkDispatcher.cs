@@ -45,8 +45,12 @@ public sealed class OrleansFlowOptions
     /// <summary>How long a piece of work is sent again while the cluster changes (a silo died, grains move). Default: 2 minutes.</summary>
     public TimeSpan DispatchTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long one call to a grain may take before it is sent again. Default: 30 seconds.</summary>
-    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long one call to a grain may take before it is sent again. A call to a grain on a silo that was just killed
+    /// waits this long before it goes to the grain's new activation: the time instances wait after a silo dies. Keep it
+    /// above the longest step (tasks included). Default: 10 seconds.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How often each silo looks for inbox events left pending (a silo died while it routed them) and routes again those

@@ -41,7 +41,12 @@ builder.UseOrleans(silo =>
 builder.Services.AddSingleton<IFlowStore>(_ => new PostgreSqlFlowStore(store));
 builder.Services.AddFlowGen(o => o.LogTasks = false);
 builder.Services.AddOrleansDurableFlows(
-    o => o.PendingSweep = TimeSpan.FromSeconds(1),
+    o =>
+    {
+        o.PendingSweep = TimeSpan.FromSeconds(1);
+        // A call to a grain whose silo was just killed is sent again after 5 s (its activation moves once the silo is declared dead).
+        o.CallTimeout = TimeSpan.FromSeconds(5);
+    },
     d =>
     {
         d.JsonContexts.Add(TallyJson.Default);

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json;
 using FlowGen.Durable;
@@ -22,35 +19,28 @@ namespace FlowGen.Orleans.ProcessTests;
 /// from an Orleans client in this process; one silo is killed with SIGKILL a third of the way through and started again
 /// (on new ports), another killed two thirds through. Every instance must end with exactly the ticks sent.
 /// </summary>
-public sealed class ProcessClusterTests(ITestOutputHelper output) : IDisposable
+public sealed class ProcessClusterTests : IDisposable
 {
     private readonly PostgresServer _postgres = new();
-    private readonly List<Process> _processes = [];
+    private readonly ClusterProcesses _processes;
+    private readonly ITestOutputHelper _output;
+
+    public ProcessClusterTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _processes = new ClusterProcesses(HostPath(), output.WriteLine);
+    }
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                if (!process.HasExited) process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            process.Dispose();
-        }
+        _processes.Dispose();
         _postgres.Dispose();
     }
 
     [Fact]
     public async Task Silo_processes_killed_with_SIGKILL_lose_no_event_and_apply_none_twice()
     {
-        var redisPort = FreePort();
-        var redis = Start("redis-server", ["--port", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], "Ready to accept connections");
-        await redis.Ready.WaitAsync(TimeSpan.FromSeconds(30));
-        var redisAddress = $"127.0.0.1:{redisPort}";
+        var redisAddress = await _processes.StartRedisAsync();
         var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
         var schema = "procs_" + Guid.NewGuid().ToString("N")[..8];
         _postgres.Execute($"CREATE SCHEMA {schema}");
@@ -58,8 +48,8 @@ public sealed class ProcessClusterTests(ITestOutputHelper output) : IDisposable
         // The schema first, so that three silos starting at once do not race to make it.
         using (var initial = new PostgreSqlFlowStore(store)) await initial.InitializeAsync();
 
-        var silos = new List<Child>();
-        Child Silo() => Start("dotnet", [HostPath(), store, redisAddress, clusterId, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], "ready");
+        var silos = new List<ClusterProcesses.Child>();
+        ClusterProcesses.Child Silo() => _processes.StartSilo(store, redisAddress, clusterId);
         for (var i = 0; i < 3; i++) silos.Add(Silo());
         await Task.WhenAll(silos.Select(s => s.Ready.WaitAsync(TimeSpan.FromSeconds(90))));
 
@@ -68,6 +58,8 @@ public sealed class ProcessClusterTests(ITestOutputHelper output) : IDisposable
         client.UseOrleansClient(c =>
         {
             c.UseRedisClustering(redisAddress);
+            // A call to a gateway on a silo that was just killed fails after 5 s (Orleans waits 30 s), and is published again.
+            c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             c.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = clusterId;
@@ -146,7 +138,7 @@ public sealed class ProcessClusterTests(ITestOutputHelper output) : IDisposable
             var history = await reader.ReadHistoryAsync(instance.Id, 10_000);
             Assert.Equal(ticks + 1, history.Count);
         }
-        output.WriteLine($"{counters * (ticks + 1)} events over 3 silo processes (one killed and started again, one killed); {retries} publishes sent again; lost {lost}, applied twice {twice}");
+        _output.WriteLine($"{counters * (ticks + 1)} events over 3 silo processes (one killed and started again, one killed); {retries} publishes sent again; lost {lost}, applied twice {twice}");
         Assert.Equal(0, lost);
         Assert.Equal(0, twice);
         while ((await reader.ReadPendingEventsAsync(0, 10)).Count > 0)
@@ -164,68 +156,5 @@ public sealed class ProcessClusterTests(ITestOutputHelper output) : IDisposable
         Assert.False(string.IsNullOrEmpty(path), "this test assembly does not name the cluster host (its project builds tests/FlowGen.ClusterHost and names it)");
         Assert.True(File.Exists(path), $"the cluster host is not built: {path}");
         return path;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private Child Start(string program, string[] arguments, string readyLine)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception exception)
-        {
-            throw new InvalidOperationException($"{program} cannot be started ({exception.Message}): install it (apt-get install redis-server; .ci/run does)", exception);
-        }
-        _processes.Add(process);
-        return new Child(process, readyLine, output);
-    }
-
-    private sealed class Child
-    {
-        private readonly Process _process;
-        private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Child(Process process, string readyLine, ITestOutputHelper output)
-        {
-            _process = process;
-            process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data?.Contains(readyLine, StringComparison.Ordinal) == true) _ready.TrySetResult();
-            };
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) output.WriteLine($"[{process.Id}] {line}");
-            };
-            process.Exited += (_, _) => _ready.TrySetException(new InvalidOperationException($"process {process.Id} ended (exit code {process.ExitCode}) before it was ready"));
-            process.EnableRaisingEvents = true;
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Task Ready => _ready.Task;
-
-        /// <summary>SIGKILL.</summary>
-        public void Kill()
-        {
-            if (!_process.HasExited) _process.Kill();
-        }
-
-        /// <summary>A graceful stop: stdin closed.</summary>
-        public void Stop()
-        {
-            if (_process.HasExited) return;
-            _process.StandardInput.Close();
-            if (!_process.WaitForExit(30_000)) _process.Kill();
-        }
     }
 }

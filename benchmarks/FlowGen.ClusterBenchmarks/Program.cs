@@ -1,0 +1,1 @@
+return FlowGen.Benchmarks.ClusterHarness.Run();

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace FlowGen.Orleans.ProcessTests;
+
+/// <summary>
+/// Child processes of a cluster on 127.0.0.1: a Redis server for the membership, and silos (tests/FlowGen.ClusterHost),
+/// each started with a line that says it is ready, killed with SIGKILL or stopped by closing its stdin; all of them
+/// killed on dispose. Used by the multi-process test and by the cluster benchmark (benchmarks/FlowGen.Benchmarks --cluster).
+/// </summary>
+public sealed class ClusterProcesses(string hostPath, Action<string>? log = null) : IDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    /// <summary>A Redis server on a free port; returns its address once it accepts connections.</summary>
+    public async Task<string> StartRedisAsync()
+    {
+        var port = FreePort();
+        var redis = Start("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], "Ready to accept connections");
+        await redis.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+        return $"127.0.0.1:{port}";
+    }
+
+    /// <summary>A silo process on free ports (ready once it prints "ready": await <see cref="Child.Ready"/>).</summary>
+    public Child StartSilo(string store, string redis, string clusterId)
+        => Start("dotnet", [hostPath, store, redis, clusterId, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], "ready");
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private Child Start(string program, string[] arguments, string readyLine)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            throw new InvalidOperationException($"{program} cannot be started ({exception.Message}): install it (apt-get install redis-server; .ci/run does)", exception);
+        }
+        _processes.Add(process);
+        return new Child(process, readyLine, log);
+    }
+
+    /// <summary>One child process.</summary>
+    public sealed class Child
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal Child(Process process, string readyLine, Action<string>? log)
+        {
+            _process = process;
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data?.Contains(readyLine, StringComparison.Ordinal) == true) _ready.TrySetResult();
+            };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) log?.Invoke($"[{process.Id}] {line}");
+            };
+            process.Exited += (_, _) => _ready.TrySetException(new InvalidOperationException($"process {process.Id} ended (exit code {process.ExitCode}) before it was ready"));
+            process.EnableRaisingEvents = true;
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        /// <summary>Ends when the process has said it is ready.</summary>
+        public Task Ready => _ready.Task;
+
+        /// <summary>SIGKILL.</summary>
+        public void Kill()
+        {
+            if (!_process.HasExited) _process.Kill();
+        }
+
+        /// <summary>A graceful stop: stdin closed.</summary>
+        public void Stop()
+        {
+            if (_process.HasExited) return;
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(30_000)) _process.Kill();
+        }
+    }
+}
