@@ -1,6 +1,7 @@
 using FlowGen.Durable;
 using FlowGen.Hosting;
 using FlowGen.Orleans;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,19 @@ public static class OrleansDurableFlowsServiceCollectionExtensions
     /// a dead silo left pending. The store must be one every silo shares (PostgreSQL: <c>AddPostgreSqlFlowStore</c>).
     /// Events come in through the silo's <c>FlowEventChannel</c> and event sources as before, or from outside through
     /// <see cref="IFlowEventGateway"/>.
+    /// </summary>
+    /// <param name="services">The silo's services.</param>
+    /// <param name="configuration">The settings (<see cref="OrleansFlowOptions"/>: <c>DispatchTimeout</c>, <c>CallTimeout</c>, <c>PendingSweep</c>), e.g. the section <c>FlowGen:Orleans</c> of appsettings.json.</param>
+    /// <param name="durable">Changes the settings of the hosted engine (JSON contexts, timer interval...), or null.</param>
+    public static IServiceCollection AddOrleansDurableFlows(this IServiceCollection services, IConfiguration configuration, Action<DurableFlowOptions>? durable = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddOrleansDurableFlows(o => configuration.Bind(o), durable);
+    }
+
+    /// <summary>
+    /// <see cref="AddOrleansDurableFlows(IServiceCollection, IConfiguration, Action{DurableFlowOptions}?)"/> with the settings
+    /// given in code. Called after <c>AddDurableFlows</c>, it gives that call's engine the dispatcher.
     /// </summary>
     public static IServiceCollection AddOrleansDurableFlows(this IServiceCollection services, Action<OrleansFlowOptions>? configure = null, Action<DurableFlowOptions>? durable = null)
     {
