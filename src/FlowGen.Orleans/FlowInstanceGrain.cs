@@ -22,7 +22,13 @@ public sealed class FlowInstanceGrain(FlowEngine engine) : Grain, IFlowInstanceG
 {
     /// <inheritdoc />
     public async Task<FlowWorkResultMessage> RunAsync(FlowWorkMessage work)
-        => FlowWorkResultMessage.From(await engine.RunWorkAsync(work.ToWork()).ConfigureAwait(true));
+    {
+        var result = await engine.RunWorkAsync(work.ToWork()).ConfigureAwait(true);
+        // This silo has no build of the instance's version (a cluster upgraded one silo at a time): the activation goes,
+        // so that the dispatcher's next try activates the grain again, maybe on a silo that has the build.
+        if (result.Status == FlowWorkStatus.Deferred) DeactivateOnIdle();
+        return FlowWorkResultMessage.From(result);
+    }
 }
 
 /// <summary>

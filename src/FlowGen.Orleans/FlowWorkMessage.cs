@@ -17,11 +17,12 @@ public sealed record FlowWorkMessage(
     [property: Id(9)] DateTimeOffset Due,
     [property: Id(10)] DateTimeOffset Now,
     [property: Id(11)] string? Reason,
-    [property: Id(12)] string? By)
+    [property: Id(12)] string? By,
+    [property: Id(13)] bool MayDefer)
 {
     public static FlowWorkMessage From(FlowWork work) => new(
         work.Kind, work.FlowId, work.Key, work.EventName, work.Payload, work.EventId, work.EventTime, work.Sequence,
-        work.InstanceId, work.Due, work.Now, work.Reason, work.By);
+        work.InstanceId, work.Due, work.Now, work.Reason, work.By, work.MayDefer);
 
     public FlowWork ToWork() => new()
     {
@@ -38,6 +39,7 @@ public sealed record FlowWorkMessage(
         Now = Now,
         Reason = Reason,
         By = By,
+        MayDefer = MayDefer,
     };
 }
 

@@ -15,14 +15,20 @@ public sealed class OrleansFlowWorkDispatcher(IGrainFactory grains, OrleansFlowO
     public async Task<FlowWorkResult> DispatchAsync(FlowWork work, CancellationToken cancellationToken = default)
     {
         var grain = grains.GetGrain<IFlowInstanceGrain>(FlowGrainKeys.Of(work.FlowId, work.Key));
-        var message = FlowWorkMessage.From(work);
         var deadline = DateTime.UtcNow + options.DispatchTimeout;
         var pause = TimeSpan.FromMilliseconds(50);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return (await grain.RunAsync(message).WaitAsync(options.CallTimeout, cancellationToken).ConfigureAwait(false)).ToResult();
+                // Until the deadline, a silo without the build of the instance's version defers the work (and its
+                // activation goes); the last try lets it suspend the instance, as the embedded engine does.
+                var mayDefer = DateTime.UtcNow < deadline;
+                var result = (await grain.RunAsync(FlowWorkMessage.From(work with { MayDefer = mayDefer })).WaitAsync(options.CallTimeout, cancellationToken).ConfigureAwait(false)).ToResult();
+                if (result.Status != FlowWorkStatus.Deferred || !mayDefer) return result;
+                logger.LogDebug("FlowGen: {Kind} for {Flow}/{Key} deferred by a silo without the build of its version (attempt {Attempt}); sending it again", work.Kind, work.FlowId, work.Key, attempt);
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 2000));
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && DateTime.UtcNow < deadline && IsTransient(exception))
             {

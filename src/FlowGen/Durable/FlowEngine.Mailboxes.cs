@@ -101,13 +101,13 @@ public sealed partial class FlowEngine
     }
 
     /// <summary>An event delivered in its mailbox (or grain), tried again when someone else saved the instance first.</summary>
-    private async Task<Outcome> DeliverWithRetriesAsync(IDurableFlow flow, string key, FlowEvent flowEvent)
+    private async Task<Outcome> DeliverWithRetriesAsync(IDurableFlow flow, string key, FlowEvent flowEvent, bool mayDefer = false)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await DeliverAsync(flow, key, flowEvent).ConfigureAwait(false);
+                return await DeliverAsync(flow, key, flowEvent, mayDefer).ConfigureAwait(false);
             }
             catch (FlowConcurrencyException) when (attempt < 5)
             {
@@ -182,7 +182,7 @@ public sealed partial class FlowEngine
         public void Finish(Outcome outcome)
         {
             if (outcome == Outcome.Taken) Volatile.Write(ref _taken, 1);
-            if (outcome == Outcome.Parked) Volatile.Write(ref _parked, 1);
+            if (outcome is Outcome.Parked or Outcome.Deferred) Volatile.Write(ref _parked, 1);
             if (Interlocked.Decrement(ref _open) != 0) return;
             _applied?.TrySetResult();
             if (Volatile.Read(ref _parked) != 0) return;
@@ -220,6 +220,7 @@ public sealed partial class FlowEngine
 
         public override Task CompleteAsync(FlowEngine engine, FlowWorkResult result)
         {
+            // Parked or deferred: the event stays pending in the inbox, to be routed again.
             tracker.Finish(result.Status switch { FlowWorkStatus.Taken => Outcome.Taken, FlowWorkStatus.Dropped => Outcome.Dropped, _ => Outcome.Parked });
             return Task.CompletedTask;
         }

@@ -34,12 +34,15 @@ public sealed partial class FlowEngine
                         return new FlowWorkResult { Status = FlowWorkStatus.Parked, Message = exception.Message };
                     }
                     var flowEvent = new FlowEvent(work.EventName, payload, work.EventId, work.EventTime) { Sequence = work.Sequence, PayloadJson = work.Payload };
-                    var outcome = await DeliverWithRetriesAsync(flow, work.Key, flowEvent).ConfigureAwait(false);
-                    return new FlowWorkResult { Status = outcome switch { Outcome.Taken => FlowWorkStatus.Taken, Outcome.Parked => FlowWorkStatus.Parked, _ => FlowWorkStatus.Dropped } };
+                    var outcome = await DeliverWithRetriesAsync(flow, work.Key, flowEvent, work.MayDefer).ConfigureAwait(false);
+                    return new FlowWorkResult
+                    {
+                        Status = outcome switch { Outcome.Taken => FlowWorkStatus.Taken, Outcome.Parked => FlowWorkStatus.Parked, Outcome.Deferred => FlowWorkStatus.Deferred, _ => FlowWorkStatus.Dropped },
+                    };
                 }
                 case FlowWorkKind.Timer:
-                    await FireAsync(work.InstanceId ?? "", work.Due, work.Now).ConfigureAwait(false);
-                    return new FlowWorkResult { Status = FlowWorkStatus.Done, InstanceId = work.InstanceId };
+                    var fired = await FireAsync(work.InstanceId ?? "", work.Due, work.Now, work.MayDefer).ConfigureAwait(false);
+                    return new FlowWorkResult { Status = fired ? FlowWorkStatus.Done : FlowWorkStatus.Deferred, InstanceId = work.InstanceId };
                 case FlowWorkKind.Start:
                 {
                     if (!_flows.TryGetValue(work.FlowId, out var flow))

@@ -8,9 +8,9 @@ public sealed partial class FlowEngine
 {
     // ---- Steps ----
 
-    private enum Outcome { Dropped, Taken, Parked }
+    private enum Outcome { Dropped, Taken, Parked, Deferred }
 
-    private async Task<Outcome> DeliverAsync(IDurableFlow flow, string key, FlowEvent flowEvent)
+    private async Task<Outcome> DeliverAsync(IDurableFlow flow, string key, FlowEvent flowEvent, bool mayDefer = false)
     {
         var latest = await _store.FindLatestAsync(flow.Id, key).ConfigureAwait(false);
         // Applied before a restart (replayed from the inbox): not applied twice.
@@ -29,6 +29,8 @@ public sealed partial class FlowEngine
             // The flow that routed the event is the current build: it continues the instances of its own version.
             if ((string.Equals(latest.Version, flow.Version, StringComparison.Ordinal) ? flow : BuildFor(latest)) is not { } build)
             {
+                // Sent by a dispatcher that may try another engine (a cluster upgraded one silo at a time): left as it is.
+                if (mayDefer) return Outcome.Deferred;
                 await SuspendForVersionAsync(latest).ConfigureAwait(false);
                 return Outcome.Dropped;
             }
@@ -138,7 +140,8 @@ public sealed partial class FlowEngine
         }
     }
 
-    private async Task FireAsync(string instanceId, DateTimeOffset due, DateTimeOffset now)
+    /// <summary>Fires a due timer; false when it was deferred (an instance of a version this engine has no build of, and <paramref name="mayDefer"/>).</summary>
+    private async Task<bool> FireAsync(string instanceId, DateTimeOffset due, DateTimeOffset now, bool mayDefer = false)
     {
         try
         {
@@ -146,17 +149,18 @@ public sealed partial class FlowEngine
             {
                 var instance = await _store.GetAsync(instanceId).ConfigureAwait(false);
                 // Moved on since the timer was read (an event came first, or it was suspended): nothing to fire.
-                if (instance is not { Status: FlowInstanceStatus.Waiting } || instance.DueAt != due || due > now) return;
+                if (instance is not { Status: FlowInstanceStatus.Waiting } || instance.DueAt != due || due > now) return true;
                 if (instance.Unreadable is { } unreadable)
                 {
                     // Suspended, which also takes it out of the due timers (else it would come first in every round).
                     await SuspendDamagedAsync(instance, unreadable).ConfigureAwait(false);
-                    return;
+                    return true;
                 }
                 if (BuildFor(instance) is not { } build)
                 {
+                    if (mayDefer) return false;
                     await SuspendForVersionAsync(instance).ConfigureAwait(false);
-                    return;
+                    return true;
                 }
                 try
                 {
@@ -168,12 +172,12 @@ public sealed partial class FlowEngine
                     catch (Exception exception) when (IsStateError(exception))
                     {
                         await SuspendUnreadableAsync(instance, exception).ConfigureAwait(false);
-                        return;
+                        return true;
                     }
-                    if (!step.Accepted) return;
+                    if (!step.Accepted) return true;
                     Interlocked.Increment(ref Counters.TimersFired);
                     await ApplyAsync(instance, build, step, 0, "timer", null).ConfigureAwait(false);
-                    return;
+                    return true;
                 }
                 catch (FlowConcurrencyException) when (attempt < 5)
                 {

@@ -74,6 +74,14 @@ public sealed record FlowWork
 
     /// <summary>Who asked for an operation.</summary>
     public string? By { get; init; }
+
+    /// <summary>
+    /// True when the dispatcher can send the work to another engine: an event or timer for an instance saved by a build this
+    /// engine does not have then comes back <see cref="FlowWorkStatus.Deferred"/>, with the instance left as it is, instead
+    /// of suspending it (a cluster upgraded one silo at a time: another silo may have the build). The dispatcher's last try
+    /// sends false, and the instance is suspended as on the embedded engine.
+    /// </summary>
+    public bool MayDefer { get; init; }
 }
 
 /// <summary>What came of a <see cref="FlowWork"/>: data, so that it can come back from another process.</summary>
@@ -116,6 +124,9 @@ public enum FlowWorkStatus
 
     /// <summary>Someone else saved the instance first, every try (<see cref="FlowConcurrencyException"/>).</summary>
     Conflict,
+
+    /// <summary>Not run: the instance was saved by a build this engine does not have (<see cref="FlowWork.MayDefer"/>); nothing changed.</summary>
+    Deferred,
 }
 
 /// <summary>

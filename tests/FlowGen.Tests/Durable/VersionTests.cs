@@ -108,4 +108,42 @@ public sealed class VersionTests
         await Publish(current, "cy", "c");
         Assert.Equal(["Remind"], (await current.FindAsync(CouponCampaignFlow.FlowId, "cy"))!.Nodes);
     }
+
+    [Fact]
+    public async Task Work_a_dispatcher_may_send_elsewhere_is_deferred_by_an_engine_without_the_build_and_the_last_try_suspends()
+    {
+        // A cluster upgraded one silo at a time: an instance of the old version reaches a silo with only the new build.
+        var v1 = new CouponCampaignV1Flow(_tasks);
+        await using (var old = Engine(new PreviousDeployment(v1)))
+        {
+            await old.StartAsync();
+            await Publish(old, "ann", "a");
+        }
+        var saved = (await _store.FindLatestAsync(CouponCampaignFlow.FlowId, "ann"))!;
+        await using var upgraded = Engine(new CouponCampaignFlow(_tasks));
+        await upgraded.StartAsync();
+        var payload = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ProductViewed("ann", "b"), DurableTestJson.Default.ProductViewed);
+        FlowWork Event(bool mayDefer) => new()
+        {
+            Kind = FlowWorkKind.Event, FlowId = CouponCampaignFlow.FlowId, Key = "ann", EventName = "product-viewed", Payload = payload, Sequence = 0, MayDefer = mayDefer,
+        };
+
+        var deferred = await upgraded.RunWorkAsync(Event(mayDefer: true));
+        Assert.Equal(FlowWorkStatus.Deferred, deferred.Status);
+        var untouched = (await _store.GetAsync(saved.Id))!;
+        Assert.Equal(FlowInstanceStatus.Waiting, untouched.Status);
+        Assert.Equal(saved.Revision, untouched.Revision);
+        var timer = await upgraded.RunWorkAsync(new FlowWork
+        {
+            Kind = FlowWorkKind.Timer, FlowId = CouponCampaignFlow.FlowId, Key = "ann", InstanceId = saved.Id, Due = saved.DueAt!.Value, Now = saved.DueAt.Value, MayDefer = true,
+        });
+        Assert.Equal(FlowWorkStatus.Deferred, timer.Status);
+        Assert.Equal(saved.Revision, (await _store.GetAsync(saved.Id))!.Revision);
+
+        // The dispatcher's last try: suspended with both versions named, as on the embedded engine.
+        Assert.Equal(FlowWorkStatus.Dropped, (await upgraded.RunWorkAsync(Event(mayDefer: false))).Status);
+        var suspended = (await _store.GetAsync(saved.Id))!;
+        Assert.Equal(FlowInstanceStatus.Suspended, suspended.Status);
+        Assert.Equal(FlowErrorCodes.VersionMismatch, suspended.ErrorCode);
+    }
 }
