@@ -222,10 +222,11 @@ internal sealed class ConsoleEndpoints(string prefix, FlowGenConsoleOptions opti
 
     private static async Task<Dictionary<FlowInstanceStatus, int>> CountAsync(FlowEngine engine, CancellationToken cancellationToken)
     {
-        // The active ones only: finished instances may be many, and counting them means reading them.
+        // The active ones only, and at most one more than the page says (1,000+): the store has no count, so counting
+        // means reading rows, and a million waiting instances are not read for a page.
         var counts = new Dictionary<FlowInstanceStatus, int>();
         foreach (var status in new[] { FlowInstanceStatus.Waiting, FlowInstanceStatus.Suspended })
-            counts[status] = (await engine.Store.QueryAsync(new FlowInstanceQuery { Status = status, Limit = 10_000 }, cancellationToken)).Count;
+            counts[status] = (await engine.Store.QueryAsync(new FlowInstanceQuery { Status = status, Limit = ConsolePages.CountLimit + 1 }, cancellationToken)).Count;
         return counts;
     }
 

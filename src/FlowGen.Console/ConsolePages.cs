@@ -13,6 +13,9 @@ namespace FlowGen.WebConsole;
 /// </summary>
 internal sealed class ConsolePages(string prefix, FlowGenConsoleOptions options)
 {
+    /// <summary>The most instances of a status the home page counts (it says 1,000+ beyond).</summary>
+    public const int CountLimit = 1000;
+
     /// <summary>A link inside the console: the application's path base, the console's prefix, then <paramref name="path"/> (already escaped).</summary>
     public string Link(HttpContext context, string path) => context.Request.PathBase + prefix + "/" + path;
 
@@ -52,7 +55,7 @@ internal sealed class ConsolePages(string prefix, FlowGenConsoleOptions options)
                 if (!first) body.Append(" · ");
                 first = false;
                 body.Append("<a href=\"").Append(Link(context, "instances?status=" + status.ToString().ToLowerInvariant())).Append("\">")
-                    .Append(count.ToString(CultureInfo.InvariantCulture)).Append(count >= 10_000 ? "+" : "").Append(' ').Append(status.ToString().ToLowerInvariant()).Append("</a>");
+                    .Append(Math.Min(count, CountLimit).ToString("N0", CultureInfo.InvariantCulture)).Append(count > CountLimit ? "+" : "").Append(' ').Append(status.ToString().ToLowerInvariant()).Append("</a>");
             }
             body.Append("</p>");
             SearchForm(body, context, flows, new Search(null, null, null, null, options.MaxInstances, null));
