@@ -103,10 +103,13 @@ internal static class SvgWriter
             var dashed = branch.IsBackEdge ? " stroke-dasharray=\"5,4\"" : "";
             string path;
             double lx, ly;
+            var anchor = "start";
             if (layer[to] > layer[from])
             {
                 path = $"M{N(x1)},{N(y1)} L{N(x2)},{N(y2)}";
-                (lx, ly) = ((x1 + x2) / 2 + 4, (y1 + y2) / 2);
+                // The label beside the arrow, on its outer side: left of a flow going left, right of one going right.
+                (lx, ly) = ((x1 + x2) / 2 + (x2 < x1 - 1 ? -6 : 6), (y1 + y2) / 2);
+                anchor = x2 < x1 - 1 ? "end" : "start";
             }
             else if (layer[to] == layer[from] && Math.Abs(position[to] - position[from]) == 1)
             {
@@ -136,7 +139,7 @@ internal static class SvgWriter
                 path = $"M{N(x1)},{N(y1)} C{N(side)},{N(y1)} {N(side)},{N(y2)} {N(x2)},{N(y2)}";
                 (lx, ly) = (side - 20, (y1 + y2) / 2);
             }
-            Arrow(svg, path, dashed, branch, lx, ly);
+            Arrow(svg, path, dashed, branch, lx, ly, anchor);
         }
         return End(svg, flow, nodes, x, y);
     }
@@ -250,11 +253,11 @@ internal static class SvgWriter
         return svg;
     }
 
-    private static void Arrow(StringBuilder svg, string path, string dashed, BoundBranch branch, double lx, double ly)
+    private static void Arrow(StringBuilder svg, string path, string dashed, BoundBranch branch, double lx, double ly, string anchor = "start")
     {
         svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.4\" marker-end=\"url(#arrow)\"").Append(dashed).Append("/>\n");
         if (Label(branch) is { } label)
-            svg.Append("<text x=\"").Append(N(lx)).Append("\" y=\"").Append(N(ly)).Append("\" fill=\"#7a4b00\" font-size=\"11\">").Append(Text(PictureText.OneLine(label, 40))).Append("</text>\n");
+            svg.Append("<text x=\"").Append(N(lx)).Append("\" y=\"").Append(N(ly)).Append(anchor == "end" ? "\" text-anchor=\"end" : "").Append("\" fill=\"#7a4b00\" font-size=\"11\">").Append(Text(PictureText.OneLine(label, 40))).Append("</text>\n");
     }
 
     private static string End(StringBuilder svg, BoundFlow flow, List<BoundNode> nodes, double[] x, double[] y, bool[]? skip = null)
