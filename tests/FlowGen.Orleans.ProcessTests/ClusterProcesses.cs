@@ -22,9 +22,15 @@ public sealed class ClusterProcesses(string hostPath, Action<string>? log = null
         return $"127.0.0.1:{port}";
     }
 
-    /// <summary>A silo process on free ports (ready once it prints "ready": await <see cref="Child.Ready"/>).</summary>
-    public Child StartSilo(string store, string redis, string clusterId)
-        => Start("dotnet", [hostPath, store, redis, clusterId, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], "ready");
+    /// <summary>
+    /// A silo process on free ports (ready once it prints "ready": await <see cref="Child.Ready"/>); <paramref name="old"/>:
+    /// the previous deployment, with only the tally-v1 build.
+    /// </summary>
+    public Child StartSilo(string store, string redis, string clusterId, bool old = false)
+    {
+        string[] arguments = [hostPath, store, redis, clusterId, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        return Start("dotnet", old ? [.. arguments, "old"] : arguments, "ready");
+    }
 
     public void Dispose()
     {
