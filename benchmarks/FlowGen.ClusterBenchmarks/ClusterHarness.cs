@@ -20,14 +20,15 @@ namespace FlowGen.Benchmarks;
 /// </summary>
 internal static class ClusterHarness
 {
-    public static int Run()
+    public static int Run(string[] args)
     {
         using var postgres = new PostgresServer();
         var host = typeof(ClusterHarness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "FlowGen.ClusterHost").Value!;
         using var processes = new ClusterProcesses(host, Console.Error.WriteLine);
         var redis = processes.StartRedisAsync().GetAwaiter().GetResult();
         Console.WriteLine($"Cluster harness, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores: silos, client, Redis and PostgreSQL all on this machine.");
-        foreach (var silos in new[] { 1, 2, 3 })
+        var only = args.Contains("--memory") ? "memory" : null;
+        foreach (var silos in only is null ? [1, 2, 3] : Array.Empty<int>())
         {
             var (store, clusterId) = Fresh(postgres);
             var children = Enumerable.Range(0, silos).Select(_ => processes.StartSilo(store, redis, clusterId)).ToList();
@@ -44,6 +45,7 @@ internal static class ClusterHarness
         }
 
         // A silo killed while events flow: how long each counter's next event waited.
+        if (only is null)
         {
             var (store, clusterId) = Fresh(postgres);
             var children = Enumerable.Range(0, 3).Select(_ => processes.StartSilo(store, redis, clusterId)).ToList();
@@ -74,6 +76,29 @@ internal static class ClusterHarness
             Console.WriteLine($"  a silo of 3 killed with SIGKILL: the longest wait of an instance's next event {gaps[^1]:0.0} s, median over 40 instances {gaps[gaps.Count / 2]:0.0} s");
             client.StopAsync().GetAwaiter().GetResult();
             foreach (var child in children) child.Stop();
+        }
+        // Memory per waiting instance on one silo: the managed heap with 20,000 waiting instances whose grains are active,
+        // then after every activation is collected (the instances only in PostgreSQL), over the heap before them.
+        {
+            var (store, clusterId) = Fresh(postgres);
+            var silo = processes.StartSilo(store, redis, clusterId);
+            silo.Ready.WaitAsync(TimeSpan.FromSeconds(120)).GetAwaiter().GetResult();
+            using var client = Client(redis, clusterId);
+            var cluster = client.Services.GetRequiredService<IClusterClient>();
+            var gateway = cluster.GetGrain<IFlowEventGateway>(0);
+            var management = cluster.GetGrain<IManagementGrain>(0);
+            Publish(gateway, "warm", counters: 100, ticks: 1).GetAwaiter().GetResult();
+            management.ForceActivationCollection(TimeSpan.Zero).GetAwaiter().GetResult();
+            var before = silo.MemoryAsync().GetAwaiter().GetResult();
+            const int waiting = 20_000;
+            Publish(gateway, "mem", counters: waiting, ticks: 1).GetAwaiter().GetResult();
+            var active = silo.MemoryAsync().GetAwaiter().GetResult();
+            management.ForceActivationCollection(TimeSpan.Zero).GetAwaiter().GetResult();
+            Thread.Sleep(2000);
+            var collected = silo.MemoryAsync().GetAwaiter().GetResult();
+            Console.WriteLine($"  {waiting:N0} waiting instances on 1 silo: {(active - before) / (double)waiting:N0} B each with their grains active, {(collected - before) / (double)waiting:N0} B each once the activations are collected (managed heap after a full collection)");
+            client.StopAsync().GetAwaiter().GetResult();
+            silo.Stop();
         }
         return 0;
     }

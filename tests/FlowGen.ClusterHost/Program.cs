@@ -65,8 +65,17 @@ builder.Services.AddOrleansDurableFlows(
 using var host = builder.Build();
 await host.StartAsync();
 Console.WriteLine("ready");
-// Stopped by closing stdin (a graceful stop), or killed.
-await Task.Run(() => Console.In.ReadToEnd());
+// Stopped by closing stdin (a graceful stop), or killed. The line "memory" answers "memory <bytes>": the managed heap
+// after a full collection (the cluster benchmark's memory per waiting instance).
+string? line;
+while ((line = await Task.Run(Console.In.ReadLine)) is not null)
+{
+    if (line != "memory") continue;
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    GC.WaitForPendingFinalizers();
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    Console.WriteLine("memory " + GC.GetTotalMemory(forceFullCollection: true).ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
 await host.StopAsync();
 return 0;
 

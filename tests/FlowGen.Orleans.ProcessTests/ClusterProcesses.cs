@@ -84,6 +84,7 @@ public sealed class ClusterProcesses(string hostPath, Action<string>? log = null
             process.OutputDataReceived += (_, e) =>
             {
                 if (e.Data?.Contains(readyLine, StringComparison.Ordinal) == true) _ready.TrySetResult();
+                if (e.Data?.StartsWith("memory ", StringComparison.Ordinal) == true && long.TryParse(e.Data.AsSpan(7), out var bytes)) Volatile.Read(ref _memory)?.TrySetResult(bytes);
             };
             process.ErrorDataReceived += (_, e) =>
             {
@@ -93,6 +94,18 @@ public sealed class ClusterProcesses(string hostPath, Action<string>? log = null
             process.EnableRaisingEvents = true;
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
+        }
+
+        private TaskCompletionSource<long>? _memory;
+
+        /// <summary>A silo's managed heap after a full collection, in bytes (the cluster host answers the line "memory").</summary>
+        public async Task<long> MemoryAsync()
+        {
+            var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _memory, answer);
+            await _process.StandardInput.WriteLineAsync("memory");
+            await _process.StandardInput.FlushAsync();
+            return await answer.Task.WaitAsync(TimeSpan.FromSeconds(60));
         }
 
         /// <summary>Ends when the process has said it is ready.</summary>
