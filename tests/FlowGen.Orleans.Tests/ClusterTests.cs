@@ -24,6 +24,7 @@ public sealed class FlowSilo : ISiloConfigurator
             d =>
             {
                 d.JsonContexts.Add(TallyJson.Default);
+                d.JsonContexts.Add(ReminderJson.Default);
                 d.TimerInterval = TimeSpan.FromSeconds(1);
             });
     }
@@ -144,6 +145,55 @@ public sealed class ClusterTests(PostgresServer server, ITestOutputHelper output
                 Assert.True(DateTime.UtcNow < deadline.AddSeconds(30), "events still pending in the inbox: " + string.Join(", ", (await store.ReadPendingEventsAsync(0, 10)).Select(e => e.Id)));
                 await Task.Delay(200);
             }
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Timers_fire_once_and_on_time_when_a_silo_dies()
+    {
+        var schema = "timers_" + Guid.NewGuid().ToString("N")[..8];
+        server.Execute($"CREATE SCHEMA {schema}");
+        FlowSilo.ConnectionString = server.ConnectionStringWithSchema(schema);
+        ReminderTasks.Rang.Clear();
+        var builder = new TestClusterBuilder(3);
+        builder.AddSiloBuilderConfigurator<FlowSilo>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        try
+        {
+            var gateway = cluster.Client.GetGrain<IFlowEventGateway>(0);
+            const int reminders = 30;
+            var sent = DateTimeOffset.UtcNow;
+            for (var i = 0; i < reminders; i++)
+                Assert.Equal(FlowPublishResult.Accepted, await gateway.PublishAsync("remind", JsonSerializer.SerializeToUtf8Bytes(new Remind($"r{i}"), ReminderJson.Default.Remind), $"r{i}", null));
+            // The timers (3 s) are in the store's due index, not in a silo: kill one while they wait.
+            await cluster.KillSiloAsync(cluster.SecondarySilos[0]);
+
+            using var store = new PostgreSqlFlowStore(FlowSilo.ConnectionString);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            List<FlowInstance> instances;
+            while (true)
+            {
+                instances = [.. await store.QueryAsync(new FlowInstanceQuery { FlowId = "reminder", Limit = 1000 })];
+                if (instances.Count == reminders && instances.All(i => i.Status == FlowInstanceStatus.Completed)) break;
+                Assert.True(DateTime.UtcNow < deadline, $"after 60 s: {instances.Count(i => i.Status == FlowInstanceStatus.Completed)} of {reminders} reminders rang");
+                await Task.Delay(100);
+            }
+            foreach (var instance in instances)
+            {
+                var history = await store.ReadHistoryAsync(instance.Id);
+                Assert.Equal(["start", "timer"], history.Select(h => h.Cause)); // fired once, by whichever silo found it first
+            }
+            var latest = ReminderTasks.Rang.Values.Max() - sent;
+            output.WriteLine($"{reminders} reminders of 3 s with a silo killed: all rang within {latest.TotalSeconds:0.0} s of being set");
+            Assert.Equal(reminders, ReminderTasks.Rang.Count);
+            // Due 3 s after they were set; the silos look every second; a step and a save: on time within a few seconds.
+            Assert.True(latest < TimeSpan.FromSeconds(15), $"the last reminder rang {latest.TotalSeconds:0.0} s after it was set");
         }
         finally
         {
