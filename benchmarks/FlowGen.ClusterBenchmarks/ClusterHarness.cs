@@ -3,12 +3,9 @@ using System.Reflection;
 using System.Text.Json;
 using FlowGen.Orleans;
 using FlowGen.Orleans.ProcessTests;
-using FlowGen.Persistence.PostgreSql;
 using FlowGen.Persistence.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 
 namespace FlowGen.Benchmarks;
 
@@ -34,7 +31,7 @@ internal static class ClusterHarness
             var children = Enumerable.Range(0, silos).Select(_ => processes.StartSilo(store, redis, clusterId)).ToList();
             Task.WhenAll(children.Select(c => c.Ready)).WaitAsync(TimeSpan.FromSeconds(120)).GetAwaiter().GetResult();
             using var client = Client(redis, clusterId);
-            var gateway = client.Services.GetRequiredService<IClusterClient>().GetGrain<IFlowEventGateway>(0);
+            var gateway = ClusterProcesses.Gateway(client);
             Publish(gateway, "warm", counters: 100, ticks: 5).GetAwaiter().GetResult();
             var watch = Stopwatch.StartNew();
             var events = Publish(gateway, "run", counters: 200, ticks: 25).GetAwaiter().GetResult();
@@ -51,7 +48,7 @@ internal static class ClusterHarness
             var children = Enumerable.Range(0, 3).Select(_ => processes.StartSilo(store, redis, clusterId)).ToList();
             Task.WhenAll(children.Select(c => c.Ready)).WaitAsync(TimeSpan.FromSeconds(120)).GetAwaiter().GetResult();
             using var client = Client(redis, clusterId);
-            var gateway = client.Services.GetRequiredService<IClusterClient>().GetGrain<IFlowEventGateway>(0);
+            var gateway = ClusterProcesses.Gateway(client);
             var clock = Stopwatch.StartNew();
             var killAt = TimeSpan.FromSeconds(5);
             var stopAt = TimeSpan.FromSeconds(25);
@@ -104,33 +101,9 @@ internal static class ClusterHarness
     }
 
     private static (string Store, string ClusterId) Fresh(PostgresServer postgres)
-    {
-        var schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
-        postgres.Execute($"CREATE SCHEMA {schema}");
-        var store = postgres.ConnectionStringWithSchema(schema);
-        using (var initial = new PostgreSqlFlowStore(store)) initial.InitializeAsync().AsTask().GetAwaiter().GetResult();
-        return (store, "c" + Guid.NewGuid().ToString("N")[..8]);
-    }
+        => (ClusterProcesses.NewStoreAsync(postgres, "bench").GetAwaiter().GetResult(), ClusterProcesses.NewClusterId());
 
-    private static IHost Client(string redis, string clusterId)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.UseOrleansClient(c =>
-        {
-            c.UseRedisClustering(redis);
-            // A call to a gateway on a silo that was just killed fails after 5 s (Orleans waits 30 s), and is published again.
-            c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
-            c.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = "flowgen-cluster-tests";
-            });
-        });
-        var host = builder.Build();
-        host.StartAsync().GetAwaiter().GetResult();
-        return host;
-    }
+    private static IHost Client(string redis, string clusterId) => ClusterProcesses.StartClientAsync(redis, clusterId).GetAwaiter().GetResult();
 
     private static async Task<int> Publish(IFlowEventGateway gateway, string prefix, int counters, int ticks)
     {
@@ -142,20 +115,6 @@ internal static class ClusterHarness
         return counters * ticks;
     }
 
-    private static async Task PublishOne(IFlowEventGateway gateway, string name, byte[] json, string id)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (true)
-        {
-            try
-            {
-                await gateway.PublishAsync(name, json, id, null).WaitAsync(TimeSpan.FromSeconds(60));
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
+    private static Task PublishOne(IFlowEventGateway gateway, string name, byte[] json, string id)
+        => ClusterProcesses.PublishAsync(gateway, name, json, id, TimeSpan.FromSeconds(120));
 }

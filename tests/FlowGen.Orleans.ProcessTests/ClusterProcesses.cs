@@ -1,6 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using FlowGen.Durable;
+using FlowGen.Persistence.PostgreSql;
+using FlowGen.Persistence.Tests;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace FlowGen.Orleans.ProcessTests;
 
@@ -30,6 +37,66 @@ public sealed class ClusterProcesses(string hostPath, Action<string>? log = null
     {
         string[] arguments = [hostPath, store, redis, clusterId, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)];
         return Start("dotnet", old ? [.. arguments, "old"] : arguments, "ready");
+    }
+
+    /// <summary>
+    /// A fresh schema of the PostgreSQL server with FlowGen's tables made (first, so that silos starting at once do not race
+    /// to make them); returns its connection string.
+    /// </summary>
+    public static async Task<string> NewStoreAsync(PostgresServer postgres, string prefix)
+    {
+        var schema = prefix + "_" + Guid.NewGuid().ToString("N")[..8];
+        postgres.Execute($"CREATE SCHEMA {schema}");
+        var store = postgres.ConnectionStringWithSchema(schema);
+        using (var initial = new PostgreSqlFlowStore(store)) await initial.InitializeAsync();
+        return store;
+    }
+
+    /// <summary>A new cluster id, so that silos of an earlier cluster in the same Redis server are not joined.</summary>
+    public static string NewClusterId() => "c" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>A started Orleans client of the cluster; its calls to a silo that was just killed fail after 5 s (Orleans waits 30 s).</summary>
+    public static async Task<IHost> StartClientAsync(string redis, string clusterId)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(c =>
+        {
+            c.UseRedisClustering(redis);
+            c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            c.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = "flowgen-cluster-tests";
+            });
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>The client's event gateway.</summary>
+    public static IFlowEventGateway Gateway(IHost client) => client.Services.GetRequiredService<IClusterClient>().GetGrain<IFlowEventGateway>(0);
+
+    /// <summary>
+    /// Publishes an event through the gateway, again with the same id while the call fails (the silo that took it died),
+    /// for at most <paramref name="patience"/>; <paramref name="retried"/> counts the second tries.
+    /// </summary>
+    public static async Task<FlowPublishResult> PublishAsync(IFlowEventGateway gateway, string name, byte[] json, string id, TimeSpan patience, Action? retried = null)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            try
+            {
+                return await gateway.PublishAsync(name, json, id, null).WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                retried?.Invoke();
+                await Task.Delay(250);
+            }
+        }
     }
 
     public void Dispose()

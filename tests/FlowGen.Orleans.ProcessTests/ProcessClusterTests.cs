@@ -2,12 +2,9 @@ using System.Reflection;
 using System.Text.Json;
 using FlowGen.Durable;
 using FlowGen.Orleans;
+using FlowGen.Orleans.Tests;
 using FlowGen.Persistence.PostgreSql;
 using FlowGen.Persistence.Tests;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -41,34 +38,16 @@ public sealed class ProcessClusterTests : IDisposable
     public async Task Silo_processes_killed_with_SIGKILL_lose_no_event_and_apply_none_twice()
     {
         var redisAddress = await _processes.StartRedisAsync();
-        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
-        var schema = "procs_" + Guid.NewGuid().ToString("N")[..8];
-        _postgres.Execute($"CREATE SCHEMA {schema}");
-        var store = _postgres.ConnectionStringWithSchema(schema);
-        // The schema first, so that three silos starting at once do not race to make it.
-        using (var initial = new PostgreSqlFlowStore(store)) await initial.InitializeAsync();
+        var clusterId = ClusterProcesses.NewClusterId();
+        var store = await ClusterProcesses.NewStoreAsync(_postgres, "procs");
 
         var silos = new List<ClusterProcesses.Child>();
         ClusterProcesses.Child Silo() => _processes.StartSilo(store, redisAddress, clusterId);
         for (var i = 0; i < 3; i++) silos.Add(Silo());
         await Task.WhenAll(silos.Select(s => s.Ready.WaitAsync(TimeSpan.FromSeconds(90))));
 
-        var client = Host.CreateApplicationBuilder();
-        client.Logging.ClearProviders();
-        client.UseOrleansClient(c =>
-        {
-            c.UseRedisClustering(redisAddress);
-            // A call to a gateway on a silo that was just killed fails after 5 s (Orleans waits 30 s), and is published again.
-            c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
-            c.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = "flowgen-cluster-tests";
-            });
-        });
-        using var clientHost = client.Build();
-        await clientHost.StartAsync();
-        var gateway = clientHost.Services.GetRequiredService<IClusterClient>().GetGrain<IFlowEventGateway>(0);
+        using var clientHost = await ClusterProcesses.StartClientAsync(redisAddress, clusterId);
+        var gateway = ClusterProcesses.Gateway(clientHost);
 
         var total = int.TryParse(Environment.GetEnvironmentVariable("FLOWGEN_CLUSTER_EVENTS"), out var asked) ? asked : 1200;
         const int counters = 40;
@@ -77,22 +56,9 @@ public sealed class ProcessClusterTests : IDisposable
         var retries = 0;
         async Task Publish(string name, byte[] json, string id)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(180);
-            while (true)
-            {
-                try
-                {
-                    var result = await gateway.PublishAsync(name, json, id, null).WaitAsync(TimeSpan.FromSeconds(60));
-                    Assert.True(result is FlowPublishResult.Accepted or FlowPublishResult.Duplicate, $"{id}: {result}");
-                    return;
-                }
-                catch (Exception exception) when (DateTime.UtcNow < deadline && exception is not Xunit.Sdk.XunitException)
-                {
-                    // The silo that took the call died: publish again, with the same id.
-                    Interlocked.Increment(ref retries);
-                    await Task.Delay(250);
-                }
-            }
+            // The silo that took the call died: published again, with the same id.
+            var result = await ClusterProcesses.PublishAsync(gateway, name, json, id, TimeSpan.FromSeconds(180), () => Interlocked.Increment(ref retries));
+            Assert.True(result is FlowPublishResult.Accepted or FlowPublishResult.Duplicate, $"{id}: {result}");
         }
 
         var work = Enumerable.Range(0, counters).Select(c => Task.Run(async () =>
@@ -118,15 +84,8 @@ public sealed class ProcessClusterTests : IDisposable
         foreach (var c in Enumerable.Range(0, counters)) await Publish("close", JsonSerializer.SerializeToUtf8Bytes(new { Counter = $"c{c}" }), $"c{c}-close");
 
         using var reader = new PostgreSqlFlowStore(store);
-        var deadline = DateTime.UtcNow.AddSeconds(180);
-        List<FlowInstance> instances;
-        while (true)
-        {
-            instances = [.. await reader.QueryAsync(new FlowInstanceQuery { FlowId = "tally", Limit = 10_000 })];
-            if (instances.Count == counters && instances.All(i => i.Status == FlowInstanceStatus.Completed)) break;
-            Assert.True(DateTime.UtcNow < deadline, $"after 180 s: {instances.Count(i => i.Status == FlowInstanceStatus.Completed)} of {counters} instances completed");
-            await Task.Delay(250);
-        }
+        var instances = await ClusterWaits.EndedAsync(reader, "tally", counters, TimeSpan.FromSeconds(180));
+        Assert.All(instances, i => Assert.Equal(FlowInstanceStatus.Completed, i.Status));
         var lost = 0;
         var twice = 0;
         foreach (var instance in instances)
@@ -141,11 +100,7 @@ public sealed class ProcessClusterTests : IDisposable
         _output.WriteLine($"{counters * (ticks + 1)} events over 3 silo processes (one killed and started again, one killed); {retries} publishes sent again; lost {lost}, applied twice {twice}");
         Assert.Equal(0, lost);
         Assert.Equal(0, twice);
-        while ((await reader.ReadPendingEventsAsync(0, 10)).Count > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline.AddSeconds(30), "events still pending in the inbox");
-            await Task.Delay(250);
-        }
+        await ClusterWaits.NothingPendingAsync(reader, TimeSpan.FromSeconds(30));
         await clientHost.StopAsync();
         foreach (var silo in silos) silo.Stop();
     }

@@ -2,12 +2,10 @@ using System.Text.Json;
 using FlowGen.Durable;
 using FlowGen.Persistence.PostgreSql;
 using FlowGen.Persistence.Tests;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 using Xunit;
 using Xunit.Abstractions;
+
+using FlowGen.Orleans.Tests;
 
 namespace FlowGen.Orleans.ProcessTests;
 
@@ -41,30 +39,14 @@ public sealed class RollingUpgradeTests : IDisposable
     public async Task Old_instances_run_to_their_end_and_new_ones_start_on_the_new_build()
     {
         var redis = await _processes.StartRedisAsync();
-        var clusterId = "r" + Guid.NewGuid().ToString("N")[..8];
-        var schema = "roll_" + Guid.NewGuid().ToString("N")[..8];
-        _postgres.Execute($"CREATE SCHEMA {schema}");
-        var store = _postgres.ConnectionStringWithSchema(schema);
-        using (var initial = new PostgreSqlFlowStore(store)) await initial.InitializeAsync();
+        var clusterId = ClusterProcesses.NewClusterId();
+        var store = await ClusterProcesses.NewStoreAsync(_postgres, "roll");
 
         var old1 = _processes.StartSilo(store, redis, clusterId, old: true);
         var old2 = _processes.StartSilo(store, redis, clusterId, old: true);
         await Task.WhenAll(old1.Ready, old2.Ready).WaitAsync(TimeSpan.FromSeconds(90));
-        var client = Host.CreateApplicationBuilder();
-        client.Logging.ClearProviders();
-        client.UseOrleansClient(c =>
-        {
-            c.UseRedisClustering(redis);
-            c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
-            c.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = "flowgen-cluster-tests";
-            });
-        });
-        using var clientHost = client.Build();
-        await clientHost.StartAsync();
-        var gateway = clientHost.Services.GetRequiredService<IClusterClient>().GetGrain<IFlowEventGateway>(0);
+        using var clientHost = await ClusterProcesses.StartClientAsync(redis, clusterId);
+        var gateway = ClusterProcesses.Gateway(clientHost);
         var ticks = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         async Task Tick(string counter)
         {
@@ -96,15 +78,7 @@ public sealed class RollingUpgradeTests : IDisposable
         foreach (var c in olds.Concat(news)) await Publish(gateway, "close", JsonSerializer.SerializeToUtf8Bytes(new { Counter = c }), $"{c}-close");
 
         using var reader = new PostgreSqlFlowStore(store);
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        List<FlowInstance> instances;
-        while (true)
-        {
-            instances = [.. await reader.QueryAsync(new FlowInstanceQuery { FlowId = "tally", Limit = 1000 })];
-            if (instances.Count == 30 && instances.All(i => i.Status != FlowInstanceStatus.Waiting)) break;
-            Assert.True(DateTime.UtcNow < deadline, $"after 120 s: {string.Join(", ", instances.GroupBy(i => i.Status).Select(g => $"{g.Count()} {g.Key}"))}");
-            await Task.Delay(250);
-        }
+        var instances = await ClusterWaits.EndedAsync(reader, "tally", 30, TimeSpan.FromSeconds(120));
         Assert.All(instances, i => Assert.True(i.Status == FlowInstanceStatus.Completed, $"{i}"));
         foreach (var instance in instances)
         {
@@ -125,19 +99,7 @@ public sealed class RollingUpgradeTests : IDisposable
 
     private static async Task Publish(IFlowEventGateway gateway, string name, byte[] json, string id)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (true)
-        {
-            try
-            {
-                var result = await gateway.PublishAsync(name, json, id, null).WaitAsync(TimeSpan.FromSeconds(60));
-                Assert.True(result is FlowPublishResult.Accepted or FlowPublishResult.Duplicate, $"{id}: {result}");
-                return;
-            }
-            catch (Exception exception) when (DateTime.UtcNow < deadline && exception is not Xunit.Sdk.XunitException)
-            {
-                await Task.Delay(250);
-            }
-        }
+        var result = await ClusterProcesses.PublishAsync(gateway, name, json, id, TimeSpan.FromSeconds(120));
+        Assert.True(result is FlowPublishResult.Accepted or FlowPublishResult.Duplicate, $"{id}: {result}");
     }
 }

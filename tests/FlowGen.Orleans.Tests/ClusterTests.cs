@@ -113,15 +113,8 @@ public sealed class ClusterTests(PostgresServer server, ITestOutputHelper output
 
             // Every instance ends, with every tick applied once.
             using var store = new PostgreSqlFlowStore(FlowSilo.ConnectionString);
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            List<FlowInstance> instances;
-            while (true)
-            {
-                instances = [.. await store.QueryAsync(new FlowInstanceQuery { FlowId = "tally", Limit = 10_000 })];
-                if (instances.Count == counters && instances.All(i => i.Status == FlowInstanceStatus.Completed)) break;
-                Assert.True(DateTime.UtcNow < deadline, $"after 120 s: {instances.Count(i => i.Status == FlowInstanceStatus.Completed)} of {counters} instances completed");
-                await Task.Delay(200);
-            }
+            var instances = await ClusterWaits.EndedAsync(store, "tally", counters, TimeSpan.FromSeconds(120));
+            Assert.All(instances, i => Assert.Equal(FlowInstanceStatus.Completed, i.Status));
             var lost = 0;
             var twice = 0;
             foreach (var instance in instances)
@@ -140,11 +133,7 @@ public sealed class ClusterTests(PostgresServer server, ITestOutputHelper output
             Assert.Equal(0, lost);
             Assert.Equal(0, twice);
             // Every event is marked processed in the end (marks are written in batches, within a second).
-            while ((await store.ReadPendingEventsAsync(0, 10)).Count > 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline.AddSeconds(30), "events still pending in the inbox: " + string.Join(", ", (await store.ReadPendingEventsAsync(0, 10)).Select(e => e.Id)));
-                await Task.Delay(200);
-            }
+            await ClusterWaits.NothingPendingAsync(store, TimeSpan.FromSeconds(30));
         }
         finally
         {
@@ -175,15 +164,8 @@ public sealed class ClusterTests(PostgresServer server, ITestOutputHelper output
             await cluster.KillSiloAsync(cluster.SecondarySilos[0]);
 
             using var store = new PostgreSqlFlowStore(FlowSilo.ConnectionString);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            List<FlowInstance> instances;
-            while (true)
-            {
-                instances = [.. await store.QueryAsync(new FlowInstanceQuery { FlowId = "reminder", Limit = 1000 })];
-                if (instances.Count == reminders && instances.All(i => i.Status == FlowInstanceStatus.Completed)) break;
-                Assert.True(DateTime.UtcNow < deadline, $"after 60 s: {instances.Count(i => i.Status == FlowInstanceStatus.Completed)} of {reminders} reminders rang");
-                await Task.Delay(100);
-            }
+            var instances = await ClusterWaits.EndedAsync(store, "reminder", reminders, TimeSpan.FromSeconds(60));
+            Assert.All(instances, i => Assert.Equal(FlowInstanceStatus.Completed, i.Status));
             foreach (var instance in instances)
             {
                 var history = await store.ReadHistoryAsync(instance.Id);
