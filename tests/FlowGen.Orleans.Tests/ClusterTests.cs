@@ -3,6 +3,7 @@ using FlowGen.Durable;
 using FlowGen.Persistence.PostgreSql;
 using FlowGen.Persistence.Tests;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using Xunit;
 using Xunit.Abstractions;
@@ -17,10 +18,22 @@ public sealed class FlowSilo : ISiloConfigurator
 
     public void Configure(ISiloBuilder silo)
     {
+        // A killed silo is declared dead within seconds (the defaults take a minute or more), as in tests/FlowGen.ClusterHost.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.NumVotesForDeathDeclaration = 1;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+        });
         silo.Services.AddSingleton<IFlowStore>(_ => new PostgreSqlFlowStore(ConnectionString));
         silo.Services.AddFlowGen(o => o.LogTasks = false);
         silo.Services.AddOrleansDurableFlows(
-            o => o.PendingSweep = TimeSpan.FromSeconds(1),
+            o =>
+            {
+                o.PendingSweep = TimeSpan.FromSeconds(1);
+                o.CallTimeout = TimeSpan.FromSeconds(5);
+            },
             d =>
             {
                 d.JsonContexts.Add(TallyJson.Default);

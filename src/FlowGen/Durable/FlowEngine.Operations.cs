@@ -127,7 +127,6 @@ public sealed partial class FlowEngine
         return instance;
     }
 
-
     private Task ResumeStepAsync(FlowInstance instance, string? by, CancellationToken cancellationToken)
     {
         // A status it does not know, the engine does not change; unreadable nodes or events are written again from
