@@ -129,10 +129,13 @@ public sealed class ConsoleTestApp : IAsyncDisposable
     /// <summary>Sends an event through the hosted channel and waits until the engine has taken it.</summary>
     public async Task SendAsync(string name, object payload)
     {
-        var before = Engine.Counters.Accepted + Engine.Counters.Dropped;
+        // Taken means applied: an instance started or continued, or the event dropped (counted after its delivery ran,
+        // unlike Accepted, which is counted before the delivery is handed to a mailbox).
+        long Taken() => Engine.Counters.Started + Engine.Counters.Delivered + Engine.Counters.Dropped;
+        var before = Taken();
         await Events.WriteAsync(name, payload);
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (Engine.Counters.Accepted + Engine.Counters.Dropped == before)
+        while (Taken() == before)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"the engine did not take {name} in 20 s");
             await Task.Delay(5);
